@@ -1,0 +1,24 @@
+"""The database tables (SQLModel) and the services that act on them.
+
+Importing this package registers every table on `SQLModel.metadata`; it touches no database.
+"""
+
+from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
+from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
+from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
+from models.reporting import (
+    Attachment,
+    Deadline,
+    PendingQuestion,
+    ProgressEdit,
+    ProgressUpdate,
+    ReportCycle,
+    ReviewStatus,
+)
+
+__all__ = [
+    "Agreement", "Attachment", "AuditLog", "Broadcast", "ChannelIdentity", "Contact", "County",
+    "Deadline", "Delivery", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
+    "Pairing", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",
+    "ProgressUpdate", "Project", "ReportCycle", "ReviewStatus", "Role",
+]

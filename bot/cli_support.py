@@ -1,0 +1,73 @@
+"""The work behind CLI commands that need a database session (kept apart so `pairbot --help` stays fast)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from bot.config import Settings
+from bot.db import make_engine, unit_of_work
+from models.base import utcnow
+from models.messaging import Invite
+from models.registry import Contact, Role
+from models.services.invites import InviteError, create_invite
+from models.services.registry import AmbiguousName, find_county, find_organization
+
+
+def make_invite(
+    settings: Settings, role: str, county: str | None, organization: str | None, provinces: list[str], name: str,
+    expires: int | None,
+) -> dict[str, Any]:
+    """Create an invite; ValueError with a Chinese message when the arguments do not fit."""
+    try:
+        role_ = Role(role)
+    except ValueError:
+        raise ValueError(f"--role 应为 county、organization 或 admin，而不是 {role!r}") from None
+    if expires is not None and not 1 <= expires <= 365:
+        raise ValueError("--expires 应在 1 到 365 天之间")
+    engine = make_engine(settings.database.url)
+    with unit_of_work(engine) as session:
+        county_row = organization_row = None
+        if county:
+            try:
+                county_row = find_county(session, county)
+            except AmbiguousName as exc:
+                raise ValueError(str(exc)) from None
+            if county_row is None:
+                raise ValueError(f"未找到县“{county}”。请检查名称或代码，或先运行 pairbot init / pairbot import counties")
+        if organization:
+            organization_row = find_organization(session, organization)
+            if organization_row is None:
+                raise ValueError(f"未找到社会组织“{organization}”。请先运行 pairbot import orgs")
+        try:
+            invite = create_invite(
+                session, role_, actor="cli", expires_days=expires or settings.invites.expires_days,
+                county=county_row, organization=organization_row, provinces=provinces, name=name,
+            )
+        except InviteError as exc:
+            raise ValueError(str(exc)) from None
+        result: dict[str, Any] = {
+            "code": invite.code,
+            "expires_at": invite.expires_at.astimezone(settings.zone).isoformat(timespec="minutes"),
+        }
+    if settings.telegram.bot_username:
+        result["telegram_link"] = f"https://t.me/{settings.telegram.bot_username}?start={result['code']}"
+    engine.dispose()
+    return result
+
+
+def first_admin_invite(engine: Engine, settings: Settings) -> str | None:
+    """On a fresh installation, a code for the first administrator; None once one exists or is pending."""
+    now = utcnow()
+    with unit_of_work(engine) as session:
+        has_admin = session.exec(select(Contact.id).where(Contact.role == Role.admin)).first() is not None
+        pending = session.exec(
+            select(Invite.id).where(Invite.role == Role.admin, col(Invite.used_at).is_(None), Invite.expires_at > now)
+        ).first()
+        if has_admin or pending is not None:
+            return None
+        invite = create_invite(session, Role.admin, actor="pairbot init", expires_days=settings.invites.expires_days,
+                               name="管理员")
+        return invite.code

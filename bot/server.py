@@ -1,0 +1,56 @@
+"""`pairbot run`: the one process of the embedded default (web, workers, relay, channels)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+import uvicorn
+
+from bot.app import App
+from bot.channels.base import Channel
+from bot.channels.console import NAME as CONSOLE, ConsoleChannel
+from bot.config import Settings
+from bot.web import build_web
+
+log = logging.getLogger(__name__)
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    names = []
+    if settings.telegram.token:
+        names.append("telegram")
+    if settings.wecom.corp_id and settings.wecom.secret:
+        names.append("wecom")
+    return names
+
+
+def run_server(settings: Settings, console: bool | None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    platforms = configured_channels(settings)
+    if console is None:
+        console = not platforms and sys.stdin.isatty()
+    channels: dict[str, Channel] = {CONSOLE: ConsoleChannel(sys.stdout)}
+    app = App(settings, channels=channels)
+    app.queue.start_worker()
+    app.start_relay()
+    server = uvicorn.Server(uvicorn.Config(build_web(app), host=settings.web.host, port=settings.web.port,
+                                           log_level="warning", limit_max_requests=None))
+    if platforms:
+        log.warning("channels %s are configured but not connected in this version", ", ".join(platforms))
+    log.info("pairbot serving http://%s:%s/healthz", settings.web.host, settings.web.port)
+    try:
+        if console:
+            from bot.simulator import Simulator, chat
+
+            thread = threading.Thread(target=server.run, name="pairbot-web", daemon=True)
+            thread.start()
+            logging.getLogger().setLevel(logging.WARNING)
+            chat(Simulator(app), sys.stdin, sys.stdout)
+            server.should_exit = True
+            thread.join(timeout=5)
+        else:
+            server.run()
+    finally:
+        app.close()

@@ -1,0 +1,97 @@
+"""Messages in and out: inbound log, the outbox (Delivery), broadcasts, invites and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, created_at, json_dict, json_list, timestamp
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    blocked = "blocked"
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every message received, once: the unique key makes a resent or replayed message a no-op."""
+
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    message_id: str = Field(max_length=128)
+    revision: int = 0  # bumped for each edit of the same platform message
+    sender_id: str = Field(max_length=128)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    text: str = Field(default="", sa_type=Text)
+    received_at: datetime = created_at()
+
+
+class Broadcast(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    segment: str = Field(max_length=128)
+    text: str = Field(sa_type=Text)
+    require_ack: bool = False
+    created_by: str = Field(default="", max_length=128)
+    created_at: datetime = created_at()
+
+
+class Delivery(SQLModel, table=True):
+    """One outbound message to one recipient on one channel: the outbox row the queue only carries."""
+
+    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    group_id: int | None = Field(default=None, foreign_key="group.id", index=True)
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
+    text: str = Field(sa_type=Text)
+    buttons: list[Any] = json_list()  # [[label, data], ...]
+    reply_to: str | None = Field(default=None, max_length=128)
+    dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
+    status: str = Field(default=DeliveryStatus.pending, max_length=16)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=1024)
+    platform_message_id: str | None = Field(default=None, max_length=128)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at()
+    sent_at: datetime | None = timestamp()
+    acknowledged_at: datetime | None = timestamp()
+
+
+class Invite(SQLModel, table=True):
+    """A single-use, expiring code that binds a chat identity to a role and scope."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    role: str = Field(max_length=16)
+    name: str = Field(default="", max_length=64)  # the person it is meant for, if known
+    county_id: int | None = Field(default=None, foreign_key="county.id")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    provinces: list[str] = json_list()
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")  # an existing contact to bind
+    created_by: str = Field(default="", max_length=128)
+    created_at: datetime = created_at()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = timestamp()
+    used_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = created_at()
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(default="", max_length=256)
+    details: dict[str, Any] = json_dict()

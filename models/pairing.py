@@ -1,0 +1,68 @@
+"""Pairings between organizations and counties, their history, agreements and projects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at, timestamp
+
+
+class PairingStatus(StrEnum):
+    proposed = "proposed"
+    active = "active"
+    suspended = "suspended"
+    ended = "ended"
+
+    @property
+    def label(self) -> str:
+        return {"proposed": "拟结对", "active": "结对中", "suspended": "暂停", "ended": "已结束"}[self.value]
+
+
+class Pairing(SQLModel, table=True):
+    """One organization ↔ one county; one-to-many, many-to-one and group pairings are several rows."""
+
+    __table_args__ = (UniqueConstraint("organization_id", "county_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    status: str = Field(default=PairingStatus.active, max_length=16, index=True)
+    created_at: datetime = created_at()
+    updated_at: datetime | None = timestamp()
+
+
+class PairingStatusChange(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    actor: str = Field(default="", max_length=128)
+    note: str = Field(default="", max_length=512)
+    changed_at: datetime = created_at()
+
+
+class Agreement(SQLModel, table=True):
+    """A signed pairing agreement (帮扶协议)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    signed_on: date
+    amount_wan: float | None = None
+    document: str = Field(default="", max_length=512)
+    created_at: datetime = created_at()
+
+
+class Project(SQLModel, table=True):
+    """An assistance project (帮扶项目) under a pairing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    name: str = Field(max_length=256)
+    field: str = Field(default="其他", max_length=8)  # 产业/就业/教育/健康/养老/消费/其他
+    amount_wan: float | None = None
+    status: str = Field(default="planned", max_length=16)
+    created_at: datetime = created_at()

@@ -1,0 +1,116 @@
+"""Invites: single-use, expiring codes that bind a chat identity to a role and scope."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models.base import utcnow
+from models.messaging import Invite
+from models.registry import Contact, County, Organization, Role
+from models.services.audit import audit
+from models.services.registry import bind_identity
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+class InviteError(Exception):
+    """Why a code was refused, in Chinese, ready to show to the sender."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    contact: Contact
+    created: bool
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str:
+    return raw.strip().upper().replace("-", "").replace(" ", "")
+
+
+def create_invite(
+    session: Session,
+    role: Role,
+    *,
+    actor: str,
+    expires_days: int,
+    county: County | None = None,
+    organization: Organization | None = None,
+    provinces: list[str] | None = None,
+    name: str = "",
+) -> Invite:
+    """Make a code; the scope must fit the role (a county contact needs a county, and so on)."""
+    if role is Role.county and county is None:
+        raise InviteError("县联络员邀请码需要指定县（--county）")
+    if role is Role.organization and organization is None:
+        raise InviteError("社会组织联络人邀请码需要指定社会组织（--organization）")
+    invite = Invite(
+        code=new_code(),
+        role=role,
+        name=name,
+        county_id=county.id if county and role is Role.county else None,
+        organization_id=organization.id if organization and role is Role.organization else None,
+        provinces=list(provinces or []) if role is Role.admin else [],
+        created_by=actor,
+        expires_at=utcnow() + timedelta(days=expires_days),
+    )
+    session.add(invite)
+    session.flush()
+    audit(session, actor, "invite.create", f"invite:{invite.id}", role=role.value, expires_at=invite.expires_at.isoformat())
+    return invite
+
+
+def redeem_invite(
+    session: Session, raw_code: str, channel: str, external_id: str, display_name: str, now: datetime | None = None
+) -> Binding:
+    """Bind the sender to the invite's contact (created if needed); the code is spent atomically."""
+    now = now or utcnow()
+    code = normalize_code(raw_code)
+    invite = session.exec(select(Invite).where(Invite.code == code)).first()
+    if invite is None:
+        raise InviteError(f"邀请码 {code} 无效，请核对后重试，或向管理员索取新的邀请码。")
+    if invite.used_at is not None:
+        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。请向管理员索取新的邀请码。")
+    if invite.expires_at <= now:
+        raise InviteError(f"邀请码 {code} 已于 {invite.expires_at:%Y-%m-%d} 过期。请向管理员索取新的邀请码。")
+    # Spend the code with a guarded UPDATE so two simultaneous redemptions cannot both win.
+    spent = session.execute(
+        update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now)  # type: ignore[union-attr]
+    )
+    if spent.rowcount != 1:
+        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。")
+    contact, created = _contact_for_invite(session, invite, display_name)
+    bind_identity(session, contact, channel, external_id)
+    invite.used_by_contact_id = contact.id
+    invite.used_at = now
+    session.add(invite)
+    audit(session, f"{channel}:{external_id}", "invite.redeem", f"invite:{invite.id}", contact=contact.id,
+          created=created)
+    return Binding(contact=contact, created=created)
+
+
+def _contact_for_invite(session: Session, invite: Invite, display_name: str) -> tuple[Contact, bool]:
+    if invite.contact_id is not None:
+        contact = session.get(Contact, invite.contact_id)
+        if contact is not None:
+            return contact, False
+    contact = Contact(
+        name=invite.name or display_name or "未命名联系人",
+        role=invite.role,
+        county_id=invite.county_id,
+        organization_id=invite.organization_id,
+        provinces=list(invite.provinces),
+    )
+    session.add(contact)
+    session.flush()
+    return contact, True

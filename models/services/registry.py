@@ -1,0 +1,110 @@
+"""Registry verbs: look up counties and organizations, register contacts and their chat identities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from models.pairing import Pairing, PairingStatus, PairingStatusChange
+from models.registry import ChannelIdentity, Contact, County, Organization, Role
+from models.services.audit import audit
+from models.base import utcnow
+
+
+class AmbiguousName(LookupError):
+    """Raised with a Chinese message naming what was not found."""
+
+
+def find_county(session: Session, name_or_code: str) -> County | None:
+    """By 6-digit code or by name; a name shared by counties in two provinces is ambiguous."""
+    key = name_or_code.strip()
+    if not key:
+        return None
+    if key.isdigit():
+        return session.exec(select(County).where(County.code == key)).first()
+    matches = session.exec(select(County).where(County.name == key)).all()
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise AmbiguousName(f"县名“{key}”不唯一，请使用 6 位行政区划代码")
+    return None
+
+
+def find_organization(session: Session, name: str) -> Organization | None:
+    return session.exec(select(Organization).where(Organization.name == name.strip())).first()
+
+
+def find_identity(session: Session, channel: str, external_id: str) -> ChannelIdentity | None:
+    return session.exec(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    ).first()
+
+
+def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:
+    identity = find_identity(session, channel, external_id)
+    if identity is None:
+        return None
+    contact = session.get(Contact, identity.contact_id)
+    return contact if contact is not None and contact.active else None
+
+
+def bind_identity(session: Session, contact: Contact, channel: str, external_id: str) -> ChannelIdentity:
+    """Attach a chat account to a contact; an account already bound elsewhere is moved, and audited."""
+    identity = find_identity(session, channel, external_id)
+    if identity is None:
+        identity = ChannelIdentity(contact_id=contact.id, channel=channel, external_id=external_id)
+        session.add(identity)
+    elif identity.contact_id != contact.id:
+        audit(session, f"{channel}:{external_id}", "identity.moved", f"contact:{identity.contact_id}",
+              to_contact=contact.id)
+        identity.contact_id = contact.id
+        identity.unreachable_since = None
+    contact.last_channel = channel
+    session.add(contact)
+    session.flush()
+    return identity
+
+
+def identities_of(session: Session, contact_id: int) -> Sequence[ChannelIdentity]:
+    return session.exec(select(ChannelIdentity).where(ChannelIdentity.contact_id == contact_id)).all()
+
+
+def describe_scope(session: Session, contact: Contact) -> str:
+    """The contact's role and scope in a few Chinese words, for replies and listings."""
+    role = Role(contact.role)
+    if role is Role.county and contact.county_id:
+        county = session.get(County, contact.county_id)
+        return f"{role.label}（{county.province}{county.name}）" if county else role.label
+    if role is Role.organization and contact.organization_id:
+        org = session.get(Organization, contact.organization_id)
+        return f"{role.label}（{org.name}）" if org else role.label
+    if role is Role.admin:
+        return f"{role.label}（{'、'.join(contact.provinces) or '全部省份'}）"
+    return role.label
+
+
+def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (PairingStatus.active,)) -> list[Pairing]:
+    """The pairings a contact may report for: their county's or their organization's."""
+    query = select(Pairing).where(Pairing.status.in_(list(statuses)))  # type: ignore[attr-defined]
+    if contact.role == Role.county and contact.county_id:
+        query = query.where(Pairing.county_id == contact.county_id)
+    elif contact.role == Role.organization and contact.organization_id:
+        query = query.where(Pairing.organization_id == contact.organization_id)
+    else:
+        return []
+    return list(session.exec(query.order_by(Pairing.id)).all())
+
+
+def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus, actor: str, note: str = "") -> bool:
+    """Change a pairing's status and keep the history; False when it already had that status."""
+    if pairing.status == status and pairing.id is not None:
+        return False
+    previous = pairing.status if pairing.id is not None else None
+    pairing.status = status
+    pairing.updated_at = utcnow()
+    session.add(pairing)
+    session.flush()
+    session.add(PairingStatusChange(pairing_id=pairing.id, from_status=previous, to_status=status,
+                                    actor=actor, note=note))
+    return True

@@ -1,0 +1,260 @@
+"""Progress updates: record what a contact wrote, file it under a pairing, correct, withdraw, flag for review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.pairing import Agreement, Pairing
+from models.registry import Contact, County, Organization, Role
+from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
+from models.services.parsing import ParsedUpdate, parse_update
+from models.services.registry import pairings_of
+
+# Figures beyond these are not believable for one county-level report; they go to a reviewer.
+ABSURD = {"funds_wan": 100_000.0, "committed_wan": 100_000.0, "sales_wan": 100_000.0,
+          "households": 500_000, "people": 2_000_000, "projects": 1_000}
+AGREEMENT_FACTOR = 3  # an amount this many times the pairing's agreement is flagged
+LONG_TEXT = 2_000  # characters; longer texts are kept whole but checked by a person
+DUPLICATE_WINDOW = timedelta(minutes=30)
+ATTACH_WINDOW = timedelta(minutes=30)
+CHOOSE_PAIRING = "choose_pairing"
+
+
+@dataclass
+class Recorded:
+    update: ProgressUpdate
+    parsed: ParsedUpdate
+    flags: list[str] = field(default_factory=list)
+    duplicate_of: ProgressUpdate | None = None
+    question: PendingQuestion | None = None
+    options: list[tuple[int, str]] = field(default_factory=list)  # (pairing id, label) to choose from
+
+
+def apply_parsed(update: ProgressUpdate, parsed: ParsedUpdate) -> None:
+    update.funds_wan = parsed.funds_wan
+    update.committed_wan = parsed.committed_wan
+    update.sales_wan = parsed.sales_wan
+    update.households = parsed.households
+    update.people = parsed.people
+    update.projects = parsed.projects
+    update.fields = list(parsed.fields)
+
+
+def parsed_of(update: ProgressUpdate) -> dict[str, Any]:
+    return {"funds_wan": update.funds_wan, "committed_wan": update.committed_wan, "sales_wan": update.sales_wan,
+            "households": update.households, "people": update.people, "projects": update.projects,
+            "fields": list(update.fields)}
+
+
+def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: int | None) -> list[str]:
+    """Reasons a person should look at this update; empty when it looks plausible."""
+    flags: list[str] = []
+    if parsed.is_empty():
+        flags.append("未识别出数字或帮扶领域")
+    values = parsed.to_dict()
+    for key, limit in ABSURD.items():
+        value = values.get(key)
+        if value is None:
+            continue
+        if value < 0:
+            flags.append(f"{FIELD_LABELS[key]}为负数")
+        elif value > limit:
+            flags.append(f"{FIELD_LABELS[key]}异常偏大")
+    agreed = _agreement_amount(session, pairing_id)
+    if agreed and parsed.funds_wan and parsed.funds_wan > AGREEMENT_FACTOR * agreed:
+        flags.append(f"投入资金远超协议金额（{agreed:g} 万元）")
+    if len(text) > LONG_TEXT:
+        flags.append("内容较长，需人工核对")
+    return flags
+
+
+FIELD_LABELS = {"funds_wan": "投入资金", "committed_wan": "协议/承诺金额", "sales_wan": "消费帮扶销售额",
+                "households": "户数", "people": "人数", "projects": "项目数"}
+
+
+def _agreement_amount(session: Session, pairing_id: int | None) -> float | None:
+    if pairing_id is None:
+        return None
+    amounts = session.exec(select(Agreement.amount_wan).where(Agreement.pairing_id == pairing_id)).all()
+    known = [a for a in amounts if a]
+    return max(known) if known else None
+
+
+def pairing_label(session: Session, contact: Contact, pairing: Pairing) -> str:
+    """The other side of the pairing, as the contact would name it."""
+    if contact.role == Role.county:
+        org = session.get(Organization, pairing.organization_id)
+        return org.name if org else f"结对 {pairing.id}"
+    county = session.get(County, pairing.county_id)
+    return f"{county.province}{county.name}" if county else f"结对 {pairing.id}"
+
+
+def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> Pairing | None:
+    """The one pairing whose other side the text names, if exactly one is named."""
+    named = []
+    for pairing in pairings:
+        if contact.role == Role.county:
+            org = session.get(Organization, pairing.organization_id)
+            names = [org.name] if org else []
+        else:
+            county = session.get(County, pairing.county_id)
+            names = [county.name, county.name.rstrip("县旗")] if county else []
+        if any(len(n) >= 2 and n in text for n in names):
+            named.append(pairing)
+    return named[0] if len(named) == 1 else None
+
+
+def last_update(session: Session, contact: Contact) -> ProgressUpdate | None:
+    return session.exec(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.contact_id == contact.id, col(ProgressUpdate.withdrawn_at).is_(None))
+        .order_by(col(ProgressUpdate.id).desc())
+    ).first()
+
+
+def record_update(
+    session: Session, contact: Contact, text: str, channel: str, now: datetime, inbound_id: int | None = None
+) -> Recorded:
+    """Store the text verbatim with its figures; ask which pairing when the contact has several."""
+    previous = last_update(session, contact)
+    if previous is not None and previous.raw_text == text and now - previous.created_at < DUPLICATE_WINDOW:
+        return Recorded(update=previous, parsed=parse_update(text), duplicate_of=previous)
+    parsed = parse_update(text)
+    pairings = pairings_of(session, contact)
+    pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
+    update = ProgressUpdate(
+        contact_id=contact.id, pairing_id=pairing.id if pairing else None, channel=channel, inbound_id=inbound_id,
+        raw_text=text, period=now.strftime("%Y-%m"), created_at=now,
+    )
+    apply_parsed(update, parsed)
+    flags = review_flags(session, parsed, text, update.pairing_id)
+    _set_review(update, flags)
+    session.add(update)
+    session.flush()
+    _adopt_recent_attachments(session, contact, update, now)
+    recorded = Recorded(update=update, parsed=parsed, flags=flags)
+    if pairing is None and len(pairings) > 1:
+        recorded.options = [(p.id, pairing_label(session, contact, p)) for p in pairings if p.id is not None]
+        recorded.question = PendingQuestion(
+            contact_id=contact.id, kind=CHOOSE_PAIRING, created_at=now,
+            payload={"update_id": update.id, "options": [pid for pid, _ in recorded.options]},
+        )
+        session.add(recorded.question)
+        session.flush()
+    return recorded
+
+
+def _set_review(update: ProgressUpdate, flags: list[str]) -> None:
+    update.review_status = ReviewStatus.flagged if flags else ReviewStatus.received
+    update.review_note = "；".join(flags)
+
+
+def pending_question(session: Session, contact: Contact) -> PendingQuestion | None:
+    return session.exec(
+        select(PendingQuestion)
+        .where(PendingQuestion.contact_id == contact.id, col(PendingQuestion.answered_at).is_(None))
+        .order_by(col(PendingQuestion.id).desc())
+    ).first()
+
+
+class ReportError(Exception):
+    """A request about an update that cannot be honoured; the message says why, in Chinese."""
+
+
+def answer_pairing_question(
+    session: Session, contact: Contact, question_id: int, pairing_id: int, now: datetime
+) -> ProgressUpdate:
+    """File the waiting update under the chosen pairing; anything not offered to this contact is refused."""
+    question = session.get(PendingQuestion, question_id)
+    if question is None or question.contact_id != contact.id or question.kind != CHOOSE_PAIRING:
+        raise ReportError("这个选项不属于您，已忽略。")
+    if question.answered_at is not None:
+        raise ReportError("这个问题已经回答过了。")
+    if pairing_id not in question.payload.get("options", []):
+        raise ReportError("所选结对不在可选范围内，请重新选择。")
+    update = session.get(ProgressUpdate, question.payload["update_id"])
+    if update is None or update.withdrawn_at is not None:
+        question.answered_at = now
+        raise ReportError("对应的进展已撤回。")
+    update.pairing_id = pairing_id
+    flags = review_flags(session, parse_update(update.raw_text), update.raw_text, pairing_id)
+    _set_review(update, flags)
+    update.updated_at = now
+    question.answered_at = now
+    session.add_all([update, question])
+    return update
+
+
+def correct_update(
+    session: Session, contact: Contact, update: ProgressUpdate, new_text: str, kind: str, now: datetime
+) -> Recorded:
+    """Replace an update's text and figures, keeping the old ones in its edit history."""
+    if update.contact_id != contact.id:
+        raise ReportError("只能更正自己提交的进展。")
+    if update.withdrawn_at is not None:
+        raise ReportError("这条进展已撤回，不能更正。")
+    parsed = parse_update(new_text)
+    old = parsed_of(update)
+    session.add(ProgressEdit(update_id=update.id, kind=kind, actor=f"contact:{contact.id}", old_text=update.raw_text,
+                             new_text=new_text, old_parsed=old, new_parsed=parsed.to_dict(), edited_at=now))
+    update.raw_text = new_text
+    apply_parsed(update, parsed)
+    flags = review_flags(session, parsed, new_text, update.pairing_id)
+    _set_review(update, flags)
+    update.updated_at = now
+    session.add(update)
+    return Recorded(update=update, parsed=parsed, flags=flags)
+
+
+def withdraw_update(session: Session, contact: Contact, window: timedelta, now: datetime) -> ProgressUpdate:
+    update = last_update(session, contact)
+    if update is None:
+        raise ReportError("没有可撤回的进展。")
+    if now - update.created_at > window:
+        minutes = int(window.total_seconds() // 60)
+        raise ReportError(f"最近一条进展提交已超过 {minutes} 分钟，不能自行撤回；如需删除请联系管理员，或发送“更正 …”修改。")
+    update.withdrawn_at = now
+    session.add(ProgressEdit(update_id=update.id, kind="withdraw", actor=f"contact:{contact.id}",
+                             old_text=update.raw_text, old_parsed=parsed_of(update), edited_at=now))
+    session.add(update)
+    return update
+
+
+def update_for_message(session: Session, inbound_ids: Sequence[int]) -> ProgressUpdate | None:
+    """The update created from one of these inbound rows (the first revision of an edited message)."""
+    if not inbound_ids:
+        return None
+    return session.exec(
+        select(ProgressUpdate).where(col(ProgressUpdate.inbound_id).in_(list(inbound_ids)))
+    ).first()
+
+
+def attach_files(
+    session: Session, contact: Contact, channel: str, files: Sequence[tuple[str, str, str]], now: datetime,
+    update: ProgressUpdate | None,
+) -> list[Attachment]:
+    """Store (kind, file_id, filename) files, linked to the given update or the contact's recent one."""
+    if update is None:
+        recent = last_update(session, contact)
+        update = recent if recent is not None and now - recent.created_at < ATTACH_WINDOW else None
+    rows = [Attachment(update_id=update.id if update else None, contact_id=contact.id, channel=channel, kind=kind,
+                       file_id=file_id, filename=filename, created_at=now) for kind, file_id, filename in files]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _adopt_recent_attachments(session: Session, contact: Contact, update: ProgressUpdate, now: datetime) -> None:
+    """Photos sent just before the text belong to it."""
+    orphans = session.exec(
+        select(Attachment).where(Attachment.contact_id == contact.id, col(Attachment.update_id).is_(None),
+                                 Attachment.created_at >= now - ATTACH_WINDOW)
+    ).all()
+    for attachment in orphans:
+        attachment.update_id = update.id
+        session.add(attachment)

@@ -1,0 +1,475 @@
+"""Read import files (CSV or XLSX) as a stream of rows keyed by canonical column names.
+
+``pairbot import {orgs,pairings,contacts,counties} FILE`` receives whatever the
+provincial offices send: Excel workbooks, CSVs saved by Chinese Excel (GBK/GB18030),
+UTF-8 with or without BOM, headers in Chinese or English with full-width brackets.
+This module hides those differences so the importer only sees
+``Row(number, {"name": ..., "credit_code": ...})``, where ``number`` is the row
+number the sender sees in Excel, so error reports point at the right line.
+
+Files can hold 100,000+ rows, so nothing here reads a whole file into memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import posixpath
+import re
+import unicodedata
+import zipfile
+from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import ElementTree as SafeET
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+__all__ = [
+    "CONTACT_COLUMNS",
+    "COUNTY_COLUMNS",
+    "ORG_COLUMNS",
+    "PAIRING_COLUMNS",
+    "Row",
+    "TabularError",
+    "count_rows",
+    "read_rows",
+]
+
+# --- ready alias tables for the importer ---------------------------------------------
+# The first alias containing Chinese is the one named in error messages.
+
+ORG_COLUMNS: Mapping[str, Sequence[str]] = {
+    "name": ("name", "组织名称", "名称", "社会组织名称"),
+    "credit_code": ("credit_code", "统一社会信用代码", "信用代码"),
+    "level": ("level", "层级", "级别", "类别"),
+    "kind": ("kind", "类型", "组织类型"),
+    "province": ("province", "所在省份", "省份", "省"),
+    "supervisor": ("supervisor", "业务主管单位"),
+}
+
+PAIRING_COLUMNS: Mapping[str, Sequence[str]] = {
+    "organization": ("organization", "社会组织", "组织", "组织名称"),
+    "county": ("county", "帮扶县", "县", "县名", "县代码", "结对县"),
+    "status": ("status", "状态"),
+}
+
+CONTACT_COLUMNS: Mapping[str, Sequence[str]] = {
+    "name": ("name", "姓名"),
+    "role": ("role", "角色", "身份"),
+    "county": ("county", "所在县", "县", "帮扶县"),
+    "organization": ("organization", "社会组织", "组织", "单位"),
+    "phone": ("phone", "电话", "手机", "手机号"),
+    "telegram_id": ("telegram_id", "Telegram ID", "telegram"),
+    "wecom_userid": ("wecom_userid", "企业微信账号", "企业微信", "企业微信ID"),
+}
+
+COUNTY_COLUMNS: Mapping[str, Sequence[str]] = {
+    "code": ("code", "行政区划代码", "代码", "县代码"),
+    "province": ("province", "省份", "省"),
+    "prefecture": ("prefecture", "所属地市", "地市", "市州"),
+    "county": ("county", "县名", "县", "名称"),
+}
+
+_CHUNK = 64 * 1024
+_DELIMITERS = (",", ";", "\t")
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2 container: Excel 97-2003 .xls
+_ENCODING_LABELS = {"utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "utf-16": "UTF-16"}
+# Notes people add to template headers: "名称（必填）", "【电话】", "*姓名".
+# Raw records: (row number, stripped cell strings) for every physical row, blank or not.
+_Records = Generator[tuple[int, list[str]], None, None]
+_HEADER_NOTES = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|[*＊]")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One non-blank data row.
+
+    ``number`` is the 1-based row number as a spreadsheet shows it (header = 1), so
+    blank rows skipped before it still count. ``values`` has every canonical column
+    the caller asked for; absent columns and empty cells are ``''``.
+    """
+
+    number: int
+    values: dict[str, str]
+
+
+class TabularError(Exception):
+    """A file-level problem: unreadable, unknown encoding, missing required column.
+
+    The message is Chinese and names the file, so the CLI can print it as is.
+    """
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}：{message}")
+        self.path = path
+
+
+# --- public API ------------------------------------------------------------------------
+
+
+def read_rows(
+    path: Path, columns: Mapping[str, Sequence[str]], required: Collection[str]
+) -> Iterator[Row]:
+    """Stream the non-blank data rows of a CSV or XLSX file.
+
+    The header (first non-blank row) is read and checked *now*, so a missing required
+    column raises :class:`TabularError` before the caller starts a transaction or a
+    progress bar; data rows are then read lazily. Unknown headers are ignored. When
+    several headers map to one column (e.g. 县名 and 县代码), a row takes the first
+    non-empty one, left to right.
+    """
+    path = Path(path)
+    index = _alias_index(columns)
+    unknown = set(required) - set(columns)
+    if unknown:
+        raise ValueError(f"required columns not in columns: {sorted(unknown)}")
+    records = _records(path)
+    try:
+        header_number, header = _header(records, path)
+        positions = _column_positions(header, index)
+        _check_required(path, header_number, header, positions, columns, required)
+    except BaseException:
+        records.close()
+        raise
+    return _data_rows(records, positions, columns)
+
+
+def count_rows(path: Path) -> int | None:
+    """Estimate the number of data rows, cheaply, for a progress bar.
+
+    CSV: physical lines minus the header (blank lines and line breaks inside quoted
+    cells are counted too, so it is an upper bound). XLSX: the sheet's recorded
+    dimension, without loading the workbook. ``None`` when that is unknown or would
+    cost as much as the import; never raises, since :func:`read_rows` is the one
+    that reports problems. Compare it with ``Row.number - 1``, not with a row count.
+    """
+    path = Path(path)
+    try:
+        if _file_kind(path) == "xlsx":
+            total = _xlsx_dimension_rows(path)
+        else:
+            total = _csv_line_count(path)
+    except (OSError, TabularError, zipfile.BadZipFile, ParseError, KeyError, ValueError):
+        return None
+    return None if total is None else max(total - 1, 0)
+
+
+# --- header handling -------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    """Canonical form of a header for comparison.
+
+    NFKC folds full-width letters and brackets （） into ASCII, BOM and all whitespace
+    go, and case is folded, so "Telegram ID", "telegramid" and "ＴＥＬＥＧＲＡＭ ＩＤ" agree.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\ufeff", "")
+    return "".join(text.split()).casefold()
+
+
+def _alias_index(columns: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Map every normalized alias (and each canonical name) to its canonical name.
+
+    An alias claimed by two columns is a bug in the caller's table, not in the file,
+    hence ``ValueError``.
+    """
+    index: dict[str, str] = {}
+    for canonical, aliases in columns.items():
+        for alias in (canonical, *aliases):
+            key = _header_key(alias)
+            if index.setdefault(key, canonical) != canonical:
+                raise ValueError(f"alias {alias!r} given for both {index[key]!r} and {canonical!r}")
+    return index
+
+
+def _match_header(cell: str, index: Mapping[str, str]) -> str | None:
+    """Canonical column for a header cell; retries without notes like （必填） or *."""
+    key = _header_key(cell)
+    if not key:
+        return None
+    if key in index:
+        return index[key]
+    return index.get(_HEADER_NOTES.sub("", key))
+
+
+def _column_positions(header: Sequence[str], index: Mapping[str, str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for position, cell in enumerate(header):
+        canonical = _match_header(cell, index)
+        if canonical is not None:
+            positions.setdefault(canonical, []).append(position)
+    return positions
+
+
+def _header(records: _Records, path: Path) -> tuple[int, list[str]]:
+    """The first non-blank record is the header; leading blank rows are tolerated."""
+    for number, cells in records:
+        if any(cells):
+            return number, cells
+    raise TabularError(path, "文件为空，找不到表头行")
+
+
+def _display_name(canonical: str, aliases: Sequence[str]) -> str:
+    """The Chinese alias a clerk would write, falling back to the canonical name."""
+    return next((a for a in aliases if not a.isascii()), canonical)
+
+
+def _check_required(
+    path: Path,
+    header_number: int,
+    header: Sequence[str],
+    positions: Mapping[str, list[int]],
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+) -> None:
+    missing = [name for name in columns if name in required and name not in positions]
+    if not missing:
+        return
+    parts = []
+    for name in missing:
+        accepted = "、".join(dict.fromkeys((name, *columns[name])))
+        parts.append(f"缺少必需的列“{_display_name(name, columns[name])}”（{name}，可写作：{accepted}）")
+    found = "、".join(cell for cell in header if cell) or "（无）"
+    raise TabularError(path, "；".join(parts) + f"。第{header_number}行的表头为：{found}")
+
+
+def _data_rows(
+    records: _Records,
+    positions: Mapping[str, list[int]],
+    columns: Mapping[str, Sequence[str]],
+) -> Iterator[Row]:
+    """Turn raw records into Rows, skipping blank ones without renumbering."""
+    with closing(records):
+        for number, cells in records:
+            if not any(cells):
+                continue
+            values = dict.fromkeys(columns, "")
+            for canonical, where in positions.items():
+                values[canonical] = next(
+                    (cells[i] for i in where if i < len(cells) and cells[i]), ""
+                )
+            yield Row(number, values)
+
+
+# --- raw records: (row number, stripped cell strings) for every physical row ----------
+
+
+def _file_kind(path: Path) -> str:
+    """'xlsx' or 'csv', by content rather than suffix (renamed files are common)."""
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError as e:
+        raise TabularError(path, "文件不存在") from e
+    except OSError as e:
+        raise TabularError(path, f"无法打开文件：{e.strerror or e}") from e
+    if magic == _XLSX_MAGIC:
+        return "xlsx"
+    if magic == _XLS_MAGIC:
+        raise TabularError(path, "不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV")
+    return "csv"
+
+
+def _records(path: Path) -> _Records:
+    if _file_kind(path) == "xlsx":
+        yield from _xlsx_records(path)
+    else:
+        yield from _csv_records(path)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (superset of GBK).
+
+    Decides on the first chunk that holds non-ASCII text, not merely the first
+    chunk: a GBK file whose first 64 KiB happen to be ASCII would otherwise be taken
+    for UTF-8 and fail halfway. Reads chunk by chunk, so memory stays constant.
+    """
+    with path.open("rb") as f:
+        chunk = f.read(_CHUNK)
+        if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if chunk.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        while chunk:
+            try:
+                text = utf8.decode(chunk)
+            except UnicodeDecodeError:
+                return _confirm_gb18030(path, chunk)
+            if not text.isascii():
+                return "utf-8-sig"
+            chunk = f.read(_CHUNK)
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _confirm_gb18030(path: Path, chunk: bytes) -> str:
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(chunk)
+    except UnicodeDecodeError as e:
+        raise TabularError(
+            path, "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 CSV 或 .xlsx"
+        ) from e
+    return "gb18030"
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    """Comma, semicolon or tab: whichever occurs most in the header line.
+
+    Counting in the header is more predictable than csv.Sniffer on Chinese text,
+    and header names practically never contain a delimiter.
+    """
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
+        for line in f:
+            if line.strip():
+                break
+        else:
+            return ","
+    best = max(_DELIMITERS, key=line.count)
+    return best if line.count(best) else ","
+
+
+def _csv_records(path: Path) -> _Records:
+    encoding = _detect_encoding(path)
+    delimiter = _sniff_delimiter(path, encoding)
+    number = 0
+    with path.open(encoding=encoding, newline="") as f:
+        try:
+            for number, record in enumerate(csv.reader(f, delimiter=delimiter), start=1):
+                yield number, [cell.strip() for cell in record]
+        except UnicodeDecodeError as e:
+            label = _ENCODING_LABELS[encoding]
+            # The decoder reads ahead in blocks, so only "this row or later" is certain.
+            raise TabularError(
+                path,
+                f"第{number + 1}行或其后有无法按 {label} 解码的内容，文件可能混用了多种编码或已损坏",
+            ) from e
+        except csv.Error as e:
+            raise TabularError(path, f"第{number + 1}行 CSV 格式有误：{e}") from e
+
+
+def _csv_line_count(path: Path) -> int | None:
+    """Count line feeds in binary chunks; 0x0A never occurs inside a UTF-8 or GB18030
+    multi-byte character, but it does inside UTF-16 ones, hence None there."""
+    lines = 0
+    last = b""
+    with path.open("rb") as f:
+        head = f.read(2)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return None
+        f.seek(0)
+        while chunk := f.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last and last != b"\n":
+        lines += 1
+    return lines
+
+
+# --- XLSX ------------------------------------------------------------------------------
+
+
+def _xlsx_records(path: Path) -> _Records:
+    # A file object, not the path: openpyxl refuses paths not ending in .xlsx/.xlsm,
+    # and a workbook saved as "名单.csv" by mistake should still be read.
+    with path.open("rb") as stream:
+        try:
+            workbook = load_workbook(stream, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError, ValueError) as e:
+            raise TabularError(path, f"无法作为 Excel（.xlsx）文件读取：{e}") from e
+        number = 0
+        try:
+            if not workbook.worksheets:
+                raise TabularError(path, "工作簿里没有工作表")
+            sheet = workbook.worksheets[0]
+            # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would
+            # silently drop rows, so read until the sheet data really ends.
+            sheet.reset_dimensions()
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(value) for value in cells]
+        except (zipfile.BadZipFile, KeyError, ParseError, ValueError) as e:
+            raise TabularError(path, f"读取第{number + 1}行时出错，Excel 文件可能已损坏：{e}") from e
+        finally:
+            workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    """Render a cell as the text a person sees, for identifiers above all.
+
+    Excel stores every number as a float, so 513429 (a county code) or 123456789
+    (a telegram id) must not come out as "513429.0"; dates become ISO strings.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    if isinstance(value, datetime):
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+def _xlsx_dimension_rows(path: Path) -> int | None:
+    """Last row of the first sheet's <dimension>, read straight from the zip.
+
+    load_workbook would parse all shared strings first, which for a large file costs
+    about as much as the import itself.
+    """
+    with zipfile.ZipFile(path) as archive:
+        sheet_path = _first_sheet_path(archive)
+        if sheet_path is None:
+            return None
+        with archive.open(sheet_path) as source:
+            for _event, element in SafeET.iterparse(source, events=("start",)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "dimension":
+                    return _last_row_of(element.get("ref", ""))
+                if tag == "sheetData":
+                    return None
+    return None
+
+
+def _last_row_of(ref: str) -> int | None:
+    """'A1:F200' -> 200; a single cell like 'A1' is what broken exporters write."""
+    if ":" not in ref:
+        return None
+    digits = re.search(r"(\d+)$", ref)
+    return int(digits.group(1)) if digits else None
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    workbook_path = "xl/workbook.xml"
+    with archive.open(workbook_path) as source:
+        sheets = [e for e in SafeET.parse(source).iter() if e.tag.rsplit("}", 1)[-1] == "sheet"]
+    if not sheets:
+        return None
+    rel_id = next((v for k, v in sheets[0].attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+    with archive.open("xl/_rels/workbook.xml.rels") as source:
+        for rel in SafeET.parse(source).iter():
+            if rel.get("Id") == rel_id:
+                target = rel.get("Target", "")
+                if target.startswith("/"):
+                    return target.lstrip("/")
+                return posixpath.normpath(posixpath.join(posixpath.dirname(workbook_path), target))
+    return None

@@ -1,0 +1,106 @@
+"""Fixtures: real databases (SQLite file, PostgreSQL at 127.0.0.1:5432) and an App wired to the console channel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
+
+from bot.app import App
+from bot.channels.console import NAME as CONSOLE, ConsoleChannel
+from bot.config import Settings
+from bot.db import make_engine, migrate
+from bot.simulator import Simulator
+
+PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test so each starts clean without re-running migrations."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated once; dropped at the end."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            name = f"pairbot_test_{uuid.uuid4().hex[:10]}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.orig}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Each test that takes it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "pairbot.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "pairbot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_settings(db_url: str, **sections: dict) -> Settings:
+    return Settings(database={"url": db_url}, **sections)
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    application = App(settings, channels={CONSOLE: ConsoleChannel()})
+    application.queue.start_worker()
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def engine(app: App):  # type: ignore[no-untyped-def]
+    return app.engine
+
+
+def simulator(app: App, sender: str = "local", name: str = "测试用户") -> Simulator:
+    return Simulator(app, sender, name)

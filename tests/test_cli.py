@@ -1,0 +1,93 @@
+"""The `pairbot` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import CODES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pairbot(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | (env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=environment, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str]]:
+    env = {"PAIRBOT_DATABASE__URL": db_url}
+    result = pairbot("init", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "首个管理员邀请码" in result.stdout
+    return tmp_path, env
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = pairbot("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("init", "run", "import", "invite", "parse", "simulate"):
+        assert command in result.stdout
+
+
+def test_init_is_safe_to_run_again(workdir: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = workdir
+    result = pairbot("init", cwd=cwd, env=env)
+    assert result.returncode == 0 and "未变 97" in result.stdout and "邀请码" not in result.stdout
+
+
+def test_invite_json_and_refusals(workdir: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = workdir
+    result = pairbot("invite", "--role", "county", "--county", "513429", "--json", cwd=cwd,
+                     env=env | {"PAIRBOT_TELEGRAM__BOT_USERNAME": "pairbot_test_bot"})
+    data = json.loads(result.stdout)
+    assert len(data["code"]) == 8 and data["expires_at"].endswith("+08:00")
+    assert data["telegram_link"] == f"https://t.me/pairbot_test_bot?start={data['code']}"
+    refused = pairbot("invite", "--role", "organization", "--organization", "无此组织", cwd=cwd, env=env)
+    assert refused.returncode == 2 and "未找到社会组织“无此组织”" in refused.stderr
+    missing = pairbot("invite", "--role", "county", cwd=cwd, env=env)
+    assert missing.returncode == 2 and "--county" in missing.stderr
+
+
+def test_import_prints_problems_and_a_summary(workdir: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = workdir
+    (cwd / "orgs.csv").write_text(f"name,credit_code\n甲基金会,{CODES[0]}\n乙基金会,123\n", encoding="utf-8")
+    result = pairbot("import", "orgs", "orgs.csv", cwd=cwd, env=env)
+    assert result.returncode == 0
+    assert "orgs.csv 第 3 行，列 credit_code（统一社会信用代码）" in result.stderr
+    assert "新增 1，更新 0，未变 0，拒绝 1" in result.stdout
+    absent = pairbot("import", "orgs", "nope.csv", cwd=cwd, env=env)
+    assert absent.returncode == 1 and "文件不存在" in absent.stderr
+
+
+def test_simulator_session_binds_and_records(workdir: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = workdir
+    code = json.loads(pairbot("invite", "--role", "county", "--county", "布拖县", "--name", "阿木", "--json",
+                              cwd=cwd, env=env).stdout)["code"]
+    script = f"你好\n绑定 {code}\n投入资金20万元，带动38户\n撤回\n:quit\n"
+    result = pairbot("simulate", cwd=cwd, env=env, stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("绑定 邀请码") < out.index("绑定成功") < out.index("已记录") < out.index("已撤回")
+    as_contact = pairbot("simulate", "--as", "阿木", cwd=cwd, env=env, stdin="我是谁\n")
+    assert "阿木，县联络员（四川省布拖县）" in as_contact.stdout
+
+
+def test_parse_prints_one_json_object(tmp_path: Path) -> None:
+    result = pairbot("parse", "投入帮扶资金20万元，带动38户增收", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert data["funds_wan"] == 20 and data["households"] == 38
+    assert set(data) == {"funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields"}
+
+
+def test_bad_config_is_refused_with_the_key(tmp_path: Path) -> None:
+    result = pairbot("init", cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": "mysql://x"})
+    assert result.returncode == 2 and "[database] url" in result.stderr and "PAIRBOT_DATABASE__URL" in result.stderr
