@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from typing import Protocol
 from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
@@ -18,6 +19,16 @@ from jobs.outbound import due_pending, send_delivery
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """A long-running part of `pairbot run` (a channel's poller, the scheduler): started and stopped with it."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class App:

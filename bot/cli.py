@@ -189,5 +189,13 @@ def run(
     run_server(settings, console)
 
 
+# Modules whose `register(app: typer.Typer)` adds more commands (kept apart by subject).
+EXTENSIONS: tuple[str, ...] = ()
+
+
 def main() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        importlib.import_module(name).register(app)
     app()

@@ -1,4 +1,4 @@
-"""`pairbot run`: the one process of the embedded default (web, workers, relay, channels)."""
+"""`pairbot run`: the one process of the embedded default (web, workers, relay, channels, scheduler)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import threading
 
 import uvicorn
 
-from bot.app import App
+from bot.app import App, Component
 from bot.channels.base import Channel
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
+from bot.components import build_components
 from bot.config import Settings
 from bot.web import build_web
 
@@ -28,29 +29,36 @@ def configured_channels(settings: Settings) -> list[str]:
 
 def run_server(settings: Settings, console: bool | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    platforms = configured_channels(settings)
     if console is None:
-        console = not platforms and sys.stdin.isatty()
+        console = not configured_channels(settings) and sys.stdin.isatty()
     channels: dict[str, Channel] = {CONSOLE: ConsoleChannel(sys.stdout)}
     app = App(settings, channels=channels)
-    app.queue.start_worker()
-    app.start_relay()
+    started: list[Component] = []
     server = uvicorn.Server(uvicorn.Config(build_web(app), host=settings.web.host, port=settings.web.port,
-                                           log_level="warning", limit_max_requests=None))
-    if platforms:
-        log.warning("channels %s are configured but not connected in this version", ", ".join(platforms))
-    log.info("pairbot serving http://%s:%s/healthz", settings.web.host, settings.web.port)
+                                           log_level="warning"))
     try:
+        app.queue.start_worker()
+        app.start_relay()
+        for component in build_components(app):
+            component.start()
+            started.append(component)
+        log.info("pairbot serving http://%s:%s/healthz", settings.web.host, settings.web.port)
         if console:
-            from bot.simulator import Simulator, chat
-
-            thread = threading.Thread(target=server.run, name="pairbot-web", daemon=True)
-            thread.start()
-            logging.getLogger().setLevel(logging.WARNING)
-            chat(Simulator(app), sys.stdin, sys.stdout)
-            server.should_exit = True
-            thread.join(timeout=5)
+            _serve_with_simulator(app, server)
         else:
             server.run()
     finally:
+        for component in reversed(started):
+            component.stop()
         app.close()
+
+
+def _serve_with_simulator(app: App, server: uvicorn.Server) -> None:
+    from bot.simulator import Simulator, chat
+
+    thread = threading.Thread(target=server.run, name="pairbot-web", daemon=True)
+    thread.start()
+    logging.getLogger().setLevel(logging.WARNING)
+    chat(Simulator(app), sys.stdin, sys.stdout)
+    server.should_exit = True
+    thread.join(timeout=5)

@@ -91,3 +91,33 @@ def test_parse_prints_one_json_object(tmp_path: Path) -> None:
 def test_bad_config_is_refused_with_the_key(tmp_path: Path) -> None:
     result = pairbot("init", cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": "mysql://x"})
     assert result.returncode == 2 and "[database] url" in result.stderr and "PAIRBOT_DATABASE__URL" in result.stderr
+
+
+def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    cwd, env = workdir
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | env | {
+        "PAIRBOT_WEB__PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--no-console"], cwd=cwd, env=environment,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "pairbot run did not start serving within 30 s"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["database"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

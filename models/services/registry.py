@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, select
 
+from models.base import utcnow
 from models.pairing import Pairing, PairingStatus, PairingStatusChange
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
-from models.base import utcnow
 
 
 class AmbiguousName(LookupError):
@@ -68,6 +68,19 @@ def bind_identity(session: Session, contact: Contact, channel: str, external_id:
 
 def identities_of(session: Session, contact_id: int) -> Sequence[ChannelIdentity]:
     return session.exec(select(ChannelIdentity).where(ChannelIdentity.contact_id == contact_id)).all()
+
+
+def contact_address(session: Session, contact: Contact) -> tuple[str, str] | None:
+    """Where to send to a contact: their chosen channel, else the one they used last, else any reachable one.
+
+    Returns (channel, chat id) or None when no identity is reachable (blocked, left the company).
+    """
+    reachable = [i for i in identities_of(session, contact.id) if i.unreachable_since is None]  # type: ignore[arg-type]
+    for wanted in (contact.preferred_channel, contact.last_channel):
+        for identity in reachable:
+            if identity.channel == wanted:
+                return identity.channel, identity.external_id
+    return (reachable[0].channel, reachable[0].external_id) if reachable else None
 
 
 def describe_scope(session: Session, contact: Contact) -> str:
