@@ -1,0 +1,702 @@
+"""Read the figures out of a free-text progress update (进展).
+
+Contacts report in whatever words come to hand: "本月投入帮扶资金20万元,带动38户增收",
+"捐款150000元用于助学", "協議投資三千萬元". `parse_update` turns such a message into the
+ledger's parsed fields (DESIGN.md, "Parsed fields of a progress update"): money in 万元 split
+into money put in, money promised and consumption sales; households, people and projects;
+and the assistance fields named.
+
+How it works, in order:
+
+1. Normalise: NFKC (full-width digits and punctuation become ASCII) and a small
+   Traditional→Simplified table limited to the characters the cue words use.
+2. Find every number (Arabic with thousands separators and decimals, Chinese numerals,
+   mixtures such as "3万5千") and read the unit after it. Only four kinds of figure are
+   kept: money (元, or a bare 万/亿), households (户), people (人 名 位 人次) and projects
+   (项目N个, N个项目). Everything else — years, dates, 期, 次, 批, 吨, 亩, percentages,
+   phone numbers, ordinals, per-unit rates, ranges — is dropped, never guessed.
+3. Decide what each money figure is from cue words in its clause: the nearest verb before
+   it (投入 / 销售 / 协议 / 增收 …), else one after it ("300万元已拨付"), else a weak noun
+   (资金 价值), else the rest of the sentence. Promises (协议 承诺 签约) and future markers
+   (计划 拟 明年) turn money into committed_wan unless the clause says it was paid.
+4. Sum each kind, leaving out sub-counts after 其中/包括 and letting a 合计/累计 total
+   stand in for the parts it covers.
+
+Everything is linear in the text: a handful of regex scans with possessive quantifiers (no
+backtracking), then per figure a bisect look-up and a scan of at most _REACH characters around it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import NamedTuple
+
+FIELD_ORDER: tuple[str, ...] = ("产业", "就业", "教育", "健康", "养老", "消费", "其他")
+
+_FUNDS, _COMMITTED, _SALES = "funds_wan", "committed_wan", "sales_wan"
+_HOUSEHOLDS, _PEOPLE, _PROJECTS = "households", "people", "projects"
+_MONEY_KINDS = (_FUNDS, _COMMITTED, _SALES)
+_COUNT_KINDS = (_HOUSEHOLDS, _PEOPLE, _PROJECTS)
+
+
+@dataclass(frozen=True)
+class ParsedUpdate:
+    """The parsed fields of one progress update; None where the text does not say."""
+
+    funds_wan: float | None = None
+    committed_wan: float | None = None
+    sales_wan: float | None = None
+    households: int | None = None
+    people: int | None = None
+    projects: int | None = None
+    fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order."""
+        return {
+            "funds_wan": self.funds_wan,
+            "committed_wan": self.committed_wan,
+            "sales_wan": self.sales_wan,
+            "households": self.households,
+            "people": self.people,
+            "projects": self.projects,
+            "fields": list(self.fields),
+        }
+
+    def is_empty(self) -> bool:
+        """True when no figure and no field was understood (the bot then asks again)."""
+        return self == ParsedUpdate()
+
+    def summary_zh(self) -> str:
+        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业"."""
+        parts = []
+        if self.funds_wan is not None:
+            parts.append(f"投入资金 {_format_number(self.funds_wan)} 万元")
+        if self.committed_wan is not None:
+            parts.append(f"协议/承诺 {_format_number(self.committed_wan)} 万元")
+        if self.sales_wan is not None:
+            parts.append(f"消费帮扶销售 {_format_number(self.sales_wan)} 万元")
+        if self.households is not None:
+            parts.append(f"受益 {self.households} 户")
+        if self.people is not None:
+            parts.append(f"惠及 {self.people} 人")
+        if self.projects is not None:
+            parts.append(f"项目 {self.projects} 个")
+        if self.fields:
+            parts.append("领域：" + "、".join(self.fields))
+        return "，".join(parts)
+
+
+def _format_number(value: float) -> str:
+    """20.0 → "20", 0.35 → "0.35": no float noise and no trailing zeros in the echo."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Normalisation
+# ---------------------------------------------------------------------------------------------
+
+# Traditional characters that occur in numbers, units and cue words, as (Traditional, Simplified)
+# pairs. Only characters that are not themselves in use in Simplified text are listed, so the
+# mapping cannot damage a Simplified message.
+_TRADITIONAL_PAIRS = (
+    "萬万 億亿 兩两 點点 貳贰 叄叁 陸陆 戶户 個个 項项 處处 餘余 來来 幾几 約约 達达 過过 總总 數数 "
+    "資资 價价 額额 費费 錢钱 貸贷 賬账 帳账 補补 貼贴 撥拨 籌筹 實实 際际 現现 與与 於于 將将 "
+    "擬拟 預预 計计 劃划 協协 議议 諾诺 簽签 認认 訂订 後后 爭争 請请 報报 並并 臺台 時时 週周 號号 "
+    "贈赠 幫帮 帶带 動动 脫脱 貧贫 發发 養养 產产 業业 務务 崗岗 學学 師师 醫医 療疗 義义 診诊 體体 "
+    "檢检 衛卫 護护 藥药 復复 殘残 銷销 貨货 購购 買买 採采 營营 紅红 潤润 節节 擔担 減减 農农 場场 "
+    "種种 園园 庫库 溫温 車车 間间 職职 員员 訓训 練练 轉转 勞劳 課课 書书 獎奖 圖图 館馆 兒儿 歲岁 "
+    "們们 為为 對对 結结 縣县 鄉乡 鎮镇 區区 轄辖 飲饮 橋桥 環环 廁厕 電电 燈灯 設设 備备 災灾 態态 "
+    "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
+    "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
+    "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里"
+)
+_TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
+_TRANSLATION = str.maketrans({**_TRADITIONAL, "−": "-", "\u3000": " "})
+
+
+def _normalise(text: str) -> str:
+    """Full-width → ASCII (NFKC), Traditional → Simplified, Unicode minus → "-"."""
+    return unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Segmentation: sentences, clauses (comma level) and list items (、 level)
+# ---------------------------------------------------------------------------------------------
+
+_SENTENCE_ENDS = frozenset("。!?;\n")
+_CLAUSE_ENDS = _SENTENCE_ENDS | frozenset(",:()[]")
+_ITEM_ENDS = _CLAUSE_ENDS | frozenset("、")
+_BOUNDARY_RE = re.compile(r"[。!?;\n,:()\[\]、]")
+# How far (in characters) a cue word may stand from the figure it governs. Real clauses are far
+# shorter; the bound keeps the work per figure constant, so a 100k-character message without
+# punctuation still parses in linear time.
+_REACH = 100
+
+
+class _Segments:
+    """Boundary positions of one text, so that any offset finds its sentence, clause and item."""
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        sentence, clause, item = [], [], []
+        for match in _BOUNDARY_RE.finditer(text):
+            char, pos = match.group(), match.start()
+            item.append(pos)
+            if char in _CLAUSE_ENDS:
+                clause.append(pos)
+            if char in _SENTENCE_ENDS:
+                sentence.append(pos)
+        self._bounds = {"sentence": sentence, "clause": clause, "item": item}
+
+    def span(self, level: str, pos: int) -> tuple[int, int]:
+        """[start, end) of the unit of `level` containing `pos` (boundary characters excluded)."""
+        bounds = self._bounds[level]
+        index = bisect_right(bounds, pos - 1)
+        start = bounds[index - 1] + 1 if index else 0
+        end = bounds[index] if index < len(bounds) else self.length
+        return start, end
+
+    def near(self, level: str, pos: int) -> tuple[int, int]:
+        """The unit's span cut to _REACH characters either side of `pos`: where cues are looked for."""
+        start, end = self.span(level, pos)
+        return max(start, pos - _REACH), min(end, pos + _REACH)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Numbers
+# ---------------------------------------------------------------------------------------------
+
+_CN_DIGITS = {
+    "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+    "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
+    "玖": 9,
+}
+_SMALL_MAGNITUDES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG_MAGNITUDES = {"万": 10_000, "亿": 100_000_000}
+_CN_DIGIT_CHARS = "".join(_CN_DIGITS)
+
+# An Arabic number ("1,250,000", "8.5"), optionally with Chinese magnitudes ("2.3亿", "3千万")
+# and one more digit group after them ("3万5千", colloquial "1万2"). Possessive quantifiers
+# keep the scan linear whatever follows.
+_ARABIC = r"\d+(?:,\d{3}(?!\d))*+(?:\.\d+)?+"
+_ARABIC_RUN = rf"{_ARABIC}(?:[十百千万亿]++(?:\d(?![\d.,])[十百千万亿]*+)?)?"
+_CN_RUN = rf"[{_CN_DIGIT_CHARS}十拾][{_CN_DIGIT_CHARS}十拾百佰千仟万亿点]*+"
+_NUMBER_RE = re.compile(rf"(?P<sign>-)?(?:(?P<arabic>{_ARABIC_RUN})|(?P<chinese>{_CN_RUN}))")
+_NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
+
+# What may follow a number: a vague qualifier (余 多 来), a magnitude written after it
+# ("20余万元"), and the unit that says what is counted.
+_UNIT_RE = re.compile(
+    r" ?(?P<qualifier>[余多来])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
+    r"(?P<unit>人民币|元|人次|人|名|位|例|户|个|项|处)?"
+)
+_MAGNITUDE_WORDS = {"千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
+
+
+def _number_value(raw: str) -> float | None:
+    """Value of a numeral run such as "1,200", "一百二十", "三千五", "2.3亿", "3万5千", "三点五".
+
+    Returns None for strings that are not a well-formed number ("二〇二四", "十四五"), which
+    are then ignored rather than misread.
+    """
+    total = section = number = 0.0
+    has_number = False
+    previous = ""  # "digit", "zero", "small", "big", "point"
+    last_magnitude = 0
+    fraction_scale = 0.0
+    for token in _NUMBER_TOKEN_RE.findall(raw):
+        if token[0].isdigit() or token in _CN_DIGITS:
+            digit = float(token.replace(",", "")) if token[0].isdigit() else _CN_DIGITS[token]
+            if fraction_scale:
+                number += digit * fraction_scale
+                fraction_scale /= 10
+                continue
+            if previous == "digit":
+                return None
+            number, has_number = digit, True
+            previous = "zero" if digit == 0 else "digit"
+        elif token == "点":
+            if not has_number or fraction_scale:
+                return None
+            fraction_scale, previous = 0.1, "point"
+        elif token in _SMALL_MAGNITUDES:
+            magnitude = _SMALL_MAGNITUDES[token]
+            section += (number if has_number else 1) * magnitude
+            number, has_number, fraction_scale = 0.0, False, 0.0
+            previous, last_magnitude = "small", magnitude
+        elif token in _BIG_MAGNITUDES:
+            magnitude = _BIG_MAGNITUDES[token]
+            if magnitude == 100_000_000:
+                total = (total + section + number) * magnitude
+            else:
+                total += (section + number) * magnitude
+            section = number = 0.0
+            has_number, fraction_scale = False, 0.0
+            previous, last_magnitude = "big", magnitude
+        else:
+            return None
+    if previous == "digit" and last_magnitude and _single_digit_tail(raw):
+        # Colloquial "三千五" = 3500, "两万五" = 25000: the last digit counts in the next
+        # magnitude down.
+        number *= last_magnitude / 10
+    if not (total or section or has_number):
+        return None
+    return total + section + number
+
+
+def _single_digit_tail(raw: str) -> bool:
+    """True when the run ends in one digit right after a magnitude ("三千五", "1万2")."""
+    return len(raw) >= 2 and raw[-2] in "十拾百佰千仟万亿" and (raw[-1] in _CN_DIGITS or raw[-1].isdigit())
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Cue words
+# ---------------------------------------------------------------------------------------------
+
+# Kinds of money cue. A "decisive" cue names what the money is; the others only qualify it.
+_CUE_FUNDS = "funds"          # 投入 捐赠 … money or goods put in
+_CUE_PAID = "paid"            # 拨付 到位 已投入 … put in, and says it happened
+_CUE_SALES = "sales"          # 销售 成交 带货 … consumption assistance
+_CUE_PROMISE = "promise"      # 协议 承诺 签约 … agreed, not yet spent
+_CUE_FUTURE = "future"        # 计划 拟 明年 … not yet happened
+_CUE_PLANNED = "planned"      # 将投入 待拨付 尚未到位 … a verb of putting money in, not yet done
+_CUE_DONE = "done"            # 已 实际 … has happened
+_CUE_OUTCOME = "outcome"      # 增收 收入 产值 缺口 贷款 … money that is not an input
+_CUE_WEAK = "weak"            # 资金 价值 经费 … money nouns, funds when nothing else says
+_CUE_PURCHASE = "purchase"    # 采购: sales, unless it is buying inputs (then money put in)
+_CUE_BUY = "buy"              # 购买: sales when it is produce that is bought, else money put in
+_CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwise mislead
+
+_MONEY_CUES: dict[str, str] = {
+    **dict.fromkeys(
+        "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
+        "赠送 支持 减免 承担 支出 用于".split(), _CUE_FUNDS),
+    **dict.fromkeys(
+        "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
+    **dict.fromkeys(
+        "销售 销售额 销售收入 成交 带货 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 展销".split(),
+        _CUE_SALES),
+    **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
+    **dict.fromkeys("计划 拟 预计 将于 明年 下半年 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
+    **dict.fromkeys(
+        "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
+    **dict.fromkeys("已 实际".split(), _CUE_DONE),
+    **dict.fromkeys(
+        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
+        "争取 撬动 单价 价格".split(), _CUE_OUTCOME),
+    **dict.fromkeys(
+        "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
+        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额".split(), _CUE_WEAK),
+    "采购": _CUE_PURCHASE,
+    "购买": _CUE_BUY,
+    "按计划": _CUE_NEUTRAL,
+}
+_DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PROMISE, _CUE_OUTCOME})
+
+# What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
+_INPUT_GOODS_RE = re.compile(
+    "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品")
+_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品")
+
+
+def _alternation(words) -> re.Pattern[str]:
+    """One regex matching any of `words`, longest first so that "销售收入" beats "收入"."""
+    return re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)))
+
+
+_MONEY_CUE_RE = _alternation(_MONEY_CUES)
+
+_FIELD_CUES: dict[str, str | None] = {
+    **dict.fromkeys(
+        "产业 种植 养殖 合作社 基地 冷库 大棚 光伏 村集体 集体经济 加工 农业 农技 茶园 果园 园区 种苗 "
+        "鸡苗 猪苗 鱼苗 仔猪 牛犊 羊羔 种羊 种牛 母牛 种薯 种子 良种 畜牧 中药材 食用菌 民宿 乡村旅游 种养 "
+        "苗木 农机 农用 农具 发展生产".split(),
+        "产业"),
+    **dict.fromkeys(
+        "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力转移".split(), "就业"),
+    **dict.fromkeys(
+        "教育 学校 大学 教师 学生 助学 奖学金 奖教 村小 小学 中学 中心校 幼儿园 学前 支教 校长 校服 书包 "
+        "文具 课桌 教学 研学 图书 学习用品 研学基地 实践基地".split(), "教育"),
+    **dict.fromkeys(
+        "健康 医疗 医生 医院 医务 医护 村医 中医 义诊 巡诊 会诊 体检 诊疗 卫生院 卫生室 卫生 疾病 大病 "
+        "患者 康复 药品 救护车 白内障 眼疾 重症 就医 医保 手术 治疗 筛查 疫苗 妇幼".split(), "健康"),
+    **dict.fromkeys("养老 敬老院 老人 老年 幸福院 孤寡 助老 长者 日间照料 五保".split(), "养老"),
+    **dict.fromkeys("消费 销售 带货 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
+    **dict.fromkeys(
+        "其他 饮水 供水 自来水 净水 道路 公路 修路 硬化 桥梁 危房 危旧房 住房 安居 人居环境 改厕 厕所 环境卫生 "
+        "卫生厕所 环境整治 垃圾 污水 路灯 亮化 文化 农家书屋 活动室 体育 健身 救灾 应急 防汛 生态 植树 "
+        "造林 绿化 基础设施 乡村建设 孤儿 困境儿童 事实无人抚养".split(), "其他"),
+    "卫生间": None,
+}
+_FIELD_CUE_RE = _alternation(_FIELD_CUES)
+
+# 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
+_TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|(?<![公中])共(?![同建享青产])")
+# 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
+# most this many further clauses (real ones have two or three).
+_SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
+_MAX_PART_CLAUSES = 8
+# Per-unit rates ("每户2000元", "人均增收3000元") are not totals and are not added. For counts a
+# recurrence is no rate: "每年奖励优秀学生50名" still reaches 50 students.
+_PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均")
+_PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
+_PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
+# People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
+# they are the ones trained or helped ("培训村医48人次").
+_PROVIDER_WORDS = tuple(
+    "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
+    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队".split())
+_PROVIDER_RE = _alternation(_PROVIDER_WORDS)
+_BENEFICIARY_RE = re.compile(
+    "培训|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+# Descriptions of a place ("全村现有农户300户") rather than of people reached.
+_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
+
+_LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
+_RANGE_JOINERS = "-~至到"
+_QUANTITY_END_CHARS = "元万亿人户名个项次位"
+
+
+class _Cue(NamedTuple):
+    """A money cue word found in the text, with its kind (_CUE_…)."""
+
+    start: int
+    end: int
+    kind: str
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Figures
+# ---------------------------------------------------------------------------------------------
+
+
+class _Figure(NamedTuple):
+    """A number with a unit we count: its kind (a ParsedUpdate field name) and where it is."""
+
+    kind: str
+    value: float
+    start: int
+    end: int
+
+
+class _Reader:
+    """Reads the figures and fields of one normalised text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.segments = _Segments(text)
+        self.cues = self._money_cues()
+        self.cue_starts = [cue.start for cue in self.cues]
+
+    # -- cues ------------------------------------------------------------------------------
+
+    def _money_cues(self) -> list[_Cue]:
+        """All money cues; 采购 and 购买 resolved by their clause to sales, or to spending (funds)."""
+        cues: list[_Cue] = []
+        for match in _MONEY_CUE_RE.finditer(self.text):
+            kind = _MONEY_CUES[match.group()]
+            if kind in (_CUE_PURCHASE, _CUE_BUY):
+                kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
+            cues.append(_Cue(match.start(), match.end(), kind))
+        return cues
+
+    def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
+        """Is this 采购/购买 consumption assistance rather than spending on inputs?
+
+        "食堂采购结对县农副产品" is; "投入10万元采购鸡苗" and "为学生购买书包" are not.
+        """
+        clause_start, clause_end = self.segments.near("clause", match.start())
+        after = self.text[match.end():clause_end]
+        if kind == _CUE_BUY:
+            return _PRODUCE_RE.search(after) is not None
+        funded = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) and cue.start >= clause_start
+                     for cue in earlier[-8:])
+        return not funded and _INPUT_GOODS_RE.search(after) is None
+
+    def _cues_in(self, start: int, end: int) -> list[_Cue]:
+        """Money cues lying wholly in [start, end)."""
+        low = bisect_left(self.cue_starts, start)
+        high = bisect_left(self.cue_starts, end)
+        return [cue for cue in self.cues[low:high] if cue.end <= end]
+
+    # -- money -----------------------------------------------------------------------------
+
+    def money_kind(self, start: int, end: int) -> str | None:
+        """funds_wan, committed_wan, sales_wan or None for the money figure at [start, end).
+
+        A verb in the figure's own clause decides. Failing that, the verb of an earlier clause
+        of the sentence governs it ("拟捐赠救护车2辆,价值约60万元", "签约项目2个,金额800万元"),
+        though another clause's outcome word (分红, 增收) does not. Only then does a bare money
+        noun (资金, 价值) make it money put in.
+        """
+        clause = self.segments.near("clause", start)
+        sentence = (self.segments.near("sentence", start)[0], clause[1])
+        kind = self._money_kind_in(clause, start, end, nouns_decide=False)
+        if kind is None:
+            cues = [cue for cue in self._cues_in(*sentence)
+                    if cue.kind != _CUE_OUTCOME or cue.start >= clause[0]]
+            kind = self._money_kind_in(sentence, start, end, nouns_decide=False, cues=cues)
+            if kind is None:
+                kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
+        return None if kind == _CUE_OUTCOME else kind
+
+    def _money_kind_in(
+        self, window: tuple[int, int], start: int, end: int, nouns_decide: bool,
+        cues: list[_Cue] | None = None,
+    ) -> str | None:
+        """Money kind from the cues of one window; _CUE_OUTCOME when the money is not an input.
+
+        None when the window holds no verb (and, unless `nouns_decide`, no say at all).
+        """
+        if cues is None:
+            cues = self._cues_in(*window)
+        before = [cue for cue in cues if cue.end <= start]
+        after = [cue for cue in cues if cue.start >= end]
+        decisive = [cue for cue in reversed(before) if cue.kind in _DECISIVE]
+        decisive += [cue for cue in after if cue.kind in _DECISIVE]
+        if decisive:
+            base = decisive[0].kind
+        elif nouns_decide and any(cue.kind == _CUE_WEAK for cue in cues):
+            base = _CUE_FUNDS
+        else:
+            return None
+        if base == _CUE_OUTCOME:
+            return base
+        if base == _CUE_PLANNED or self._is_future(cues, start, end):
+            return _COMMITTED
+        paid = any(cue.kind == _CUE_PAID for cue in cues)
+        if base == _CUE_PROMISE:
+            return _FUNDS if paid else _COMMITTED
+        promised = any(cue.kind == _CUE_PROMISE for cue in before)
+        if promised and not paid:
+            return _COMMITTED
+        return _SALES if base == _CUE_SALES else _FUNDS
+
+    def _is_future(self, cues: list[_Cue], start: int, end: int) -> bool:
+        """A future marker (计划 拟 明年 …) governs the figure unless 已/paid comes between them."""
+        for cue in cues:
+            if cue.kind != _CUE_FUTURE:
+                continue
+            low, high = (cue.end, start) if cue.end <= start else (end, cue.start)
+            if not any(other.kind in (_CUE_DONE, _CUE_PAID) and low <= other.start < high
+                       for other in cues):
+                return True
+        return False
+
+    # -- figures ---------------------------------------------------------------------------
+
+    def figures(self) -> list[_Figure]:
+        """Every countable figure in reading order, ranges and distractors left out."""
+        figures: list[_Figure] = []
+        for match in _NUMBER_RE.finditer(self.text):
+            if self._joins_range(match):
+                if figures and figures[-1].end == match.start() - (0 if match.group("sign") else 1):
+                    figures.pop()  # "20万元-30万元": neither end of a range is a figure
+                continue
+            figure = self._figure(match)
+            if figure is not None:
+                figures.append(figure)
+        return figures
+
+    def _joins_range(self, match: re.Match[str]) -> bool:
+        """Is this number the far end of a range ("3-5万元", "20至30户")?"""
+        text, start = self.text, match.start()
+        joiner_pos = start if match.group("sign") else start - 1
+        if joiner_pos < 1 or text[joiner_pos] not in _RANGE_JOINERS:
+            return False
+        before = text[joiner_pos - 1]
+        return before.isdigit() or before in _CN_DIGITS or before in _QUANTITY_END_CHARS
+
+    def _figure(self, match: re.Match[str]) -> _Figure | None:
+        """The figure a number stands for, or None when it counts nothing we record."""
+        text = self.text
+        raw = match.group("arabic") or match.group("chinese")
+        start = match.start("arabic") if match.group("arabic") else match.start("chinese")
+        end = match.end()
+        if raw.endswith("点"):
+            raw, end = raw[:-1], end - 1
+        if self._is_distractor(raw, start, end):
+            return None
+        value = _number_value(raw)
+        if value is None:
+            return None
+        if match.group("sign"):
+            value = -value
+        tail = _UNIT_RE.match(text, end)
+        unit = tail.group("unit")
+        if tail.group("magnitude"):
+            value *= _MAGNITUDE_WORDS[tail.group("magnitude")]
+        unit_end = tail.end()
+        figure_start = match.start()
+        clause_start = self.segments.near("clause", start)[0]
+        if text.startswith("/", unit_end):  # "5000元/户"
+            return None
+        yuan_sign = text[start - 1:start] == "¥"
+        if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
+            if _PER_UNIT_RE.search(text, clause_start, start):
+                return None
+            kind = self.money_kind(figure_start, unit_end)
+            return None if kind is None else _Figure(kind, value / 10_000, figure_start, unit_end)
+        if unit is None or (raw == "一" and text.startswith("一", unit_end)):  # "一户一策"
+            return None
+        if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
+            return None
+        if _DESCRIPTION_RE.search(text, clause_start, start):
+            return None
+        if unit in ("人次", "人", "名", "位", "例"):
+            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
+                return None
+            if self._is_provider(start, unit_end, clause_start):
+                return None
+            return _Figure(_PEOPLE, value, figure_start, unit_end)
+        if unit == "户":
+            if text[unit_end:unit_end + 1] in ("均", "籍", "口", "外", "型", "数"):
+                return None
+            return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+        if self._counts_projects(unit, start, unit_end, clause_start):
+            return _Figure(_PROJECTS, value, figure_start, unit_end)
+        return None
+
+    def _is_distractor(self, raw: str, start: int, end: int) -> bool:
+        """Ordinals, dotted dates, codes, phone numbers and vague counts ("十几") are not figures."""
+        text = self.text
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if before in ("第", "几") or after in ("几", "%", "‰"):
+            return True
+        if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+            return True
+        dotted_after = after == "." and text[end + 1:end + 2].isdigit()
+        dotted_before = before == "." and text[start - 2:start - 1].isdigit()
+        if dotted_after or dotted_before:  # "2024.3.15"
+            return True
+        if raw.isdigit() and len(raw) >= 11:
+            return True
+        return _PHONE_RE.search(text, max(0, start - 8), start) is not None
+
+    def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
+        """Is "到位80万," money? Yes when the number ends in 万/亿 and nothing else is counted after it."""
+        if not (tail.group("magnitude") or raw[-1] in "万亿"):
+            return False
+        rest = self.text[tail.end():tail.end() + 3]
+        if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
+            return True
+        return rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账"))
+
+    def _is_provider(self, start: int, unit_end: int, clause_start: int) -> bool:
+        """Are these the helpers (志愿者, 专家, 支教教师) rather than the people helped?"""
+        text = self.text
+        if _BENEFICIARY_RE.search(text, clause_start, start):
+            return False
+        after = text[unit_end:unit_end + 4]
+        for index, char in enumerate(after):
+            if char in _ITEM_ENDS:
+                after = after[:index]
+                break
+        before = text[max(clause_start, start - 8):start].rstrip(_LEADING_QUALIFIERS)
+        provider_before = before.endswith(_PROVIDER_WORDS)
+        return provider_before or _PROVIDER_RE.search(after) is not None
+
+    def _counts_projects(self, unit: str, start: int, unit_end: int, clause_start: int) -> bool:
+        """项目5个, 5个项目, 3个产业帮扶项目, 实施项目3项 — but not 3个村 or 岗位200个."""
+        if unit not in ("个", "项", "处"):
+            return False
+        before = self.text[max(clause_start, start - 8):start].rstrip(_LEADING_QUALIFIERS)
+        if before.endswith("项目"):
+            return True
+        if unit == "处":
+            return False
+        after = self.text[unit_end:unit_end + 10]
+        index = after.find("项目")
+        if index < 0:
+            return False
+        between = after[:index]
+        return not any(char in _ITEM_ENDS or char.isdigit() or char in "村乡镇县所家户人的" for char in between)
+
+    # -- 其中 and totals ---------------------------------------------------------------------
+
+    def sub_figures(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of figures that are parts of a figure already given (其中 / 包括 / (含 …)).
+
+        The part-list runs from the marker to the end of its clause and on through following
+        clauses of the same sentence while they hold only kinds the marker's clause holds:
+        "投入100万元,其中产业60万元,教育40万元,带动120户" keeps 120户.
+        """
+        subs: set[int] = set()
+        starts = [figure.start for figure in figures]
+        first_of_kind: dict[str, int] = {}
+        for figure in figures:
+            first_of_kind.setdefault(figure.kind, figure.start)
+        for marker in _SUB_RE.finditer(self.text):
+            pos = marker.start()
+            given = {kind for kind, first_start in first_of_kind.items() if first_start < pos}
+            if not given:
+                continue
+            first = bisect_left(starts, pos)
+            scope_end = self._sub_scope_end(figures, starts, pos)
+            last = bisect_left(starts, scope_end)
+            subs.update(index for index in range(first, last) if figures[index].kind in given)
+        return subs
+
+    def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
+        """Where the part-list opened at `pos` ends (see sub_figures)."""
+        clause_end = self.segments.near("clause", pos)[1]
+        sentence_end = self.segments.span("sentence", pos)[1]
+        inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
+        listed = {figures[i].kind for i in inside}
+        for _ in range(_MAX_PART_CLAUSES):
+            if clause_end >= sentence_end:
+                break
+            next_end = self.segments.near("clause", clause_end + 1)[1]
+            inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
+            kinds = {figures[i].kind for i in inside}
+            if not kinds or not kinds <= listed:
+                break
+            clause_end = next_end
+        return clause_end
+
+    def is_total(self, figure: _Figure) -> bool:
+        """Does 合计/共/累计 … stand before the figure in its list item?"""
+        item_start = self.segments.near("item", figure.start)[0]
+        return _TOTAL_RE.search(self.text, item_start, figure.start) is not None
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def fields(self) -> tuple[str, ...]:
+        """Assistance fields named by cue words, in the canonical order."""
+        found = {_FIELD_CUES[match.group()] for match in _FIELD_CUE_RE.finditer(self.text)}
+        if any(cue.kind == _CUE_SALES and self.text[cue.start:cue.end] in ("采购", "购买")
+               for cue in self.cues):
+            found.add("消费")
+        return tuple(field for field in FIELD_ORDER if field in found)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Putting it together
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_update(text: str) -> ParsedUpdate:
+    """Parse one progress update into its ledger fields (see the module docstring)."""
+    reader = _Reader(_normalise(text))
+    figures = reader.figures()
+    subs = reader.sub_figures(figures)
+    sums: dict[str, float] = {}
+    for index, figure in enumerate(figures):
+        if index in subs:
+            continue
+        so_far = sums.get(figure.kind)
+        if so_far is None:
+            sums[figure.kind] = figure.value
+        elif reader.is_total(figure) and figure.value >= so_far - 1e-9:
+            sums[figure.kind] = figure.value  # the total covers the parts already counted
+        else:
+            sums[figure.kind] = so_far + figure.value
+    money = {kind: round(sums[kind], 4) for kind in _MONEY_KINDS if kind in sums}
+    counts = {kind: int(round(sums[kind])) for kind in _COUNT_KINDS if kind in sums}
+    return ParsedUpdate(**money, **counts, fields=reader.fields())

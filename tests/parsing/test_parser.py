@@ -1,0 +1,288 @@
+"""Focused tests of the progress-update parser, one feature at a time."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import pytest
+
+from models.services.parsing import ParsedUpdate, parse_update
+
+
+def parsed(text: str, **expected: object) -> None:
+    """Assert the parse of `text` has exactly `expected` and nothing else."""
+    want = ParsedUpdate(**{key: tuple(value) if key == "fields" else value for key, value in expected.items()})
+    got = parse_update(text)
+    assert got == want, f"{text!r}: got {got}"
+
+
+# -- numerals --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "funds"), [
+    ("投入资金20万元", 20),
+    ("投入资金２０万元", 20),                 # full-width digits
+    ("投入资金８.５万元", 8.5),
+    ("投入资金十二万元", 12),
+    ("投入资金一百二十万元", 120),
+    ("投入资金三千五百元", 0.35),
+    ("投入资金三千五元", 0.35),               # colloquial 三千五 = 3500
+    ("投入资金两千元", 0.2),
+    ("投入资金一百零五万元", 105),
+    ("投入资金三点五万元", 3.5),
+    ("投入资金3万5千元", 3.5),
+    ("人民币伍拾万元整已捐赠到账", 50),       # financial numerals
+    ("捐款1,200元", 0.12),                    # thousands separator
+    ("捐款1，200元", 0.12),                   # full-width separator
+    ("捐款1,250,000元", 125),
+    ("捐款150000元", 15),
+])
+def test_numerals(text: str, funds: float) -> None:
+    parsed(text, funds_wan=funds)
+
+
+@pytest.mark.parametrize(("text", "people"), [
+    ("受益群众两千人", 2000),
+    ("受益群众三千五百人", 3500),
+    ("惠及群众1.2万人", 12_000),
+    ("惠及群众一万二千人", 12_000),
+    ("培训学员二百一十人次", 210),
+])
+def test_chinese_counts(text: str, people: int) -> None:
+    parsed(text, people=people)
+
+
+# -- units -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "funds"), [
+    ("捐款3,500元", 0.35),                    # 元 ÷ 10000, rounded to 4 decimals
+    ("投入资金2.3亿元", 23_000),              # 亿 × 10000, no float noise
+    ("投入资金3千万元", 3_000),               # 千万 × 1000
+    ("投入资金5百万元", 500),
+    ("帮扶资金到位80万,带动200户", 80),        # bare 万 is money
+    ("捐赠物资折合人民币4.5万元", 4.5),
+    ("投入资金¥50,000", 5),
+])
+def test_money_units(text: str, funds: float) -> None:
+    assert parse_update(text).funds_wan == funds
+
+
+def test_foreign_currency_is_not_placed() -> None:
+    parsed("捐赠5万美元")
+
+
+def test_bare_wan_before_another_unit_is_not_money() -> None:
+    parsed("帮助销售滞销蔬菜20万斤,销售金额16万元", sales_wan=16, fields=["消费"])
+
+
+# -- qualifiers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "筹集善款20余万元", "筹集善款20多万元", "筹集善款约20万元", "筹集善款近20万元",
+    "筹集善款逾20万元", "筹集善款超20万元", "筹集善款20万余元", "筹集善款20万元左右",
+])
+def test_qualifiers_keep_the_number(text: str) -> None:
+    parsed(text, funds_wan=20)
+
+
+def test_vague_counts_are_not_guessed() -> None:
+    parsed("筹集资金十几万元,受益几十人")
+
+
+# -- Traditional characters ------------------------------------------------------------------
+
+def test_traditional_characters() -> None:
+    parsed("本月投入幫扶資金25萬元,帶動脫貧戶64戶發展養殖", funds_wan=25, households=64, fields=["产业"])
+    parsed("協議投資三千萬元,計劃實施項目5個", committed_wan=3000, projects=5)
+    parsed("銷售農產品成交額二十八萬元", sales_wan=28, fields=["消费"])
+    parsed("捐贈醫療物資價值1.5億元", funds_wan=15_000, fields=["健康"])
+    parsed("資助學生四十名接受教育", people=40, fields=["教育"])
+
+
+# -- several amounts, totals and 其中 ---------------------------------------------------------
+
+def test_several_amounts_are_summed() -> None:
+    parsed("捐赠资金3万元、物资价值2万元", funds_wan=5)
+    parsed("带动38户增收,帮助20户改造危房", households=58, fields=["其他"])
+    parsed("新建蔬菜大棚项目2个、光伏项目1个", projects=3, fields=["产业"])
+
+
+def test_a_total_covers_its_parts() -> None:
+    parsed("捐赠资金30万元、物资20万元,合计50万元", funds_wan=50)
+    parsed("新建大棚项目3个、冷库项目1个,共4个项目", projects=4, fields=["产业"])
+
+
+def test_qizhong_sub_count_is_not_added() -> None:
+    parsed("培训200人,其中妇女80人", people=200)
+    parsed("培训200人,其中妇女80人、青年50人", people=200)
+    parsed("带动农户120户,其中脱贫户45户", households=120)
+    parsed("投入资金120万元,其中产业资金80万元,教育资金40万元", funds_wan=120, fields=["产业", "教育"])
+    parsed("资金100万元(含物资20万元),带动50户", funds_wan=100, households=50)
+
+
+def test_qizhong_does_not_swallow_other_figures() -> None:
+    parsed("培训200人,其中妇女80人,发放补贴2万元", people=200, funds_wan=2)
+    parsed("投入资金100万元,其中产业60万元,教育40万元,带动120户",
+           funds_wan=100, households=120, fields=["产业", "教育"])
+
+
+def test_qizhong_of_a_new_kind_counts() -> None:
+    parsed("协议金额500万元,其中已拨付200万元", committed_wan=500, funds_wan=200)
+
+
+# -- money promised, spent and sold ----------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "协议投资500万元", "承诺投入500万元", "计划投入500万元", "签约金额500万元", "拟捐赠500万元",
+    "认捐助学金500万元", "明年将投入500万元", "尚未到位资金500万元", "双方约定投入500万元",
+])
+def test_pledges_are_committed(text: str) -> None:
+    assert parse_update(text).committed_wan == 500
+    assert parse_update(text).funds_wan is None
+
+
+def test_pledge_and_payment_in_one_message() -> None:
+    parsed("承诺三年内投入1500万元,首批资金300万元已拨付", committed_wan=1500, funds_wan=300)
+    parsed("今年已拨付协议资金150万元,剩余350万元明年到位", funds_wan=150, committed_wan=350)
+    parsed("按计划拨付资金60万元", funds_wan=60)
+
+
+def test_sales_versus_donations() -> None:
+    parsed("销售额46万元,捐赠额12万元", sales_wan=46, funds_wan=12, fields=["消费"])
+    parsed("通过单位食堂采购结对县农副产品,成交额46.2万元", sales_wan=46.2, fields=["消费"])
+    parsed("直播带货成交1,250,000元", sales_wan=125, fields=["消费"])
+
+
+def test_buying_inputs_is_spending_not_sales() -> None:
+    parsed("投入10万元采购鸡苗发放给脱贫户", funds_wan=10, fields=["产业"])
+    parsed("为学生购买校服,价值4.8万元", funds_wan=4.8, fields=["教育"])
+
+
+@pytest.mark.parametrize("text", [
+    "带动脱贫户人均增收3000元", "村集体经济收入增加8万元", "年产值预计达到500万元",
+    "项目资金缺口30万元", "协调金融机构发放贷款500万元", "每户补助2000元", "捐赠5,000元/户",
+])
+def test_money_that_is_not_an_input_is_left_null(text: str) -> None:
+    result = parse_update(text)
+    assert (result.funds_wan, result.committed_wan, result.sales_wan) == (None, None, None)
+
+
+def test_money_without_any_cue_is_left_null() -> None:
+    parsed("涉及金额30万元")
+
+
+# -- distractors -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "2024年3月15日",
+    "第2期培训班",
+    "开展活动2次,发放物资3批",
+    "联系电话13812345678",
+    "电话:0834-2345678",
+    "2024.3.15开展活动",
+    "项目编号2024-015",
+    "资金到位率100%",
+    "统一社会信用代码91510000MA6C12345X",
+    "G318国道沿线",
+    "召开“十四五”规划座谈会",
+    "第3个项目",
+    "在3个村开展走访",
+    "提供岗位200个",
+    "实施一户一策",
+    "投入3-5万元建设",
+    "投入20万元-30万元建设",
+])
+def test_distractor_numbers_are_not_figures(text: str) -> None:
+    result = parse_update(text)
+    assert dataclasses.replace(result, fields=()) == ParsedUpdate(), f"{text!r}: got {result}"
+
+
+def test_dates_beside_real_figures() -> None:
+    parsed("2024年3月第2期培训2次,培训学员60人,投入资金5万元", people=60, funds_wan=5)
+    parsed("为60岁以上老人体检320人", people=320, fields=["健康", "养老"])
+
+
+def test_helpers_are_not_beneficiaries() -> None:
+    parsed("组织30名志愿者为留守老人开展义诊,服务老人210人次", people=210, fields=["健康", "养老"])
+    parsed("选派支教教师6名,覆盖学生420人", people=420, fields=["教育"])
+    parsed("培训村医48人次", people=48, fields=["健康"])
+
+
+def test_negative_amounts_parse_as_negative() -> None:
+    parsed("本月投入资金-5万元", funds_wan=-5)
+    parsed("调减投入资金−3万元", funds_wan=-3)
+
+
+# -- fields ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "fields"), [
+    ("支持核桃种植基地建设", ["产业"]),
+    ("帮助42名脱贫劳动力实现稳定就业", ["就业"]),
+    ("资助家庭困难学生", ["教育"]),
+    ("组织义诊,捐赠医疗设备", ["健康"]),
+    ("为乡敬老院捐赠冬衣", ["养老"]),
+    ("直播带货销售结对县农产品", ["消费"]),
+    ("实施饮水安全项目", ["其他"]),
+    ("改造农村卫生厕所", ["其他"]),
+    ("完成教师培训2期", ["教育"]),
+    ("截至目前累计投入帮扶资金", []),
+])
+def test_fields_by_cue_words(text: str, fields: list[str]) -> None:
+    assert list(parse_update(text).fields) == fields
+
+
+def test_fields_come_in_canonical_order() -> None:
+    assert parse_update("销售农产品,资助学生,发展养殖,慰问老人,组织义诊,修建道路,提供岗位").fields == (
+        "产业", "就业", "教育", "健康", "养老", "消费", "其他")
+
+
+# -- the ParsedUpdate API --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   ", "😀👍🎉", "好的,收到👍", "本季度无新增投入,各项目按计划推进。"])
+def test_nothing_understood_is_empty(text: str) -> None:
+    result = parse_update(text)
+    assert result == ParsedUpdate()
+    assert result.is_empty()
+    assert result.summary_zh() == ""
+
+
+def test_to_dict_is_json_ready_with_the_sample_keys() -> None:
+    result = parse_update("本月投入帮扶资金20万元,带动38户增收,用于种植基地建设")
+    assert result.to_dict() == {
+        "funds_wan": 20.0, "committed_wan": None, "sales_wan": None, "households": 38,
+        "people": None, "projects": None, "fields": ["产业"],
+    }
+    assert list(result.to_dict()) == [
+        "funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields"]
+    json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def test_summary_zh() -> None:
+    result = parse_update("本月投入帮扶资金20万元,带动38户增收,用于种植基地建设")
+    assert result.summary_zh() == "投入资金 20 万元，受益 38 户，领域：产业"
+    assert not result.is_empty()
+    assert parse_update("捐款3,500元").summary_zh() == "投入资金 0.35 万元"
+
+
+def test_parsed_update_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parse_update("投入资金20万元").funds_wan = 1  # type: ignore[misc]
+
+
+# -- long input ------------------------------------------------------------------------------
+
+def test_a_100k_character_report_parses_quickly() -> None:
+    text = ("本月投入帮扶资金20万元,带动38户增收;培训200人,其中妇女80人。" * 3000)[:100_000]
+    started = time.perf_counter()
+    result = parse_update(text)
+    assert time.perf_counter() - started < 5
+    assert result.funds_wan and result.households and result.people
+
+
+@pytest.mark.parametrize("unit", ["1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀"])
+def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
+    text = (unit * (100_000 // len(unit) + 1))[:100_000]
+    started = time.perf_counter()
+    parse_update(text)
+    assert time.perf_counter() - started < 5

@@ -1,0 +1,37 @@
+"""Every labelled example shipped with the design (shared/samples/updates.jsonl) parses exactly."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from models.services.parsing import parse_update
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared/samples/updates.jsonl"
+KEYS = ("funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields")
+
+
+def _samples() -> list[dict]:
+    if not SAMPLES.exists():
+        return []
+    return [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _same(key: str, got: object, want: object) -> bool:
+    """Fields compare as sets, money with a 1e-6 tolerance, everything else exactly."""
+    if key == "fields":
+        return set(got) == set(want)
+    if got is None or want is None:
+        return got is want
+    return math.isclose(got, want, abs_tol=1e-6)
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason=f"shared samples not found at {SAMPLES}")
+@pytest.mark.parametrize("sample", _samples(), ids=lambda sample: sample["text"][:24])
+def test_sample_parses_as_labelled(sample: dict) -> None:
+    got = parse_update(sample["text"]).to_dict()
+    wrong = {key: (got[key], sample[key]) for key in KEYS if not _same(key, got[key], sample[key])}
+    assert not wrong, f"{sample['text']}: (got, want) {wrong}"
