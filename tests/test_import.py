@@ -104,7 +104,7 @@ def test_contacts_from_xlsx_with_identities(engine, tmp_path: Path) -> None:  # 
     assert (report.created, report.refused) == (2, 3)
     messages = [str(p) for p in report.problems]
     assert "第 4 行，列 county（所在县）" in messages[0]
-    assert "第 5 行，列 telegram_id" in messages[1] and "阿木" in messages[1]
+    assert "第 5 行，列 telegram_id" in messages[1] and "与第 2 行重复" in messages[1]
     assert "第 6 行，列 telegram_id" in messages[2]
     with Session(engine) as session:
         identities = {(i.channel, i.external_id) for i in session.exec(select(ChannelIdentity)).all()}
@@ -112,6 +112,9 @@ def test_contacts_from_xlsx_with_identities(engine, tmp_path: Path) -> None:  # 
         assert len(session.exec(select(Contact)).all()) == 2
     again = import_file(engine, "contacts", path, actor="t")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    taken = write(tmp_path, "taken.csv", "name,role,county,telegram_id\n王五,county,美姑县,123456789\n")
+    [problem] = import_file(engine, "contacts", taken, actor="t").problems
+    assert "列 telegram_id" in str(problem) and "已绑定到联系人“阿木”" in str(problem)
 
 
 def test_counties_complete_the_reference_list(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

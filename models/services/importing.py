@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, insert, update
+from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
+from models.base import utcnow
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
@@ -118,6 +120,10 @@ class _Importer:
     def apply(self, row: Row) -> str:
         """Create or update one row; return 'created', 'updated' or 'unchanged', or raise RowError."""
         raise NotImplementedError
+
+    def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
+        for row in rows:
+            _apply_row(self.session, self, row, report)
 
     def county(self, value: str, column: str) -> County:
         county = self._counties_by_code.get(value) if value.isdigit() else None
@@ -236,11 +242,68 @@ class PairingImporter(_Importer):
         return "updated" if changed else "unchanged"
 
 
+@dataclass
+class _PlannedContact:
+    row: Row
+    key: tuple[str, str, int | None, int | None]
+    phone: str
+    identities: list[tuple[str, str]]  # (channel, external id)
+
+
 class ContactImporter(_Importer):
+    """Contacts come in tens of thousands, so a batch is checked in memory and written with bulk statements."""
+
     columns = CONTACT_COLUMNS
     required = ("name", "role")
 
-    def apply(self, row: Row) -> str:
+    def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
+        planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
+        existing = self._existing_contacts({p.key[0] for p in planned})
+        owners = self._identity_owners([ident for p in planned for ident in p.identities])
+        now = utcnow()
+        new_contacts: list[_PlannedContact] = []
+        new_identities: list[tuple[int | None, _PlannedContact, str, str]] = []
+        for plan in planned:
+            contact = existing.get(plan.key)
+            try:
+                self._check_owners(plan, contact, owners)
+            except RowError as exc:
+                self._refuse(plan.row, exc, report)
+                continue
+            fresh = [(ch, ext) for ch, ext in plan.identities if (ch, ext) not in owners]
+            for channel, external in fresh:
+                owners[(channel, external)] = contact.id if contact else -1
+                new_identities.append((contact.id if contact else None, plan, channel, external))
+            if contact is None:
+                new_contacts.append(plan)
+                report.created += 1
+            elif plan.phone and plan.phone != contact.phone:
+                self.session.execute(update(Contact).where(col(Contact.id) == contact.id).values(phone=plan.phone))
+                report.updated += 1
+            elif fresh:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        ids = self._insert_contacts(new_contacts, now)
+        rows_ = [{"contact_id": cid if cid is not None else ids[id(plan)], "channel": channel, "external_id": ext,
+                  "created_at": now} for cid, plan, channel, ext in new_identities]
+        if rows_:
+            self.session.execute(insert(ChannelIdentity), rows_)
+
+    def _checked(self, row: Row, report: ImportReport) -> _PlannedContact | None:
+        self.claimed = []
+        try:
+            return self._plan(row)
+        except RowError as exc:
+            self._refuse(row, exc, report)
+            return None
+
+    def _refuse(self, row: Row, exc: RowError, report: ImportReport) -> None:
+        for key in self.claimed:
+            self.seen.pop(key, None)
+        report.problems.append(Problem(report.file, row.number, exc.column, str(exc)))
+
+    def _plan(self, row: Row) -> _PlannedContact:
         name = self.need(row, "name")
         raw_role = self.need(row, "role")
         role = ROLES.get(raw_role) or ROLES.get(raw_role.lower())
@@ -257,37 +320,45 @@ class ContactImporter(_Importer):
             raise RowError(self.col("telegram_id"), f"Telegram ID 应为数字，实际为“{telegram_id}”")
         key = (name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
-        self.claim(key, row, "name")
         identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", row.values.get("wecom_userid", "")))
                       if ext]
-        contact = self.session.exec(
-            select(Contact).where(Contact.name == name, Contact.role == role.value, Contact.county_id == key[2],
-                                  Contact.organization_id == key[3])
-        ).first()
+        self.claim(key, row, "name")
         for channel, external in identities:
-            owner = self.session.exec(select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external)).first()
-            if owner is not None and (contact is None or owner.contact_id != contact.id):
-                other = self.session.get(Contact, owner.contact_id)
+            self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
+        return _PlannedContact(row, key, row.values.get("phone", ""), identities)
+
+    def _existing_contacts(self, names: set[str]) -> dict[tuple[str, str, int | None, int | None], Contact]:
+        if not names:
+            return {}
+        contacts = self.session.exec(select(Contact).where(col(Contact.name).in_(names))).all()
+        return {(c.name, c.role, c.county_id, c.organization_id): c for c in contacts}
+
+    def _identity_owners(self, identities: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not identities:
+            return {}
+        found = self.session.exec(
+            select(ChannelIdentity).where(col(ChannelIdentity.external_id).in_({ext for _, ext in identities}))
+        ).all()
+        return {(i.channel, i.external_id): i.contact_id for i in found}
+
+    def _check_owners(self, plan: _PlannedContact, contact: Contact | None, owners: dict[tuple[str, str], int]) -> None:
+        for channel, external in plan.identities:
+            owner = owners.get((channel, external))
+            if owner is not None and (contact is None or owner != contact.id):
+                other = self.session.get(Contact, owner) if owner > 0 else None
                 column = "telegram_id" if channel == "telegram" else "wecom_userid"
-                raise RowError(self.col(column), f"“{external}”已绑定到联系人“{other.name if other else owner.contact_id}”")
-        outcome = "unchanged"
-        if contact is None:
-            contact = Contact(name=name, role=role.value, county_id=key[2], organization_id=key[3],
-                              phone=row.values.get("phone", ""))
-            self.session.add(contact)
-            self.session.flush()
-            outcome = "created"
-        elif _changed(contact, {"phone": row.values.get("phone", "") or contact.phone}):
-            self.session.add(contact)
-            outcome = "updated"
-        for channel, external in identities:
-            exists = self.session.exec(select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel, ChannelIdentity.external_id == external)).first()
-            if exists is None:
-                self.session.add(ChannelIdentity(contact_id=contact.id, channel=channel, external_id=external))
-                outcome = "updated" if outcome == "unchanged" else outcome
-        return outcome
+                raise RowError(self.col(column), f"“{external}”已绑定到联系人“{other.name if other else owner}”")
+
+    def _insert_contacts(self, plans: list[_PlannedContact], now: datetime) -> dict[int, int]:
+        """Bulk-insert new contacts; returns id(plan) -> new contact id."""
+        if not plans:
+            return {}
+        values = [{"name": p.key[0], "role": p.key[1], "county_id": p.key[2], "organization_id": p.key[3],
+                   "phone": p.phone, "provinces": [], "active": True, "created_at": now} for p in plans]
+        result = self.session.execute(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), values  # type: ignore[arg-type]
+        )
+        return {id(plan): new_id for plan, new_id in zip(plans, result.scalars().all(), strict=True)}
 
 
 IMPORTERS: dict[str, type[_Importer]] = {
@@ -308,8 +379,7 @@ def import_file(
             importer = importer_cls(session, actor)
             importer.seen = seen
             importer.load_counties()
-            for row in batch:
-                _apply_row(session, importer, row, report)
+            importer.apply_batch(batch, report)
             session.expunge_all()
         if progress is not None:
             progress(len(batch))
