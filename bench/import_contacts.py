@@ -53,15 +53,13 @@ def bench_backend(label: str, url: str, csv_path: Path, workdir: Path) -> dict[s
             "reimport_seconds": round(again, 1), "reimport_summary": out_again}
 
 
-def create_pg_database(admin_url: str) -> str:
+def pg_admin(admin_url: str, statement: str) -> None:
     from sqlalchemy import create_engine, text
 
-    name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
     engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(statement))
     engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def help_startup(workdir: Path, runs: int = 10) -> float:
@@ -87,7 +85,13 @@ def main() -> None:
         write_contacts(csv_path, args.rows, counties)
         results = [bench_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", csv_path, workdir)]
         if args.pg:
-            results.append(bench_backend("postgresql", create_pg_database(args.pg), csv_path, workdir))
+            name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
+            pg_admin(args.pg, f'CREATE DATABASE "{name}"')
+            try:
+                url = args.pg.rsplit("/", 1)[0] + f"/{name}"
+                results.append(bench_backend("postgresql", url, csv_path, workdir))
+            finally:
+                pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         print(json.dumps({"rows": args.rows, "csv_mib": round(csv_path.stat().st_size / 2**20, 1),
                           "help_median_ms": help_startup(workdir), "results": results}, ensure_ascii=False, indent=2))
 

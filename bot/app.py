@@ -15,7 +15,8 @@ from bot.queue import DeliveryQueue
 from bot.router import Router
 from handlers.context import HandlerSettings
 from handlers.register import default_handlers
-from jobs.outbound import due_pending, send_delivery
+from jobs.outbound import due_pending, expire_sending, send_delivery
+from jobs.ratelimit import build_limiter
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ class App:
         self.clock = clock
         self.engine = make_engine(settings.database.url)
         self.channels: dict[str, Channel] = dict(channels or {})
-        self.queue = DeliveryQueue(settings.queue.url, self._send, settings.queue.worker_threads)
+        self.limiter = build_limiter(settings.queue.url, settings.queue.ratelimit_url)
+        self.queue = DeliveryQueue(settings.queue.url, self._send, settings.queue.worker_threads,
+                                   queue_name=settings.queue.name)
         self.router = Router(
             self.engine,
             default_handlers(),
@@ -50,6 +53,8 @@ class App:
                 zone=settings.zone,
                 withdraw_minutes=settings.reports.withdraw_minutes,
                 bot_username=settings.telegram.bot_username,
+                review_url=settings.web.public_url + "/review",
+                reply_window_hours=settings.reminders.reply_window_hours,
             ),
             self.queue.enqueue,
             clock,
@@ -58,13 +63,26 @@ class App:
         self._relay: threading.Thread | None = None
 
     def _send(self, delivery_id: int) -> float | None:
-        return send_delivery(self.engine, self.channels, delivery_id, self.clock).retry_in
+        return send_delivery(self.engine, self.channels, delivery_id, self.clock, self.limiter).retry_in
 
     def relay_once(self) -> int:
-        """Queue again what is pending too long or due for a retry; returns how many."""
-        ids = due_pending(self.engine, timedelta(seconds=self.settings.queue.relay_after_seconds), self.clock)
-        if ids:
-            self.queue.enqueue(ids)
+        """Queue again what the broker seems to have lost; returns how many.
+
+        Rows left `sending` by a dead worker are marked "结果未知" (never resent, see jobs.outbound).
+        Pending rows are re-enqueued only when the broker has nothing waiting: while it still holds a
+        backlog (a large broadcast drains at the platforms' pace) the rows are most likely in it.
+        """
+        queue = self.settings.queue
+        expire_sending(self.engine, timedelta(seconds=queue.sending_timeout_seconds), self.clock)
+        try:
+            if self.queue.ready() > 0:
+                return 0
+        except Exception as exc:  # broker unreachable: nothing can be enqueued this round
+            log.warning("relay: broker unreachable: %s", exc)
+            return 0
+        ids = due_pending(self.engine, timedelta(seconds=queue.relay_after_seconds), self.clock)
+        if ids and not self.queue.enqueue(ids):
+            return 0
         return len(ids)
 
     def start_relay(self, interval: float = 2.0) -> None:
@@ -81,4 +99,5 @@ class App:
     def close(self) -> None:
         self._stop.set()
         self.queue.close()
+        self.limiter.close()
         self.engine.dispose()

@@ -60,6 +60,11 @@ def init(ctx: typer.Context) -> None:
     report = import_file(engine, "counties", reference_counties(), actor="pairbot init")
     typer.echo(f"数据库已就绪：{_safe_url(settings.database.url)}")
     typer.echo(f"参考县名单 {report.summary()}")
+    from bot.cli_reminders import create_default_obligations
+
+    made = create_default_obligations(engine, settings)
+    if made:
+        typer.echo(f"默认报送事项：{'、'.join(made)}（pairbot cycles list 查看，pairbot cycles set 修改）")
     code = first_admin_invite(engine, settings)
     if code:
         typer.echo(f"首个管理员邀请码：{code}（在聊天中发送“绑定 {code}”，{settings.invites.expires_days} 天内有效）")
@@ -190,7 +195,7 @@ def run(
 
 
 # Modules whose `register(app: typer.Typer)` adds more commands (kept apart by subject).
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("bot.cli_telegram", "bot.cli_review", "bot.cli_delivery", "bot.cli_reminders")
 
 
 def main() -> None:

@@ -70,4 +70,4 @@ def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration; safe to run again."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "heads")
+    command.upgrade(alembic_config(engine), "head")

@@ -2,22 +2,26 @@
 
 `memory://` is dramatiq's StubBroker with worker threads inside this process (the embedded
 default); `redis://` and `amqp://` are the real brokers shared by `pairbot worker` processes.
-The queue only carries delivery ids; the rows in the database are the truth.
+The queue only carries delivery ids; the rows in the database are the truth, so a message the
+broker loses or delivers twice changes nothing (the relay re-enqueues, the claim dedupes).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
 from dramatiq.middleware import default_middleware
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "deliveries"
 ACTOR_NAME = "send_delivery"
+INLINE_RETRY_SECONDS = 2.0
 
 
 def build_broker(url: str) -> dramatiq.Broker:
@@ -37,16 +41,21 @@ def build_broker(url: str) -> dramatiq.Broker:
     return broker
 
 
+ERROR_RETRY_SECONDS = 5.0  # longer than INLINE_RETRY_SECONDS: back to the broker, the thread is freed
+
+
 class DeliveryQueue:
     """Enqueue delivery ids; run workers that call `send(id)`, which returns seconds until a retry or None."""
 
-    def __init__(self, url: str, send: Callable[[int], float | None], threads: int = 4) -> None:
+    def __init__(self, url: str, send: Callable[[int], float | None], threads: int = 4,
+                 queue_name: str = QUEUE_NAME) -> None:
         self.url = url
         self.broker = build_broker(url)
         self.threads = threads
+        self.queue_name = queue_name
         self._send = send
         self.actor = dramatiq.Actor(
-            self._run, broker=self.broker, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, priority=0,
+            self._run, broker=self.broker, actor_name=ACTOR_NAME, queue_name=queue_name, priority=0,
             options={"max_retries": 0},
         )
         self.worker: dramatiq.Worker | None = None
@@ -56,31 +65,67 @@ class DeliveryQueue:
         return isinstance(self.broker, StubBroker)
 
     def _run(self, delivery_id: int) -> None:
-        retry_in = self._send(delivery_id)
-        if retry_in is not None:
-            self.enqueue([delivery_id], delay=retry_in)
+        """Send; a short wait (a quick retry, a rate-limit slot) is slept here, so the retry does not queue up
+        behind a whole broadcast; a longer one goes back to the broker as a delayed message."""
+        while (retry_in := self._attempt(delivery_id)) is not None:
+            if retry_in > INLINE_RETRY_SECONDS:
+                self.enqueue([delivery_id], delay=retry_in)  # if the broker is down, the relay will
+                return
+            time.sleep(max(retry_in, 0.0))
+
+    def _attempt(self, delivery_id: int) -> float | None:
+        """One send; an unexpected error (the database briefly locked or unreachable) is retried shortly,
+        rather than dropping the broker message and leaving the row for the relay."""
+        try:
+            return self._send(delivery_id)
+        except Exception:
+            log.exception("delivery %s: send step failed, retrying", delivery_id)
+            return ERROR_RETRY_SECONDS
 
     def enqueue(self, delivery_ids: Sequence[int], delay: float | None = None) -> bool:
         """Hand ids to the broker; False if it is unreachable (the relay will pick the rows up later)."""
         try:
             for delivery_id in delivery_ids:
-                self.actor.send_with_options(args=(delivery_id,), delay=int(delay * 1000) if delay else None)
+                self.actor.send_with_options(args=(delivery_id,), delay=max(1, int(delay * 1000)) if delay else None)
         except Exception as exc:  # broker down: the rows stay pending
-            log.warning("could not enqueue deliveries %s: %s", list(delivery_ids), exc)
+            log.warning("could not enqueue %d deliveries: %s", len(delivery_ids), exc)
             return False
         return True
 
     def start_worker(self) -> None:
-        self.worker = dramatiq.Worker(self.broker, queues={QUEUE_NAME}, worker_threads=self.threads,
+        self.worker = dramatiq.Worker(self.broker, queues={self.queue_name}, worker_threads=self.threads,
                                       worker_timeout=100)
         self.worker.start()
 
     def join(self, timeout_ms: int = 30_000) -> None:
         """Wait until everything queued so far was processed (embedded queue only; used by the simulator and tests)."""
         if isinstance(self.broker, StubBroker):
-            self.broker.join(QUEUE_NAME, timeout=timeout_ms)
+            self.broker.join(self.queue_name, timeout=timeout_ms)
             if self.worker is not None:
                 self.worker.join()
+
+    def ready(self) -> int:
+        """Messages waiting in the broker to be picked up (not counting delayed retries or ones in a worker's hands).
+
+        Raises if the broker cannot be reached.
+        """
+        if isinstance(self.broker, StubBroker):
+            return self.broker.queues[self.queue_name].qsize()
+        if self.url.startswith(("redis://", "rediss://")):
+            broker = self.broker
+            return int(broker.client.llen(f"{broker.namespace}:{self.queue_name}"))  # type: ignore[attr-defined]
+        ready, _delayed, _dead = self.broker.get_queue_message_counts(self.queue_name)  # type: ignore[attr-defined]
+        return int(ready)
+
+    def delayed(self) -> int:
+        """Messages scheduled for later (retries, rate-limit waits) not yet taken by a worker."""
+        if isinstance(self.broker, StubBroker):
+            return self.broker.queues[dq_name(self.queue_name)].qsize()
+        if self.url.startswith(("redis://", "rediss://")):
+            broker = self.broker
+            return int(broker.client.llen(f"{broker.namespace}:{dq_name(self.queue_name)}"))  # type: ignore[attr-defined]
+        _ready, delayed, _dead = self.broker.get_queue_message_counts(self.queue_name)  # type: ignore[attr-defined]
+        return int(delayed)
 
     def ping(self) -> None:
         """Raise if the broker cannot be reached."""

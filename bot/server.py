@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 
@@ -36,10 +37,14 @@ def run_server(settings: Settings, console: bool | None) -> None:
     started: list[Component] = []
     server = uvicorn.Server(uvicorn.Config(build_web(app), host=settings.web.host, port=settings.web.port,
                                            log_level="warning"))
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; turning it into SystemExit
+    # lets the finally block below stop the components and the workers instead of dying mid-way.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        components = build_components(app)  # before the workers: building registers the channels they send on
         app.queue.start_worker()
         app.start_relay()
-        for component in build_components(app):
+        for component in components:
             component.start()
             started.append(component)
         log.info("pairbot serving http://%s:%s/healthz", settings.web.host, settings.web.port)
@@ -51,6 +56,10 @@ def run_server(settings: Settings, console: bool | None) -> None:
         for component in reversed(started):
             component.stop()
         app.close()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _serve_with_simulator(app: App, server: uvicorn.Server) -> None:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot.app import App
+from bot.channels.telegram_webhook import webhook_route
 from bot.db import ping
+from bot.review import review_routes
+
+if TYPE_CHECKING:
+    from bot.channels.wecom_callback import WecomCallback
 
 
 def build_web(app: App) -> Starlette:
@@ -24,4 +33,30 @@ def build_web(app: App) -> Starlette:
         healthy = all(value == "ok" for value in checks.values())
         return JSONResponse({"status": "ok" if healthy else "error", **checks}, status_code=200 if healthy else 503)
 
-    return Starlette(routes=[Route("/healthz", healthz)])
+    async def metrics(_: Request) -> PlainTextResponse:
+        from bot.metrics import CONTENT_TYPE, render
+
+        return PlainTextResponse(await run_in_threadpool(render, app), media_type=CONTENT_TYPE)
+
+    routes = [Route("/healthz", healthz), Route("/metrics", metrics), webhook_route(app)]
+    routes += review_routes(app)
+    wecom = wecom_callback(app)
+    if wecom is not None:
+        routes += wecom.routes()
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if wecom is not None:  # finish the callback messages already accepted
+            await run_in_threadpool(wecom.close)
+
+    web = Starlette(routes=routes, lifespan=lifespan)
+    web.state.wecom = wecom
+    return web
+
+
+def wecom_callback(app: App) -> WecomCallback | None:
+    """`/wecom/callback` when the corp id, callback token and EncodingAESKey are configured."""
+    from bot.channels.wecom_callback import WecomCallback, callback_configured
+
+    return WecomCallback(app) if callback_configured(app.settings) else None

@@ -12,6 +12,8 @@ ALIASES: dict[str, str] = {
     "更正": "correct", "/correct": "correct", "修改": "correct",
     "撤回": "withdraw", "/withdraw": "withdraw", "撤销": "withdraw", "撤銷": "withdraw",
     "收到": "ack",
+    "/broadcast": "broadcast", "广播": "broadcast", "廣播": "broadcast",
+    "/login": "login", "登录": "login", "登錄": "login",
     "/whoami": "whoami", "我是谁": "whoami", "我是誰": "whoami",
 }
 

@@ -24,6 +24,8 @@ class HandlerSettings:
     zone: ZoneInfo
     withdraw_minutes: int = 60
     bot_username: str = ""
+    review_url: str = ""  # the admin review pages, for login links (`[web] base_url` + /review)
+    reply_window_hours: int = 72  # a message that replies to nothing answers a reminder this recent
 
 
 @dataclass

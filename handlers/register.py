@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from handlers.addressed import Unaddressed
+from handlers.broadcast import Acknowledge, BroadcastCommand, BroadcastConfirm
+from handlers.channel import ChooseChannel
 from handlers.context import Handler
 from handlers.help import Help, WhoAmI
+from handlers.login import Login
 from handlers.report import Correct, EditedMessage, Files, PickPairing, ReportText, Withdraw
 from handlers.start import BindInvite, Unregistered
 
 
 def default_handlers() -> list[Handler]:
     return [
+        Acknowledge(),  # 收到 to a notice that asks for it: even unaddressed in a group, even from a stranger
+        Unaddressed(),  # other group messages not meant for the bot get no answer and change nothing
         BindInvite(),  # before Unregistered: binding is how strangers get in
         Help(),
         Unregistered(),  # everything below needs a registered contact
         WhoAmI(),
+        BroadcastCommand(),
+        BroadcastConfirm(),
+        Login(),
+        ChooseChannel(),
         PickPairing(),
         Correct(),
         Withdraw(),

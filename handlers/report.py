@@ -10,7 +10,7 @@ from handlers.commands import normalize, parse_command
 from handlers.context import Context
 from models.pairing import Pairing
 from models.registry import Contact, Role
-from models.services import reports
+from models.services import obligations, reports
 from models.services.reports import Recorded, ReportError
 
 HOW_TO_FIX = "回复“更正 …”可修改，“撤回”可删除。"
@@ -165,6 +165,11 @@ class Files:
             ctx.reply(f"已收到 {len(rows)} 个附件。请再发送一段文字说明进展，附件会附在其后。")
 
 
+def _local_month(ctx: Context) -> str:
+    """The report period an update falls in: the month in the configured time zone, not in UTC."""
+    return ctx.now.astimezone(ctx.settings.zone).strftime("%Y-%m")
+
+
 class ReportText:
     """Plain text from a county or organization contact is a progress update."""
 
@@ -179,8 +184,24 @@ class ReportText:
             ctx.reply("没有收到可记录的文字内容。请用文字描述进展，例如：本月投入资金20万元，带动38户增收。")
             return
         inbound_id = ctx.inbound.id if ctx.inbound else None
-        recorded = reports.record_update(ctx.session, ctx.contact, ctx.text, ctx.message.channel, ctx.now, inbound_id)
+        target = _answered_reminder(ctx)
+        recorded = reports.record_update(ctx.session, ctx.contact, ctx.text, ctx.message.channel, ctx.now, inbound_id,
+                                         cycle_id=target.cycle_id if target else None,
+                                         period=target.period if target else _local_month(ctx))
         if ctx.message.attachments and recorded.duplicate_of is None:
             files = [(a.kind, a.file_id, a.filename) for a in ctx.message.attachments]
             reports.attach_files(ctx.session, ctx.contact, ctx.message.channel, files, ctx.now, recorded.update)
-        ctx.reply(confirmation(recorded), choice_buttons(recorded))
+        text = confirmation(recorded)
+        if target is not None and recorded.duplicate_of is None:
+            obligations.mark_answered(ctx.session, target, recorded.update, ctx.now)
+            text += f"\n已记入“{target.title}”，本期不再提醒您。"
+        ctx.reply(text, choice_buttons(recorded))
+
+
+def _answered_reminder(ctx: Context) -> obligations.ReplyTarget | None:
+    """The report-cycle reminder this private message answers (a reply to it, or the latest one recently sent)."""
+    if ctx.message.is_group or ctx.contact is None:
+        return None
+    window = timedelta(hours=ctx.settings.reply_window_hours)
+    return obligations.reply_target(ctx.session, ctx.contact, ctx.message.channel, ctx.message.chat_id,
+                                    ctx.message.reply_to_message_id, ctx.now, window)

@@ -3,9 +3,11 @@
 Importing this package registers every table on `SQLModel.metadata`; it touches no database.
 """
 
+from models.access import AdminCredential, AdminSession, LoginToken  # noqa: F401  (review access)
 from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
 from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
+from models.reminders import ReminderSent  # noqa: F401  (reminder ledger)
 from models.reporting import (
     Attachment,
     Deadline,

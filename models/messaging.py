@@ -36,13 +36,27 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = created_at()
 
 
+class BroadcastStatus(StrEnum):
+    draft = "draft"  # previewed in chat, awaiting its creator's confirmation
+    queued = "queued"  # Delivery rows written
+    cancelled = "cancelled"
+
+
 class Broadcast(SQLModel, table=True):
+    """A notice to a segment (or a nudge: `parent_id` is the notice it reminds of), one Delivery per recipient."""
+
     id: int | None = Field(default=None, primary_key=True)
     segment: str = Field(max_length=128)
     text: str = Field(sa_type=Text)
     require_ack: bool = False
+    status: str = Field(default=BroadcastStatus.queued, max_length=16)
     created_by: str = Field(default="", max_length=128)
+    creator_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    parent_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True)
+    scope: list[str] = json_list()  # provinces the creator may reach; empty = everywhere
+    unreachable: list[int] = json_list()  # contacts with no reachable chat identity when it was queued
     created_at: datetime = created_at()
+    queued_at: datetime | None = timestamp()
 
 
 class Delivery(SQLModel, table=True):
@@ -65,6 +79,7 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=1024)
     platform_message_id: str | None = Field(default=None, max_length=128)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = timestamp()  # when the current attempt began (status `sending`)
     created_at: datetime = created_at()
     sent_at: datetime | None = timestamp()
     acknowledged_at: datetime | None = timestamp()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Text
+from sqlalchemy import JSON, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at, json_dict, json_list, timestamp
@@ -47,6 +47,12 @@ class Deadline(SQLModel, table=True):
 
 class ProgressUpdate(SQLModel, table=True):
     """A progress report as sent (raw text verbatim) with the figures understood from it."""
+
+    # The latest live update of each pairing in one index probe (the review coverage matrix).
+    __table_args__ = (
+        Index("ix_progressupdate_pairing_latest", "pairing_id", "created_at",
+              sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)

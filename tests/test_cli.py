@@ -118,6 +118,8 @@ def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
                 assert time.monotonic() < deadline, "pairbot run did not start serving within 30 s"
                 time.sleep(0.2)
         assert response.status_code == 200 and response.json()["database"] == "ok"
-    finally:
         server.terminate()
-        server.wait(timeout=10)
+        assert server.wait(timeout=30) == 0, "SIGTERM should stop pairbot run cleanly (exit 0)"
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -53,3 +53,17 @@ def test_a_chat_identity_belongs_to_one_contact(db_url: str) -> None:
         with pytest.raises(IntegrityError):
             session.commit()
     engine.dispose()
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    """A table or column added to a model without a migration would show up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert differences == []

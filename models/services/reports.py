@@ -118,9 +118,13 @@ def last_update(session: Session, contact: Contact) -> ProgressUpdate | None:
 
 
 def record_update(
-    session: Session, contact: Contact, text: str, channel: str, now: datetime, inbound_id: int | None = None
+    session: Session, contact: Contact, text: str, channel: str, now: datetime, inbound_id: int | None = None,
+    cycle_id: int | None = None, period: str | None = None,
 ) -> Recorded:
-    """Store the text verbatim with its figures; ask which pairing when the contact has several."""
+    """Store the text verbatim with its figures; ask which pairing when the contact has several.
+
+    `cycle_id` and `period` file it under a report cycle (a reply to one of its reminders).
+    """
     previous = last_update(session, contact)
     if previous is not None and previous.raw_text == text and now - previous.created_at < DUPLICATE_WINDOW:
         return Recorded(update=previous, parsed=parse_update(text), duplicate_of=previous)
@@ -129,7 +133,7 @@ def record_update(
     pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
     update = ProgressUpdate(
         contact_id=contact.id, pairing_id=pairing.id if pairing else None, channel=channel, inbound_id=inbound_id,
-        raw_text=text, period=now.strftime("%Y-%m"), created_at=now,
+        raw_text=text, period=period or now.strftime("%Y-%m"), cycle_id=cycle_id, created_at=now,
     )
     apply_parsed(update, parsed)
     flags = review_flags(session, parsed, text, update.pairing_id)

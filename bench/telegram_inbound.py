@@ -1,0 +1,272 @@
+"""Benchmark: inbound Telegram throughput through the webhook — pairbot beside a bare python-telegram-bot echo bot.
+
+Both run as separate processes on uvicorn and send to the same stand-in Bot API (a thread of
+this process); a load generator (httpx, N concurrent connections) posts text updates with the
+secret-token header and measures messages per second.
+
+- pairbot: `pairbot run` in webhook mode. One request = secret check → PTB Update → router →
+  message stored → progress update parsed and stored → confirmation Delivery row written; the
+  HTTP answer comes after that commit. Replies go out afterwards through the delivery workers,
+  so two figures: *accepted* (last HTTP answer) and *replied* (last sendMessage at the stand-in).
+- bare PTB: an Application with one MessageHandler that echoes the text with reply_text; the
+  route awaits `process_update`, so its answer comes after the reply was sent.
+
+Usage:
+    .venv/bin/python bench/telegram_inbound.py [--messages 2000] [--concurrency 16] [--contacts 50]
+                                               [--pg postgresql://postgres@127.0.0.1:5432/test | --pg '']
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.standins.telegram_api import TOKEN, TelegramApiStandIn, Updates  # noqa: E402
+
+SECRET = "bench-secret-token"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+FIRST_USER = 10_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the two servers ---------------------------------------------------------------------------------
+
+
+def start_pairbot(db_url: str, api: TelegramApiStandIn, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
+        "PAIRBOT_DATABASE__URL": db_url, "PAIRBOT_WEB__PORT": str(port),
+        "PAIRBOT_TELEGRAM__TOKEN": TOKEN, "PAIRBOT_TELEGRAM__API_BASE_URL": api.base_url,
+        "PAIRBOT_TELEGRAM__MODE": "webhook", "PAIRBOT_TELEGRAM__SECRET_TOKEN": SECRET,
+    }
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", "--no-console"], cwd=log.parent, env=env,
+                            stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def start_echo(api: TelegramApiStandIn, port: int, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "serve-echo", api.base_url, str(port)], cwd=REPO,
+                            stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def serve_echo(api_url: str, port: int) -> None:
+    """The bare python-telegram-bot bot: echo every text, webhook on uvicorn."""
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    application = Application.builder().token(TOKEN).base_url(api_url).job_queue(None).build()
+
+    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(update.message.text or "")
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+
+    async def webhook(request: Request) -> Response:
+        if request.headers.get(HEADER) != SECRET:
+            return Response(status_code=403)
+        await application.process_update(Update.de_json(await request.json(), application.bot))
+        return Response()
+
+    async def health(_: Request) -> Response:
+        return Response("ok")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with application:
+            await application.start()
+            yield
+            await application.stop()
+
+    web = Starlette(routes=[Route("/webhook", webhook, methods=["POST"]), Route("/healthz", health)],
+                    lifespan=lifespan)
+    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
+
+
+# --- data and load -----------------------------------------------------------------------------------
+
+
+def prepare_database(db_url: str, contacts: int) -> None:
+    """Migrated schema, reference counties, one organization paired with `contacts` counties, one contact each."""
+    from sqlmodel import select
+
+    from bot.db import make_engine, migrate, unit_of_work
+    from models.pairing import Pairing, PairingStatus
+    from models.registry import Contact, County, Organization, Role
+    from models.services.importing import import_file, reference_counties
+    from models.services.registry import bind_identity, set_pairing_status
+    from tests.factories import CODES
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    import_file(engine, "counties", reference_counties(), actor="bench")
+    with unit_of_work(engine) as session:
+        org = Organization(name="中国社会福利基金会", credit_code=CODES[0], level="全国性", kind="基金会")
+        session.add(org)
+        session.flush()
+        counties = session.exec(select(County).order_by(County.id).limit(contacts)).all()
+        if len(counties) < contacts:
+            raise SystemExit(f"only {len(counties)} reference counties; use --contacts {len(counties)} or fewer")
+        for n, county in enumerate(counties):
+            set_pairing_status(session, Pairing(organization_id=org.id, county_id=county.id), PairingStatus.active,
+                               "bench")
+            contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county.id)
+            session.add(contact)
+            session.flush()
+            bind_identity(session, contact, "telegram", str(FIRST_USER + n))
+    engine.dispose()
+
+
+def message_texts() -> itertools.cycle[str]:
+    with (REPO.parent / "shared" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle if line.strip()][:40]
+    return itertools.cycle(texts or ["本月投入帮扶资金20万元，带动38户增收"])
+
+
+async def load(url: str, contacts: int, count: int, concurrency: int, serial: itertools.count[int],
+               updates: Updates) -> dict[str, Any]:
+    """Post `count` updates with `concurrency` connections; throughput and latency of the HTTP answers."""
+    import httpx
+
+    texts = message_texts()
+    bodies = []
+    for n in range(count):
+        update = updates.message(FIRST_USER + n % contacts, f"{next(texts)}（第{next(serial)}条）")
+        bodies.append(json.dumps({"update_id": next(serial), **update}, ensure_ascii=False).encode())
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    pending = iter(bodies)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=120,
+                                 headers={HEADER: SECRET, "Content-Type": "application/json"}) as client:
+        async def worker() -> None:
+            for body in pending:
+                began = time.perf_counter()
+                response = await client.post(url, content=body)
+                latencies.append(time.perf_counter() - began)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"seconds": elapsed, "per_second": count / elapsed, "statuses": statuses,
+            "p50_ms": latencies[len(latencies) // 2] * 1000, "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000}
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not become healthy; see {log}")
+
+
+def run_one(label: str, process: subprocess.Popen[bytes], port: int, path: str, api: TelegramApiStandIn,
+            args: argparse.Namespace, log: Path) -> dict[str, Any]:
+    serial, updates = itertools.count(1), Updates()
+    try:
+        wait_healthy(port, process, log)
+        url = f"http://127.0.0.1:{port}{path}"
+        warm = min(100, args.messages)
+        asyncio.run(load(url, args.contacts, warm, args.concurrency, serial, updates))
+        api.wait_for(lambda: len(api.requests("sendMessage")) >= warm, timeout=120)
+        before = len(api.requests("sendMessage"))
+        began = time.perf_counter()
+        result = asyncio.run(load(url, args.contacts, args.messages, args.concurrency, serial, updates))
+        api.wait_for(lambda: len(api.requests("sendMessage")) >= before + args.messages, timeout=600)
+        replied = time.perf_counter() - began
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return {"bot": label, "accepted_per_s": round(result["per_second"], 1),
+            "replied_per_s": round(args.messages / replied, 1), "p50_ms": round(result["p50_ms"], 1),
+            "p95_ms": round(result["p95_ms"], 1), "statuses": result["statuses"]}
+
+
+def create_pg_database(admin_url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        print(f"PostgreSQL skipped: {exc.orig}", file=sys.stderr)
+        return None
+    finally:
+        engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--contacts", type=int, default=50, help="distinct senders (at most the reference counties)")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="an admin URL; a scratch database is created beside it ('' to skip)")
+    args = parser.parse_args()
+    api = TelegramApiStandIn().start()
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
+            pg_url = create_pg_database(args.pg) if args.pg else None
+            if pg_url:
+                backends.append(("postgresql", pg_url))
+            for backend, db_url in backends:
+                prepare_database(db_url, args.contacts)
+                port, log = free_port(), workdir / f"pairbot-{backend}.log"
+                results.append({"database": backend, **run_one(
+                    "pairbot", start_pairbot(db_url, api, port, log), port, "/telegram/webhook", api, args, log)})
+            port, log = free_port(), workdir / "echo.log"
+            results.append({"database": "-", **run_one("bare python-telegram-bot echo", start_echo(api, port, log),
+                                                        port, "/webhook", api, args, log)})
+    finally:
+        api.stop()
+    print(json.dumps({"messages": args.messages, "concurrency": args.concurrency, "senders": args.contacts,
+                      "cpus": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve-echo":
+        serve_echo(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

@@ -1,0 +1,324 @@
+"""Benchmark: inbound WeCom throughput through the encrypted callback — pairbot beside a bare wechatpy echo bot.
+
+Run the same way as bench/telegram_inbound.py, so the figures compare: both servers run as
+separate processes on uvicorn and send to the same stand-in WeCom API (a thread of this
+process); a load generator (httpx, N concurrent connections; messages sealed beforehand with
+the independent WXBizMsgCrypt of tests/integration/wecom_support.py) posts progress updates
+from registered county contacts, after a warm-up of 100.
+
+- pairbot: `pairbot run --no-console` with `[wecom]` configured. One request = signature check →
+  AES decrypt → defusedxml parse → answered at once (empty 200); a background lane then stores the
+  message, parses and stores the progress update and writes the confirmation Delivery row; the
+  delivery workers send it through `message/send`. Three figures: *answered* (last HTTP answer),
+  *processed* (every message stored with its reply row written — the full inbound path), *replied*
+  (last reply accepted by the stand-in; pairbot's outbox keeps to WeCom's per-member limit of 30
+  messages a minute, so with 40 messages per sender this is rate-limited by design).
+- bare wechatpy echo: a Starlette route on uvicorn that checks the signature, decrypts with
+  `WeChatCrypto`, parses, sends the text back with wechatpy's `message.send_text` and then answers.
+
+Usage:
+    .venv/bin/python bench/wecom_inbound.py [--messages 2000] [--concurrency 16] [--contacts 50]
+                                            [--pg postgresql://postgres@127.0.0.1:5432/test | --pg '']
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.integration.wecom_support import (  # noqa: E402
+    SAMPLE_AES_KEY, SAMPLE_CORP_ID, SAMPLE_TOKEN, IndependentCrypto, SignedPost, message_xml, seal,
+)
+from tests.standins.wecom_api import MESSAGE_SEND, WecomApiStandIn  # noqa: E402
+
+AGENT = 1000002
+SECRET = "bench-secret"
+FIRST_MSG_ID = 6_000_000_000_000_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sender(n: int) -> str:
+    return f"lianluoyuan{n:03d}"
+
+
+# --- the two servers ---------------------------------------------------------------------------------
+
+
+def start_pairbot(db_url: str, api: WecomApiStandIn, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
+        "PAIRBOT_DATABASE__URL": db_url, "PAIRBOT_WEB__PORT": str(port),
+        "PAIRBOT_WECOM__CORP_ID": SAMPLE_CORP_ID, "PAIRBOT_WECOM__AGENT_ID": str(AGENT),
+        "PAIRBOT_WECOM__SECRET": SECRET, "PAIRBOT_WECOM__TOKEN": SAMPLE_TOKEN,
+        "PAIRBOT_WECOM__ENCODING_AES_KEY": SAMPLE_AES_KEY, "PAIRBOT_WECOM__API_BASE_URL": api.url,
+    }
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", "--no-console"], cwd=log.parent, env=env,
+                            stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def start_echo(api: WecomApiStandIn, port: int, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "serve-echo", api.url, str(port)], cwd=REPO,
+                            stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def serve_echo(api_url: str, port: int) -> None:
+    """The bare wechatpy bot: decrypt every callback, echo its text through message/send, then answer."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from wechatpy.enterprise.crypto import WeChatCrypto
+
+    from bot.channels.wecom_callback import parse_xml
+    from bot.channels.wecom_client import WecomClient
+
+    crypto = WeChatCrypto(SAMPLE_TOKEN, SAMPLE_AES_KEY, SAMPLE_CORP_ID)
+    client = WecomClient(SAMPLE_CORP_ID, SECRET, api_url)
+
+    async def callback(request: Request) -> Response:
+        params = request.query_params
+        envelope = parse_xml(await request.body())
+        plain = crypto.decrypt_message({"Encrypt": envelope["Encrypt"]}, params["msg_signature"],
+                                       params["timestamp"], params["nonce"])
+        message = parse_xml(plain)
+        await run_in_threadpool(client.message.send_text, AGENT, message["FromUserName"], message["Content"])
+        return Response()
+
+    async def health(_: Request) -> Response:
+        return Response("ok")
+
+    web = Starlette(routes=[Route("/wecom/callback", callback, methods=["POST"]), Route("/healthz", health)])
+    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# --- data and load -----------------------------------------------------------------------------------
+
+
+def prepare_database(db_url: str, contacts: int) -> None:
+    """Migrated schema, reference counties, one organization paired with `contacts` counties, one contact each."""
+    from sqlmodel import select
+
+    from bot.db import make_engine, migrate, unit_of_work
+    from models.pairing import Pairing, PairingStatus
+    from models.registry import Contact, County, Organization, Role
+    from models.services.importing import import_file, reference_counties
+    from models.services.registry import bind_identity, set_pairing_status
+    from tests.factories import CODES
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    import_file(engine, "counties", reference_counties(), actor="bench")
+    with unit_of_work(engine) as session:
+        org = Organization(name="中国社会福利基金会", credit_code=CODES[0], level="全国性", kind="基金会")
+        session.add(org)
+        session.flush()
+        counties = session.exec(select(County).order_by(County.id).limit(contacts)).all()
+        if len(counties) < contacts:
+            raise SystemExit(f"only {len(counties)} reference counties; use --contacts {len(counties)} or fewer")
+        for n, county in enumerate(counties):
+            set_pairing_status(session, Pairing(organization_id=org.id, county_id=county.id), PairingStatus.active,
+                               "bench")
+            contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county.id)
+            session.add(contact)
+            session.flush()
+            bind_identity(session, contact, "wecom", sender(n))
+    engine.dispose()
+
+
+def message_texts() -> itertools.cycle[str]:
+    with (REPO.parent / "shared" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle if line.strip()][:40]
+    return itertools.cycle(texts or ["本月投入帮扶资金20万元，带动38户增收"])
+
+
+def sealed(contacts: int, count: int, serial: itertools.count[int]) -> list[SignedPost]:
+    crypto = IndependentCrypto(SAMPLE_TOKEN, SAMPLE_AES_KEY, SAMPLE_CORP_ID)
+    texts = message_texts()
+    posts = []
+    for n in range(count):
+        number = next(serial)
+        plain = message_xml(sender(n % contacts), "text", FIRST_MSG_ID + number, SAMPLE_CORP_ID, AGENT,
+                            Content=f"{next(texts)}（第{number}条）")
+        posts.append(seal(crypto, plain, agent_id=AGENT))
+    return posts
+
+
+async def load(base: str, posts: list[SignedPost], concurrency: int) -> dict[str, Any]:
+    """Post every message with `concurrency` connections; throughput and latency of the HTTP answers."""
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    pending = iter(posts)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        async def worker() -> None:
+            for post in pending:
+                began = time.perf_counter()
+                response = await client.post(post.path, content=post.body.encode())
+                latencies.append(time.perf_counter() - began)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"seconds": elapsed, "per_second": len(posts) / elapsed, "statuses": statuses,
+            "p50_ms": latencies[len(latencies) // 2] * 1000, "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000}
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not become healthy; see {log}")
+
+
+def wait_for(condition: Any, timeout: float) -> float:
+    """perf_counter() when `condition()` first held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the bot to finish")
+        time.sleep(0.02)
+    return time.perf_counter()
+
+
+def processed_count(engine: Any) -> tuple[int, int]:
+    """(inbound rows, reply Delivery rows) in pairbot's database."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from models.messaging import Delivery, InboundMessage
+
+    with Session(engine) as session:
+        return (int(session.exec(select(func.count()).select_from(InboundMessage)).one()),
+                int(session.exec(select(func.count()).select_from(Delivery)).one()))
+
+
+def run_one(label: str, process: subprocess.Popen[bytes], port: int, api: WecomApiStandIn, args: argparse.Namespace,
+            log: Path, db_url: str | None) -> dict[str, Any]:
+    serial = itertools.count(1)
+    engine = None
+    if db_url is not None:
+        from bot.db import make_engine
+
+        engine = make_engine(db_url)
+    sent = lambda: len(api.delivered(MESSAGE_SEND))  # noqa: E731
+    try:
+        wait_healthy(port, process, log)
+        base = f"http://127.0.0.1:{port}"
+        warm = min(100, args.messages)
+        asyncio.run(load(base, sealed(args.contacts, warm, serial), args.concurrency))
+        wait_for(lambda: sent() >= warm, timeout=120)
+        before, stored_before = sent(), processed_count(engine) if engine else (0, 0)
+        posts = sealed(args.contacts, args.messages, serial)
+        began = time.perf_counter()
+        result = asyncio.run(load(base, posts, args.concurrency))
+        figures: dict[str, Any] = {"bot": label, "answered_per_s": round(result["per_second"], 1)}
+        if engine is not None:
+            target = (stored_before[0] + args.messages, stored_before[1] + args.messages)
+            done = wait_for(lambda: all(n >= t for n, t in zip(processed_count(engine), target)), timeout=600)
+            figures["processed_per_s"] = round(args.messages / (done - began), 1)
+        replied = wait_for(lambda: sent() >= before + args.messages, timeout=900)
+        figures["replied_per_s"] = round(args.messages / (replied - began), 1)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        if engine is not None:
+            engine.dispose()
+    return {**figures, "p50_ms": round(result["p50_ms"], 1), "p95_ms": round(result["p95_ms"], 1),
+            "statuses": result["statuses"]}
+
+
+def create_pg_database(admin_url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        print(f"PostgreSQL skipped: {exc.orig}", file=sys.stderr)
+        return None
+    finally:
+        engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(admin_url: str, db_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--contacts", type=int, default=50, help="distinct senders (at most the reference counties)")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="an admin URL; a scratch database is created beside it ('' to skip)")
+    args = parser.parse_args()
+    results = []
+    with WecomApiStandIn(corp_id=SAMPLE_CORP_ID, secret=SECRET) as api, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
+        pg_url = create_pg_database(args.pg) if args.pg else None
+        if pg_url:
+            backends.append(("postgresql", pg_url))
+        try:
+            for backend, db_url in backends:
+                prepare_database(db_url, args.contacts)
+                port, log = free_port(), workdir / f"pairbot-{backend}.log"
+                results.append({"database": backend, **run_one(
+                    "pairbot", start_pairbot(db_url, api, port, log), port, api, args, log, db_url)})
+        finally:
+            if pg_url:
+                drop_pg_database(args.pg, pg_url)
+        port, log = free_port(), workdir / "echo.log"
+        results.append({"database": "-", **run_one("bare wechatpy echo", start_echo(api, port, log), port, api,
+                                                    args, log, None)})
+    print(json.dumps({"messages": args.messages, "concurrency": args.concurrency, "senders": args.contacts,
+                      "cpus": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve-echo":
+        serve_echo(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

@@ -1,0 +1,329 @@
+"""The Telegram channel, through python-telegram-bot: updates in as `Incoming`, `Outgoing` out via the Bot API.
+
+PTB is asyncio; the router and the delivery workers are threads. The channel owns one event
+loop in a thread of its own, on which the PTB Application (its Bot and HTTP connection pool)
+lives. Workers send with `run_coroutine_threadsafe` and wait for the result; updates (polled,
+or posted to the webhook) are processed on that loop and reach the synchronous router through
+`asyncio.to_thread`. The same object is the channel in `App.channels` and the `pairbot run`
+component that polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Coroutine, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels.base import SendError
+from bot.channels.telegram_updates import ALLOWED_UPDATES, NAME, BotIdentity, Membership, describe, membership, \
+    to_incoming
+from bot.config import ConfigError, TelegramSettings
+from bot.db import unit_of_work
+from bot.messages import Button, Outgoing
+from models.services.audit import audit
+from models.services.groups import leave_group, record_group
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # characters per Telegram message
+MAX_CALLBACK_BYTES = 64  # Bot API limit on callback_data
+POLL_SECONDS = 30  # getUpdates long-poll timeout
+SEND_TIMEOUT = 60.0  # a worker gives up waiting for one send after this long
+_PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+T = TypeVar("T")
+
+
+def build_application(settings: TelegramSettings) -> Application:
+    """A PTB Application for the configured token and Bot API server (no job queue: the scheduler is ours)."""
+    if settings.token is None:
+        raise ValueError("[telegram] token is not set")
+    return (
+        Application.builder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .base_file_url(file_url(settings.api_base_url))
+        .job_queue(None)
+        .build()
+    )
+
+
+def file_url(api_base_url: str) -> str:
+    """The file-download base beside an API base: https://api.telegram.org/bot → https://api.telegram.org/file/bot."""
+    head, found, tail = api_base_url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if found else api_base_url.rstrip("/") + "/file/bot"
+
+
+def rejected_token(settings: TelegramSettings) -> str:
+    return (f"Telegram Bot API（{settings.api_base_url}）拒绝了 [telegram] token：请核对 @BotFather 给出的 token"
+            "（PAIRBOT_TELEGRAM__TOKEN）")
+
+
+def send_error(exc: TelegramError) -> SendError:
+    """A Bot API error as the outbox understands it: wait and retry, give up on the recipient, or retry later."""
+    text = f"Telegram {type(exc).__name__}: {exc.message}"
+    if isinstance(exc, RetryAfter):
+        return SendError(text, retry_after=_retry_seconds(exc))
+    if isinstance(exc, Forbidden):  # blocked by the user, kicked from the group, user deactivated
+        return SendError(text, permanent=True)
+    if isinstance(exc, ChatMigrated):  # the group became a supergroup with a new id
+        return SendError(f"{text} (new chat id {exc.new_chat_id})", permanent=True)
+    if isinstance(exc, BadRequest) and any(reason in exc.message.lower() for reason in _PERMANENT_BAD_REQUESTS):
+        return SendError(text, permanent=True)
+    return SendError(text)  # NetworkError, TimedOut, 5xx, other bad requests: back off and retry
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    # `retry_after` warns about its coming type change; the timedelta underneath is the same value.
+    value = getattr(exc, "_retry_after", None)
+    if not isinstance(value, timedelta):
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """One button per row; a button whose data exceeds Telegram's 64 bytes is left out (the text lists the choices)."""
+    rows = []
+    for button in buttons:
+        if len(button.data.encode()) > MAX_CALLBACK_BYTES:
+            log.warning("button %r left out: callback data longer than %d bytes", button.label, MAX_CALLBACK_BYTES)
+            continue
+        rows.append([InlineKeyboardButton(button.label, callback_data=button.data)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
+    """Text split into messages Telegram accepts, at line breaks where possible."""
+    parts: list[str] = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > 0 else size
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*parts, text]
+
+
+class _LoopThread:
+    """An asyncio event loop running in its own daemon thread; coroutines are submitted from any thread."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return self.submit(coro).result(timeout)
+
+    def close(self) -> None:
+        self.run(_cancel_other_tasks(), timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+async def _cancel_other_tasks() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class TelegramChannel:
+    """`App.channels["telegram"]` and, in `pairbot run`, the component that polls (or serves the webhook)."""
+
+    name = NAME
+
+    def __init__(self, app: App) -> None:
+        # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        self._app = app
+        self.settings = app.settings.telegram
+        self.mode = self.settings.mode
+        self.application = build_application(self.settings)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._lock = threading.Lock()
+        self._loop: _LoopThread | None = None
+        self._closed = False
+        self._failed: set[int] = set()  # update ids whose processing raised (the webhook answers 500)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (getMe), start the Application and, in polling mode, long-poll getUpdates."""
+        loop = self._ready()
+        loop.run(self._start_updates(), timeout=60)
+        log.info("telegram channel started in %s mode as @%s via %s", self.mode, self.me.username,
+                 self.settings.api_base_url)
+
+    async def _start_updates(self) -> None:
+        await self.application.start()
+        if self.mode == "polling" and self.application.updater is not None:
+            # start_polling deletes any webhook first, so switching modes needs no extra step.
+            await self.application.updater.start_polling(
+                timeout=timedelta(seconds=POLL_SECONDS), allowed_updates=list(ALLOWED_UPDATES))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._closed = True
+            loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        try:
+            loop.run(self._shutdown(), timeout=30)
+        except Exception:
+            log.exception("telegram channel did not shut down cleanly")
+        finally:
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    def _ready(self) -> _LoopThread:
+        """The loop with an initialized Application, created on first use (a process that only sends needs no start())."""
+        with self._lock:
+            if self._closed:
+                raise SendError("telegram channel is stopped")
+            if self._loop is None:
+                loop = _LoopThread("pairbot-telegram")
+                try:
+                    loop.run(self.application.initialize(), timeout=60)
+                except InvalidToken:
+                    loop.close()
+                    raise ConfigError(rejected_token(self.settings)) from None  # PTB's message quotes the token
+                except BaseException:
+                    loop.close()
+                    raise
+                self._loop = loop
+            return self._loop
+
+    @property
+    def me(self) -> BotIdentity:
+        bot = self.application.bot
+        return BotIdentity(bot.id, bot.username)
+
+    # --- sending (called from worker threads) ----------------------------------------------------
+
+    def send(self, message: Outgoing) -> str:
+        """Send through the Bot API on the channel's loop; the platform message id, or SendError."""
+        try:
+            future = self._ready().submit(self._send(message))
+            try:
+                return future.result(timeout=SEND_TIMEOUT)
+            except concurrent.futures.TimeoutError:
+                future.cancel()
+                raise
+        except concurrent.futures.TimeoutError:
+            raise SendError(f"Telegram: no answer within {SEND_TIMEOUT:.0f} s") from None
+        except TelegramError as exc:
+            raise send_error(exc) from exc
+
+    async def _send(self, message: Outgoing) -> str:
+        parts = chunks(message.text)
+        reply = ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) \
+            if message.reply_to and message.reply_to.isdigit() else None
+        sent = None
+        for n, part in enumerate(parts):
+            last = n == len(parts) - 1
+            sent = await self.application.bot.send_message(
+                chat_id=_chat_id(message.chat_id), text=part, reply_parameters=reply if n == 0 else None,
+                reply_markup=keyboard(message.buttons) if last else None)
+        assert sent is not None
+        return str(sent.message_id)
+
+    # --- receiving -------------------------------------------------------------------------------
+
+    async def feed(self, data: dict[str, Any]) -> bool:
+        """Process one update posted to the webhook (from the web server's loop).
+
+        Returns once the message is stored and answered in the outbox; False when that failed
+        (the webhook then answers 500 and Telegram sends the update again). ValueError when
+        `data` is not an update.
+        """
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("telegram channel is not started")
+        return await asyncio.wrap_future(loop.submit(self._process(data)))
+
+    async def _process(self, data: dict[str, Any]) -> bool:
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a Telegram update: {type(exc).__name__}: {exc}") from None
+        await self.application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        return True
+
+    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            if update.callback_query is not None:
+                await self._answer(update)
+            change = membership(update, self.me)
+            if change is not None:
+                await asyncio.to_thread(self._record_membership, change)
+                return
+            incoming = to_incoming(update, self.me)
+            if incoming is None:
+                log.info("telegram update %s (%s) ignored", update.update_id, describe(update))
+                return
+            await asyncio.to_thread(self._app.router.handle, incoming)
+        except Exception:
+            self._failed.add(update.update_id)
+            raise
+
+    @staticmethod
+    async def _answer(update: Update) -> None:
+        """Stop the button's spinner; the bot's answer follows as a message through the outbox."""
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:  # too old, or already answered: the press is still handled
+            log.warning("could not answer callback query %s: %s", update.callback_query.id, exc)
+
+    def _record_membership(self, change: Membership) -> None:
+        with unit_of_work(self._app.engine) as session:
+            if change.joined:
+                record_group(session, NAME, change.chat_id, change.title)
+            else:
+                leave_group(session, NAME, change.chat_id)
+                audit(session, f"{NAME}:{change.chat_id}", "group.left", change.title)
+
+    @staticmethod
+    async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram update %s failed", update_id, exc_info=context.error)
+
+
+def _chat_id(chat_id: str) -> int | str:
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def register_telegram(app: App) -> TelegramChannel | None:
+    """Add the Telegram channel to `app.channels` when a token is configured; the channel is also the component."""
+    if app.settings.telegram.token is None:
+        return None
+    channel = TelegramChannel(app)
+    app.channels[channel.name] = channel
+    return channel

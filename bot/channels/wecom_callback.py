@@ -1,0 +1,272 @@
+"""The WeCom callback (接收消息): `GET /wecom/callback` verifies the URL, `POST` receives encrypted messages.
+
+A POST is checked (msg_signature over token, timestamp, nonce and the ciphertext), decrypted with
+wechatpy's `WeChatCrypto`, parsed with defusedxml (no DTDs, entities or external references) and
+answered at once with an empty 200; the router runs later on a background lane, so WeCom's 5-second
+limit never waits for the database. A forged signature is refused (403) and nothing is acted on.
+A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a MsgId seen before (the
+router's unique key) — is answered 200 and not processed again.
+
+Trade-off of answering first: a message accepted but not yet stored when the process is killed
+is lost (a clean stop drains the lanes); WeCom's own retries cover only an unanswered request.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+
+from bot.channels.wecom import NAME
+from bot.channels.wecom_choices import press_choice
+from bot.config import Settings
+from bot.http_body import read_body
+from bot.messages import Attachment, Incoming
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+PATH = "/wecom/callback"
+MAX_SKEW_SECONDS = 300
+WELCOME = "/help"  # entering the app or following it shows the help (or how to register)
+ATTACHMENT_KINDS = {"image": "photo", "voice": "voice", "video": "video", "file": "file"}
+
+
+class BadMessage(ValueError):
+    """A request that is not a well-formed WeCom message; the text says what was wrong."""
+
+
+def callback_configured(settings: Settings) -> bool:
+    wecom = settings.wecom
+    return bool(wecom.corp_id and wecom.token and wecom.encoding_aes_key)
+
+
+def parse_xml(data: bytes | str) -> dict[str, Any]:
+    """A WeCom XML document as a dict (nested elements as dicts); DTDs, entities and external references refused."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise BadMessage(f"XML 无法解析或含有不允许的 DTD/实体：{type(exc).__name__}") from None
+    return _as_dict(root)
+
+
+def _as_dict(element: Element) -> dict[str, Any]:
+    return {child.tag: _as_dict(child) if len(child) else (child.text or "") for child in element}
+
+
+def to_incoming(fields: dict[str, Any], settings: Settings) -> Incoming | None:
+    """A decrypted message or event as an Incoming; None for kinds pairbot does not act on (logged)."""
+    sender = str(fields.get("FromUserName", ""))
+    kind = str(fields.get("MsgType", "")).lower()
+    agent = str(fields.get("AgentID", "")).strip()
+    if not sender or not kind:
+        raise BadMessage("消息缺少 FromUserName 或 MsgType")
+    if settings.wecom.agent_id is not None and agent and agent != str(settings.wecom.agent_id):
+        log.warning("WeCom message for agent %s ignored (configured agent is %s)", agent, settings.wecom.agent_id)
+        return None
+    sent_at = _created(fields)
+    base = {"channel": NAME, "chat_id": sender, "sender_id": sender, "sent_at": sent_at}
+    if kind == "event":
+        return _event(fields, base, settings)
+    message_id = str(fields.get("MsgId", "")).strip()
+    if not message_id:
+        raise BadMessage("消息缺少 MsgId")
+    if kind == "text":
+        return Incoming(text=str(fields.get("Content", "")), message_id=message_id, **base)
+    if kind in ATTACHMENT_KINDS:
+        media_id = str(fields.get("MediaId", ""))
+        if not media_id:
+            raise BadMessage(f"{kind} 消息缺少 MediaId")
+        attachment = Attachment(ATTACHMENT_KINDS[kind], media_id, _filename(kind, fields, message_id))
+        return Incoming(message_id=message_id, attachments=(attachment,), **base)
+    log.info("WeCom %s message %s from %s ignored (kind not handled)", kind, message_id, sender)
+    return None
+
+
+def _event(fields: dict[str, Any], base: dict[str, Any], settings: Settings) -> Incoming | None:
+    event = str(fields.get("Event", "")).lower()
+    if event not in ("subscribe", "enter_agent"):
+        log.info("WeCom event %s from %s ignored", event or "?", base["sender_id"])
+        return None
+    if event == "enter_agent":
+        # Entering the app happens often: one welcome per member per local day (the router dedupes by id).
+        day = (base["sent_at"] or datetime.now(timezone.utc)).astimezone(settings.zone).date()
+        message_id = f"event:enter_agent:{day.isoformat()}"
+    else:
+        message_id = f"event:subscribe:{fields.get('CreateTime', '')}"
+    return Incoming(text=WELCOME, message_id=message_id, **base)
+
+
+def _created(fields: dict[str, Any]) -> datetime | None:
+    value = str(fields.get("CreateTime", "")).strip()
+    return datetime.fromtimestamp(int(value), timezone.utc) if value.isdigit() else None
+
+
+def _filename(kind: str, fields: dict[str, Any], message_id: str) -> str:
+    if fields.get("FileName"):
+        return str(fields["FileName"])
+    if kind == "voice":
+        return f"{message_id}.{fields.get('Format') or 'amr'}"
+    return ""
+
+
+class Inbox:
+    """Background lanes that hand messages to the router.
+
+    A sender always lands on the same lane, so one person's messages are handled in the order
+    they arrived (an invite before the first update, a photo before its text).
+    """
+
+    def __init__(self, handle: Callable[[Incoming], object], lanes: int = 4, capacity: int = 1000,
+                 attempts: int = 3) -> None:
+        self.handle = handle
+        self.attempts = attempts
+        self._lanes: list[queue.Queue[Incoming | None]] = [queue.Queue(maxsize=capacity) for _ in range(lanes)]
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, message: Incoming) -> bool:
+        """Queue a message; False when its lane is full (overload: the caller asks WeCom to retry)."""
+        self._start()
+        lane = self._lanes[zlib.crc32(message.chat_id.encode()) % len(self._lanes)]
+        try:
+            lane.put_nowait(message)
+        except queue.Full:
+            return False
+        return True
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._threads:
+                return
+            for n, lane in enumerate(self._lanes):
+                thread = threading.Thread(target=self._work, args=(lane,), name=f"wecom-inbox-{n}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self, lane: queue.Queue[Incoming | None]) -> None:
+        while True:
+            message = lane.get()
+            try:
+                if message is None:
+                    return
+                self._process(message)
+            finally:
+                lane.task_done()
+
+    def _process(self, message: Incoming) -> None:
+        # Retrying is safe: the router recognises a message it already stored.
+        for attempt in range(1, self.attempts + 1):
+            try:
+                self.handle(message)
+                return
+            except Exception:
+                log.exception("WeCom message %s from %s: attempt %s failed", message.message_id,
+                              message.sender_id, attempt)
+                if attempt < self.attempts:
+                    time.sleep(2 ** (attempt - 1))
+
+    def join(self) -> None:
+        """Wait until everything submitted so far was handled (tests, benchmarks)."""
+        for lane in self._lanes:
+            lane.join()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish what is queued, then stop the threads."""
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for lane in self._lanes[: len(threads)]:
+            lane.put(None)
+        for thread in threads:
+            thread.join(timeout)
+
+
+class WecomCallback:
+    """The two routes of `/wecom/callback` and the inbox behind them."""
+
+    def __init__(self, app: App, clock: Callable[[], float] | None = None) -> None:
+        settings = app.settings
+        assert settings.wecom.token is not None and settings.wecom.encoding_aes_key is not None
+        self.settings = settings
+        self.crypto = WeChatCrypto(settings.wecom.token.get_secret_value(),
+                                   settings.wecom.encoding_aes_key.get_secret_value(), settings.wecom.corp_id)
+        self.clock = clock or (lambda: app.clock().timestamp())
+        self.max_body = settings.web.max_body_bytes
+        self.inbox = Inbox(lambda message: app.router.handle(press_choice(app.engine, message, app.clock())),
+                           lanes=settings.wecom.callback_threads)
+
+    def routes(self) -> list[Route]:
+        return [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
+
+    async def verify(self, request: Request) -> Response:
+        """URL verification when the admin saves the callback settings: answer the decrypted echostr."""
+        params = request.query_params
+        signature, timestamp, nonce = params.get("msg_signature"), params.get("timestamp"), params.get("nonce")
+        echostr = params.get("echostr")
+        if not (signature and timestamp and nonce and echostr):
+            return _refuse(400, "缺少 msg_signature、timestamp、nonce 或 echostr 参数")
+        try:
+            # A '+' left unencoded in the query arrives as a space; base64 never contains spaces.
+            plain = self.crypto.check_signature(signature, timestamp, nonce, echostr.replace(" ", "+"))
+        except InvalidSignatureException:
+            return _refuse(403, "签名 msg_signature 校验失败")
+        except Exception as exc:
+            return _refuse(400, f"echostr 无法解密：{type(exc).__name__}")
+        return PlainTextResponse(plain)
+
+    async def receive(self, request: Request) -> Response:
+        params = request.query_params
+        signature, timestamp, nonce = params.get("msg_signature"), params.get("timestamp"), params.get("nonce")
+        if not (signature and timestamp and nonce):
+            return _refuse(400, "缺少 msg_signature、timestamp 或 nonce 参数")
+        if not timestamp.isdigit():
+            return _refuse(400, "timestamp 不是整数")
+        body = await read_body(request, self.max_body)
+        if body is None:
+            return _refuse(413, f"请求体超过 [web] max_body_bytes = {self.max_body} 字节")
+        try:
+            encrypted = parse_xml(body).get("Encrypt")
+            if not isinstance(encrypted, str) or not encrypted:
+                raise BadMessage("请求体中没有 Encrypt")
+            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+        except InvalidSignatureException:
+            return _refuse(403, "签名 msg_signature 校验失败")
+        except BadMessage as exc:
+            return _refuse(400, str(exc))
+        except Exception as exc:  # signed correctly but not decryptable: wrong corp id, bad padding or base64
+            return _refuse(400, f"消息无法解密：{type(exc).__name__}")
+        if abs(self.clock() - int(timestamp)) > MAX_SKEW_SECONDS:
+            log.warning("WeCom callback with a stale timestamp %s ignored (replay?)", timestamp)
+            return Response(status_code=200)
+        try:
+            message = to_incoming(parse_xml(plain), self.settings)
+        except BadMessage as exc:
+            return _refuse(400, str(exc))
+        if message is not None and not self.inbox.submit(message):
+            log.warning("WeCom inbox full; asking WeCom to retry message %s", message.message_id)
+            return _refuse(503, "服务繁忙，请稍后重试")
+        return Response(status_code=200)
+
+    def close(self) -> None:
+        self.inbox.close()
+
+
+def _refuse(status: int, reason: str) -> PlainTextResponse:
+    log.warning("WeCom callback refused (%s): %s", status, reason)
+    return PlainTextResponse(reason, status_code=status)

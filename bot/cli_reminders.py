@@ -1,0 +1,270 @@
+"""`pairbot cycles …`, `pairbot agreement record`, `pairbot reminders due` and `pairbot scheduler`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.config import Settings
+    from models.services.obligations import Obligation
+
+cycles_app = typer.Typer(help="报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。",
+                         no_args_is_help=True)
+agreement_app = typer.Typer(help="帮扶协议：record 登记已签订的协议（登记后协议提醒即停止）。", no_args_is_help=True)
+reminders_app = typer.Typer(help="提醒：due 查看某一时刻会发出的提醒（不发送、不写入）。", no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(help="事项名称，例如 “月度进展”")]
+StagesOption = Annotated[Optional[str], typer.Option(help="截止前几天提醒，逗号分隔，例如 30,14,7,3,1")]
+ProvinceOption = Annotated[Optional[list[str]], typer.Option(help="只针对这些省份的结对（可重复）")]
+PairingOption = Annotated[Optional[list[int]], typer.Option(help="只针对这些结对编号（可重复）")]
+AudienceOption = Annotated[Optional[str], typer.Option(help="提醒谁：organization、county 或 organization,county")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(cycles_app, name="cycles")
+    app.add_typer(agreement_app, name="agreement")
+    app.add_typer(reminders_app, name="reminders")
+    app.command("scheduler")(scheduler)
+
+
+def create_default_obligations(engine: Engine, settings: Settings) -> list[str]:
+    """`pairbot init`: the `[reminders]` defaults, on a database that has no obligations yet."""
+    from bot.db import unit_of_work
+    from models.base import utcnow
+    from models.services.obligations import ensure_defaults
+
+    with unit_of_work(engine) as session:
+        today = utcnow().astimezone(settings.zone).date()
+        return ensure_defaults(session, settings.reminders, today, actor="pairbot init")
+
+
+def _audience(text: str | None) -> list[str] | None:
+    return None if text is None else [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def _row(obligation: Obligation) -> dict[str, Any]:
+    from models.services.obligations import KIND_LABELS
+
+    return {"name": obligation.name, "kind": obligation.kind, "kind_label": KIND_LABELS[obligation.kind],
+            "due": obligation.due_rule, "stages": list(obligation.stages), "provinces": list(obligation.provinces),
+            "pairings": list(obligation.pairings), "roles": list(obligation.roles), "active": obligation.active}
+
+
+def _show(obligation: Obligation) -> str:
+    from models.services.obligations import KIND_LABELS
+
+    state = "" if obligation.active else "（已暂停）"
+    return (f"{obligation.name}{state}：{KIND_LABELS[obligation.kind]}，截止 {obligation.due_rule}，"
+            f"提前 {','.join(map(str, obligation.stages))} 天提醒，范围：{obligation.scope_text()}")
+
+
+def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
+    """Run one obligation verb in a unit of work and print the result; refusals exit 2 with the reason."""
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine, unit_of_work
+    from models.services import obligations
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database.url)
+    try:
+        with unit_of_work(engine) as session:
+            if action == "add":
+                result = obligations.add_obligation(session, actor="cli", **kwargs)
+            elif action == "set":
+                result = obligations.change_obligation(session, actor="cli", **kwargs)
+            else:
+                result = obligations.set_active(session, kwargs["name"], action == "resume", actor="cli")
+    except obligations.ObligationError as exc:
+        raise _fail(str(exc), 2) from None
+    finally:
+        engine.dispose()
+    typer.echo({"add": "已添加", "set": "已修改", "pause": "已暂停", "resume": "已恢复"}[action] + "：" + _show(result))
+
+
+@cycles_app.command("list")
+def cycles_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """List every obligation (paused ones too) with its due rule, stages and scope."""
+    from sqlmodel import Session
+
+    from bot.cli import _settings
+    from bot.db import make_engine
+    from models.services.obligations import load_obligations
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database.url)
+    with Session(engine) as session:
+        found = load_obligations(session, active_only=False)
+    engine.dispose()
+    if as_json:
+        typer.echo(json.dumps([_row(o) for o in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        typer.echo("还没有报送事项。运行 pairbot init 创建默认事项，或用 pairbot cycles add 添加。")
+    for obligation in found:
+        typer.echo(_show(obligation))
+
+
+@cycles_app.command("add")
+def cycles_add(
+    ctx: typer.Context,
+    name: NameArg,
+    kind: Annotated[str, typer.Option(help="agreement（协议截止日）、monthly、quarterly 或 annual")],
+    due: Annotated[str, typer.Option(help="agreement: YYYY-MM-DD；monthly/quarterly: end 或 day:N；annual: MM-DD")],
+    stages: StagesOption = None,
+    province: ProvinceOption = None,
+    pairing: PairingOption = None,
+    audience: AudienceOption = None,
+) -> None:
+    """Add an obligation for all active pairings, some provinces, or a list of pairings."""
+    from bot.cli import _fail, _settings
+    from models.services.obligations import ObligationError, parse_stages
+
+    try:
+        stage_list = parse_stages(stages) if stages else list(_settings(ctx).reminders.stages)
+    except ObligationError as exc:
+        raise _fail(str(exc), 2) from None
+    _edit(ctx, "add", name=name, kind=kind, due=due, stages=stage_list, provinces=province or [],
+          pairings=pairing or [], roles=_audience(audience))
+
+
+@cycles_app.command("set")
+def cycles_set(
+    ctx: typer.Context,
+    name: NameArg,
+    due: Annotated[Optional[str], typer.Option(help="新的截止日期或规则")] = None,
+    stages: StagesOption = None,
+    province: ProvinceOption = None,
+    pairing: PairingOption = None,
+    all_pairings: Annotated[bool, typer.Option("--all-pairings", help="范围改回全部结对")] = False,
+    audience: AudienceOption = None,
+    rename: Annotated[Optional[str], typer.Option(help="新名称")] = None,
+) -> None:
+    """Change an obligation's due date or rule, stages, scope, audience or name."""
+    from bot.cli import _fail
+    from models.services.obligations import ObligationError, parse_stages
+
+    try:
+        stage_list = parse_stages(stages) if stages else None
+    except ObligationError as exc:
+        raise _fail(str(exc), 2) from None
+    provinces = [] if all_pairings else province
+    pairings = [] if all_pairings else pairing
+    _edit(ctx, "set", name=name, due=due, stages=stage_list, provinces=provinces, pairings=pairings,
+          roles=_audience(audience), new_name=rename)
+
+
+@cycles_app.command("pause")
+def cycles_pause(ctx: typer.Context, name: NameArg) -> None:
+    """Pause: no reminders, digests or summary lines for it until resumed."""
+    _edit(ctx, "pause", name=name)
+
+
+@cycles_app.command("resume")
+def cycles_resume(ctx: typer.Context, name: NameArg) -> None:
+    """Resume a paused obligation (only its latest due stage goes out, not the missed ones)."""
+    _edit(ctx, "resume", name=name)
+
+
+@agreement_app.command("record")
+def agreement_record(
+    ctx: typer.Context,
+    organization: Annotated[str, typer.Option(help="社会组织名称")],
+    county: Annotated[str, typer.Option(help="县名或 6 位代码")],
+    signed: Annotated[str, typer.Option(help="签订日期 YYYY-MM-DD")],
+    amount: Annotated[Optional[float], typer.Option(help="协议金额（万元）")] = None,
+    document: Annotated[str, typer.Option(help="协议文件的位置或编号（可选）")] = "",
+) -> None:
+    """Record a signed pairing agreement; the agreement deadline's reminders for that pairing stop at once."""
+    from datetime import date
+
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine, unit_of_work
+    from models.services.obligations import ObligationError, record_agreement
+
+    try:
+        signed_on = date.fromisoformat(signed.strip())
+    except ValueError:
+        raise _fail(f"--signed 应为 YYYY-MM-DD，例如 2026-08-20，而不是“{signed}”", 2) from None
+    settings = _settings(ctx)
+    engine = make_engine(settings.database.url)
+    try:
+        with unit_of_work(engine) as session:
+            result = record_agreement(session, organization, county, signed_on, amount, actor="cli", document=document)
+    except ObligationError as exc:
+        raise _fail(str(exc), 2) from None
+    finally:
+        engine.dispose()
+    verb = {"created": "已登记", "updated": "已更新", "unchanged": "已存在，未改动"}[result.outcome]
+    money = f"，协议金额 {result.agreement.amount_wan:g} 万元" if result.agreement.amount_wan is not None else ""
+    typer.echo(f"{verb}：结对 {result.pairing.id} 的帮扶协议（{signed_on.isoformat()} 签订{money}）")
+
+
+@reminders_app.command("due")
+def reminders_due(
+    ctx: typer.Context,
+    at: Annotated[Optional[str], typer.Option(
+        help="时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在")] = None,
+) -> None:
+    """Print, as a JSON list, the reminders that would go out at that moment; sends nothing and writes nothing."""
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine
+    from models.base import utcnow
+    from models.registry import Contact
+    from models.services.registry import contact_address
+    from models.services.reminders import Policy, plan_reminders
+
+    settings = _settings(ctx)
+    if at is None:
+        moment = utcnow()
+    else:
+        try:
+            moment = datetime.fromisoformat(at.strip())
+        except ValueError:
+            raise _fail(f"--at 应为 ISO-8601 时刻，例如 2026-08-01T09:00 或 2026-08-01T09:00+08:00，而不是“{at}”", 2) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=settings.zone)
+    engine = make_engine(settings.database.url)
+    with Session(engine) as session:
+        dues = plan_reminders(session, moment, Policy.from_settings(settings))
+        records = []
+        for due in dues:
+            contact = session.get(Contact, due.contact_id)
+            address = contact_address(session, contact) if contact is not None else None
+            records.append(due.as_json(address[0] if address else None))
+        session.rollback()
+    engine.dispose()
+    typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+
+
+def scheduler(ctx: typer.Context) -> None:
+    """Run the reminder scheduler alone; copies on other machines wait and take over if the leader stops."""
+    import logging
+    import signal
+    import threading
+
+    from bot.app import App
+    from bot.cli import _settings
+    from jobs.scheduler import run_scheduler
+
+    settings = _settings(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    app = App(settings)
+    try:
+        run_scheduler(app, stop)
+    finally:
+        app.close()

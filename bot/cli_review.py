@@ -1,0 +1,93 @@
+"""`pairbot export` (the ledger as Excel) and `pairbot admin set-password` (sign-in to the review pages)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+admin_app = typer.Typer(help="管理员账号：审核页面的登录密码。", no_args_is_help=True)
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件 FILE.xlsx")],
+    province: Annotated[Optional[list[str]], typer.Option(help="只导出这些省份（可重复）；不填为全部")] = None,
+    year: Annotated[Optional[int], typer.Option(help="年度统计表的年份（默认今年，按 [schedule] timezone）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件")] = False,
+) -> None:
+    """Export the ledger as an Excel workbook: organizations, pairings and agreements, updates, deliveries,
+    and the year-end statistics table. Streams in constant memory; every export is audited."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlmodel import Session, col, select
+
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine
+    from models.base import utcnow
+    from models.registry import County
+    from models.services.export import count_rows, default_year, export_workbook
+    from models.services.ledger import Scope
+
+    settings = _settings(ctx)
+    if out.suffix.lower() != ".xlsx":
+        raise _fail(f"--out 应为 .xlsx 文件，而不是 {out}", 2)
+    if out.exists() and not force:
+        raise _fail(f"文件已存在：{out}（如要覆盖，请加 --force）")
+    if not out.parent.exists():
+        raise _fail(f"目录不存在：{out.parent}")
+    engine = make_engine(settings.database.url)
+    if province:
+        with Session(engine) as session:
+            known = set(session.exec(select(County.province).where(col(County.province).in_(province))).all())
+        unknown = [p for p in province if p not in known]
+        if unknown:
+            raise _fail(f"重点县名单中没有这些省份：{'、'.join(unknown)}（请写全称，例如 四川省）", 2)
+    scope = Scope(tuple(province)) if province else Scope()
+    now = utcnow()
+    year = year or default_year(now, settings.zone)
+    total = count_rows(engine, scope)
+    columns = [TextColumn("导出 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(out.name, total=total)
+        report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
+                                 progress=lambda n: progress.advance(task, n))
+    engine.dispose()
+    typer.echo(f"已导出 {out}：{report.summary()}")
+
+
+@admin_app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    contact: Annotated[str, typer.Argument(help="管理员姓名或联系人编号")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读取密码（一行）")] = False,
+) -> None:
+    """Set (or replace) the password an admin signs in to the review pages with (/review/login)."""
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine, unit_of_work
+    from models.base import utcnow
+    from models.services.access import AccessError, find_admin
+    from models.services.access import set_password as store
+
+    settings = _settings(ctx)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
+    engine = make_engine(settings.database.url)
+    try:
+        with unit_of_work(engine) as session:
+            admin = find_admin(session, contact)
+            store(session, admin, password, actor="cli", now=utcnow())
+            name, number = admin.name, admin.id
+    except AccessError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"已为管理员 {name}（编号 {number}）设置密码。登录地址：{settings.web.public_url}/review/login")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.add_typer(admin_app, name="admin")

@@ -1,0 +1,341 @@
+"""The review pages: coverage matrix, county and pairing pages, review queue, broadcasts, totals, export.
+
+Routes only parse the request and call the ledger, review, access and export services; the
+database work runs in a worker thread, one unit of work per request.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from bot.app import App
+from bot.db import unit_of_work
+from bot.review import auth
+from bot.review.auth import Admin
+from bot.review.chart import line_chart
+from bot.review.templating import make_environment
+from models.registry import Contact
+from models.services import access, ledger, review
+from models.services.access import AccessError
+from models.services.ledger import NotVisible, Scope
+from models.services.parsing import FIELD_ORDER
+from models.services.review import ReviewError
+
+T = TypeVar("T")
+Endpoint = Callable[[Request], Awaitable[Response]]
+AdminEndpoint = Callable[["ReviewSite", Request, Admin], Awaitable[Response]]
+DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
+TOTALS_TTL = 60.0  # seconds a computed totals page is reused (per scope, per process)
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+def _done_message(request: Request) -> str:
+    """The confirmation after a review action (?done=accept:12); built from known words only, never echoed."""
+    action, _, number = request.query_params.get("done", "").partition(":")
+    return f"进展 #{int(number)} {DONE[action]}。" if action in DONE and number.isdigit() else ""
+
+
+def admin_only(handler: AdminEndpoint) -> Callable[[ReviewSite, Request], Awaitable[Response]]:
+    """Pages need a live session; a POST also needs the session's CSRF token."""
+
+    @wraps(handler)
+    async def wrapper(site: ReviewSite, request: Request) -> Response:
+        admin = await site.current_admin(request)
+        if admin is None:
+            if request.method == "POST":
+                return site.render(request, "error.html", None, status=403,
+                                   message="登录已过期，请重新登录后再提交。")
+            return auth.secure_headers(auth.to_login(request))
+        if request.method == "POST":
+            form = await request.form()
+            if not auth.csrf_ok(admin.csrf, form.get("csrf")):  # type: ignore[arg-type]
+                return site.render(request, "error.html", admin, status=403,
+                                   message="表单已失效（安全校验未通过），请刷新页面后重试。")
+        try:
+            return await handler(site, request, admin)
+        except NotVisible:
+            return site.render(request, "error.html", admin, status=404,
+                               message="没有找到该页面，或它不在您可查看的省份范围内。")
+
+    return wrapper
+
+
+class ReviewSite:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.zone = app.settings.zone
+        self.env = make_environment(self.zone)
+        self.secure = self.settings.web.public_url.startswith("https://")
+        self._totals: dict[Scope, tuple[float, dict[str, Any]]] = {}  # scope → (monotonic time, data)
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    async def db(self, work: Callable[..., T], *args: Any) -> T:
+        def run() -> T:
+            with unit_of_work(self.app.engine) as session:
+                return work(session, *args)
+
+        return await run_in_threadpool(run)
+
+    def render(self, request: Request, template: str, admin: Admin | None, status: int = 200,
+               **context: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(
+            admin=admin, path=request.url.path, prefix=auth.PREFIX, **context)
+        return auth.secure_headers(HTMLResponse(html, status_code=status))  # type: ignore[return-value]
+
+    async def current_admin(self, request: Request) -> Admin | None:
+        cookie = request.cookies.get(auth.COOKIE)
+        if not cookie:
+            return None
+
+        def lookup(session: Session) -> Admin | None:
+            found = access.session_admin(session, cookie, self.app.clock())
+            if found is None:
+                return None
+            row, contact = found
+            return Admin(contact.id, contact.name, Scope.of(contact), row.csrf_token)  # type: ignore[arg-type]
+
+        return await self.db(lookup)
+
+    def _signed_in(self, opened: access.OpenedSession, target: str) -> Response:
+        response = RedirectResponse(auth.safe_next(target), status_code=303)
+        auth.set_session_cookie(response, opened.cookie, self.settings.web.session_minutes, self.secure)
+        response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path=auth.PREFIX)
+        return auth.secure_headers(response)
+
+    # --- signing in and out ---------------------------------------------------------------
+
+    async def login_form(self, request: Request) -> Response:
+        if await self.current_admin(request) is not None:
+            return auth.secure_headers(RedirectResponse(auth.safe_next(request.query_params.get("next")), 303))
+        return self._login_page(request, "", 200)
+
+    def _login_page(self, request: Request, error: str, status: int, who: str = "") -> Response:
+        token = auth.login_csrf(request)
+        response = self.render(request, "login.html", None, status=status, error=error, csrf=token, who=who,
+                               next=auth.safe_next(request.query_params.get("next")))
+        auth.set_login_csrf(response, token, self.secure)
+        return response
+
+    async def login_submit(self, request: Request) -> Response:
+        form = await request.form()
+        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):  # type: ignore[arg-type]
+            return self._login_page(request, "页面已过期，请重新输入。", 403)
+        who, password = str(form.get("who", "")).strip(), str(form.get("password", ""))
+        lifetime = timedelta(minutes=self.settings.web.session_minutes)
+
+        def sign_in(session: Session) -> access.OpenedSession | str:
+            now = self.app.clock()
+            try:
+                contact = access.sign_in_with_password(session, who, password, now)
+            except AccessError as exc:
+                return str(exc)  # returned, not raised: the audited failure must be committed
+            return access.open_session(session, contact, "password", lifetime, now)
+
+        opened = await self.db(sign_in)
+        if isinstance(opened, str):
+            return self._login_page(request, opened, 401, who)
+        return self._signed_in(opened, str(form.get("next", "")))
+
+    async def link_confirm(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            contact: Contact = await self.db(lambda s: access.peek_login_link(s, token, self.app.clock()))
+        except AccessError as exc:
+            return self.render(request, "error.html", None, status=410, message=str(exc))
+        csrf = auth.login_csrf(request)
+        response = self.render(request, "link.html", None, name=contact.name, csrf=csrf)
+        auth.set_login_csrf(response, csrf, self.secure)
+        return response
+
+    async def link_submit(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        form = await request.form()
+        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):  # type: ignore[arg-type]
+            return self.render(request, "error.html", None, status=403, message="页面已过期，请重新打开登录链接。")
+        lifetime = timedelta(minutes=self.settings.web.session_minutes)
+
+        def sign_in(session: Session) -> access.OpenedSession:
+            now = self.app.clock()
+            contact = access.redeem_login_link(session, token, now)
+            return access.open_session(session, contact, "link", lifetime, now)
+
+        try:
+            opened = await self.db(sign_in)
+        except AccessError as exc:
+            return self.render(request, "error.html", None, status=410, message=str(exc))
+        return self._signed_in(opened, auth.PREFIX + "/")
+
+    @admin_only
+    async def logout(self, request: Request, admin: Admin) -> Response:
+        cookie = request.cookies.get(auth.COOKIE, "")
+        await self.db(lambda s: access.close_session(s, cookie))
+        response = RedirectResponse(auth.PREFIX + "/login", status_code=303)
+        auth.clear_session_cookie(response, self.secure)
+        return auth.secure_headers(response)
+
+    # --- pages ------------------------------------------------------------------------------
+
+    @admin_only
+    async def matrix(self, request: Request, admin: Admin) -> Response:
+        province = request.query_params.get("province", "")
+        only_overdue = request.query_params.get("only") == "overdue"
+
+        def load(session: Session) -> dict[str, Any]:
+            data = ledger.coverage(session, admin.scope.narrowed(province), self.app.clock(), self.zone)
+            return {"coverage": data, "provinces": ledger.provinces_in(session, admin.scope)}
+
+        data = await self.db(load)
+        rows = [r for r in data["coverage"].rows if r.overdue] if only_overdue else data["coverage"].rows
+        return self.render(request, "matrix.html", admin, province=province, only_overdue=only_overdue, rows=rows,
+                           stale_days=ledger.STALE_AFTER.days, **data)
+
+    @admin_only
+    async def county(self, request: Request, admin: Admin) -> Response:
+        county_id = int(request.path_params["county_id"])
+        page = _int(request.query_params.get("page"))
+
+        def load(session: Session) -> dict[str, Any]:
+            return {"county": ledger.visible_county(session, admin.scope, county_id),
+                    "pairings": ledger.pairings_of_county(session, admin.scope, county_id),
+                    "updates": ledger.update_page(session, admin.scope, county_id=county_id, page=page)}
+
+        return self.render(request, "county.html", admin, **await self.db(load))
+
+    @admin_only
+    async def pairing(self, request: Request, admin: Admin) -> Response:
+        pairing_id = int(request.path_params["pairing_id"])
+        page = _int(request.query_params.get("page"))
+
+        def load(session: Session) -> dict[str, Any]:
+            summary = ledger.visible_pairing(session, admin.scope, pairing_id)
+            return {"p": summary, "history": ledger.pairing_history(session, pairing_id),
+                    "projects": ledger.projects_of(session, pairing_id),
+                    "updates": ledger.update_page(session, admin.scope, pairing_id=pairing_id, page=page)}
+
+        return self.render(request, "pairing.html", admin, **await self.db(load))
+
+    @admin_only
+    async def queue(self, request: Request, admin: Admin) -> Response:
+        page = _int(request.query_params.get("page"))
+        updates = await self.db(lambda s: ledger.update_page(s, admin.scope, flagged_only=True, page=page))
+        return self.render(request, "queue.html", admin, updates=updates, message=_done_message(request))
+
+    @admin_only
+    async def update(self, request: Request, admin: Admin) -> Response:
+        update_id = int(request.path_params["update_id"])
+        row = await self.db(lambda s: ledger.visible_update(s, admin.scope, update_id))
+        return self.render(request, "update.html", admin, row=row, field_names=FIELD_ORDER, error="", values=None,
+                           message=_done_message(request))
+
+    @admin_only
+    async def decide(self, request: Request, admin: Admin) -> Response:
+        """Accept, correct or reject an update; back to the queue (or the update page) with what was done."""
+        update_id = int(request.path_params["update_id"])
+        action = request.path_params["action"]
+        form = await request.form()
+        note = str(form.get("note", "")).strip()
+        now = self.app.clock()
+        try:
+            if action == "accept":
+                await self.db(lambda s: review.accept(s, admin.scope, update_id, admin.actor, now, note))
+            elif action == "reject":
+                await self.db(lambda s: review.reject(s, admin.scope, update_id, admin.actor, now, note))
+            elif action == "correct":
+                figures = review.read_figures({k: str(v) for k, v in form.items()},
+                                              [str(v) for v in form.getlist("fields")])
+                await self.db(lambda s: review.correct(s, admin.scope, update_id, figures, admin.actor, now, note))
+            else:
+                raise NotVisible(action)
+        except ReviewError as exc:
+            row = await self.db(lambda s: ledger.visible_update(s, admin.scope, update_id))
+            return self.render(request, "update.html", admin, status=400, row=row, field_names=FIELD_ORDER,
+                               error=str(exc), message="", values={k: str(v) for k, v in form.items()},
+                               chosen=[str(v) for v in form.getlist("fields")])
+        self._totals.clear()
+        target = auth.safe_next(str(form.get("next", "")) or None)
+        if target == auth.PREFIX + "/":
+            target = f"{auth.PREFIX}/queue"
+        separator = "&" if "?" in target else "?"
+        return auth.secure_headers(RedirectResponse(f"{target}{separator}done={action}:{update_id}", 303))
+
+    @admin_only
+    async def broadcasts(self, request: Request, admin: Admin) -> Response:
+        rows = await self.db(lambda s: ledger.broadcast_statuses(s, admin.scope))
+        return self.render(request, "broadcasts.html", admin, rows=rows)
+
+    @admin_only
+    async def broadcast(self, request: Request, admin: Admin) -> Response:
+        broadcast_id = int(request.path_params["broadcast_id"])
+        broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
+        return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
+
+    @admin_only
+    async def totals(self, request: Request, admin: Admin) -> Response:
+        now = self.app.clock()
+
+        def load(session: Session) -> dict[str, Any]:
+            rows, overall = ledger.totals(session, admin.scope)
+            return {"rows": rows, "overall": overall, "provinces": ledger.provinces_in(session, admin.scope),
+                    "series": ledger.monthly_series(session, admin.scope, self.zone, now)}
+
+        cached = self._totals.get(admin.scope)
+        if cached is not None and time.monotonic() - cached[0] < TOTALS_TTL:
+            data = cached[1]
+        else:  # a full pass over the updates: reused for a minute, dropped by any review action here
+            data = await self.db(load) | {"computed_at": now}
+            self._totals[admin.scope] = (time.monotonic(), data)
+        labels = [p.month for p in data["series"]]
+        charts = [
+            line_chart("累计投入资金", labels, [p.cumulative_funds_wan for p in data["series"]], "万元", "#c0392b"),
+            line_chart("累计受益户数", labels, [float(p.cumulative_households) for p in data["series"]], "户", "#1f6feb"),
+        ]
+        return self.render(request, "totals.html", admin, charts=charts, fields=FIELD_ORDER,
+                           year=now.astimezone(self.zone).year, **data)
+
+    @admin_only
+    async def export(self, request: Request, admin: Admin) -> Response:
+        """The workbook as a download; written to a temporary file that is removed once sent."""
+        from models.services.export import export_workbook
+
+        form = await request.form()
+        province = str(form.get("province", ""))
+        now = self.app.clock()
+        year = _int(str(form.get("year", "")), now.astimezone(self.zone).year)
+        scope = admin.scope.narrowed(province)
+        folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
+        stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")
+        path = folder / f"pairbot-ledger-{stamp}.xlsx"
+        def cleanup() -> None:
+            path.unlink(missing_ok=True)
+            folder.rmdir()
+
+        try:
+            await run_in_threadpool(lambda: export_workbook(self.app.engine, path, scope, zone=self.zone, year=year,
+                                                            actor=admin.actor, now=now))
+        except BaseException:
+            cleanup()
+            raise
+
+        response = FileResponse(path, filename=f"结对帮扶台账-{stamp}.xlsx", background=BackgroundTask(cleanup),
+                                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return auth.secure_headers(response)

@@ -1,0 +1,238 @@
+"""Platform rate limits, applied before every send and shared by every worker.
+
+Each limit is a `Rule`: at most `limit` messages per `period` seconds, in bursts of at most
+`burst`. A limiter spaces messages with GCRA (the generic cell rate algorithm, a leaky bucket
+kept as one "theoretical arrival time" per key): a message reserves one slot under all its rules
+at once, or none, and learns how long to wait for it. The emission interval
+T = period / (limit - burst + 1) and a tolerance of (burst - 1)·T mean that no window of `period`
+seconds, wherever it starts, ever holds more than `limit` of our messages; `PACE` keeps a little
+under each platform figure besides, for the jitter between a slot and the request's arrival.
+
+A send the platform did not count (5xx, timeout, a claim lost to another worker) gives its slot
+back (`cancel`), so the bucket stays level with the platform's own; a platform's `retry_after`
+holds the keys of that one chat (`hold`) while everyone else carries on.
+
+Two implementations share that interface and the same tests:
+- `MemoryLimiter`: a dict and a lock, for the embedded default (one process);
+- `RedisLimiter`: one Lua script per call, atomic on the Redis server and timed by its clock, so
+  workers on any number of machines share one budget.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+PACE = 1.0  # the fraction of each platform limit we use
+KEY_PREFIX = "pairbot:ratelimit:"
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    limit: int
+    period: float  # seconds
+    burst: int = 1
+
+    @property
+    def interval(self) -> float:
+        """Seconds between slots in steady state."""
+        return self.period / PACE / (self.limit - self.burst + 1)
+
+    @property
+    def tolerance(self) -> float:
+        return (self.burst - 1) * self.interval
+
+
+@dataclass(frozen=True)
+class Reservation:
+    granted: bool
+    wait: float  # granted: sleep this long, then send; refused: nothing reserved, try again after this long
+
+
+class RateLimiter(Protocol):
+    def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
+        """Take one slot under every rule if it comes within `max_wait` seconds; otherwise take none."""
+        ...
+
+    def cancel(self, rules: Sequence[Rule]) -> None:
+        """Give back a reserved slot the platform did not count (the send was not made, or was refused)."""
+        ...
+
+    def hold(self, rules: Sequence[Rule], seconds: float) -> None:
+        """Nothing passes these rules for `seconds`: the platform asked us to wait (retry_after)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Unlimited:
+    """No limits: for tests of the outbox itself and for channels without any."""
+
+    def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
+        return Reservation(True, 0.0)
+
+    def cancel(self, rules: Sequence[Rule]) -> None:
+        pass
+
+    def hold(self, rules: Sequence[Rule], seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+# --- Which rules apply to a message ----------------------------------------------------------------------
+
+TELEGRAM_OVERALL = Rule("telegram:all", 30, 1.0)
+
+
+def rules_for(channel: str, chat_id: str, group: bool = False) -> list[Rule]:
+    """The platform limits one message counts against (Telegram Bot FAQ; WeCom 发送应用消息 and 群机器人 docs)."""
+    if channel == "telegram":
+        if group or chat_id.startswith("-"):
+            return [TELEGRAM_OVERALL, Rule(f"telegram:group:{chat_id}", 20, 60.0, burst=5)]
+        return [TELEGRAM_OVERALL, Rule(f"telegram:chat:{chat_id}", 1, 1.0)]
+    if channel == "wecom":
+        if group or chat_id.startswith("appchat:"):
+            return [Rule(f"wecom:group:{chat_id}", 20, 60.0, burst=5)]
+        return [Rule(f"wecom:member:{chat_id}", 30, 60.0, burst=10),
+                Rule(f"wecom:member-hour:{chat_id}", 1000, 3600.0, burst=10)]
+    if channel == "wecom_robot":
+        return [Rule(f"wecom_robot:{chat_id}", 20, 60.0, burst=5)]
+    return []
+
+
+def per_recipient(rules: Sequence[Rule]) -> list[Rule]:
+    """The rules about one chat, not the bot's overall budget: what a platform's retry_after holds back."""
+    return [rule for rule in rules if rule is not TELEGRAM_OVERALL] or list(rules)
+
+
+# --- In-process --------------------------------------------------------------------------------------------
+
+
+class MemoryLimiter:
+    """GCRA in a dict; correct for the workers of one process."""
+
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
+        with self._lock:
+            now = time.monotonic()
+            tats = [max(self._tat.get(rule.key, now), now) for rule in rules]
+            wait = max([tat - rule.tolerance - now for rule, tat in zip(rules, tats)] + [0.0])
+            if wait > max_wait:
+                return Reservation(False, wait)
+            for rule, tat in zip(rules, tats):
+                self._tat[rule.key] = max(tat, now + wait) + rule.interval
+            if len(self._tat) > 10_000:
+                self._forget(now)
+            return Reservation(True, wait)
+
+    def cancel(self, rules: Sequence[Rule]) -> None:
+        with self._lock:
+            for rule in rules:
+                if rule.key in self._tat:
+                    self._tat[rule.key] -= rule.interval
+
+    def hold(self, rules: Sequence[Rule], seconds: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            for rule in rules:
+                self._tat[rule.key] = max(self._tat.get(rule.key, now), now + seconds + rule.tolerance)
+
+    def _forget(self, now: float) -> None:
+        """Drop keys whose buckets are empty again, so a million chats do not keep a million entries."""
+        for key in [key for key, tat in self._tat.items() if tat < now]:
+            del self._tat[key]
+
+    def close(self) -> None:
+        pass
+
+
+# --- Redis -------------------------------------------------------------------------------------------------
+
+# KEYS: one per rule. ARGV: mode ("reserve" | "cancel" | "hold"), max_wait or hold in ms, then interval
+# and tolerance in ms for each key. Times come from the Redis server, the one clock every worker
+# shares. Numbers are returned as strings (Redis would truncate Lua numbers to integers).
+_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local mode, arg = ARGV[1], tonumber(ARGV[2])
+local tats = {}
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  tats[i] = tat
+end
+local function store(i, tat)
+  local ttl = math.ceil(tat - now + tonumber(ARGV[2 + 2 * i])) + 1000
+  if ttl > 0 then redis.call('SET', KEYS[i], string.format('%.3f', tat), 'PX', ttl) end
+end
+if mode == 'reserve' then
+  local wait = 0
+  for i = 1, #KEYS do
+    local w = tats[i] - tonumber(ARGV[2 + 2 * i]) - now
+    if w > wait then wait = w end
+  end
+  if wait > arg then return {0, string.format('%.3f', wait)} end
+  for i = 1, #KEYS do
+    local tat = tats[i]
+    if tat < now + wait then tat = now + wait end
+    store(i, tat + tonumber(ARGV[1 + 2 * i]))
+  end
+  return {1, string.format('%.3f', wait)}
+elseif mode == 'cancel' then
+  for i = 1, #KEYS do store(i, tats[i] - tonumber(ARGV[1 + 2 * i])) end
+elseif mode == 'hold' then
+  for i = 1, #KEYS do
+    local held = now + arg + tonumber(ARGV[2 + 2 * i])
+    if tats[i] > held then held = tats[i] end
+    store(i, held)
+  end
+end
+return {1, '0'}
+"""
+
+
+class RedisLimiter:
+    """GCRA on Redis: the same budget for every worker process on every machine."""
+
+    def __init__(self, url: str, prefix: str = KEY_PREFIX) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.prefix = prefix
+        self._script = self.client.register_script(_SCRIPT)
+
+    def _call(self, mode: str, rules: Sequence[Rule], arg_seconds: float) -> Reservation:
+        args: list[str] = [mode, f"{arg_seconds * 1000:.3f}"]
+        for rule in rules:
+            args += [f"{rule.interval * 1000:.3f}", f"{rule.tolerance * 1000:.3f}"]
+        granted, wait_ms = self._script(keys=[self.prefix + rule.key for rule in rules], args=args)
+        return Reservation(bool(int(granted)), float(wait_ms) / 1000)
+
+    def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
+        return self._call("reserve", rules, max_wait) if rules else Reservation(True, 0.0)
+
+    def cancel(self, rules: Sequence[Rule]) -> None:
+        if rules:
+            self._call("cancel", rules, 0)
+
+    def hold(self, rules: Sequence[Rule], seconds: float) -> None:
+        if rules:
+            self._call("hold", rules, seconds)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def build_limiter(queue_url: str, ratelimit_url: str = "") -> RateLimiter:
+    """Redis when one is configured (the limiter's own URL, else the queue's), in-process otherwise."""
+    url = ratelimit_url or (queue_url if queue_url.startswith(("redis://", "rediss://")) else "")
+    return RedisLimiter(url) if url else MemoryLimiter()

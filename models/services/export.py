@@ -1,0 +1,303 @@
+"""The ledger as an Excel workbook, written in constant memory.
+
+Rows stream from the database (server-side cursors on PostgreSQL, a lazy cursor on SQLite)
+straight into XlsxWriter's constant_memory mode, which flushes each row to disk as the next one
+starts; memory stays flat however many progress updates there are. The file is written beside
+the target and renamed into place at the end, so a failed export leaves nothing half-written.
+
+Sheets: 社会组织, 结对与协议, 进展 (raw text beside the parsed columns), 消息投递, and the
+year-end 统计表 per organization × county. Headers are Chinese, times are local
+("YYYY-MM-DD HH:MM" in the configured zone), the header row is frozen. Every export is audited.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Select, func
+from sqlmodel import Session, col, select
+
+from bot.db import unit_of_work
+from models.messaging import Delivery
+from models.pairing import Agreement, Pairing, PairingStatus
+from models.registry import Contact, County, Group, Organization
+from models.reporting import ProgressUpdate
+from models.services.audit import audit
+from models.services.ledger import (
+    Scope,
+    delivery_status_label,
+    review_label,
+    scoped_updates,
+    update_org_id,
+    visible_deliveries,
+    visible_organization_ids,
+    visible_updates,
+    year_statistics,
+)
+
+Progress = Callable[[int], None]
+BATCH = 2_000  # rows fetched per round trip, and rows between progress ticks
+MAX_CELL = 32_767  # Excel's limit on the characters in one cell
+_LOGIN_LINK = re.compile(r"(/review/login/)[A-Za-z0-9_\-]+")  # live login tokens never leave in an export
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    kind: str = "text"  # text / number / int / datetime / date
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)  # sheet name → data rows written
+
+    def summary(self) -> str:
+        return "，".join(f"{sheet} {n} 行" for sheet, n in self.rows.items())
+
+
+class _Sheet:
+    """One worksheet: header, column widths and formats, frozen header, autofilter; rows written by type."""
+
+    def __init__(self, book: Any, formats: dict[str, Any], name: str, columns: Sequence[Column],
+                 zone: ZoneInfo, title: str = "") -> None:
+        self.sheet = book.add_worksheet(name)
+        self.formats, self.columns, self.zone = formats, columns, zone
+        self.first = 1 if title else 0
+        if title:
+            self.sheet.merge_range(0, 0, 0, len(columns) - 1, title, formats["title"])
+        for index, column in enumerate(columns):
+            self.sheet.set_column(index, index, column.width)
+            self.sheet.write_string(self.first, index, column.header, formats["header"])
+        self.sheet.freeze_panes(self.first + 1, 0)
+        self.next_row = self.first + 1
+        self._writers = [self._writer(c.kind) for c in columns]
+
+    def _writer(self, kind: str) -> Callable[[int, int, Any], None]:
+        sheet, fmt, zone = self.sheet, self.formats, self.zone
+
+        def text(r: int, c: int, v: Any) -> None:
+            v = str(v)
+            sheet.write_string(r, c, v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + "…（已截断）")
+
+        def number(r: int, c: int, v: Any) -> None:
+            sheet.write_number(r, c, v, fmt[kind])
+
+        def when(r: int, c: int, v: Any) -> None:
+            if isinstance(v, datetime):
+                v = v.astimezone(zone).replace(tzinfo=None)
+            sheet.write_datetime(r, c, v, fmt[kind])
+
+        return {"text": text, "number": number, "int": number, "datetime": when, "date": when}[kind]
+
+    def row(self, values: Sequence[Any], bold: bool = False) -> None:
+        r = self.next_row
+        for c, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if bold and self.columns[c].kind in ("text",):
+                self.sheet.write_string(r, c, str(value), self.formats["bold"])
+            else:
+                self._writers[c](r, c, value)
+        self.next_row += 1
+
+    def finish(self) -> int:
+        rows = self.next_row - self.first - 1
+        self.sheet.autofilter(self.first, 0, self.first + max(rows, 1), len(self.columns) - 1)
+        return rows
+
+
+ORGANIZATIONS = [Column("编号", 8, "int"), Column("社会组织名称", 36), Column("统一社会信用代码", 22),
+                 Column("层级", 10), Column("类型", 14), Column("业务主管单位", 24), Column("所在省份", 12),
+                 Column("结对县数", 10, "int"), Column("登记时间", 17, "datetime")]
+PAIRINGS = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("统一社会信用代码", 22), Column("省份", 12),
+            Column("市州", 16), Column("县", 14), Column("县代码", 10), Column("结对状态", 10),
+            Column("结对时间", 17, "datetime"), Column("协议签订日期", 13, "date"), Column("协议金额（万元）", 14, "number"),
+            Column("协议文件", 30)]
+UPDATES = [Column("编号", 10, "int"), Column("提交时间", 17, "datetime"), Column("省份", 12), Column("县", 14),
+           Column("社会组织", 30), Column("报送人", 12), Column("渠道", 10), Column("原文", 60),
+           Column("投入资金（万元）", 14, "number"), Column("协议/承诺（万元）", 14, "number"),
+           Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
+           Column("项目数", 8, "int"), Column("帮扶领域", 16), Column("审核状态", 10), Column("审核备注", 30),
+           Column("撤回时间", 17, "datetime")]
+DELIVERIES = [Column("编号", 10, "int"), Column("创建时间", 17, "datetime"), Column("渠道", 10), Column("接收人", 16),
+              Column("群", 20), Column("通知编号", 10, "int"), Column("内容", 60), Column("状态", 10),
+              Column("尝试次数", 10, "int"), Column("发送时间", 17, "datetime"), Column("确认时间", 17, "datetime"),
+              Column("最后错误", 30)]
+STATISTICS = [Column("省份", 12), Column("县", 14), Column("社会组织", 36), Column("统一社会信用代码", 22),
+              Column("协议金额（万元）", 14, "number"), Column("投入资金（万元）", 14, "number"),
+              Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
+              Column("项目数", 8, "int"), Column("帮扶领域", 24)]
+CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    return {
+        "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                   "valign": "vcenter"}),
+        "title": book.add_format({"bold": True, "font_size": 14, "align": "center"}),
+        "bold": book.add_format({"bold": True}),
+        "number": book.add_format({"num_format": "#,##0.####"}),
+        "int": book.add_format({"num_format": "#,##0"}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+
+
+def count_rows(engine: Engine, scope: Scope) -> int:
+    """Rows the workbook will hold in its four detail sheets (the total for a progress bar)."""
+    with Session(engine) as session:
+        return sum(session.execute(query).scalar_one() for query in (
+            select(func.count()).select_from(Organization).where(col(Organization.id).in_(visible_organization_ids(scope))),
+            _pairings_query(scope).with_only_columns(func.count()).order_by(None),
+            scoped_updates(select(func.count()), scope),
+            select(func.count()).select_from(Delivery).where(visible_deliveries(scope)),
+        ))
+
+
+def export_workbook(
+    engine: Engine, out: Path, scope: Scope, *, zone: ZoneInfo, year: int, actor: str,
+    progress: Progress | None = None, now: datetime | None = None,
+) -> ExportReport:
+    """Write the workbook to `out` (replacing it) and audit the export; returns rows per sheet."""
+    import xlsxwriter
+
+    tick = progress or (lambda n: None)
+    report = ExportReport(out)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    book = xlsxwriter.Workbook(str(partial), {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    try:
+        formats = _formats(book)
+        with engine.connect() as connection:
+            stream = connection.execution_options(stream_results=True, yield_per=BATCH)
+            sections: list[tuple[str, Sequence[Column], Iterable[Sequence[Any]], str]] = [
+                ("社会组织", ORGANIZATIONS, _organizations(stream, scope), ""),
+                ("结对与协议", PAIRINGS, _pairings(stream, scope), ""),
+                ("进展", UPDATES, _updates(stream, scope), ""),
+                ("消息投递", DELIVERIES, _deliveries(stream, scope), ""),
+            ]
+            for name, columns, rows, title in sections:
+                report.rows[name] = _write(book, formats, name, columns, rows, zone, tick, title)
+        with Session(engine) as session:
+            name = f"{year}年度统计"
+            title = f"{year} 年度社会组织结对帮扶统计表（{scope.label}；金额单位：万元）"
+            report.rows[name] = _write(book, formats, name, STATISTICS, _statistics(session, scope, year, zone),
+                                       zone, lambda n: None, title, total_row=True)
+        book.close()
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    with unit_of_work(engine) as session:
+        audit(session, actor, "export", str(out), provinces=list(scope.provinces) if scope.provinces is not None
+              else "all", year=year, rows=report.rows)
+    return report
+
+
+def _write(book: Any, formats: dict[str, Any], name: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
+           zone: ZoneInfo, tick: Progress, title: str = "", total_row: bool = False) -> int:
+    sheet = _Sheet(book, formats, name, columns, zone, title)
+    pending = 0
+    sums: list[float] = [0.0] * len(columns)
+    for values in rows:
+        sheet.row(values)
+        if total_row:
+            for i, value in enumerate(values):
+                if columns[i].kind in ("number", "int") and value is not None:
+                    sums[i] += value
+        pending += 1
+        if pending == BATCH:
+            tick(pending)
+            pending = 0
+    tick(pending)
+    written = sheet.next_row - sheet.first - 1
+    if total_row:
+        sheet.row(["合计"] + [sums[i] if c.kind in ("number", "int") else None for i, c in enumerate(columns)][1:],
+                  bold=True)
+    sheet.finish()
+    return written
+
+
+def _organizations(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    paired = (select(func.count()).where(Pairing.organization_id == Organization.id)
+              .correlate(Organization).scalar_subquery())
+    query = (select(Organization.id, Organization.name, Organization.credit_code, Organization.level, Organization.kind,
+                    Organization.supervisor, Organization.province, paired, Organization.created_at)
+             .where(col(Organization.id).in_(visible_organization_ids(scope))).order_by(Organization.id))
+    yield from connection.execute(query)
+
+
+def _pairings_query(scope: Scope) -> Select[Any]:
+    return (select(Pairing.id, Organization.name, Organization.credit_code, County.province, County.prefecture,
+                   County.name, County.code, Pairing.status, Pairing.created_at, Agreement.signed_on,
+                   Agreement.amount_wan, Agreement.document)
+            .join(Organization, Organization.id == Pairing.organization_id)
+            .join(County, County.id == Pairing.county_id)
+            .outerjoin(Agreement, Agreement.pairing_id == Pairing.id)
+            .where(scope.county_filter()).order_by(Pairing.id, Agreement.signed_on))
+
+
+def _pairings(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    for row in connection.execute(_pairings_query(scope)):
+        values = list(row)
+        values[7] = _pairing_status(values[7])
+        yield values
+
+
+def _pairing_status(status: str) -> str:
+    try:
+        return PairingStatus(status).label
+    except ValueError:
+        return status
+
+
+def _updates(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    org = Organization.__table__.alias("update_org")  # type: ignore[attr-defined]
+    query = visible_updates(select(
+        ProgressUpdate.id, ProgressUpdate.created_at, County.province, County.name, org.c.name, Contact.name,
+        ProgressUpdate.channel, ProgressUpdate.raw_text, ProgressUpdate.funds_wan, ProgressUpdate.committed_wan,
+        ProgressUpdate.sales_wan, ProgressUpdate.households, ProgressUpdate.people, ProgressUpdate.projects,
+        ProgressUpdate.fields, ProgressUpdate.review_status, ProgressUpdate.review_note, ProgressUpdate.withdrawn_at,
+    ), scope).outerjoin(org, org.c.id == update_org_id()).order_by(ProgressUpdate.id)
+    for row in connection.execute(query):
+        values = list(row)
+        values[6] = CHANNELS.get(values[6], values[6])
+        values[14] = "、".join(values[14] or ())
+        values[15] = review_label(values[15])
+        yield values
+
+
+def _deliveries(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    query = (select(Delivery.id, Delivery.created_at, Delivery.channel, Contact.name, Group.title,
+                    Delivery.broadcast_id, Delivery.text, Delivery.status, Delivery.attempts, Delivery.sent_at,
+                    Delivery.acknowledged_at, Delivery.last_error)
+             .outerjoin(Contact, Contact.id == Delivery.contact_id).outerjoin(Group, Group.id == Delivery.group_id)
+             .where(visible_deliveries(scope)).order_by(Delivery.id))
+    for row in connection.execute(query):
+        values = list(row)
+        values[2] = CHANNELS.get(values[2], values[2])
+        values[6] = _LOGIN_LINK.sub(r"\1…", values[6] or "")
+        values[7] = delivery_status_label(values[7])
+        yield values
+
+
+def _statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[Sequence[Any]]:
+    for r in year_statistics(session, scope, year, zone):
+        yield [r.province, r.county, r.organization, r.credit_code, r.agreed_wan, r.funds_wan, r.sales_wan,
+               r.households, r.people, r.projects, "、".join(r.fields)]
+
+
+def default_year(now: datetime, zone: ZoneInfo) -> int:
+    return now.astimezone(zone).year
+

@@ -1,0 +1,691 @@
+"""The ledger (台账) read side: coverage of the key counties, timelines, totals, broadcast status.
+
+Every query takes a `Scope`: an admin limited to some provinces sees only the counties, pairings,
+updates, organizations and deliveries of those provinces — on the pages, in totals and in exports.
+
+An update belongs to the county of its pairing, or, before a pairing is chosen, to its sender's
+county. Totals count updates that are neither withdrawn nor rejected nor still flagged: a flagged
+update enters the ledger when a reviewer accepts or corrects it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (ColumnElement, Select, String, and_, case, cast, distinct, exists, false, func, or_, true,
+                        union_all)
+from sqlmodel import Session, col, select
+
+from models.messaging import Broadcast, Delivery, DeliveryStatus
+from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
+from models.registry import Contact, County, Group, Organization
+from models.reporting import Attachment, ProgressEdit, ProgressUpdate, ReviewStatus
+from models.services.parsing import FIELD_ORDER
+
+AGREEMENT_DUE = (8, 31)  # month, day: active pairings owe a signed agreement by then each year
+STALE_AFTER = timedelta(days=35)  # an active pairing with no update for this long is overdue
+COUNTED = (ReviewStatus.received, ReviewStatus.accepted)
+UNKNOWN_PROVINCE = "（未确定县）"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The provinces an admin may see; None means all of them (an empty tuple means none)."""
+
+    provinces: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, contact: Contact) -> Scope:
+        return cls(tuple(contact.provinces) if contact.provinces else None)
+
+    def narrowed(self, province: str | None) -> Scope:
+        """This scope limited to one province (a page filter); outside the scope that is nothing."""
+        if not province:
+            return self
+        if self.provinces is None or province in self.provinces:
+            return Scope((province,))
+        return Scope(())
+
+    def allows(self, province: str | None) -> bool:
+        return self.provinces is None or province in self.provinces
+
+    def county_filter(self) -> ColumnElement[bool]:
+        if self.provinces is None:
+            return true()
+        return col(County.province).in_(self.provinces) if self.provinces else false()
+
+    @property
+    def label(self) -> str:
+        return "全部省份" if self.provinces is None else "、".join(self.provinces) or "无"
+
+
+class NotVisible(LookupError):
+    """The row does not exist or lies outside the admin's provinces (shown as 404 alike)."""
+
+
+# --- how updates relate to counties and organizations -------------------------------------------
+
+def update_county_id() -> ColumnElement[int]:
+    return func.coalesce(Pairing.county_id, Contact.county_id)
+
+
+def update_org_id() -> ColumnElement[int]:
+    return func.coalesce(Pairing.organization_id, Contact.organization_id)
+
+
+def updates_joined(query: Select[Any]) -> Select[Any]:
+    """Join an update query to its pairing, sender and county (outer where they may be missing)."""
+    return (query.select_from(ProgressUpdate)
+            .join(Contact, Contact.id == ProgressUpdate.contact_id)
+            .outerjoin(Pairing, Pairing.id == ProgressUpdate.pairing_id)
+            .outerjoin(County, County.id == update_county_id()))
+
+
+def counted(status_index: bool = True) -> ColumnElement[bool]:
+    """Updates that enter the ledger. With status_index=False the status is tested as an expression, so
+    SQLite keeps to a pairing index instead of the review_status index (which nearly every row matches)."""
+    status = col(ProgressUpdate.review_status) if status_index else col(ProgressUpdate.review_status) + ""
+    return and_(col(ProgressUpdate.withdrawn_at).is_(None), status.in_(COUNTED))
+
+
+def in_counties(county_ids: Any) -> ColumnElement[bool]:
+    """Updates of these counties (a list or a SELECT of county ids), tested per row without a join:
+    filed under one of their pairings, or unfiled and sent by one of their contacts. Cheap beside
+    another selective condition or in a full pass (the scope of every query)."""
+    pairings = select(Pairing.id).where(col(Pairing.county_id).in_(county_ids))
+    senders = select(Contact.id).where(col(Contact.county_id).in_(county_ids))
+    return or_(col(ProgressUpdate.pairing_id).in_(pairings),
+               and_(col(ProgressUpdate.pairing_id).is_(None), col(ProgressUpdate.contact_id).in_(senders)))
+
+
+def of_county(county_id: int) -> ColumnElement[bool]:
+    """The same set for one county, driven by the indexes: `id IN (filed UNION ALL unfiled)`, so each
+    branch uses its own index (PostgreSQL cannot use an index for an OR of two IN-subqueries)."""
+    filed = select(ProgressUpdate.id).where(col(ProgressUpdate.pairing_id).in_(
+        select(Pairing.id).where(Pairing.county_id == county_id)))
+    unfiled = select(ProgressUpdate.id).where(col(ProgressUpdate.pairing_id).is_(None), col(ProgressUpdate.contact_id)
+                                              .in_(select(Contact.id).where(Contact.county_id == county_id)))
+    return col(ProgressUpdate.id).in_(union_all(filed, unfiled))
+
+
+def update_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.provinces is None:
+        return true()
+    return in_counties(select(County.id).where(scope.county_filter()))
+
+
+def visible_updates(query: Select[Any], scope: Scope) -> Select[Any]:
+    """An update query joined to pairing, sender and county (for their names), limited to the scope."""
+    return updates_joined(query).where(update_scope(scope))
+
+
+def scoped_updates(query: Select[Any], scope: Scope) -> Select[Any]:
+    """An update query limited to the scope with no join: for aggregates over many rows."""
+    return query.select_from(ProgressUpdate).where(update_scope(scope))
+
+
+def unfiled_sender() -> ColumnElement[int | None]:
+    """The sender, for updates not yet filed under a pairing (their county is the sender's)."""
+    return case((col(ProgressUpdate.pairing_id).is_(None), ProgressUpdate.contact_id), else_=None)
+
+
+def _places(session: Session, contact_ids: set[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """pairing id → county id (all pairings: a few thousand) and unfiled sender id → county id."""
+    pairings = dict(session.execute(select(Pairing.id, Pairing.county_id)).all())
+    senders: dict[int, int] = {}
+    wanted = sorted(contact_ids)
+    for first in range(0, len(wanted), 500):  # bounded IN lists (SQLite limits bound parameters)
+        senders.update(session.execute(select(Contact.id, Contact.county_id).where(
+            col(Contact.id).in_(wanted[first:first + 500]), col(Contact.county_id).is_not(None))).all())
+    return pairings, senders  # type: ignore[return-value]
+
+
+def visible_organization_ids(scope: Scope) -> Select[Any]:
+    """Organizations paired with a county in scope (for a scoped admin); every one otherwise."""
+    if scope.provinces is None:
+        return select(Organization.id)
+    return (select(Pairing.organization_id).join(County, County.id == Pairing.county_id)
+            .where(scope.county_filter()))
+
+
+def visible_deliveries(scope: Scope) -> ColumnElement[bool]:
+    """Deliveries to contacts of counties or organizations in scope, or to groups tagged with such a province."""
+    if scope.provinces is None:
+        return true()
+    county_ids = select(County.id).where(scope.county_filter())
+    contacts = select(Contact.id).where(or_(col(Contact.county_id).in_(county_ids),
+                                            col(Contact.organization_id).in_(visible_organization_ids(scope))))
+    groups = select(Group.id).where(col(Group.province).in_(scope.provinces or ("",)))
+    return or_(col(Delivery.contact_id).in_(contacts), col(Delivery.group_id).in_(groups))
+
+
+# --- the coverage matrix ------------------------------------------------------------------------
+
+@dataclass
+class CountyCoverage:
+    id: int
+    code: str
+    name: str
+    prefecture: str
+    province: str
+    active: int = 0  # active pairings
+    signed: int = 0  # of which with an agreement
+    organizations: list[str] = field(default_factory=list)
+    last_update: datetime | None = None
+    agreement_overdue: int = 0  # active pairings without agreement after the due date
+    stale: int = 0  # active pairings with no update in STALE_AFTER
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.agreement_overdue or self.stale)
+
+
+@dataclass
+class Coverage:
+    rows: list[CountyCoverage]
+    agreement_due: date
+
+    @property
+    def paired(self) -> int:
+        return sum(1 for r in self.rows if r.active)
+
+    @property
+    def fully_signed(self) -> int:
+        return sum(1 for r in self.rows if r.active and r.signed == r.active)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.rows if r.overdue)
+
+
+def latest_update_at() -> Any:
+    """The newest live update of the pairing in the outer query (one probe of the partial index)."""
+    return (select(ProgressUpdate.created_at)
+            .where(ProgressUpdate.pairing_id == Pairing.id, col(ProgressUpdate.withdrawn_at).is_(None))
+            .order_by(col(ProgressUpdate.created_at).desc()).limit(1)
+            .correlate(Pairing).scalar_subquery())
+
+
+def coverage(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> Coverage:
+    """One row per key county in scope: pairings, agreements, the latest update and what is overdue."""
+    today = now.astimezone(zone).date()
+    due = date(today.year, *AGREEMENT_DUE)
+    counties = session.exec(select(County).where(scope.county_filter()).order_by(County.code)).all()
+    rows = {c.id: CountyCoverage(c.id, c.code, c.name, c.prefecture, c.province) for c in counties}  # type: ignore[misc]
+    signed = exists().where(Agreement.pairing_id == Pairing.id)
+    pairings = session.execute(
+        select(Pairing.county_id, Pairing.status, Pairing.created_at, Organization.name, latest_update_at(), signed)
+        .join(County, County.id == Pairing.county_id).join(Organization, Organization.id == Pairing.organization_id)
+        .where(scope.county_filter()).order_by(Pairing.id)
+    ).all()
+    for county_id, status, created, org_name, last, has_agreement in pairings:
+        row = rows[county_id]
+        if last is not None and (row.last_update is None or last > row.last_update):
+            row.last_update = last
+        if status != PairingStatus.active:
+            continue
+        row.active += 1
+        row.organizations.append(org_name)
+        row.signed += bool(has_agreement)
+        if not has_agreement and today > due:
+            row.agreement_overdue += 1
+        if (last or created) < now - STALE_AFTER:
+            row.stale += 1
+    unfiled = session.execute(  # sent by a county contact before choosing which pairing it is for
+        select(Contact.county_id, func.max(ProgressUpdate.created_at))
+        .join(Contact, Contact.id == ProgressUpdate.contact_id).join(County, County.id == Contact.county_id)
+        .where(col(ProgressUpdate.pairing_id).is_(None), col(ProgressUpdate.withdrawn_at).is_(None),
+               scope.county_filter())
+        .group_by(Contact.county_id)
+    ).all()
+    for county_id, last in unfiled:
+        row = rows[county_id]
+        if last is not None and (row.last_update is None or last > row.last_update):
+            row.last_update = last
+    return Coverage(list(rows.values()), due)
+
+
+def provinces_in(session: Session, scope: Scope) -> list[str]:
+    """Provinces of the key counties in scope, in administrative-code order (for filters)."""
+    rows = session.execute(
+        select(County.province, func.min(County.code)).where(scope.county_filter())
+        .group_by(County.province).order_by(func.min(County.code))
+    ).all()
+    return [province for province, _ in rows]
+
+
+# --- counties, pairings, updates ----------------------------------------------------------------
+
+@dataclass
+class PairingSummary:
+    pairing: Pairing
+    organization: Organization
+    county: County
+    agreements: list[Agreement]
+    last_update: datetime | None
+    funds_wan: float
+    households: int
+    updates: int
+
+
+def visible_county(session: Session, scope: Scope, county_id: int) -> County:
+    county = session.get(County, county_id)
+    if county is None or not scope.allows(county.province):
+        raise NotVisible(county_id)
+    return county
+
+
+def pairings_of_county(session: Session, scope: Scope, county_id: int) -> list[PairingSummary]:
+    visible_county(session, scope, county_id)
+    return _pairing_summaries(session, select(Pairing).where(Pairing.county_id == county_id))
+
+
+def visible_pairing(session: Session, scope: Scope, pairing_id: int) -> PairingSummary:
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None:
+        raise NotVisible(pairing_id)
+    visible_county(session, scope, pairing.county_id)
+    return _pairing_summaries(session, select(Pairing).where(Pairing.id == pairing_id))[0]
+
+
+def _pairing_summaries(session: Session, query: Any) -> list[PairingSummary]:
+    pairings = session.exec(query.order_by(Pairing.id)).all()
+    ids = [p.id for p in pairings]
+    agreements: dict[int, list[Agreement]] = {}
+    for agreement in session.exec(select(Agreement).where(col(Agreement.pairing_id).in_(ids))
+                                  .order_by(Agreement.signed_on)).all():
+        agreements.setdefault(agreement.pairing_id, []).append(agreement)
+    sums = {pid: (last, funds, households, n) for pid, last, funds, households, n in session.execute(
+        select(ProgressUpdate.pairing_id, func.max(ProgressUpdate.created_at), func.sum(ProgressUpdate.funds_wan),
+               func.sum(ProgressUpdate.households), func.count())
+        .where(col(ProgressUpdate.pairing_id).in_(ids), counted(status_index=False))
+        .group_by(ProgressUpdate.pairing_id)
+    ).all()}
+    out = []
+    for pairing in pairings:
+        last, funds, households, n = sums.get(pairing.id, (None, None, None, 0))  # type: ignore[arg-type]
+        out.append(PairingSummary(
+            pairing, session.get(Organization, pairing.organization_id),  # type: ignore[arg-type]
+            session.get(County, pairing.county_id), agreements.get(pairing.id, []),  # type: ignore[arg-type]
+            last, float(funds or 0), int(households or 0), int(n),
+        ))
+    return out
+
+
+def pairing_history(session: Session, pairing_id: int) -> Sequence[PairingStatusChange]:
+    return session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing_id)
+                        .order_by(PairingStatusChange.changed_at, PairingStatusChange.id)).all()
+
+
+def projects_of(session: Session, pairing_id: int) -> Sequence[Project]:
+    return session.exec(select(Project).where(Project.pairing_id == pairing_id).order_by(Project.id)).all()
+
+
+@dataclass
+class UpdateRow:
+    update: ProgressUpdate
+    contact_name: str
+    province: str | None
+    county_name: str | None
+    county_id: int | None
+    organization_name: str | None
+    attachments: int = 0
+    edits: list[ProgressEdit] = field(default_factory=list)
+    actors: dict[str, str] = field(default_factory=dict)  # edit actor → "name (how)" for display
+
+
+@dataclass
+class Page:
+    rows: list[UpdateRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _update_rows_query(scope: Scope) -> Select[Any]:
+    org = Organization.__table__.alias("update_org")  # type: ignore[attr-defined]
+    query = select(ProgressUpdate, Contact.name, County.province, County.name, County.id, org.c.name)
+    return visible_updates(query, scope).outerjoin(org, org.c.id == update_org_id())
+
+
+def update_page(
+    session: Session, scope: Scope, *, county_id: int | None = None, pairing_id: int | None = None,
+    flagged_only: bool = False, page: int = 1, per_page: int = 50,
+) -> Page:
+    """Updates newest first, with sender, county and organization, their edit history and attachment count."""
+    conditions: list[ColumnElement[bool]] = []
+    if pairing_id is not None:
+        conditions.append(ProgressUpdate.pairing_id == pairing_id)
+    if county_id is not None:
+        conditions.append(of_county(county_id))
+    if flagged_only:
+        conditions += [ProgressUpdate.review_status == ReviewStatus.flagged, col(ProgressUpdate.withdrawn_at).is_(None)]
+    total = session.execute(scoped_updates(select(func.count()), scope).where(*conditions)).scalar_one()
+    page = max(1, page)
+    order = col(ProgressUpdate.id).asc() if flagged_only else col(ProgressUpdate.created_at).desc()
+    result = session.execute(_update_rows_query(scope).where(*conditions).order_by(order, col(ProgressUpdate.id).desc())
+                             .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = [UpdateRow(u, name, province, county, cid, org) for u, name, province, county, cid, org in result]
+    _attach_details(session, rows)
+    return Page(rows, total, page, per_page)
+
+
+def visible_update(session: Session, scope: Scope, update_id: int) -> UpdateRow:
+    result = session.execute(_update_rows_query(scope).where(ProgressUpdate.id == update_id)).first()
+    if result is None:
+        raise NotVisible(update_id)
+    row = UpdateRow(*result)
+    _attach_details(session, [row])
+    return row
+
+
+def _attach_details(session: Session, rows: list[UpdateRow]) -> None:
+    by_id = {r.update.id: r for r in rows}
+    if not by_id:
+        return
+    for edit in session.exec(select(ProgressEdit).where(col(ProgressEdit.update_id).in_(list(by_id)))
+                             .order_by(ProgressEdit.edited_at, ProgressEdit.id)).all():
+        by_id[edit.update_id].edits.append(edit)
+    for update_id, n in session.execute(
+        select(Attachment.update_id, func.count()).where(col(Attachment.update_id).in_(list(by_id)))
+        .group_by(Attachment.update_id)
+    ).all():
+        by_id[update_id].attachments = n
+    _name_actors(session, rows)
+
+
+_ACTOR = re.compile(r"^contact:(\d+)(.*)$")
+
+
+def _name_actors(session: Session, rows: list[UpdateRow]) -> None:
+    """"contact:7 via web" → "王主任（审核页面）", so the history says who, not which row."""
+    actors = {e.actor for r in rows for e in r.edits}
+    ids = {int(m.group(1)) for a in actors if (m := _ACTOR.match(a))}
+    names = dict(session.execute(select(Contact.id, Contact.name).where(col(Contact.id).in_(ids))).all()) if ids else {}
+    labels = {}
+    for actor in actors:
+        match = _ACTOR.match(actor)
+        if match and int(match.group(1)) in names:
+            how = "审核页面" if "via web" in match.group(2) else "聊天"
+            labels[actor] = f"{names[int(match.group(1))]}（{how}）"
+    for row in rows:
+        row.actors = labels
+
+
+# --- broadcasts and acknowledgements ----------------------------------------------------------
+
+@dataclass
+class BroadcastStatus:
+    broadcast: Broadcast
+    by_status: dict[str, int]
+    acknowledged: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def broadcast_statuses(session: Session, scope: Scope, limit: int = 100) -> list[BroadcastStatus]:
+    """The latest broadcasts with their deliveries in scope counted by status, and how many were acknowledged."""
+    counts = session.execute(
+        select(Delivery.broadcast_id, Delivery.status, func.count(), func.count(Delivery.acknowledged_at))
+        .where(col(Delivery.broadcast_id).is_not(None), visible_deliveries(scope))
+        .group_by(Delivery.broadcast_id, Delivery.status)
+    ).all()
+    stats: dict[int, tuple[dict[str, int], int]] = {}
+    for broadcast_id, status, n, acked in counts:
+        by_status, total_acked = stats.setdefault(broadcast_id, ({}, 0))
+        by_status[status] = n
+        stats[broadcast_id] = (by_status, total_acked + acked)
+    ids = sorted(stats, reverse=True)[:limit]
+    broadcasts = {b.id: b for b in session.exec(select(Broadcast).where(col(Broadcast.id).in_(ids))).all()}
+    return [BroadcastStatus(broadcasts[i], *stats[i]) for i in ids if i in broadcasts]
+
+
+@dataclass
+class DeliveryRow:
+    delivery: Delivery
+    recipient: str
+
+
+def broadcast_deliveries(session: Session, scope: Scope, broadcast_id: int) -> tuple[Broadcast, list[DeliveryRow]]:
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise NotVisible(broadcast_id)
+    result = session.execute(
+        select(Delivery, Contact.name, Group.title)
+        .outerjoin(Contact, Contact.id == Delivery.contact_id).outerjoin(Group, Group.id == Delivery.group_id)
+        .where(Delivery.broadcast_id == broadcast_id, visible_deliveries(scope))
+        .order_by(col(Delivery.acknowledged_at).is_(None), Delivery.id)
+    ).all()
+    if not result and scope.provinces is not None:
+        raise NotVisible(broadcast_id)
+    return broadcast, [DeliveryRow(d, name or (f"群：{title}" if title is not None else d.chat_id))
+                       for d, name, title in result]
+
+
+# --- totals: where, for whom, how much, with what effect --------------------------------------
+
+@dataclass
+class Totals:
+    province: str
+    counties: int = 0  # key counties
+    paired_counties: int = 0  # with an active pairing
+    organizations: int = 0  # distinct organizations in active pairings
+    active_pairings: int = 0
+    agreements: int = 0
+    agreed_wan: float = 0.0
+    funds_wan: float = 0.0
+    committed_wan: float = 0.0
+    sales_wan: float = 0.0
+    households: int = 0
+    people: int = 0
+    projects: int = 0
+    updates: int = 0
+    fields: dict[str, int] = field(default_factory=dict)  # assistance field → updates naming it
+
+    def add(self, other: Totals) -> None:
+        for name in ("counties", "paired_counties", "active_pairings", "agreements", "agreed_wan", "funds_wan",
+                     "committed_wan", "sales_wan", "households", "people", "projects", "updates"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, n in other.fields.items():
+            self.fields[key] = self.fields.get(key, 0) + n
+
+
+def totals(session: Session, scope: Scope) -> tuple[list[Totals], Totals]:
+    """Per province and overall. Organizations are counted once overall even when active in several provinces."""
+    by: dict[str, Totals] = {}
+
+    def row(province: str | None) -> Totals:
+        key = province or UNKNOWN_PROVINCE
+        return by.setdefault(key, Totals(key))
+
+    for province, n in session.execute(
+        select(County.province, func.count()).where(scope.county_filter()).group_by(County.province)
+    ).all():
+        row(province).counties = n
+    active = and_(Pairing.status == PairingStatus.active, scope.county_filter())
+    for province, counties, orgs, pairings in session.execute(
+        select(County.province, func.count(distinct(Pairing.county_id)), func.count(distinct(Pairing.organization_id)),
+               func.count()).join(County, County.id == Pairing.county_id).where(active).group_by(County.province)
+    ).all():
+        r = row(province)
+        r.paired_counties, r.organizations, r.active_pairings = counties, orgs, pairings
+    for province, n, amount in session.execute(
+        select(County.province, func.count(), func.sum(Agreement.amount_wan))
+        .join(Pairing, Pairing.id == Agreement.pairing_id).join(County, County.id == Pairing.county_id)
+        .where(active).group_by(County.province)
+    ).all():
+        row(province).agreements, row(province).agreed_wan = n, float(amount or 0)
+    # One pass over the updates, grouped by pairing (or unfiled sender) and fields; mapped to provinces here.
+    grouped = session.execute(scoped_updates(select(
+        ProgressUpdate.pairing_id, unfiled_sender(), _fields_text(), func.sum(ProgressUpdate.funds_wan),
+        func.sum(ProgressUpdate.committed_wan), func.sum(ProgressUpdate.sales_wan), func.sum(ProgressUpdate.households),
+        func.sum(ProgressUpdate.people), func.sum(ProgressUpdate.projects), func.count(),
+    ), scope).where(counted()).group_by(ProgressUpdate.pairing_id, unfiled_sender(), _fields_text())).all()
+    pairings, senders = _places(session, {g[1] for g in grouped if g[1] is not None})
+    provinces = dict(session.execute(select(County.id, County.province)).all())
+    for pairing_id, sender, fields_json, funds, committed, sales, households, people, projects, n in grouped:
+        county = pairings.get(pairing_id) if pairing_id is not None else senders.get(sender)
+        r = row(provinces.get(county))
+        r.funds_wan += float(funds or 0)
+        r.committed_wan += float(committed or 0)
+        r.sales_wan += float(sales or 0)
+        r.households += int(households or 0)
+        r.people += int(people or 0)
+        r.projects += int(projects or 0)
+        r.updates += n
+        for name in _json_list(fields_json):
+            r.fields[name] = r.fields.get(name, 0) + n
+    rows = sorted(by.values(), key=lambda t: (t.province == UNKNOWN_PROVINCE, -t.funds_wan, t.province))
+    overall = Totals("合计")
+    for r in rows:
+        overall.add(r)
+    overall.organizations = session.execute(
+        select(func.count(distinct(Pairing.organization_id))).join(County, County.id == Pairing.county_id).where(active)
+    ).scalar_one()
+    return rows, overall
+
+
+def _fields_text() -> ColumnElement[str]:
+    """The JSON list of fields as text, so equal lists group together on both backends."""
+    return cast(ProgressUpdate.fields, String)
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return value
+    try:
+        parsed = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
+
+
+@dataclass
+class MonthPoint:
+    month: str  # YYYY-MM, local time
+    funds_wan: float
+    households: int
+    cumulative_funds_wan: float = 0.0
+    cumulative_households: int = 0
+
+
+def local_month(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
+    """YYYY-MM of a UTC timestamp column in the given zone, on SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(zone.key, column), "YYYY-MM")
+    offset = now.astimezone(zone).utcoffset() or timedelta(0)
+    return func.strftime("%Y-%m", column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def monthly_series(session: Session, scope: Scope, zone: ZoneInfo, now: datetime) -> list[MonthPoint]:
+    """Funds and households by month, with running totals (the chart on the totals page)."""
+    month = local_month(session, ProgressUpdate.created_at, zone, now)
+    result = session.execute(
+        scoped_updates(select(month, func.sum(ProgressUpdate.funds_wan), func.sum(ProgressUpdate.households)), scope)
+        .where(counted()).group_by(month).order_by(month)
+    ).all()
+    by_month = {label: (float(f or 0), int(h or 0)) for label, f, h in result}
+    points, funds, households = [], 0.0, 0
+    for label in _months_between(min(by_month), max(by_month)) if by_month else []:
+        f, h = by_month.get(label, (0.0, 0))
+        funds += f
+        households += h
+        points.append(MonthPoint(label, f, h, funds, households))
+    return points
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    """Every YYYY-MM from first to last, so months without updates keep their place on the chart."""
+    year, month = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+# --- the year-end statistics table (统计表) -----------------------------------------------------
+
+@dataclass
+class YearRow:
+    province: str
+    county: str
+    organization: str
+    credit_code: str
+    agreed_wan: float | None
+    funds_wan: float
+    sales_wan: float
+    households: int
+    people: int
+    projects: int
+    fields: list[str]
+
+
+def year_statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[YearRow]:
+    """One row per organization × county with a pairing or counted updates in the year (local calendar)."""
+    start = datetime(year, 1, 1, tzinfo=zone)
+    end = datetime(year + 1, 1, 1, tzinfo=zone)
+    # Only updates filed under a pairing have both an organization and a county.
+    in_year = and_(counted(), col(ProgressUpdate.pairing_id).is_not(None), ProgressUpdate.created_at >= start,
+                   ProgressUpdate.created_at < end)
+    grouped = session.execute(scoped_updates(select(
+        ProgressUpdate.pairing_id, _fields_text(), func.sum(ProgressUpdate.funds_wan),
+        func.sum(ProgressUpdate.sales_wan), func.sum(ProgressUpdate.households), func.sum(ProgressUpdate.people),
+        func.sum(ProgressUpdate.projects),
+    ), scope).where(in_year).group_by(ProgressUpdate.pairing_id, _fields_text())).all()
+    pair_of = {pid: (org, cty) for pid, org, cty in session.execute(
+        select(Pairing.id, Pairing.organization_id, Pairing.county_id)).all()}
+    sums: dict[tuple[int, int], list[float]] = {}
+    fields: dict[tuple[int, int], set[str]] = {}
+    for pairing_id, text, *values in grouped:
+        key = pair_of[pairing_id]
+        total = sums.setdefault(key, [0.0] * 5)
+        for i, value in enumerate(values):
+            total[i] += value or 0
+        fields.setdefault(key, set()).update(_json_list(text))
+    agreed = {(org, cty): amount for org, cty, amount in session.execute(
+        select(Pairing.organization_id, Pairing.county_id, func.sum(Agreement.amount_wan))
+        .join(Pairing, Pairing.id == Agreement.pairing_id).join(County, County.id == Pairing.county_id)
+        .where(scope.county_filter()).group_by(Pairing.organization_id, Pairing.county_id)
+    ).all()}
+    paired = {(org, cty) for org, cty in session.execute(
+        select(Pairing.organization_id, Pairing.county_id).join(County, County.id == Pairing.county_id)
+        .where(scope.county_filter())
+    ).all()}
+    keys = paired | set(sums)
+    orgs = {o.id: o for o in session.exec(select(Organization).where(
+        col(Organization.id).in_({k[0] for k in keys}))).all()}
+    counties = {c.id: c for c in session.exec(select(County).where(col(County.id).in_({k[1] for k in keys}))).all()}
+    for key in sorted(keys, key=lambda k: (counties[k[1]].code, orgs[k[0]].name)):
+        funds, sales, households, people, projects = sums.get(key, (None,) * 5)
+        org, county = orgs[key[0]], counties[key[1]]
+        named = fields.get(key, set())
+        yield YearRow(county.province, county.name, org.name, org.credit_code, agreed.get(key),
+                      float(funds or 0), float(sales or 0), int(households or 0), int(people or 0),
+                      int(projects or 0), [f for f in FIELD_ORDER if f in named])
+
+
+def delivery_status_label(status: str) -> str:
+    return {DeliveryStatus.pending: "待发送", DeliveryStatus.sending: "发送中", DeliveryStatus.sent: "已发送",
+            DeliveryStatus.failed: "失败", DeliveryStatus.blocked: "无法送达"}.get(status, status)  # type: ignore[call-overload]
+
+
+REVIEW_LABELS = {ReviewStatus.received: "已收到", ReviewStatus.accepted: "已审核", ReviewStatus.flagged: "待核对",
+                 ReviewStatus.rejected: "已退回"}
+
+
+def review_label(status: str) -> str:
+    return REVIEW_LABELS.get(status, status)  # type: ignore[call-overload]
+

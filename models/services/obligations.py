@@ -1,0 +1,499 @@
+"""What pairings owe and by when: report cycles and deadlines, their due dates and reminder stages.
+
+Two tables hold obligations. A `Deadline` is one dated obligation fulfilled by a record (kind
+`agreement`: an Agreement recorded for the pairing). A `ReportCycle` recurs — `monthly`,
+`quarterly`, `annual` — and is fulfilled, per pairing and period, by a progress update. Both
+carry reminder `stages` (days before the due date) and a `scope`: `{}` for every active pairing,
+`{"provinces": [...]}`, `{"pairings": [ids]}`, plus optional `{"roles": [...]}` naming which
+contacts (organization, county) are reminded.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from models.messaging import Delivery
+from models.pairing import Agreement, Pairing
+from models.registry import Contact, Role
+from models.reminders import ObligationKind, ReminderSent
+from models.reporting import Deadline, ProgressUpdate, ReportCycle
+from models.services.audit import audit
+from models.services.registry import AmbiguousName, find_county, find_organization
+from models.services.workcalendar import WorkCalendar, local_midnight
+
+AGREEMENT = "agreement"
+CYCLE_KINDS = ("monthly", "quarterly", "annual")
+KINDS = (AGREEMENT, *CYCLE_KINDS)
+KIND_LABELS = {AGREEMENT: "签订帮扶协议", "monthly": "月度进展", "quarterly": "季度进展", "annual": "年度报送"}
+REMINDED_ROLES = (Role.organization.value, Role.county.value)
+MAX_STAGE = 366
+
+
+class ObligationError(ValueError):
+    """An obligation request that cannot be done; the message says what was wrong, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """A ReportCycle or a Deadline as the planner sees it."""
+
+    source: ObligationKind  # deadline / cycle
+    id: int
+    name: str
+    kind: str  # agreement / monthly / quarterly / annual
+    due_rule: str  # deadline: YYYY-MM-DD; monthly/quarterly: end | day:N; annual: MM-DD
+    stages: tuple[int, ...]  # days before the due date, largest first
+    provinces: tuple[str, ...] = ()
+    pairings: tuple[int, ...] = ()
+    roles: tuple[str, ...] = REMINDED_ROLES
+    active: bool = True
+    since: datetime | None = None  # when it was created: periods due before then are never overdue
+
+    @property
+    def by_record(self) -> bool:
+        """Fulfilled by a record (an Agreement), not by a progress update."""
+        return self.kind == AGREEMENT
+
+    @property
+    def counts_plain_updates(self) -> bool:
+        """Progress cycles accept any update sent during the period; annual reports must be filed under them."""
+        return self.kind in ("monthly", "quarterly")
+
+    def scope_text(self) -> str:
+        parts = []
+        if self.provinces:
+            parts.append("、".join(self.provinces))
+        if self.pairings:
+            parts.append(f"结对 {','.join(map(str, self.pairings))}")
+        if tuple(self.roles) != REMINDED_ROLES:
+            parts.append("提醒" + "、".join(Role(r).label for r in self.roles))
+        return "；".join(parts) or "全部结对"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One period of an obligation: what is due, on which (working) day, and the window it covers."""
+
+    obligation: Obligation
+    period: str  # 2026-08, 2026-Q3, 2026; a deadline's nominal date
+    due: date  # after the working-day rule
+    opens: datetime  # UTC start of the period: plain progress updates from here on count
+    closes: datetime  # UTC end of the due date
+
+    def stage_time(self, stage: int, zone: ZoneInfo) -> datetime:
+        """Stage reminders become due at the start of the day `stage` days before the due date."""
+        return local_midnight(self.due - timedelta(days=stage), zone)
+
+    def latest_stage(self, now: datetime, zone: ZoneInfo) -> int | None:
+        """The most recent stage whose time has come, while the due date has not passed; None otherwise.
+
+        Only this one is sent: after downtime the earlier, stale stages are skipped.
+        """
+        if now >= self.closes:
+            return None
+        passed = [s for s in self.obligation.stages if self.stage_time(s, zone) <= now]
+        return min(passed) if passed else None
+
+    def can_be_overdue(self, zone: ZoneInfo) -> bool:
+        """Periods due before the obligation was created are never overdue: adding one does not judge history."""
+        since = self.obligation.since
+        return since is None or self.due >= since.astimezone(zone).date()
+
+    @property
+    def title(self) -> str:
+        """月度进展（2026年8月）, 2026年帮扶协议签订"""
+        label = period_label(self.obligation.kind, self.period)
+        return f"{self.obligation.name}（{label}）" if label else self.obligation.name
+
+
+# --- due rules and periods -------------------------------------------------------------------------
+
+_DAY_RULE = re.compile(r"^day:([1-9]|[12][0-9]|3[01])$")
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+def check_due_rule(kind: str, rule: str) -> str:
+    """The rule, normalised; ObligationError naming what is expected for this kind."""
+    rule = rule.strip()
+    if kind == AGREEMENT:
+        try:
+            return date.fromisoformat(rule).isoformat()
+        except ValueError:
+            raise ObligationError(f"截止日期应为 YYYY-MM-DD，例如 2026-08-31，而不是“{rule}”") from None
+    if kind in ("monthly", "quarterly"):
+        if rule == "end" or _DAY_RULE.match(rule):
+            return rule
+        raise ObligationError(f"{KIND_LABELS[kind]}的截止规则应为 end（期末最后一天）或 day:N（下期第 N 天），而不是“{rule}”")
+    if kind == "annual":
+        if _MONTH_DAY.match(rule) and _valid_month_day(rule):
+            return rule
+        raise ObligationError(f"年度报送的截止日应为 MM-DD，例如 12-31，而不是“{rule}”")
+    raise ObligationError(f"类型应为 {'、'.join(KINDS)} 之一，而不是“{kind}”")
+
+
+def _valid_month_day(rule: str) -> bool:
+    month, day = map(int, rule.split("-"))
+    return day <= calendar.monthrange(2024, month)[1]  # a leap year: 02-29 is allowed
+
+
+def check_stages(stages: Iterable[int]) -> tuple[int, ...]:
+    values = sorted(set(stages), reverse=True)
+    if not values:
+        raise ObligationError("至少需要一个提醒节点（截止前的天数），例如 30,14,7,3,1")
+    if any(s < 0 or s > MAX_STAGE for s in values):
+        raise ObligationError(f"提醒节点应为 0 到 {MAX_STAGE} 之间的天数")
+    return tuple(values)
+
+
+def parse_stages(text: str) -> tuple[int, ...]:
+    """'30,14,7' (also full-width commas and spaces) → (30, 14, 7)."""
+    parts = [p for p in re.split(r"[,，、\s]+", text.strip()) if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ObligationError(f"提醒节点应为用逗号分隔的天数，例如 30,14,7,3,1，而不是“{text}”")
+    return check_stages(int(p) for p in parts)
+
+
+def period_label(kind: str, period: str) -> str:
+    if kind == "monthly":
+        year, month = period.split("-")
+        return f"{year}年{int(month)}月"
+    if kind == "quarterly":
+        year, quarter = period.split("-Q")
+        return f"{year}年第{quarter}季度"
+    if kind == "annual":
+        return f"{period}年"
+    return ""
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _clamped(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _nominal_due(kind: str, rule: str, start: date, months: int) -> date:
+    """The due date before the working-day rule, for a period starting on `start` lasting `months` months."""
+    if kind == "annual":
+        month, day = map(int, rule.split("-"))
+        return _clamped(start.year, month, day)
+    following = _add_months(start, months)
+    if rule == "end":
+        return following - timedelta(days=1)
+    return _clamped(following.year, following.month, int(rule.split(":")[1]))
+
+
+def _periods(kind: str, around: date, back_days: int, ahead_days: int) -> list[tuple[str, date, int]]:
+    """(period key, first day, length in months) of every period starting between the two bounds."""
+    first, last = around - timedelta(days=back_days), around + timedelta(days=ahead_days)
+    if kind == "annual":
+        return [(str(y), date(y, 1, 1), 12) for y in range(first.year - 1, last.year + 1)]
+    months = 1 if kind == "monthly" else 3
+    start = date(first.year, ((first.month - 1) // months) * months + 1, 1)
+    start = _add_months(start, -months)
+    found = []
+    while start <= last:
+        key = f"{start.year}-{start.month:02d}" if months == 1 else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        found.append((key, start, months))
+        start = _add_months(start, months)
+    return found
+
+
+def occurrences(obligation: Obligation, around: date, cal: WorkCalendar, zone: ZoneInfo,
+                back_days: int, ahead_days: int) -> list[Occurrence]:
+    """The obligation's periods whose due date lies within [around - back_days, around + ahead_days]."""
+    low, high = around - timedelta(days=back_days), around + timedelta(days=ahead_days)
+    if obligation.source is ObligationKind.deadline:
+        nominal = date.fromisoformat(obligation.due_rule)
+        due = cal.due_date(nominal)
+        opens = local_midnight(nominal - timedelta(days=MAX_STAGE), zone)  # unused: a record fulfils a deadline
+        found = [Occurrence(obligation, nominal.isoformat(), due, opens, local_midnight(due + timedelta(days=1), zone))]
+    else:
+        found = []
+        # A period's due date can fall up to about four months after its start (quarterly, day:N).
+        for key, start, months in _periods(obligation.kind, around, back_days + 130, ahead_days):
+            due = cal.due_date(_nominal_due(obligation.kind, obligation.due_rule, start, months))
+            found.append(Occurrence(obligation, key, due, local_midnight(start, zone),
+                                    local_midnight(due + timedelta(days=1), zone)))
+    return [o for o in found if low <= o.due <= high]
+
+
+# --- loading and editing obligations ---------------------------------------------------------------
+
+def _as_obligation(row: ReportCycle | Deadline) -> Obligation:
+    scope = row.scope or {}
+    roles = tuple(r for r in REMINDED_ROLES if r in scope.get("roles", REMINDED_ROLES))
+    common: dict[str, Any] = dict(
+        id=row.id, name=row.name, kind=row.kind, stages=check_stages(row.stages or [0]),
+        provinces=tuple(scope.get("provinces", ())), pairings=tuple(int(p) for p in scope.get("pairings", ())),
+        roles=roles, active=row.active, since=row.created_at,
+    )
+    if isinstance(row, Deadline):
+        return Obligation(source=ObligationKind.deadline, due_rule=row.due_on.isoformat(), **common)
+    return Obligation(source=ObligationKind.cycle, due_rule=row.due_rule, **common)
+
+
+def load_obligations(session: Session, active_only: bool = True) -> list[Obligation]:
+    """Deadlines and cycles with a kind the planner knows (others are left to whoever made them)."""
+    deadlines = select(Deadline).where(Deadline.kind == AGREEMENT)
+    cycles = select(ReportCycle).where(col(ReportCycle.kind).in_(CYCLE_KINDS))
+    if active_only:
+        deadlines = deadlines.where(Deadline.active == True)  # noqa: E712
+        cycles = cycles.where(ReportCycle.active == True)  # noqa: E712
+    rows: list[ReportCycle | Deadline] = [*session.exec(deadlines.order_by(Deadline.id)).all(),
+                                          *session.exec(cycles.order_by(ReportCycle.id)).all()]
+    return [_as_obligation(row) for row in rows]
+
+
+def _find_row(session: Session, name: str) -> ReportCycle | Deadline | None:
+    name = name.strip()
+    return (session.exec(select(Deadline).where(Deadline.name == name)).first()
+            or session.exec(select(ReportCycle).where(ReportCycle.name == name)).first())
+
+
+def find_obligation(session: Session, name: str) -> Obligation:
+    row = _find_row(session, name)
+    if row is None:
+        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+    return _as_obligation(row)
+
+
+def _scope(provinces: Sequence[str], pairings: Sequence[int], roles: Sequence[str] | None) -> dict[str, Any]:
+    scope: dict[str, Any] = {}
+    if provinces:
+        scope["provinces"] = sorted({p.strip() for p in provinces if p.strip()})
+    if pairings:
+        scope["pairings"] = sorted(set(pairings))
+    if roles is not None:
+        unknown = [r for r in roles if r not in REMINDED_ROLES]
+        if unknown or not roles:
+            raise ObligationError(f"提醒对象应为 organization、county 或两者，而不是“{','.join(roles)}”")
+        if set(roles) != set(REMINDED_ROLES):
+            scope["roles"] = [r for r in REMINDED_ROLES if r in roles]
+    return scope
+
+
+def _check_pairings(session: Session, pairings: Sequence[int]) -> None:
+    if not pairings:
+        return
+    known = set(session.exec(select(Pairing.id).where(col(Pairing.id).in_(list(pairings)))).all())
+    missing = sorted(set(pairings) - known)
+    if missing:
+        raise ObligationError(f"结对编号不存在：{', '.join(map(str, missing))}")
+
+
+def add_obligation(
+    session: Session, name: str, kind: str, due: str, stages: Sequence[int], *, provinces: Sequence[str] = (),
+    pairings: Sequence[int] = (), roles: Sequence[str] | None = None, actor: str, now: datetime | None = None,
+) -> Obligation:
+    """Create a deadline (kind agreement) or a report cycle; `now` is its creation time (default: the real now)."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise ObligationError("名称不能为空，且不超过 64 个字")
+    if _find_row(session, name) is not None:
+        raise ObligationError(f"已有名为“{name}”的报送事项；修改请用 pairbot cycles set")
+    rule = check_due_rule(kind, due)
+    checked = list(check_stages(stages))
+    _check_pairings(session, pairings)
+    scope = _scope(provinces, pairings, roles)
+    row: ReportCycle | Deadline
+    if kind == AGREEMENT:
+        row = Deadline(name=name, kind=kind, due_on=date.fromisoformat(rule), stages=checked, scope=scope)
+    else:
+        row = ReportCycle(name=name, kind=kind, due_rule=rule, stages=checked, scope=scope)
+    if now is not None:
+        row.created_at = now
+    session.add(row)
+    session.flush()
+    audit(session, actor, "obligation.add", f"{_source(row)}:{row.id}", name=name, kind=kind, due=rule,
+          stages=checked, scope=scope)
+    return _as_obligation(row)
+
+
+def _source(row: ReportCycle | Deadline) -> str:
+    return ObligationKind.deadline.value if isinstance(row, Deadline) else ObligationKind.cycle.value
+
+
+def change_obligation(
+    session: Session, name: str, *, actor: str, due: str | None = None, stages: Sequence[int] | None = None,
+    provinces: Sequence[str] | None = None, pairings: Sequence[int] | None = None,
+    roles: Sequence[str] | None = None, new_name: str | None = None,
+) -> Obligation:
+    """Change what is given; a scope given replaces the old one (`provinces=[]`, `pairings=[]` mean all)."""
+    row = _find_row(session, name)
+    if row is None:
+        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+    before = _as_obligation(row)
+    if due is not None:
+        rule = check_due_rule(row.kind, due)
+        if isinstance(row, Deadline):
+            row.due_on = date.fromisoformat(rule)
+        else:
+            row.due_rule = rule
+    if stages is not None:
+        row.stages = list(check_stages(stages))
+    if provinces is not None or pairings is not None or roles is not None:
+        new_pairings = list(pairings) if pairings is not None else list(before.pairings)
+        _check_pairings(session, new_pairings)
+        row.scope = _scope(list(provinces) if provinces is not None else list(before.provinces), new_pairings,
+                           list(roles) if roles is not None else list(before.roles))
+    if new_name is not None and new_name.strip() != row.name:
+        if _find_row(session, new_name) is not None:
+            raise ObligationError(f"已有名为“{new_name.strip()}”的报送事项")
+        row.name = new_name.strip()
+    session.add(row)
+    session.flush()
+    after = _as_obligation(row)
+    audit(session, actor, "obligation.set", f"{_source(row)}:{row.id}", name=row.name, before=_describe(before),
+          after=_describe(after))
+    return after
+
+
+def _describe(obligation: Obligation) -> dict[str, Any]:
+    return {"name": obligation.name, "due": obligation.due_rule, "stages": list(obligation.stages),
+            "provinces": list(obligation.provinces), "pairings": list(obligation.pairings),
+            "roles": list(obligation.roles)}
+
+
+def set_active(session: Session, name: str, active: bool, actor: str) -> Obligation:
+    """Pause or resume: a paused obligation sends nothing and is left out of digests and summaries."""
+    row = _find_row(session, name)
+    if row is None:
+        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+    if row.active != active:
+        row.active = active
+        session.add(row)
+        audit(session, actor, "obligation.resume" if active else "obligation.pause", f"{_source(row)}:{row.id}",
+              name=row.name)
+    session.flush()
+    return _as_obligation(row)
+
+
+def ensure_defaults(session: Session, defaults: Any, today: date, actor: str = "pairbot",
+                    now: datetime | None = None) -> list[str]:
+    """On a database with no obligations yet, create the defaults of `[reminders]`; returns their names.
+
+    The agreement deadline is this year's (next year's once this year's day has passed).
+    """
+    if session.exec(select(Deadline.id)).first() is not None or session.exec(select(ReportCycle.id)).first():
+        return []
+    made: list[Obligation] = []
+    if defaults.agreement_due:
+        month, day = map(int, defaults.agreement_due.split("-"))
+        year = today.year if (today.month, today.day) <= (month, day) else today.year + 1
+        made.append(add_obligation(session, f"{year}年帮扶协议签订", AGREEMENT, _clamped(year, month, day).isoformat(),
+                                   defaults.agreement_stages, actor=actor, now=now))
+    made.append(add_obligation(session, "月度进展", "monthly", defaults.monthly_due, defaults.monthly_stages,
+                               actor=actor, now=now))
+    made.append(add_obligation(session, "年度统计", "annual", defaults.year_end_due, defaults.year_end_stages,
+                               actor=actor, now=now))
+    return [o.name for o in made]
+
+
+# --- fulfilling: agreements and replies --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgreementResult:
+    agreement: Agreement
+    outcome: str  # created / updated / unchanged
+    pairing: Pairing
+
+
+def record_agreement(
+    session: Session, organization: str, county: str, signed_on: date, amount_wan: float | None, actor: str,
+    document: str = "",
+) -> AgreementResult:
+    """Record a signed agreement for the pairing; this fulfils the agreement deadline at once.
+
+    The same pairing and signing date again updates the amount or document instead of adding a row.
+    """
+    org = find_organization(session, organization)
+    if org is None:
+        raise ObligationError(f"未找到社会组织“{organization}”")
+    try:
+        county_row = find_county(session, county)
+    except AmbiguousName as exc:
+        raise ObligationError(str(exc)) from None
+    if county_row is None:
+        raise ObligationError(f"未找到县“{county}”（县名或 6 位代码）")
+    pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
+                                                 Pairing.county_id == county_row.id)).first()
+    if pairing is None:
+        raise ObligationError(f"{org.name} 与 {county_row.province}{county_row.name} 没有结对关系，请先导入结对")
+    if amount_wan is not None and not 0 <= amount_wan < 1_000_000:
+        raise ObligationError("协议金额应为 0 到 1,000,000 万元之间的数")
+    existing = session.exec(select(Agreement).where(Agreement.pairing_id == pairing.id,
+                                                    Agreement.signed_on == signed_on)).first()
+    if existing is None:
+        existing = Agreement(pairing_id=pairing.id, signed_on=signed_on, amount_wan=amount_wan, document=document)
+        outcome = "created"
+    elif (amount_wan is None or existing.amount_wan == amount_wan) and (not document or existing.document == document):
+        return AgreementResult(existing, "unchanged", pairing)
+    else:
+        existing.amount_wan = amount_wan if amount_wan is not None else existing.amount_wan
+        existing.document = document or existing.document
+        outcome = "updated"
+    session.add(existing)
+    session.flush()
+    audit(session, actor, f"agreement.{outcome}", f"pairing:{pairing.id}", signed_on=signed_on.isoformat(),
+          amount_wan=existing.amount_wan, document=existing.document)
+    return AgreementResult(existing, outcome, pairing)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The reminder a message answers: its cycle and period are where the update is filed."""
+
+    reminder: ReminderSent
+    cycle_id: int
+    period: str
+    title: str
+
+
+def reply_target(
+    session: Session, contact: Contact, channel: str, chat_id: str, reply_to_message_id: str | None, now: datetime,
+    window: timedelta,
+) -> ReplyTarget | None:
+    """The report-cycle reminder this message answers, if any.
+
+    A reply (threaded) to a reminder answers that reminder (platform message ids are only unique
+    within a chat, so the chat must match too). A message that replies to nothing
+    answers the contact's most recent unanswered cycle reminder sent within `window` — for
+    channels without reply threading, and for people who do not use it.
+    """
+    query = select(ReminderSent).where(ReminderSent.contact_id == contact.id)
+    if reply_to_message_id:
+        query = (query.join(Delivery, col(Delivery.id) == col(ReminderSent.delivery_id))
+                 .where(Delivery.platform_message_id == reply_to_message_id, Delivery.channel == channel,
+                        Delivery.chat_id == chat_id))
+    elif window > timedelta(0):
+        query = query.where(ReminderSent.obligation == ObligationKind.cycle, col(ReminderSent.answered_at).is_(None),
+                            ReminderSent.created_at >= now - window)
+    else:
+        return None
+    reminder = session.exec(query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
+    if reminder is None or reminder.obligation != ObligationKind.cycle:
+        return None
+    cycle = session.get(ReportCycle, reminder.obligation_id)
+    if cycle is None:
+        return None
+    title = f"{cycle.name}（{period_label(cycle.kind, reminder.period)}）"
+    return ReplyTarget(reminder, cycle.id, reminder.period, title)  # type: ignore[arg-type]
+
+
+def mark_answered(session: Session, target: ReplyTarget, update: ProgressUpdate, now: datetime) -> None:
+    reminder = target.reminder
+    if reminder.answered_at is None:
+        reminder.answered_at = now
+        reminder.update_id = update.id
+        session.add(reminder)

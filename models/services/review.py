@@ -1,0 +1,103 @@
+"""Reviewing progress updates: accept, correct the parsed figures, or reject — each change audited.
+
+The raw text is never changed by a reviewer: a correction edits the parsed figures only and
+keeps the old and new figures in a `ProgressEdit` of kind "review".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
+from models.services.audit import audit
+from models.services.ledger import Scope, visible_update
+from models.services.parsing import FIELD_ORDER
+from models.services.reports import FIELD_LABELS, parsed_of
+
+MONEY = ("funds_wan", "committed_wan", "sales_wan")
+COUNTS = ("households", "people", "projects")
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be done; the message names the field or the reason, in Chinese."""
+
+
+def _reviewable(session: Session, scope: Scope, update_id: int) -> ProgressUpdate:
+    update = visible_update(session, scope, update_id).update
+    if update.withdrawn_at is not None:
+        raise ReviewError("这条进展已被报送人撤回，无需审核")
+    return update
+
+
+def accept(session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str = "") -> ProgressUpdate:
+    update = _reviewable(session, scope, update_id)
+    previous = update.review_status
+    _decide(update, ReviewStatus.accepted, note, now)
+    audit(session, actor, "review.accept", f"update:{update.id}", previous=previous, note=note)
+    return update
+
+
+def reject(session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str) -> ProgressUpdate:
+    if not note.strip():
+        raise ReviewError("请填写退回原因")
+    update = _reviewable(session, scope, update_id)
+    previous = update.review_status
+    _decide(update, ReviewStatus.rejected, note, now)
+    audit(session, actor, "review.reject", f"update:{update.id}", previous=previous, note=note)
+    return update
+
+
+def correct(
+    session: Session, scope: Scope, update_id: int, figures: dict[str, Any], actor: str, now: datetime, note: str = ""
+) -> ProgressUpdate:
+    """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update."""
+    update = _reviewable(session, scope, update_id)
+    old = parsed_of(update)
+    new = {**old, **figures}
+    session.add(ProgressEdit(update_id=update.id, kind="review", actor=actor, old_text=update.raw_text,  # type: ignore[arg-type]
+                             new_text=update.raw_text, old_parsed=old, new_parsed=new, edited_at=now))
+    for key, value in figures.items():
+        setattr(update, key, value)
+    previous = update.review_status
+    _decide(update, ReviewStatus.accepted, note or "审核更正", now)
+    audit(session, actor, "review.correct", f"update:{update.id}", previous=previous, old=old, new=new, note=note)
+    return update
+
+
+def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: datetime) -> None:
+    update.review_status = status
+    if note.strip():
+        update.review_note = note.strip()[:512]
+    update.updated_at = now
+
+
+def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
+    """A reviewer's figures from form text: blank means 'not stated'; ReviewError names a bad field."""
+    figures: dict[str, Any] = {}
+    for key in MONEY + COUNTS:
+        text = (form.get(key) or "").strip().replace(",", "").replace("，", "")
+        if not text:
+            figures[key] = None
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise ReviewError(f"{FIELD_LABELS[key]}应为数字，而不是“{text}”") from None
+        if not math.isfinite(value) or value < 0:
+            raise ReviewError(f"{FIELD_LABELS[key]}不能为负数")
+        if key in COUNTS:
+            if value != int(value):
+                raise ReviewError(f"{FIELD_LABELS[key]}应为整数，而不是“{text}”")
+            figures[key] = int(value)
+        else:
+            figures[key] = round(value, 4)
+    unknown = [f for f in fields if f not in FIELD_ORDER]
+    if unknown:
+        raise ReviewError(f"未知的帮扶领域：{'、'.join(unknown)}")
+    figures["fields"] = [f for f in FIELD_ORDER if f in fields]
+    return figures

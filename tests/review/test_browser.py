@@ -1,0 +1,183 @@
+"""The review pages in a real browser (Debian's chromium driven by Playwright), with a screenshot of each page.
+
+Screenshots go to tests/artifacts/review/ (git-ignored) so a person can look at the layout.
+Skipped, with the reason, where chromium or Playwright is not installed (.ci/run installs both).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import uvicorn
+from sqlmodel import Session
+
+from bot.app import App
+from bot.channels.console import NAME as CONSOLE, ConsoleChannel
+from bot.db import unit_of_work
+from bot.web import build_web
+from models.registry import Contact
+from models.reporting import ProgressUpdate, ReviewStatus
+from models.services.registry import bind_identity
+from tests.conftest import make_settings, simulator
+from tests.review.conftest import Clock
+from tests.review.seed import PASSWORD, Ledger, seed
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run does this where apt works)",
+                allow_module_level=True)
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "review"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(sqlite_url: str) -> Iterator[tuple[str, App, Ledger]]:
+    """`pairbot run`'s web app on a free port, over a seeded ledger; yields (base URL, app, ledger)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(sqlite_url, web={"base_url": base})
+    app = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=Clock())
+    app.queue.start_worker()
+    ledger = seed(app.engine)
+    server = uvicorn.Server(uvicorn.Config(build_web(app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the web server did not start"
+    yield base, app, ledger
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    opened.dialogs = dialogs
+    yield opened
+    context.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_admin_reviews_filters_accepts_and_downloads(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, app, ledger = site
+    expect = sync_api.expect
+    page.goto(f"{base}/review/queue")
+    expect(page.get_by_role("heading", name="管理员登录")).to_be_visible()
+    shot(page, "01-login")
+    page.get_by_label("姓名或编号").fill("王主任")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{base}/review/queue")  # back where the admin was going
+
+    page.get_by_role("link", name="覆盖矩阵").click()
+    expect(page.get_by_role("heading", name="重点帮扶县覆盖矩阵")).to_be_visible()
+    shot(page, "02-matrix")
+    page.get_by_label("省份").select_option("四川省")
+    page.get_by_role("button", name="筛选").click()
+    expect(page).to_have_url(re.compile(r"province=%E5%9B%9B%E5%B7%9D%E7%9C%81"))
+    rows = page.locator("table.matrix tbody tr")
+    expect(rows).to_have_count(25)
+    expect(page.get_by_role("link", name="布拖县")).to_be_visible()
+    expect(page.get_by_role("link", name="马山县")).to_have_count(0)
+    shot(page, "03-matrix-sichuan")
+
+    page.get_by_role("link", name="布拖县").click()
+    expect(page.get_by_role("heading", name=re.compile("布拖县"))).to_be_visible()
+    shot(page, "04-county")
+    page.get_by_role("link", name="中国乡村发展基金会").click()
+    expect(page.get_by_text("藏白菊")).to_be_visible()
+    shot(page, "05-pairing")
+
+    page.get_by_role("link", name="审核队列").click()
+    first = page.locator("article.review").first
+    expect(first.locator("blockquote")).to_have_text("<script>alert('x')</script>本月走访了解情况")
+    shot(page, "06-queue")
+    first.get_by_role("button", name="通过").click()
+    expect(page.get_by_text(f"进展 #{ledger.flagged[0]} 已通过")).to_be_visible()
+    expect(page.locator("article.review")).to_have_count(1)
+    shot(page, "07-queue-accepted")
+    with Session(app.engine) as session:
+        assert session.get(ProgressUpdate, ledger.flagged[0]).review_status == ReviewStatus.accepted
+
+    page.get_by_role("link", name="更正数字…").click()
+    page.get_by_label("投入资金（万元）").fill("20")
+    shot(page, "08-update")
+    page.get_by_role("button", name="保存更正并通过").click()
+    expect(page.get_by_text("修改记录")).to_be_visible()
+    with Session(app.engine) as session:
+        corrected = session.get(ProgressUpdate, ledger.flagged[1])
+        assert corrected.funds_wan == 20 and corrected.review_status == ReviewStatus.accepted
+    shot(page, "09-update-corrected")
+
+    page.get_by_role("link", name="通知回执").click()
+    expect(page.get_by_text("1/3")).to_be_visible()
+    shot(page, "10-broadcasts")
+    page.get_by_role("link", name=f"#{ledger.broadcast}").click()
+    expect(page.get_by_role("cell", name="阿木")).to_be_visible()
+    shot(page, "11-broadcast")
+
+    page.get_by_role("link", name="统计汇总").click()
+    expect(page.locator("svg.chart")).to_have_count(2)
+    shot(page, "12-totals")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 Excel").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / "download.xlsx"
+    download.save_as(saved)
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames == ["社会组织", "结对与协议", "进展", "消息投递", "2026年度统计"]
+    assert page.dialogs == []  # the <script> in an update never ran
+
+
+def test_admin_signs_in_with_the_link_the_bot_sends(site, page) -> None:  # type: ignore[no-untyped-def]
+    base, app, ledger = site
+    with unit_of_work(app.engine) as session:
+        bind_identity(session, session.get(Contact, ledger.gx_admin), CONSOLE, "admin-li")  # type: ignore[arg-type]
+    [reply] = simulator(app, "admin-li").send("登录")
+    link = re.search(rf"{re.escape(base)}/review/login/\S+", reply).group(0)  # type: ignore[union-attr]
+    page.goto(link)
+    expect = sync_api.expect
+    expect(page.get_by_text("以管理员 李处长 的身份登录")).to_be_visible()
+    shot(page, "13-link-confirm")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_text("李处长（广西壮族自治区）")).to_be_visible()
+    expect(page.locator("table.matrix tbody tr")).to_have_count(20)
+    page.goto(link)
+    expect(page.get_by_text("已被使用过")).to_be_visible()
+    shot(page, "14-link-used")

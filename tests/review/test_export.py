@@ -1,0 +1,139 @@
+"""The Excel ledger: sheets, Chinese headers, local times, frozen headers, scope, refusals and the audit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from bot.app import App
+from bot.db import unit_of_work
+from models.messaging import AuditLog, Delivery
+from models.registry import Contact
+from models.services.export import export_workbook
+from models.services.ledger import Scope
+from models.services.reports import record_update
+from tests.review.conftest import sign_in
+from tests.review.seed import NOW, Ledger
+from tests.test_cli import pairbot
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _export(app: App, path: Path, scope: Scope = Scope()) -> openpyxl.Workbook:
+    export_workbook(app.engine, path, scope, zone=ZONE, year=2026, actor="test", now=NOW)
+    return openpyxl.load_workbook(path)
+
+
+def _records(sheet, header_row: int = 1) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[header_row - 1]
+    return [dict(zip(header, row)) for row in rows[header_row:]]
+
+
+def test_workbook_sheets_headers_and_layout(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
+    book = _export(review_app, tmp_path / "ledger.xlsx")
+    assert book.sheetnames == ["社会组织", "结对与协议", "进展", "消息投递", "2026年度统计"]
+    updates = book["进展"]
+    assert updates.freeze_panes == "A2" and updates.column_dimensions["H"].width > 50
+    header = [c.value for c in updates[1]]
+    assert header[7:15] == ["原文", "投入资金（万元）", "协议/承诺（万元）", "消费帮扶（万元）", "受益户数", "受益人数",
+                            "项目数", "帮扶领域"]
+    assert updates["A1"].font.b
+    first = _records(updates)[0]
+    # Stored in UTC; shown in Asia/Shanghai as YYYY-MM-DD HH:MM.
+    assert first["提交时间"] == datetime(2026, 5, 4, 10, 0) and updates["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert (first["县"], first["社会组织"], first["报送人"], first["投入资金（万元）"], first["受益户数"], first["项目数"],
+            first["帮扶领域"], first["审核状态"]) == ("昭觉县", "四川省扶贫基金会", "吉克", 30, 52, 2, "产业", "已收到")
+    flagged = [r for r in _records(updates) if r["审核状态"] == "待核对"]
+    assert [r["原文"] for r in flagged][0].startswith("<script>")
+    pairings = _records(book["结对与协议"])
+    assert {(r["社会组织"], r["县"], r["协议金额（万元）"], r["结对状态"]) for r in pairings} == {
+        ("中国乡村发展基金会", "布拖县", 100, "结对中"), ("爱德基金会", "布拖县", None, "结对中"),
+        ("四川省扶贫基金会", "昭觉县", 50, "结对中"), ("中国乡村发展基金会", "马山县", None, "结对中")}
+    deliveries = _records(book["消息投递"])
+    assert sorted(r["状态"] for r in deliveries) == ["失败", "已发送", "已发送"]
+
+
+def test_year_end_statistics_sheet_is_a_statistics_table(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
+    sheet = _export(review_app, tmp_path / "ledger.xlsx")["2026年度统计"]
+    assert sheet["A1"].value.startswith("2026 年度社会组织结对帮扶统计表") and sheet.freeze_panes == "A3"
+    records = _records(sheet, header_row=2)
+    assert list(records[0])[4:] == ["协议金额（万元）", "投入资金（万元）", "消费帮扶（万元）", "受益户数", "受益人数",
+                                    "项目数", "帮扶领域"]
+    by_pair = {(r["县"], r["社会组织"]): r for r in records[:-1]}
+    zhaojue = by_pair[("昭觉县", "四川省扶贫基金会")]
+    assert (zhaojue["协议金额（万元）"], zhaojue["投入资金（万元）"], zhaojue["消费帮扶（万元）"], zhaojue["受益户数"],
+            zhaojue["受益人数"], zhaojue["项目数"], zhaojue["帮扶领域"]) == (50, 30, 12, 132, 156, 2, "产业、就业、消费")
+    total = records[-1]
+    assert total["省份"] == "合计" and total["投入资金（万元）"] == 55 and total["协议金额（万元）"] == 150
+
+
+def test_export_follows_the_scope(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
+    book = _export(review_app, tmp_path / "gx.xlsx", Scope(("广西壮族自治区",)))
+    assert [r["县"] for r in _records(book["进展"])] == ["马山县"]
+    assert [r["社会组织名称"] for r in _records(book["社会组织"])] == ["中国乡村发展基金会"]
+    assert [r["县"] for r in _records(book["结对与协议"])] == ["马山县"]
+    assert [r["接收人"] for r in _records(book["消息投递"])] == ["张敏"]
+    assert "广西壮族自治区" in book["2026年度统计"]["A1"].value
+
+
+def test_user_text_stays_text_and_login_links_are_masked(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
+    with unit_of_work(review_app.engine) as session:
+        contact = session.get(Contact, ledger.county_contact)
+        record_update(session, contact, "=HYPERLINK(\"http://evil.example\",\"点我\")\x07", "console",  # type: ignore[arg-type]
+                      NOW - timedelta(hours=1))
+        session.add(Delivery(channel="console", chat_id="admin", contact_id=ledger.admin,
+                             text="审核页面登录链接：\nhttp://127.0.0.1:8080/review/login/AbC_d-123"))
+    book = _export(review_app, tmp_path / "ledger.xlsx")
+    sheet = book["进展"]
+    cell = next(row[7] for row in sheet.iter_rows(min_row=2) if str(row[7].value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s"  # a string, never a formula
+    texts = [r["内容"] for r in _records(book["消息投递"])]
+    assert "审核页面登录链接：\nhttp://127.0.0.1:8080/review/login/…" in texts
+    assert not any("AbC_d-123" in t for t in texts)
+
+
+def test_cli_export_refuses_to_overwrite_and_audits(review_app: App, ledger: Ledger, db_url: str,
+                                                     tmp_path: Path) -> None:
+    env = {"PAIRBOT_DATABASE__URL": db_url}
+    out = tmp_path / "台账.xlsx"
+    first = pairbot("export", "--out", str(out), "--year", "2026", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "已导出" in first.stdout and "进展 7 行" in first.stdout and "2026年度统计 4 行" in first.stdout
+    size = out.stat().st_size
+    again = pairbot("export", "--out", str(out), cwd=tmp_path, env=env)
+    assert again.returncode == 1 and "已存在" in again.stderr and "--force" in again.stderr
+    assert out.stat().st_size == size
+    forced = pairbot("export", "--out", str(out), "--province", "广西壮族自治区", "--force", cwd=tmp_path, env=env)
+    assert forced.returncode == 0 and "进展 1 行" in forced.stdout
+    unknown = pairbot("export", "--out", str(tmp_path / "x.xlsx"), "--province", "四川", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2 and "四川" in unknown.stderr and not (tmp_path / "x.xlsx").exists()
+    assert pairbot("export", "--out", str(tmp_path / "x.csv"), cwd=tmp_path, env=env).returncode == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    with Session(review_app.engine) as session:
+        exports = session.exec(select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id)).all()
+    assert [(a.actor, a.details["provinces"]) for a in exports] == [("cli", "all"), ("cli", ["广西壮族自治区"])]
+    assert exports[0].details["rows"]["进展"] == 7
+
+
+def test_download_from_the_web_follows_the_admins_scope(client: TestClient, review_app: App, ledger: Ledger,
+                                                        tmp_path: Path) -> None:
+    csrf = sign_in(client, "李处长")
+    response = client.post("/review/export", data={"csrf": csrf, "province": "四川省"})  # outside the scope: nothing
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"] and ".xlsx" in response.headers["content-disposition"]
+    path = tmp_path / "download.xlsx"
+    path.write_bytes(response.content)
+    assert _records(openpyxl.load_workbook(path)["进展"]) == []
+    whole = client.post("/review/export", data={"csrf": csrf})
+    path.write_bytes(whole.content)
+    assert [r["县"] for r in _records(openpyxl.load_workbook(path)["进展"])] == ["马山县"]
+    assert client.post("/review/export", data={"csrf": "forged"}).status_code == 403
+    with Session(review_app.engine) as session:
+        exports = session.exec(select(AuditLog).where(AuditLog.action == "export")).all()
+    assert [a.actor for a in exports] == [f"contact:{ledger.gx_admin} via web"] * 2
