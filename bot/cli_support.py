@@ -13,7 +13,7 @@ from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, Role
 from models.services.invites import InviteError, create_invite
-from models.services.registry import AmbiguousName, find_county, find_organization
+from models.services.registry import find_organization, require_county
 
 
 def make_invite(
@@ -32,11 +32,9 @@ def make_invite(
         county_row = organization_row = None
         if county:
             try:
-                county_row = find_county(session, county)
-            except AmbiguousName as exc:
+                county_row = require_county(session, county)
+            except LookupError as exc:
                 raise ValueError(str(exc)) from None
-            if county_row is None:
-                raise ValueError(f"未找到县“{county}”。请检查名称或代码，或先运行 pairbot init / pairbot import counties")
         if organization:
             organization_row = find_organization(session, organization)
             if organization_row is None:

@@ -32,7 +32,7 @@ from models.registry import ChannelIdentity, Contact, County, Group, Organizatio
 from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message
-from models.services.registry import AmbiguousName, contact_address, find_county
+from models.services.registry import contact_address, require_county
 
 ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,
          "县联络员": Role.county, "社会组织": Role.organization, "管理员": Role.admin}
@@ -184,12 +184,9 @@ def _province(session: Session, name: str) -> str:
 
 def _county(session: Session, name_or_code: str) -> County:
     try:
-        county = find_county(session, name_or_code)
-    except AmbiguousName as exc:
+        return require_county(session, name_or_code)
+    except LookupError as exc:
         raise BroadcastError(str(exc)) from None
-    if county is None:
-        raise BroadcastError(f"未找到县“{name_or_code}”。请检查名称或 6 位代码。")
-    return county
 
 
 def _contact_provinces(session: Session, contacts: Iterable[Contact]) -> dict[int, set[str]]:

@@ -26,7 +26,7 @@ from models.registry import Contact, Role
 from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
 from models.services.audit import audit
-from models.services.registry import AmbiguousName, find_county, find_organization
+from models.services.registry import find_organization, require_county
 from models.services.workcalendar import WorkCalendar, local_midnight
 
 AGREEMENT = "agreement"
@@ -421,11 +421,9 @@ def record_agreement(
     if org is None:
         raise ObligationError(f"未找到社会组织“{organization}”")
     try:
-        county_row = find_county(session, county)
-    except AmbiguousName as exc:
+        county_row = require_county(session, county)
+    except LookupError as exc:
         raise ObligationError(str(exc)) from None
-    if county_row is None:
-        raise ObligationError(f"未找到县“{county}”（县名或 6 位代码）")
     pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
                                                  Pairing.county_id == county_row.id)).first()
     if pairing is None:

@@ -12,6 +12,10 @@ from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
 
 
+class NotFound(LookupError):
+    """Raised with a Chinese message naming what was not found."""
+
+
 class AmbiguousName(LookupError):
     """Raised with a Chinese message naming what was not found."""
 
@@ -29,6 +33,14 @@ def find_county(session: Session, name_or_code: str) -> County | None:
     if len(matches) > 1:
         raise AmbiguousName(f"县名“{key}”不唯一，请使用 6 位行政区划代码")
     return None
+
+
+def require_county(session: Session, name_or_code: str) -> County:
+    """The county by name or code; LookupError (AmbiguousName or NotFound) with a Chinese message otherwise."""
+    county = find_county(session, name_or_code)
+    if county is None:
+        raise NotFound(f"未找到县“{name_or_code.strip()}”。请检查县名或 6 位行政区划代码，或先运行 pairbot import counties。")
+    return county
 
 
 def find_organization(session: Session, name: str) -> Organization | None:
