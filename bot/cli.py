@@ -187,7 +187,7 @@ def run(
         Optional[bool], typer.Option("--console/--no-console", help="Open the terminal simulator (default: when no channel is configured and stdin is a terminal).")
     ] = None,
 ) -> None:
-    """Run everything in one process: web (/healthz), delivery workers, relay, and channels."""
+    """Run everything in one process: web (callbacks, /healthz, /metrics, review pages), channels, workers, relay, scheduler."""
     from bot.server import run_server
 
     settings = _settings(ctx)
