@@ -18,7 +18,7 @@ from models.base import utcnow
 from models.messaging import InboundMessage
 from models.services.audit import audit
 from models.services.outbox import queue_message
-from models.services.registry import contact_for
+from models.services.registry import contact_for, mark_reachable
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,8 @@ class Router:
             if contact is not None and contact.last_channel != message.channel:
                 contact.last_channel = message.channel
                 session.add(contact)
+            if contact is not None and not message.is_group:
+                mark_reachable(session, message.channel, message.sender_id)
             ctx = Context(session=session, message=message, contact=contact,
                           inbound=session.get(InboundMessage, inbound_id), settings=self.settings, now=now)
             for handler in self.handlers:

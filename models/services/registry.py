@@ -78,6 +78,16 @@ def bind_identity(session: Session, contact: Contact, channel: str, external_id:
     return identity
 
 
+def mark_reachable(session: Session, channel: str, external_id: str) -> None:
+    """A private message from an identity once marked unreachable (it blocked the bot, then unblocked it) proves
+    it can be written to again, so reminders and notices reach it once more."""
+    identity = find_identity(session, channel, external_id)
+    if identity is not None and identity.unreachable_since is not None:
+        identity.unreachable_since = None
+        session.add(identity)
+        audit(session, f"{channel}:{external_id}", "identity.reachable", f"contact:{identity.contact_id}")
+
+
 def identities_of(session: Session, contact_id: int) -> Sequence[ChannelIdentity]:
     return session.exec(select(ChannelIdentity).where(ChannelIdentity.contact_id == contact_id)).all()
 

@@ -91,3 +91,18 @@ def test_every_reply_is_a_delivery_row_marked_sent(app: App) -> None:
     with Session(app.engine) as session:
         [delivery] = session.exec(select(Delivery)).all()
         assert delivery.status == "sent" and delivery.platform_message_id and delivery.attempts == 1
+
+
+def test_a_private_message_makes_an_unreachable_identity_reachable_again(app: App) -> None:
+    user = simulator(app, "back")
+    user.send(f"绑定 {invite(app.engine, Role.admin)}")
+    with Session(app.engine) as session:
+        identity = session.exec(select(ChannelIdentity).where(ChannelIdentity.external_id == "back")).one()
+        identity.unreachable_since = utcnow()
+        session.add(identity)
+        session.commit()
+    user.send("我是谁")
+    with Session(app.engine) as session:
+        identity = session.exec(select(ChannelIdentity).where(ChannelIdentity.external_id == "back")).one()
+        assert identity.unreachable_since is None
+        assert session.exec(select(AuditLog).where(AuditLog.action == "identity.reachable")).one()
