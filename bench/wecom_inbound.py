@@ -28,18 +28,23 @@ import asyncio
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from inbound_common import (  # noqa: E402
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    prepare_database,
+    wait_healthy,
+)
 from tests.integration.wecom_support import (  # noqa: E402
     SAMPLE_AES_KEY, SAMPLE_CORP_ID, SAMPLE_TOKEN, IndependentCrypto, SignedPost, message_xml, seal,
 )
@@ -48,12 +53,6 @@ from tests.standins.wecom_api import MESSAGE_SEND, WecomApiStandIn  # noqa: E402
 AGENT = 1000002
 SECRET = "bench-secret"
 FIRST_MSG_ID = 6_000_000_000_000_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sender(n: int) -> str:
@@ -114,37 +113,6 @@ def serve_echo(api_url: str, port: int) -> None:
 # --- data and load -----------------------------------------------------------------------------------
 
 
-def prepare_database(db_url: str, contacts: int) -> None:
-    """Migrated schema, reference counties, one organization paired with `contacts` counties, one contact each."""
-    from sqlmodel import select
-
-    from bot.db import make_engine, migrate, unit_of_work
-    from models.pairing import Pairing, PairingStatus
-    from models.registry import Contact, County, Organization, Role
-    from models.services.importing import import_file, reference_counties
-    from models.services.registry import bind_identity, set_pairing_status
-    from tests.factories import CODES
-
-    engine = make_engine(db_url)
-    migrate(engine)
-    import_file(engine, "counties", reference_counties(), actor="bench")
-    with unit_of_work(engine) as session:
-        org = Organization(name="中国社会福利基金会", credit_code=CODES[0], level="全国性", kind="基金会")
-        session.add(org)
-        session.flush()
-        counties = session.exec(select(County).order_by(County.id).limit(contacts)).all()
-        if len(counties) < contacts:
-            raise SystemExit(f"only {len(counties)} reference counties; use --contacts {len(counties)} or fewer")
-        for n, county in enumerate(counties):
-            set_pairing_status(session, Pairing(organization_id=org.id, county_id=county.id), PairingStatus.active,
-                               "bench")
-            contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county.id)
-            session.add(contact)
-            session.flush()
-            bind_identity(session, contact, "wecom", sender(n))
-    engine.dispose()
-
-
 def message_texts() -> itertools.cycle[str]:
     with (REPO.parent / "shared" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
         texts = [json.loads(line)["text"] for line in handle if line.strip()][:40]
@@ -185,22 +153,6 @@ async def load(base: str, posts: list[SignedPost], concurrency: int) -> dict[str
     latencies.sort()
     return {"seconds": elapsed, "per_second": len(posts) / elapsed, "statuses": statuses,
             "p50_ms": latencies[len(latencies) // 2] * 1000, "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000}
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}; see {log}:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not become healthy; see {log}")
 
 
 def wait_for(condition: Any, timeout: float) -> float:
@@ -260,32 +212,6 @@ def run_one(label: str, process: subprocess.Popen[bytes], port: int, api: WecomA
             "statuses": result["statuses"]}
 
 
-def create_pg_database(admin_url: str) -> str | None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        print(f"PostgreSQL skipped: {exc.orig}", file=sys.stderr)
-        return None
-    finally:
-        engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_pg_database(admin_url: str, db_url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
@@ -303,7 +229,7 @@ def main() -> None:
             backends.append(("postgresql", pg_url))
         try:
             for backend, db_url in backends:
-                prepare_database(db_url, args.contacts)
+                prepare_database(db_url, args.contacts, "wecom", sender)
                 port, log = free_port(), workdir / f"pairbot-{backend}.log"
                 results.append({"database": backend, **run_one(
                     "pairbot", start_pairbot(db_url, api, port, log), port, api, args, log, db_url)})

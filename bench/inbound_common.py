@@ -1,0 +1,96 @@
+"""What the inbound benchmarks (bench/telegram_inbound.py, bench/wecom_inbound.py) share: ports, the
+database they load, and scratch PostgreSQL databases."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.factories import CODES  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(db_url: str, contacts: int, channel: str, external_id: Callable[[int], str]) -> None:
+    """Migrated schema, reference counties, one organization paired with `contacts` counties, one contact each,
+    bound on `channel` as `external_id(n)`."""
+    from sqlmodel import select
+
+    from bot.db import make_engine, migrate, unit_of_work
+    from models.pairing import Pairing, PairingStatus
+    from models.registry import Contact, County, Organization, Role
+    from models.services.importing import import_file, reference_counties
+    from models.services.registry import bind_identity, set_pairing_status
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    import_file(engine, "counties", reference_counties(), actor="bench")
+    with unit_of_work(engine) as session:
+        org = Organization(name="中国社会福利基金会", credit_code=CODES[0], level="全国性", kind="基金会")
+        session.add(org)
+        session.flush()
+        counties = session.exec(select(County).order_by(County.id).limit(contacts)).all()
+        if len(counties) < contacts:
+            raise SystemExit(f"only {len(counties)} reference counties; use --contacts {len(counties)} or fewer")
+        for n, county in enumerate(counties):
+            set_pairing_status(session, Pairing(organization_id=org.id, county_id=county.id), PairingStatus.active,
+                               "bench")
+            contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county.id)
+            session.add(contact)
+            session.flush()
+            bind_identity(session, contact, channel, external_id(n))
+    engine.dispose()
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not become healthy; see {log}")
+
+
+def create_pg_database(admin_url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    name = f"pairbot_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        print(f"PostgreSQL skipped: {exc.orig}", file=sys.stderr)
+        return None
+    finally:
+        engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(admin_url: str, db_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()
