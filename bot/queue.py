@@ -41,6 +41,7 @@ def build_broker(url: str) -> dramatiq.Broker:
     return broker
 
 
+STOP_TIMEOUT_MS = 15_000
 ERROR_RETRY_SECONDS = 5.0  # longer than INLINE_RETRY_SECONDS: back to the broker, the thread is freed
 
 
@@ -136,6 +137,8 @@ class DeliveryQueue:
 
     def close(self) -> None:
         if self.worker is not None:
-            self.worker.stop()
+            # dramatiq waits 10 minutes by default; a send cut short stays `sending` and is settled by the
+            # relay's at-most-once rule, so a bounded wait loses nothing and keeps shutdowns prompt.
+            self.worker.stop(timeout=STOP_TIMEOUT_MS)
             self.worker = None
         self.broker.close()

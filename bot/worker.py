@@ -20,6 +20,8 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
+CHILD_STOP_SECONDS = 40
+
 
 class WorkerError(Exception):
     """The worker cannot start; the message says why in Chinese."""
@@ -69,7 +71,11 @@ def run_worker(settings: Settings, processes: int = 1, threads: int | None = Non
         if child.is_alive():
             child.terminate()  # SIGTERM: each child finishes the sends in progress
     for child in children:
-        child.join()
+        child.join(timeout=CHILD_STOP_SECONDS)
+        if child.is_alive():  # stuck past its own bounded shutdown: do not hang the whole worker
+            log.warning("%s did not stop within %d s; killing it", child.name, CHILD_STOP_SECONDS)
+            child.kill()
+            child.join()
     failed = [child.name for child in children if child.exitcode not in (0, -signal.SIGTERM)]
     if failed and not stop.is_set():
         raise WorkerError(f"工作进程 {', '.join(failed)} 意外退出，已停止全部进程")
