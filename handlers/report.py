@@ -36,6 +36,13 @@ def confirmation(recorded: Recorded) -> str:
     return f"{head}{HOW_TO_FIX}"
 
 
+def corrected(recorded: Recorded, lead: str) -> str:
+    """The answer to a correction (更正 or an edited message): what is now understood, and what a reviewer checks."""
+    summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
+    review = f"将由管理员核对（{'；'.join(recorded.flags)}）。" if recorded.flags else ""
+    return f"{lead}：{summary}。{review}"
+
+
 def choice_buttons(recorded: Recorded) -> list[Button]:
     if recorded.question is None:
         return []
@@ -58,7 +65,7 @@ class PickPairing:
         assert ctx.contact is not None
         try:
             question_id, pairing_id = self._choice(ctx)
-            update = reports.answer_pairing_question(ctx.session, ctx.contact, question_id, pairing_id, ctx.now)
+            reports.answer_pairing_question(ctx.session, ctx.contact, question_id, pairing_id, ctx.now)
         except ReportError as exc:
             ctx.audit("report.pick_refused", ctx.message.callback_data or ctx.text, reason=str(exc))
             ctx.reply(str(exc))
@@ -107,8 +114,7 @@ class Correct:
             ctx.reply(str(exc))
             return
         ctx.audit("report.correct", f"update:{update.id}")
-        summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
-        ctx.reply(f"已更正：{summary}。" + (f"将由管理员核对（{'；'.join(recorded.flags)}）。" if recorded.flags else ""))
+        ctx.reply(corrected(recorded, "已更正"))
 
 
 class Withdraw:
@@ -145,8 +151,7 @@ class EditedMessage:
         except ReportError as exc:
             ctx.reply(str(exc))
             return
-        summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
-        ctx.reply(f"已按修改后的消息更正：{summary}。")
+        ctx.reply(corrected(recorded, "已按修改后的消息更正"))
 
 
 class Files:

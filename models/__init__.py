@@ -3,11 +3,11 @@
 Importing this package registers every table on `SQLModel.metadata`; it touches no database.
 """
 
-from models.access import AdminCredential, AdminSession, LoginToken  # noqa: F401  (review access)
+from models.access import AdminCredential, AdminSession, LoginToken
 from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
 from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
-from models.reminders import ReminderSent  # noqa: F401  (reminder ledger)
+from models.reminders import ReminderSent
 from models.reporting import (
     Attachment,
     Deadline,
@@ -19,6 +19,7 @@ from models.reporting import (
 )
 
 __all__ = [
+    "AdminCredential", "AdminSession", "LoginToken", "ReminderSent",
     "Agreement", "Attachment", "AuditLog", "Broadcast", "ChannelIdentity", "Contact", "County",
     "Deadline", "Delivery", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
     "Pairing", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",

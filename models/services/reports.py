@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,20 +35,19 @@ class Recorded:
     options: list[tuple[int, str]] = field(default_factory=list)  # (pairing id, label) to choose from
 
 
+# The parsed columns of ProgressUpdate carry the names of ParsedUpdate's fields, so one list serves both ways.
+PARSED_KEYS = tuple(f.name for f in fields(ParsedUpdate))
+
+
 def apply_parsed(update: ProgressUpdate, parsed: ParsedUpdate) -> None:
-    update.funds_wan = parsed.funds_wan
-    update.committed_wan = parsed.committed_wan
-    update.sales_wan = parsed.sales_wan
-    update.households = parsed.households
-    update.people = parsed.people
-    update.projects = parsed.projects
-    update.fields = list(parsed.fields)
+    for key, value in parsed.to_dict().items():
+        setattr(update, key, value)
 
 
 def parsed_of(update: ProgressUpdate) -> dict[str, Any]:
-    return {"funds_wan": update.funds_wan, "committed_wan": update.committed_wan, "sales_wan": update.sales_wan,
-            "households": update.households, "people": update.people, "projects": update.projects,
-            "fields": list(update.fields)}
+    values = {key: getattr(update, key) for key in PARSED_KEYS}
+    values["fields"] = list(update.fields)
+    return values
 
 
 def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: int | None) -> list[str]:
