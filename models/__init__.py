@@ -4,6 +4,7 @@ Importing this package registers every table on `SQLModel.metadata`; it touches 
 """
 
 from models.access import AdminCredential, AdminSession, LoginToken
+from models.ledger import LedgerMonth
 from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
 from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
@@ -21,7 +22,10 @@ from models.reporting import (
 __all__ = [
     "AdminCredential", "AdminSession", "LoginToken", "ReminderSent",
     "Agreement", "Attachment", "AuditLog", "Broadcast", "ChannelIdentity", "Contact", "County",
-    "Deadline", "Delivery", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
+    "Deadline", "Delivery", "LedgerMonth", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
     "Pairing", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",
     "ProgressUpdate", "Project", "ReportCycle", "ReviewStatus", "Role",
 ]
+
+# The ledger's sums follow every change to a progress update (a session hook, see models.services.sums).
+import models.services.sums  # noqa: E402,F401  (registers the hook; touches no database)

@@ -45,12 +45,27 @@ class PairingStatusChange(SQLModel, table=True):
     changed_at: datetime = created_at()
 
 
+AGREEMENT_DUE = (8, 31)  # month, day: active pairings owe a signed agreement for the season by then
+
+
+def agreement_season(signed_on: date) -> int:
+    """The season an agreement signed that day counts for: the year whose 31 August deadline it meets."""
+    return signed_on.year + (1 if (signed_on.month, signed_on.day) > AGREEMENT_DUE else 0)
+
+
 class Agreement(SQLModel, table=True):
-    """A signed pairing agreement (帮扶协议)."""
+    """A signed pairing agreement (帮扶协议) for one season: the year whose 31 August deadline it meets.
+
+    A later record for the same pairing and season is an amendment: it supersedes this one, which
+    stays as history (superseded_by_id set) and is never added to it.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    season: int = Field(index=True)
     signed_on: date
+    superseded_by_id: int | None = Field(default=None, foreign_key="agreement.id")
+    superseded_at: datetime | None = timestamp()
     amount_wan: float | None = None
     document: str = Field(default="", max_length=512)
     created_at: datetime = created_at()

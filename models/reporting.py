@@ -69,6 +69,10 @@ class ProgressUpdate(SQLModel, table=True):
     people: int | None = None
     projects: int | None = None
     fields: list[str] = json_list()
+    # Figures that are running totals (累计 …) rather than increments: their names, as in ParsedUpdate.cumulative.
+    cumulative: list[str] = json_list()
+    # What this update adds to its ledger account, per figure (models.services.sums); {} while not counted.
+    ledger_delta: dict[str, Any] = json_dict()
     review_status: str = Field(default=ReviewStatus.received, max_length=16, index=True)
     review_note: str = Field(default="", max_length=512)
     withdrawn_at: datetime | None = timestamp()

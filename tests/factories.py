@@ -41,7 +41,7 @@ def pair(engine: Engine, org_id: int, county: int, agreed_wan: float | None = No
         pairing = Pairing(organization_id=org_id, county_id=county)
         set_pairing_status(session, pairing, PairingStatus.active, "test")
         if agreed_wan is not None:
-            session.add(Agreement(pairing_id=pairing.id, signed_on=date(2026, 8, 1), amount_wan=agreed_wan))
+            session.add(Agreement(pairing_id=pairing.id, season=2026, signed_on=date(2026, 8, 1), amount_wan=agreed_wan))
         return pairing.id  # type: ignore[return-value]
 
 

@@ -23,12 +23,11 @@ from sqlalchemy import (ColumnElement, Select, String, and_, case, cast, distinc
 from sqlmodel import Session, col, select
 
 from models.messaging import Broadcast, Delivery, DeliveryStatus
-from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
+from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import Contact, County, Group, Organization
 from models.reporting import Attachment, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.parsing import FIELD_ORDER
 
-AGREEMENT_DUE = (8, 31)  # month, day: active pairings owe a signed agreement by then each year
 STALE_AFTER = timedelta(days=35)  # an active pairing with no update for this long is overdue
 COUNTED = (ReviewStatus.received, ReviewStatus.accepted)
 UNKNOWN_PROVINCE = "（未确定县）"

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models.messaging import Delivery
-from models.pairing import Agreement, Pairing
+from models.pairing import Agreement, Pairing, agreement_season
 from models.registry import Contact, Role
 from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
@@ -433,7 +433,7 @@ def record_agreement(
     existing = session.exec(select(Agreement).where(Agreement.pairing_id == pairing.id,
                                                     Agreement.signed_on == signed_on)).first()
     if existing is None:
-        existing = Agreement(pairing_id=pairing.id, signed_on=signed_on, amount_wan=amount_wan, document=document)
+        existing = Agreement(pairing_id=pairing.id, season=agreement_season(signed_on), signed_on=signed_on, amount_wan=amount_wan, document=document)
         outcome = "created"
     elif (amount_wan is None or existing.amount_wan == amount_wan) and (not document or existing.document == document):
         return AgreementResult(existing, "unchanged", pairing)

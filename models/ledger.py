@@ -1,0 +1,38 @@
+"""The ledger's running sums: what each account added in each month, kept beside the updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import json_dict
+
+
+class LedgerMonth(SQLModel, table=True):
+    """One ledger account's figures for one local month (YYYY-MM).
+
+    An account is a pairing, or — for updates whose pairing was never chosen — their sender
+    (`pairing_id` null, `sender_id` set), attributed to the sender's county and organization.
+    The figures are what the month changed the account's total by: increments summed, a running
+    total (累计) replacing what came before it, so a month can even be negative. Rows are written
+    only by models.services.sums, in the transaction that changes the account's updates.
+    """
+
+    __table_args__ = (UniqueConstraint("pairing_id", "sender_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int | None = Field(default=None, foreign_key="pairing.id", index=True)
+    sender_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    county_id: int | None = Field(default=None, foreign_key="county.id", index=True)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    month: str = Field(max_length=7, index=True)
+    funds_wan: float = 0.0
+    committed_wan: float = 0.0
+    sales_wan: float = 0.0
+    households: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    people: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    projects: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updates: int = 0  # counted updates sent in the month
+    fields: dict[str, Any] = json_dict()  # assistance field → counted updates naming it

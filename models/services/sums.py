@@ -1,0 +1,322 @@
+"""The ledger's sums: the one place that decides what each figure adds to the 台账.
+
+Every update belongs to a ledger *account*: its pairing, or — while no pairing was chosen — its
+sender (attributed to the sender's county and organization; the 统计表 shows it as 未指定结对).
+Within an account the counted updates (neither withdrawn, rejected nor still flagged) are read
+in the order they were sent, figure by figure:
+
+1. an increment (本月投入20万元) adds to the account's total;
+2. a running total (累计投入120万元, `ProgressUpdate.cumulative`) *is* the total to date: it
+   replaces the total, so 20 then 累计120 gives 120, and increments after it add to 120;
+3. what an update changed the total by is its `ledger_delta`; the deltas summed per local month
+   (Beijing time, LEDGER_ZONE) are the account's `LedgerMonth` rows.
+
+A session hook rewrites the deltas and months of every account whose updates change, inside the
+flush that writes the change, so no write path (chat, review page, CLI) can leave them stale.
+Every total the bot shows — the chat, the review pages, the Excel export, the CLI — is a sum of
+LedgerMonth rows read through `figures_by`, so a figure means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, String, and_, cast, event, func, inspect, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models.ledger import LedgerMonth
+from models.pairing import Pairing
+from models.registry import Contact, County
+from models.reporting import ProgressUpdate, ReviewStatus
+
+if TYPE_CHECKING:
+    from models.services.ledger import Scope
+
+MONEY = ("funds_wan", "committed_wan", "sales_wan")
+COUNTS = ("households", "people", "projects")
+FIGURES = MONEY + COUNTS
+LEDGER_ZONE = ZoneInfo("Asia/Shanghai")
+COUNTED = (ReviewStatus.received.value, ReviewStatus.accepted.value)
+
+_UPDATES = ProgressUpdate.__table__  # type: ignore[attr-defined]
+_MONTHS = LedgerMonth.__table__  # type: ignore[attr-defined]
+# Columns whose change moves an update's contribution (the hook ignores every other edit).
+_WATCHED = ("pairing_id", "contact_id", "review_status", "withdrawn_at", "created_at", "cumulative", "fields",
+            *FIGURES)
+
+
+@dataclass(frozen=True, order=True)
+class Account:
+    """A pairing (sender_id None) or, for updates without a pairing, their sender (pairing_id None)."""
+
+    pairing_id: int | None
+    sender_id: int | None
+
+    @classmethod
+    def of(cls, pairing_id: int | None, contact_id: int | None) -> Account:
+        return cls(pairing_id, None) if pairing_id is not None else cls(None, contact_id)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One counted update as the walk reads it."""
+
+    id: int
+    values: dict[str, float | int | None]
+    cumulative: frozenset[str] = frozenset()
+
+
+def walk(entries: Iterable[Entry]) -> dict[int, dict[str, float | int]]:
+    """update id → what it changed each figure's total by, entries given in the order they were sent."""
+    totals: dict[str, float] = {}
+    out: dict[int, dict[str, float | int]] = {}
+    for entry in entries:
+        delta: dict[str, float | int] = {}
+        for key in FIGURES:
+            value = entry.values.get(key)
+            if value is None:
+                continue
+            before = totals.get(key, 0)
+            after = value if key in entry.cumulative else before + value
+            totals[key] = round(after, 4) if key in MONEY else int(after)
+            delta[key] = round(totals[key] - before, 4) if key in MONEY else int(totals[key] - before)
+        out[entry.id] = delta
+    return out
+
+
+def ledger_month(moment: datetime) -> str:
+    """YYYY-MM of a moment in the ledger's calendar (Beijing time)."""
+    return moment.astimezone(LEDGER_ZONE).strftime("%Y-%m")
+
+
+# --- writing: recompute an account -------------------------------------------------------------
+
+def refresh(connection: Connection, accounts: Iterable[Account]) -> dict[int, dict[str, float | int]]:
+    """Rewrite the deltas and months of these accounts from their updates; returns the changed deltas.
+
+    Accounts are locked (their pairing or sender row, FOR UPDATE on PostgreSQL) in a fixed order, so
+    two workers filing updates for one pairing at once serialise instead of each missing the other's.
+    """
+    changed: dict[int, dict[str, float | int]] = {}
+    for account in sorted(set(accounts), key=lambda a: (a.pairing_id or 0, a.sender_id or 0)):
+        changed.update(_refresh_one(connection, account))
+    return changed
+
+
+def _account_filter(table: Any, account: Account) -> Any:
+    if account.pairing_id is not None:
+        return table.c.pairing_id == account.pairing_id
+    if table is _UPDATES:
+        return and_(table.c.pairing_id.is_(None), table.c.contact_id == account.sender_id)
+    return and_(table.c.pairing_id.is_(None), table.c.sender_id == account.sender_id)
+
+
+def _owner(connection: Connection, account: Account) -> tuple[int | None, int | None]:
+    """(county id, organization id) of the account, locking its row against concurrent refreshes."""
+    table = Pairing.__table__ if account.pairing_id is not None else Contact.__table__  # type: ignore[attr-defined]
+    row_id = account.pairing_id if account.pairing_id is not None else account.sender_id
+    query = select(table.c.county_id, table.c.organization_id).where(table.c.id == row_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _refresh_one(connection: Connection, account: Account) -> dict[int, dict[str, float | int]]:
+    county_id, organization_id = _owner(connection, account)
+    u = _UPDATES.c
+    rows = connection.execute(
+        select(u.id, u.created_at, u.review_status, u.withdrawn_at, u.cumulative, u.fields, u.ledger_delta,
+               *(u[key] for key in FIGURES))
+        .where(_account_filter(_UPDATES, account)).order_by(u.created_at, u.id)
+    ).all()
+    counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
+    deltas = walk(Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
+                  for r in counted)
+    changed = {}
+    for row in rows:
+        delta = deltas.get(row.id, {})
+        if (row.ledger_delta or {}) != delta:
+            connection.execute(_UPDATES.update().where(u.id == row.id).values(ledger_delta=delta))
+            changed[row.id] = delta
+    months: dict[str, dict[str, Any]] = {}
+    for row in counted:
+        month = months.setdefault(ledger_month(row.created_at), {
+            **dict.fromkeys(FIGURES, 0), "updates": 0, "fields": {}})
+        for key, value in deltas[row.id].items():
+            month[key] += value
+        month["updates"] += 1
+        for name in row.fields or ():
+            month["fields"][name] = month["fields"].get(name, 0) + 1
+    connection.execute(_MONTHS.delete().where(_account_filter(_MONTHS, account)))
+    if months:
+        connection.execute(_MONTHS.insert(), [
+            {"pairing_id": account.pairing_id, "sender_id": account.sender_id, "county_id": county_id,
+             "organization_id": organization_id, "month": label,
+             **{key: round(values[key], 4) if key in MONEY else values[key] for key in FIGURES},
+             "updates": values["updates"], "fields": values["fields"]}
+            for label, values in sorted(months.items())
+        ])
+    return changed
+
+
+def rebuild_all(connection: Connection) -> int:
+    """Recompute every account from scratch (after a migration, or `pairbot ledger rebuild`); returns how many."""
+    u = _UPDATES.c
+    accounts = {Account(pid, None) for (pid,) in connection.execute(
+        select(u.pairing_id).where(u.pairing_id.is_not(None)).distinct())}
+    accounts |= {Account(None, cid) for (cid,) in connection.execute(
+        select(u.contact_id).where(u.pairing_id.is_(None)).distinct())}
+    connection.execute(_MONTHS.delete())
+    refresh(connection, accounts)
+    return len(accounts)
+
+
+# --- the session hook -----------------------------------------------------------------------------
+
+_PENDING = "ledger_accounts"
+
+
+def _collect(session: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush: note the accounts (old and new) of every update whose counted figures change."""
+    pending: set[Account] = session.info.setdefault(_PENDING, set())
+    for obj in chain(session.new, session.deleted):
+        if isinstance(obj, ProgressUpdate):
+            pending.add(Account.of(obj.pairing_id, obj.contact_id))
+    for obj in session.dirty:
+        if not isinstance(obj, ProgressUpdate):
+            continue
+        state = inspect(obj)
+        if not any(state.attrs[name].history.has_changes() for name in _WATCHED):
+            continue
+        pending.add(Account.of(obj.pairing_id, obj.contact_id))
+        old_pairing = state.attrs.pairing_id.history.deleted
+        old_sender = state.attrs.contact_id.history.deleted
+        if old_pairing or old_sender:
+            pending.add(Account.of(old_pairing[0] if old_pairing else obj.pairing_id,
+                                   old_sender[0] if old_sender else obj.contact_id))
+
+
+def _apply(session: Session, _context: Any) -> None:
+    """After the flush, in its transaction: recompute those accounts; keep loaded updates in step."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    changed = refresh(session.connection(), pending)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, ProgressUpdate) and obj.id in changed:
+            set_committed_value(obj, "ledger_delta", changed[obj.id])
+
+
+def _forget(session: Session, _previous: Any = None) -> None:
+    session.info.pop(_PENDING, None)
+
+
+event.listen(Session, "before_flush", _collect)
+event.listen(Session, "after_flush_postexec", _apply)
+event.listen(Session, "after_soft_rollback", _forget)
+
+
+# --- reading: the one way totals are computed ------------------------------------------------------
+
+@dataclass
+class Figures:
+    """What a set of ledger accounts adds up to: the four questions' numbers."""
+
+    funds_wan: float = 0.0
+    committed_wan: float = 0.0
+    sales_wan: float = 0.0
+    households: int = 0
+    people: int = 0
+    projects: int = 0
+    updates: int = 0
+    fields: dict[str, int] = field(default_factory=dict)  # assistance field → counted updates naming it
+
+    def add(self, other: Figures) -> None:
+        for key in (*FIGURES, "updates"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        for name, n in other.fields.items():
+            self.fields[name] = self.fields.get(name, 0) + n
+        self.round()
+
+    def round(self) -> None:
+        for key in MONEY:
+            setattr(self, key, round(getattr(self, key), 4))
+
+
+GROUPS: dict[str, tuple[Any, ...]] = {
+    "all": (),
+    "province": (County.province,),
+    "county": (LedgerMonth.county_id,),
+    "pairing": (LedgerMonth.pairing_id,),
+    "organization": (LedgerMonth.organization_id,),
+    "account": (LedgerMonth.pairing_id, LedgerMonth.sender_id, LedgerMonth.county_id, LedgerMonth.organization_id),
+    "month": (LedgerMonth.month,),
+}
+
+
+def figures_by(
+    session: Session, scope: Scope, by: str, *, year: int | None = None, pairing_ids: Sequence[int] | None = None,
+    with_fields: bool = False,
+) -> dict[Any, Figures]:
+    """Ledger figures grouped `by` one of GROUPS (key: the group's value, a tuple for "account", None for "all").
+
+    The scope keeps the accounts of counties in the admin's provinces (an account with no known county
+    is seen only by an admin of every province); `year` keeps the months of that calendar year.
+    """
+    keys = GROUPS[by]
+    conditions = [_in_scope(scope)]
+    if year is not None:
+        conditions.append(LedgerMonth.month.between(f"{year:04d}-01", f"{year:04d}-12"))  # type: ignore[attr-defined]
+    if pairing_ids is not None:
+        conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
+    sums = [func.coalesce(func.sum(getattr(LedgerMonth, key)), 0) for key in (*FIGURES, "updates")]
+    query = (select(*keys, *sums).select_from(LedgerMonth)
+             .outerjoin(County, County.id == LedgerMonth.county_id).where(*conditions))
+    out: dict[Any, Figures] = {}
+    for row in session.execute(query.group_by(*keys) if keys else query).all():
+        key = _key(row[:len(keys)])
+        values = row[len(keys):]
+        out[key] = Figures(*(float(v) if k in MONEY else int(v) for k, v in zip(FIGURES, values)),
+                           updates=int(values[-1]))
+        out[key].round()
+    if by == "all" and None not in out:
+        out[None] = Figures()
+    if with_fields:
+        named = cast(LedgerMonth.fields, String) != "{}"
+        for row in session.execute(select(*keys, LedgerMonth.fields).select_from(LedgerMonth)
+                                   .outerjoin(County, County.id == LedgerMonth.county_id)
+                                   .where(*conditions, named)).all():
+            target = out.setdefault(_key(row[:len(keys)]), Figures())
+            for name, n in _json_dict(row[-1]).items():
+                target.fields[name] = target.fields.get(name, 0) + int(n)
+    return out
+
+
+def _key(values: Sequence[Any]) -> Any:
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _in_scope(scope: Scope) -> Any:
+    if scope.provinces is None:
+        return true()
+    return scope.county_filter()
+
+
+def _json_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
