@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# PostgreSQL text cannot hold U+0000, so a NUL that arrives is kept as these six characters.
+NUL_ESCAPE = "\\u0000"
+
+
+def storable(text: str) -> str:
+    """The text with each NUL written as the visible escape \\u0000; everything else untouched."""
+    return text.replace("\x00", NUL_ESCAPE) if "\x00" in text else text
+
 
 @dataclass(frozen=True)
 class Button:
@@ -36,6 +44,17 @@ class Incoming:
     callback_data: str | None = None
     attachments: tuple[Attachment, ...] = ()
     sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        """Whatever the platform sent, every string this message carries can be stored as it is."""
+        for name in ("channel", "chat_id", "sender_id", "text", "message_id", "sender_name", "reply_to_message_id",
+                     "callback_data"):
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                object.__setattr__(self, name, storable(value))
+        if any("\x00" in a.file_id + a.filename for a in self.attachments):
+            object.__setattr__(self, "attachments", tuple(
+                Attachment(a.kind, storable(a.file_id), storable(a.filename)) for a in self.attachments))
 
     @property
     def is_group(self) -> bool:

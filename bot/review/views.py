@@ -7,7 +7,6 @@ database work runs in a worker thread, one unit of work per request.
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import wraps
@@ -37,7 +36,6 @@ T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
 AdminEndpoint = Callable[["ReviewSite", Request, Admin], Awaitable[Response]]
 DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
-TOTALS_TTL = 60.0  # seconds a computed totals page is reused (per scope, per process)
 
 
 def _int(value: str | None, default: int = 1) -> int:
@@ -85,7 +83,6 @@ class ReviewSite:
         self.zone = app.settings.zone
         self.env = make_environment(self.zone)
         self.secure = self.settings.web.public_url.startswith("https://")
-        self._totals: dict[Scope, tuple[float, dict[str, Any]]] = {}  # scope → (monotonic time, data)
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -271,7 +268,6 @@ class ReviewSite:
             return self.render(request, "update.html", admin, status=400, row=row, field_names=FIELD_ORDER,
                                error=str(exc), message="", values={k: str(v) for k, v in form.items()},
                                chosen=[str(v) for v in form.getlist("fields")])
-        self._totals.clear()
         target = auth.safe_next(str(form.get("next", "")) or None)
         if target == auth.PREFIX + "/":
             target = f"{auth.PREFIX}/queue"
@@ -296,14 +292,9 @@ class ReviewSite:
         def load(session: Session) -> dict[str, Any]:
             rows, overall = ledger.totals(session, admin.scope)
             return {"rows": rows, "overall": overall, "provinces": ledger.provinces_in(session, admin.scope),
-                    "series": ledger.monthly_series(session, admin.scope, self.zone, now)}
+                    "series": ledger.monthly_series(session, admin.scope)}
 
-        cached = self._totals.get(admin.scope)
-        if cached is not None and time.monotonic() - cached[0] < TOTALS_TTL:
-            data = cached[1]
-        else:  # a full pass over the updates: reused for a minute, dropped by any review action here
-            data = await self.db(load) | {"computed_at": now}
-            self._totals[admin.scope] = (time.monotonic(), data)
+        data = await self.db(load) | {"computed_at": now}  # sums kept with the updates: always current
         labels = [p.month for p in data["series"]]
         charts = [
             line_chart("累计投入资金", labels, [p.cumulative_funds_wan for p in data["series"]], "万元", "#c0392b"),

@@ -12,6 +12,7 @@ year-end 统计表 per organization × county. Headers are Chinese, times are lo
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +31,8 @@ from models.pairing import Agreement, Pairing, PairingStatus
 from models.registry import Contact, County, Group, Organization
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
+from models.services.reports import FIELD_LABELS
+from models.services.sums import FIGURES, LEDGER_ZONE as _ZONE, MONEY
 from models.services.ledger import (
     Scope,
     delivery_status_label,
@@ -89,6 +92,9 @@ class _Sheet:
             sheet.write_string(r, c, v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + "…（已截断）")
 
         def number(r: int, c: int, v: Any) -> None:
+            if not math.isfinite(v):  # never stored now, but a workbook must open whatever an old row holds
+                sheet.write_string(r, c, "数字异常")
+                return
             sheet.write_number(r, c, v, fmt[kind])
 
         def when(r: int, c: int, v: Any) -> None:
@@ -120,14 +126,15 @@ ORGANIZATIONS = [Column("编号", 8, "int"), Column("社会组织名称", 36), C
                  Column("结对县数", 10, "int"), Column("登记时间", 17, "datetime")]
 PAIRINGS = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("统一社会信用代码", 22), Column("省份", 12),
             Column("市州", 16), Column("县", 14), Column("县代码", 10), Column("结对状态", 10),
-            Column("结对时间", 17, "datetime"), Column("协议签订日期", 13, "date"), Column("协议金额（万元）", 14, "number"),
-            Column("协议文件", 30)]
+            Column("结对时间", 17, "datetime"), Column("协议年度", 9, "int"), Column("协议签订日期", 13, "date"),
+            Column("协议金额（万元）", 14, "number"), Column("协议文件", 30), Column("协议版本", 22)]
 UPDATES = [Column("编号", 10, "int"), Column("提交时间", 17, "datetime"), Column("省份", 12), Column("县", 14),
            Column("社会组织", 30), Column("报送人", 12), Column("渠道", 10), Column("原文", 60),
            Column("投入资金（万元）", 14, "number"), Column("协议/承诺（万元）", 14, "number"),
            Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
-           Column("项目数", 8, "int"), Column("帮扶领域", 16), Column("审核状态", 10), Column("审核备注", 30),
-           Column("撤回时间", 17, "datetime")]
+           Column("项目数", 8, "int"), Column("帮扶领域", 16), Column("累计数（截至目前）", 18),
+           Column("审核状态", 10), Column("审核备注", 30), Column("撤回时间", 17, "datetime"),
+           *(Column(f"计入台账：{FIELD_LABELS[key]}", 14, "number" if key in MONEY else "int") for key in FIGURES)]
 DELIVERIES = [Column("编号", 10, "int"), Column("创建时间", 17, "datetime"), Column("渠道", 10), Column("接收人", 16),
               Column("群", 20), Column("通知编号", 10, "int"), Column("内容", 60), Column("状态", 10),
               Column("尝试次数", 10, "int"), Column("发送时间", 17, "datetime"), Column("确认时间", 17, "datetime"),
@@ -135,7 +142,7 @@ DELIVERIES = [Column("编号", 10, "int"), Column("创建时间", 17, "datetime"
 STATISTICS = [Column("省份", 12), Column("县", 14), Column("社会组织", 36), Column("统一社会信用代码", 22),
               Column("协议金额（万元）", 14, "number"), Column("投入资金（万元）", 14, "number"),
               Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
-              Column("项目数", 8, "int"), Column("帮扶领域", 24)]
+              Column("项目数", 8, "int"), Column("帮扶领域", 24), Column("协议/承诺（万元）", 14, "number")]
 CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
 
 
@@ -240,18 +247,21 @@ def _organizations(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
 
 def _pairings_query(scope: Scope) -> Select[Any]:
     return (select(Pairing.id, Organization.name, Organization.credit_code, County.province, County.prefecture,
-                   County.name, County.code, Pairing.status, Pairing.created_at, Agreement.signed_on,
-                   Agreement.amount_wan, Agreement.document)
+                   County.name, County.code, Pairing.status, Pairing.created_at, Agreement.season,
+                   Agreement.signed_on, Agreement.amount_wan, Agreement.document, Agreement.superseded_at)
             .join(Organization, Organization.id == Pairing.organization_id)
             .join(County, County.id == Pairing.county_id)
             .outerjoin(Agreement, Agreement.pairing_id == Pairing.id)
-            .where(scope.county_filter()).order_by(Pairing.id, Agreement.signed_on))
+            .where(scope.county_filter()).order_by(Pairing.id, Agreement.season, Agreement.id))
 
 
 def _pairings(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
     for row in connection.execute(_pairings_query(scope)):
         values = list(row)
         values[7] = _pairing_status(values[7])
+        superseded = values[-1]
+        values[-1] = "" if values[9] is None else (
+            f"已被修订（{superseded.astimezone(_ZONE):%Y-%m-%d}）" if superseded else "现行")
         yield values
 
 
@@ -268,14 +278,17 @@ def _updates(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         ProgressUpdate.id, ProgressUpdate.created_at, County.province, County.name, org.c.name, Contact.name,
         ProgressUpdate.channel, ProgressUpdate.raw_text, ProgressUpdate.funds_wan, ProgressUpdate.committed_wan,
         ProgressUpdate.sales_wan, ProgressUpdate.households, ProgressUpdate.people, ProgressUpdate.projects,
-        ProgressUpdate.fields, ProgressUpdate.review_status, ProgressUpdate.review_note, ProgressUpdate.withdrawn_at,
+        ProgressUpdate.fields, ProgressUpdate.cumulative, ProgressUpdate.review_status, ProgressUpdate.review_note,
+        ProgressUpdate.withdrawn_at, ProgressUpdate.ledger_delta,
     ), scope).outerjoin(org, org.c.id == update_org_id()).order_by(ProgressUpdate.id)
     for row in connection.execute(query):
         values = list(row)
         values[6] = CHANNELS.get(values[6], values[6])
         values[14] = "、".join(values[14] or ())
-        values[15] = review_label(values[15])
-        yield values
+        values[15] = "、".join(FIELD_LABELS.get(key, key) for key in values[15] or ())
+        values[16] = review_label(values[16])
+        delta = values.pop() or {}
+        yield values + [delta.get(key) for key in FIGURES]
 
 
 def _deliveries(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
@@ -293,9 +306,9 @@ def _deliveries(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
 
 
 def _statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[Sequence[Any]]:
-    for r in year_statistics(session, scope, year, zone):
+    for r in year_statistics(session, scope, year):
         yield [r.province, r.county, r.organization, r.credit_code, r.agreed_wan, r.funds_wan, r.sales_wan,
-               r.households, r.people, r.projects, "、".join(r.fields)]
+               r.households, r.people, r.projects, "、".join(r.fields), r.committed_wan]
 
 
 def default_year(now: datetime, zone: ZoneInfo) -> int:

@@ -4,8 +4,10 @@ Every query takes a `Scope`: an admin limited to some provinces sees only the co
 updates, organizations and deliveries of those provinces — on the pages, in totals and in exports.
 
 An update belongs to the county of its pairing, or, before a pairing is chosen, to its sender's
-county. Totals count updates that are neither withdrawn nor rejected nor still flagged: a flagged
-update enters the ledger when a reviewer accepts or corrects it.
+county. Every figure (totals, pairing sums, the monthly chart, the 统计表) is read from
+models.services.sums, which applies running totals and counts only updates that are neither
+withdrawn nor rejected nor still flagged: a flagged update enters the ledger when a reviewer
+accepts or corrects it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, Pai
 from models.registry import Contact, County, Group, Organization
 from models.reporting import Attachment, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.parsing import FIELD_ORDER
+from models.services.sums import FIGURES, Figures, figures_by
 
 STALE_AFTER = timedelta(days=35)  # an active pairing with no update for this long is overdue
 COUNTED = (ReviewStatus.received, ReviewStatus.accepted)
@@ -127,22 +130,6 @@ def visible_updates(query: Select[Any], scope: Scope) -> Select[Any]:
 def scoped_updates(query: Select[Any], scope: Scope) -> Select[Any]:
     """An update query limited to the scope with no join: for aggregates over many rows."""
     return query.select_from(ProgressUpdate).where(update_scope(scope))
-
-
-def unfiled_sender() -> ColumnElement[int | None]:
-    """The sender, for updates not yet filed under a pairing (their county is the sender's)."""
-    return case((col(ProgressUpdate.pairing_id).is_(None), ProgressUpdate.contact_id), else_=None)
-
-
-def _places(session: Session, contact_ids: set[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """pairing id → county id (all pairings: a few thousand) and unfiled sender id → county id."""
-    pairings = dict(session.execute(select(Pairing.id, Pairing.county_id)).all())
-    senders: dict[int, int] = {}
-    wanted = sorted(contact_ids)
-    for first in range(0, len(wanted), 500):  # bounded IN lists (SQLite limits bound parameters)
-        senders.update(session.execute(select(Contact.id, Contact.county_id).where(
-            col(Contact.id).in_(wanted[first:first + 500]), col(Contact.county_id).is_not(None))).all())
-    return pairings, senders  # type: ignore[return-value]
 
 
 def visible_organization_ids(scope: Scope) -> Select[Any]:
@@ -266,11 +253,21 @@ class PairingSummary:
     pairing: Pairing
     organization: Organization
     county: County
-    agreements: list[Agreement]
+    agreements: list[Agreement]  # the current version for each season
     last_update: datetime | None
-    funds_wan: float
-    households: int
-    updates: int
+    figures: Figures
+
+    @property
+    def funds_wan(self) -> float:
+        return self.figures.funds_wan
+
+    @property
+    def households(self) -> int:
+        return self.figures.households
+
+    @property
+    def updates(self) -> int:
+        return self.figures.updates
 
 
 def visible_county(session: Session, scope: Scope, county_id: int) -> County:
@@ -297,22 +294,23 @@ def _pairing_summaries(session: Session, query: Any) -> list[PairingSummary]:
     pairings = session.exec(query.order_by(Pairing.id)).all()
     ids = [p.id for p in pairings]
     agreements: dict[int, list[Agreement]] = {}
-    for agreement in session.exec(select(Agreement).where(col(Agreement.pairing_id).in_(ids))
-                                  .order_by(Agreement.signed_on)).all():
+    for agreement in session.exec(select(Agreement).where(col(Agreement.pairing_id).in_(ids),
+                                                          col(Agreement.superseded_by_id).is_(None))
+                                  .order_by(Agreement.season, Agreement.signed_on)).all():
         agreements.setdefault(agreement.pairing_id, []).append(agreement)
-    sums = {pid: (last, funds, households, n) for pid, last, funds, households, n in session.execute(
-        select(ProgressUpdate.pairing_id, func.max(ProgressUpdate.created_at), func.sum(ProgressUpdate.funds_wan),
-               func.sum(ProgressUpdate.households), func.count())
+    last_of = dict(session.execute(
+        select(ProgressUpdate.pairing_id, func.max(ProgressUpdate.created_at))
         .where(col(ProgressUpdate.pairing_id).in_(ids), counted(status_index=False))
         .group_by(ProgressUpdate.pairing_id)
-    ).all()}
+    ).all())
+    sums = figures_by(session, Scope(), "pairing", pairing_ids=ids)  # type: ignore[arg-type]
     out = []
     for pairing in pairings:
-        last, funds, households, n = sums.get(pairing.id, (None, None, None, 0))  # type: ignore[arg-type]
+        figures = sums.get(pairing.id, Figures())
         out.append(PairingSummary(
             pairing, session.get(Organization, pairing.organization_id),  # type: ignore[arg-type]
             session.get(County, pairing.county_id), agreements.get(pairing.id, []),  # type: ignore[arg-type]
-            last, float(funds or 0), int(households or 0), int(n),
+            last_of.get(pairing.id), figures,
         ))
     return out
 
@@ -482,27 +480,26 @@ class Totals:
     paired_counties: int = 0  # with an active pairing
     organizations: int = 0  # distinct organizations in active pairings
     active_pairings: int = 0
-    agreements: int = 0
+    agreements: int = 0  # current agreements (any season) of active pairings
     agreed_wan: float = 0.0
-    funds_wan: float = 0.0
-    committed_wan: float = 0.0
-    sales_wan: float = 0.0
-    households: int = 0
-    people: int = 0
-    projects: int = 0
-    updates: int = 0
-    fields: dict[str, int] = field(default_factory=dict)  # assistance field → updates naming it
+    figures: Figures = field(default_factory=Figures)
+
+    def __getattr__(self, name: str) -> Any:
+        # funds_wan, households, updates, fields …: the ledger figures, read from models.services.sums.
+        if name in FIGURES or name in ("updates", "fields"):
+            return getattr(self.figures, name)
+        raise AttributeError(name)
 
     def add(self, other: Totals) -> None:
-        for name in ("counties", "paired_counties", "active_pairings", "agreements", "agreed_wan", "funds_wan",
-                     "committed_wan", "sales_wan", "households", "people", "projects", "updates"):
+        for name in ("counties", "paired_counties", "active_pairings", "agreements", "agreed_wan"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for key, n in other.fields.items():
-            self.fields[key] = self.fields.get(key, 0) + n
+        self.agreed_wan = round(self.agreed_wan, 4)
+        self.figures.add(other.figures)
 
 
-def totals(session: Session, scope: Scope) -> tuple[list[Totals], Totals]:
-    """Per province and overall. Organizations are counted once overall even when active in several provinces."""
+def totals(session: Session, scope: Scope, year: int | None = None) -> tuple[list[Totals], Totals]:
+    """Per province and overall (of one calendar year, or of all time). Organizations are counted once
+    overall even when active in several provinces."""
     by: dict[str, Totals] = {}
 
     def row(province: str | None) -> Totals:
@@ -520,33 +517,20 @@ def totals(session: Session, scope: Scope) -> tuple[list[Totals], Totals]:
     ).all():
         r = row(province)
         r.paired_counties, r.organizations, r.active_pairings = counties, orgs, pairings
+    current = col(Agreement.superseded_by_id).is_(None)
+    if year is not None:
+        current = and_(current, Agreement.season == year)
     for province, n, amount in session.execute(
         select(County.province, func.count(), func.sum(Agreement.amount_wan))
         .join(Pairing, Pairing.id == Agreement.pairing_id).join(County, County.id == Pairing.county_id)
-        .where(active).group_by(County.province)
+        .where(active, current).group_by(County.province)
     ).all():
-        row(province).agreements, row(province).agreed_wan = n, float(amount or 0)
-    # One pass over the updates, grouped by pairing (or unfiled sender) and fields; mapped to provinces here.
-    grouped = session.execute(scoped_updates(select(
-        ProgressUpdate.pairing_id, unfiled_sender(), _fields_text(), func.sum(ProgressUpdate.funds_wan),
-        func.sum(ProgressUpdate.committed_wan), func.sum(ProgressUpdate.sales_wan), func.sum(ProgressUpdate.households),
-        func.sum(ProgressUpdate.people), func.sum(ProgressUpdate.projects), func.count(),
-    ), scope).where(counted()).group_by(ProgressUpdate.pairing_id, unfiled_sender(), _fields_text())).all()
-    pairings, senders = _places(session, {g[1] for g in grouped if g[1] is not None})
-    provinces = dict(session.execute(select(County.id, County.province)).all())
-    for pairing_id, sender, fields_json, funds, committed, sales, households, people, projects, n in grouped:
-        county = pairings.get(pairing_id) if pairing_id is not None else senders.get(sender)
-        r = row(provinces.get(county))
-        r.funds_wan += float(funds or 0)
-        r.committed_wan += float(committed or 0)
-        r.sales_wan += float(sales or 0)
-        r.households += int(households or 0)
-        r.people += int(people or 0)
-        r.projects += int(projects or 0)
-        r.updates += n
-        for name in _json_list(fields_json):
-            r.fields[name] = r.fields.get(name, 0) + n
-    rows = sorted(by.values(), key=lambda t: (t.province == UNKNOWN_PROVINCE, -t.funds_wan, t.province))
+        row(province).agreements, row(province).agreed_wan = n, round(float(amount or 0), 4)
+    for province, figures in figures_by(session, scope, "province", year=year, with_fields=True).items():
+        row(province).figures = figures
+    order = {name: i for i, name in enumerate(provinces_in(session, scope))}
+    rows = sorted(by.values(), key=lambda t: (t.province == UNKNOWN_PROVINCE, order.get(t.province, len(order)),
+                                               t.province))
     overall = Totals("合计")
     for r in rows:
         overall.add(r)
@@ -554,21 +538,6 @@ def totals(session: Session, scope: Scope) -> tuple[list[Totals], Totals]:
         select(func.count(distinct(Pairing.organization_id))).join(County, County.id == Pairing.county_id).where(active)
     ).scalar_one()
     return rows, overall
-
-
-def _fields_text() -> ColumnElement[str]:
-    """The JSON list of fields as text, so equal lists group together on both backends."""
-    return cast(ProgressUpdate.fields, String)
-
-
-def _json_list(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return value
-    try:
-        parsed = json.loads(value or "[]")
-    except ValueError:
-        return []
-    return parsed if isinstance(parsed, list) else []
 
 
 @dataclass
@@ -580,26 +549,13 @@ class MonthPoint:
     cumulative_households: int = 0
 
 
-def local_month(session: Session, column: Any, zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
-    """YYYY-MM of a UTC timestamp column in the given zone, on SQLite and PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(zone.key, column), "YYYY-MM")
-    offset = now.astimezone(zone).utcoffset() or timedelta(0)
-    return func.strftime("%Y-%m", column, f"{int(offset.total_seconds() // 60):+d} minutes")
-
-
-def monthly_series(session: Session, scope: Scope, zone: ZoneInfo, now: datetime) -> list[MonthPoint]:
-    """Funds and households by month, with running totals (the chart on the totals page)."""
-    month = local_month(session, ProgressUpdate.created_at, zone, now)
-    result = session.execute(
-        scoped_updates(select(month, func.sum(ProgressUpdate.funds_wan), func.sum(ProgressUpdate.households)), scope)
-        .where(counted()).group_by(month).order_by(month)
-    ).all()
-    by_month = {label: (float(f or 0), int(h or 0)) for label, f, h in result}
+def monthly_series(session: Session, scope: Scope) -> list[MonthPoint]:
+    """Funds and households by ledger month, with running totals (the chart on the totals page)."""
+    by_month = {label: (f.funds_wan, f.households) for label, f in figures_by(session, scope, "month").items()}
     points, funds, households = [], 0.0, 0
     for label in _months_between(min(by_month), max(by_month)) if by_month else []:
         f, h = by_month.get(label, (0.0, 0))
-        funds += f
+        funds = round(funds + f, 4)
         households += h
         points.append(MonthPoint(label, f, h, funds, households))
     return points
@@ -617,63 +573,60 @@ def _months_between(first: str, last: str) -> list[str]:
 
 # --- the year-end statistics table (统计表) -----------------------------------------------------
 
+UNFILED = "未指定结对"
+
+
 @dataclass
 class YearRow:
     province: str
     county: str
     organization: str
     credit_code: str
-    agreed_wan: float | None
+    agreed_wan: float | None  # the season's current agreement; None when none is recorded
     funds_wan: float
     sales_wan: float
     households: int
     people: int
     projects: int
     fields: list[str]
+    committed_wan: float = 0.0
 
 
-def year_statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[YearRow]:
-    """One row per organization × county with a pairing or counted updates in the year (local calendar)."""
-    start = datetime(year, 1, 1, tzinfo=zone)
-    end = datetime(year + 1, 1, 1, tzinfo=zone)
-    # Only updates filed under a pairing have both an organization and a county.
-    in_year = and_(counted(), col(ProgressUpdate.pairing_id).is_not(None), ProgressUpdate.created_at >= start,
-                   ProgressUpdate.created_at < end)
-    grouped = session.execute(scoped_updates(select(
-        ProgressUpdate.pairing_id, _fields_text(), func.sum(ProgressUpdate.funds_wan),
-        func.sum(ProgressUpdate.sales_wan), func.sum(ProgressUpdate.households), func.sum(ProgressUpdate.people),
-        func.sum(ProgressUpdate.projects),
-    ), scope).where(in_year).group_by(ProgressUpdate.pairing_id, _fields_text())).all()
-    pair_of = {pid: (org, cty) for pid, org, cty in session.execute(
-        select(Pairing.id, Pairing.organization_id, Pairing.county_id)).all()}
-    sums: dict[tuple[int, int], list[float]] = {}
-    fields: dict[tuple[int, int], set[str]] = {}
-    for pairing_id, text, *values in grouped:
-        key = pair_of[pairing_id]
-        total = sums.setdefault(key, [0.0] * 5)
-        for i, value in enumerate(values):
-            total[i] += value or 0
-        fields.setdefault(key, set()).update(_json_list(text))
-    agreed = {(org, cty): amount for org, cty, amount in session.execute(
-        select(Pairing.organization_id, Pairing.county_id, func.sum(Agreement.amount_wan))
-        .join(Pairing, Pairing.id == Agreement.pairing_id).join(County, County.id == Pairing.county_id)
-        .where(scope.county_filter()).group_by(Pairing.organization_id, Pairing.county_id)
-    ).all()}
-    paired = {(org, cty) for org, cty in session.execute(
-        select(Pairing.organization_id, Pairing.county_id).join(County, County.id == Pairing.county_id)
-        .where(scope.county_filter())
-    ).all()}
-    keys = paired | set(sums)
+def year_statistics(session: Session, scope: Scope, year: int) -> Iterable[YearRow]:
+    """One row per pairing in scope (with its season-`year` agreement) and one 未指定结对 row per county and
+    organization whose updates of the year name no pairing; figures from the ledger's months of that year."""
+    accounts = figures_by(session, scope, "account", year=year, with_fields=True)
+    rows: dict[tuple[int | None, int | None, bool], Figures] = {}
+    for (pairing_id, _sender, county_id, org_id), figures in accounts.items():
+        rows.setdefault((county_id, org_id, pairing_id is None), Figures()).add(figures)
+    pairings = session.execute(
+        select(Pairing.county_id, Pairing.organization_id).join(County, County.id == Pairing.county_id)
+        .where(scope.county_filter())).all()
+    for county_id, org_id in pairings:
+        rows.setdefault((county_id, org_id, False), Figures())
+    agreed = {(cty, org): amount for cty, org, amount in session.execute(
+        select(Pairing.county_id, Pairing.organization_id, Agreement.amount_wan)
+        .join(Pairing, Pairing.id == Agreement.pairing_id)
+        .where(Agreement.season == year, col(Agreement.superseded_by_id).is_(None))).all()}
     orgs = {o.id: o for o in session.exec(select(Organization).where(
-        col(Organization.id).in_({k[0] for k in keys}))).all()}
-    counties = {c.id: c for c in session.exec(select(County).where(col(County.id).in_({k[1] for k in keys}))).all()}
-    for key in sorted(keys, key=lambda k: (counties[k[1]].code, orgs[k[0]].name)):
-        funds, sales, households, people, projects = sums.get(key, (None,) * 5)
-        org, county = orgs[key[0]], counties[key[1]]
-        named = fields.get(key, set())
-        yield YearRow(county.province, county.name, org.name, org.credit_code, agreed.get(key),
-                      float(funds or 0), float(sales or 0), int(households or 0), int(people or 0),
-                      int(projects or 0), [f for f in FIELD_ORDER if f in named])
+        col(Organization.id).in_({k[1] for k in rows if k[1] is not None}))).all()}
+    counties = {c.id: c for c in session.exec(select(County).where(
+        col(County.id).in_({k[0] for k in rows if k[0] is not None}))).all()}
+
+    def order(key: tuple[int | None, int | None, bool]) -> tuple[Any, ...]:
+        county, org = counties.get(key[0]), orgs.get(key[1])  # type: ignore[arg-type]
+        return (county is None, county.code if county else "", key[2], org.name if org else "")
+
+    for key in sorted(rows, key=order):
+        county_id, org_id, unfiled = key
+        county, org, figures = counties.get(county_id), orgs.get(org_id), rows[key]  # type: ignore[arg-type]
+        yield YearRow(
+            county.province if county else UNKNOWN_PROVINCE, county.name if county else UNFILED,
+            org.name if org else UNFILED, org.credit_code if org else "",
+            None if unfiled else agreed.get((county_id, org_id)),  # type: ignore[arg-type]
+            figures.funds_wan, figures.sales_wan, figures.households, figures.people, figures.projects,
+            [f for f in FIELD_ORDER if figures.fields.get(f)], figures.committed_wan,
+        )
 
 
 def delivery_status_label(status: str) -> str:

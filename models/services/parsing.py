@@ -53,6 +53,8 @@ class ParsedUpdate:
     people: int | None = None
     projects: int | None = None
     fields: tuple[str, ...] = ()
+    cumulative: tuple[str, ...] = ()  # names of the figures above that are running totals (累计 …)
+    flags: tuple[str, ...] = ()  # why a person should check the figures (数字异常 …)
 
     def to_dict(self) -> dict:
         """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order."""
@@ -64,11 +66,13 @@ class ParsedUpdate:
             "people": self.people,
             "projects": self.projects,
             "fields": list(self.fields),
+            "cumulative": list(self.cumulative),
+            "flags": list(self.flags),
         }
 
     def is_empty(self) -> bool:
         """True when no figure and no field was understood (the bot then asks again)."""
-        return self == ParsedUpdate()
+        return ParsedUpdate(**{**self.__dict__, "flags": ()}) == ParsedUpdate()
 
     def summary_zh(self) -> str:
         """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业"."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.parsing import ParsedUpdate, parse_update
 from models.services.registry import pairings_of
+from models.services.sums import FIGURES
 
 # Figures beyond these are not believable for one county-level report; they go to a reviewer.
 ABSURD = {"funds_wan": 100_000.0, "committed_wan": 100_000.0, "sales_wan": 100_000.0,
@@ -36,24 +37,26 @@ class Recorded:
 
 
 # The parsed columns of ProgressUpdate carry the names of ParsedUpdate's fields, so one list serves both ways.
-PARSED_KEYS = tuple(f.name for f in fields(ParsedUpdate))
+PARSED_KEYS = (*FIGURES, "fields", "cumulative")
 
 
 def apply_parsed(update: ProgressUpdate, parsed: ParsedUpdate) -> None:
-    for key, value in parsed.to_dict().items():
-        setattr(update, key, value)
+    for key in PARSED_KEYS:
+        value = getattr(parsed, key)
+        setattr(update, key, list(value) if isinstance(value, tuple) else value)
 
 
 def parsed_of(update: ProgressUpdate) -> dict[str, Any]:
     values = {key: getattr(update, key) for key in PARSED_KEYS}
     values["fields"] = list(update.fields)
+    values["cumulative"] = list(update.cumulative or ())
     return values
 
 
 def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: int | None) -> list[str]:
     """Reasons a person should look at this update; empty when it looks plausible."""
-    flags: list[str] = []
-    if parsed.is_empty():
+    flags: list[str] = list(parsed.flags)
+    if parsed.is_empty() and not flags:
         flags.append("未识别出数字或帮扶领域")
     values = parsed.to_dict()
     for key, limit in ABSURD.items():

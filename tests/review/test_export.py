@@ -64,7 +64,7 @@ def test_year_end_statistics_sheet_is_a_statistics_table(review_app: App, ledger
     assert sheet["A1"].value.startswith("2026 年度社会组织结对帮扶统计表") and sheet.freeze_panes == "A3"
     records = _records(sheet, header_row=2)
     assert list(records[0])[4:] == ["协议金额（万元）", "投入资金（万元）", "消费帮扶（万元）", "受益户数", "受益人数",
-                                    "项目数", "帮扶领域"]
+                                    "项目数", "帮扶领域", "协议/承诺（万元）"]
     by_pair = {(r["县"], r["社会组织"]): r for r in records[:-1]}
     zhaojue = by_pair[("昭觉县", "四川省扶贫基金会")]
     assert (zhaojue["协议金额（万元）"], zhaojue["投入资金（万元）"], zhaojue["消费帮扶（万元）"], zhaojue["受益户数"],

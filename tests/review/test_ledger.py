@@ -62,7 +62,7 @@ def test_scope_limits_every_query_to_the_admins_provinces(review_app: App, ledge
         by_province, overall = totals(session, guangxi)
         assert [t.province for t in by_province] == ["广西壮族自治区"]
         assert overall.funds_wan == 5 and overall.people == 120
-        assert [(r.county, r.organization) for r in year_statistics(session, guangxi, 2026, ZONE)] == \
+        assert [(r.county, r.organization) for r in year_statistics(session, guangxi, 2026)] == \
             [("马山县", "中国乡村发展基金会")]
 
 
@@ -82,7 +82,7 @@ def test_totals_answer_where_whom_how_much_and_effect(review_app: App, ledger: L
 
 def test_monthly_series_is_cumulative_in_local_months(review_app: App, ledger: Ledger) -> None:
     with Session(review_app.engine) as session:
-        points = monthly_series(session, Scope(), ZONE, NOW)
+        points = monthly_series(session, Scope())
     # Months without counted updates (September, October) keep their place on the time axis.
     assert [p.month for p in points] == ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
     assert [p.cumulative_funds_wan for p in points] == [30, 50, 50, 55, 55, 55, 55]
@@ -92,8 +92,8 @@ def test_monthly_series_is_cumulative_in_local_months(review_app: App, ledger: L
 
 def test_year_statistics_rows_per_organization_and_county(review_app: App, ledger: Ledger) -> None:
     with Session(review_app.engine) as session:
-        rows = {(r.county, r.organization): r for r in year_statistics(session, Scope(), 2026, ZONE)}
-        assert list(year_statistics(session, Scope(), 2025, ZONE))[0].funds_wan == 0  # pairings listed, no figures
+        rows = {(r.county, r.organization): r for r in year_statistics(session, Scope(), 2026)}
+        assert list(year_statistics(session, Scope(), 2025))[0].funds_wan == 0  # pairings listed, no figures
     zhaojue = rows[("昭觉县", "四川省扶贫基金会")]
     assert (zhaojue.agreed_wan, zhaojue.funds_wan, zhaojue.sales_wan, zhaojue.households, zhaojue.people,
             zhaojue.projects, zhaojue.fields) == (50, 30, 12, 132, 156, 2, ["产业", "就业", "消费"])
