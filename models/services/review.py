@@ -18,9 +18,7 @@ from models.services.audit import audit
 from models.services.ledger import Scope, visible_update
 from models.services.parsing import FIELD_ORDER
 from models.services.reports import FIELD_LABELS, parsed_of
-
-MONEY = ("funds_wan", "committed_wan", "sales_wan")
-COUNTS = ("households", "people", "projects")
+from models.services.sums import BOUNDS, COUNTS, MONEY
 
 
 class ReviewError(ValueError):
@@ -77,7 +75,10 @@ def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: dateti
 
 
 def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
-    """A reviewer's figures from form text: blank means 'not stated'; ReviewError names a bad field."""
+    """A reviewer's figures from form text: blank means 'not stated'; ReviewError names a bad field.
+
+    Each figure must be a finite number from 0 to its bound (sums.BOUNDS); counts are whole numbers.
+    """
     figures: dict[str, Any] = {}
     for key in MONEY + COUNTS:
         text = (form.get(key) or "").strip().replace(",", "").replace("，", "")
@@ -88,8 +89,13 @@ def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
             value = float(text)
         except ValueError:
             raise ReviewError(f"{FIELD_LABELS[key]}应为数字，而不是“{text}”") from None
-        if not math.isfinite(value) or value < 0:
+        if not math.isfinite(value):
+            raise ReviewError(f"{FIELD_LABELS[key]}应为有限的数字，而不是“{text[:20]}”")
+        if value < 0:
             raise ReviewError(f"{FIELD_LABELS[key]}不能为负数")
+        if value > BOUNDS[key]:
+            unit = "万元" if key in MONEY else ""
+            raise ReviewError(f"{FIELD_LABELS[key]}不能超过 {BOUNDS[key]:,}{unit}（“{text[:20]}”不合常理）")
         if key in COUNTS:
             if value != int(value):
                 raise ReviewError(f"{FIELD_LABELS[key]}应为整数，而不是“{text}”")
@@ -100,4 +106,7 @@ def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
     if unknown:
         raise ReviewError(f"未知的帮扶领域：{'、'.join(unknown)}")
     figures["fields"] = [f for f in FIELD_ORDER if f in fields]
+    # A ticked 累计 box: the figure is the pairing's total to date, not an increment (see models.services.sums).
+    figures["cumulative"] = [key for key in MONEY + COUNTS
+                             if form.get(f"cumulative_{key}") and figures[key] is not None]
     return figures

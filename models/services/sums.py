@@ -43,6 +43,10 @@ MONEY = ("funds_wan", "committed_wan", "sales_wan")
 COUNTS = ("households", "people", "projects")
 FIGURES = MONEY + COUNTS
 LEDGER_ZONE = ZoneInfo("Asia/Shanghai")
+# The largest believable figure of one update (DESIGN): beyond it the parser stores null and flags 数字异常,
+# and the review form refuses it.
+BOUNDS: dict[str, int] = {**dict.fromkeys(MONEY, 1_000_000), "households": 10_000_000, "people": 10_000_000,
+                          "projects": 100_000}
 COUNTED = (ReviewStatus.received.value, ReviewStatus.accepted.value)
 
 _UPDATES = ProgressUpdate.__table__  # type: ignore[attr-defined]
@@ -124,7 +128,7 @@ def _owner(connection: Connection, account: Account) -> tuple[int | None, int | 
     row_id = account.pairing_id if account.pairing_id is not None else account.sender_id
     query = select(table.c.county_id, table.c.organization_id).where(table.c.id == row_id)
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserting an update holds FOR KEY SHARE
     row = connection.execute(query).first()
     return (row[0], row[1]) if row is not None else (None, None)
 

@@ -1,0 +1,77 @@
+"""`pairbot ledger totals` (the ledger's sums, as the pages and the export show them) and `pairbot ledger rebuild`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+ledger_app = typer.Typer(help="台账汇总：与审核页面、Excel 导出同一口径的合计数。", no_args_is_help=True)
+
+COLUMNS = (("funds_wan", "投入资金（万元）"), ("committed_wan", "协议/承诺（万元）"), ("sales_wan", "消费帮扶（万元）"),
+           ("households", "受益户数"), ("people", "受益人数"), ("projects", "项目数"), ("updates", "进展条数"))
+
+
+@ledger_app.command("totals")
+def totals(
+    ctx: typer.Context,
+    province: Annotated[Optional[list[str]], typer.Option(help="只看这些省份（可重复）；不填为全部")] = None,
+    year: Annotated[Optional[int], typer.Option(help="只看这一年（按北京时间的月份）；不填为累计至今")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """The ledger's totals per province and overall: running totals applied, only counted updates
+    (not withdrawn, rejected or awaiting review) — the same figures as /review/totals and the export."""
+    from sqlmodel import Session
+
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine
+    from models.services.ledger import Scope, totals as ledger_totals
+
+    settings = _settings(ctx)
+    if year is not None and not 2000 <= year <= 2100:
+        raise _fail(f"--year 应为 2000 到 2100 之间的年份，而不是 {year}", 2)
+    engine = make_engine(settings.database.url)
+    with Session(engine) as session:
+        rows, overall = ledger_totals(session, Scope(tuple(province)) if province else Scope(), year)
+    engine.dispose()
+    if province and not any(r.counties for r in rows):
+        raise _fail(f"重点县名单中没有这些省份：{'、'.join(province)}（请写全称，例如 四川省）", 2)
+    if as_json:
+        typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"台账合计（{year} 年）" if year else "台账合计（累计至今）")
+    table.add_column("省份")
+    for _, label in COLUMNS:
+        table.add_column(label, justify="right")
+    for row in [*rows, overall]:
+        table.add_row(row.province, *(f"{getattr(row, key):,.4f}".rstrip("0").rstrip(".") if key.endswith("_wan")
+                                      else f"{getattr(row, key):,}" for key, _ in COLUMNS))
+    Console().print(table)
+
+
+def _as_dict(row) -> dict:  # type: ignore[no-untyped-def]
+    return {"province": row.province, **{key: getattr(row, key) for key, _ in COLUMNS},
+            "agreements": row.agreements, "agreed_wan": row.agreed_wan, "fields": row.fields}
+
+
+@ledger_app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """Recompute every account's running totals and monthly sums from the stored updates (safe at any time)."""
+    from bot.cli import _settings
+    from bot.db import make_engine
+    from models.services.sums import rebuild_all
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database.url)
+    with engine.begin() as connection:
+        accounts = rebuild_all(connection)
+    engine.dispose()
+    typer.echo(f"已重新计算 {accounts} 个台账账户（结对，或未指定结对的报送人）。")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ledger_app, name="ledger")
