@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -53,9 +54,16 @@ class ParsedUpdate:
     people: int | None = None
     projects: int | None = None
     fields: tuple[str, ...] = ()
+    # Names of the figure fields above whose figure is a running total (累计, 截至目前 …): the
+    # pairing's total to date, never to be added to the increments it contains.
+    cumulative: tuple[str, ...] = ()
+    # Review flags: "数字异常" (a figure not finite or implausibly large, stored as None) and
+    # "数字为区间" (a range such as 150-200户, left out).
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order."""
+        """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order, then
+        "cumulative" and "flags" (lists)."""
         return {
             "funds_wan": self.funds_wan,
             "committed_wan": self.committed_wan,
@@ -64,30 +72,38 @@ class ParsedUpdate:
             "people": self.people,
             "projects": self.projects,
             "fields": list(self.fields),
+            "cumulative": list(self.cumulative),
+            "flags": list(self.flags),
         }
 
     def is_empty(self) -> bool:
-        """True when no figure and no field was understood (the bot then asks again)."""
-        return self == ParsedUpdate()
+        """True when no figure and no field was understood (the bot then asks again); flags alone
+        (a range, an absurd number) leave it empty."""
+        return all(getattr(self, name) is None for name in _FIGURE_NAMES) and not self.fields
 
     def summary_zh(self) -> str:
-        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业"."""
+        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业";
+        a running total reads "累计投入资金 120 万元"."""
         parts = []
-        if self.funds_wan is not None:
-            parts.append(f"投入资金 {_format_number(self.funds_wan)} 万元")
-        if self.committed_wan is not None:
-            parts.append(f"协议/承诺 {_format_number(self.committed_wan)} 万元")
-        if self.sales_wan is not None:
-            parts.append(f"消费帮扶销售 {_format_number(self.sales_wan)} 万元")
-        if self.households is not None:
-            parts.append(f"受益 {self.households} 户")
-        if self.people is not None:
-            parts.append(f"惠及 {self.people} 人")
-        if self.projects is not None:
-            parts.append(f"项目 {self.projects} 个")
+        for name, label, unit in _SUMMARY_LABELS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            shown = _format_number(value) if name in _MONEY_NAMES else str(value)
+            prefix = "累计" if name in self.cumulative else ""
+            parts.append(f"{prefix}{label} {shown} {unit}")
         if self.fields:
             parts.append("领域：" + "、".join(self.fields))
         return "，".join(parts)
+
+
+_MONEY_NAMES = ("funds_wan", "committed_wan", "sales_wan")
+_FIGURE_NAMES = (*_MONEY_NAMES, "households", "people", "projects")
+_SUMMARY_LABELS = (
+    ("funds_wan", "投入资金", "万元"), ("committed_wan", "协议/承诺", "万元"),
+    ("sales_wan", "消费帮扶销售", "万元"), ("households", "受益", "户"), ("people", "惠及", "人"),
+    ("projects", "项目", "个"),
+)
 
 
 def _format_number(value: float) -> str:
@@ -116,12 +132,24 @@ _TRADITIONAL_PAIRS = (
     "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
-_TRANSLATION = str.maketrans({**_TRADITIONAL, "−": "-", "\u3000": " "})
+_TRANSLATION = str.maketrans(
+    {**_TRADITIONAL, "−": "-", "—": "-", "–": "-", "〜": "~", "\u3000": " "})
+
+# Colloquial money and counts, rewritten into the forms the rest of the parser reads:
+# "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
+_NUMBER_END = r"[\d十百千万亿余多来]"
+_W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
+_KUAI_RE = re.compile(rf"(?<={_NUMBER_END})块钱|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
+_BARE_MAGNITUDE_RE = re.compile(r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])")
 
 
 def _normalise(text: str) -> str:
-    """Full-width → ASCII (NFKC), Traditional → Simplified, Unicode minus → "-"."""
-    return unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
+    amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    text = _W_RE.sub("万", text)
+    text = _KUAI_RE.sub("元", text)
+    return _BARE_MAGNITUDE_RE.sub("一", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +221,7 @@ _NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
 # ("20余万元"), and the unit that says what is counted.
 _UNIT_RE = re.compile(
     r" ?(?P<qualifier>[余多来])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
-    r"(?P<unit>人民币|元|人次|人|名|位|例|户|个|项|处)?"
+    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个|项|处)?"
 )
 _MAGNITUDE_WORDS = {"千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
 
@@ -249,6 +277,14 @@ def _number_value(raw: str) -> float | None:
     return total + section + number
 
 
+def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of `pattern` in text[start:end] (callers keep the window short)."""
+    last = None
+    for last in pattern.finditer(text, start, end):  # noqa: B007 - only the last one is wanted
+        pass
+    return last
+
+
 def _single_digit_tail(raw: str) -> bool:
     """True when the run ends in one digit right after a magnitude ("三千五", "1万2")."""
     return len(raw) >= 2 and raw[-2] in "十拾百佰千仟万亿" and (raw[-1] in _CN_DIGITS or raw[-1].isdigit())
@@ -275,23 +311,25 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
-        "销售 销售额 销售收入 成交 带货 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 展销".split(),
+        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
+        "展销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
-    **dict.fromkeys("计划 拟 预计 将于 明年 下半年 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
+    **dict.fromkeys(
+        "计划 拟 预计 将于 准备 打算 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
     **dict.fromkeys(
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格".split(), _CUE_OUTCOME),
+        "争取 撬动 单价 价格 标准 收益".split(), _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
-        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额".split(), _CUE_WEAK),
+        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
     "采购": _CUE_PURCHASE,
     "购买": _CUE_BUY,
     "按计划": _CUE_NEUTRAL,
@@ -326,7 +364,7 @@ _FIELD_CUES: dict[str, str | None] = {
         "健康 医疗 医生 医院 医务 医护 村医 中医 义诊 巡诊 会诊 体检 诊疗 卫生院 卫生室 卫生 疾病 大病 "
         "患者 康复 药品 救护车 白内障 眼疾 重症 就医 医保 手术 治疗 筛查 疫苗 妇幼".split(), "健康"),
     **dict.fromkeys("养老 敬老院 老人 老年 幸福院 孤寡 助老 长者 日间照料 五保".split(), "养老"),
-    **dict.fromkeys("消费 销售 带货 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
+    **dict.fromkeys("消费 销售 带货 帮销 带销 代销 收购 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
     **dict.fromkeys(
         "其他 饮水 供水 自来水 净水 道路 公路 修路 硬化 桥梁 危房 危旧房 住房 安居 人居环境 改厕 厕所 环境卫生 "
         "卫生厕所 环境整治 垃圾 污水 路灯 亮化 文化 农家书屋 活动室 体育 健身 救灾 应急 防汛 生态 植树 "
@@ -357,9 +395,64 @@ _BENEFICIARY_RE = re.compile(
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
 
+# How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
+_PLAN_REACH = 10
+_DONE_RE = re.compile("已|了|实际")
+# Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
+# the count's kind by the word after 每 (or after "/").
+_PER_HEAD_RE = re.compile(
+    r"每(?:一|个)?(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+_PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
+                    "家": _HOUSEHOLDS}
+# Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
+_PERSON_AFTER_GE_RE = re.compile(
+    r"(?:[^\d,。;、!?:()\s]{0,3}?)(?:学生|孩子|儿童|老人|群众|村民|农民|妇女|患者|劳动力|残疾人)")
+_FAMILY_AFTER_GE_RE = re.compile(r"(?:[^\d,。;、!?:()\s]{0,4}?)家庭")
+# "36家" counts households only where the clause speaks of households or families.
+_HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
+_ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
+# A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
+_RESTATEMENT_RE = re.compile(r"整?\s*\((?:大写)?[:]?\s*(?:人民币)?\s*¥?\s*")
+
+# Measure words after "万的": "1.2万的学习用品" is money, "2万的人口"/"3万的斤" are not.
+_MEASURE_WORD_RE = re.compile("[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包]")
+
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
 _RANGE_JOINERS = "-~至到"
 _QUANTITY_END_CHARS = "元万亿人户名个项次位"
+
+
+# Running totals: strong cues always mean "to date"; weak ones (共计 总计) only when they do not
+# restate parts listed before them. A period word (本月 本次 …) before a weak cue in its sentence,
+# right before a strong one ("本月累计"), or between the cue and the figure, makes it this
+# report's own figure.
+_RUNNING_RE = re.compile(
+    r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
+    r"|(?P<weak>共计|总计)")
+_PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+_JOINED_RE = re.compile("[和及与]")
+
+
+class _RunningCues:
+    """Positions of running-total cues and period words in one text, for bisect look-ups."""
+
+    def __init__(self, text: str) -> None:
+        self.cues = [(match.start(), match.group("strong") is not None) for match in _RUNNING_RE.finditer(text)]
+        self.cue_starts = [start for start, _ in self.cues]
+        self.period_starts = [match.start() for match in _PERIOD_RE.finditer(text)]
+
+    def governing(self, sentence_start: int, pos: int) -> tuple[bool, int] | None:
+        """(strong, start) of the last cue before `pos` in its sentence, else None."""
+        index = bisect_left(self.cue_starts, pos) - 1
+        if index < 0 or self.cue_starts[index] < sentence_start:
+            return None
+        start, strong = self.cues[index]
+        return strong, start
+
+    def period_between(self, start: int, end: int) -> bool:
+        """Is there a period word (本月 本次 …) starting in [start, end)?"""
+        index = bisect_left(self.period_starts, max(start, 0))
+        return index < len(self.period_starts) and self.period_starts[index] < end
 
 
 class _Cue(NamedTuple):
@@ -382,6 +475,7 @@ class _Figure(NamedTuple):
     value: float
     start: int
     end: int
+    per: str | None = None  # a per-head rate: the kind of count (people, households) it multiplies
 
 
 class _Reader:
@@ -392,18 +486,32 @@ class _Reader:
         self.segments = _Segments(text)
         self.cues = self._money_cues()
         self.cue_starts = [cue.start for cue in self.cues]
+        self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
 
     # -- cues ------------------------------------------------------------------------------
 
     def _money_cues(self) -> list[_Cue]:
-        """All money cues; 采购 and 购买 resolved by their clause to sales, or to spending (funds)."""
+        """All money cues; 采购 and 购买 resolved by their clause to sales, or to spending (funds);
+        a spending verb right after 计划/拟/准备 … ("计划拨付") is a plan."""
         cues: list[_Cue] = []
         for match in _MONEY_CUE_RE.finditer(self.text):
             kind = _MONEY_CUES[match.group()]
             if kind in (_CUE_PURCHASE, _CUE_BUY):
                 kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
+            if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
+                kind = _CUE_PLANNED
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
+
+    def _planned_verb(self, start: int, earlier: list[_Cue]) -> bool:
+        """Does a future marker stand just before this verb in its clause, with no 已/了 between?"""
+        clause_start = self.segments.near("clause", start)[0]
+        for cue in reversed(earlier[-4:]):
+            if cue.start < max(clause_start, start - _PLAN_REACH):
+                break
+            if cue.kind == _CUE_FUTURE:
+                return not _DONE_RE.search(self.text, cue.end, start)
+        return False
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
         """Is this 采购/购买 consumption assistance rather than spending on inputs?
@@ -427,7 +535,8 @@ class _Reader:
     # -- money -----------------------------------------------------------------------------
 
     def money_kind(self, start: int, end: int) -> str | None:
-        """funds_wan, committed_wan, sales_wan or None for the money figure at [start, end).
+        """funds_wan, committed_wan, sales_wan for the money figure at [start, end); _CUE_OUTCOME
+        when it is not an input (增收, 贷款); None when nothing in its sentence says.
 
         A verb in the figure's own clause decides. Failing that, the verb of an earlier clause
         of the sentence governs it ("拟捐赠救护车2辆,价值约60万元", "签约项目2个,金额800万元"),
@@ -443,7 +552,7 @@ class _Reader:
             kind = self._money_kind_in(sentence, start, end, nouns_decide=False, cues=cues)
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
-        return None if kind == _CUE_OUTCOME else kind
+        return kind
 
     def _money_kind_in(
         self, window: tuple[int, int], start: int, end: int, nouns_decide: bool,
@@ -491,17 +600,40 @@ class _Reader:
     # -- figures ---------------------------------------------------------------------------
 
     def figures(self) -> list[_Figure]:
-        """Every countable figure in reading order, ranges and distractors left out."""
+        """Every countable figure in reading order; ranges, restatements and distractors left out.
+
+        The kinds a range would have given are noted in `range_kinds` (flag 数字为区间).
+        """
         figures: list[_Figure] = []
         for match in _NUMBER_RE.finditer(self.text):
             if self._joins_range(match):
                 if figures and figures[-1].end == match.start() - (0 if match.group("sign") else 1):
-                    figures.pop()  # "20万元-30万元": neither end of a range is a figure
+                    self.range_kinds.add(figures.pop().kind)  # "20万元-30万元": neither end counts
+                far_end = self._figure(match)
+                if far_end is not None:
+                    self.range_kinds.add(far_end.kind)
                 continue
             figure = self._figure(match)
-            if figure is not None:
-                figures.append(figure)
+            if figure is None:
+                continue
+            if figures and self._restates(figures[-1], figure):
+                continue
+            figures.append(figure)
         return figures
+
+    def _restates(self, previous: _Figure, figure: _Figure) -> bool:
+        """Is `figure` the previous amount said again, in capital numerals or in brackets?
+
+        "15万元(大写:壹拾伍万元整)", "伍佰万元整(¥5,000,000.00)", "15万元,大写壹拾伍万元".
+        """
+        if previous.kind not in _MONEY_KINDS or figure.kind not in _MONEY_KINDS:
+            return False
+        if "大写" in self.text[max(previous.end, figure.start - 4):figure.start]:
+            return True
+        between = self.text[previous.end:figure.start]
+        if len(between) > 12 or not _RESTATEMENT_RE.fullmatch(between):
+            return False
+        return "大写" in between or math.isclose(previous.value, figure.value, rel_tol=1e-9)
 
     def _joins_range(self, match: re.Match[str]) -> bool:
         """Is this number the far end of a range ("3-5万元", "20至30户")?"""
@@ -534,15 +666,13 @@ class _Reader:
         unit_end = tail.end()
         figure_start = match.start()
         clause_start = self.segments.near("clause", start)[0]
-        if text.startswith("/", unit_end):  # "5000元/户"
-            return None
         yuan_sign = text[start - 1:start] == "¥"
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
-            if _PER_UNIT_RE.search(text, clause_start, start):
-                return None
-            kind = self.money_kind(figure_start, unit_end)
-            return None if kind is None else _Figure(kind, value / 10_000, figure_start, unit_end)
+            return self._money_figure(value, figure_start, start, unit_end, clause_start,
+                                      stated=unit is not None or yuan_sign)
         if unit is None or (raw == "一" and text.startswith("一", unit_end)):  # "一户一策"
+            return None
+        if text.startswith("/", unit_end):  # "2人/户"
             return None
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
@@ -554,12 +684,65 @@ class _Reader:
             if self._is_provider(start, unit_end, clause_start):
                 return None
             return _Figure(_PEOPLE, value, figure_start, unit_end)
-        if unit == "户":
+        if unit == "户" or unit == "家庭":
             if text[unit_end:unit_end + 1] in ("均", "籍", "口", "外", "型", "数"):
                 return None
             return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+        if unit == "家":
+            return self._jia_households(value, figure_start, unit_end, clause_start)
+        if unit == "个":
+            kind = self._ge_counts(start, unit_end)
+            if kind is not None:
+                return _Figure(kind, value, figure_start, unit_end)
         if self._counts_projects(unit, start, unit_end, clause_start):
             return _Figure(_PROJECTS, value, figure_start, unit_end)
+        return None
+
+    def _money_figure(
+        self, value: float, figure_start: int, start: int, unit_end: int, clause_start: int, stated: bool,
+    ) -> _Figure | None:
+        """The money figure of `value` yuan, or None when it is not money put in, pledged or sold.
+
+        A per-head rate ("每人2000元", "1500元/人") becomes a figure marked `per`, multiplied
+        later by the count it goes with; other rates (人均, 每亩) are dropped. An amount with a
+        stated unit (元, ¥) and no cue word at all is money put in; a bare "20万" needs a cue.
+        """
+        text = self.text
+        per = None
+        head = _last_match(_PER_HEAD_RE, text, clause_start, start)
+        if head is not None:
+            per = _PEOPLE if head.group("people") else _HOUSEHOLDS
+        elif text.startswith("/", unit_end):
+            per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
+            if per is None:
+                return None
+        elif _PER_UNIT_RE.search(text, clause_start, start):
+            return None
+        kind = self.money_kind(figure_start, unit_end)
+        if kind == _CUE_OUTCOME or (kind is None and not stated):
+            return None
+        return _Figure(kind or _FUNDS, value / 10_000, figure_start, unit_end, per)
+
+    def _jia_households(self, value: float, figure_start: int, unit_end: int, clause_start: int) -> _Figure | None:
+        """"困难家庭36家" counts households; "3家企业" does not."""
+        text = self.text
+        if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 6):
+            return None
+        after_ok = unit_end >= len(text) or text[unit_end] in _ITEM_ENDS or text[unit_end] in " 户每"
+        context = _HOUSEHOLD_CONTEXT_RE.search(text, clause_start, figure_start) is not None
+        if _HOUSEHOLD_CONTEXT_RE.match(text, unit_end) or (after_ok and context):
+            return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+        return None
+
+    def _ge_counts(self, start: int, unit_end: int) -> str | None:
+        """People or households counted with 个: "85个学生", "56个困难家庭", "家庭30个"."""
+        text = self.text
+        if text[max(0, start - 2):start] == "家庭":
+            return _HOUSEHOLDS
+        if _FAMILY_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
+            return _HOUSEHOLDS
+        if _PERSON_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
+            return _PEOPLE
         return None
 
     def _is_distractor(self, raw: str, start: int, end: int) -> bool:
@@ -575,8 +758,8 @@ class _Reader:
         dotted_before = before == "." and text[start - 2:start - 1].isdigit()
         if dotted_after or dotted_before:  # "2024.3.15"
             return True
-        if raw.isdigit() and len(raw) >= 11:
-            return True
+        if raw.isdigit() and len(raw) >= 11 and (not after or after not in _QUANTITY_END_CHARS):
+            return True  # a phone or account number; "带动3000000000户" is an (absurd) figure
         return _PHONE_RE.search(text, max(0, start - 8), start) is not None
 
     def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
@@ -586,7 +769,9 @@ class _Reader:
         rest = self.text[tail.end():tail.end() + 3]
         if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
             return True
-        return rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账"))
+        if rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账", "过去", "给", "的")):
+            return not _MEASURE_WORD_RE.match(rest, 1) if rest[0] == "的" else True
+        return False
 
     def _is_provider(self, start: int, unit_end: int, clause_start: int) -> bool:
         """Are these the helpers (志愿者, 专家, 支教教师) rather than the people helped?"""
@@ -660,6 +845,69 @@ class _Reader:
             clause_end = next_end
         return clause_end
 
+    # -- per-head rates and running totals -----------------------------------------------------
+
+    def multiply_per_head(self, figures: list[_Figure], subs: set[int]) -> tuple[list[_Figure], set[int]]:
+        """Multiply each per-head rate by the nearest count of its kind in the same sentence
+        ("15名学生,每人2000元" → 3 万元); a rate with no such count is dropped. Returns the
+        figures and the indexes of the parts (subs) among them."""
+        counts: dict[str, list[_Figure]] = {_PEOPLE: [], _HOUSEHOLDS: []}
+        for index, figure in enumerate(figures):
+            if figure.kind in counts and index not in subs:
+                counts[figure.kind].append(figure)
+        starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
+        result: list[_Figure] = []
+        result_subs: set[int] = set()
+        for index, figure in enumerate(figures):
+            if figure.per is not None:
+                count = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                if count is None:
+                    continue
+                figure = figure._replace(value=figure.value * count.value, per=None)
+            if index in subs:
+                result_subs.add(len(result))
+            result.append(figure)
+        return result, result_subs
+
+    def _nearest_in_sentence(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
+        """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos`
+        in pos's sentence."""
+        start, end = self.segments.span("sentence", pos)
+        index = bisect_left(starts, pos)
+        nearby = [figure for figure in candidates[max(0, index - 1):index + 1] if start <= figure.start < end]
+        return min(nearby, key=lambda figure: abs(figure.start - pos), default=None)
+
+    def running_totals(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
+        their sentence, with no period word such as 本月/本次 between; see _RunningCues)."""
+        cues = _RunningCues(self.text)
+        running = set()
+        for index, figure in enumerate(figures):
+            sentence_start = self.segments.span("sentence", figure.start)[0]
+            cue = cues.governing(sentence_start, figure.start)
+            if cue is None:
+                continue
+            strong, cue_start = cue
+            if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
+                continue
+            if cues.period_between(sentence_start if not strong else cue_start - 3, cue_start):
+                continue
+            if cues.period_between(cue_start, figure.start):
+                continue
+            running.add(index)
+        return running
+
+    def _restates_parts(self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int) -> bool:
+        """Does a 共计/总计 sum what the sentence lists before it (figures of the same kind, a
+        per-head product, goods listed with 、/和/及)?"""
+        figure = figures[index]
+        for other in figures[:index]:
+            if sentence_start <= other.start < cue_start and (other.kind == figure.kind or other.per):
+                return True
+        clause_start = self.segments.near("clause", cue_start)[0]
+        listed = self.text.find("、", max(sentence_start, cue_start - _REACH), cue_start) >= 0
+        return listed or _JOINED_RE.search(self.text, clause_start, cue_start) is not None
+
     def is_total(self, figure: _Figure) -> bool:
         """Does 合计/共/累计 … stand before the figure in its list item?"""
         item_start = self.segments.near("item", figure.start)[0]
@@ -681,14 +929,44 @@ class _Reader:
 # ---------------------------------------------------------------------------------------------
 
 
+# Plausibility bounds (DESIGN.md): a figure beyond them is stored as null with the flag 数字异常.
+_BOUNDS = {_FUNDS: 1_000_000, _COMMITTED: 1_000_000, _SALES: 1_000_000,
+           _HOUSEHOLDS: 10_000_000, _PEOPLE: 10_000_000, _PROJECTS: 100_000}
+FLAG_IMPLAUSIBLE = "数字异常"
+FLAG_RANGE = "数字为区间"
+
+
 def parse_update(text: str) -> ParsedUpdate:
     """Parse one progress update into its ledger fields (see the module docstring)."""
     reader = _Reader(_normalise(text))
     figures = reader.figures()
     subs = reader.sub_figures(figures)
+    figures, subs = reader.multiply_per_head(figures, subs)
+    running = reader.running_totals(figures)
+    sums, cumulative = _sum_figures(reader, figures, subs, running)
+    values, implausible = _bounded(sums)
+    flags = []
+    if implausible:
+        flags.append(FLAG_IMPLAUSIBLE)
+    if reader.range_kinds:
+        flags.append(FLAG_RANGE)
+    return ParsedUpdate(
+        **values, fields=reader.fields(),
+        cumulative=tuple(kind for kind in _MONEY_KINDS + _COUNT_KINDS if kind in cumulative and kind in values),
+        flags=tuple(flags),
+    )
+
+
+def _sum_figures(
+    reader: _Reader, figures: list[_Figure], subs: set[int], running: set[int],
+) -> tuple[dict[str, float], set[str]]:
+    """Sum each kind, parts (subs) left out; where a kind has a running total, only its running
+    totals count (they already contain the increments reported beside them). Returns the sums
+    and the kinds given as running totals."""
+    cumulative = {figures[index].kind for index in running if index not in subs}
     sums: dict[str, float] = {}
     for index, figure in enumerate(figures):
-        if index in subs:
+        if index in subs or (figure.kind in cumulative and index not in running):
             continue
         so_far = sums.get(figure.kind)
         if so_far is None:
@@ -697,6 +975,17 @@ def parse_update(text: str) -> ParsedUpdate:
             sums[figure.kind] = figure.value  # the total covers the parts already counted
         else:
             sums[figure.kind] = so_far + figure.value
-    money = {kind: round(sums[kind], 4) for kind in _MONEY_KINDS if kind in sums}
-    counts = {kind: int(round(sums[kind])) for kind in _COUNT_KINDS if kind in sums}
-    return ParsedUpdate(**money, **counts, fields=reader.fields())
+    return sums, cumulative
+
+
+def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
+    """Round the sums (money to 4 decimals, counts to integers) and drop any that is not finite
+    or beyond _BOUNDS; the flag says whether one was dropped."""
+    values: dict[str, float | int] = {}
+    implausible = False
+    for kind, value in sums.items():
+        if not math.isfinite(value) or abs(value) > _BOUNDS[kind]:
+            implausible = True
+            continue
+        values[kind] = round(value, 4) if kind in _MONEY_KINDS else int(round(value))
+    return values, implausible
