@@ -129,7 +129,7 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 _TRANSLATION = str.maketrans(
@@ -315,18 +315,18 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
-        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
+        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖了 卖出 售出 出售 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
         "展销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
-        "计划 拟 预计 将于 准备 打算 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
+        "计划 拟 预计 预算 将于 准备 打算 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
     **dict.fromkeys(
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格 标准 收益".split(), _CUE_OUTCOME),
+        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额".split(), _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
         "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
@@ -356,7 +356,7 @@ _FIELD_CUES: dict[str, str | None] = {
         "苗木 农机 农用 农具 发展生产".split(),
         "产业"),
     **dict.fromkeys(
-        "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力转移".split(), "就业"),
+        "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力 农民工".split(), "就业"),
     **dict.fromkeys(
         "教育 学校 大学 教师 学生 助学 奖学金 奖教 村小 小学 中学 中心校 幼儿园 学前 支教 校长 校服 书包 "
         "文具 课桌 教学 研学 图书 学习用品 研学基地 实践基地".split(), "教育"),
@@ -364,7 +364,7 @@ _FIELD_CUES: dict[str, str | None] = {
         "健康 医疗 医生 医院 医务 医护 村医 中医 义诊 巡诊 会诊 体检 诊疗 卫生院 卫生室 卫生 疾病 大病 "
         "患者 康复 药品 救护车 白内障 眼疾 重症 就医 医保 手术 治疗 筛查 疫苗 妇幼".split(), "健康"),
     **dict.fromkeys("养老 敬老院 老人 老年 幸福院 孤寡 助老 长者 日间照料 五保".split(), "养老"),
-    **dict.fromkeys("消费 销售 带货 帮销 带销 代销 收购 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
+    **dict.fromkeys("消费 销售 卖 售出 出售 带货 帮销 带销 代销 收购 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
     **dict.fromkeys(
         "其他 饮水 供水 自来水 净水 道路 公路 修路 硬化 桥梁 危房 危旧房 住房 安居 人居环境 改厕 厕所 环境卫生 "
         "卫生厕所 环境整治 垃圾 污水 路灯 亮化 文化 农家书屋 活动室 体育 健身 救灾 应急 防汛 生态 植树 "
@@ -405,9 +405,10 @@ _PER_HEAD_RE = re.compile(
 _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
                     "家": _HOUSEHOLDS}
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
+_GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
 _PERSON_AFTER_GE_RE = re.compile(
-    r"(?:[^\d,。;、!?:()\s]{0,3}?)(?:学生|孩子|儿童|老人|群众|村民|农民|妇女|患者|劳动力|残疾人)")
-_FAMILY_AFTER_GE_RE = re.compile(r"(?:[^\d,。;、!?:()\s]{0,4}?)家庭")
+    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民|农民|妇女|患者|劳动力|残疾人)")
+_FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
 _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
@@ -856,6 +857,7 @@ class _Reader:
             if figure.kind in counts and index not in subs:
                 counts[figure.kind].append(figure)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
+        all_starts = [figure.start for figure in figures]
         result: list[_Figure] = []
         result_subs: set[int] = set()
         for index, figure in enumerate(figures):
@@ -864,10 +866,21 @@ class _Reader:
                 if count is None:
                     continue
                 figure = figure._replace(value=figure.value * count.value, per=None)
+                if self._product_already_given(figures, all_starts, figure):
+                    continue
             if index in subs:
                 result_subs.add(len(result))
             result.append(figure)
         return result, result_subs
+
+    def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
+        """Was the product stated just before the rate, in its sentence ("共发放10万元,资助50名学生,
+        每人2000元")?"""
+        window_start = max(self.segments.span("sentence", product.start)[0], product.start - _REACH)
+        low, high = bisect_left(starts, window_start), bisect_left(starts, product.start)
+        return any(figure.kind == product.kind and figure.per is None
+                   and math.isclose(figure.value, product.value, rel_tol=1e-9)
+                   for figure in figures[low:high])
 
     def _nearest_in_sentence(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
         """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos`
