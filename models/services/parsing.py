@@ -311,7 +311,7 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投了 拿出".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -353,7 +353,7 @@ _FIELD_CUES: dict[str, str | None] = {
     **dict.fromkeys(
         "产业 种植 养殖 合作社 基地 冷库 大棚 光伏 村集体 集体经济 加工 农业 农技 茶园 果园 园区 种苗 "
         "鸡苗 猪苗 鱼苗 仔猪 牛犊 羊羔 种羊 种牛 母牛 种薯 种子 良种 畜牧 中药材 食用菌 民宿 乡村旅游 种养 "
-        "苗木 农机 农用 农具 发展生产".split(),
+        "苗木 农机 农用 农具 化肥 农资 饲料 发展生产".split(),
         "产业"),
     **dict.fromkeys(
         "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力 农民工".split(), "就业"),
@@ -379,9 +379,12 @@ _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
 _MAX_PART_CLAUSES = 8
+# Trainees and, after them, those of them placed in work: the second count is part of the first.
+_TRAINED_RE = re.compile("培训|参训")
+_PLACED_RE = re.compile("上岗|就业|务工|转移")
 # Per-unit rates ("每户2000元", "人均增收3000元") are not totals and are not added. For counts a
 # recurrence is no rate: "每年奖励优秀学生50名" still reaches 50 students.
-_PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均")
+_PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
@@ -398,6 +401,9 @@ _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
 _DONE_RE = re.compile("已|了|实际")
+# "待" (waiting for) before a spending verb: "待验收后拨付". Not 接待/期待/招待/待遇.
+_WAITING_RE = re.compile("(?<![接期招对善等])待(?!遇)")
+_NAME_CLOSERS = frozenset("”\"'’》」』")
 # Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
 # the count's kind by the word after 每 (or after "/").
 _PER_HEAD_RE = re.compile(
@@ -415,8 +421,10 @@ _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银�
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
 _RESTATEMENT_RE = re.compile(r"整?\s*\((?:大写)?[:]?\s*(?:人民币)?\s*¥?\s*")
 
-# Measure words after "万的": "1.2万的学习用品" is money, "2万的人口"/"3万的斤" are not.
-_MEASURE_WORD_RE = re.compile("[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包]")
+# Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
+_MEASURE_WORD_RE = re.compile(
+    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例"
+    "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
 _RANGE_JOINERS = "-~至到"
@@ -432,6 +440,8 @@ _RUNNING_RE = re.compile(
     r"|(?P<weak>共计|总计)")
 _PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
 _JOINED_RE = re.compile("[和及与]")
+_GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶]")
+_MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
 
 
 class _RunningCues:
@@ -488,6 +498,7 @@ class _Reader:
         self.cues = self._money_cues()
         self.cue_starts = [cue.start for cue in self.cues]
         self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
+        self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
 
     # -- cues ------------------------------------------------------------------------------
 
@@ -501,18 +512,23 @@ class _Reader:
                 kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
             if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
                 kind = _CUE_PLANNED
+            if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
+                kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
 
     def _planned_verb(self, start: int, earlier: list[_Cue]) -> bool:
-        """Does a future marker stand just before this verb in its clause, with no 已/了 between?"""
+        """Does a future marker (计划 拟 准备 待 …) stand just before this verb in its clause,
+        with no 已/了 between ("计划下个月拨付", "待项目验收后拨付")?"""
         clause_start = self.segments.near("clause", start)[0]
         for cue in reversed(earlier[-4:]):
             if cue.start < max(clause_start, start - _PLAN_REACH):
                 break
             if cue.kind == _CUE_FUTURE:
                 return not _DONE_RE.search(self.text, cue.end, start)
-        return False
+        window_start = max(clause_start, start - _PLAN_REACH)
+        marker = _last_match(_WAITING_RE, self.text, window_start, start)
+        return marker is not None and not _DONE_RE.search(self.text, marker.end(), start)
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
         """Is this 采购/购买 consumption assistance rather than spending on inputs?
@@ -764,9 +780,14 @@ class _Reader:
         return _PHONE_RE.search(text, max(0, start - 8), start) is not None
 
     def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
-        """Is "到位80万," money? Yes when the number ends in 万/亿 and nothing else is counted after it."""
+        """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
+        follows ("20万斤", "3万亩" are not); money_kind must still find a money word for it."""
         if not (tail.group("magnitude") or raw[-1] in "万亿"):
             return False
+        rest = self.text[tail.end():tail.end() + 2]
+        if rest.startswith("的"):
+            rest = rest[1:]
+        return not rest or _MEASURE_WORD_RE.match(rest) is None
         rest = self.text[tail.end():tail.end() + 3]
         if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
             return True
@@ -829,6 +850,23 @@ class _Reader:
             subs.update(index for index in range(first, last) if figures[index].kind in given)
         return subs
 
+    def placed_trainees(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of people counts that are an outcome of a training counted just before in the
+        same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129."""
+        found = set()
+        for index in range(1, len(figures)):
+            figure, previous = figures[index], figures[index - 1]
+            if figure.kind != _PEOPLE or previous.kind != _PEOPLE or previous.value < figure.value:
+                continue
+            if self.segments.span("sentence", figure.start) != self.segments.span("sentence", previous.start):
+                continue
+            clause = self.segments.near("clause", figure.start)
+            previous_clause = self.segments.near("clause", previous.start)
+            if (_PLACED_RE.search(self.text, clause[0], figure.start)
+                    and _TRAINED_RE.search(self.text, previous_clause[0], previous.start)):
+                found.add(index)
+        return found
+
     def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
         """Where the part-list opened at `pos` ends (see sub_figures)."""
         clause_end = self.segments.near("clause", pos)[1]
@@ -858,6 +896,7 @@ class _Reader:
                 counts[figure.kind].append(figure)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
         all_starts = [figure.start for figure in figures]
+        self.rate_starts = [figure.start for figure in figures if figure.per is not None]
         result: list[_Figure] = []
         result_subs: set[int] = set()
         for index, figure in enumerate(figures):
@@ -911,15 +950,21 @@ class _Reader:
         return running
 
     def _restates_parts(self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int) -> bool:
-        """Does a 共计/总计 sum what the sentence lists before it (figures of the same kind, a
-        per-head product, goods listed with 、/和/及)?"""
+        """Does a 共计/总计 sum what its sentence lists: figures of the same kind before it, a
+        per-head product anywhere in it, goods counted ("救护车2台") or listed with 、/和/及?"""
         figure = figures[index]
-        for other in figures[:index]:
-            if sentence_start <= other.start < cue_start and (other.kind == figure.kind or other.per):
-                return True
+        sentence_end = self.segments.span("sentence", cue_start)[1]
+        rate = bisect_left(self.rate_starts, sentence_start)
+        if rate < len(self.rate_starts) and self.rate_starts[rate] < sentence_end:
+            return True
+        low = max(0, index - _MAX_NEIGHBOURS)
+        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind for other in figures[low:index]):
+            return True
+        window = (max(sentence_start, cue_start - _REACH), cue_start)
         clause_start = self.segments.near("clause", cue_start)[0]
-        listed = self.text.find("、", max(sentence_start, cue_start - _REACH), cue_start) >= 0
-        return listed or _JOINED_RE.search(self.text, clause_start, cue_start) is not None
+        return (self.text.find("、", *window) >= 0
+                or _GOODS_COUNT_RE.search(self.text, *window) is not None
+                or _JOINED_RE.search(self.text, clause_start, cue_start) is not None)
 
     def is_total(self, figure: _Figure) -> bool:
         """Does 合计/共/累计 … stand before the figure in its list item?"""
@@ -953,7 +998,7 @@ def parse_update(text: str) -> ParsedUpdate:
     """Parse one progress update into its ledger fields (see the module docstring)."""
     reader = _Reader(_normalise(text))
     figures = reader.figures()
-    subs = reader.sub_figures(figures)
+    subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
     running = reader.running_totals(figures)
     sums, cumulative = _sum_figures(reader, figures, subs, running)
