@@ -8,19 +8,32 @@ and the assistance fields named.
 
 How it works, in order:
 
-1. Normalise: NFKC (full-width digits and punctuation become ASCII) and a small
-   Traditional→Simplified table limited to the characters the cue words use.
-2. Find every number (Arabic with thousands separators and decimals, Chinese numerals,
-   mixtures such as "3万5千") and read the unit after it. Only four kinds of figure are
-   kept: money (元, or a bare 万/亿), households (户), people (人 名 位 人次) and projects
-   (项目N个, N个项目). Everything else — years, dates, 期, 次, 批, 吨, 亩, percentages,
-   phone numbers, ordinals, per-unit rates, ranges — is dropped, never guessed.
+1. Normalise: NFKC (full-width digits and punctuation become ASCII), a small
+   Traditional→Simplified table limited to the characters the cue words use, dashes to "-",
+   and colloquial amounts made regular: "5w" → 5万, "500块(钱)" → 500元, "逾千人"/"近百户"
+   → 逾一千人/近一百户 (approximations 余 多 约 近 逾 左右 上 以上 keep the stated number).
+2. Find every number (Arabic with thousands separators and decimals, Chinese and capital
+   numerals, mixtures such as "3万5千") and read the unit after it. Only four kinds of figure
+   are kept: money (元, ¥, or a bare 万/亿 not followed by a measure word), households (户,
+   家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生) and projects
+   (项目N个, N个项目, planned ones too). Years, dates, 期, 次, 批, 吨, 亩, percentages, phone
+   numbers and ordinals are dropped; a range ("150-200户", "3-5万元") is dropped and noted
+   (flag 数字为区间); an amount restated right after itself ("15万元(大写:壹拾伍万元整)") is
+   read once.
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
    it (投入 / 销售 / 协议 / 增收 …), else one after it ("300万元已拨付"), else a weak noun
-   (资金 价值), else the rest of the sentence. Promises (协议 承诺 签约) and future markers
-   (计划 拟 明年) turn money into committed_wan unless the clause says it was paid.
-4. Sum each kind, leaving out sub-counts after 其中/包括 and letting a 合计/累计 total
-   stand in for the parts it covers.
+   (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
+   money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 明年; not
+   period words such as 下半年) turn money into committed_wan unless the clause says it was
+   paid. A per-head rate ("每人2000元", "1500元/人") is multiplied by the count of people or
+   households nearest to it in its sentence; other rates (人均, 每亩) are dropped.
+4. Sum each kind, leaving out sub-counts after 其中/包括, trainees' placements counted after
+   the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
+   a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
+   not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
+   counts, and the kind is listed in `cumulative`.
+5. Bound the results: a sum that is not finite or beyond _BOUNDS (1,000,000 万元; 10,000,000
+   households or people; 100,000 projects) becomes None with the flag 数字异常.
 
 Everything is linear in the text: a handful of regex scans with possessive quantifiers (no
 backtracking), then per figure a bisect look-up and a scan of at most _REACH characters around it.
@@ -28,9 +41,9 @@ backtracking), then per figure a bisect look-up and a scan of at most _REACH cha
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -129,7 +142,7 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 _TRANSLATION = str.maketrans(
@@ -139,7 +152,8 @@ _TRANSLATION = str.maketrans(
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
 _NUMBER_END = r"[\d十百千万亿余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
-_KUAI_RE = re.compile(rf"(?<={_NUMBER_END})块钱|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
+_KUAI_RE = re.compile(
+    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
 _BARE_MAGNITUDE_RE = re.compile(r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])")
 
 
@@ -201,7 +215,7 @@ class _Segments:
 
 _CN_DIGITS = {
     "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-    "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
+    "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
     "玖": 9,
 }
 _SMALL_MAGNITUDES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
@@ -440,7 +454,7 @@ _RUNNING_RE = re.compile(
     r"|(?P<weak>共计|总计)")
 _PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
 _JOINED_RE = re.compile("[和及与]")
-_GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶]")
+_GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
 
 
