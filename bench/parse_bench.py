@@ -24,6 +24,8 @@ CORPORA = (
     REPO.parent / "shared/samples/updates.jsonl",
     REPO / "tests/parsing/data/tuning.jsonl",
     REPO / "tests/parsing/data/holdout.jsonl",
+    REPO / "tests/parsing/data/holdout2.jsonl",
+    REPO / "tests/parsing/data/holdout3.jsonl",
 )
 
 

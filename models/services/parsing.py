@@ -8,19 +8,32 @@ and the assistance fields named.
 
 How it works, in order:
 
-1. Normalise: NFKC (full-width digits and punctuation become ASCII) and a small
-   Traditional→Simplified table limited to the characters the cue words use.
-2. Find every number (Arabic with thousands separators and decimals, Chinese numerals,
-   mixtures such as "3万5千") and read the unit after it. Only four kinds of figure are
-   kept: money (元, or a bare 万/亿), households (户), people (人 名 位 人次) and projects
-   (项目N个, N个项目). Everything else — years, dates, 期, 次, 批, 吨, 亩, percentages,
-   phone numbers, ordinals, per-unit rates, ranges — is dropped, never guessed.
+1. Normalise: NFKC (full-width digits and punctuation become ASCII), a small
+   Traditional→Simplified table limited to the characters the cue words use, dashes to "-",
+   and colloquial amounts made regular: "5w" → 5万, "500块(钱)" → 500元, "逾千人"/"近百户"
+   → 逾一千人/近一百户 (approximations 余 多 约 近 逾 左右 上 以上 keep the stated number).
+2. Find every number (Arabic with thousands separators and decimals, Chinese and capital
+   numerals, mixtures such as "3万5千") and read the unit after it. Only four kinds of figure
+   are kept: money (元, ¥, or a bare 万/亿 not followed by a measure word), households (户,
+   家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生) and projects
+   (项目N个, N个项目, planned ones too). Years, dates, 期, 次, 批, 吨, 亩, percentages, phone
+   numbers and ordinals are dropped; a range ("150-200户", "3-5万元") is dropped and noted
+   (flag 数字为区间); an amount restated right after itself ("15万元(大写:壹拾伍万元整)") is
+   read once.
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
    it (投入 / 销售 / 协议 / 增收 …), else one after it ("300万元已拨付"), else a weak noun
-   (资金 价值), else the rest of the sentence. Promises (协议 承诺 签约) and future markers
-   (计划 拟 明年) turn money into committed_wan unless the clause says it was paid.
-4. Sum each kind, leaving out sub-counts after 其中/包括 and letting a 合计/累计 total
-   stand in for the parts it covers.
+   (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
+   money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 明年; not
+   period words such as 下半年) turn money into committed_wan unless the clause says it was
+   paid. A per-head rate ("每人2000元", "1500元/人") is multiplied by the count of people or
+   households nearest to it in its sentence; other rates (人均, 每亩) are dropped.
+4. Sum each kind, leaving out sub-counts after 其中/包括, trainees' placements counted after
+   the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
+   a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
+   not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
+   counts, and the kind is listed in `cumulative`.
+5. Bound the results: a sum that is not finite or beyond _BOUNDS (1,000,000 万元; 10,000,000
+   households or people; 100,000 projects) becomes None with the flag 数字异常.
 
 Everything is linear in the text: a handful of regex scans with possessive quantifiers (no
 backtracking), then per figure a bisect look-up and a scan of at most _REACH characters around it.
@@ -28,6 +41,7 @@ backtracking), then per figure a bisect look-up and a scan of at most _REACH cha
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -53,11 +67,16 @@ class ParsedUpdate:
     people: int | None = None
     projects: int | None = None
     fields: tuple[str, ...] = ()
-    cumulative: tuple[str, ...] = ()  # names of the figures above that are running totals (累计 …)
-    flags: tuple[str, ...] = ()  # why a person should check the figures (数字异常 …)
+    # Names of the figure fields above whose figure is a running total (累计, 截至目前 …): the
+    # pairing's total to date, never to be added to the increments it contains.
+    cumulative: tuple[str, ...] = ()
+    # Review flags: "数字异常" (a figure not finite or implausibly large, stored as None) and
+    # "数字为区间" (a range such as 150-200户, left out).
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order."""
+        """JSON-ready mapping with the keys of shared/samples/updates.jsonl, in that order, then
+        "cumulative" and "flags" (lists)."""
         return {
             "funds_wan": self.funds_wan,
             "committed_wan": self.committed_wan,
@@ -71,27 +90,33 @@ class ParsedUpdate:
         }
 
     def is_empty(self) -> bool:
-        """True when no figure and no field was understood (the bot then asks again)."""
-        return ParsedUpdate(**{**self.__dict__, "flags": ()}) == ParsedUpdate()
+        """True when no figure and no field was understood (the bot then asks again); flags alone
+        (a range, an absurd number) leave it empty."""
+        return all(getattr(self, name) is None for name in _FIGURE_NAMES) and not self.fields
 
     def summary_zh(self) -> str:
-        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业"."""
+        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业";
+        a running total reads "累计投入资金 120 万元"."""
         parts = []
-        if self.funds_wan is not None:
-            parts.append(f"投入资金 {_format_number(self.funds_wan)} 万元")
-        if self.committed_wan is not None:
-            parts.append(f"协议/承诺 {_format_number(self.committed_wan)} 万元")
-        if self.sales_wan is not None:
-            parts.append(f"消费帮扶销售 {_format_number(self.sales_wan)} 万元")
-        if self.households is not None:
-            parts.append(f"受益 {self.households} 户")
-        if self.people is not None:
-            parts.append(f"惠及 {self.people} 人")
-        if self.projects is not None:
-            parts.append(f"项目 {self.projects} 个")
+        for name, label, unit in _SUMMARY_LABELS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            shown = _format_number(value) if name in _MONEY_NAMES else str(value)
+            prefix = "累计" if name in self.cumulative else ""
+            parts.append(f"{prefix}{label} {shown} {unit}")
         if self.fields:
             parts.append("领域：" + "、".join(self.fields))
         return "，".join(parts)
+
+
+_MONEY_NAMES = ("funds_wan", "committed_wan", "sales_wan")
+_FIGURE_NAMES = (*_MONEY_NAMES, "households", "people", "projects")
+_SUMMARY_LABELS = (
+    ("funds_wan", "投入资金", "万元"), ("committed_wan", "协议/承诺", "万元"),
+    ("sales_wan", "消费帮扶销售", "万元"), ("households", "受益", "户"), ("people", "惠及", "人"),
+    ("projects", "项目", "个"),
+)
 
 
 def _format_number(value: float) -> str:
@@ -117,15 +142,28 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
-_TRANSLATION = str.maketrans({**_TRADITIONAL, "−": "-", "\u3000": " "})
+_TRANSLATION = str.maketrans(
+    {**_TRADITIONAL, "−": "-", "—": "-", "–": "-", "〜": "~", "\u3000": " "})
+
+# Colloquial money and counts, rewritten into the forms the rest of the parser reads:
+# "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
+_NUMBER_END = r"[\d十百千万亿余多来]"
+_W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
+_KUAI_RE = re.compile(
+    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
+_BARE_MAGNITUDE_RE = re.compile(r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])")
 
 
 def _normalise(text: str) -> str:
-    """Full-width → ASCII (NFKC), Traditional → Simplified, Unicode minus → "-"."""
-    return unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
+    amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    text = _W_RE.sub("万", text)
+    text = _KUAI_RE.sub("元", text)
+    return _BARE_MAGNITUDE_RE.sub("一", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +215,7 @@ class _Segments:
 
 _CN_DIGITS = {
     "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-    "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
+    "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8,
     "玖": 9,
 }
 _SMALL_MAGNITUDES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
@@ -197,7 +235,7 @@ _NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
 # ("20余万元"), and the unit that says what is counted.
 _UNIT_RE = re.compile(
     r" ?(?P<qualifier>[余多来])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
-    r"(?P<unit>人民币|元|人次|人|名|位|例|户|个|项|处)?"
+    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个|项|处)?"
 )
 _MAGNITUDE_WORDS = {"千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
 
@@ -253,6 +291,14 @@ def _number_value(raw: str) -> float | None:
     return total + section + number
 
 
+def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of `pattern` in text[start:end] (callers keep the window short)."""
+    last = None
+    for last in pattern.finditer(text, start, end):  # noqa: B007 - only the last one is wanted
+        pass
+    return last
+
+
 def _single_digit_tail(raw: str) -> bool:
     """True when the run ends in one digit right after a magnitude ("三千五", "1万2")."""
     return len(raw) >= 2 and raw[-2] in "十拾百佰千仟万亿" and (raw[-1] in _CN_DIGITS or raw[-1].isdigit())
@@ -279,23 +325,25 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投了 拿出".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
-        "销售 销售额 销售收入 成交 带货 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 展销".split(),
+        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖了 卖出 售出 出售 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
+        "展销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
-    **dict.fromkeys("计划 拟 预计 将于 明年 下半年 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
+    **dict.fromkeys(
+        "计划 拟 预计 预算 将于 准备 打算 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
     **dict.fromkeys(
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格".split(), _CUE_OUTCOME),
+        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额".split(), _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
-        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额".split(), _CUE_WEAK),
+        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
     "采购": _CUE_PURCHASE,
     "购买": _CUE_BUY,
     "按计划": _CUE_NEUTRAL,
@@ -319,10 +367,10 @@ _FIELD_CUES: dict[str, str | None] = {
     **dict.fromkeys(
         "产业 种植 养殖 合作社 基地 冷库 大棚 光伏 村集体 集体经济 加工 农业 农技 茶园 果园 园区 种苗 "
         "鸡苗 猪苗 鱼苗 仔猪 牛犊 羊羔 种羊 种牛 母牛 种薯 种子 良种 畜牧 中药材 食用菌 民宿 乡村旅游 种养 "
-        "苗木 农机 农用 农具 发展生产".split(),
+        "苗木 农机 农用 农具 化肥 农资 饲料 发展生产".split(),
         "产业"),
     **dict.fromkeys(
-        "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力转移".split(), "就业"),
+        "就业 务工 岗位 上岗 招聘 劳务 用工 技能培训 扶贫车间 帮扶车间 就业车间 劳动力 农民工".split(), "就业"),
     **dict.fromkeys(
         "教育 学校 大学 教师 学生 助学 奖学金 奖教 村小 小学 中学 中心校 幼儿园 学前 支教 校长 校服 书包 "
         "文具 课桌 教学 研学 图书 学习用品 研学基地 实践基地".split(), "教育"),
@@ -330,7 +378,7 @@ _FIELD_CUES: dict[str, str | None] = {
         "健康 医疗 医生 医院 医务 医护 村医 中医 义诊 巡诊 会诊 体检 诊疗 卫生院 卫生室 卫生 疾病 大病 "
         "患者 康复 药品 救护车 白内障 眼疾 重症 就医 医保 手术 治疗 筛查 疫苗 妇幼".split(), "健康"),
     **dict.fromkeys("养老 敬老院 老人 老年 幸福院 孤寡 助老 长者 日间照料 五保".split(), "养老"),
-    **dict.fromkeys("消费 销售 带货 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
+    **dict.fromkeys("消费 销售 卖 售出 出售 带货 帮销 带销 代销 收购 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
     **dict.fromkeys(
         "其他 饮水 供水 自来水 净水 道路 公路 修路 硬化 桥梁 危房 危旧房 住房 安居 人居环境 改厕 厕所 环境卫生 "
         "卫生厕所 环境整治 垃圾 污水 路灯 亮化 文化 农家书屋 活动室 体育 健身 救灾 应急 防汛 生态 植树 "
@@ -345,9 +393,12 @@ _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
 _MAX_PART_CLAUSES = 8
+# Trainees and, after them, those of them placed in work: the second count is part of the first.
+_TRAINED_RE = re.compile("培训|参训")
+_PLACED_RE = re.compile("上岗|就业|务工|转移")
 # Per-unit rates ("每户2000元", "人均增收3000元") are not totals and are not added. For counts a
 # recurrence is no rate: "每年奖励优秀学生50名" still reaches 50 students.
-_PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均")
+_PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
@@ -361,9 +412,72 @@ _BENEFICIARY_RE = re.compile(
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
 
+# How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
+_PLAN_REACH = 10
+_DONE_RE = re.compile("已|了|实际")
+# "待" (waiting for) before a spending verb: "待验收后拨付". Not 接待/期待/招待/待遇.
+_WAITING_RE = re.compile("(?<![接期招对善等])待(?!遇)")
+_NAME_CLOSERS = frozenset("”\"'’》」』")
+# Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
+# the count's kind by the word after 每 (or after "/").
+_PER_HEAD_RE = re.compile(
+    r"每(?:一|个)?(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+_PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
+                    "家": _HOUSEHOLDS}
+# Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
+_GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
+_PERSON_AFTER_GE_RE = re.compile(
+    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民|农民|妇女|患者|劳动力|残疾人)")
+_FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
+# "36家" counts households only where the clause speaks of households or families.
+_HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
+_ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
+# A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
+_RESTATEMENT_RE = re.compile(r"整?\s*\((?:大写)?[:]?\s*(?:人民币)?\s*¥?\s*")
+
+# Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
+_MEASURE_WORD_RE = re.compile(
+    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例"
+    "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
+
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
 _RANGE_JOINERS = "-~至到"
 _QUANTITY_END_CHARS = "元万亿人户名个项次位"
+
+
+# Running totals: strong cues always mean "to date"; weak ones (共计 总计) only when they do not
+# restate parts listed before them. A period word (本月 本次 …) before a weak cue in its sentence,
+# right before a strong one ("本月累计"), or between the cue and the figure, makes it this
+# report's own figure.
+_RUNNING_RE = re.compile(
+    r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
+    r"|(?P<weak>共计|总计)")
+_PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+_JOINED_RE = re.compile("[和及与]")
+_GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
+_MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
+
+
+class _RunningCues:
+    """Positions of running-total cues and period words in one text, for bisect look-ups."""
+
+    def __init__(self, text: str) -> None:
+        self.cues = [(match.start(), match.group("strong") is not None) for match in _RUNNING_RE.finditer(text)]
+        self.cue_starts = [start for start, _ in self.cues]
+        self.period_starts = [match.start() for match in _PERIOD_RE.finditer(text)]
+
+    def governing(self, sentence_start: int, pos: int) -> tuple[bool, int] | None:
+        """(strong, start) of the last cue before `pos` in its sentence, else None."""
+        index = bisect_left(self.cue_starts, pos) - 1
+        if index < 0 or self.cue_starts[index] < sentence_start:
+            return None
+        start, strong = self.cues[index]
+        return strong, start
+
+    def period_between(self, start: int, end: int) -> bool:
+        """Is there a period word (本月 本次 …) starting in [start, end)?"""
+        index = bisect_left(self.period_starts, max(start, 0))
+        return index < len(self.period_starts) and self.period_starts[index] < end
 
 
 class _Cue(NamedTuple):
@@ -386,6 +500,7 @@ class _Figure(NamedTuple):
     value: float
     start: int
     end: int
+    per: str | None = None  # a per-head rate: the kind of count (people, households) it multiplies
 
 
 class _Reader:
@@ -396,18 +511,38 @@ class _Reader:
         self.segments = _Segments(text)
         self.cues = self._money_cues()
         self.cue_starts = [cue.start for cue in self.cues]
+        self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
+        self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
 
     # -- cues ------------------------------------------------------------------------------
 
     def _money_cues(self) -> list[_Cue]:
-        """All money cues; 采购 and 购买 resolved by their clause to sales, or to spending (funds)."""
+        """All money cues; 采购 and 购买 resolved by their clause to sales, or to spending (funds);
+        a spending verb right after 计划/拟/准备 … ("计划拨付") is a plan."""
         cues: list[_Cue] = []
         for match in _MONEY_CUE_RE.finditer(self.text):
             kind = _MONEY_CUES[match.group()]
             if kind in (_CUE_PURCHASE, _CUE_BUY):
                 kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
+            if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
+                kind = _CUE_PLANNED
+            if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
+                kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
+
+    def _planned_verb(self, start: int, earlier: list[_Cue]) -> bool:
+        """Does a future marker (计划 拟 准备 待 …) stand just before this verb in its clause,
+        with no 已/了 between ("计划下个月拨付", "待项目验收后拨付")?"""
+        clause_start = self.segments.near("clause", start)[0]
+        for cue in reversed(earlier[-4:]):
+            if cue.start < max(clause_start, start - _PLAN_REACH):
+                break
+            if cue.kind == _CUE_FUTURE:
+                return not _DONE_RE.search(self.text, cue.end, start)
+        window_start = max(clause_start, start - _PLAN_REACH)
+        marker = _last_match(_WAITING_RE, self.text, window_start, start)
+        return marker is not None and not _DONE_RE.search(self.text, marker.end(), start)
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
         """Is this 采购/购买 consumption assistance rather than spending on inputs?
@@ -431,7 +566,8 @@ class _Reader:
     # -- money -----------------------------------------------------------------------------
 
     def money_kind(self, start: int, end: int) -> str | None:
-        """funds_wan, committed_wan, sales_wan or None for the money figure at [start, end).
+        """funds_wan, committed_wan, sales_wan for the money figure at [start, end); _CUE_OUTCOME
+        when it is not an input (增收, 贷款); None when nothing in its sentence says.
 
         A verb in the figure's own clause decides. Failing that, the verb of an earlier clause
         of the sentence governs it ("拟捐赠救护车2辆,价值约60万元", "签约项目2个,金额800万元"),
@@ -447,7 +583,7 @@ class _Reader:
             kind = self._money_kind_in(sentence, start, end, nouns_decide=False, cues=cues)
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
-        return None if kind == _CUE_OUTCOME else kind
+        return kind
 
     def _money_kind_in(
         self, window: tuple[int, int], start: int, end: int, nouns_decide: bool,
@@ -495,17 +631,40 @@ class _Reader:
     # -- figures ---------------------------------------------------------------------------
 
     def figures(self) -> list[_Figure]:
-        """Every countable figure in reading order, ranges and distractors left out."""
+        """Every countable figure in reading order; ranges, restatements and distractors left out.
+
+        The kinds a range would have given are noted in `range_kinds` (flag 数字为区间).
+        """
         figures: list[_Figure] = []
         for match in _NUMBER_RE.finditer(self.text):
             if self._joins_range(match):
                 if figures and figures[-1].end == match.start() - (0 if match.group("sign") else 1):
-                    figures.pop()  # "20万元-30万元": neither end of a range is a figure
+                    self.range_kinds.add(figures.pop().kind)  # "20万元-30万元": neither end counts
+                far_end = self._figure(match)
+                if far_end is not None:
+                    self.range_kinds.add(far_end.kind)
                 continue
             figure = self._figure(match)
-            if figure is not None:
-                figures.append(figure)
+            if figure is None:
+                continue
+            if figures and self._restates(figures[-1], figure):
+                continue
+            figures.append(figure)
         return figures
+
+    def _restates(self, previous: _Figure, figure: _Figure) -> bool:
+        """Is `figure` the previous amount said again, in capital numerals or in brackets?
+
+        "15万元(大写:壹拾伍万元整)", "伍佰万元整(¥5,000,000.00)", "15万元,大写壹拾伍万元".
+        """
+        if previous.kind not in _MONEY_KINDS or figure.kind not in _MONEY_KINDS:
+            return False
+        if "大写" in self.text[max(previous.end, figure.start - 4):figure.start]:
+            return True
+        between = self.text[previous.end:figure.start]
+        if len(between) > 12 or not _RESTATEMENT_RE.fullmatch(between):
+            return False
+        return "大写" in between or math.isclose(previous.value, figure.value, rel_tol=1e-9)
 
     def _joins_range(self, match: re.Match[str]) -> bool:
         """Is this number the far end of a range ("3-5万元", "20至30户")?"""
@@ -538,15 +697,13 @@ class _Reader:
         unit_end = tail.end()
         figure_start = match.start()
         clause_start = self.segments.near("clause", start)[0]
-        if text.startswith("/", unit_end):  # "5000元/户"
-            return None
         yuan_sign = text[start - 1:start] == "¥"
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
-            if _PER_UNIT_RE.search(text, clause_start, start):
-                return None
-            kind = self.money_kind(figure_start, unit_end)
-            return None if kind is None else _Figure(kind, value / 10_000, figure_start, unit_end)
+            return self._money_figure(value, figure_start, start, unit_end, clause_start,
+                                      stated=unit is not None or yuan_sign)
         if unit is None or (raw == "一" and text.startswith("一", unit_end)):  # "一户一策"
+            return None
+        if text.startswith("/", unit_end):  # "2人/户"
             return None
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
@@ -558,12 +715,65 @@ class _Reader:
             if self._is_provider(start, unit_end, clause_start):
                 return None
             return _Figure(_PEOPLE, value, figure_start, unit_end)
-        if unit == "户":
+        if unit == "户" or unit == "家庭":
             if text[unit_end:unit_end + 1] in ("均", "籍", "口", "外", "型", "数"):
                 return None
             return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+        if unit == "家":
+            return self._jia_households(value, figure_start, unit_end, clause_start)
+        if unit == "个":
+            kind = self._ge_counts(start, unit_end)
+            if kind is not None:
+                return _Figure(kind, value, figure_start, unit_end)
         if self._counts_projects(unit, start, unit_end, clause_start):
             return _Figure(_PROJECTS, value, figure_start, unit_end)
+        return None
+
+    def _money_figure(
+        self, value: float, figure_start: int, start: int, unit_end: int, clause_start: int, stated: bool,
+    ) -> _Figure | None:
+        """The money figure of `value` yuan, or None when it is not money put in, pledged or sold.
+
+        A per-head rate ("每人2000元", "1500元/人") becomes a figure marked `per`, multiplied
+        later by the count it goes with; other rates (人均, 每亩) are dropped. An amount with a
+        stated unit (元, ¥) and no cue word at all is money put in; a bare "20万" needs a cue.
+        """
+        text = self.text
+        per = None
+        head = _last_match(_PER_HEAD_RE, text, clause_start, start)
+        if head is not None:
+            per = _PEOPLE if head.group("people") else _HOUSEHOLDS
+        elif text.startswith("/", unit_end):
+            per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
+            if per is None:
+                return None
+        elif _PER_UNIT_RE.search(text, clause_start, start):
+            return None
+        kind = self.money_kind(figure_start, unit_end)
+        if kind == _CUE_OUTCOME or (kind is None and not stated):
+            return None
+        return _Figure(kind or _FUNDS, value / 10_000, figure_start, unit_end, per)
+
+    def _jia_households(self, value: float, figure_start: int, unit_end: int, clause_start: int) -> _Figure | None:
+        """"困难家庭36家" counts households; "3家企业" does not."""
+        text = self.text
+        if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 6):
+            return None
+        after_ok = unit_end >= len(text) or text[unit_end] in _ITEM_ENDS or text[unit_end] in " 户每"
+        context = _HOUSEHOLD_CONTEXT_RE.search(text, clause_start, figure_start) is not None
+        if _HOUSEHOLD_CONTEXT_RE.match(text, unit_end) or (after_ok and context):
+            return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+        return None
+
+    def _ge_counts(self, start: int, unit_end: int) -> str | None:
+        """People or households counted with 个: "85个学生", "56个困难家庭", "家庭30个"."""
+        text = self.text
+        if text[max(0, start - 2):start] == "家庭":
+            return _HOUSEHOLDS
+        if _FAMILY_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
+            return _HOUSEHOLDS
+        if _PERSON_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
+            return _PEOPLE
         return None
 
     def _is_distractor(self, raw: str, start: int, end: int) -> bool:
@@ -579,18 +789,25 @@ class _Reader:
         dotted_before = before == "." and text[start - 2:start - 1].isdigit()
         if dotted_after or dotted_before:  # "2024.3.15"
             return True
-        if raw.isdigit() and len(raw) >= 11:
-            return True
+        if raw.isdigit() and len(raw) >= 11 and (not after or after not in _QUANTITY_END_CHARS):
+            return True  # a phone or account number; "带动3000000000户" is an (absurd) figure
         return _PHONE_RE.search(text, max(0, start - 8), start) is not None
 
     def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
-        """Is "到位80万," money? Yes when the number ends in 万/亿 and nothing else is counted after it."""
+        """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
+        follows ("20万斤", "3万亩" are not); money_kind must still find a money word for it."""
         if not (tail.group("magnitude") or raw[-1] in "万亿"):
             return False
+        rest = self.text[tail.end():tail.end() + 2]
+        if rest.startswith("的"):
+            rest = rest[1:]
+        return not rest or _MEASURE_WORD_RE.match(rest) is None
         rest = self.text[tail.end():tail.end() + 3]
         if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
             return True
-        return rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账"))
+        if rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账", "过去", "给", "的")):
+            return not _MEASURE_WORD_RE.match(rest, 1) if rest[0] == "的" else True
+        return False
 
     def _is_provider(self, start: int, unit_end: int, clause_start: int) -> bool:
         """Are these the helpers (志愿者, 专家, 支教教师) rather than the people helped?"""
@@ -647,6 +864,23 @@ class _Reader:
             subs.update(index for index in range(first, last) if figures[index].kind in given)
         return subs
 
+    def placed_trainees(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of people counts that are an outcome of a training counted just before in the
+        same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129."""
+        found = set()
+        for index in range(1, len(figures)):
+            figure, previous = figures[index], figures[index - 1]
+            if figure.kind != _PEOPLE or previous.kind != _PEOPLE or previous.value < figure.value:
+                continue
+            if self.segments.span("sentence", figure.start) != self.segments.span("sentence", previous.start):
+                continue
+            clause = self.segments.near("clause", figure.start)
+            previous_clause = self.segments.near("clause", previous.start)
+            if (_PLACED_RE.search(self.text, clause[0], figure.start)
+                    and _TRAINED_RE.search(self.text, previous_clause[0], previous.start)):
+                found.add(index)
+        return found
+
     def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
         """Where the part-list opened at `pos` ends (see sub_figures)."""
         clause_end = self.segments.near("clause", pos)[1]
@@ -663,6 +897,88 @@ class _Reader:
                 break
             clause_end = next_end
         return clause_end
+
+    # -- per-head rates and running totals -----------------------------------------------------
+
+    def multiply_per_head(self, figures: list[_Figure], subs: set[int]) -> tuple[list[_Figure], set[int]]:
+        """Multiply each per-head rate by the nearest count of its kind in the same sentence
+        ("15名学生,每人2000元" → 3 万元); a rate with no such count is dropped. Returns the
+        figures and the indexes of the parts (subs) among them."""
+        counts: dict[str, list[_Figure]] = {_PEOPLE: [], _HOUSEHOLDS: []}
+        for index, figure in enumerate(figures):
+            if figure.kind in counts and index not in subs:
+                counts[figure.kind].append(figure)
+        starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
+        all_starts = [figure.start for figure in figures]
+        self.rate_starts = [figure.start for figure in figures if figure.per is not None]
+        result: list[_Figure] = []
+        result_subs: set[int] = set()
+        for index, figure in enumerate(figures):
+            if figure.per is not None:
+                count = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                if count is None:
+                    continue
+                figure = figure._replace(value=figure.value * count.value, per=None)
+                if self._product_already_given(figures, all_starts, figure):
+                    continue
+            if index in subs:
+                result_subs.add(len(result))
+            result.append(figure)
+        return result, result_subs
+
+    def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
+        """Was the product stated just before the rate, in its sentence ("共发放10万元,资助50名学生,
+        每人2000元")?"""
+        window_start = max(self.segments.span("sentence", product.start)[0], product.start - _REACH)
+        low, high = bisect_left(starts, window_start), bisect_left(starts, product.start)
+        return any(figure.kind == product.kind and figure.per is None
+                   and math.isclose(figure.value, product.value, rel_tol=1e-9)
+                   for figure in figures[low:high])
+
+    def _nearest_in_sentence(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
+        """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos`
+        in pos's sentence."""
+        start, end = self.segments.span("sentence", pos)
+        index = bisect_left(starts, pos)
+        nearby = [figure for figure in candidates[max(0, index - 1):index + 1] if start <= figure.start < end]
+        return min(nearby, key=lambda figure: abs(figure.start - pos), default=None)
+
+    def running_totals(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
+        their sentence, with no period word such as 本月/本次 between; see _RunningCues)."""
+        cues = _RunningCues(self.text)
+        running = set()
+        for index, figure in enumerate(figures):
+            sentence_start = self.segments.span("sentence", figure.start)[0]
+            cue = cues.governing(sentence_start, figure.start)
+            if cue is None:
+                continue
+            strong, cue_start = cue
+            if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
+                continue
+            if cues.period_between(sentence_start if not strong else cue_start - 3, cue_start):
+                continue
+            if cues.period_between(cue_start, figure.start):
+                continue
+            running.add(index)
+        return running
+
+    def _restates_parts(self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int) -> bool:
+        """Does a 共计/总计 sum what its sentence lists: figures of the same kind before it, a
+        per-head product anywhere in it, goods counted ("救护车2台") or listed with 、/和/及?"""
+        figure = figures[index]
+        sentence_end = self.segments.span("sentence", cue_start)[1]
+        rate = bisect_left(self.rate_starts, sentence_start)
+        if rate < len(self.rate_starts) and self.rate_starts[rate] < sentence_end:
+            return True
+        low = max(0, index - _MAX_NEIGHBOURS)
+        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind for other in figures[low:index]):
+            return True
+        window = (max(sentence_start, cue_start - _REACH), cue_start)
+        clause_start = self.segments.near("clause", cue_start)[0]
+        return (self.text.find("、", *window) >= 0
+                or _GOODS_COUNT_RE.search(self.text, *window) is not None
+                or _JOINED_RE.search(self.text, clause_start, cue_start) is not None)
 
     def is_total(self, figure: _Figure) -> bool:
         """Does 合计/共/累计 … stand before the figure in its list item?"""
@@ -685,14 +1001,44 @@ class _Reader:
 # ---------------------------------------------------------------------------------------------
 
 
+# Plausibility bounds (DESIGN.md): a figure beyond them is stored as null with the flag 数字异常.
+_BOUNDS = {_FUNDS: 1_000_000, _COMMITTED: 1_000_000, _SALES: 1_000_000,
+           _HOUSEHOLDS: 10_000_000, _PEOPLE: 10_000_000, _PROJECTS: 100_000}
+FLAG_IMPLAUSIBLE = "数字异常"
+FLAG_RANGE = "数字为区间"
+
+
 def parse_update(text: str) -> ParsedUpdate:
     """Parse one progress update into its ledger fields (see the module docstring)."""
     reader = _Reader(_normalise(text))
     figures = reader.figures()
-    subs = reader.sub_figures(figures)
+    subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
+    figures, subs = reader.multiply_per_head(figures, subs)
+    running = reader.running_totals(figures)
+    sums, cumulative = _sum_figures(reader, figures, subs, running)
+    values, implausible = _bounded(sums)
+    flags = []
+    if implausible:
+        flags.append(FLAG_IMPLAUSIBLE)
+    if reader.range_kinds:
+        flags.append(FLAG_RANGE)
+    return ParsedUpdate(
+        **values, fields=reader.fields(),
+        cumulative=tuple(kind for kind in _MONEY_KINDS + _COUNT_KINDS if kind in cumulative and kind in values),
+        flags=tuple(flags),
+    )
+
+
+def _sum_figures(
+    reader: _Reader, figures: list[_Figure], subs: set[int], running: set[int],
+) -> tuple[dict[str, float], set[str]]:
+    """Sum each kind, parts (subs) left out; where a kind has a running total, only its running
+    totals count (they already contain the increments reported beside them). Returns the sums
+    and the kinds given as running totals."""
+    cumulative = {figures[index].kind for index in running if index not in subs}
     sums: dict[str, float] = {}
     for index, figure in enumerate(figures):
-        if index in subs:
+        if index in subs or (figure.kind in cumulative and index not in running):
             continue
         so_far = sums.get(figure.kind)
         if so_far is None:
@@ -701,6 +1047,17 @@ def parse_update(text: str) -> ParsedUpdate:
             sums[figure.kind] = figure.value  # the total covers the parts already counted
         else:
             sums[figure.kind] = so_far + figure.value
-    money = {kind: round(sums[kind], 4) for kind in _MONEY_KINDS if kind in sums}
-    counts = {kind: int(round(sums[kind])) for kind in _COUNT_KINDS if kind in sums}
-    return ParsedUpdate(**money, **counts, fields=reader.fields())
+    return sums, cumulative
+
+
+def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
+    """Round the sums (money to 4 decimals, counts to integers) and drop any that is not finite
+    or beyond _BOUNDS; the flag says whether one was dropped."""
+    values: dict[str, float | int] = {}
+    implausible = False
+    for kind, value in sums.items():
+        if not math.isfinite(value) or abs(value) > _BOUNDS[kind]:
+            implausible = True
+            continue
+        values[kind] = round(value, 4) if kind in _MONEY_KINDS else int(round(value))
+    return values, implausible

@@ -264,3 +264,19 @@ def _adopt_recent_attachments(session: Session, contact: Contact, update: Progre
     for attachment in orphans:
         attachment.update_id = update.id
         session.add(attachment)
+
+
+def ledger_line(session: Session, update: ProgressUpdate) -> str:
+    """“结对台账累计：投入资金 135 万元，受益 40 户。” — the pairing's ledger totals for the figures this update
+    named, read from the ledger's sums like every page; empty while it is not counted or has no pairing."""
+    from models.services.ledger import Scope
+    from models.services.sums import COUNTED, figures_by
+
+    if update.pairing_id is None or update.withdrawn_at is not None or update.review_status not in COUNTED:
+        return ""
+    named = [key for key in FIGURES if getattr(update, key) is not None]
+    totals = figures_by(session, Scope(), "pairing", pairing_ids=[update.pairing_id]).get(update.pairing_id)
+    if not named or totals is None:
+        return ""
+    summary = ParsedUpdate(**{key: getattr(totals, key) for key in named}).summary_zh()
+    return f"结对台账累计：{summary}。"

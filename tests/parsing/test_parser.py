@@ -13,7 +13,8 @@ from models.services.parsing import ParsedUpdate, parse_update
 
 def parsed(text: str, **expected: object) -> None:
     """Assert the parse of `text` has exactly `expected` and nothing else."""
-    want = ParsedUpdate(**{key: tuple(value) if key == "fields" else value for key, value in expected.items()})
+    tuples = ("fields", "cumulative", "flags")
+    want = ParsedUpdate(**{key: tuple(value) if key in tuples else value for key, value in expected.items()})
     got = parse_update(text)
     assert got == want, f"{text!r}: got {got}"
 
@@ -168,8 +169,15 @@ def test_money_that_is_not_an_input_is_left_null(text: str) -> None:
     assert (result.funds_wan, result.committed_wan, result.sales_wan) == (None, None, None)
 
 
-def test_money_without_any_cue_is_left_null() -> None:
-    parsed("涉及金额30万元")
+def test_money_with_a_unit_and_no_cue_is_funds() -> None:
+    # DESIGN: "A report's money with a unit (元/万元/亿元) and no cue word is funds".
+    parsed("涉及金额30万元", funds_wan=30)
+    parsed("打了第二笔款，20万", funds_wan=20)
+    parsed("王主任 13981234567 已打款5万", funds_wan=5)
+
+
+def test_a_bare_wan_without_any_money_word_is_not_money() -> None:
+    parsed("惠及群众1.2万,覆盖3个村")
 
 
 # -- distractors -----------------------------------------------------------------------------
@@ -190,8 +198,6 @@ def test_money_without_any_cue_is_left_null() -> None:
     "在3个村开展走访",
     "提供岗位200个",
     "实施一户一策",
-    "投入3-5万元建设",
-    "投入20万元-30万元建设",
 ])
 def test_distractor_numbers_are_not_figures(text: str) -> None:
     result = parse_update(text)
@@ -251,10 +257,18 @@ def test_to_dict_is_json_ready_with_the_sample_keys() -> None:
     result = parse_update("本月投入帮扶资金20万元,带动38户增收,用于种植基地建设")
     assert result.to_dict() == {
         "funds_wan": 20.0, "committed_wan": None, "sales_wan": None, "households": 38,
-        "people": None, "projects": None, "fields": ["产业"],
+        "people": None, "projects": None, "fields": ["产业"], "cumulative": [], "flags": [],
     }
     assert list(result.to_dict()) == [
-        "funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields"]
+        "funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields",
+        "cumulative", "flags"]
+    json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def test_to_dict_lists_cumulative_and_flags() -> None:
+    result = parse_update("截至目前累计投入帮扶资金120万元,预计带动150-200户")
+    assert result.to_dict()["cumulative"] == ["funds_wan"]
+    assert result.to_dict()["flags"] == ["数字为区间"]
     json.dumps(result.to_dict(), ensure_ascii=False)
 
 
@@ -263,6 +277,18 @@ def test_summary_zh() -> None:
     assert result.summary_zh() == "投入资金 20 万元，受益 38 户，领域：产业"
     assert not result.is_empty()
     assert parse_update("捐款3,500元").summary_zh() == "投入资金 0.35 万元"
+
+
+def test_summary_zh_marks_running_totals() -> None:
+    assert parse_update("本月投入15万元,累计投入120万元").summary_zh() == "累计投入资金 120 万元"
+    assert parse_update("截至目前累计帮扶脱贫户860户,投入资金50万元").summary_zh() == (
+        "累计投入资金 50 万元，累计受益 860 户")
+
+
+def test_flags_alone_leave_the_update_empty() -> None:
+    result = parse_update("带动150-200户")
+    assert result.is_empty() and result.flags == ("数字为区间",)
+    assert parse_update("带动3000000000户增收").is_empty()
 
 
 def test_parsed_update_is_frozen() -> None:
@@ -286,3 +312,221 @@ def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     started = time.perf_counter()
     parse_update(text)
     assert time.perf_counter() - started < 5
+
+
+# -- DESIGN's everyday rules -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("投入资金近50万元", {"funds_wan": 50}),
+    ("惠及群众逾千人", {"people": 1000}),
+    ("带动农户近百户", {"households": 100}),
+    ("惠及群众上万人", {"people": 10_000}),
+    ("投入资金逾千万元", {"funds_wan": 1000}),
+    ("培训农民300人左右", {"people": 300}),
+    ("捐款3000元以上", {"funds_wan": 0.3}),
+])
+def test_approximations_keep_the_stated_number(text: str, expected: dict) -> None:
+    got = parse_update(text)
+    assert {key: getattr(got, key) for key in expected} == expected, got
+
+
+@pytest.mark.parametrize(("text", "funds"), [
+    ("捐了500块", 0.05),
+    ("捐了500块钱给村小", 0.05),
+    ("本月到位资金5w", 5),
+    ("本月到位资金5W", 5),
+    ("捐了2w块钱", 2),
+    ("到位资金1.5w,带动10户", 1.5),
+])
+def test_kuai_and_w(text: str, funds: float) -> None:
+    assert parse_update(text).funds_wan == funds
+
+
+def test_kuai_as_a_measure_word_is_not_money() -> None:
+    parsed("修缮3块场地")
+
+
+@pytest.mark.parametrize(("text", "households"), [
+    ("帮助56个家庭发展养殖", 56),
+    ("慰问困难家庭36家", 36),
+    ("走访困难户35家", 35),
+    ("帮扶家庭30个", 30),
+    ("帮扶12户家庭", 12),
+])
+def test_households_also_as_families(text: str, households: int) -> None:
+    assert parse_update(text).households == households
+
+
+def test_jia_counting_organisations_is_not_households() -> None:
+    parsed("组织3家企业参加对接会")
+    parsed("动员爱心企业12家参与帮扶")
+
+
+def test_people_also_wei_and_ge() -> None:
+    parsed("慰问老党员12位", people=12)
+    parsed("一共发了85个学生", people=85, fields=["教育"])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("计划拨付50万元", {"committed_wan": 50}),
+    ("准备拨付第二批资金30万元", {"committed_wan": 30}),
+    ("计划下个月拨付20万元", {"committed_wan": 20}),
+    ("将于10月底前捐赠价值20万元的物资", {"committed_wan": 20}),
+    ("下半年又投入30万元", {"funds_wan": 30}),
+    ("上半年投入帮扶资金65万元", {"funds_wan": 65}),
+    ("今年投入资金40万元", {"funds_wan": 40}),
+    ("计划投入100万元,已拨付40万元", {"committed_wan": 100, "funds_wan": 40}),
+])
+def test_plans_and_period_words(text: str, expected: dict) -> None:
+    got = parse_update(text)
+    assert {key: getattr(got, key) for key in ("funds_wan", "committed_wan")} == {
+        "funds_wan": None, "committed_wan": None, **expected}, got
+
+
+def test_parts_are_not_added_to_their_whole() -> None:
+    parsed("捐赠助学金15万元(大写:壹拾伍万元整)", funds_wan=15, fields=["教育"])
+    parsed("协议金额:伍佰万元整(¥5,000,000.00)", committed_wan=500)
+    parsed("捐款15万元,大写壹拾伍万元", funds_wan=15)
+    parsed("投入20万元(其中现金15万元,物资5万元)", funds_wan=20)
+    parsed("产业资金10万元、教育资金5万元,合计15万元", funds_wan=15, fields=["产业", "教育"])
+
+
+def test_a_different_amount_in_brackets_still_counts() -> None:
+    parsed("投入资金15万元(另有物资3万元)", funds_wan=18)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("15名学生,每人2000元", {"funds_wan": 3, "people": 15}),
+    ("资助大学新生20名,每人5000元", {"funds_wan": 10, "people": 20}),
+    ("慰问困难家庭36家,每家发放慰问金500元", {"funds_wan": 1.8, "households": 36}),
+    ("给8户困难家庭每户送了500块钱", {"funds_wan": 0.4, "households": 8}),
+    ("资助1500元/人,共资助40人", {"funds_wan": 6, "people": 40}),
+    ("资助学生12名,每名资助4000元,合计4.8万元", {"funds_wan": 4.8, "people": 12}),
+    ("每户补助2000元", {}),                                   # no count: a rate only
+    ("带动脱贫户30户,人均增收3000元", {"households": 30}),   # an average is not multiplied
+])
+def test_per_head_times_count(text: str, expected: dict) -> None:
+    got = parse_update(text)
+    keys = ("funds_wan", "households", "people")
+    assert {key: getattr(got, key) for key in keys} == {key: expected.get(key) for key in keys}, got
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("带动150—200户增收", "households"),
+    ("带动150-200户增收", "households"),
+    ("带动150～200户增收", "households"),
+    ("带动150~200户增收", "households"),
+    ("培训150至200人", "people"),
+    ("投入3-5万元建设", "funds_wan"),
+    ("投入20万元-30万元建设", "funds_wan"),
+])
+def test_a_range_is_null_and_flagged(text: str, field: str) -> None:
+    got = parse_update(text)
+    assert getattr(got, field) is None
+    assert got.flags == ("数字为区间",)
+
+
+def test_a_range_beside_a_real_figure() -> None:
+    parsed("计划拨付产业发展资金50万元,预计带动150-200户",
+           committed_wan=50, fields=["产业"], flags=["数字为区间"])
+
+
+def test_planned_projects_count() -> None:
+    parsed("计划在布拖县新建2个产业项目", projects=2, fields=["产业"])
+
+
+# -- running totals --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected", "cumulative"), [
+    ("本月投入15万元,累计投入120万元", {"funds_wan": 120}, ("funds_wan",)),
+    ("截至目前累计投入帮扶资金120万元", {"funds_wan": 120}, ("funds_wan",)),
+    ("截止目前投入帮扶资金120万元", {"funds_wan": 120}, ("funds_wan",)),
+    ("结对至今已帮扶脱贫户300户", {"households": 300}, ("households",)),
+    ("迄今销售农产品850万元", {"sales_wan": 850}, ("sales_wan",)),
+    ("到目前为止,已帮助就业126人", {"people": 126}, ("people",)),
+    ("帮扶资金总计1.2亿元", {"funds_wan": 12_000}, ("funds_wan",)),
+    ("截至6月底,累计投入资金2,350万元,实施项目17个,惠及群众4.6万人",
+     {"funds_wan": 2350, "projects": 17, "people": 46_000}, ("funds_wan", "people", "projects")),
+    ("产业资金10万元、教育资金5万元,合计15万元", {"funds_wan": 15}, ()),
+    ("产业资金10万元、教育资金5万元,共计15万元", {"funds_wan": 15}, ()),
+    ("本次共计捐赠5万元", {"funds_wan": 5}, ()),
+    ("这个月共计投入帮扶资金18万元", {"funds_wan": 18}, ()),
+    ("发放慰问金和物资共计4万元", {"funds_wan": 4}, ()),
+    ("本月累计投入18万元", {"funds_wan": 18}, ()),
+    ("累计投入资金120万元,本月新增带动20户", {"funds_wan": 120, "households": 20}, ("funds_wan",)),
+    ("本月投入15万元,累计投入120万元。本月带动农户12户", {"funds_wan": 120, "households": 12}, ("funds_wan",)),
+    ("协议资金300万元,截至目前已到位210万元", {"committed_wan": 300, "funds_wan": 210}, ("funds_wan",)),
+])
+def test_running_totals(text: str, expected: dict, cumulative: tuple[str, ...]) -> None:
+    got = parse_update(text)
+    assert {key: getattr(got, key) for key in expected} == expected, got
+    assert got.cumulative == cumulative, got
+
+
+# -- bounds, flags and robustness ------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("本月投入帮扶资金" + "9" * 400 + "万元", "funds_wan"),
+    ("带动" + "9" * 400 + "户增收", "households"),
+    ("带动3000000000户增收", "households"),
+    ("惠及3000亿亿人", "people"),
+    ("投入资金2000000万元", "funds_wan"),
+    ("销售农产品3万亿元", "sales_wan"),
+    ("实施项目200000个", "projects"),
+])
+def test_implausible_figures_are_null_and_flagged(text: str, field: str) -> None:
+    got = parse_update(text)
+    assert getattr(got, field) is None
+    assert got.flags == ("数字异常",)
+    json.dumps(got.to_dict(), ensure_ascii=False, allow_nan=False)
+
+
+def test_an_implausible_figure_does_not_hide_the_others() -> None:
+    parsed("带动3000000000户增收,投入资金20万元", funds_wan=20, flags=["数字异常"])
+
+
+def test_the_largest_plausible_figures_are_kept() -> None:
+    parsed("投入资金1000000万元,带动10000000户", funds_wan=1_000_000, households=10_000_000)
+
+
+def _weird_strings() -> list[str]:
+    """Inputs that have broken parsers: control characters, surrogates, huge numerals, odd units."""
+    pieces = ["\x00", "\x1b[31m", "\ud800", "\udfff", "\u202e", "\ufeff", "😀", "👨‍👩‍👧", "𠀀", "\r\n", "\t",
+              "万", "亿", "元", "户", "人", "-", "—", "～", ".", ",", "(", ")", "大写", "每人", "每户", "/人",
+              "累计", "共计", "本月", "其中", "合计", "计划", "拨付", "5w", "块", "逾千", "近百", "家",
+              "个学生", "9" * 50, "一" * 30, "亿" * 20, "1e308", "inf", "NaN", "0x1F", "¥", "%", "第"]
+    strings = ["", " ", "\x00" * 1000, "\ud800\udc00", "万" * 1000, "9" * 5000 + "元",
+               "投入" + "9" * 400 + ".9" + "9" * 400 + "亿元", "每人" + "9" * 400 + "元,3人",
+               "1" + "亿" * 200 + "人", "-" * 500 + "5万元", "---5万元", "5万元-" * 50,
+               "投入资金1,000,000,000,000,000,000,000万元", "1.2.3.4万元", "三点点五万元", "零零零户",
+               "投入资金" + "九" * 200 + "万元", "每户" * 100 + "500元", "(大写:" * 100]
+    # A deterministic mixture of the pieces, so a failure always reproduces.
+    state = 12345
+    for length in range(1, 400):
+        parts = []
+        for _ in range(length % 23 + 1):
+            state = (state * 1103515245 + 12345) % 2**31
+            parts.append(pieces[state % len(pieces)])
+        strings.append("".join(parts))
+    return strings
+
+
+def test_no_exception_escapes_on_weird_input() -> None:
+    for text in _weird_strings():
+        got = parse_update(text)
+        data = got.to_dict()
+        json.dumps(data, ensure_ascii=False, allow_nan=False)
+        for key in ("funds_wan", "committed_wan", "sales_wan", "households", "people", "projects"):
+            value = data[key]
+            assert value is None or (abs(value) <= 10_000_000), (text, data)
+        got.summary_zh()
+        got.is_empty()
+
+
+def test_a_one_megabyte_message_parses() -> None:
+    text = ("本月投入帮扶资金20万元,带动38户增收;累计投入120万元,15名学生每人2000元,带动150-200户。"
+            * 25_000)[:1_000_000]
+    started = time.perf_counter()
+    result = parse_update(text)
+    assert time.perf_counter() - started < 30
+    assert result.flags == ("数字异常", "数字为区间") or result.flags == ("数字为区间",)
