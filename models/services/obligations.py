@@ -1,11 +1,12 @@
 """What pairings owe and by when: report cycles and deadlines, their due dates and reminder stages.
 
 Two tables hold obligations. A `Deadline` is one dated obligation fulfilled by a record (kind
-`agreement`: an Agreement recorded for the pairing). A `ReportCycle` recurs — `monthly`,
-`quarterly`, `annual` — and is fulfilled, per pairing and period, by a progress update. Both
-carry reminder `stages` (days before the due date) and a `scope`: `{}` for every active pairing,
-`{"provinces": [...]}`, `{"pairings": [ids]}`, plus optional `{"roles": [...]}` naming which
-contacts (organization, county) are reminded.
+`agreement`: a current Agreement of the pairing whose season is the due date's year; see
+`models.services.agreements`, which records them — `record_agreement` is re-exported here). A
+`ReportCycle` recurs — `monthly`, `quarterly`, `annual` — and is fulfilled, per pairing and
+period, by a progress update. Both carry reminder `stages` (days before the due date) and a
+`scope`: `{}` for every active pairing, `{"provinces": [...]}`, `{"pairings": [ids]}`, plus
+optional `{"roles": [...]}` naming which contacts (organization, county) are reminded.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models.messaging import Delivery
-from models.pairing import Agreement, Pairing, agreement_season
+from models.pairing import Pairing
 from models.registry import Contact, Role
 from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
+from models.services.agreements import AgreementError, AgreementResult, record_agreement  # noqa: F401  (re-exported)
 from models.services.audit import audit
-from models.services.registry import find_organization, require_county
 from models.services.workcalendar import WorkCalendar, local_midnight
 
 AGREEMENT = "agreement"
@@ -400,53 +401,7 @@ def ensure_defaults(session: Session, defaults: Any, today: date, actor: str = "
     return [o.name for o in made]
 
 
-# --- fulfilling: agreements and replies --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AgreementResult:
-    agreement: Agreement
-    outcome: str  # created / updated / unchanged
-    pairing: Pairing
-
-
-def record_agreement(
-    session: Session, organization: str, county: str, signed_on: date, amount_wan: float | None, actor: str,
-    document: str = "",
-) -> AgreementResult:
-    """Record a signed agreement for the pairing; this fulfils the agreement deadline at once.
-
-    The same pairing and signing date again updates the amount or document instead of adding a row.
-    """
-    org = find_organization(session, organization)
-    if org is None:
-        raise ObligationError(f"未找到社会组织“{organization}”")
-    try:
-        county_row = require_county(session, county)
-    except LookupError as exc:
-        raise ObligationError(str(exc)) from None
-    pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
-                                                 Pairing.county_id == county_row.id)).first()
-    if pairing is None:
-        raise ObligationError(f"{org.name} 与 {county_row.province}{county_row.name} 没有结对关系，请先导入结对")
-    if amount_wan is not None and not 0 <= amount_wan < 1_000_000:
-        raise ObligationError("协议金额应为 0 到 1,000,000 万元之间的数")
-    existing = session.exec(select(Agreement).where(Agreement.pairing_id == pairing.id,
-                                                    Agreement.signed_on == signed_on)).first()
-    if existing is None:
-        existing = Agreement(pairing_id=pairing.id, season=agreement_season(signed_on), signed_on=signed_on, amount_wan=amount_wan, document=document)
-        outcome = "created"
-    elif (amount_wan is None or existing.amount_wan == amount_wan) and (not document or existing.document == document):
-        return AgreementResult(existing, "unchanged", pairing)
-    else:
-        existing.amount_wan = amount_wan if amount_wan is not None else existing.amount_wan
-        existing.document = document or existing.document
-        outcome = "updated"
-    session.add(existing)
-    session.flush()
-    audit(session, actor, f"agreement.{outcome}", f"pairing:{pairing.id}", signed_on=signed_on.isoformat(),
-          amount_wan=existing.amount_wan, document=existing.document)
-    return AgreementResult(existing, outcome, pairing)
-
+# --- fulfilling: replies (agreements are recorded in models.services.agreements) -------------------
 
 @dataclass(frozen=True)
 class ReplyTarget:

@@ -2,8 +2,8 @@
 
 `plan_reminders` asks the database what is due at a moment: for each obligation period in its
 reminder window, ONE query joins pairings, contacts, their reachable identities, the records
-that fulfil it (agreements, progress updates) and the reminder ledger, so its cost grows with the
-data, never with one scheduler job per reminder. Only the latest stage whose time has come is
+that fulfil it (a current agreement of the deadline's season, progress updates) and the reminder
+ledger, so its cost grows with the data, never with one scheduler job per reminder. Only the latest stage whose time has come is
 planned, so after downtime the stale ones are skipped. Once the due date has passed unfulfilled,
 the county contact and the province's admins get one digest; admins get a weekly summary.
 
@@ -29,18 +29,19 @@ from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from models.pairing import Agreement, Pairing, PairingStatus
+from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import OVERDUE, WEEKLY, ObligationKind, ReminderSent
 from models.reporting import ProgressUpdate
+from models.services.agreements import deadline_season, has_current_agreement
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
 from models.services.outbox import queue_message
 from models.services.registry import contact_address
 from models.services.workcalendar import WorkCalendar, day_label, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
-P, K, O, C, I, A, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
-    Pairing, County, Organization, Contact, ChannelIdentity, Agreement, ProgressUpdate, ReminderSent))
+P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
+    Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent))
 
 SUMMARY_NAME = "每周逾期汇总"
 LIST_LIMIT = 5  # pairings named in one message before "等 N 个"
@@ -112,10 +113,10 @@ def _in_scope(obligation: Obligation) -> list[Any]:
 
 
 def _unfulfilled(occ: Occurrence) -> Any:
-    """The pairing has not done it: no agreement recorded, or no progress update for this period."""
+    """The pairing has not done it: no current agreement of the deadline's season, or no update for this period."""
     obligation = occ.obligation
     if obligation.by_record:
-        return ~exists().where(A.c.pairing_id == P.c.id)
+        return ~has_current_agreement(P.c.id, deadline_season(date.fromisoformat(obligation.due_rule)))
     u = U.alias("fulfilling")
     filed = and_(u.c.cycle_id == obligation.id, u.c.period == occ.period)
     if obligation.counts_plain_updates:

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.pairing import Agreement, Pairing
+from models.pairing import Pairing
 from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
+from models.services.agreements import current_agreements
 from models.services.parsing import ParsedUpdate, parse_update
 from models.services.registry import pairings_of
 from models.services.sums import FIGURES
@@ -82,7 +83,7 @@ FIELD_LABELS = {"funds_wan": "投入资金", "committed_wan": "协议/承诺金�
 def _agreement_amount(session: Session, pairing_id: int | None) -> float | None:
     if pairing_id is None:
         return None
-    amounts = session.exec(select(Agreement.amount_wan).where(Agreement.pairing_id == pairing_id)).all()
+    amounts = [a.amount_wan for a in current_agreements(session, [pairing_id])]  # superseded versions do not count
     known = [a for a in amounts if a]
     return max(known) if known else None
 

@@ -183,10 +183,10 @@ def test_recording_an_agreement_is_idempotent_and_refuses_unknown_pairs(engine: 
         first = obligations.record_agreement(session, "中国自动化学会", "昭觉县", signed, 30.0, actor="test")
         again = obligations.record_agreement(session, "中国自动化学会", "昭觉县", signed, 30.0, actor="test")
         changed = obligations.record_agreement(session, "中国自动化学会", "昭觉县", signed, 35.0, actor="test")
-    assert (first.outcome, again.outcome, changed.outcome) == ("created", "unchanged", "updated")
+    assert (first.outcome, again.outcome, changed.outcome) == ("created", "unchanged", "amended")
     assert first.pairing.id == world.pairings["B"] and changed.agreement.amount_wan == 35
     for org, county, message in (("无此组织", "昭觉县", "未找到社会组织"), ("中国自动化学会", "无此县", "未找到县"),
                                  ("中国自动化学会", "布拖县", "没有结对关系")):
-        with pytest.raises(obligations.ObligationError, match=message):
+        with pytest.raises(obligations.AgreementError, match=message):
             with unit_of_work(engine) as session:
                 obligations.record_agreement(session, org, county, signed, None, actor="test")
