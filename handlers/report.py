@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from bot.messages import Button
+from handlers.chatter import Kind, answer, classify
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
+from handlers.help import Help
 from models.pairing import Pairing
 from models.registry import Contact, Role
+from models.reporting import PendingQuestion, ProgressUpdate
 from models.services import obligations, reports
 from models.services.reports import Recorded, ReportError
 
 HOW_TO_FIX = "回复“更正 …”可修改，“撤回”可删除。"
 PICK_PREFIX = "pick"
-_MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 
 
 def _is_reporter(contact: Contact | None) -> bool:
@@ -33,14 +34,14 @@ def confirmation(recorded: Recorded) -> str:
     if recorded.question is not None:
         choices = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(recorded.options, start=1))
         return f"{head}\n您有多个结对，这条进展属于哪一个？请点按钮或回复序号：\n{choices}"
-    return f"{head}{HOW_TO_FIX}"
+    return f"{head}{recorded.ledger}{HOW_TO_FIX}"
 
 
 def corrected(recorded: Recorded, lead: str) -> str:
     """The answer to a correction (更正 or an edited message): what is now understood, and what a reviewer checks."""
     summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
     review = f"将由管理员核对（{'；'.join(recorded.flags)}）。" if recorded.flags else ""
-    return f"{lead}：{summary}。{review}"
+    return f"{lead}：{summary}。{review}{recorded.ledger}"
 
 
 def choice_buttons(recorded: Recorded) -> list[Button]:
@@ -59,20 +60,20 @@ class PickPairing:
         if data is not None:
             return data.startswith(PICK_PREFIX + ":")
         text = normalize(ctx.text)
-        return text.isdigit() and reports.pending_question(ctx.session, ctx.contact) is not None  # type: ignore[arg-type]
+        return text.isdigit() and _pairing_question(ctx) is not None
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
         try:
             question_id, pairing_id = self._choice(ctx)
-            reports.answer_pairing_question(ctx.session, ctx.contact, question_id, pairing_id, ctx.now)
+            update = reports.answer_pairing_question(ctx.session, ctx.contact, question_id, pairing_id, ctx.now)
         except ReportError as exc:
             ctx.audit("report.pick_refused", ctx.message.callback_data or ctx.text, reason=str(exc))
             ctx.reply(str(exc))
             return
         pairing = ctx.session.get(Pairing, pairing_id)
         label = reports.pairing_label(ctx.session, ctx.contact, pairing) if pairing else str(pairing_id)
-        ctx.reply(f"好的，这条进展已记入与{label}的结对。{HOW_TO_FIX}")
+        ctx.reply(f"好的，这条进展已记入与{label}的结对。{reports.ledger_line(ctx.session, update)}{HOW_TO_FIX}")
 
     @staticmethod
     def _choice(ctx: Context) -> tuple[int, int]:
@@ -82,13 +83,18 @@ class PickPairing:
             if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
                 raise ReportError("无法识别的选项，已忽略。")
             return int(parts[1]), int(parts[2])
-        question = reports.pending_question(ctx.session, ctx.contact)  # type: ignore[arg-type]
+        question = _pairing_question(ctx)
         assert question is not None
         options = question.payload.get("options", [])
         number = int(normalize(ctx.text))
         if not 1 <= number <= len(options):
             raise ReportError(f"请回复 1 到 {len(options)} 之间的序号。")
         return question.id, options[number - 1]  # type: ignore[return-value]
+
+
+def _pairing_question(ctx: Context) -> PendingQuestion | None:
+    """Only a “which pairing?” question takes a bare number; 撤回 N answers the withdraw question."""
+    return reports.open_question(ctx.session, ctx.contact, reports.CHOOSE_PAIRING)  # type: ignore[arg-type]
 
 
 class Correct:
@@ -104,6 +110,9 @@ class Correct:
         if not new_text:
             ctx.reply("请在“更正”后写上正确的完整内容，例如：更正 本月投入资金25万元，带动40户。")
             return
+        if classify(new_text) is not Kind.report:
+            ctx.reply("“更正”后面要写完整的新进展（数字或开展的帮扶活动），例如：更正 本月投入资金25万元，带动40户。")
+            return
         update = reports.last_update(ctx.session, ctx.contact)
         if update is None:
             ctx.reply("还没有可更正的进展。直接发送进展内容即可记录。")
@@ -118,20 +127,60 @@ class Correct:
 
 
 class Withdraw:
+    """撤回 withdraws the latest update and quotes it; right after a withdrawal it asks which one (撤回 N)."""
+
     def matches(self, ctx: Context) -> bool:
         command = parse_command(ctx.text)
         return _is_reporter(ctx.contact) and command is not None and command.name == "withdraw"
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
+        args = normalize(parse_command(ctx.text).args)  # type: ignore[union-attr]
         window = timedelta(minutes=ctx.settings.withdraw_minutes)
         try:
-            update = reports.withdraw_update(ctx.session, ctx.contact, window, ctx.now)
+            if args.isdigit():
+                self._chosen(ctx, int(args), window)
+            elif args:
+                self._explain(ctx, window)
+            elif reports.recently_withdrew(ctx.session, ctx.contact, window, ctx.now):
+                self._ask(ctx, window)
+            else:
+                self._done(ctx, reports.withdraw_update(ctx.session, ctx.contact, window, ctx.now))
         except ReportError as exc:
             ctx.reply(str(exc))
+
+    def _chosen(self, ctx: Context, number: int, window: timedelta) -> None:
+        assert ctx.contact is not None
+        if reports.open_question(ctx.session, ctx.contact, reports.CHOOSE_WITHDRAW) is None:
+            self._ask(ctx, window)
             return
+        self._done(ctx, reports.withdraw_chosen(ctx.session, ctx.contact, number, window, ctx.now))
+
+    def _ask(self, ctx: Context, window: timedelta) -> None:
+        """A second 撤回 never removes another update silently: list the candidates and let the sender pick."""
+        assert ctx.contact is not None
+        updates = reports.withdrawable_updates(ctx.session, ctx.contact, window, ctx.now)
+        if not updates:
+            raise ReportError(f"您最近 {ctx.settings.withdraw_minutes} 分钟内没有可撤回的进展。")
+        reports.ask_which_withdraw(ctx.session, ctx.contact, updates, ctx.now)
+        lines = "\n".join(f"{n}. {_when(ctx, u)} “{reports.excerpt(u.raw_text)}”" for n, u in enumerate(updates, 1))
+        ctx.reply(f"您刚撤回过一条进展。还要撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：\n{lines}")
+
+    def _explain(self, ctx: Context, window: timedelta) -> None:
+        """撤回? and the like: say what 撤回 would do instead of doing it."""
+        assert ctx.contact is not None
+        updates = reports.withdrawable_updates(ctx.session, ctx.contact, window, ctx.now)
+        which = f"将撤回您 {reports.describe_update(updates[0], ctx.settings.zone)}。" if updates else ""
+        ctx.reply(f"发送“撤回”可删除您 {ctx.settings.withdraw_minutes} 分钟内提交的最近一条进展。{which}")
+
+    @staticmethod
+    def _done(ctx: Context, update: ProgressUpdate) -> None:
         ctx.audit("report.withdraw", f"update:{update.id}")
-        ctx.reply(f"已撤回您 {update.created_at.astimezone(ctx.settings.zone):%m-%d %H:%M} 提交的进展。")
+        ctx.reply(f"已撤回您 {reports.describe_update(update, ctx.settings.zone)}。")
+
+
+def _when(ctx: Context, update: ProgressUpdate) -> str:
+    return f"{update.created_at.astimezone(ctx.settings.zone):%m-%d %H:%M}"
 
 
 class EditedMessage:
@@ -146,6 +195,9 @@ class EditedMessage:
         if update is None:
             ReportText().handle(ctx)
             return
+        if classify(ctx.text) is not Kind.report:
+            ctx.reply("修改后的消息不像一条进展（没有数字或帮扶活动），原进展未更改。如要删除它，请发送“撤回”。")
+            return
         try:
             recorded = reports.correct_update(ctx.session, ctx.contact, update, ctx.text, "edit", ctx.now)
         except ReportError as exc:
@@ -158,7 +210,9 @@ class Files:
     """Photos and files: stored and linked to the update they come with or after."""
 
     def matches(self, ctx: Context) -> bool:
-        return _is_reporter(ctx.contact) and bool(ctx.message.attachments) and not ctx.text
+        if not _is_reporter(ctx.contact) or not ctx.message.attachments:
+            return False
+        return not ctx.text or classify(ctx.text) is not Kind.report  # a caption like “见附件” is not a report
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
@@ -176,7 +230,7 @@ def _local_month(ctx: Context) -> str:
 
 
 class ReportText:
-    """Plain text from a county or organization contact is a progress update."""
+    """Text from a county or organization contact that reads as a report (see handlers.chatter) is an update."""
 
     def matches(self, ctx: Context) -> bool:
         return _is_reporter(ctx.contact) and ctx.message.callback_data is None
@@ -185,8 +239,9 @@ class ReportText:
         assert ctx.contact is not None
         if ctx.message.is_group and not ctx.message.addressed:
             return
-        if not _MEANINGFUL.search(ctx.text):
-            ctx.reply("没有收到可记录的文字内容。请用文字描述进展，例如：本月投入资金20万元，带动38户增收。")
+        kind = classify(ctx.text)
+        if kind is not Kind.report:
+            _not_a_report(ctx, kind)
             return
         inbound_id = ctx.inbound.id if ctx.inbound else None
         target = _answered_reminder(ctx)
@@ -201,6 +256,18 @@ class ReportText:
             obligations.mark_answered(ctx.session, target, recorded.update, ctx.now)
             text += f"\n已记入“{target.title}”，本期不再提醒您。"
         ctx.reply(text, choice_buttons(recorded))
+
+
+def _not_a_report(ctx: Context, kind: Kind) -> None:
+    """Answer without filing anything: no update, no review entry, and an open reminder stays open."""
+    if kind is Kind.near_help:
+        Help().handle(ctx)
+        return
+    text = answer(kind, ctx.text)
+    target = _answered_reminder(ctx)
+    if target is not None:
+        text += f"\n“{target.title}”的提醒仍有效，请直接回复本期进展。"
+    ctx.reply(text)
 
 
 def _answered_reminder(ctx: Context) -> obligations.ReplyTarget | None:

@@ -252,15 +252,18 @@ class ReviewSite:
         form = await request.form()
         note = str(form.get("note", "")).strip()
         now = self.app.clock()
+        queued: list[int] = []  # the sender's notice, written with the decision, sent once it is committed
         try:
             if action == "accept":
                 await self.db(lambda s: review.accept(s, admin.scope, update_id, admin.actor, now, note))
             elif action == "reject":
-                await self.db(lambda s: review.reject(s, admin.scope, update_id, admin.actor, now, note))
+                await self.db(lambda s: review.reject(s, admin.scope, update_id, admin.actor, now, note,
+                                                      zone=self.zone, queued=queued))
             elif action == "correct":
                 figures = review.read_figures({k: str(v) for k, v in form.items()},
                                               [str(v) for v in form.getlist("fields")])
-                await self.db(lambda s: review.correct(s, admin.scope, update_id, figures, admin.actor, now, note))
+                await self.db(lambda s: review.correct(s, admin.scope, update_id, figures, admin.actor, now, note,
+                                                       zone=self.zone, queued=queued))
             else:
                 raise NotVisible(action)
         except ReviewError as exc:
@@ -268,6 +271,8 @@ class ReviewSite:
             return self.render(request, "update.html", admin, status=400, row=row, field_names=FIELD_ORDER,
                                error=str(exc), message="", values={k: str(v) for k, v in form.items()},
                                chosen=[str(v) for v in form.getlist("fields")])
+        if queued:
+            self.app.queue.enqueue(queued)  # if the broker is down, the relay sends them later
         target = auth.safe_next(str(form.get("next", "")) or None)
         if target == auth.PREFIX + "/":
             target = f"{auth.PREFIX}/queue"

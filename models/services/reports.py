@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -35,6 +37,7 @@ class Recorded:
     duplicate_of: ProgressUpdate | None = None
     question: PendingQuestion | None = None
     options: list[tuple[int, str]] = field(default_factory=list)  # (pairing id, label) to choose from
+    ledger: str = ""  # the pairing's ledger totals after this update (ledger_line), for the reply
 
 
 # The parsed columns of ProgressUpdate carry the names of ParsedUpdate's fields, so one list serves both ways.
@@ -144,7 +147,7 @@ def record_update(
     session.add(update)
     session.flush()
     _adopt_recent_attachments(session, contact, update, now)
-    recorded = Recorded(update=update, parsed=parsed, flags=flags)
+    recorded = Recorded(update=update, parsed=parsed, flags=flags, ledger=ledger_line(session, update))
     if pairing is None and len(pairings) > 1:
         recorded.options = [(p.id, pairing_label(session, contact, p)) for p in pairings if p.id is not None]
         recorded.question = PendingQuestion(
@@ -215,20 +218,107 @@ def correct_update(
     _set_review(update, flags)
     update.updated_at = now
     session.add(update)
-    return Recorded(update=update, parsed=parsed, flags=flags)
+    return Recorded(update=update, parsed=parsed, flags=flags, ledger=ledger_line(session, update))
 
 
-def withdraw_update(session: Session, contact: Contact, window: timedelta, now: datetime) -> ProgressUpdate:
-    update = last_update(session, contact)
-    if update is None:
+CHOOSE_WITHDRAW = "choose_withdraw"
+EXCERPT_CHARS = 16
+EXCERPT_MIN = 6  # a clause shorter than this says too little to recognise the update
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first words of an update, on one line, so a message can name it without repeating it whole."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    clause = re.search(r"[，,。；;！!？?]", flat[EXCERPT_MIN:limit + 1])
+    end = EXCERPT_MIN + clause.start() if clause else limit
+    while not clause and end > EXCERPT_MIN and flat[end - 1].isdigit() and flat[end].isdigit():
+        end -= 1  # never cut a figure in two: “20…” would misquote “200”
+    return flat[:end] + "…"
+
+
+def describe_update(update: ProgressUpdate, zone: ZoneInfo) -> str:
+    """“11-29 07:56 提交的进展：“本月投入…”” — how the bot names an update to the person who sent it."""
+    return f"{update.created_at.astimezone(zone):%m-%d %H:%M} 提交的进展：“{excerpt(update.raw_text)}”"
+
+
+def withdrawable_updates(session: Session, contact: Contact, window: timedelta, now: datetime) -> list[ProgressUpdate]:
+    """The contact's live updates still inside the withdraw window, newest first."""
+    return list(session.exec(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.contact_id == contact.id, col(ProgressUpdate.withdrawn_at).is_(None),
+               ProgressUpdate.created_at >= now - window)
+        .order_by(col(ProgressUpdate.id).desc())
+    ).all())
+
+
+def recently_withdrew(session: Session, contact: Contact, window: timedelta, now: datetime) -> bool:
+    """True when the contact withdrew an update within the window: a further 撤回 must say which one."""
+    return session.exec(
+        select(ProgressEdit.id).where(ProgressEdit.kind == "withdraw", ProgressEdit.actor == f"contact:{contact.id}",
+                                      ProgressEdit.edited_at >= now - window)
+    ).first() is not None
+
+
+def open_question(session: Session, contact: Contact, kind: str) -> PendingQuestion | None:
+    """The contact's latest unanswered question of this kind (questions of other kinds are not its answer)."""
+    return session.exec(
+        select(PendingQuestion)
+        .where(PendingQuestion.contact_id == contact.id, PendingQuestion.kind == kind,
+               col(PendingQuestion.answered_at).is_(None))
+        .order_by(col(PendingQuestion.id).desc())
+    ).first()
+
+
+def ask_which_withdraw(
+    session: Session, contact: Contact, updates: Sequence[ProgressUpdate], now: datetime
+) -> PendingQuestion:
+    """Store “which update to withdraw?” (a newer question replaces an older one), to be answered by 撤回 N."""
+    older = open_question(session, contact, CHOOSE_WITHDRAW)
+    if older is not None:
+        older.answered_at = now
+        session.add(older)
+    question = PendingQuestion(contact_id=contact.id, kind=CHOOSE_WITHDRAW, created_at=now,
+                               payload={"options": [u.id for u in updates]})
+    session.add(question)
+    session.flush()
+    return question
+
+
+def withdraw_update(
+    session: Session, contact: Contact, window: timedelta, now: datetime, update: ProgressUpdate | None = None
+) -> ProgressUpdate:
+    """Withdraw the given update (default: the contact's latest) if it is theirs and inside the window."""
+    update = update if update is not None else last_update(session, contact)
+    if update is None or update.contact_id != contact.id:
         raise ReportError("没有可撤回的进展。")
+    if update.withdrawn_at is not None:
+        raise ReportError("这条进展已经撤回了。")
     if now - update.created_at > window:
         minutes = int(window.total_seconds() // 60)
-        raise ReportError(f"最近一条进展提交已超过 {minutes} 分钟，不能自行撤回；如需删除请联系管理员，或发送“更正 …”修改。")
+        raise ReportError(f"这条进展提交已超过 {minutes} 分钟，不能自行撤回；如需删除请联系管理员，或发送“更正 …”修改。")
     update.withdrawn_at = now
     session.add(ProgressEdit(update_id=update.id, kind="withdraw", actor=f"contact:{contact.id}",
                              old_text=update.raw_text, old_parsed=parsed_of(update), edited_at=now))
     session.add(update)
+    return update
+
+
+def withdraw_chosen(
+    session: Session, contact: Contact, number: int, window: timedelta, now: datetime
+) -> ProgressUpdate:
+    """Answer “which one?” with 撤回 N: the N-th update offered, if still withdrawable."""
+    question = open_question(session, contact, CHOOSE_WITHDRAW)
+    if question is None:
+        raise ReportError("没有待选择的撤回。请先发送“撤回”。")
+    options = question.payload.get("options", [])
+    if not 1 <= number <= len(options):
+        choices = "“撤回 1”" if len(options) == 1 else f"“撤回 1”到“撤回 {len(options)}”之间的序号"
+        raise ReportError(f"请回复{choices}。")
+    update = withdraw_update(session, contact, window, now, session.get(ProgressUpdate, options[number - 1]))
+    question.answered_at = now
+    session.add(question)
     return update
 
 

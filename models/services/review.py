@@ -10,15 +10,21 @@ import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from models.registry import Contact
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.audit import audit
 from models.services.ledger import Scope, visible_update
-from models.services.parsing import FIELD_ORDER
-from models.services.reports import FIELD_LABELS, parsed_of
+from models.services.outbox import queue_message
+from models.services.parsing import FIELD_ORDER, ParsedUpdate
+from models.services.registry import contact_address
+from models.services.reports import FIELD_LABELS, describe_update, parsed_of
 from models.services.sums import BOUNDS, COUNTS, MONEY
+
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class ReviewError(ValueError):
@@ -40,20 +46,27 @@ def accept(session: Session, scope: Scope, update_id: int, actor: str, now: date
     return update
 
 
-def reject(session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str) -> ProgressUpdate:
+def reject(
+    session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str, *,
+    zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
+) -> ProgressUpdate:
+    """Reject with a reason; the sender is told (a Delivery in this transaction, its id appended to `queued`)."""
     if not note.strip():
         raise ReviewError("请填写退回原因")
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
     _decide(update, ReviewStatus.rejected, note, now)
     audit(session, actor, "review.reject", f"update:{update.id}", previous=previous, note=note)
+    text = f"您 {describe_update(update, zone)}已被管理员退回。原因：{note.strip()}。请按原因修改后重新发送这条进展。"
+    _tell_sender(session, update, text, queued)
     return update
 
 
 def correct(
-    session: Session, scope: Scope, update_id: int, figures: dict[str, Any], actor: str, now: datetime, note: str = ""
+    session: Session, scope: Scope, update_id: int, figures: dict[str, Any], actor: str, now: datetime, note: str = "",
+    *, zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
 ) -> ProgressUpdate:
-    """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update."""
+    """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update; tell the sender."""
     update = _reviewable(session, scope, update_id)
     old = parsed_of(update)
     new = {**old, **figures}
@@ -64,7 +77,26 @@ def correct(
     previous = update.review_status
     _decide(update, ReviewStatus.accepted, note or "审核更正", now)
     audit(session, actor, "review.correct", f"update:{update.id}", previous=previous, old=old, new=new, note=note)
+    _tell_sender(session, update, corrected_notice(update, zone, note), queued)
     return update
+
+
+def corrected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
+    """The sender learns the figures the ledger now holds for their update (and the reviewer's note, if any)."""
+    figures = ParsedUpdate(**parsed_of(update)).summary_zh() or "没有可计入台账的数字"
+    reason = f"说明：{note.strip()}。" if note.strip() else ""
+    return f"您 {describe_update(update, zone)}已由管理员更正为：{figures}。{reason}如有异议，请联系管理员。"
+
+
+def _tell_sender(session: Session, update: ProgressUpdate, text: str, queued: list[int] | None) -> None:
+    """A review decision reaches the person who sent the update, where other notices reach them (no address: no message)."""
+    contact = session.get(Contact, update.contact_id)
+    address = contact_address(session, contact) if contact is not None else None
+    if address is None:
+        return
+    delivery = queue_message(session, address[0], address[1], text, contact_id=update.contact_id)
+    if queued is not None and delivery.id is not None:
+        queued.append(delivery.id)
 
 
 def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: datetime) -> None:
