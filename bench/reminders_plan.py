@@ -102,8 +102,8 @@ def load(url: str, contacts: int) -> dict[str, int]:
         total_contacts = 2 * half + len(PROVINCES) + 1
         copy("channelidentity", "id, contact_id, channel, external_id, created_at",
              ((i, i, "telegram", str(10_000_000 + i), now) for i in range(1, total_contacts + 1)))
-        copy("agreement", "pairing_id, signed_on, amount_wan, document, created_at",
-             ((pid, date(2026, 6, 1), 50.0, "", now) for pid, _, _ in pairings if pid % 10 < 3))
+        copy("agreement", "pairing_id, season, signed_on, amount_wan, document, created_at",
+             ((pid, 2026, date(2026, 6, 1), 50.0, "", now) for pid, _, _ in pairings if pid % 10 < 3))
         update_columns = "contact_id, pairing_id, cycle_id, period, channel, raw_text, fields, review_status, " \
                          "review_note, created_at"
         copy("progressupdate", update_columns,

@@ -92,9 +92,11 @@ def classify(text: str) -> Kind:
 
 
 def has_figures(text: str) -> bool:
-    """True when the parser finds an amount, a count of households or people, or a number of projects."""
-    values = parse_update(text).to_dict()
-    return any(values[key] is not None for key in NUMERIC_KEYS)
+    """True when the parser finds an amount, a count of households or people, or a number of projects —
+    or found one it had to set aside (an absurd number, a range): that update is kept for a reviewer."""
+    parsed = parse_update(text)
+    values = parsed.to_dict()
+    return bool(parsed.flags) or any(values[key] is not None for key in NUMERIC_KEYS)
 
 
 def _names_a_field(text: str) -> bool:

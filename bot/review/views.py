@@ -28,6 +28,7 @@ from bot.review.templating import make_environment
 from models.registry import Contact
 from models.services import access, ledger, review
 from models.services.access import AccessError
+from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
 from models.services.parsing import FIELD_ORDER
 from models.services.review import ReviewError
@@ -226,6 +227,7 @@ class ReviewSite:
         def load(session: Session) -> dict[str, Any]:
             summary = ledger.visible_pairing(session, admin.scope, pairing_id)
             return {"p": summary, "history": ledger.pairing_history(session, pairing_id),
+                    "agreement_versions": agreement_history(session, pairing_id),
                     "projects": ledger.projects_of(session, pairing_id),
                     "updates": ledger.update_page(session, admin.scope, pairing_id=pairing_id, page=page)}
 

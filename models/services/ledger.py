@@ -12,7 +12,6 @@ accepts or corrects it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (ColumnElement, Select, String, and_, case, cast, distinct, exists, false, func, or_, true,
+from sqlalchemy import (ColumnElement, Select, and_, distinct, false, func, or_, true,
                         union_all)
 from sqlmodel import Session, col, select
 
@@ -28,6 +27,7 @@ from models.messaging import Broadcast, Delivery, DeliveryStatus
 from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import Contact, County, Group, Organization
 from models.reporting import Attachment, ProgressEdit, ProgressUpdate, ReviewStatus
+from models.services.agreements import has_current_agreement
 from models.services.parsing import FIELD_ORDER
 from models.services.sums import FIGURES, Figures, figures_by
 
@@ -204,7 +204,7 @@ def coverage(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> C
     due = date(today.year, *AGREEMENT_DUE)
     counties = session.exec(select(County).where(scope.county_filter()).order_by(County.code)).all()
     rows = {c.id: CountyCoverage(c.id, c.code, c.name, c.prefecture, c.province) for c in counties}  # type: ignore[misc]
-    signed = exists().where(Agreement.pairing_id == Pairing.id)
+    signed = has_current_agreement(Pairing.id, due.year)  # this season's agreement, not an older one
     pairings = session.execute(
         select(Pairing.county_id, Pairing.status, Pairing.created_at, Organization.name, latest_update_at(), signed)
         .join(County, County.id == Pairing.county_id).join(Organization, Organization.id == Pairing.organization_id)

@@ -27,7 +27,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, String, and_, cast, event, func, inspect, select, true
+from sqlalchemy import Connection, String, and_, bindparam, cast, event, func, inspect, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -144,12 +144,10 @@ def _refresh_one(connection: Connection, account: Account) -> dict[int, dict[str
     counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
     deltas = walk(Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
                   for r in counted)
-    changed = {}
-    for row in rows:
-        delta = deltas.get(row.id, {})
-        if (row.ledger_delta or {}) != delta:
-            connection.execute(_UPDATES.update().where(u.id == row.id).values(ledger_delta=delta))
-            changed[row.id] = delta
+    changed = {row.id: deltas.get(row.id, {}) for row in rows if (row.ledger_delta or {}) != deltas.get(row.id, {})}
+    if changed:  # one executemany, not a statement per row (a rebuild rewrites every update)
+        connection.execute(_UPDATES.update().where(u.id == bindparam("row_id")),
+                           [{"row_id": row_id, "ledger_delta": delta} for row_id, delta in changed.items()])
     months: dict[str, dict[str, Any]] = {}
     for row in counted:
         month = months.setdefault(ledger_month(row.created_at), {
