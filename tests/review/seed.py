@@ -72,7 +72,7 @@ def seed(engine: Engine) -> Ledger:
             set_password(session, session.get(Contact, contact_id), PASSWORD, "test", NOW)  # type: ignore[arg-type]
     start = NOW - timedelta(days=200)
     _update(engine, zhaojue, "四川省扶贫基金会投入帮扶资金30万元，建设蔬菜大棚项目2个，带动52户增收。", start)
-    _update(engine, zhaojue, "采购销售农产品共计12万元，惠及农户80户。", start + timedelta(days=60))
+    _update(engine, zhaojue, "采购销售农产品12万元，惠及农户80户。", start + timedelta(days=60))
     _update(engine, zhaojue, "开展技能培训，培训156人，其中女性80人。", NOW - timedelta(days=10))
     # 张敏 has two pairings (布拖, 马山): naming the county files the update under it.
     _update(engine, xiangfa, "向布拖县投入帮扶资金20万元，用于藏白菊种植基地，带动38户增收。", start + timedelta(days=30))

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.app import App
 from bot.db import unit_of_work
-from models.pairing import Agreement, agreement_season
+from models.pairing import Agreement
 from models.services.ledger import Scope, coverage, monthly_series, totals, update_page, year_statistics
 from tests.review.seed import NOW, Ledger
 
@@ -44,7 +44,8 @@ def test_agreement_is_not_overdue_before_31_august(review_app: App, ledger: Ledg
 
 def test_a_recorded_agreement_clears_the_overdue_flag(review_app: App, ledger: Ledger) -> None:
     with unit_of_work(review_app.engine) as session:
-        session.add(Agreement(pairing_id=ledger.pairings["爱德-布拖"], season=agreement_season(NOW.date()), signed_on=NOW.date(), amount_wan=30))
+        # Signed late, recorded for the overdue season (pairbot agreement record --season 2026).
+        session.add(Agreement(pairing_id=ledger.pairings["爱德-布拖"], season=NOW.year, signed_on=NOW.date(), amount_wan=30))
     with Session(review_app.engine) as session:
         buto = _by_name(coverage(session, Scope(), NOW, ZONE).rows)["布拖县"]
     assert (buto.signed, buto.agreement_overdue, buto.stale) == (2, 0, 1)  # still stale: no recent update
