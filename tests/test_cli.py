@@ -85,7 +85,8 @@ def test_parse_prints_one_json_object(tmp_path: Path) -> None:
     result = pairbot("parse", "投入帮扶资金20万元，带动38户增收", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert data["funds_wan"] == 20 and data["households"] == 38
-    assert set(data) == {"funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields"}
+    assert set(data) == {"funds_wan", "committed_wan", "sales_wan", "households", "people", "projects", "fields",
+                         "cumulative", "flags"} and data["cumulative"] == [] and data["flags"] == []
 
 
 def test_bad_config_is_refused_with_the_key(tmp_path: Path) -> None:
