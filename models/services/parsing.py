@@ -945,7 +945,8 @@ class _Reader:
 
     def running_totals(self, figures: list[_Figure]) -> set[int]:
         """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
-        their sentence, with no period word such as 本月/本次 between; see _RunningCues)."""
+        their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
+        see _RunningCues)."""
         cues = _RunningCues(self.text)
         running = set()
         for index, figure in enumerate(figures):
@@ -954,6 +955,8 @@ class _Reader:
             if cue is None:
                 continue
             strong, cue_start = cue
+            if not strong and cue_start < self.segments.span("clause", figure.start)[0]:
+                continue  # 共计/总计 speaks of its own clause: "共计12万元，惠及农户80户" — 80户 is this report's
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
                 continue
             if cues.period_between(sentence_start if not strong else cue_start - 3, cue_start):

@@ -456,6 +456,8 @@ def test_planned_projects_count() -> None:
     ("累计投入资金120万元,本月新增带动20户", {"funds_wan": 120, "households": 20}, ("funds_wan",)),
     ("本月投入15万元,累计投入120万元。本月带动农户12户", {"funds_wan": 120, "households": 12}, ("funds_wan",)),
     ("协议资金300万元,截至目前已到位210万元", {"committed_wan": 300, "funds_wan": 210}, ("funds_wan",)),
+    ("采购销售农产品共计12万元,惠及农户80户", {"sales_wan": 12, "households": 80}, ("sales_wan",)),  # 共计: its clause
+    ("截至目前,累计投入资金120万元,带动300户", {"funds_wan": 120, "households": 300}, ("funds_wan", "households")),
 ])
 def test_running_totals(text: str, expected: dict, cumulative: tuple[str, ...]) -> None:
     got = parse_update(text)
