@@ -4,7 +4,7 @@ Importing this package registers every table on `SQLModel.metadata`; it touches 
 """
 
 from models.access import AdminCredential, AdminSession, LoginToken
-from models.ledger import LedgerMonth
+from models.ledger import LedgerCountyMonth, LedgerMonth
 from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
 from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
@@ -22,7 +22,7 @@ from models.reporting import (
 __all__ = [
     "AdminCredential", "AdminSession", "LoginToken", "ReminderSent",
     "Agreement", "Attachment", "AuditLog", "Broadcast", "ChannelIdentity", "Contact", "County",
-    "Deadline", "Delivery", "LedgerMonth", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
+    "Deadline", "Delivery", "LedgerCountyMonth", "LedgerMonth", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
     "Pairing", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",
     "ProgressUpdate", "Project", "ReportCycle", "ReviewStatus", "Role",
 ]

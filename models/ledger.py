@@ -36,3 +36,36 @@ class LedgerMonth(SQLModel, table=True):
     projects: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updates: int = 0  # counted updates sent in the month
     fields: dict[str, Any] = json_dict()  # assistance field → counted updates naming it
+
+
+# Field columns of LedgerCountyMonth, in the order of parsing.FIELD_ORDER (产业 就业 教育 健康 养老 消费 其他).
+FIELD_COLUMNS = ("field_industry", "field_employment", "field_education", "field_health", "field_elderly",
+                 "field_consumption", "field_other")
+
+
+class LedgerCountyMonth(SQLModel, table=True):
+    """The LedgerMonth rows of one county (null: no county known) and month, added up.
+
+    The totals page, the monthly chart and province sums read this small table (160 counties × months)
+    instead of every account; it is rewritten with the accounts it sums, in the same transaction.
+    """
+
+    __table_args__ = (UniqueConstraint("county_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int | None = Field(default=None, foreign_key="county.id", index=True)
+    month: str = Field(max_length=7, index=True)
+    funds_wan: float = 0.0
+    committed_wan: float = 0.0
+    sales_wan: float = 0.0
+    households: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    people: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    projects: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updates: int = 0
+    field_industry: int = 0
+    field_employment: int = 0
+    field_education: int = 0
+    field_health: int = 0
+    field_elderly: int = 0
+    field_consumption: int = 0
+    field_other: int = 0

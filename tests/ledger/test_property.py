@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from bot.db import unit_of_work
-from models.ledger import LedgerMonth
+from models.ledger import LedgerCountyMonth, LedgerMonth
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services import review
 from models.services.export import export_workbook
@@ -83,7 +83,7 @@ def _play(world: World, steps: list[dict[str, Any]]) -> None:
 
 def _reset(engine: Engine) -> None:
     with unit_of_work(engine) as session:
-        for table in (ProgressEdit, LedgerMonth, ProgressUpdate):
+        for table in (ProgressEdit, LedgerCountyMonth, LedgerMonth, ProgressUpdate):
             session.execute(delete(table))
 
 

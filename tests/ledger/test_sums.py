@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.db import make_engine, unit_of_work
-from models.ledger import LedgerMonth
+from models.ledger import LedgerCountyMonth, LedgerMonth
 from models.reporting import ProgressUpdate, ReviewStatus
 from models.services import review
 from models.services.ledger import Scope, totals
@@ -133,6 +133,11 @@ def test_rebuild_reproduces_the_stored_sums(world: World) -> None:
         after = sorted((r.pairing_id or 0, r.sender_id or 0, r.month, r.funds_wan, r.households, r.people)
                        for r in session.exec(select(LedgerMonth)).all())
     assert after == before and len(after) == 3
+    with Session(world.engine) as session:  # the county table is the accounts' months added up
+        for county in session.exec(select(LedgerCountyMonth)).all():
+            months = session.exec(select(LedgerMonth).where(LedgerMonth.county_id == county.county_id,
+                                                            LedgerMonth.month == county.month)).all()
+            assert county.households == sum(m.households for m in months) and county.updates == sum(m.updates for m in months)
 
 
 def test_parallel_reports_for_one_pairing_are_all_summed(world: World, db_url: str) -> None:
@@ -163,7 +168,8 @@ def test_parallel_reports_for_one_pairing_are_all_summed(world: World, db_url: s
     with Session(world.engine) as session:
         deltas = [u.ledger_delta.get("funds_wan", 0) for u in session.exec(select(ProgressUpdate)).all()]
         stored = session.exec(select(func.sum(LedgerMonth.funds_wan))).one()
-    assert len(deltas) == 30 and stored == pytest.approx(sum(deltas))
+        by_county = session.exec(select(func.sum(LedgerCountyMonth.funds_wan))).one()
+    assert len(deltas) == 30 and stored == pytest.approx(sum(deltas)) and by_county == pytest.approx(stored)
     with world.engine.begin() as connection:
         rebuild_all(connection)
     assert month_sums(world.engine, pairing_id=world.pairings["一-布拖"])["funds_wan"] == pytest.approx(stored)

@@ -68,6 +68,29 @@ def upgrade() -> None:
         for column in ("pairing_id", "sender_id", "county_id", "organization_id", "month"):
             batch_op.create_index(batch_op.f(f"ix_ledgermonth_{column}"), [column], unique=False)
 
+    op.create_table(
+        "ledgercountymonth",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=True),
+        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("funds_wan", sa.Float(), nullable=False),
+        sa.Column("committed_wan", sa.Float(), nullable=False),
+        sa.Column("sales_wan", sa.Float(), nullable=False),
+        sa.Column("households", sa.BigInteger(), nullable=False),
+        sa.Column("people", sa.BigInteger(), nullable=False),
+        sa.Column("projects", sa.BigInteger(), nullable=False),
+        sa.Column("updates", sa.Integer(), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in (
+            "field_industry", "field_employment", "field_education", "field_health", "field_elderly",
+            "field_consumption", "field_other")),
+        sa.ForeignKeyConstraint(["county_id"], ["county.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("county_id", "month"),
+    )
+    with op.batch_alter_table("ledgercountymonth", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledgercountymonth_county_id"), ["county_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ledgercountymonth_month"), ["month"], unique=False)
+
     # Existing updates enter the new sums (the service is imported late: it needs the tables above).
     from models.services.sums import rebuild_all
 
@@ -75,6 +98,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("ledgercountymonth")
     op.drop_table("ledgermonth")
     with op.batch_alter_table("agreement", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreement_season"))
