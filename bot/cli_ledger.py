@@ -44,7 +44,7 @@ def totals(
     from rich.table import Table
 
     table = Table(title=f"台账合计（{year} 年）" if year else "台账合计（累计至今）")
-    table.add_column("省份")
+    table.add_column("省份", no_wrap=True)
     for _, label in COLUMNS:
         table.add_column(label, justify="right")
     for row in [*rows, overall]:

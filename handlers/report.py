@@ -23,14 +23,27 @@ def _is_reporter(contact: Contact | None) -> bool:
     return contact is not None and contact.role in (Role.county, Role.organization)
 
 
+# What the parser's flags mean for the sender: the figure was set aside, the text is kept.
+FLAG_NOTES = {"数字异常": "超出合理范围的数字未计入台账", "数字为区间": "区间数字（如150-200户）未计入台账"}
+
+
+def flag_reasons(flags: list[str]) -> str:
+    return "；".join(f"{flag}：{FLAG_NOTES[flag]}" if flag in FLAG_NOTES else flag for flag in flags)
+
+
 def confirmation(recorded: Recorded) -> str:
     """One short message: what was understood, what a reviewer will check, how to fix it."""
     summary = recorded.parsed.summary_zh()
     if recorded.duplicate_of is not None:
         return "这条进展与您刚才提交的一条相同，未重复记录。"
-    head = f"已记录：{summary}。" if summary else "已记录您的进展，但没有识别出数字或帮扶领域。"
+    if summary:
+        head = f"已记录：{summary}。"
+    elif recorded.parsed.flags:
+        head = "已记录您的进展（原文已保存）。"
+    else:
+        head = "已记录您的进展，但没有识别出数字或帮扶领域。"
     if recorded.flags:
-        head += f"将由管理员核对（{'；'.join(recorded.flags)}）。"
+        head += f"将由管理员核对（{flag_reasons(recorded.flags)}）。"
     if recorded.question is not None:
         choices = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(recorded.options, start=1))
         return f"{head}\n您有多个结对，这条进展属于哪一个？请点按钮或回复序号：\n{choices}"
@@ -40,7 +53,7 @@ def confirmation(recorded: Recorded) -> str:
 def corrected(recorded: Recorded, lead: str) -> str:
     """The answer to a correction (更正 or an edited message): what is now understood, and what a reviewer checks."""
     summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
-    review = f"将由管理员核对（{'；'.join(recorded.flags)}）。" if recorded.flags else ""
+    review = f"将由管理员核对（{flag_reasons(recorded.flags)}）。" if recorded.flags else ""
     return f"{lead}：{summary}。{review}{recorded.ledger}"
 
 

@@ -55,6 +55,26 @@ def test_county_and_pairing_pages_show_the_timeline_with_figures(client: TestCli
     assert "藏白菊" in pairing and "<dd>38 户</dd>" in pairing and "马山县教育帮扶" not in pairing
 
 
+def test_every_timeline_link_opens_even_for_a_withdrawn_update(client: TestClient, review_app: App,
+                                                               ledger: Ledger) -> None:
+    """Links on the county and pairing timelines keep the /review prefix, and a withdrawn update's page
+    (its withdraw edit has no new figures) renders."""
+    from bot.db import unit_of_work
+
+    with unit_of_work(review_app.engine) as session:
+        update = session.get(ProgressUpdate, ledger.flagged[0])
+        update.withdrawn_at = update.created_at
+        session.add(ProgressEdit(update_id=update.id, kind="withdraw", actor="test", old_text=update.raw_text,
+                                 edited_at=update.created_at))
+        session.add(update)
+    sign_in(client)
+    for page in (f"/review/counties/{ledger.counties['布拖县']}", f"/review/pairings/{ledger.pairings['乡发-布拖']}"):
+        links = set(re.findall(r'href="(/[^"]*updates/\d+)"', client.get(page).text))
+        assert links and all(link.startswith("/review/updates/") for link in links), links
+        assert all(client.get(link).status_code == 200 for link in links)
+    assert client.get(f"/review/updates/{ledger.flagged[0]}").status_code == 200
+
+
 def test_accept_from_the_queue(client: TestClient, review_app: App, ledger: Ledger) -> None:
     csrf = sign_in(client)
     queue = client.get("/review/queue").text
@@ -97,7 +117,8 @@ def test_bad_correction_names_the_field_and_changes_nothing(client: TestClient, 
                                                             ledger: Ledger) -> None:
     csrf = sign_in(client)
     big = ledger.flagged[1]
-    for value, message in (("二十", "投入资金应为数字"), ("-5", "投入资金不能为负数")):
+    for value, message in (("二十", "投入资金应为数字"), ("-5", "投入资金不能为负数"), ("inf", "投入资金应为有限的数字"),
+                           ("1e308", "投入资金不能超过 1,000,000万元"), ("nan", "投入资金应为有限的数字")):
         response = client.post(f"/review/updates/{big}/correct", data={"csrf": csrf, "funds_wan": value})
         assert response.status_code == 400 and message in response.text
         assert f'value="{value}"' in response.text  # what the reviewer typed is kept in the form
