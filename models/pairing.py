@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import created_at, timestamp
@@ -60,9 +60,12 @@ class Agreement(SQLModel, table=True):
     stays as history (superseded_by_id set) and is never added to it.
     """
 
+    # "Has this pairing a current agreement for season S?" is asked per pairing: one index answers it.
+    __table_args__ = (Index("ix_agreement_pairing_season", "pairing_id", "season"),)
+
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)
-    season: int = Field(index=True)
+    season: int
     signed_on: date
     superseded_by_id: int | None = Field(default=None, foreign_key="agreement.id")
     superseded_at: datetime | None = timestamp()

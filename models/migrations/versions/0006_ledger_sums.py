@@ -39,7 +39,7 @@ def upgrade() -> None:
         connection.execute(agreement.update().where(agreement.c.id == row_id).values(season=season))
     with op.batch_alter_table("agreement", schema=None) as batch_op:
         batch_op.alter_column("season", existing_type=sa.Integer(), nullable=False)
-        batch_op.create_index(batch_op.f("ix_agreement_season"), ["season"], unique=False)
+        batch_op.create_index("ix_agreement_pairing_season", ["pairing_id", "season"], unique=False)
 
     op.create_table(
         "ledgermonth",
@@ -101,7 +101,7 @@ def downgrade() -> None:
     op.drop_table("ledgercountymonth")
     op.drop_table("ledgermonth")
     with op.batch_alter_table("agreement", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_agreement_season"))
+        batch_op.drop_index("ix_agreement_pairing_season")
         batch_op.drop_constraint("fk_agreement_superseded_by", type_="foreignkey")
         batch_op.drop_column("superseded_at")
         batch_op.drop_column("superseded_by_id")
