@@ -40,7 +40,8 @@ class Recorded:
     ledger: str = ""  # the pairing's ledger totals after this update (ledger_line), for the reply
 
 
-# The parsed columns of ProgressUpdate carry the names of ParsedUpdate's fields, so one list serves both ways.
+# The columns of ProgressUpdate that hold what the parser understood, named as in ParsedUpdate (its flags go to
+# review_note through review_flags).
 PARSED_KEYS = (*FIGURES, "fields", "cumulative")
 
 

@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Integer, and_, bindparam, cast, event, func, inspect, select, true
+from sqlalchemy import Connection, Integer, and_, bindparam, cast, event, func, inspect, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -82,9 +81,10 @@ class Entry:
     cumulative: frozenset[str] = frozenset()
 
 
-def walk(entries: Iterable[Entry]) -> dict[int, dict[str, float | int]]:
-    """update id → what it changed each figure's total by, entries given in the order they were sent."""
-    totals: dict[str, float] = {}
+def walk(entries: Iterable[Entry], start: dict[str, float] | None = None) -> dict[int, dict[str, float | int]]:
+    """update id → what it changed each figure's total by, entries given in the order they were sent
+    (after `start`: the account's totals before the first entry)."""
+    totals: dict[str, float] = dict(start or {})
     out: dict[int, dict[str, float | int]] = {}
     for entry in entries:
         delta: dict[str, float | int] = {}
@@ -107,19 +107,114 @@ def ledger_month(moment: datetime) -> str:
 
 # --- writing: recompute an account -------------------------------------------------------------
 
-def refresh(connection: Connection, accounts: Iterable[Account]) -> dict[int, dict[str, float | int]]:
+def refresh(
+    connection: Connection, accounts: Iterable[Account], appended: dict[Account, list[int]] | None = None,
+) -> dict[int, dict[str, float | int]]:
     """Rewrite the deltas and months of these accounts from their updates; returns the changed deltas.
 
-    Accounts are locked (their pairing or sender row, FOR UPDATE on PostgreSQL) in a fixed order, so
-    two workers filing updates for one pairing at once serialise instead of each missing the other's.
+    `appended` accounts only gained these new updates: when they are the account's newest, their
+    deltas are added to the stored sums (a report in chat costs a few row reads, not a recount);
+    otherwise the account is recomputed like the others. Accounts are locked (their pairing or
+    sender row, on PostgreSQL) in a fixed order, so two workers filing updates for one pairing at
+    once serialise instead of each missing the other's.
     """
     changed: dict[int, dict[str, float | int]] = {}
     counties: set[int | None] = set()
-    for account in sorted(set(accounts), key=lambda a: (a.pairing_id or 0, a.sender_id or 0)):
+    increments: dict[tuple[int | None, str], dict[str, Any]] = {}
+    full = set(accounts)
+    for account, ids in sorted((appended or {}).items(), key=lambda item: _order(item[0])):
+        if account in full:
+            continue
+        added = _append(connection, account, ids, increments)
+        if added is None:
+            full.add(account)
+        else:
+            changed.update(added)
+    for account in sorted(full, key=_order):
         changed.update(_refresh_one(connection, account, counties))
-    for county_id in sorted(counties, key=lambda c: -1 if c is None else c):
-        _refresh_county(connection, county_id)
+    for county_id in sorted(counties | {county for county, _ in increments}, key=lambda c: -1 if c is None else c):
+        if county_id in counties:
+            _refresh_county(connection, county_id)
+        else:
+            _add_to_county(connection, county_id, {month: values for (county, month), values in increments.items()
+                                                   if county == county_id})
     return changed
+
+
+def _order(account: Account) -> tuple[int, int]:
+    return account.pairing_id or 0, account.sender_id or 0
+
+
+def _blank_month() -> dict[str, Any]:
+    return {**dict.fromkeys(FIGURES, 0), "updates": 0, "fields": {}}
+
+
+def _append(
+    connection: Connection, account: Account, ids: list[int], increments: dict[tuple[int | None, str], dict[str, Any]],
+) -> dict[int, dict[str, float | int]] | None:
+    """Add new updates that are the account's newest to its stored sums; None when a recount is needed."""
+    county_id, organization_id = _owner(connection, account)
+    u, m = _UPDATES.c, _MONTHS.c
+    rows = connection.execute(
+        select(u.id, u.created_at, u.review_status, u.withdrawn_at, u.cumulative, u.fields, *(u[key] for key in FIGURES))
+        .where(u.id.in_(ids)).order_by(u.created_at, u.id)).all()
+    if not rows:
+        return {}
+    first = rows[0]
+    later = connection.execute(select(func.count()).select_from(_UPDATES).where(
+        _account_filter(_UPDATES, account), u.id.not_in(ids),
+        or_(u.created_at > first.created_at, and_(u.created_at == first.created_at, u.id > first.id)))).scalar_one()
+    stored = connection.execute(select(m.id, m.month, m.county_id, m.updates, m.fields, *(m[key] for key in FIGURES))
+                                .where(_account_filter(_MONTHS, account))).all()
+    if later or any(row.county_id != county_id for row in stored):
+        return None  # an update sent earlier, or a contact that moved county: recount
+    start = {key: sum(row._mapping[key] for row in stored) for key in FIGURES}
+    counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
+    deltas = walk((Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
+                   for r in counted), start)
+    if deltas:
+        connection.execute(_UPDATES.update().where(u.id == bindparam("row_id")),
+                           [{"row_id": row_id, "ledger_delta": delta} for row_id, delta in deltas.items()])
+    months: dict[str, dict[str, Any]] = {}
+    for row in counted:
+        month = months.setdefault(ledger_month(row.created_at), _blank_month())
+        _add_update(month, deltas[row.id], row.fields)
+    existing = {row.month: row for row in stored}
+    for label, values in months.items():
+        total = increments.setdefault((county_id, label), _blank_month())
+        _merge(total, values)
+        if label in existing:
+            row = existing[label]
+            merged = {**{key: row._mapping[key] for key in FIGURES}, "updates": row.updates, "fields": dict(row.fields or {})}
+            _merge(merged, values)
+            connection.execute(_MONTHS.update().where(m.id == row.id).values(**_stored(merged)))
+        else:
+            connection.execute(_MONTHS.insert().values(
+                pairing_id=account.pairing_id, sender_id=account.sender_id, county_id=county_id,
+                organization_id=organization_id, month=label, **_stored(values)))
+    return deltas
+
+
+def _add_update(month: dict[str, Any], delta: dict[str, float | int], fields: Any) -> None:
+    """Count one update into a month's figures: its delta, one update, the fields it names."""
+    for key, value in delta.items():
+        month[key] += value
+    month["updates"] += 1
+    for name in fields or ():
+        month["fields"][name] = month["fields"].get(name, 0) + 1
+
+
+def _merge(total: dict[str, Any], values: dict[str, Any]) -> None:
+    for key in (*FIGURES, "updates"):
+        total[key] += values[key]
+    for name, n in values["fields"].items():
+        total["fields"][name] = total["fields"].get(name, 0) + n
+
+
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """A month's figures as LedgerMonth columns (money rounded to the ledger's 4 decimals)."""
+    return {**{key: round(values[key], 4) if key in MONEY else values[key] for key in FIGURES},
+            "updates": values["updates"], "fields": values["fields"]}
 
 
 def _account_filter(table: Any, account: Account) -> Any:
@@ -162,20 +257,12 @@ def _refresh_one(connection: Connection, account: Account, counties: set[int | N
                            [{"row_id": row_id, "ledger_delta": delta} for row_id, delta in changed.items()])
     months: dict[str, dict[str, Any]] = {}
     for row in counted:
-        month = months.setdefault(ledger_month(row.created_at), {
-            **dict.fromkeys(FIGURES, 0), "updates": 0, "fields": {}})
-        for key, value in deltas[row.id].items():
-            month[key] += value
-        month["updates"] += 1
-        for name in row.fields or ():
-            month["fields"][name] = month["fields"].get(name, 0) + 1
+        _add_update(months.setdefault(ledger_month(row.created_at), _blank_month()), deltas[row.id], row.fields)
     connection.execute(_MONTHS.delete().where(_account_filter(_MONTHS, account)))
     if months:
         connection.execute(_MONTHS.insert(), [
             {"pairing_id": account.pairing_id, "sender_id": account.sender_id, "county_id": county_id,
-             "organization_id": organization_id, "month": label,
-             **{key: round(values[key], 4) if key in MONEY else values[key] for key in FIGURES},
-             "updates": values["updates"], "fields": values["fields"]}
+             "organization_id": organization_id, "month": label, **_stored(values)}
             for label, values in sorted(months.items())
         ])
     return changed
@@ -190,8 +277,7 @@ def _refresh_county(connection: Connection, county_id: int | None) -> None:
 
     On PostgreSQL a transaction-scoped advisory lock per county makes concurrent refreshes of two
     pairings of one county take turns, so neither writes a sum that misses the other's accounts."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(_COUNTY_LOCK, county_id or 0)))
+    _lock_county(connection, county_id)
     m = _MONTHS.c
     months: dict[str, dict[str, Any]] = {}
     for row in connection.execute(select(m.month, m.updates, m.fields, *(m[key] for key in FIGURES))
@@ -209,6 +295,28 @@ def _refresh_county(connection: Connection, county_id: int | None) -> None:
             {"county_id": county_id, "month": label,
              **{key: round(value, 4) if key in MONEY else value for key, value in values.items()}}
             for label, values in sorted(months.items())])
+
+
+def _lock_county(connection: Connection, county_id: int | None) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_COUNTY_LOCK, county_id or 0)))
+
+
+def _add_to_county(connection: Connection, county_id: int | None, months: dict[str, dict[str, Any]]) -> None:
+    """Add appended updates' month figures to the county's LedgerCountyMonth rows (under its lock)."""
+    _lock_county(connection, county_id)
+    c = _COUNTY_MONTHS.c
+    for label, values in months.items():
+        columns = {**_stored(values), **{_FIELD_COLUMN[name]: n for name, n in values["fields"].items()
+                                         if name in _FIELD_COLUMN}}
+        del columns["fields"]
+        row = connection.execute(select(c.id).where(_county_filter(_COUNTY_MONTHS, county_id), c.month == label)).first()
+        if row is None:
+            connection.execute(_COUNTY_MONTHS.insert().values(
+                county_id=county_id, month=label, **{**dict.fromkeys(FIELD_COLUMNS, 0), **columns}))
+        else:
+            connection.execute(_COUNTY_MONTHS.update().where(c.id == row.id).values(
+                **{key: c[key] + value for key, value in columns.items()}))
 
 
 def rebuild_all(connection: Connection) -> int:
@@ -230,31 +338,44 @@ _PENDING = "ledger_accounts"
 
 
 def _collect(session: Session, _context: Any, _instances: Any) -> None:
-    """Before a flush: note the accounts (old and new) of every update whose counted figures change."""
-    pending: set[Account] = session.info.setdefault(_PENDING, set())
-    for obj in chain(session.new, session.deleted):
+    """Before a flush: note the accounts (old and new) of every update whose counted figures change —
+    with the new updates when that is all that happened to the account (see `refresh`)."""
+    pending: dict[Account, list[ProgressUpdate] | None] = session.info.setdefault(_PENDING, {})
+
+    def recount(account: Account) -> None:
+        pending[account] = None
+
+    for obj in session.new:
         if isinstance(obj, ProgressUpdate):
-            pending.add(Account.of(obj.pairing_id, obj.contact_id))
+            account = Account.of(obj.pairing_id, obj.contact_id)
+            added = pending.setdefault(account, [])
+            if added is not None:
+                added.append(obj)
+    for obj in session.deleted:
+        if isinstance(obj, ProgressUpdate):
+            recount(Account.of(obj.pairing_id, obj.contact_id))
     for obj in session.dirty:
         if not isinstance(obj, ProgressUpdate):
             continue
         state = inspect(obj)
         if not any(state.attrs[name].history.has_changes() for name in _WATCHED):
             continue
-        pending.add(Account.of(obj.pairing_id, obj.contact_id))
+        recount(Account.of(obj.pairing_id, obj.contact_id))
         old_pairing = state.attrs.pairing_id.history.deleted
         old_sender = state.attrs.contact_id.history.deleted
         if old_pairing or old_sender:
-            pending.add(Account.of(old_pairing[0] if old_pairing else obj.pairing_id,
-                                   old_sender[0] if old_sender else obj.contact_id))
+            recount(Account.of(old_pairing[0] if old_pairing else obj.pairing_id,
+                               old_sender[0] if old_sender else obj.contact_id))
 
 
 def _apply(session: Session, _context: Any) -> None:
-    """After the flush, in its transaction: recompute those accounts; keep loaded updates in step."""
+    """After the flush, in its transaction: bring those accounts' sums up to date; keep loaded updates in step."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    changed = refresh(session.connection(), pending)
+    full = [account for account, added in pending.items() if added is None]
+    appended = {account: [obj.id for obj in added] for account, added in pending.items() if added}
+    changed = refresh(session.connection(), full, appended)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, ProgressUpdate) and obj.id in changed:
             set_committed_value(obj, "ledger_delta", changed[obj.id])
