@@ -186,6 +186,29 @@ def test_webhook_answers_500_when_the_update_cannot_be_stored_so_telegram_resend
     assert [m.chat_id for m in webhook.rows(InboundMessage)] == ["2004"]
 
 
+def test_webhook_stores_nul_bytes_and_absurd_figures(db_url: str, telegram_api: TelegramApiStandIn) -> None:  # noqa: F811
+    """A NUL in the text (PostgreSQL text cannot hold it) and figures no ledger can sum: answered 200 once,
+    stored and flagged, never a 500 that Telegram would resend for ever."""
+    bot = start_bot(db_url, telegram_api, mode="webhook")
+    try:
+        load_counties(bot.app.engine)
+        org = add_org(bot.app.engine, "中国社会福利基金会", CODES[0])
+        pair(bot.app.engine, org, county_id(bot.app.engine, "布拖县"))
+        code = invite(bot.app.engine, Role.organization, org=org, name="李娜")
+        texts = ["本月投入帮扶资金5万元\x00，带动3户", "带动3000000000户增收", "惠及3000亿亿人"]
+        with TestClient(build_web(bot.app)) as client:
+            assert _post(client, bot.api, bot.updates.message(3001, f"/start {code}")).status_code == 200
+            for text in texts:
+                update = bot.updates.message(3001, text)
+                assert _post(client, bot.api, update).status_code == 200, text
+        stored = bot.rows(ProgressUpdate)
+        assert [u.raw_text for u in stored] == [texts[0].replace("\x00", "\\u0000"), *texts[1:]]
+        assert stored[0].funds_wan == 5 and [u.review_status for u in stored[1:]] == ["flagged", "flagged"]
+        assert (stored[1].households, stored[2].people) == (None, None)
+    finally:
+        stop_bot(bot)
+
+
 def test_webhook_route_is_closed_in_polling_mode(polling: Bot) -> None:
     with TestClient(build_web(polling.app)) as client:
         response = _post(client, polling.api, polling.updates.message(2002, "你好"))
