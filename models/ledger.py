@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import json_dict
 
 
-class LedgerMonth(SQLModel, table=True):
+class MonthFigures(SQLModel):
+    """The figures a month adds to the ledger (columns shared by both sums tables)."""
+
+    funds_wan: float = 0.0
+    committed_wan: float = 0.0
+    sales_wan: float = 0.0
+    households: int = Field(default=0, sa_type=BigInteger)  # sums of many updates: beyond 32 bits
+    people: int = Field(default=0, sa_type=BigInteger)
+    projects: int = Field(default=0, sa_type=BigInteger)
+    updates: int = 0  # counted updates sent in the month
+
+
+class LedgerMonth(MonthFigures, table=True):
     """One ledger account's figures for one local month (YYYY-MM).
 
     An account is a pairing, or — for updates whose pairing was never chosen — their sender
@@ -28,13 +40,6 @@ class LedgerMonth(SQLModel, table=True):
     county_id: int | None = Field(default=None, foreign_key="county.id", index=True)
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     month: str = Field(max_length=7, index=True)
-    funds_wan: float = 0.0
-    committed_wan: float = 0.0
-    sales_wan: float = 0.0
-    households: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    people: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    projects: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    updates: int = 0  # counted updates sent in the month
     fields: dict[str, Any] = json_dict()  # assistance field → counted updates naming it
 
 
@@ -43,7 +48,7 @@ FIELD_COLUMNS = ("field_industry", "field_employment", "field_education", "field
                  "field_consumption", "field_other")
 
 
-class LedgerCountyMonth(SQLModel, table=True):
+class LedgerCountyMonth(MonthFigures, table=True):
     """The LedgerMonth rows of one county (null: no county known) and month, added up.
 
     The totals page, the monthly chart and province sums read this small table (160 counties × months)
@@ -55,13 +60,6 @@ class LedgerCountyMonth(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     county_id: int | None = Field(default=None, foreign_key="county.id", index=True)
     month: str = Field(max_length=7, index=True)
-    funds_wan: float = 0.0
-    committed_wan: float = 0.0
-    sales_wan: float = 0.0
-    households: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    people: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    projects: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    updates: int = 0
     field_industry: int = 0
     field_employment: int = 0
     field_education: int = 0
