@@ -329,8 +329,8 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
-        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖了 卖出 售出 出售 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
-        "展销".split(),
+        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
+        "消费帮扶 消费 交易额 订单 展销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
@@ -452,7 +452,9 @@ _QUANTITY_END_CHARS = "元万亿人户名个项次位"
 _RUNNING_RE = re.compile(
     r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
     r"|(?P<weak>共计|总计)")
-_PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+_PERIOD_RE = re.compile(
+    r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月"
+    r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -462,7 +464,8 @@ class _RunningCues:
     """Positions of running-total cues and period words in one text, for bisect look-ups."""
 
     def __init__(self, text: str) -> None:
-        self.cues = [(match.start(), match.group("strong") is not None) for match in _RUNNING_RE.finditer(text)]
+        self.cues = [(match.start(), match.group("strong") is not None)
+                     for match in _RUNNING_RE.finditer(text)]
         self.cue_starts = [start for start, _ in self.cues]
         self.period_starts = [match.start() for match in _PERIOD_RE.finditer(text)]
 
@@ -754,7 +757,9 @@ class _Reader:
             return None
         return _Figure(kind or _FUNDS, value / 10_000, figure_start, unit_end, per)
 
-    def _jia_households(self, value: float, figure_start: int, unit_end: int, clause_start: int) -> _Figure | None:
+    def _jia_households(
+        self, value: float, figure_start: int, unit_end: int, clause_start: int,
+    ) -> _Figure | None:
         """"困难家庭36家" counts households; "3家企业" does not."""
         text = self.text
         if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 6):
@@ -963,7 +968,9 @@ class _Reader:
             running.add(index)
         return running
 
-    def _restates_parts(self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int) -> bool:
+    def _restates_parts(
+        self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int,
+    ) -> bool:
         """Does a 共计/总计 sum what its sentence lists: figures of the same kind before it, a
         per-head product anywhere in it, goods counted ("救护车2台") or listed with 、/和/及?"""
         figure = figures[index]
@@ -972,7 +979,8 @@ class _Reader:
         if rate < len(self.rate_starts) and self.rate_starts[rate] < sentence_end:
             return True
         low = max(0, index - _MAX_NEIGHBOURS)
-        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind for other in figures[low:index]):
+        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind
+               for other in figures[low:index]):
             return True
         window = (max(sentence_start, cue_start - _REACH), cue_start)
         clause_start = self.segments.near("clause", cue_start)[0]
@@ -1024,7 +1032,7 @@ def parse_update(text: str) -> ParsedUpdate:
         flags.append(FLAG_RANGE)
     return ParsedUpdate(
         **values, fields=reader.fields(),
-        cumulative=tuple(kind for kind in _MONEY_KINDS + _COUNT_KINDS if kind in cumulative and kind in values),
+        cumulative=tuple(kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in cumulative and kind in values),
         flags=tuple(flags),
     )
 
