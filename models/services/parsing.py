@@ -154,7 +154,9 @@ _NUMBER_END = r"[\d十百千万亿余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _KUAI_RE = re.compile(
     rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
-_BARE_MAGNITUDE_RE = re.compile(r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])")
+_BARE_MAGNITUDE_RE = re.compile(
+    r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])"
+    r"|(?<![\d〇零一二两三四五六七八九十百千万亿几数每.,])(?=[百千万][余多][元人户名位家个项])")
 
 
 def _normalise(text: str) -> str:
@@ -440,6 +442,9 @@ _MEASURE_WORD_RE = re.compile(
     "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例"
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
+# A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
+_COUNT_LABEL_RE = re.compile(r"(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?$")
+
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
 _RANGE_JOINERS = "-~至到"
 _QUANTITY_END_CHARS = "元万亿人户名个项次位"
@@ -704,7 +709,9 @@ class _Reader:
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
             return self._money_figure(value, figure_start, start, unit_end, clause_start,
                                       stated=unit is not None or yuan_sign)
-        if unit is None or (raw == "一" and text.startswith("一", unit_end)):  # "一户一策"
+        if unit is None:
+            return self._labelled_count(value, figure_start, start, unit_end)
+        if raw == "一" and text.startswith("一", unit_end):  # "一户一策"
             return None
         if text.startswith("/", unit_end):  # "2人/户"
             return None
@@ -731,6 +738,16 @@ class _Reader:
         if self._counts_projects(unit, start, unit_end, clause_start):
             return _Figure(_PROJECTS, value, figure_start, unit_end)
         return None
+
+    def _labelled_count(self, value: float, figure_start: int, start: int, unit_end: int) -> _Figure | None:
+        """A count written after its label in a form-like report: "受益户数:120", "受益人数为480"."""
+        label = _COUNT_LABEL_RE.search(self.text, max(0, start - 8), start)
+        if label is None or unit_end < len(self.text) and not (
+                self.text[unit_end] in _ITEM_ENDS or self.text[unit_end] in " 。"):
+            return None
+        kind = _PROJECTS if label.group("what") == "项目数" else (
+            _HOUSEHOLDS if label.group("what") == "户数" else _PEOPLE)
+        return _Figure(kind, value, figure_start, unit_end)
 
     def _money_figure(
         self, value: float, figure_start: int, start: int, unit_end: int, clause_start: int, stated: bool,

@@ -324,6 +324,8 @@ def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     ("投入资金逾千万元", {"funds_wan": 1000}),
     ("培训农民300人左右", {"people": 300}),
     ("捐款3000元以上", {"funds_wan": 0.3}),
+    ("帮扶百余户", {"households": 100}),
+    ("惠及群众千余人", {"people": 1000}),
 ])
 def test_approximations_keep_the_stated_number(text: str, expected: dict) -> None:
     got = parse_update(text)
@@ -355,6 +357,12 @@ def test_kuai_as_a_measure_word_is_not_money() -> None:
 ])
 def test_households_also_as_families(text: str, households: int) -> None:
     assert parse_update(text).households == households
+
+
+def test_counts_after_their_label_in_a_form() -> None:
+    parsed("受益户数:120,受益人数:480", households=120, people=480)
+    parsed("受益人口为3200", people=3200)
+    parsed("户数:2024年")
 
 
 def test_jia_counting_organisations_is_not_households() -> None:
