@@ -327,7 +327,7 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投了 拿出".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拿出".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -904,10 +904,14 @@ class _Reader:
         return found
 
     def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
-        """Where the part-list opened at `pos` ends (see sub_figures)."""
+        """Where the part-list opened at `pos` ends (see sub_figures). "其中:" with the parts in
+        the clauses after the colon opens the list there."""
         clause_end = self.segments.near("clause", pos)[1]
         sentence_end = self.segments.span("sentence", pos)[1]
         inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
+        if not inside and self.text[clause_end:clause_end + 1] == ":" and clause_end < sentence_end:
+            clause_end = self.segments.near("clause", clause_end + 1)[1]
+            inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
         listed = {figures[i].kind for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
             if clause_end >= sentence_end:

@@ -122,6 +122,11 @@ def test_qizhong_sub_count_is_not_added() -> None:
     parsed("资金100万元(含物资20万元),带动50户", funds_wan=100, households=50)
 
 
+def test_qizhong_with_a_colon() -> None:
+    parsed("捐款5万元(其中:现金3万元,物资2万元)", funds_wan=5)
+    parsed("培训200人,其中:妇女80人,青年50人,发放补贴2万元", people=200, funds_wan=2)
+
+
 def test_qizhong_does_not_swallow_other_figures() -> None:
     parsed("培训200人,其中妇女80人,发放补贴2万元", people=200, funds_wan=2)
     parsed("投入资金100万元,其中产业60万元,教育40万元,带动120户",
