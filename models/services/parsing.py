@@ -327,7 +327,7 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拿出".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 花了 花费".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -342,7 +342,8 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额".split(), _CUE_OUTCOME),
+        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比".split(),
+        _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
         "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
@@ -424,6 +425,11 @@ _NAME_CLOSERS = frozenset("”\"'’》」』")
 # the count's kind by the word after 每 (or after "/").
 _PER_HEAD_RE = re.compile(
     r"每(?:一|个)?(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+# Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
+# Recurrences (每年 每月 每次) are not among them.
+_PER_MEASURE = "measure:"
+_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份])")
+_ALL_PAID_RE = re.compile("全部|全额|足额")
 _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
                     "家": _HOUSEHOLDS}
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
@@ -509,6 +515,7 @@ class _Figure(NamedTuple):
     start: int
     end: int
     per: str | None = None  # a per-head rate: the kind of count (people, households) it multiplies
+    pledged: bool = False  # money paid that is also the whole pledge ("协议资金200万元已全部到位")
 
 
 class _Reader:
@@ -658,6 +665,8 @@ class _Reader:
             if figures and self._restates(figures[-1], figure):
                 continue
             figures.append(figure)
+            if figure.pledged:
+                figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
@@ -761,8 +770,11 @@ class _Reader:
         text = self.text
         per = None
         head = _last_match(_PER_HEAD_RE, text, clause_start, start)
+        measure = _last_match(_PER_MEASURE_RE, text, clause_start, start)
         if head is not None:
             per = _PEOPLE if head.group("people") else _HOUSEHOLDS
+        elif measure is not None:
+            per = _PER_MEASURE + measure.group("measure")
         elif text.startswith("/", unit_end):
             per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
             if per is None:
@@ -772,7 +784,11 @@ class _Reader:
         kind = self.money_kind(figure_start, unit_end)
         if kind == _CUE_OUTCOME or (kind is None and not stated):
             return None
-        return _Figure(kind or _FUNDS, value / 10_000, figure_start, unit_end, per)
+        kind = kind or _FUNDS
+        clause_end = self.segments.near("clause", start)[1]
+        pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
+                   and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
+        return _Figure(kind, value / 10_000, figure_start, unit_end, per, pledged)
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
@@ -941,16 +957,32 @@ class _Reader:
         result_subs: set[int] = set()
         for index, figure in enumerate(figures):
             if figure.per is not None:
-                count = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                if figure.per.startswith(_PER_MEASURE):
+                    count = self._measure_count(figure.per[len(_PER_MEASURE):], figure.start)
+                else:
+                    found = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                    count = None if found is None else found.value
                 if count is None:
                     continue
-                figure = figure._replace(value=figure.value * count.value, per=None)
+                figure = figure._replace(value=figure.value * count, per=None)
                 if self._product_already_given(figures, all_starts, figure):
                     continue
             if index in subs:
                 result_subs.add(len(result))
             result.append(figure)
         return result, result_subs
+
+    def _measure_count(self, measure: str, pos: int) -> float | None:
+        """The number of `measure` (头, 台, 亩 …) nearest to `pos` in its sentence ("25头")."""
+        start, end = self.segments.span("sentence", pos)
+        start, end = max(start, pos - _REACH), min(end, pos + _REACH)
+        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?{re.escape(measure)}")
+        best = None
+        for match in pattern.finditer(self.text, start, end):
+            value = _number_value(match.group("number"))
+            if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
+                best = (match.start(), value)
+        return None if best is None else best[1]
 
     def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
         """Was the product stated just before the rate, in its sentence ("共发放10万元,资助50名学生,

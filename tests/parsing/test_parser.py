@@ -154,6 +154,15 @@ def test_pledge_and_payment_in_one_message() -> None:
     parsed("按计划拨付资金60万元", funds_wan=60)
 
 
+def test_an_agreement_paid_in_full_is_both_committed_and_funds() -> None:
+    parsed("协议资金200万元已于10月全部到位", funds_wan=200, committed_wan=200)
+    parsed("协议资金已到位300万元", funds_wan=300)
+
+
+def test_a_comparison_is_not_an_amount() -> None:
+    parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
+
+
 def test_sales_versus_donations() -> None:
     parsed("销售额46万元,捐赠额12万元", sales_wan=46, funds_wan=12, fields=["消费"])
     parsed("通过单位食堂采购结对县农副产品,成交额46.2万元", sales_wan=46.2, fields=["消费"])
@@ -311,7 +320,10 @@ def test_a_100k_character_report_parses_quickly() -> None:
     assert result.funds_wan and result.households and result.people
 
 
-@pytest.mark.parametrize("unit", ["1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀"])
+@pytest.mark.parametrize("unit", [
+    "1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀",
+    "每头100元,3头,", "累计投入1万元,本月", "每人100元,3人,", "150-200户,", "共计5万元、",
+])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
     started = time.perf_counter()
@@ -415,6 +427,9 @@ def test_a_different_amount_in_brackets_still_counts() -> None:
     ("给8户困难家庭每户送了500块钱", {"funds_wan": 0.4, "households": 8}),
     ("资助1500元/人,共资助40人", {"funds_wan": 6, "people": 40}),
     ("资助学生12名,每名资助4000元,合计4.8万元", {"funds_wan": 4.8, "people": 12}),
+    ("为25户农户发放牛犊25头,每头价值8000元", {"funds_wan": 20, "households": 25}),
+    ("援建卫生室3个,共投入资金45万元,每个15万元", {"funds_wan": 45}),  # the product was given
+    ("共发放10万元,资助50名学生,每人2000元", {"funds_wan": 10, "people": 50}),
     ("每户补助2000元", {}),                                   # no count: a rate only
     ("带动脱贫户30户,人均增收3000元", {"households": 30}),   # an average is not multiplied
 ])
