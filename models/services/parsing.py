@@ -25,8 +25,10 @@ How it works, in order:
    (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
    money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 明年; not
    period words such as 下半年) turn money into committed_wan unless the clause says it was
-   paid. A per-head rate ("每人2000元", "1500元/人") is multiplied by the count of people or
-   households nearest to it in its sentence; other rates (人均, 每亩) are dropped.
+   paid; an agreement paid in full ("协议资金200万元已全部到位") is both. A per-head rate
+   ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
+   in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
+   with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
 4. Sum each kind, leaving out sub-counts after 其中/包括, trainees' placements counted after
    the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
    a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
@@ -399,8 +401,9 @@ _MAX_PART_CLAUSES = 8
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
 _PLACED_RE = re.compile("上岗|就业|务工|转移")
-# Per-unit rates ("每户2000元", "人均增收3000元") are not totals and are not added. For counts a
-# recurrence is no rate: "每年奖励优秀学生50名" still reaches 50 students.
+# Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
+# averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
+# still reaches 50 students.
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
