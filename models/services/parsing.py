@@ -148,7 +148,11 @@ _TRADITIONAL_PAIRS = (
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 _TRANSLATION = str.maketrans(
-    {**_TRADITIONAL, "−": "-", "—": "-", "–": "-", "〜": "~", "\u3000": " "})
+    {**_TRADITIONAL, "−": "-", "〜": "~", "\u3000": " "})
+# A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
+# ("资金——20万元"), never a minus sign.
+_RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位])[—–](?=[\d一二两三四五六七八九十])")
+_DASH_RE = re.compile("[—–]+")
 
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
@@ -165,6 +169,7 @@ def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _KUAI_RE.sub("元", text)
     return _BARE_MAGNITUDE_RE.sub("一", text)

@@ -454,6 +454,11 @@ def test_a_range_is_null_and_flagged(text: str, field: str) -> None:
     assert got.flags == ("数字为区间",)
 
 
+def test_a_dash_as_punctuation_is_no_minus_sign() -> None:
+    parsed("投入资金——20万元", funds_wan=20)
+    parsed("本月进展—投入资金20万元", funds_wan=20)
+
+
 def test_a_range_beside_a_real_figure() -> None:
     parsed("计划拨付产业发展资金50万元,预计带动150-200户",
            committed_wan=50, fields=["产业"], flags=["数字为区间"])
