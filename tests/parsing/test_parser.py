@@ -486,6 +486,7 @@ def test_planned_projects_count() -> None:
     ("这个月共计投入帮扶资金18万元", {"funds_wan": 18}, ()),
     ("发放慰问金和物资共计4万元", {"funds_wan": 4}, ()),
     ("本月累计投入18万元", {"funds_wan": 18}, ()),
+    ("春节期间慰问困难群众80户,共计发放慰问金4万元", {"funds_wan": 4, "households": 80}, ()),
     ("累计投入资金120万元,本月新增带动20户", {"funds_wan": 120, "households": 20}, ("funds_wan",)),
     ("本月投入15万元,累计投入120万元。本月带动农户12户", {"funds_wan": 120, "households": 12}, ("funds_wan",)),
     ("协议资金300万元,截至目前已到位210万元", {"committed_wan": 300, "funds_wan": 210}, ("funds_wan",)),
