@@ -25,8 +25,10 @@ How it works, in order:
    (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
    money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 明年; not
    period words such as 下半年) turn money into committed_wan unless the clause says it was
-   paid. A per-head rate ("每人2000元", "1500元/人") is multiplied by the count of people or
-   households nearest to it in its sentence; other rates (人均, 每亩) are dropped.
+   paid; an agreement paid in full ("协议资金200万元已全部到位") is both. A per-head rate
+   ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
+   in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
+   with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
 4. Sum each kind, leaving out sub-counts after 其中/包括, trainees' placements counted after
    the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
    a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
@@ -146,7 +148,11 @@ _TRADITIONAL_PAIRS = (
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 _TRANSLATION = str.maketrans(
-    {**_TRADITIONAL, "−": "-", "—": "-", "–": "-", "〜": "~", "\u3000": " "})
+    {**_TRADITIONAL, "−": "-", "〜": "~", "\u3000": " "})
+# A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
+# ("资金——20万元"), never a minus sign.
+_RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位])[—–](?=[\d一二两三四五六七八九十])")
+_DASH_RE = re.compile("[—–]+")
 
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
@@ -154,13 +160,16 @@ _NUMBER_END = r"[\d十百千万亿余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _KUAI_RE = re.compile(
     rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
-_BARE_MAGNITUDE_RE = re.compile(r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])")
+_BARE_MAGNITUDE_RE = re.compile(
+    r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])"
+    r"|(?<![\d〇零一二两三四五六七八九十百千万亿几数每.,])(?=[百千万][余多][元人户名位家个项])")
 
 
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _KUAI_RE.sub("元", text)
     return _BARE_MAGNITUDE_RE.sub("一", text)
@@ -325,12 +334,12 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投了 拿出".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 花了 花费".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
-        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖了 卖出 售出 出售 认购 以购代捐 以购代帮 消费帮扶 消费 交易额 订单 "
-        "展销".split(),
+        "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
+        "消费帮扶 消费 交易额 订单 展销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
@@ -340,7 +349,8 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额".split(), _CUE_OUTCOME),
+        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比".split(),
+        _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
         "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
@@ -396,8 +406,9 @@ _MAX_PART_CLAUSES = 8
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
 _PLACED_RE = re.compile("上岗|就业|务工|转移")
-# Per-unit rates ("每户2000元", "人均增收3000元") are not totals and are not added. For counts a
-# recurrence is no rate: "每年奖励优秀学生50名" still reaches 50 students.
+# Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
+# averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
+# still reaches 50 students.
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
@@ -422,6 +433,11 @@ _NAME_CLOSERS = frozenset("”\"'’》」』")
 # the count's kind by the word after 每 (or after "/").
 _PER_HEAD_RE = re.compile(
     r"每(?:一|个)?(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+# Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
+# Recurrences (每年 每月 每次) are not among them.
+_PER_MEASURE = "measure:"
+_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份])")
+_ALL_PAID_RE = re.compile("全部|全额|足额")
 _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
                     "家": _HOUSEHOLDS}
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
@@ -440,6 +456,9 @@ _MEASURE_WORD_RE = re.compile(
     "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例"
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
+# A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
+_COUNT_LABEL_RE = re.compile(r"(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?$")
+
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
 _RANGE_JOINERS = "-~至到"
 _QUANTITY_END_CHARS = "元万亿人户名个项次位"
@@ -452,7 +471,10 @@ _QUANTITY_END_CHARS = "元万亿人户名个项次位"
 _RUNNING_RE = re.compile(
     r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
     r"|(?P<weak>共计|总计)")
-_PERIOD_RE = re.compile(r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+_PERIOD_RE = re.compile(
+    r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
+    r"|春节|中秋|国庆|重阳|六一"
+    r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -462,7 +484,8 @@ class _RunningCues:
     """Positions of running-total cues and period words in one text, for bisect look-ups."""
 
     def __init__(self, text: str) -> None:
-        self.cues = [(match.start(), match.group("strong") is not None) for match in _RUNNING_RE.finditer(text)]
+        self.cues = [(match.start(), match.group("strong") is not None)
+                     for match in _RUNNING_RE.finditer(text)]
         self.cue_starts = [start for start, _ in self.cues]
         self.period_starts = [match.start() for match in _PERIOD_RE.finditer(text)]
 
@@ -501,6 +524,7 @@ class _Figure(NamedTuple):
     start: int
     end: int
     per: str | None = None  # a per-head rate: the kind of count (people, households) it multiplies
+    pledged: bool = False  # money paid that is also the whole pledge ("协议资金200万元已全部到位")
 
 
 class _Reader:
@@ -650,6 +674,8 @@ class _Reader:
             if figures and self._restates(figures[-1], figure):
                 continue
             figures.append(figure)
+            if figure.pledged:
+                figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
@@ -701,7 +727,9 @@ class _Reader:
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
             return self._money_figure(value, figure_start, start, unit_end, clause_start,
                                       stated=unit is not None or yuan_sign)
-        if unit is None or (raw == "一" and text.startswith("一", unit_end)):  # "一户一策"
+        if unit is None:
+            return self._labelled_count(value, figure_start, start, unit_end)
+        if raw == "一" and text.startswith("一", unit_end):  # "一户一策"
             return None
         if text.startswith("/", unit_end):  # "2人/户"
             return None
@@ -729,6 +757,16 @@ class _Reader:
             return _Figure(_PROJECTS, value, figure_start, unit_end)
         return None
 
+    def _labelled_count(self, value: float, figure_start: int, start: int, unit_end: int) -> _Figure | None:
+        """A count written after its label in a form-like report: "受益户数:120", "受益人数为480"."""
+        label = _COUNT_LABEL_RE.search(self.text, max(0, start - 8), start)
+        if label is None or unit_end < len(self.text) and not (
+                self.text[unit_end] in _ITEM_ENDS or self.text[unit_end] in " 。"):
+            return None
+        kind = _PROJECTS if label.group("what") == "项目数" else (
+            _HOUSEHOLDS if label.group("what") == "户数" else _PEOPLE)
+        return _Figure(kind, value, figure_start, unit_end)
+
     def _money_figure(
         self, value: float, figure_start: int, start: int, unit_end: int, clause_start: int, stated: bool,
     ) -> _Figure | None:
@@ -741,8 +779,11 @@ class _Reader:
         text = self.text
         per = None
         head = _last_match(_PER_HEAD_RE, text, clause_start, start)
+        measure = _last_match(_PER_MEASURE_RE, text, clause_start, start)
         if head is not None:
             per = _PEOPLE if head.group("people") else _HOUSEHOLDS
+        elif measure is not None:
+            per = _PER_MEASURE + measure.group("measure")
         elif text.startswith("/", unit_end):
             per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
             if per is None:
@@ -752,9 +793,15 @@ class _Reader:
         kind = self.money_kind(figure_start, unit_end)
         if kind == _CUE_OUTCOME or (kind is None and not stated):
             return None
-        return _Figure(kind or _FUNDS, value / 10_000, figure_start, unit_end, per)
+        kind = kind or _FUNDS
+        clause_end = self.segments.near("clause", start)[1]
+        pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
+                   and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
+        return _Figure(kind, value / 10_000, figure_start, unit_end, per, pledged)
 
-    def _jia_households(self, value: float, figure_start: int, unit_end: int, clause_start: int) -> _Figure | None:
+    def _jia_households(
+        self, value: float, figure_start: int, unit_end: int, clause_start: int,
+    ) -> _Figure | None:
         """"困难家庭36家" counts households; "3家企业" does not."""
         text = self.text
         if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 6):
@@ -882,10 +929,14 @@ class _Reader:
         return found
 
     def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
-        """Where the part-list opened at `pos` ends (see sub_figures)."""
+        """Where the part-list opened at `pos` ends (see sub_figures). "其中:" with the parts in
+        the clauses after the colon opens the list there."""
         clause_end = self.segments.near("clause", pos)[1]
         sentence_end = self.segments.span("sentence", pos)[1]
         inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
+        if not inside and self.text[clause_end:clause_end + 1] == ":" and clause_end < sentence_end:
+            clause_end = self.segments.near("clause", clause_end + 1)[1]
+            inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
         listed = {figures[i].kind for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
             if clause_end >= sentence_end:
@@ -915,16 +966,32 @@ class _Reader:
         result_subs: set[int] = set()
         for index, figure in enumerate(figures):
             if figure.per is not None:
-                count = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                if figure.per.startswith(_PER_MEASURE):
+                    count = self._measure_count(figure.per[len(_PER_MEASURE):], figure.start)
+                else:
+                    found = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                    count = None if found is None else found.value
                 if count is None:
                     continue
-                figure = figure._replace(value=figure.value * count.value, per=None)
+                figure = figure._replace(value=figure.value * count, per=None)
                 if self._product_already_given(figures, all_starts, figure):
                     continue
             if index in subs:
                 result_subs.add(len(result))
             result.append(figure)
         return result, result_subs
+
+    def _measure_count(self, measure: str, pos: int) -> float | None:
+        """The number of `measure` (头, 台, 亩 …) nearest to `pos` in its sentence ("25头")."""
+        start, end = self.segments.span("sentence", pos)
+        start, end = max(start, pos - _REACH), min(end, pos + _REACH)
+        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?{re.escape(measure)}")
+        best = None
+        for match in pattern.finditer(self.text, start, end):
+            value = _number_value(match.group("number"))
+            if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
+                best = (match.start(), value)
+        return None if best is None else best[1]
 
     def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
         """Was the product stated just before the rate, in its sentence ("共发放10万元,资助50名学生,
@@ -966,7 +1033,9 @@ class _Reader:
             running.add(index)
         return running
 
-    def _restates_parts(self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int) -> bool:
+    def _restates_parts(
+        self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int,
+    ) -> bool:
         """Does a 共计/总计 sum what its sentence lists: figures of the same kind before it, a
         per-head product anywhere in it, goods counted ("救护车2台") or listed with 、/和/及?"""
         figure = figures[index]
@@ -975,7 +1044,8 @@ class _Reader:
         if rate < len(self.rate_starts) and self.rate_starts[rate] < sentence_end:
             return True
         low = max(0, index - _MAX_NEIGHBOURS)
-        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind for other in figures[low:index]):
+        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind
+               for other in figures[low:index]):
             return True
         window = (max(sentence_start, cue_start - _REACH), cue_start)
         clause_start = self.segments.near("clause", cue_start)[0]
@@ -1027,7 +1097,7 @@ def parse_update(text: str) -> ParsedUpdate:
         flags.append(FLAG_RANGE)
     return ParsedUpdate(
         **values, fields=reader.fields(),
-        cumulative=tuple(kind for kind in _MONEY_KINDS + _COUNT_KINDS if kind in cumulative and kind in values),
+        cumulative=tuple(kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in cumulative and kind in values),
         flags=tuple(flags),
     )
 

@@ -122,6 +122,11 @@ def test_qizhong_sub_count_is_not_added() -> None:
     parsed("资金100万元(含物资20万元),带动50户", funds_wan=100, households=50)
 
 
+def test_qizhong_with_a_colon() -> None:
+    parsed("捐款5万元(其中:现金3万元,物资2万元)", funds_wan=5)
+    parsed("培训200人,其中:妇女80人,青年50人,发放补贴2万元", people=200, funds_wan=2)
+
+
 def test_qizhong_does_not_swallow_other_figures() -> None:
     parsed("培训200人,其中妇女80人,发放补贴2万元", people=200, funds_wan=2)
     parsed("投入资金100万元,其中产业60万元,教育40万元,带动120户",
@@ -147,6 +152,15 @@ def test_pledge_and_payment_in_one_message() -> None:
     parsed("承诺三年内投入1500万元,首批资金300万元已拨付", committed_wan=1500, funds_wan=300)
     parsed("今年已拨付协议资金150万元,剩余350万元明年到位", funds_wan=150, committed_wan=350)
     parsed("按计划拨付资金60万元", funds_wan=60)
+
+
+def test_an_agreement_paid_in_full_is_both_committed_and_funds() -> None:
+    parsed("协议资金200万元已于10月全部到位", funds_wan=200, committed_wan=200)
+    parsed("协议资金已到位300万元", funds_wan=300)
+
+
+def test_a_comparison_is_not_an_amount() -> None:
+    parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
 
 def test_sales_versus_donations() -> None:
@@ -306,7 +320,10 @@ def test_a_100k_character_report_parses_quickly() -> None:
     assert result.funds_wan and result.households and result.people
 
 
-@pytest.mark.parametrize("unit", ["1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀"])
+@pytest.mark.parametrize("unit", [
+    "1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀",
+    "每头100元,3头,", "累计投入1万元,本月", "每人100元,3人,", "150-200户,", "共计5万元、",
+])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
     started = time.perf_counter()
@@ -324,6 +341,8 @@ def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     ("投入资金逾千万元", {"funds_wan": 1000}),
     ("培训农民300人左右", {"people": 300}),
     ("捐款3000元以上", {"funds_wan": 0.3}),
+    ("帮扶百余户", {"households": 100}),
+    ("惠及群众千余人", {"people": 1000}),
 ])
 def test_approximations_keep_the_stated_number(text: str, expected: dict) -> None:
     got = parse_update(text)
@@ -355,6 +374,12 @@ def test_kuai_as_a_measure_word_is_not_money() -> None:
 ])
 def test_households_also_as_families(text: str, households: int) -> None:
     assert parse_update(text).households == households
+
+
+def test_counts_after_their_label_in_a_form() -> None:
+    parsed("受益户数:120,受益人数:480", households=120, people=480)
+    parsed("受益人口为3200", people=3200)
+    parsed("户数:2024年")
 
 
 def test_jia_counting_organisations_is_not_households() -> None:
@@ -402,6 +427,9 @@ def test_a_different_amount_in_brackets_still_counts() -> None:
     ("给8户困难家庭每户送了500块钱", {"funds_wan": 0.4, "households": 8}),
     ("资助1500元/人,共资助40人", {"funds_wan": 6, "people": 40}),
     ("资助学生12名,每名资助4000元,合计4.8万元", {"funds_wan": 4.8, "people": 12}),
+    ("为25户农户发放牛犊25头,每头价值8000元", {"funds_wan": 20, "households": 25}),
+    ("援建卫生室3个,共投入资金45万元,每个15万元", {"funds_wan": 45}),  # the product was given
+    ("共发放10万元,资助50名学生,每人2000元", {"funds_wan": 10, "people": 50}),
     ("每户补助2000元", {}),                                   # no count: a rate only
     ("带动脱贫户30户,人均增收3000元", {"households": 30}),   # an average is not multiplied
 ])
@@ -424,6 +452,11 @@ def test_a_range_is_null_and_flagged(text: str, field: str) -> None:
     got = parse_update(text)
     assert getattr(got, field) is None
     assert got.flags == ("数字为区间",)
+
+
+def test_a_dash_as_punctuation_is_no_minus_sign() -> None:
+    parsed("投入资金——20万元", funds_wan=20)
+    parsed("本月进展—投入资金20万元", funds_wan=20)
 
 
 def test_a_range_beside_a_real_figure() -> None:
@@ -453,6 +486,7 @@ def test_planned_projects_count() -> None:
     ("这个月共计投入帮扶资金18万元", {"funds_wan": 18}, ()),
     ("发放慰问金和物资共计4万元", {"funds_wan": 4}, ()),
     ("本月累计投入18万元", {"funds_wan": 18}, ()),
+    ("春节期间慰问困难群众80户,共计发放慰问金4万元", {"funds_wan": 4, "households": 80}, ()),
     ("累计投入资金120万元,本月新增带动20户", {"funds_wan": 120, "households": 20}, ("funds_wan",)),
     ("本月投入15万元,累计投入120万元。本月带动农户12户", {"funds_wan": 120, "households": 12}, ("funds_wan",)),
     ("协议资金300万元,截至目前已到位210万元", {"committed_wan": 300, "funds_wan": 210}, ("funds_wan",)),
