@@ -177,7 +177,8 @@ class Withdraw:
             raise ReportError(f"您最近 {ctx.settings.withdraw_minutes} 分钟内没有可撤回的进展。")
         reports.ask_which_withdraw(ctx.session, ctx.contact, updates, ctx.now)
         lines = "\n".join(f"{n}. {_when(ctx, u)} “{reports.excerpt(u.raw_text)}”" for n, u in enumerate(updates, 1))
-        ctx.reply(f"您刚撤回过一条进展。还要撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：\n{lines}")
+        lead = "您刚撤回过一条进展。还要" if reports.recently_withdrew(ctx.session, ctx.contact, window, ctx.now) else "要"
+        ctx.reply(f"{lead}撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：\n{lines}")
 
     def _explain(self, ctx: Context, window: timedelta) -> None:
         """撤回? and the like: say what 撤回 would do instead of doing it."""
