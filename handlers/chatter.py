@@ -28,8 +28,6 @@ class Kind(StrEnum):
     chatter = "chatter"  # Chinese text with neither figures nor an activity
 
 
-NUMERIC_KEYS = ("funds_wan", "committed_wan", "sales_wan", "households", "people", "projects")
-
 # Command words and the near-command they stand for; a short text one edit away from one is that near-command.
 _COMMAND_WORDS = {"帮助": Kind.near_help, "幫助": Kind.near_help, "菜单": Kind.near_help,
                   "撤回": Kind.near_withdraw, "撤销": Kind.near_withdraw, "撤銷": Kind.near_withdraw,
@@ -67,7 +65,8 @@ def classify(text: str) -> Kind:
         return Kind.empty
     if re.match(r"/\S|:[A-Za-z]", folded):
         return Kind.command
-    if has_figures(folded):
+    parsed = parse_update(text)  # the raw text, as recording will parse it (parse_update keeps recent results)
+    if parsed.has_figures() or parsed.flags:  # flags: an absurd or ranged figure, kept for a reviewer
         return Kind.report
     core = _core(folded)
     near = _near_command(core)
@@ -86,22 +85,9 @@ def classify(text: str) -> Kind:
     chinese = len(_CJK.findall(core))
     if chinese == 0:
         return Kind.noise
-    if chinese >= _MIN_ACTIVITY_CHARS and (_ACTIVITY.search(core) or _names_a_field(folded)):
+    if chinese >= _MIN_ACTIVITY_CHARS and (_ACTIVITY.search(core) or set(parsed.fields) - {"其他"}):
         return Kind.report
     return Kind.chatter
-
-
-def has_figures(text: str) -> bool:
-    """True when the parser finds an amount, a count of households or people, or a number of projects —
-    or found one it had to set aside (an absurd number, a range): that update is kept for a reviewer."""
-    parsed = parse_update(text)
-    values = parsed.to_dict()
-    return bool(parsed.flags) or any(values[key] is not None for key in NUMERIC_KEYS)
-
-
-def _names_a_field(text: str) -> bool:
-    """An assistance field (产业, 教育 …) the parser recognises; 其他 alone says nothing about help given."""
-    return bool(set(parse_update(text).fields) - {"其他"})
 
 
 def _core(text: str) -> str:

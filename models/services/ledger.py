@@ -29,7 +29,7 @@ from models.registry import Contact, County, Group, Organization
 from models.reporting import Attachment, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.agreements import has_current_agreement
 from models.services.parsing import FIELD_ORDER
-from models.services.sums import FIGURES, Figures, figures_by
+from models.services.sums import Figures, ShowsFigures, figures_by
 
 STALE_AFTER = timedelta(days=35)  # an active pairing with no update for this long is overdue
 COUNTED = (ReviewStatus.received, ReviewStatus.accepted)
@@ -249,25 +249,13 @@ def provinces_in(session: Session, scope: Scope) -> list[str]:
 # --- counties, pairings, updates ----------------------------------------------------------------
 
 @dataclass
-class PairingSummary:
+class PairingSummary(ShowsFigures):
     pairing: Pairing
     organization: Organization
     county: County
     agreements: list[Agreement]  # the current version for each season
     last_update: datetime | None
     figures: Figures
-
-    @property
-    def funds_wan(self) -> float:
-        return self.figures.funds_wan
-
-    @property
-    def households(self) -> int:
-        return self.figures.households
-
-    @property
-    def updates(self) -> int:
-        return self.figures.updates
 
 
 def visible_county(session: Session, scope: Scope, county_id: int) -> County:
@@ -474,7 +462,7 @@ def broadcast_deliveries(session: Session, scope: Scope, broadcast_id: int) -> t
 # --- totals: where, for whom, how much, with what effect --------------------------------------
 
 @dataclass
-class Totals:
+class Totals(ShowsFigures):
     province: str
     counties: int = 0  # key counties
     paired_counties: int = 0  # with an active pairing
@@ -483,12 +471,6 @@ class Totals:
     agreements: int = 0  # current agreements (any season) of active pairings
     agreed_wan: float = 0.0
     figures: Figures = field(default_factory=Figures)
-
-    def __getattr__(self, name: str) -> Any:
-        # funds_wan, households, updates, fields …: the ledger figures, read from models.services.sums.
-        if name in FIGURES or name in ("updates", "fields"):
-            return getattr(self.figures, name)
-        raise AttributeError(name)
 
     def add(self, other: Totals) -> None:
         for name in ("counties", "paired_counties", "active_pairings", "agreements", "agreed_wan"):

@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -91,10 +92,14 @@ class ParsedUpdate:
             "flags": list(self.flags),
         }
 
+    def has_figures(self) -> bool:
+        """True when an amount or a count was understood (fields alone do not count)."""
+        return any(getattr(self, name) is not None for name in _FIGURE_NAMES)
+
     def is_empty(self) -> bool:
         """True when no figure and no field was understood (the bot then asks again); flags alone
         (a range, an absurd number) leave it empty."""
-        return all(getattr(self, name) is None for name in _FIGURE_NAMES) and not self.fields
+        return not self.has_figures() and not self.fields
 
     def summary_zh(self) -> str:
         """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业";
@@ -1081,8 +1086,12 @@ FLAG_IMPLAUSIBLE = "数字异常"
 FLAG_RANGE = "数字为区间"
 
 
+@lru_cache(maxsize=16)
 def parse_update(text: str) -> ParsedUpdate:
-    """Parse one progress update into its ledger fields (see the module docstring)."""
+    """Parse one progress update into its ledger fields (see the module docstring).
+
+    The last few results are kept: a chat message is read to decide whether it is a report and then
+    recorded, and a long text should not be parsed twice for that."""
     reader = _Reader(_normalise(text))
     figures = reader.figures()
     subs = reader.sub_figures(figures) | reader.placed_trainees(figures)

@@ -17,7 +17,8 @@ from models.reporting import Attachment, PendingQuestion, ProgressEdit, Progress
 from models.services.agreements import current_agreements
 from models.services.parsing import ParsedUpdate, parse_update
 from models.services.registry import pairings_of
-from models.services.sums import FIGURES
+from models.services.ledger import Scope
+from models.services.sums import COUNTED, FIGURES, figures_by
 
 # Figures beyond these are not believable for one county-level report; they go to a reviewer.
 ABSURD = {"funds_wan": 100_000.0, "committed_wan": 100_000.0, "sales_wan": 100_000.0,
@@ -361,9 +362,6 @@ def _adopt_recent_attachments(session: Session, contact: Contact, update: Progre
 def ledger_line(session: Session, update: ProgressUpdate) -> str:
     """“结对台账累计：投入资金 135 万元，受益 40 户。” — the pairing's ledger totals for the figures this update
     named, read from the ledger's sums like every page; empty while it is not counted or has no pairing."""
-    from models.services.ledger import Scope
-    from models.services.sums import COUNTED, figures_by
-
     if update.pairing_id is None or update.withdrawn_at is not None or update.review_status not in COUNTED:
         return ""
     named = [key for key in FIGURES if getattr(update, key) is not None]

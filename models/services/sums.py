@@ -121,17 +121,10 @@ def refresh(
     changed: dict[int, dict[str, float | int]] = {}
     counties: set[int | None] = set()
     increments: dict[tuple[int | None, str], dict[str, Any]] = {}
-    full = set(accounts)
-    for account, ids in sorted((appended or {}).items(), key=lambda item: _order(item[0])):
-        if account in full:
-            continue
-        added = _append(connection, account, ids, increments)
-        if added is None:
-            full.add(account)
-        else:
-            changed.update(added)
-    for account in sorted(full, key=_order):
-        changed.update(_refresh_one(connection, account, counties))
+    full, appended = set(accounts), appended or {}
+    for account in sorted(full | set(appended), key=_order):  # one lock order for every account
+        added = None if account in full else _append(connection, account, appended[account], increments)
+        changed.update(_refresh_one(connection, account, counties) if added is None else added)
     for county_id in sorted(counties | {county for county, _ in increments}, key=lambda c: -1 if c is None else c):
         if county_id in counties:
             _refresh_county(connection, county_id)
@@ -282,19 +275,22 @@ def _refresh_county(connection: Connection, county_id: int | None) -> None:
     months: dict[str, dict[str, Any]] = {}
     for row in connection.execute(select(m.month, m.updates, m.fields, *(m[key] for key in FIGURES))
                                   .where(_county_filter(_MONTHS, county_id))):
-        month = months.setdefault(row.month, {**dict.fromkeys(FIGURES, 0), "updates": 0,
-                                              **dict.fromkeys(FIELD_COLUMNS, 0)})
-        for key in (*FIGURES, "updates"):
-            month[key] += row._mapping[key]
-        for name, n in (row.fields or {}).items():
-            if name in _FIELD_COLUMN:
-                month[_FIELD_COLUMN[name]] += int(n)
+        _merge(months.setdefault(row.month, _blank_month()),
+               {**{key: row._mapping[key] for key in FIGURES}, "updates": row.updates, "fields": row.fields or {}})
     connection.execute(_COUNTY_MONTHS.delete().where(_county_filter(_COUNTY_MONTHS, county_id)))
     if months:
-        connection.execute(_COUNTY_MONTHS.insert(), [
-            {"county_id": county_id, "month": label,
-             **{key: round(value, 4) if key in MONEY else value for key, value in values.items()}}
-            for label, values in sorted(months.items())])
+        connection.execute(_COUNTY_MONTHS.insert(), [{"county_id": county_id, "month": label, **_county_columns(values)}
+                                                     for label, values in sorted(months.items())])
+
+
+def _county_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """A month's figures as LedgerCountyMonth columns: the fields counted in one column each."""
+    columns = {**_stored(values), **dict.fromkeys(FIELD_COLUMNS, 0)}
+    del columns["fields"]
+    for name, n in values["fields"].items():
+        if name in _FIELD_COLUMN:
+            columns[_FIELD_COLUMN[name]] += int(n)
+    return columns
 
 
 def _lock_county(connection: Connection, county_id: int | None) -> None:
@@ -307,13 +303,10 @@ def _add_to_county(connection: Connection, county_id: int | None, months: dict[s
     _lock_county(connection, county_id)
     c = _COUNTY_MONTHS.c
     for label, values in months.items():
-        columns = {**_stored(values), **{_FIELD_COLUMN[name]: n for name, n in values["fields"].items()
-                                         if name in _FIELD_COLUMN}}
-        del columns["fields"]
+        columns = _county_columns(values)
         row = connection.execute(select(c.id).where(_county_filter(_COUNTY_MONTHS, county_id), c.month == label)).first()
         if row is None:
-            connection.execute(_COUNTY_MONTHS.insert().values(
-                county_id=county_id, month=label, **{**dict.fromkeys(FIELD_COLUMNS, 0), **columns}))
+            connection.execute(_COUNTY_MONTHS.insert().values(county_id=county_id, month=label, **columns))
         else:
             connection.execute(_COUNTY_MONTHS.update().where(c.id == row.id).values(
                 **{key: c[key] + value for key, value in columns.items()}))
@@ -415,6 +408,44 @@ class Figures:
     def round(self) -> None:
         for key in MONEY:
             setattr(self, key, round(getattr(self, key), 4))
+
+
+class ShowsFigures:
+    """The ledger figures of a row that holds `figures` (a Totals row, a pairing summary), by name."""
+
+    figures: Figures
+
+    @property
+    def funds_wan(self) -> float:
+        return self.figures.funds_wan
+
+    @property
+    def committed_wan(self) -> float:
+        return self.figures.committed_wan
+
+    @property
+    def sales_wan(self) -> float:
+        return self.figures.sales_wan
+
+    @property
+    def households(self) -> int:
+        return self.figures.households
+
+    @property
+    def people(self) -> int:
+        return self.figures.people
+
+    @property
+    def projects(self) -> int:
+        return self.figures.projects
+
+    @property
+    def updates(self) -> int:
+        return self.figures.updates
+
+    @property
+    def fields(self) -> dict[str, int]:
+        return self.figures.fields
 
 
 # What each grouping reads: the small county table where a county is fine-grained enough, else the accounts.

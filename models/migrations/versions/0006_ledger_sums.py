@@ -18,6 +18,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _month_figures() -> list[sa.Column]:
+    """The columns both sums tables share (models.ledger.MonthFigures)."""
+    return [*(sa.Column(name, sa.Float(), nullable=False) for name in ("funds_wan", "committed_wan", "sales_wan")),
+            *(sa.Column(name, sa.BigInteger(), nullable=False) for name in ("households", "people", "projects")),
+            sa.Column("updates", sa.Integer(), nullable=False)]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("progressupdate", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cumulative", sa.JSON(), nullable=False, server_default="[]"))
@@ -49,13 +56,7 @@ def upgrade() -> None:
         sa.Column("county_id", sa.Integer(), nullable=True),
         sa.Column("organization_id", sa.Integer(), nullable=True),
         sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
-        sa.Column("funds_wan", sa.Float(), nullable=False),
-        sa.Column("committed_wan", sa.Float(), nullable=False),
-        sa.Column("sales_wan", sa.Float(), nullable=False),
-        sa.Column("households", sa.BigInteger(), nullable=False),
-        sa.Column("people", sa.BigInteger(), nullable=False),
-        sa.Column("projects", sa.BigInteger(), nullable=False),
-        sa.Column("updates", sa.Integer(), nullable=False),
+        *_month_figures(),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["county_id"], ["county.id"]),
         sa.ForeignKeyConstraint(["organization_id"], ["organization.id"]),
@@ -73,13 +74,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("county_id", sa.Integer(), nullable=True),
         sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
-        sa.Column("funds_wan", sa.Float(), nullable=False),
-        sa.Column("committed_wan", sa.Float(), nullable=False),
-        sa.Column("sales_wan", sa.Float(), nullable=False),
-        sa.Column("households", sa.BigInteger(), nullable=False),
-        sa.Column("people", sa.BigInteger(), nullable=False),
-        sa.Column("projects", sa.BigInteger(), nullable=False),
-        sa.Column("updates", sa.Integer(), nullable=False),
+        *_month_figures(),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in (
             "field_industry", "field_employment", "field_education", "field_health", "field_elderly",
             "field_consumption", "field_other")),
