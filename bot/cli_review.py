@@ -27,7 +27,7 @@ def export(
     from bot.db import make_engine
     from models.base import utcnow
     from models.registry import County
-    from models.services.export import count_rows, default_year, export_workbook
+    from models.services.export import ExportError, count_rows, default_year, export_workbook, statistics_year
     from models.services.ledger import Scope
 
     settings = _settings(ctx)
@@ -46,7 +46,10 @@ def export(
             raise _fail(f"重点县名单中没有这些省份：{'、'.join(unknown)}（请写全称，例如 四川省）", 2)
     scope = Scope(tuple(province)) if province else Scope()
     now = utcnow()
-    year = year or default_year(now, settings.zone)
+    try:
+        year = statistics_year(year, default_year(now, settings.zone))
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
     total = count_rows(engine, scope)
     columns = [TextColumn("导出 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:

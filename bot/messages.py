@@ -46,11 +46,18 @@ class Incoming:
     sent_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        """Whatever the platform sent, every string this message carries can be stored as it is."""
+        """Whatever the platform sent, every string this message carries can be stored as it is.
+
+        A field that is not text (a platform's JSON with a number where text belongs) is a TypeError here,
+        not an AttributeError deep in a handler."""
         for name in ("channel", "chat_id", "sender_id", "text", "message_id", "sender_name", "reply_to_message_id",
                      "callback_data"):
             value = getattr(self, name)
-            if isinstance(value, str) and "\x00" in value:
+            if not isinstance(value, str):
+                if value is None and name in ("reply_to_message_id", "callback_data"):
+                    continue
+                raise TypeError(f"Incoming.{name} should be text, not {type(value).__name__}")
+            if "\x00" in value:
                 object.__setattr__(self, name, storable(value))
         if any("\x00" in a.file_id + a.filename for a in self.attachments):
             object.__setattr__(self, "attachments", tuple(

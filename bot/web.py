@@ -16,6 +16,7 @@ from bot.app import App
 from bot.channels.telegram_webhook import webhook_route
 from bot.db import ping
 from bot.review import review_routes
+from bot.web_guard import error_handlers
 
 if TYPE_CHECKING:
     from bot.channels.wecom_callback import WecomCallback
@@ -50,7 +51,7 @@ def build_web(app: App) -> Starlette:
         if wecom is not None:  # finish the callback messages already accepted
             await run_in_threadpool(wecom.close)
 
-    web = Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=error_handlers())
     web.state.wecom = wecom
     return web
 

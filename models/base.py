@@ -54,3 +54,18 @@ def json_list() -> Any:
 
 def json_dict() -> Any:
     return Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+MAX_ID = 2**63 - 1  # the largest value a BIGINT column (and SQLite's INTEGER) can hold
+
+
+def as_id(text: str | None) -> int | None:
+    """A row id typed by someone: ASCII digits within BIGINT range, else None.
+
+    `str.isdigit` is not enough: it accepts "²" and other digits `int()` refuses, and a
+    number past 2^63 − 1 makes PostgreSQL and SQLite raise instead of finding nothing.
+    """
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None

@@ -23,8 +23,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Re
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.base import SendError
-from bot.channels.telegram_updates import ALLOWED_UPDATES, NAME, BotIdentity, Membership, describe, membership, \
-    to_incoming
+from bot.channels.telegram_webhook import NotAnUpdate
+from bot.channels.telegram_updates import ALLOWED_UPDATES, NAME, BotIdentity, Membership, check, describe, \
+    membership, to_incoming
 from bot.config import ConfigError, TelegramSettings
 from bot.db import unit_of_work
 from bot.messages import Button, Outgoing
@@ -257,7 +258,7 @@ class TelegramChannel:
         """Process one update posted to the webhook (from the web server's loop).
 
         Returns once the message is stored and answered in the outbox; False when that failed
-        (the webhook then answers 500 and Telegram sends the update again). ValueError when
+        (the webhook then answers 500 and Telegram sends the update again). NotAnUpdate when
         `data` is not an update.
         """
         loop = self._loop
@@ -268,8 +269,10 @@ class TelegramChannel:
     async def _process(self, data: dict[str, Any]) -> bool:
         try:
             update = Update.de_json(data, self.application.bot)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"not a Telegram update: {type(exc).__name__}: {exc}") from None
+            check(update, self.me)
+        except Exception as exc:  # reading the JSON as an update only: any failure means it is not one
+            log.info("webhook body is not a Telegram update: %r", exc)
+            raise NotAnUpdate("请求体不是有效的 Telegram Update（缺少字段、日期或编号超出范围、嵌套过深）") from None
         await self.application.process_update(update)
         if update.update_id in self._failed:
             self._failed.discard(update.update_id)

@@ -19,6 +19,7 @@ NAME = "telegram"
 # The update kinds pairbot handles; asked for in getUpdates and setWebhook so nothing else is sent.
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
+_ID_LIMIT = 2**63  # Telegram's ids fit in 52 bits; the database's BIGINT holds 63
 _GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER,
             ChatMemberStatus.RESTRICTED)
@@ -83,6 +84,22 @@ def membership(update: Update, me: BotIdentity) -> Membership | None:
     if message.left_chat_member is not None and message.left_chat_member.id == me.id:
         return Membership(str(message.chat.id), message.chat.title or "", False)
     return None
+
+
+def check(update: Update, me: BotIdentity) -> None:
+    """Raise if the update does not read as one Telegram sends: ids past 64 bits, a field of the wrong
+    type where pairbot reads it (PTB builds objects without checking types), entities off the text."""
+    message = update.message or update.edited_message
+    query = update.callback_query
+    ids = [update.update_id]
+    if message is not None:
+        ids += [message.message_id, message.chat.id] + ([message.from_user.id] if message.from_user else [])
+    if query is not None:
+        ids += [query.from_user.id]
+    if not all(type(value) is int and -_ID_LIMIT <= value < _ID_LIMIT for value in ids):
+        raise ValueError("an id is not a 64-bit integer")
+    membership(update, me)
+    to_incoming(update, me)  # Incoming refuses fields that are not text
 
 
 def describe(update: Update) -> str:

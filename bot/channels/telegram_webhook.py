@@ -2,9 +2,10 @@
 
 Checks, in order: the channel runs in webhook mode (else 404), the X-Telegram-Bot-Api-Secret-Token
 header equals `[telegram] secret_token` (constant-time compare; else 403), the body fits
-`[web] max_body_bytes` (else 413) and is a JSON object (else 400). The answer comes after the
-update was stored and answered in the outbox: 200, or 500 when storing failed, so Telegram
-sends it again (a message seen twice is recognised and ignored).
+`[web] max_body_bytes` (else 413) and is a JSON object that reads as an update (else 400: also
+JSON nested past the parser's depth, dates no calendar holds, ids past 64 bits). The answer comes
+after the update was stored and answered in the outbox: 200, or 500 when storing failed, so
+Telegram sends it again (a message seen twice is recognised and ignored).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 
 PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class NotAnUpdate(ValueError):
+    """The JSON does not read as a Telegram update; the message is the Chinese reason given back."""
 
 
 class UpdateSink(Protocol):
@@ -49,13 +54,14 @@ def webhook_route(app: App) -> Route:
             return _answer(413, f"请求体超过 [web] max_body_bytes = {settings.web.max_body_bytes} 字节")
         try:
             data = json.loads(body)
-        except ValueError as exc:
-            return _answer(400, f"请求体不是 JSON：{exc}")
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
+            log.info("telegram webhook body is not JSON: %r", exc)
+            return _answer(400, "请求体不是有效的 JSON")
         if not isinstance(data, dict):
             return _answer(400, "请求体应为一个 Telegram Update 对象")
         try:
             stored = await channel.feed(data)
-        except ValueError as exc:
+        except NotAnUpdate as exc:
             return _answer(400, str(exc))
         return JSONResponse({"ok": True}) if stored else _answer(500, "处理失败，请稍后重发")
 

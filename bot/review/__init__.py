@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.responses import RedirectResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
+from bot.web_guard import RequestGuard
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -18,24 +19,27 @@ def review_routes(app: App) -> list[BaseRoute]:
     from bot.review.views import ReviewSite
 
     site = ReviewSite(app)
+    # Ids in paths are plain segments, parsed by the views: one past BIGINT, negative or not a number
+    # is the same Chinese 404 as an id that does not exist (Starlette's `:int` would pass 2^63 on).
+    pages = Router(routes=[
+        Route("/", site.matrix),
+        Route("/login", site.login_form, methods=["GET"]),
+        Route("/login", site.login_submit, methods=["POST"]),
+        Route("/login/{token}", site.link_confirm, methods=["GET"]),
+        Route("/login/{token}", site.link_submit, methods=["POST"]),
+        Route("/logout", site.logout, methods=["POST"]),
+        Route("/counties/{county_id}", site.county),
+        Route("/pairings/{pairing_id}", site.pairing),
+        Route("/queue", site.queue),
+        Route("/updates/{update_id}", site.update),
+        Route("/updates/{update_id}/{action}", site.decide, methods=["POST"]),
+        Route("/broadcasts", site.broadcasts),
+        Route("/broadcasts/{broadcast_id}", site.broadcast),
+        Route("/totals", site.totals),
+        Route("/export", site.export, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
+    ])
     return [
         Route("/review", lambda _: RedirectResponse("/review/", status_code=308)),
-        Mount("/review", routes=[
-            Route("/", site.matrix),
-            Route("/login", site.login_form, methods=["GET"]),
-            Route("/login", site.login_submit, methods=["POST"]),
-            Route("/login/{token}", site.link_confirm, methods=["GET"]),
-            Route("/login/{token}", site.link_submit, methods=["POST"]),
-            Route("/logout", site.logout, methods=["POST"]),
-            Route("/counties/{county_id:int}", site.county),
-            Route("/pairings/{pairing_id:int}", site.pairing),
-            Route("/queue", site.queue),
-            Route("/updates/{update_id:int}", site.update),
-            Route("/updates/{update_id:int}/{action}", site.decide, methods=["POST"]),
-            Route("/broadcasts", site.broadcasts),
-            Route("/broadcasts/{broadcast_id:int}", site.broadcast),
-            Route("/totals", site.totals),
-            Route("/export", site.export, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
-        ]),
+        Mount("/review", app=RequestGuard(pages, app.settings.web.max_body_bytes)),
     ]

@@ -46,8 +46,10 @@ class Admin:
         return f"contact:{self.contact_id} via web"
 
 
-def csrf_ok(expected: str, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+def csrf_ok(expected: str, given: object) -> bool:
+    """The form's token matches; anything but a non-empty string (an uploaded file, nothing) does not."""
+    return bool(expected) and isinstance(given, str) and bool(given) and hmac.compare_digest(
+        expected.encode(), given.encode())
 
 
 def secure_headers(response: Response) -> Response:

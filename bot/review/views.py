@@ -16,15 +16,18 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from bot.app import App
 from bot.db import unit_of_work
+from bot.messages import storable
 from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.chart import line_chart
 from bot.review.templating import make_environment
+from models.base import as_id
 from models.registry import Contact
 from models.services import access, ledger, review
 from models.services.access import AccessError
@@ -39,17 +42,35 @@ AdminEndpoint = Callable[["ReviewSite", Request, Admin], Awaitable[Response]]
 DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
 
 
-def _int(value: str | None, default: int = 1) -> int:
-    try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
+MAX_PAGE = 1_000_000  # a page number past this is the last page anyway, and keeps OFFSET within BIGINT
+
+
+def _page(request: Request) -> int:
+    """?page=N; anything that is not a page number is the first page."""
+    return min(as_id(request.query_params.get("page")) or 1, MAX_PAGE)
+
+
+def _path_id(request: Request, name: str) -> int:
+    """An id from the path; one that cannot exist (2^63, -1, abc, ²) is NotVisible, i.e. the 404 page."""
+    value = as_id(request.path_params[name])
+    if value is None:
+        raise NotVisible(request.path_params[name])
+    return value
+
+
+def _text(form: FormData, name: str, raw: bool = False) -> str:
+    """A form field as text: an uploaded file where text belongs is empty, a NUL is kept as \\u0000 (unless raw)."""
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        return ""
+    return value if raw else storable(value)
 
 
 def _done_message(request: Request) -> str:
     """The confirmation after a review action (?done=accept:12); built from known words only, never echoed."""
     action, _, number = request.query_params.get("done", "").partition(":")
-    return f"进展 #{int(number)} {DONE[action]}。" if action in DONE and number.isdigit() else ""
+    update_id = as_id(number)
+    return f"进展 #{update_id} {DONE[action]}。" if action in DONE and update_id is not None else ""
 
 
 def admin_only(handler: AdminEndpoint) -> Callable[[ReviewSite, Request], Awaitable[Response]]:
@@ -65,7 +86,7 @@ def admin_only(handler: AdminEndpoint) -> Callable[[ReviewSite, Request], Awaita
             return auth.secure_headers(auth.to_login(request))
         if request.method == "POST":
             form = await request.form()
-            if not auth.csrf_ok(admin.csrf, form.get("csrf")):  # type: ignore[arg-type]
+            if not auth.csrf_ok(admin.csrf, form.get("csrf")):
                 return site.render(request, "error.html", admin, status=403,
                                    message="表单已失效（安全校验未通过），请刷新页面后重试。")
         try:
@@ -136,9 +157,9 @@ class ReviewSite:
 
     async def login_submit(self, request: Request) -> Response:
         form = await request.form()
-        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):  # type: ignore[arg-type]
+        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
             return self._login_page(request, "页面已过期，请重新输入。", 403)
-        who, password = str(form.get("who", "")).strip(), str(form.get("password", ""))
+        who, password = _text(form, "who").strip(), _text(form, "password", raw=True)
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
 
         def sign_in(session: Session) -> access.OpenedSession | str:
@@ -152,7 +173,7 @@ class ReviewSite:
         opened = await self.db(sign_in)
         if isinstance(opened, str):
             return self._login_page(request, opened, 401, who)
-        return self._signed_in(opened, str(form.get("next", "")))
+        return self._signed_in(opened, _text(form, "next"))
 
     async def link_confirm(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -168,7 +189,7 @@ class ReviewSite:
     async def link_submit(self, request: Request) -> Response:
         token = request.path_params["token"]
         form = await request.form()
-        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):  # type: ignore[arg-type]
+        if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
             return self.render(request, "error.html", None, status=403, message="页面已过期，请重新打开登录链接。")
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
 
@@ -209,8 +230,8 @@ class ReviewSite:
 
     @admin_only
     async def county(self, request: Request, admin: Admin) -> Response:
-        county_id = int(request.path_params["county_id"])
-        page = _int(request.query_params.get("page"))
+        county_id = _path_id(request, "county_id")
+        page = _page(request)
 
         def load(session: Session) -> dict[str, Any]:
             return {"county": ledger.visible_county(session, admin.scope, county_id),
@@ -221,8 +242,8 @@ class ReviewSite:
 
     @admin_only
     async def pairing(self, request: Request, admin: Admin) -> Response:
-        pairing_id = int(request.path_params["pairing_id"])
-        page = _int(request.query_params.get("page"))
+        pairing_id = _path_id(request, "pairing_id")
+        page = _page(request)
 
         def load(session: Session) -> dict[str, Any]:
             summary = ledger.visible_pairing(session, admin.scope, pairing_id)
@@ -235,13 +256,13 @@ class ReviewSite:
 
     @admin_only
     async def queue(self, request: Request, admin: Admin) -> Response:
-        page = _int(request.query_params.get("page"))
+        page = _page(request)
         updates = await self.db(lambda s: ledger.update_page(s, admin.scope, flagged_only=True, page=page))
         return self.render(request, "queue.html", admin, updates=updates, message=_done_message(request))
 
     @admin_only
     async def update(self, request: Request, admin: Admin) -> Response:
-        update_id = int(request.path_params["update_id"])
+        update_id = _path_id(request, "update_id")
         row = await self.db(lambda s: ledger.visible_update(s, admin.scope, update_id))
         return self.render(request, "update.html", admin, row=row, field_names=FIELD_ORDER, error="", values=None,
                            message=_done_message(request))
@@ -249,10 +270,10 @@ class ReviewSite:
     @admin_only
     async def decide(self, request: Request, admin: Admin) -> Response:
         """Accept, correct or reject an update; back to the queue (or the update page) with what was done."""
-        update_id = int(request.path_params["update_id"])
+        update_id = _path_id(request, "update_id")
         action = request.path_params["action"]
         form = await request.form()
-        note = str(form.get("note", "")).strip()
+        note = _text(form, "note").strip()
         now = self.app.clock()
         queued: list[int] = []  # the sender's notice, written with the decision, sent once it is committed
         try:
@@ -275,7 +296,7 @@ class ReviewSite:
                                chosen=[str(v) for v in form.getlist("fields")])
         if queued:
             self.app.queue.enqueue(queued)  # if the broker is down, the relay sends them later
-        target = auth.safe_next(str(form.get("next", "")) or None)
+        target = auth.safe_next(_text(form, "next") or None)
         if target == auth.PREFIX + "/":
             target = f"{auth.PREFIX}/queue"
         separator = "&" if "?" in target else "?"
@@ -288,7 +309,7 @@ class ReviewSite:
 
     @admin_only
     async def broadcast(self, request: Request, admin: Admin) -> Response:
-        broadcast_id = int(request.path_params["broadcast_id"])
+        broadcast_id = _path_id(request, "broadcast_id")
         broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
         return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
 
@@ -313,12 +334,15 @@ class ReviewSite:
     @admin_only
     async def export(self, request: Request, admin: Admin) -> Response:
         """The workbook as a download; written to a temporary file that is removed once sent."""
-        from models.services.export import export_workbook
+        from models.services.export import ExportError, export_workbook, statistics_year
 
         form = await request.form()
-        province = str(form.get("province", ""))
+        province = _text(form, "province")
         now = self.app.clock()
-        year = _int(str(form.get("year", "")), now.astimezone(self.zone).year)
+        try:
+            year = statistics_year(_text(form, "year"), now.astimezone(self.zone).year)
+        except ExportError as exc:
+            return self.render(request, "error.html", admin, status=400, message=str(exc))
         scope = admin.scope.narrowed(province)
         folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
         stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")

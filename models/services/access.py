@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from models.base import as_id
 from models.access import AdminCredential, AdminSession, LoginToken
 from models.messaging import AuditLog
 from models.registry import Contact, Role
@@ -61,7 +62,8 @@ def find_admin(session: Session, who: str) -> Contact:
     """An active admin by contact number or by name; AccessError when none or several match."""
     key = who.strip()
     query = select(Contact).where(Contact.role == Role.admin, Contact.active == True)  # noqa: E712
-    query = query.where(Contact.id == int(key)) if key.isdigit() else query.where(Contact.name == key)
+    number = as_id(key)
+    query = query.where(Contact.id == number) if number is not None else query.where(Contact.name == key)
     matches = session.exec(query).all()
     if not matches:
         raise AccessError(f"没有名为或编号为“{key}”的管理员")

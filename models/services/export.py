@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,7 +49,23 @@ from models.services.ledger import (
 Progress = Callable[[int], None]
 BATCH = 2_000  # rows fetched per round trip, and rows between progress ticks
 MAX_CELL = 32_767  # Excel's limit on the characters in one cell
+YEARS = range(2000, 2101)  # the 统计表's year: the program's seasons, with room to spare
 _LOGIN_LINK = re.compile(r"(/review/login/)[A-Za-z0-9_\-]+")  # live login tokens never leave in an export
+
+
+class ExportError(ValueError):
+    """A request the export cannot serve (a year out of range); the message is Chinese."""
+
+
+def statistics_year(value: int | str | None, default: int) -> int:
+    """The year of the 统计表: `default` when not given, else a whole number in YEARS, or ExportError."""
+    if value is None or value == "":
+        return default
+    text = unicodedata.normalize("NFKC", str(value)).strip()  # ２０２６ typed with a Chinese IME is 2026
+    year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
+    if year is None or year not in YEARS:
+        raise ExportError(f"统计年度应为 {YEARS.start}–{YEARS.stop - 1} 之间的年份，而不是“{text[:20]}”")
+    return year
 
 
 @dataclass(frozen=True)
@@ -177,6 +194,7 @@ def export_workbook(
     """Write the workbook to `out` (replacing it) and audit the export; returns rows per sheet."""
     import xlsxwriter
 
+    statistics_year(year, year)  # refuses a year the 统计表 cannot have before anything is written
     tick = progress or (lambda n: None)
     report = ExportReport(out)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")

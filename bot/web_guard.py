@@ -1,0 +1,104 @@
+"""What every route answers to input it cannot use: a 4xx with a short Chinese reason, never a 500.
+
+- `RequestGuard` wraps the review pages: a body over `[web] max_body_bytes` is refused with 413
+  before it is read (declared length) or as soon as it passes the limit (chunked); a NUL in the
+  path or query string is refused with 400 (PostgreSQL text cannot hold one, and no page needs it).
+  The platform callbacks check their secret first and read their bodies with `http_body.read_body`.
+- `error_handlers` give Starlette's own refusals (no such route 404, wrong method 405, a form that
+  does not parse 400) Chinese text instead of English phrases, and turn an unexpected exception
+  into a 500 that names nothing about it (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    400: "请求格式有误，无法处理",
+    403: "没有权限",
+    404: "没有找到该页面",
+    405: "该地址不支持这种请求方法",
+    413: "请求体过大",
+    500: "服务器内部错误（已记录），请稍后重试",
+}
+NUL_REFUSED = "请求地址或参数中含有空字符（NUL），无法处理"
+
+
+def refusal(status: int, reason: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    text = reason or REASONS.get(status, f"请求无法处理（HTTP {status}）")
+    return PlainTextResponse(text, status_code=status, headers=dict(headers or {}))
+
+
+class BodyTooLarge(Exception):
+    """Raised from the wrapped `receive` once the body passes the limit."""
+
+
+class RequestGuard:
+    """ASGI middleware: body size limit and NUL-free path and query string, for the routes it wraps."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.limit = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"\x00" in scope["query_string"] or b"%00" in scope["query_string"]:
+            await refusal(400, NUL_REFUSED)(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await refusal(413, self._too_large)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await refusal(413, self._too_large)(scope, receive, send)
+
+    @property
+    def _too_large(self) -> str:
+        return f"请求体超过 [web] max_body_bytes = {self.limit} 字节"
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return refusal(exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return refusal(500)
+
+
+def error_handlers() -> dict[Any, Any]:
+    """For `Starlette(exception_handlers=…)`."""
+    return {HTTPException: _http_exception, Exception: _server_error}
