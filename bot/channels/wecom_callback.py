@@ -1,11 +1,15 @@
 """The WeCom callback (接收消息): `GET /wecom/callback` verifies the URL, `POST` receives encrypted messages.
 
-A POST is checked (msg_signature over token, timestamp, nonce and the ciphertext), decrypted with
-wechatpy's `WeChatCrypto`, parsed with defusedxml (no DTDs, entities or external references) and
-answered at once with an empty 200; the router runs later on a background lane, so WeCom's 5-second
-limit never waits for the database. A forged signature is refused (403) and nothing is acted on.
-A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a MsgId seen before (the
-router's unique key) — is answered 200 and not processed again.
+A POST is checked before any XML is parsed: the ciphertext is picked out of the envelope by a
+pattern (`<Encrypt>` holding base64 only) and msg_signature (SHA1 over token, timestamp, nonce and
+that ciphertext) compared in constant time, so a forgery costs one hash and gets 403 whatever the
+body holds. Only then is it decrypted with wechatpy's `WeChatCrypto` and the plaintext parsed with
+defusedxml (no DTDs, entities or external references; at most `MAX_DEPTH` levels, which WeCom's
+messages never approach) in a worker thread, off the event loop. It is answered at once with an
+empty 200; the router runs later on a background lane, so WeCom's 5-second limit never waits for
+the database. A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a MsgId seen
+before (the router's unique key) — is answered 200 and not processed again. Refusals name what was
+wrong in Chinese, never the exception that found it (that goes to the log).
 
 Trade-off of answering first: a message accepted but not yet stored when the process is killed
 is lost (a clean stop drains the lanes); WeCom's own retries cover only an unanswered request.
@@ -13,8 +17,12 @@ is lost (a clean stop drains the lanes); WeCom's own retries cover only an unans
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import logging
 import queue
+import re
 import threading
 import time
 import zlib
@@ -24,18 +32,19 @@ from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidSignatureException
 
 from bot.channels.wecom import NAME
 from bot.channels.wecom_choices import press_choice
 from bot.config import Settings
 from bot.http_body import read_body
 from bot.messages import Attachment, Incoming
+from models.base import as_id
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -44,6 +53,10 @@ log = logging.getLogger(__name__)
 
 PATH = "/wecom/callback"
 MAX_SKEW_SECONDS = 300
+MAX_DEPTH = 8  # WeCom's deepest messages (SendPicsInfo → PicList → item → PicMd5Sum) have 4 levels
+LATEST_TIMESTAMP = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second a datetime holds
+# <Encrypt> with base64 only, bare or in CDATA: bounded, linear, and no entity or DTD can reach it.
+_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]+)\]\]>|([A-Za-z0-9+/=]+))\s*</Encrypt>")
 WELCOME = "/help"  # entering the app or following it shows the help (or how to register)
 ATTACHMENT_KINDS = {"image": "photo", "voice": "voice", "video": "video", "file": "file"}
 
@@ -58,12 +71,36 @@ def callback_configured(settings: Settings) -> bool:
 
 
 def parse_xml(data: bytes | str) -> dict[str, Any]:
-    """A WeCom XML document as a dict (nested elements as dicts); DTDs, entities and external references refused."""
+    """A WeCom XML document as a dict (nested elements as dicts); DTDs, entities and external references
+    refused, and so is nesting deeper than MAX_DEPTH (parsing stops there)."""
+    source = io.BytesIO(data.encode() if isinstance(data, str) else data)
+    depth, root = 0, None
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for event, element in iterparse(source, events=("start", "end"), forbid_dtd=True, forbid_entities=True,
+                                        forbid_external=True):
+            depth += 1 if event == "start" else -1
+            if depth > MAX_DEPTH:
+                raise BadMessage(f"XML 嵌套超过 {MAX_DEPTH} 层，不是企业微信的消息")
+            root = element
     except (ParseError, DefusedXmlException) as exc:
-        raise BadMessage(f"XML 无法解析或含有不允许的 DTD/实体：{type(exc).__name__}") from None
+        log.info("WeCom XML refused: %r", exc)
+        raise BadMessage("XML 无法解析或含有不允许的 DTD/实体") from None
+    if root is None:
+        raise BadMessage("XML 无法解析")
     return _as_dict(root)
+
+
+def envelope_ciphertext(body: bytes) -> str | None:
+    """The base64 ciphertext in the envelope's <Encrypt>, found without parsing the XML (the signature
+    covers it, and nothing is parsed before the signature is checked)."""
+    found = _ENCRYPT.search(body)
+    return (found.group(1) or found.group(2)).decode("ascii") if found else None
+
+
+def signature_ok(token: str, signature: str, timestamp: str, nonce: str, encrypted: str) -> bool:
+    """msg_signature = SHA1 of token, timestamp, nonce and ciphertext sorted and joined; compared in constant time."""
+    expected = hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode()).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
 def _as_dict(element: Element) -> dict[str, Any]:
@@ -114,8 +151,12 @@ def _event(fields: dict[str, Any], base: dict[str, Any], settings: Settings) -> 
 
 
 def _created(fields: dict[str, Any]) -> datetime | None:
-    value = str(fields.get("CreateTime", "")).strip()
-    return datetime.fromtimestamp(int(value), timezone.utc) if value.isdigit() else None
+    value = as_id(str(fields.get("CreateTime", "")).strip())
+    if value is None:
+        return None
+    if value > LATEST_TIMESTAMP:
+        raise BadMessage("CreateTime 超出范围")
+    return datetime.fromtimestamp(value, timezone.utc)
 
 
 def _filename(kind: str, fields: dict[str, Any], message_id: str) -> str:
@@ -204,7 +245,8 @@ class WecomCallback:
         settings = app.settings
         assert settings.wecom.token is not None and settings.wecom.encoding_aes_key is not None
         self.settings = settings
-        self.crypto = WeChatCrypto(settings.wecom.token.get_secret_value(),
+        self.token = settings.wecom.token.get_secret_value()
+        self.crypto = WeChatCrypto(self.token,
                                    settings.wecom.encoding_aes_key.get_secret_value(), settings.wecom.corp_id)
         self.clock = clock or (lambda: app.clock().timestamp())
         self.max_body = settings.web.max_body_bytes
@@ -221,13 +263,15 @@ class WecomCallback:
         echostr = params.get("echostr")
         if not (signature and timestamp and nonce and echostr):
             return _refuse(400, "缺少 msg_signature、timestamp、nonce 或 echostr 参数")
-        try:
-            # A '+' left unencoded in the query arrives as a space; base64 never contains spaces.
-            plain = self.crypto.check_signature(signature, timestamp, nonce, echostr.replace(" ", "+"))
-        except InvalidSignatureException:
+        # A '+' left unencoded in the query arrives as a space; base64 never contains spaces.
+        echostr = echostr.replace(" ", "+")
+        if not signature_ok(self.token, signature, timestamp, nonce, echostr):
             return _refuse(403, "签名 msg_signature 校验失败")
+        try:
+            plain = self.crypto.check_signature(signature, timestamp, nonce, echostr)
         except Exception as exc:
-            return _refuse(400, f"echostr 无法解密：{type(exc).__name__}")
+            log.info("WeCom echostr not decryptable: %r", exc)
+            return _refuse(400, "echostr 无法解密（EncodingAESKey 或 CorpID 不符）")
         return PlainTextResponse(plain)
 
     async def receive(self, request: Request) -> Response:
@@ -235,33 +279,37 @@ class WecomCallback:
         signature, timestamp, nonce = params.get("msg_signature"), params.get("timestamp"), params.get("nonce")
         if not (signature and timestamp and nonce):
             return _refuse(400, "缺少 msg_signature、timestamp 或 nonce 参数")
-        if not timestamp.isdigit():
+        sent = as_id(timestamp)
+        if sent is None:
             return _refuse(400, "timestamp 不是整数")
         body = await read_body(request, self.max_body)
         if body is None:
             return _refuse(413, f"请求体超过 [web] max_body_bytes = {self.max_body} 字节")
-        try:
-            encrypted = parse_xml(body).get("Encrypt")
-            if not isinstance(encrypted, str) or not encrypted:
-                raise BadMessage("请求体中没有 Encrypt")
-            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
-        except InvalidSignatureException:
+        encrypted = envelope_ciphertext(body)
+        if encrypted is None:
+            return _refuse(400, "请求体中没有 Encrypt（应为企业微信回调的 XML）")
+        if not signature_ok(self.token, signature, timestamp, nonce, encrypted):
             return _refuse(403, "签名 msg_signature 校验失败")
-        except BadMessage as exc:
-            return _refuse(400, str(exc))
-        except Exception as exc:  # signed correctly but not decryptable: wrong corp id, bad padding or base64
-            return _refuse(400, f"消息无法解密：{type(exc).__name__}")
-        if abs(self.clock() - int(timestamp)) > MAX_SKEW_SECONDS:
+        if abs(self.clock() - sent) > MAX_SKEW_SECONDS:
             log.warning("WeCom callback with a stale timestamp %s ignored (replay?)", timestamp)
             return Response(status_code=200)
         try:
-            message = to_incoming(parse_xml(plain), self.settings)
+            message = await run_in_threadpool(self._open, encrypted, signature, timestamp, nonce)
         except BadMessage as exc:
             return _refuse(400, str(exc))
         if message is not None and not self.inbox.submit(message):
             log.warning("WeCom inbox full; asking WeCom to retry message %s", message.message_id)
             return _refuse(503, "服务繁忙，请稍后重试")
         return Response(status_code=200)
+
+    def _open(self, encrypted: str, signature: str, timestamp: str, nonce: str) -> Incoming | None:
+        """Decrypt and read a signed message (in a worker thread: parsing never holds up the event loop)."""
+        try:
+            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+        except Exception as exc:  # signed correctly but not decryptable: wrong corp id, bad padding or base64
+            log.info("WeCom message not decryptable: %r", exc)
+            raise BadMessage("消息无法解密（EncodingAESKey 或 CorpID 不符，或密文已损坏）") from None
+        return to_incoming(parse_xml(plain), self.settings)
 
     def close(self) -> None:
         self.inbox.close()
