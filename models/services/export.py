@@ -50,6 +50,8 @@ Progress = Callable[[int], None]
 BATCH = 2_000  # rows fetched per round trip, and rows between progress ticks
 MAX_CELL = 32_767  # Excel's limit on the characters in one cell
 YEARS = range(2000, 2101)  # the 统计表's year: the program's seasons, with room to spare
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _LOGIN_LINK = re.compile(r"(/review/login/)[A-Za-z0-9_\-]+")  # live login tokens never leave in an export
 
 
@@ -84,6 +86,13 @@ class ExportReport:
         return "，".join(f"{sheet} {n} 行" for sheet, n in self.rows.items())
 
 
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet would take for a formula once the cell is edited or the sheet saved as CSV (OWASP's
+    list: = + - @ tab CR first). Such cells carry Excel's quote prefix — what typing a leading ' records —
+    so the text reads the same and stays text. A plain number (-12.5) is left alone: it is inert."""
+    return text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text)
+
+
 class _Sheet:
     """One worksheet: header, column widths and formats, frozen header, autofilter; rows written by type."""
 
@@ -106,7 +115,8 @@ class _Sheet:
 
         def text(r: int, c: int, v: Any) -> None:
             v = str(v)
-            sheet.write_string(r, c, v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + "…（已截断）")
+            v = v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + "…（已截断）"
+            sheet.write_string(r, c, v, fmt["quoted"] if formula_like(v) else None)
 
         def number(r: int, c: int, v: Any) -> None:
             if not math.isfinite(v):  # never stored now, but a workbook must open whatever an old row holds
@@ -127,7 +137,8 @@ class _Sheet:
             if value is None or value == "":
                 continue
             if bold and self.columns[c].kind in ("text",):
-                self.sheet.write_string(r, c, str(value), self.formats["bold"])
+                text = str(value)
+                self.sheet.write_string(r, c, text, self.formats["bold_quoted" if formula_like(text) else "bold"])
             else:
                 self._writers[c](r, c, value)
         self.next_row += 1
@@ -169,6 +180,8 @@ def _formats(book: Any) -> dict[str, Any]:
                                    "valign": "vcenter"}),
         "title": book.add_format({"bold": True, "font_size": 14, "align": "center"}),
         "bold": book.add_format({"bold": True}),
+        "quoted": book.add_format({"quote_prefix": True}),
+        "bold_quoted": book.add_format({"bold": True, "quote_prefix": True}),
         "number": book.add_format({"num_format": "#,##0.####"}),
         "int": book.add_format({"num_format": "#,##0"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),

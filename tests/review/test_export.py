@@ -137,3 +137,28 @@ def test_download_from_the_web_follows_the_admins_scope(client: TestClient, revi
     with Session(review_app.engine) as session:
         exports = session.exec(select(AuditLog).where(AuditLog.action == "export")).all()
     assert [a.actor for a in exports] == [f"contact:{ledger.gx_admin} via web"] * 2
+
+
+def test_formula_text_carries_the_quote_prefix_and_numbers_stay_numbers(review_app: App, ledger: Ledger,
+                                                                         tmp_path: Path) -> None:
+    """OWASP's formula starters (= + - @ tab CR) are marked with Excel's quote prefix — the text reads the same
+    and stays text when edited — while a plain number in text, and every figure, is left as it is."""
+    texts = ["=1+1 本月投入5万元", "+SUM(A1:A9)", "-2+3 走访", "@SUM(A1)", "\t=cmd|' /C calc'!A0", "\r=1",
+             "-12.5", "本月=投入5万元"]
+    with unit_of_work(review_app.engine) as session:
+        contact = session.get(Contact, ledger.county_contact)
+        for offset, text in enumerate(texts):
+            record_update(session, contact, text, "console", NOW - timedelta(hours=10 - offset))  # type: ignore[arg-type]
+        # A running total below what was reported: the ledger's change is a genuine negative number.
+        record_update(session, contact, "截至目前累计投入帮扶资金1万元", "console", NOW - timedelta(hours=1))  # type: ignore[arg-type]
+    sheet = _export(review_app, tmp_path / "ledger.xlsx")["进展"]
+    header = [c.value for c in sheet[1]]
+    text_at, delta_at = header.index("原文"), header.index("计入台账：投入资金")
+    # XlsxWriter writes CR as OOXML's _x000D_, which Excel reads back as CR and openpyxl leaves as it is.
+    cells = {str(row[text_at].value).replace("_x000D_", "\r"): row for row in sheet.iter_rows(min_row=2)}
+    for text in texts:
+        cell = cells[text][text_at]
+        assert cell.data_type == "s", text  # unchanged to the eye, a string
+        assert cell.quotePrefix == (text not in ("-12.5", "本月=投入5万元")), text
+    delta = cells["截至目前累计投入帮扶资金1万元"][delta_at]
+    assert delta.value < 0 and delta.data_type == "n" and not delta.quotePrefix
