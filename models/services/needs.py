@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.messages import Button
 from models.base import utcnow
 from models.messaging import AuditLog
-from models.pairing import OPEN_PROJECT_STATUSES, Pairing, PairingStatus, Project, ProjectStatus
+from models.pairing import Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import OPEN_NEED_STATUSES, ClaimStatus, Need, NeedClaim, NeedStatus
 from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
@@ -215,7 +215,7 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
                queued: list[int] | None = None) -> Need:
     """Close a need that will not be (or no longer needs to be) taken on; waiting claims are told."""
     need = visible_need(session, scope, need_id)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     if need.status in (NeedStatus.done, NeedStatus.closed, NeedStatus.withdrawn):
         raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}。")
     if need.status == NeedStatus.in_progress:
@@ -233,7 +233,7 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
     return need
 
 
-def _reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise NeedError("请写明原因。")
@@ -332,7 +332,7 @@ def confirm(session: Session, contact: Contact, claim_id: int, now: datetime,
 def decline(session: Session, contact: Contact, claim_id: int, reason: str, now: datetime,
             queued: list[int] | None = None) -> NeedClaim:
     """The county says no to one claim, with a reason the organization is told."""
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     row, need = _county_claim(session, contact, claim_id)
     _settle(session, row, ClaimStatus.declined, f"contact:{contact.id}", now, reason)
     if not _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
@@ -394,52 +394,6 @@ def _pairing(session: Session, organization_id: int, county_id: int) -> Pairing 
 
 def claims_of(session: Session, need_id: int) -> list[NeedClaim]:
     return list(session.exec(select(NeedClaim).where(NeedClaim.need_id == need_id).order_by(col(NeedClaim.id))).all())
-
-
-# --- projects ---------------------------------------------------------------------------------------
-
-def finish_project(session: Session, scope: Scope, project_id: int, status: ProjectStatus, reason: str, actor: str,
-                   now: datetime, queued: list[int] | None = None) -> Project:
-    """An admin marks a project 已完成 (done) or 已关闭 (closed, with a reason); its need follows."""
-    project = session.get(Project, project_id)
-    pairing = session.get(Pairing, project.pairing_id) if project else None
-    county = session.get(County, pairing.county_id) if pairing else None
-    if project is None or pairing is None or county is None or not scope.allows(county.province):
-        raise NotVisible(f"没有编号为 {project_id} 的项目。")
-    if project.status not in OPEN_PROJECT_STATUSES:
-        raise NeedError(f"项目 #{project.id} 已{ProjectStatus(project.status).label}。")
-    if status == ProjectStatus.closed:
-        reason = _reason(reason)
-    project.status = status
-    project.close_reason = reason.strip()[:MAX_REASON]
-    project.closed_at = now
-    session.add(project)
-    audit(session, actor, f"project.{status.value}", f"project:{project.id}", reason=project.close_reason)
-    need = session.get(Need, project.need_id) if project.need_id else None
-    if need is not None:
-        need.status = NeedStatus.done if status == ProjectStatus.done else NeedStatus.closed
-        need.close_reason = project.close_reason
-        need.updated_at = now
-        session.add(need)
-        _record(session, need, actor, "project_" + status.value, project=project.id, reason=project.close_reason)
-    text = f"项目 #{project.id}「{project.name}」已{status.label}" + (f"：{project.close_reason}" if project.close_reason else "") + "。"
-    tell(session, contacts_of_county(session, pairing.county_id) + contacts_of_organization(session, pairing.organization_id),
-         text, queued)
-    return project
-
-
-def open_projects_of(session: Session, contact: Contact) -> list[Project]:
-    """The open projects of the contact's pairings (what a progress update may name), oldest first."""
-    query = select(Project).join(Pairing, col(Pairing.id) == Project.pairing_id).where(
-        col(Project.status).in_(list(OPEN_PROJECT_STATUSES)),
-        col(Pairing.status).in_([PairingStatus.active, PairingStatus.proposed]))
-    if contact.role == Role.county and contact.county_id:
-        query = query.where(Pairing.county_id == contact.county_id)
-    elif contact.role == Role.organization and contact.organization_id:
-        query = query.where(Pairing.organization_id == contact.organization_id)
-    else:
-        return []
-    return list(session.exec(query.order_by(col(Project.id))).all())
 
 
 def counts_by_status(session: Session, scope: Scope) -> dict[str, int]:

@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from bot.db import unit_of_work
 from models.messaging import Delivery
-from models.pairing import Pairing, PairingStatus, Project
+from models.pairing import Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import ClaimStatus, Need, NeedClaim, NeedStatus
 from models.registry import Contact
-from models.services import needs
+from models.services import needs, projects
 from models.services.ledger import NotVisible, Scope
 from models.services.matching import rank
 from models.services.needs import NeedError, NeedFields
@@ -164,6 +164,6 @@ def test_finishing_the_project_finishes_the_need(engine, world: World) -> None:
     with unit_of_work(engine) as session:
         project_id = needs.confirm(session, _as(session, world.county_contact), claim_id, NOW).id
     with unit_of_work(engine) as session:
-        needs.finish_project(session, ALL, project_id, needs.ProjectStatus.done, "", "admin", NOW)
+        projects.finish_project(session, ALL, project_id, ProjectStatus.done, "", "admin", NOW)
     with Session(engine) as session:
         assert session.get(Need, need_id).status == NeedStatus.done  # type: ignore[union-attr]
