@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, select
 
 from models.base import utcnow
-from models.pairing import Pairing, PairingStatus, PairingStatusChange
+from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
 
@@ -132,14 +132,13 @@ def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (P
 
 
 def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus, actor: str, note: str = "") -> bool:
-    """Change a pairing's status and keep the history; False when it already had that status."""
+    """Change a pairing's status and keep the history; False when it already had that status.
+
+    The history and audit rows are written by models.services.pairings.record, like every other change.
+    """
     if pairing.status == status and pairing.id is not None:
         return False
-    previous = pairing.status if pairing.id is not None else None
-    pairing.status = status
-    pairing.updated_at = utcnow()
-    session.add(pairing)
-    session.flush()
-    session.add(PairingStatusChange(pairing_id=pairing.id, from_status=previous, to_status=status,
-                                    actor=actor, note=note))
+    from models.services.pairings import Change, record  # pairings looks counties and organizations up here
+
+    record(session, pairing, status, Change(actor, note), utcnow())
     return True
