@@ -27,6 +27,8 @@ from bot.review.chart import line_chart
 from bot.review.templating import make_environment
 from models.registry import Contact
 from models.services import access, ledger, pairings, review
+from models.services.broadcast import paused_contacts
+from models.services.registry import describe_scope
 from models.services.access import AccessError
 from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
@@ -322,8 +324,13 @@ class ReviewSite:
 
     @admin_only
     async def broadcasts(self, request: Request, admin: Admin) -> Response:
-        rows = await self.db(lambda s: ledger.broadcast_statuses(s, admin.scope))
-        return self.render(request, "broadcasts.html", admin, rows=rows)
+        def load(session: Session) -> dict[str, Any]:
+            """The notices, and who sent 退订 (in the admin's provinces) so nobody wonders why they got nothing."""
+            paused = paused_contacts(session, admin.scope.provinces or ()) if admin.scope.provinces != () else []
+            return {"rows": ledger.broadcast_statuses(session, admin.scope),
+                    "paused": [(c, describe_scope(session, c)) for c in paused]}
+
+        return self.render(request, "broadcasts.html", admin, **await self.db(load))
 
     @admin_only
     async def broadcast(self, request: Request, admin: Admin) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -141,4 +142,24 @@ def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus
     from models.services.pairings import Change, record  # pairings looks counties and organizations up here
 
     record(session, pairing, status, Change(actor, note), utcnow())
+    return True
+
+
+def pause_contact(session: Session, contact: Contact, actor: str, now: datetime) -> bool:
+    """退订: no more reminders or notices (mandatory obligations excepted) until resumed; False if already paused."""
+    if contact.paused_at is not None:
+        return False
+    contact.paused_at = now
+    session.add(contact)
+    audit(session, actor, "contact.pause", f"contact:{contact.id}")
+    return True
+
+
+def resume_contact(session: Session, contact: Contact, actor: str) -> bool:
+    """恢复 after 退订; False when the contact was not paused."""
+    if contact.paused_at is None:
+        return False
+    contact.paused_at = None
+    session.add(contact)
+    audit(session, actor, "contact.resume", f"contact:{contact.id}")
     return True
