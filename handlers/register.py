@@ -8,6 +8,7 @@ from handlers.channel import ChooseChannel
 from handlers.context import Handler
 from handlers.help import Help, WhoAmI
 from handlers.login import Login
+from handlers.optout import OptOut
 from handlers.report import Correct, EditedMessage, Files, PickPairing, ReportText, Withdraw
 from handlers.start import BindInvite, Unregistered
 
@@ -24,6 +25,7 @@ def default_handlers() -> list[Handler]:
         BroadcastConfirm(),
         Login(),
         ChooseChannel(),
+        OptOut(),  # 退订 / 恢复, before reports: never filed as an update
         PickPairing(),
         Correct(),
         Withdraw(),

@@ -108,5 +108,5 @@ class AuditLog(SQLModel, table=True):
     at: datetime = created_at()
     actor: str = Field(max_length=128)
     action: str = Field(max_length=64, index=True)
-    target: str = Field(default="", max_length=256)
+    target: str = Field(default="", max_length=256, index=True)  # e.g. need:12 (a need's history)
     details: dict[str, Any] = json_dict()

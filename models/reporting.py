@@ -57,6 +57,7 @@ class ProgressUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", index=True)
     pairing_id: int | None = Field(default=None, foreign_key="pairing.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)  # the 项目 it reports on
     cycle_id: int | None = Field(default=None, foreign_key="reportcycle.id", index=True)
     period: str = Field(default="", max_length=16)  # the cycle's period, e.g. 2026-11
     channel: str = Field(max_length=16)

@@ -30,6 +30,7 @@ def review_routes(app: App) -> list[BaseRoute]:
         Route("/logout", site.logout, methods=["POST"]),
         Route("/counties/{county_id}", site.county),
         Route("/pairings/{pairing_id}", site.pairing),
+        Route("/pairings/{pairing_id}/change", site.change_pairing, methods=["POST"]),
         Route("/queue", site.queue),
         Route("/updates/{update_id}", site.update),
         Route("/updates/{update_id}/{action}", site.decide, methods=["POST"]),

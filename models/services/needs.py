@@ -1,0 +1,434 @@
+"""The 项目库's lifecycle: a county's need is drafted, published, claimed (接单), confirmed into a project, closed.
+
+Every step checks who may take it, writes an audit row with target ``need:<id>`` (the need's
+history) and tells the other side through the outbox. Functions take a `queued` list and append
+the ids of the deliveries they wrote, so a handler can enqueue them after commit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.messages import Button
+from models.base import utcnow
+from models.messaging import AuditLog
+from models.pairing import Pairing, PairingStatus, Project, ProjectStatus
+from models.projects import OPEN_NEED_STATUSES, ClaimStatus, Need, NeedClaim, NeedStatus
+from models.registry import Contact, County, Organization, Role
+from models.services.audit import audit
+from models.services.ledger import NotVisible, Scope
+from models.services.outbox import queue_message
+from models.services.parsing import FIELD_ORDER
+from models.services.registry import contact_address, set_pairing_status
+from models.services.sums import BOUNDS
+
+CONFIRM_PREFIX = "needok"  # callback data needok:<claim id>
+DECLINE_PREFIX = "needno"  # callback data needno:<claim id>
+CLAIM_PREFIX = "needclaim"  # callback data needclaim:<need id> (the 接单 button of a pushed need)
+TITLE_LENGTH = 24  # characters of the description that name a need in lists and notices
+MAX_DESCRIPTION = 2_000
+MAX_REASON = 500
+
+
+class NeedError(ValueError):
+    """A step that cannot be taken; the message is Chinese and tells the user what to do."""
+
+
+@dataclass(frozen=True)
+class NeedFields:
+    """What a need says, as entered in chat, on a page or in an import row (validated by `check_fields`)."""
+
+    field: str = "其他"
+    description: str = ""
+    amount_wan: float | None = None
+    households: int | None = None
+    people: int | None = None
+    wanted_by: date | None = None
+
+
+def check_fields(values: NeedFields, today: date | None = None) -> NeedFields:
+    """The same rules for every way a need comes in; raises NeedError naming the first bad value."""
+    if values.field not in FIELD_ORDER:
+        raise NeedError(f"帮扶领域“{values.field}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
+    description = values.description.replace("\x00", "").strip()
+    if not description:
+        raise NeedError("请写明需求内容，例如：冷链仓储设备，服务全县果蔬合作社。")
+    if len(description) > MAX_DESCRIPTION:
+        raise NeedError(f"需求内容过长（{len(description)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
+    amount = values.amount_wan
+    if amount is not None and (not math.isfinite(amount) or not 0 < amount <= BOUNDS["funds_wan"]):
+        raise NeedError(f"金额须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
+    for name, label in (("households", "户数"), ("people", "人数")):
+        number = getattr(values, name)
+        if number is not None and not 0 < number <= BOUNDS[name]:
+            raise NeedError(f"{label}须在 1 到 {BOUNDS[name]:,} 之间。")
+    if values.wanted_by is not None and today is not None and values.wanted_by < today:
+        raise NeedError(f"期望完成日期 {values.wanted_by:%Y-%m-%d} 已经过去，请写一个将来的日期。")
+    return NeedFields(values.field, description, amount, values.households, values.people, values.wanted_by)
+
+
+def title_of(description: str) -> str:
+    """A need's short name: its first clause, cut to TITLE_LENGTH characters."""
+    first = description.strip().replace("\n", " ")
+    for mark in "，,。；;":
+        first = first.split(mark, 1)[0]
+    return first[:TITLE_LENGTH] or description[:TITLE_LENGTH]
+
+
+def need_label(need: Need) -> str:
+    return f"需求 #{need.id}「{need.title}」"
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+def visible_need(session: Session, scope: Scope, need_id: int) -> Need:
+    """A need an admin of `scope` may see; NotVisible otherwise (absent and out of scope alike)."""
+    need = session.get(Need, need_id)
+    county = session.get(County, need.county_id) if need else None
+    if need is None or county is None or not scope.allows(county.province):
+        raise NotVisible(f"没有编号为 {need_id} 的需求。")
+    return need
+
+
+def _own_county_need(session: Session, contact: Contact, need_id: int) -> Need:
+    need = session.get(Need, need_id)
+    if need is None or contact.role != Role.county or need.county_id != contact.county_id:
+        raise NeedError(f"没有编号为 {need_id} 的本县需求。")
+    return need
+
+
+def contacts_of_county(session: Session, county_id: int) -> list[Contact]:
+    return list(session.exec(select(Contact).where(
+        Contact.county_id == county_id, Contact.role == Role.county, col(Contact.active).is_(True),
+    ).order_by(Contact.id)).all())
+
+
+def contacts_of_organization(session: Session, organization_id: int) -> list[Contact]:
+    return list(session.exec(select(Contact).where(
+        Contact.organization_id == organization_id, Contact.role == Role.organization, col(Contact.active).is_(True),
+    ).order_by(Contact.id)).all())
+
+
+def tell(session: Session, contacts: Sequence[Contact], text: str, queued: list[int] | None,
+         buttons: Sequence[Button] = ()) -> int:
+    """Write a notice to each contact's chat through the outbox; returns how many could be reached."""
+    reached = 0
+    for contact in contacts:
+        address = contact_address(session, contact)
+        if address is None:
+            continue
+        delivery = queue_message(session, address[0], address[1], text, buttons=buttons, contact_id=contact.id)
+        if queued is not None and delivery.id is not None:
+            queued.append(delivery.id)
+        reached += 1
+    return reached
+
+
+def _record(session: Session, need: Need, actor: str, action: str, **details: Any) -> None:
+    audit(session, actor, f"need.{action}", f"need:{need.id}", **details)
+
+
+def history(session: Session, need_id: int) -> list[AuditLog]:
+    """Every step of a need, oldest first (the audit rows whose target is the need)."""
+    return list(session.exec(select(AuditLog).where(AuditLog.target == f"need:{need_id}")
+                             .order_by(col(AuditLog.at), col(AuditLog.id))).all())
+
+
+# --- drafting -------------------------------------------------------------------------------------
+
+def create_need(session: Session, county_id: int, values: NeedFields, actor: str, *, contact_id: int | None = None,
+                source: str = "chat", status: NeedStatus = NeedStatus.draft, now: datetime | None = None) -> Need:
+    """A new need (a draft unless an import or admin publishes it at once)."""
+    now = now or utcnow()
+    values = check_fields(values)
+    need = Need(county_id=county_id, contact_id=contact_id, field=values.field, title=title_of(values.description),
+                description=values.description, amount_wan=values.amount_wan, households=values.households,
+                people=values.people, wanted_by=values.wanted_by, status=status, source=source, created_at=now,
+                published_at=now if status == NeedStatus.published else None)
+    session.add(need)
+    session.flush()
+    _record(session, need, actor, "create", status=status.value, source=source)
+    return need
+
+
+def edit_draft(session: Session, contact: Contact, need_id: int, values: NeedFields, now: datetime) -> Need:
+    """The author's county changes a draft; published needs are changed by an admin only."""
+    need = _own_county_need(session, contact, need_id)
+    if need.status != NeedStatus.draft:
+        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}，不能再修改；如需调整请联系管理员。")
+    values = check_fields(values)
+    before = {"field": need.field, "description": need.description, "amount_wan": need.amount_wan}
+    for key in ("field", "description", "amount_wan", "households", "people", "wanted_by"):
+        setattr(need, key, getattr(values, key))
+    need.title = title_of(need.description)
+    need.updated_at = now
+    session.add(need)
+    _record(session, need, f"contact:{contact.id}", "edit", before=before)
+    return need
+
+
+def withdraw_draft(session: Session, contact: Contact, need_id: int, now: datetime) -> Need:
+    need = _own_county_need(session, contact, need_id)
+    if need.status != NeedStatus.draft:
+        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}，不能撤回；如需关闭请联系管理员。")
+    need.status = NeedStatus.withdrawn
+    need.updated_at = now
+    session.add(need)
+    _record(session, need, f"contact:{contact.id}", "withdraw")
+    return need
+
+
+def drafts_of(session: Session, contact: Contact) -> list[Need]:
+    """The drafts of the contact's county, newest first (what 修改需求 / 撤回需求 act on)."""
+    if contact.role != Role.county or contact.county_id is None:
+        return []
+    return list(session.exec(select(Need).where(Need.county_id == contact.county_id, Need.status == NeedStatus.draft)
+                             .order_by(col(Need.id).desc())).all())
+
+
+# --- admins: publish, close -------------------------------------------------------------------------
+
+def publish(session: Session, scope: Scope, need_id: int, actor: str, now: datetime,
+            queued: list[int] | None = None) -> Need:
+    """A province admin makes a draft visible to organizations; the county is told."""
+    need = visible_need(session, scope, need_id)
+    if need.status != NeedStatus.draft:
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，只有草稿可以发布。")
+    need.status = NeedStatus.published
+    need.published_at = now
+    need.updated_at = now
+    session.add(need)
+    _record(session, need, actor, "publish")
+    tell(session, contacts_of_county(session, need.county_id),
+         f"{need_label(need)}已由管理员发布，社会组织可以接单了。有组织接单时会请您确认。", queued)
+    return need
+
+
+def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor: str, now: datetime,
+               queued: list[int] | None = None) -> Need:
+    """Close a need that will not be (or no longer needs to be) taken on; waiting claims are told."""
+    need = visible_need(session, scope, need_id)
+    reason = clean_reason(reason)
+    if need.status in (NeedStatus.done, NeedStatus.closed, NeedStatus.withdrawn):
+        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}。")
+    if need.status == NeedStatus.in_progress:
+        raise NeedError(f"{need_label(need)}已在实施，请关闭对应的项目（pairbot projects close）。")
+    need.status = NeedStatus.closed
+    need.close_reason = reason
+    need.updated_at = now
+    session.add(need)
+    _record(session, need, actor, "close", reason=reason)
+    for claim in _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
+        _settle(session, claim, ClaimStatus.withdrawn, actor, now, reason)
+        tell(session, contacts_of_organization(session, claim.organization_id),
+             f"{need_label(need)}已关闭（{reason}），您的接单不再需要确认。", queued)
+    tell(session, contacts_of_county(session, need.county_id), f"{need_label(need)}已关闭：{reason}。", queued)
+    return need
+
+
+def clean_reason(reason: str) -> str:
+    reason = reason.replace("\x00", "").strip()
+    if not reason:
+        raise NeedError("请写明原因。")
+    return reason[:MAX_REASON]
+
+
+# --- organizations: 接单 -------------------------------------------------------------------------------
+
+def claim(session: Session, contact: Contact, need_id: int, now: datetime,
+          queued: list[int] | None = None) -> NeedClaim:
+    """An organization contact takes a published need on; the county is asked to confirm (确认/婉拒)."""
+    if contact.role != Role.organization or contact.organization_id is None:
+        raise NeedError("只有社会组织联络人可以接单。")
+    need = _locked_need(session, need_id)
+    if need is None or need.status not in OPEN_NEED_STATUSES:
+        label = need_label(need) if need else f"需求 #{need_id}"
+        state = NeedStatus(need.status).label if need and need.status != NeedStatus.draft else "不存在或尚未发布"
+        raise NeedError(f"{label}{state}，不能接单。")
+    existing = session.exec(select(NeedClaim).where(NeedClaim.need_id == need.id,
+                                                   NeedClaim.organization_id == contact.organization_id)).first()
+    if existing is not None:
+        raise NeedError(f"贵组织已对{need_label(need)}接单（{ClaimStatus(existing.status).label}），无需重复。")
+    row = NeedClaim(need_id=need.id, organization_id=contact.organization_id, contact_id=contact.id, created_at=now)
+    session.add(row)
+    session.flush()
+    need.status = NeedStatus.claimed
+    need.updated_at = now
+    session.add(need)
+    organization = session.get(Organization, contact.organization_id)
+    org_name = organization.name if organization else "一家社会组织"
+    _record(session, need, f"contact:{contact.id}", "claim", claim=row.id, organization=contact.organization_id)
+    buttons = [Button("确认", f"{CONFIRM_PREFIX}:{row.id}"), Button("婉拒", f"{DECLINE_PREFIX}:{row.id}")]
+    paired = _pairing(session, contact.organization_id, need.county_id)
+    note = "" if paired and paired.status == PairingStatus.active else "（双方尚未结对，确认后将建立拟结对关系）"
+    reached = tell(session, contacts_of_county(session, need.county_id),
+                   f"{org_name}对{need_label(need)}接单{note}。请点“确认”或“婉拒”；也可回复“确认 {row.id}”或"
+                   f"“婉拒 {row.id} 原因”。", queued, buttons)
+    if not reached:
+        _record(session, need, "pairbot", "claim_unreachable", claim=row.id)
+    return row
+
+
+def open_needs_for(session: Session, contact: Contact, limit: int = 10) -> list[Need]:
+    """Published needs an organization contact could take on, their paired counties first."""
+    if contact.role != Role.organization or contact.organization_id is None:
+        return []
+    paired = select(Pairing.county_id).where(Pairing.organization_id == contact.organization_id,
+                                             Pairing.status == PairingStatus.active)
+    first = col(Need.county_id).in_(paired)
+    return list(session.exec(select(Need).where(col(Need.status).in_(list(OPEN_NEED_STATUSES)))
+                             .order_by(first.desc(), col(Need.published_at).desc(), col(Need.id).desc())
+                             .limit(limit)).all())
+
+
+# --- counties: 确认 / 婉拒 ------------------------------------------------------------------------------
+
+def confirm(session: Session, contact: Contact, claim_id: int, now: datetime,
+            queued: list[int] | None = None) -> Project:
+    """The county accepts one claim: a project under the pairing (proposed if the two were not paired).
+
+    The first confirmation wins; every other waiting claim is told the need was taken on.
+    """
+    row, need = _county_claim(session, contact, claim_id)
+    actor = f"contact:{contact.id}"
+    pairing = _pairing(session, row.organization_id, need.county_id)
+    if pairing is None:
+        pairing = Pairing(organization_id=row.organization_id, county_id=need.county_id,
+                          status=PairingStatus.proposed)
+        set_pairing_status(session, pairing, PairingStatus.proposed, actor, f"项目库接单（需求 #{need.id}）")
+    elif pairing.status == PairingStatus.ended:
+        set_pairing_status(session, pairing, PairingStatus.proposed, actor, f"项目库接单（需求 #{need.id}）")
+    project = Project(pairing_id=pairing.id, need_id=need.id, name=need.title, field=need.field,
+                      description=need.description, amount_wan=need.amount_wan, status=ProjectStatus.active,
+                      created_at=now)
+    session.add(project)
+    session.flush()
+    _settle(session, row, ClaimStatus.confirmed, actor, now)
+    need.status = NeedStatus.in_progress
+    need.updated_at = now
+    session.add(need)
+    _record(session, need, actor, "confirm", claim=row.id, project=project.id, pairing=pairing.id)
+    county = session.get(County, need.county_id)
+    where = county.name if county else "县"
+    tell(session, contacts_of_organization(session, row.organization_id),
+         f"{where}已确认由贵组织承接{need_label(need)}，项目 #{project.id} 已建立。报送进展时可写“项目{project.id}：…”。",
+         queued)
+    tell(session, [c for c in contacts_of_county(session, need.county_id) if c.id != contact.id],
+         f"{need_label(need)}已确认承接，项目 #{project.id} 已建立。", queued)
+    for other in _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
+        _settle(session, other, ClaimStatus.lost, actor, now)
+        tell(session, contacts_of_organization(session, other.organization_id),
+             f"{need_label(need)}已由其他组织承接，感谢贵组织的支持。", queued)
+    return project
+
+
+def decline(session: Session, contact: Contact, claim_id: int, reason: str, now: datetime,
+            queued: list[int] | None = None) -> NeedClaim:
+    """The county says no to one claim, with a reason the organization is told."""
+    reason = clean_reason(reason)
+    row, need = _county_claim(session, contact, claim_id)
+    _settle(session, row, ClaimStatus.declined, f"contact:{contact.id}", now, reason)
+    if not _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
+        need.status = NeedStatus.published
+        need.updated_at = now
+        session.add(need)
+    _record(session, need, f"contact:{contact.id}", "decline", claim=row.id, reason=reason)
+    tell(session, contacts_of_organization(session, row.organization_id),
+         f"{need_label(need)}的接单未被确认：{reason}。", queued)
+    return row
+
+
+def pending_claims_for(session: Session, contact: Contact) -> list[NeedClaim]:
+    """Claims waiting for this county contact's answer, oldest first."""
+    if contact.role != Role.county or contact.county_id is None:
+        return []
+    return list(session.exec(select(NeedClaim).join(Need, col(Need.id) == NeedClaim.need_id).where(
+        Need.county_id == contact.county_id, NeedClaim.status == ClaimStatus.pending,
+    ).order_by(col(NeedClaim.id))).all())
+
+
+def _county_claim(session: Session, contact: Contact, claim_id: int) -> tuple[NeedClaim, Need]:
+    """A pending claim on one of this county contact's needs, its need locked (first confirmation wins)."""
+    row = session.get(NeedClaim, claim_id)
+    need = _locked_need(session, row.need_id) if row is not None else None
+    if row is None or need is None or contact.role != Role.county or need.county_id != contact.county_id:
+        raise NeedError(f"没有编号为 {claim_id} 的本县接单。")
+    session.refresh(row)
+    if row.status != ClaimStatus.pending:
+        raise NeedError(f"接单 {claim_id} 已处理（{ClaimStatus(row.status).label}）。")
+    if need.status not in OPEN_NEED_STATUSES:
+        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}。")
+    return row, need
+
+
+def _locked_need(session: Session, need_id: int) -> Need | None:
+    """The need, row-locked on PostgreSQL so two confirmations (or a claim and a close) serialise."""
+    return session.exec(select(Need).where(Need.id == need_id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
+
+
+def _settle(session: Session, row: NeedClaim, status: ClaimStatus, actor: str, now: datetime, reason: str = "") -> None:
+    row.status = status
+    row.decided_by = actor
+    row.decided_at = now
+    row.reason = reason
+    session.add(row)
+
+
+def _claims(session: Session, need_id: int, status: ClaimStatus) -> list[NeedClaim]:
+    return list(session.exec(select(NeedClaim).where(NeedClaim.need_id == need_id, NeedClaim.status == status)
+                             .order_by(col(NeedClaim.id))).all())
+
+
+def _pairing(session: Session, organization_id: int, county_id: int) -> Pairing | None:
+    return session.exec(select(Pairing).where(Pairing.organization_id == organization_id,
+                                              Pairing.county_id == county_id)).first()
+
+
+def claims_of(session: Session, need_id: int) -> list[NeedClaim]:
+    return list(session.exec(select(NeedClaim).where(NeedClaim.need_id == need_id).order_by(col(NeedClaim.id))).all())
+
+
+def counts_by_status(session: Session, scope: Scope) -> dict[str, int]:
+    """How many needs of each status the admin's provinces hold (the 项目库 page's summary)."""
+    rows = session.exec(select(Need.status, func.count()).join(County, col(County.id) == Need.county_id)
+                        .where(scope.county_filter()).group_by(Need.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def push(session: Session, scope: Scope, need_id: int, top: int, actor: str, now: datetime,
+         queued: list[int] | None = None) -> list[tuple[str, int]]:
+    """Send a published need to the `top` best-ranked organizations with a 接单 button.
+
+    Returns (organization name, contacts reached) per organization; the notices go through the
+    outbox, so the channels' rate limits pace them.
+    """
+    from models.services.matching import rank
+
+    need = visible_need(session, scope, need_id)
+    if need.status not in OPEN_NEED_STATUSES:
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，只有已发布的需求可以推送。")
+    if not 1 <= top <= 200:
+        raise NeedError("推送的组织数须在 1 到 200 之间。")
+    county = session.get(County, need.county_id)
+    where = f"{county.province}{county.name}" if county else ""
+    amount = f"，约 {need.amount_wan:g} 万元" if need.amount_wan else ""
+    text = (f"{where}发布了{need.field}领域{need_label(need)}{amount}：{need.description[:200]}\n"
+            f"如愿意承接，请点“接单”或回复“接单 {need.id}”。")
+    taken = {row.organization_id for row in claims_of(session, need.id)}  # type: ignore[arg-type]
+    sent: list[tuple[str, int]] = []
+    for candidate in rank(session, need, top):
+        if candidate.organization_id in taken:
+            continue
+        contacts = contacts_of_organization(session, candidate.organization_id)
+        sent.append((candidate.name, tell(session, contacts, text, queued,
+                                          [Button("接单", f"{CLAIM_PREFIX}:{need.id}")])))
+    _record(session, need, actor, "push", organizations=len(sent), reached=sum(n for _, n in sent))
+    return sent
