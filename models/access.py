@@ -44,3 +44,15 @@ class AdminSession(SQLModel, table=True):
     method: str = Field(default="", max_length=16)  # password / link
     created_at: datetime = created_at()
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Password evaluations in the current window for one key: a client address or an account name as typed.
+
+    Reserved by one conditional upsert (see `models.services.throttle`), so parallel attempts cannot
+    pass the limit between a read and a write; rows of windows long over are tidied away.
+    """
+
+    key: str = Field(primary_key=True, max_length=80)  # client:ADDRESS / account:SHA-256 of the name
+    window_start: datetime = Field(sa_type=UTCDateTime, index=True)
+    attempts: int = Field(default=0)

@@ -168,20 +168,15 @@ class ReviewSite:
         form = await request.form()
         if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
             return self._login_page(request, "页面已过期，请重新输入。", 403)
-        who, password = _text(form, "who").strip(), _text(form, "password", raw=True)
+        who, password = _text(form, "who", raw=True).strip(), _text(form, "password", raw=True)
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
-
-        def sign_in(session: Session) -> access.OpenedSession | str:
-            now = self.app.clock()
-            try:
-                contact = access.sign_in_with_password(session, who, password, now)
-            except AccessError as exc:
-                return str(exc)  # returned, not raised: the audited failure must be committed
-            return access.open_session(session, contact, "password", lifetime, now)
-
-        opened = await self.db(sign_in)
-        if isinstance(opened, str):
-            return self._login_page(request, opened, 401, who)
+        client = request.client.host if request.client else None
+        try:
+            opened = await run_in_threadpool(access.sign_in_with_password, self.app.engine, who, password, client,
+                                             self.app.clock(), lifetime)
+        except access.AccessError as exc:
+            return self._login_page(request, str(exc), 429 if isinstance(exc, access.TooManyAttempts) else 401,
+                                    storable(who))
         return self._signed_in(opened, _text(form, "next"))
 
     async def link_confirm(self, request: Request) -> Response:

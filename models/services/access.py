@@ -9,28 +9,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
-from models.base import as_id
+from bot.db import unit_of_work
+from bot.messages import storable
 from models.access import AdminCredential, AdminSession, LoginToken
-from models.messaging import AuditLog
+from models.base import as_id
 from models.registry import Contact, Role
+from models.services import throttle
 from models.services.audit import audit
+
+log = logging.getLogger(__name__)
 
 LINK_LIFETIME = timedelta(minutes=10)
 MIN_PASSWORD = 10
-FAILED_WINDOW = timedelta(minutes=15)
-FAILED_LIMIT = 5  # wrong passwords for one admin within FAILED_WINDOW before sign-in is refused
+TOO_MANY = "登录尝试次数过多，请 15 分钟后再试，或在聊天中向机器人发送“登录”获取登录链接"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
 class AccessError(Exception):
     """A refused sign-in or password change; the message says why, in Chinese."""
+
+
+class TooManyAttempts(AccessError):
+    """The login throttle is spent for this client address or this account name (see `throttle`)."""
 
 
 def hash_password(password: str) -> str:
@@ -84,30 +93,49 @@ def set_password(session: Session, contact: Contact, password: str, actor: str, 
     audit(session, actor, "admin.set_password", f"contact:{contact.id}")
 
 
-def sign_in_with_password(session: Session, who: str, password: str, now: datetime) -> Contact:
-    """The admin these credentials belong to, or AccessError saying only what may be said.
+def sign_in_with_password(engine: Engine, who: str, password: str, client: str | None, now: datetime,
+                          lifetime: timedelta) -> OpenedSession:
+    """A session for the admin these credentials belong to, or AccessError saying only what may be said.
 
-    A refusal is audited in the caller's transaction, which must still commit (the count of recent
-    failures is what locks the form): catch AccessError inside the unit of work, not outside it.
+    Two units of work: first one evaluation is reserved for the client address and for the name as
+    typed (committed, so parallel attempts see it; TooManyAttempts when either is spent), then the
+    password is checked and the session opened, or the failure audited. An unknown name, an
+    ambiguous one and an admin without a password cost the same scrypt evaluation and get the same
+    answer as a wrong password, so neither the answer nor its timing tells which names exist.
     """
-    refused = AccessError("姓名（或编号）或密码不正确")
     try:
-        contact = find_admin(session, who)
+        with unit_of_work(engine) as session:
+            throttle.admit(session, [(throttle.client_key(client), throttle.CLIENT_LIMIT),
+                                     (throttle.account_key(who), throttle.ACCOUNT_LIMIT)], now)
+    except throttle.Throttled as exc:
+        log.warning("review login throttled (%s, %s)", "client" if str(exc).startswith("client:") else "account",
+                    client)
+        raise TooManyAttempts(TOO_MANY) from None
+    with unit_of_work(engine) as session:
+        contact = _admin_named(session, who)
+        credential = session.exec(select(AdminCredential).where(AdminCredential.contact_id == contact.id)).first() \
+            if contact is not None else None
+        right = check_password(password, credential.password_hash if credential is not None else _decoy_hash())
+        if contact is not None and credential is not None and right:
+            return open_session(session, contact, "password", lifetime, now)
+        target = f"contact:{contact.id}" if contact is not None else storable(who[:200])
+        audit(session, "web", "review.login_failed", target, client=storable((client or "")[:64]),
+              **({} if contact is not None else {"reason": "unknown admin"}))
+    raise AccessError("姓名（或编号）或密码不正确")
+
+
+def _admin_named(session: Session, who: str) -> Contact | None:
+    """The one active admin by that contact number or name; None when none or several (the form says no more)."""
+    try:
+        return find_admin(session, storable(who))
     except AccessError:
-        audit(session, "web", "review.login_failed", who[:200], reason="unknown admin")
-        raise refused from None
-    since = now - FAILED_WINDOW
-    failures = session.exec(
-        select(func.count()).select_from(AuditLog).where(
-            AuditLog.action == "review.login_failed", AuditLog.target == f"contact:{contact.id}", AuditLog.at >= since)
-    ).one()
-    if failures >= FAILED_LIMIT:
-        raise AccessError("密码错误次数过多，请 15 分钟后再试，或在聊天中向机器人发送“登录”获取登录链接")
-    credential = session.exec(select(AdminCredential).where(AdminCredential.contact_id == contact.id)).first()
-    if credential is None or not check_password(password, credential.password_hash):
-        audit(session, "web", "review.login_failed", f"contact:{contact.id}")
-        raise refused
-    return contact
+        return None
+
+
+@cache
+def _decoy_hash() -> str:
+    """What a name without a password is checked against, so it takes as long as a real one."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def issue_login_link(session: Session, contact: Contact, now: datetime) -> str:
