@@ -97,8 +97,13 @@ def _import(ctx: typer.Context, kind: str, file: Path) -> None:
             raise _fail(str(exc)) from None
     for problem in report.problems:
         typer.echo(str(problem), err=True)
+    if report.unlisted:
+        typer.echo(f"……另有 {report.unlisted:,} 行被拒绝，未逐行列出（共拒绝 {report.refused:,} 行，"
+                   f"只列出前 {len(report.problems):,} 行）", err=True)
+    if report.stopped:
+        typer.echo(f"读取中断：{report.stopped}；此前读到的行已导入", err=True)
     typer.echo(report.summary())
-    if report.problems and not (report.created or report.updated or report.unchanged):
+    if report.stopped or (report.refused and not (report.created or report.updated or report.unchanged)):
         raise typer.Exit(1)
 
 

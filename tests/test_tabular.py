@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tracemalloc
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook
 
 from models.services.tabular import (
@@ -16,6 +19,8 @@ from models.services.tabular import (
     PAIRING_COLUMNS,
     Row,
     TabularError,
+    _csv_cells,
+    _csv_record_lines,
     count_rows,
     read_rows,
 )
@@ -103,14 +108,14 @@ def test_gbk_after_long_ascii_prefix(tmp_path: Path) -> None:
                                   "name": "中国社会福利基金会", "credit_code": "53100000500019795A"})
 
 
-def test_bad_bytes_after_the_sample_report_a_row(tmp_path: Path) -> None:
+def test_bad_bytes_after_the_sample_refuse_their_row_only(tmp_path: Path) -> None:
     good = "".join(f"乡村振兴促进会{i}\n" for i in range(10_000))  # > 64 KiB of UTF-8
     path = tmp_path / "mixed.csv"
-    path.write_bytes(("名称\n" + good).encode("utf-8") + "坏行\n".encode("gbk"))
-    rows = read_rows(path, ORG_COLUMNS, ["name"])
-    with pytest.raises(TabularError, match=r"mixed.csv：第\d+行或其后.*UTF-8"):
-        for _ in rows:
-            pass
+    path.write_bytes(("名称\n" + good).encode("utf-8") + "坏行\n".encode("gbk") + "好行\n".encode())
+    rows = read_all(path)
+    assert len(rows) == 10_002 and rows[-1] == Row(10_003, {**dict.fromkeys(ORG_COLUMNS, ""), "name": "好行"})
+    bad = rows[-2]
+    assert (bad.number, bad.column) == (10_002, "name") and "UTF-8" in bad.problem and "GBK" in bad.problem
 
 
 def test_undecodable_file(tmp_path: Path) -> None:
@@ -430,3 +435,16 @@ def test_header_error_leaves_no_file_open(tmp_path: Path) -> None:
     with pytest.raises(TabularError):
         read_rows(path, ORG_COLUMNS, ["name"])
     assert _open_fds_to(path) == 0
+
+
+# --- records split the way csv reads them -------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "中", ",", ";", '"', '""', "\n", "\r\n", "\r", " "]), max_size=40).map("".join))
+def test_records_are_split_where_csv_splits_them(text: str) -> None:
+    """Each record is parsed alone (so one bad row costs one row); the split must agree with csv's own reading
+    of the whole text, quotes, doubled quotes and line breaks inside quotes included."""
+    expected = [[cell.strip() for cell in record] for record in csv.reader(io.StringIO(text, newline=""))]
+    lines = _csv_record_lines(io.StringIO(text, newline=""), ",")
+    assert [_csv_cells(record, ",", "UTF-8") for record in lines] == expected

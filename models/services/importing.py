@@ -1,9 +1,11 @@
 """`pairbot import {orgs,pairings,contacts,counties} FILE`: stream rows in, keep the good ones, report the bad.
 
 Every row is checked on its own; a bad row is reported with file, row and column and the
-others are kept. Rows are matched on a natural key (credit code, county code, organization
-and county, contact name and scope), so importing the same file again changes nothing.
-Rows are committed in batches, so memory stays flat on large files.
+others are kept — also a row the file could not give whole (bytes not in its encoding, a cell over
+131,072 characters, a NUL) and text longer than its column holds. Rows are matched on a natural
+key (credit code, county code, organization and county, contact name and scope), so importing the
+same file again changes nothing. Rows are committed in batches, so memory stays flat on large
+files; refusals are all counted and the first MAX_LISTED listed.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from models.services.tabular import (
     ORG_COLUMNS,
     PAIRING_COLUMNS,
     Row,
+    TabularError,
     read_rows,
 )
 
 BATCH = 1000
+MAX_LISTED = 1000  # refused rows listed with their reasons; the rest are counted
 KINDS = ("orgs", "pairings", "contacts", "counties")
 
 ORG_LEVELS = {"全国性": "全国性", "全国": "全国性", "national": "全国性", "东部省": "东部省", "eastern": "东部省",
@@ -66,16 +70,26 @@ class Problem:
 
 @dataclass
 class ImportReport:
+    """What an import did. Every refused row is counted; the first MAX_LISTED are kept with their reasons,
+    so a file of three million bad rows costs a thousand problems of memory, not three million."""
+
     kind: str
     file: str
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    refused: int = 0
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_LISTED refusals
+    stopped: str = ""  # why reading stopped before the end of the file (rows before it are kept)
+
+    def refuse(self, row: int, column: str, message: str) -> None:
+        self.refused += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(Problem(self.file, row, column, message))
 
     @property
-    def refused(self) -> int:
-        return len(self.problems)
+    def unlisted(self) -> int:
+        return self.refused - len(self.problems)
 
     def summary(self) -> str:
         return (f"{self.file}：新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，"
@@ -101,8 +115,21 @@ class _Importer:
         self.claimed: list[Any] = []  # keys claimed by the row being applied, released if it is refused
         self._orgs: dict[str, Organization] = {}
 
+    # Columns whose text is stored as it is, with the most characters the table holds
+    # (PostgreSQL refuses a longer value, which would fail the whole batch).
+    lengths: Mapping[str, Any] = {}
+
     def col(self, name: str) -> str:
         return _column(self.columns, name)
+
+    def check(self, row: Row) -> None:
+        """RowError for a row the file could not give whole, or with text longer than its column holds."""
+        if row.problem:
+            raise RowError(self.col(row.column) if row.column else "", row.problem)
+        for name, column in self.lengths.items():
+            limit = column.type.length
+            if len(row.values.get(name, "")) > limit:
+                raise RowError(self.col(name), f"超过 {limit} 个字符（实际 {len(row.values[name]):,} 个）")
 
     def need(self, row: Row, name: str) -> str:
         value = row.values.get(name, "")
@@ -166,10 +193,11 @@ def _changed(obj: Any, values: Mapping[str, Any]) -> bool:
 class CountyImporter(_Importer):
     columns = COUNTY_COLUMNS
     required = ("code", "province", "county")
+    lengths = {"county": County.name, "province": County.province, "prefecture": County.prefecture}
 
     def apply(self, row: Row) -> str:
         code = self.need(row, "code")
-        if len(code) != 6 or not code.isdigit():
+        if len(code) != 6 or not (code.isascii() and code.isdigit()):
             raise RowError(self.col("code"), f"应为 6 位数字的行政区划代码，实际为“{code}”")
         self.claim(code, row, "code")
         values = {"name": self.need(row, "county"), "province": self.need(row, "province"),
@@ -187,6 +215,7 @@ class CountyImporter(_Importer):
 class OrganizationImporter(_Importer):
     columns = ORG_COLUMNS
     required = ("name", "credit_code")
+    lengths = {"name": Organization.name, "province": Organization.province, "supervisor": Organization.supervisor}
 
     def apply(self, row: Row) -> str:
         name = self.need(row, "name")
@@ -255,6 +284,8 @@ class ContactImporter(_Importer):
 
     columns = CONTACT_COLUMNS
     required = ("name", "role")
+    lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
+               "wecom_userid": ChannelIdentity.external_id}
 
     def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
         planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
@@ -301,9 +332,10 @@ class ContactImporter(_Importer):
     def _refuse(self, row: Row, exc: RowError, report: ImportReport) -> None:
         for key in self.claimed:
             self.seen.pop(key, None)
-        report.problems.append(Problem(report.file, row.number, exc.column, str(exc)))
+        report.refuse(row.number, exc.column, str(exc))
 
     def _plan(self, row: Row) -> _PlannedContact:
+        self.check(row)
         name = self.need(row, "name")
         raw_role = self.need(row, "role")
         role = ROLES.get(raw_role) or ROLES.get(raw_role.lower())
@@ -316,7 +348,7 @@ class ContactImporter(_Importer):
         if role is Role.organization and org is None:
             raise RowError(self.col("organization"), "社会组织联络人必须填写社会组织")
         telegram_id = row.values.get("telegram_id", "")
-        if telegram_id and not telegram_id.lstrip("-").isdigit():
+        if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
             raise RowError(self.col("telegram_id"), f"Telegram ID 应为数字，实际为“{telegram_id}”")
         key = (name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
@@ -369,12 +401,14 @@ IMPORTERS: dict[str, type[_Importer]] = {
 def import_file(
     engine: Engine, kind: str, path: Path, actor: str, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    """Import one file; raises TabularError for a file-level problem (unreadable, missing required column)."""
+    """Import one file; raises TabularError for a file-level problem found before any row (unreadable, missing
+    required column). A problem later in the file ends the reading there: the rows before it are kept and
+    the report says where it stopped (`stopped`)."""
     importer_cls = IMPORTERS[kind]
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _batches(rows, BATCH):
+    for batch in _batches(rows, BATCH, report):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen
@@ -385,7 +419,8 @@ def import_file(
             progress(len(batch))
     with unit_of_work(engine) as session:
         audit(session, actor, f"import.{kind}", str(path), created=report.created, updated=report.updated,
-              unchanged=report.unchanged, refused=report.refused)
+              unchanged=report.unchanged, refused=report.refused, **({"stopped": report.stopped}
+                                                                      if report.stopped else {}))
     return report
 
 
@@ -393,24 +428,30 @@ def _apply_row(session: Session, importer: _Importer, row: Row, report: ImportRe
     """Apply one row inside a savepoint, so a refused row leaves nothing half-written."""
     importer.claimed = []
     try:
+        importer.check(row)
         with session.begin_nested():
             outcome = importer.apply(row)
             session.flush()
     except RowError as exc:
         for key in importer.claimed:
             importer.seen.pop(key, None)
-        report.problems.append(Problem(report.file, row.number, exc.column, str(exc)))
+        report.refuse(row.number, exc.column, str(exc))
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
 
 
-def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[list[Row]]:
+    """Rows in lists of `size`; when the file breaks off (a damaged workbook), the rows read before it
+    still come as a last batch and `report.stopped` says why reading ended."""
     batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
+    try:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except TabularError as exc:
+        report.stopped = str(exc)
     if batch:
         yield batch
 

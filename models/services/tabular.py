@@ -18,13 +18,16 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
+from typing import BinaryIO, TextIO
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -75,14 +78,18 @@ COUNTY_COLUMNS: Mapping[str, Sequence[str]] = {
     "county": ("county", "县名", "县", "名称"),
 }
 
-_CHUNK = 64 * 1024
 _DELIMITERS = (",", ";", "\t")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2 container: Excel 97-2003 .xls
 _ENCODING_LABELS = {"utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "utf-16": "UTF-16"}
 # Notes people add to template headers: "名称（必填）", "【电话】", "*姓名".
-# Raw records: (row number, stripped cell strings) for every physical row, blank or not.
-_Records = Generator[tuple[int, list[str]], None, None]
+MAX_CELL_CHARS = 131_072  # a longer cell refuses its row (csv's own field limit, and no column needs more)
+MAX_RECORD_CHARS = 4 * 1024 * 1024  # a CSV row longer than this is skipped unread, so memory stays bounded
+_LINE_CHUNK = 1024 * 1024  # CSV text is read at most this many characters at a time
+_VOTES = 20  # lines with non-ASCII text that decide a CSV's encoding
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not decode, kept by surrogateescape
+# Raw records: (row number, stripped cell strings, or why they could not be read) for every row, blank or not.
+_Records = Generator[tuple[int, "list[str] | Unreadable"], None, None]
 _HEADER_NOTES = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|[*＊]")
 
 
@@ -97,6 +104,16 @@ class Row:
 
     number: int
     values: dict[str, str]
+    problem: str = ""  # why the row could not be read (bytes not in the file's encoding, a cell too long …)
+    column: str = ""  # the canonical column the problem is in, when it is one the caller asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A raw record that could not be read; the importer refuses its row and goes on with the next."""
+
+    reason: str
+    position: int | None = None  # 0-based cell position, when one cell is to blame
 
 
 class TabularError(Exception):
@@ -137,7 +154,7 @@ def read_rows(
     except BaseException:
         records.close()
         raise
-    return _data_rows(records, positions, columns)
+    return _data_rows(records, header, positions, columns)
 
 
 def count_rows(path: Path) -> int | None:
@@ -210,6 +227,8 @@ def _column_positions(header: Sequence[str], index: Mapping[str, str]) -> dict[s
 def _header(records: _Records, path: Path) -> tuple[int, list[str]]:
     """The first non-blank record is the header; leading blank rows are tolerated."""
     for number, cells in records:
+        if isinstance(cells, Unreadable):
+            raise TabularError(path, f"第{number}行（表头）无法读取：{cells.reason}")
         if any(cells):
             return number, cells
     raise TabularError(path, "文件为空，找不到表头行")
@@ -241,13 +260,21 @@ def _check_required(
 
 def _data_rows(
     records: _Records,
+    header: Sequence[str],
     positions: Mapping[str, list[int]],
     columns: Mapping[str, Sequence[str]],
 ) -> Iterator[Row]:
-    """Turn raw records into Rows, skipping blank ones without renumbering."""
+    """Turn raw records into Rows, skipping blank ones without renumbering; an unreadable record, or one
+    with a cell over MAX_CELL_CHARS or a NUL, is a Row with its problem and no values."""
+    owner = {i: canonical for canonical, where in positions.items() for i in where}
     with closing(records):
         for number, cells in records:
-            if not any(cells):
+            if not isinstance(cells, Unreadable):
+                if not any(cells):
+                    continue
+                cells = _unusable(cells, header) or cells
+            if isinstance(cells, Unreadable):
+                yield Row(number, dict.fromkeys(columns, ""), cells.reason, owner.get(cells.position, ""))  # type: ignore[arg-type]
                 continue
             values = dict.fromkeys(columns, "")
             for canonical, where in positions.items():
@@ -255,6 +282,20 @@ def _data_rows(
                     (cells[i] for i in where if i < len(cells) and cells[i]), ""
                 )
             yield Row(number, values)
+
+
+def _unusable(cells: Sequence[str], header: Sequence[str]) -> Unreadable | None:
+    """Why a row of cells cannot be imported as it is: a cell too long, or holding a NUL character."""
+    for position, cell in enumerate(cells):
+        problem = ""
+        if len(cell) > MAX_CELL_CHARS:
+            problem = f"单元格有 {len(cell):,} 个字符，超过上限 {MAX_CELL_CHARS:,}，整行未导入"
+        elif "\x00" in cell:
+            problem = "单元格含有空字符（NUL），整行未导入"
+        if problem:
+            name = header[position] if position < len(header) and header[position] else f"第 {position + 1} 列"
+            return Unreadable(f"“{name[:40]}”{problem}", position)
+    return None
 
 
 # --- raw records: (row number, stripped cell strings) for every physical row ----------
@@ -289,40 +330,34 @@ def _records(path: Path) -> _Records:
 def _detect_encoding(path: Path) -> str:
     """UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (superset of GBK).
 
-    Decides on the first chunk that holds non-ASCII text, not merely the first
-    chunk: a GBK file whose first 64 KiB happen to be ASCII would otherwise be taken
-    for UTF-8 and fail halfway. Reads chunk by chunk, so memory stays constant.
+    Decided by the first lines that hold non-ASCII text, each voting for the encoding it
+    decodes in, not by the first chunk: a GBK file whose first 64 KiB happen to be ASCII is
+    GBK, and a UTF-8 file with one GBK row pasted in is UTF-8 (that row is refused on its
+    own). Reads line by line with a bounded line length, so memory stays constant.
     """
     with path.open("rb") as f:
-        chunk = f.read(_CHUNK)
-        if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = f.read(3)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
-        if chunk.startswith(codecs.BOM_UTF8):
+        if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
-        utf8 = codecs.getincrementaldecoder("utf-8")()
-        while chunk:
-            try:
-                text = utf8.decode(chunk)
-            except UnicodeDecodeError:
-                return _confirm_gb18030(path, chunk)
-            if not text.isascii():
-                return "utf-8-sig"
-            chunk = f.read(_CHUNK)
-        try:
-            utf8.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig"
+        f.seek(0)
+        votes = {"utf-8-sig": 0, "gb18030": 0, "": 0}
+        while sum(votes.values()) < _VOTES and (line := f.readline(_LINE_CHUNK)):
+            if not line.isascii():
+                votes[next((name for name in ("utf-8-sig", "gb18030") if _decodes(line, name)), "")] += 1
+    if votes["utf-8-sig"] == votes["gb18030"] == 0 and votes[""]:
+        raise TabularError(path, "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 CSV 或 .xlsx")
+    return "utf-8-sig" if votes["utf-8-sig"] >= votes["gb18030"] else "gb18030"
 
 
-def _confirm_gb18030(path: Path, chunk: bytes) -> str:
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether `data` is text in `encoding` (a character cut off at the end, by a line-length limit, is fine)."""
     try:
-        codecs.getincrementaldecoder("gb18030")().decode(chunk)
-    except UnicodeDecodeError as e:
-        raise TabularError(
-            path, "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 CSV 或 .xlsx"
-        ) from e
-    return "gb18030"
+        codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _sniff_delimiter(path: Path, encoding: str) -> str:
@@ -342,22 +377,87 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
 
 
 def _csv_records(path: Path) -> _Records:
+    """Each CSV record on its own, so one bad row costs that row only.
+
+    Text is decoded with surrogateescape: bytes the file's encoding cannot read (a GBK row in a
+    UTF-8 file) stay in the text as lone surrogates, and the record holding them is Unreadable.
+    Records are split the way csv reads them (a line break inside quotes continues the record)
+    and each is parsed alone, so a cell over csv's field limit refuses its row, not the file.
+    """
     encoding = _detect_encoding(path)
     delimiter = _sniff_delimiter(path, encoding)
+    label = _ENCODING_LABELS[encoding]
     number = 0
-    with path.open(encoding=encoding, newline="") as f:
+    with path.open(encoding=encoding, errors="surrogateescape", newline="") as f:
         try:
-            for number, record in enumerate(csv.reader(f, delimiter=delimiter), start=1):
-                yield number, [cell.strip() for cell in record]
-        except UnicodeDecodeError as e:
-            label = _ENCODING_LABELS[encoding]
-            # The decoder reads ahead in blocks, so only "this row or later" is certain.
+            for number, lines in enumerate(_csv_record_lines(f, delimiter), start=1):
+                yield number, _csv_cells(lines, delimiter, label)
+        except UnicodeDecodeError as e:  # UTF-16 cannot carry every byte through surrogateescape
             raise TabularError(
                 path,
                 f"第{number + 1}行或其后有无法按 {label} 解码的内容，文件可能混用了多种编码或已损坏",
             ) from e
-        except csv.Error as e:
-            raise TabularError(path, f"第{number + 1}行 CSV 格式有误：{e}") from e
+
+
+def _csv_cells(lines: list[str] | None, delimiter: str, label: str) -> list[str] | Unreadable:
+    if lines is None:
+        return Unreadable(f"此行超过 {MAX_RECORD_CHARS:,} 个字符，未读取")
+    try:
+        record = next(csv.reader(lines, delimiter=delimiter), [])
+    except csv.Error:  # the field limit (131,072 by default) or a malformed quote
+        return Unreadable(f"此行 CSV 格式有误或有单元格超过 {MAX_CELL_CHARS:,} 个字符，整行未导入")
+    for position, cell in enumerate(record):
+        if _UNDECODABLE.search(cell):
+            other = "（可能是 GBK 编码的内容）" if label == "UTF-8" else ""
+            return Unreadable(f"第 {position + 1} 列含有无法按 {label} 解码的字节{other}，整行未导入；"
+                              "请把整个文件另存为同一种编码", position)
+    return [cell.strip() for cell in record]
+
+
+# Where csv stands at the end of a chunk of text: at the start of a field, inside an unquoted one,
+# inside a quoted one, or just after a quote inside a quoted one (closing it, or the first of "").
+_START, _UNQUOTED, _QUOTED, _QUOTE = range(4)
+
+
+def _csv_record_lines(f: TextIO, delimiter: str) -> Iterator[list[str] | None]:
+    """The physical lines of each record (None for a record over MAX_RECORD_CHARS, skipped unread)."""
+    lines: list[str] = []
+    size, state, too_long = 0, _START, False
+    while chunk := f.readline(_LINE_CHUNK):
+        if not too_long:
+            lines.append(chunk)
+            size += len(chunk)
+            if size > MAX_RECORD_CHARS:
+                lines, too_long = [], True
+        state = _START if state == _START and '"' not in chunk else _scan(chunk, state, delimiter)
+        if chunk[-1] in "\r\n" and state != _QUOTED:
+            yield None if too_long else lines
+            lines, size, state, too_long = [], 0, _START, False
+    if lines or too_long:
+        yield None if too_long else lines
+
+
+def _scan(text: str, state: int, delimiter: str) -> int:
+    """csv's quoting state after `text`, from `state` (its non-strict rules: a quote opens a quoted field
+    only at the field's start, "" inside one is a quote, text after the closing quote joins the field)."""
+    i, end = 0, len(text)
+    while i < end:
+        if state == _QUOTED:
+            j = text.find('"', i)
+            if j < 0:
+                return _QUOTED
+            state, i = _QUOTE, j + 1
+        elif state == _QUOTE:
+            state = _QUOTED if text[i] == '"' else _START if text[i] == delimiter else _UNQUOTED
+            i += 1
+        elif state == _START and text[i] == '"':
+            state, i = _QUOTED, i + 1
+        else:
+            j = text.find(delimiter, i)
+            if j < 0:
+                return _UNQUOTED
+            state, i = _START, j + 1
+    return state
 
 
 def _csv_line_count(path: Path) -> int | None:
@@ -381,14 +481,29 @@ def _csv_line_count(path: Path) -> int | None:
 # --- XLSX ------------------------------------------------------------------------------
 
 
+# What a workbook may unpack to. openpyxl streams the worksheets in read-only mode but holds every
+# shared string in memory (about 60 bytes each, however short) and parses the other parts whole:
+# a 4 MB file can declare gigabytes of them. The zip's declared sizes bound what zipfile will ever
+# inflate, so checking them refuses such a file before anything is unpacked.
+MAX_SHARED_STRINGS_BYTES = 48 * 1024 * 1024  # ≈ 500,000 rows of names and phone numbers; ≤ ~200 MB held
+MAX_PART_BYTES = 8 * 1024 * 1024  # styles, workbook, relationships, theme: parsed whole
+MAX_SHEET_RATIO = 100  # a worksheet over MAX_PART_BYTES inflating more than this is a zip bomb, not data
+MAX_XLSX_ROWS = 1_048_576  # Excel's last row; a row number past it is a forgery (openpyxl fills the gap)
+_XLSX_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError, ValueError, IndexError, TypeError,
+                EOFError, OverflowError, zlib.error, DefusedXmlException)
+_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
 def _xlsx_records(path: Path) -> _Records:
     # A file object, not the path: openpyxl refuses paths not ending in .xlsx/.xlsm,
     # and a workbook saved as "名单.csv" by mistake should still be read.
     with path.open("rb") as stream:
         try:
+            _check_xlsx_sizes(path, stream)
             workbook = load_workbook(stream, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError, ValueError) as e:
-            raise TabularError(path, f"无法作为 Excel（.xlsx）文件读取：{e}") from e
+        except _XLSX_ERRORS as e:
+            raise TabularError(path, f"无法作为 Excel（.xlsx）文件读取：{_reason(e)}") from e
         number = 0
         try:
             if not workbook.worksheets:
@@ -398,11 +513,56 @@ def _xlsx_records(path: Path) -> _Records:
             # silently drop rows, so read until the sheet data really ends.
             sheet.reset_dimensions()
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_XLSX_ROWS:
+                    raise TabularError(path, f"工作表的行号超过 Excel 上限 {MAX_XLSX_ROWS:,}，文件已损坏或被篡改")
                 yield number, [_cell_text(value) for value in cells]
-        except (zipfile.BadZipFile, KeyError, ParseError, ValueError) as e:
-            raise TabularError(path, f"读取第{number + 1}行时出错，Excel 文件可能已损坏：{e}") from e
+        except _XLSX_ERRORS as e:
+            raise TabularError(path, f"读取第{number + 1}行时出错，Excel 文件可能已损坏：{_reason(e)}") from e
         finally:
             workbook.close()
+
+
+def _check_xlsx_sizes(path: Path, stream: BinaryIO) -> None:
+    """Refuse, from the zip's directory alone, a workbook whose parts would unpack past the limits above."""
+    with zipfile.ZipFile(stream) as archive:
+        types = archive.getinfo("[Content_Types].xml")
+        if types.file_size > MAX_PART_BYTES:
+            raise TabularError(path, "[Content_Types].xml 过大，不是正常的 Excel 文件")
+        kinds = {e.get("PartName", "").lstrip("/"): e.get("ContentType", "")
+                 for e in SafeET.fromstring(archive.read(types)).iter() if e.tag.rsplit("}", 1)[-1] == "Override"}
+        for info in archive.infolist():
+            kind, size = kinds.get(info.filename, ""), info.file_size
+            if kind == _SHARED_STRINGS and size > MAX_SHARED_STRINGS_BYTES:
+                raise TabularError(path, f"共享字符串表解压后有 {size / 2**20:,.0f} MB，超过上限 "
+                                         f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB（可能是“压缩炸弹”）；"
+                                         "如确是数据，请拆分文件或另存为 CSV")
+            if kind == _WORKSHEET and size > MAX_PART_BYTES and size > MAX_SHEET_RATIO * max(info.compress_size, 1):
+                raise TabularError(path, f"工作表 {info.filename} 解压后有 {size / 2**20:,.0f} MB，压缩比超过 "
+                                         f"{MAX_SHEET_RATIO}:1（可能是“压缩炸弹”），未读取")
+            if kind == _WORKSHEET and size > MAX_PART_BYTES and not _has_dimension(archive, info):
+                # openpyxl looks for <dimension> by building the sheet's whole tree when it is missing
+                raise TabularError(path, f"工作表 {info.filename} 有 {size / 2**20:,.0f} MB 却没有尺寸信息"
+                                         "（<dimension>），请在 Excel 中打开并另存后再导入")
+            if kind not in (_SHARED_STRINGS, _WORKSHEET) and size > MAX_PART_BYTES:
+                raise TabularError(path, f"{info.filename} 解压后有 {size / 2**20:,.0f} MB，超过上限 "
+                                         f"{MAX_PART_BYTES // 2**20} MB，未读取")
+    stream.seek(0)
+
+
+def _has_dimension(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a worksheet states its <dimension> before its data (read only that far, streaming)."""
+    with archive.open(info) as source:
+        for _event, element in SafeET.iterparse(source, events=("start",)):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag in ("dimension", "sheetData"):
+                return tag == "dimension"
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    """An error for the person importing: its own words when it has some, never just a class name."""
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else "文件结构不完整"
 
 
 def _cell_text(value: object) -> str:
