@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.messages import Button
 from handlers.chatter import Kind, answer, classify
 from handlers.commands import normalize, parse_command
+from models.base import as_id
 from handlers.context import Context
 from handlers.help import Help
 from models.pairing import Pairing, Project
@@ -82,7 +83,7 @@ class PickPairing:
         if data is not None:
             return data.startswith(PICK_PREFIX + ":")
         text = normalize(ctx.text)
-        return text.isdigit() and _pairing_question(ctx) is not None
+        return text.isdecimal() and _pairing_question(ctx) is not None
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
@@ -107,9 +108,10 @@ class PickPairing:
         data = ctx.message.callback_data
         if data is not None:
             parts = data.split(":")
-            if len(parts) != 3 or not parts[1].isdigit() or not CHOICE.fullmatch(parts[2]):
+            question_id = as_id(parts[1]) if len(parts) == 3 else None
+            if question_id is None or not CHOICE.fullmatch(parts[2]):
                 raise ReportError("无法识别的选项，已忽略。")
-            return int(parts[1]), parts[2]
+            return question_id, parts[2]
         question = _pairing_question(ctx)
         assert question is not None
         options = reports.question_choices(question)
@@ -165,7 +167,7 @@ class Withdraw:
         args = normalize(parse_command(ctx.text).args)  # type: ignore[union-attr]
         window = timedelta(minutes=ctx.settings.withdraw_minutes)
         try:
-            if args.isdigit():
+            if args.isdecimal():
                 self._chosen(ctx, int(args), window)
             elif args:
                 self._explain(ctx, window)

@@ -56,16 +56,21 @@ def json_dict() -> Any:
     return Field(default_factory=dict, sa_type=JSON, nullable=False)
 
 
-MAX_ID = 2**63 - 1  # the largest value a BIGINT column (and SQLite's INTEGER) can hold
+MAX_ID = 2**31 - 1  # primary keys are INTEGER: PostgreSQL refuses a larger parameter for one
+
+
+def whole_number(text: str | None, largest: int) -> int | None:
+    """A whole number typed by someone: ASCII digits only, at most `largest`, else None.
+
+    `str.isdigit` is not enough: it accepts "²" and other digits `int()` refuses, and a number
+    past a column's range makes PostgreSQL raise instead of finding nothing.
+    """
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(largest)):
+        return None
+    value = int(text)
+    return value if value <= largest else None
 
 
 def as_id(text: str | None) -> int | None:
-    """A row id typed by someone: ASCII digits within BIGINT range, else None.
-
-    `str.isdigit` is not enough: it accepts "²" and other digits `int()` refuses, and a
-    number past 2^63 − 1 makes PostgreSQL and SQLite raise instead of finding nothing.
-    """
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
-        return None
-    value = int(text)
-    return value if value <= MAX_ID else None
+    """A row id typed by someone (a path, a form, a button's data), or None when no row can have it."""
+    return whole_number(text, MAX_ID)

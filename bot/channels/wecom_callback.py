@@ -44,7 +44,7 @@ from bot.channels.wecom_choices import press_choice
 from bot.config import Settings
 from bot.http_body import read_body
 from bot.messages import Attachment, Incoming
-from models.base import as_id
+from models.base import whole_number
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -151,11 +151,12 @@ def _event(fields: dict[str, Any], base: dict[str, Any], settings: Settings) -> 
 
 
 def _created(fields: dict[str, Any]) -> datetime | None:
-    value = as_id(str(fields.get("CreateTime", "")).strip())
-    if value is None:
+    text = str(fields.get("CreateTime", "")).strip()
+    if not text:
         return None
-    if value > LATEST_TIMESTAMP:
-        raise BadMessage("CreateTime 超出范围")
+    value = whole_number(text, LATEST_TIMESTAMP)
+    if value is None:
+        raise BadMessage("CreateTime 不是整数或超出范围")
     return datetime.fromtimestamp(value, timezone.utc)
 
 
@@ -279,9 +280,9 @@ class WecomCallback:
         signature, timestamp, nonce = params.get("msg_signature"), params.get("timestamp"), params.get("nonce")
         if not (signature and timestamp and nonce):
             return _refuse(400, "缺少 msg_signature、timestamp 或 nonce 参数")
-        sent = as_id(timestamp)
+        sent = whole_number(timestamp, LATEST_TIMESTAMP)
         if sent is None:
-            return _refuse(400, "timestamp 不是整数")
+            return _refuse(400, "timestamp 不是整数或超出范围")
         body = await read_body(request, self.max_body)
         if body is None:
             return _refuse(413, f"请求体超过 [web] max_body_bytes = {self.max_body} 字节")

@@ -34,7 +34,7 @@ def with_choices(text: str, buttons: tuple[Button, ...]) -> str:
 def press_choice(engine: Engine, message: Incoming, now: datetime) -> Incoming:
     """The message as a button press when it is a number answering the member's last buttons."""
     number = unicodedata.normalize("NFKC", message.text).strip()
-    if message.callback_data is not None or not number.isdigit() or len(number) > 2:
+    if message.callback_data is not None or not number.isdecimal() or len(number) > 2:
         return message
     with Session(engine) as session:
         last = session.exec(

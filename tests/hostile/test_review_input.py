@@ -16,7 +16,7 @@ from tests.review.conftest import csrf_of, sign_in
 from tests.review.seed import PASSWORD, Ledger
 from tests.test_cli import pairbot
 
-BAD_IDS = [str(2**63), str(2**64 + 7), "9" * 40, "-1", "0x10", "abc", "%C2%B2", "1.5", "%EF%BC%91"]  # ², full-width 1
+BAD_IDS = [str(2**31), str(2**32), str(2**63), str(2**64 + 7), "9" * 40, "-1", "0x10", "abc", "%C2%B2", "1.5", "%EF%BC%91"]  # ², full-width 1
 PAGES = ["counties", "pairings", "updates", "broadcasts"]
 
 
@@ -42,7 +42,7 @@ def test_decisions_on_ids_that_cannot_exist_are_the_404_page(web: TestClient, le
 
 def test_page_and_done_parameters_never_fail(web: TestClient, ledger: Ledger) -> None:
     sign_in(web)
-    for value in [str(2**63), "9" * 40, "-3", "abc", "²", ""]:
+    for value in [str(2**31), str(2**63), "9" * 40, "-3", "abc", "²", ""]:
         for path in ("/review/queue", f"/review/counties/{ledger.counties['布拖县']}",
                      f"/review/pairings/{ledger.pairings['乡发-布拖']}"):
             assert web.get(path, params={"page": value}).status_code == 200
@@ -52,7 +52,7 @@ def test_page_and_done_parameters_never_fail(web: TestClient, ledger: Ledger) ->
 
 def test_login_names_that_no_admin_has_get_the_usual_answer(web: TestClient, ledger: Ledger) -> None:
     form = web.get("/review/login")
-    for who in ["²", "١٢", "a\x00b", "\x00", str(2**63), "9" * 40, "-1", "王主任\x00", "𝟙"]:
+    for who in ["²", "١٢", "a\x00b", "\x00", str(2**31), str(2**63), "9" * 40, "-1", "王主任\x00", "𝟙"]:
         answer = web.post("/review/login", data={"who": who, "password": PASSWORD, "csrf": csrf_of(form.text)})
         assert_refused(answer, 401, "姓名（或编号）或密码不正确")
 
