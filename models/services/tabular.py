@@ -485,7 +485,7 @@ def _csv_line_count(path: Path) -> int | None:
 # shared string in memory (about 60 bytes each, however short) and parses the other parts whole:
 # a 4 MB file can declare gigabytes of them. The zip's declared sizes bound what zipfile will ever
 # inflate, so checking them refuses such a file before anything is unpacked.
-MAX_SHARED_STRINGS_BYTES = 48 * 1024 * 1024  # ≈ 500,000 rows of names and phone numbers; ≤ ~200 MB held
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024  # ≈ 300,000 rows of names and phone numbers; ≤ ~170 MB held
 MAX_PART_BYTES = 8 * 1024 * 1024  # styles, workbook, relationships, theme: parsed whole
 MAX_SHEET_RATIO = 100  # a worksheet over MAX_PART_BYTES inflating more than this is a zip bomb, not data
 MAX_XLSX_ROWS = 1_048_576  # Excel's last row; a row number past it is a forgery (openpyxl fills the gap)
