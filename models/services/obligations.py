@@ -88,10 +88,20 @@ class Occurrence:
     due: date  # after the working-day rule
     opens: datetime  # UTC start of the period: plain progress updates from here on count
     closes: datetime  # UTC end of the due date
+    calendar: WorkCalendar  # the working days its stages keep to
+
+    def stage_day(self, stage: int) -> date:
+        """`stage` days before the (moved) due date, or the working day before that when it is not one."""
+        return self.calendar.previous_workday(self.due - timedelta(days=stage))
 
     def stage_time(self, stage: int, zone: ZoneInfo) -> datetime:
-        """Stage reminders become due at the start of the day `stage` days before the due date."""
-        return local_midnight(self.due - timedelta(days=stage), zone)
+        """Stage reminders become due at the start of their stage day.
+
+        Stages that land on the same working day (3 and 1 days before a Monday) are one message: the
+        later stage, as after downtime.
+        """
+        return local_midnight(self.stage_day(stage), zone)
+
 
     def latest_stage(self, now: datetime, zone: ZoneInfo) -> int | None:
         """The most recent stage whose time has come, while the due date has not passed; None otherwise.
@@ -102,6 +112,14 @@ class Occurrence:
             return None
         passed = [s for s in self.obligation.stages if self.stage_time(s, zone) <= now]
         return min(passed) if passed else None
+
+    def escalation_ends(self, days: int, zone: ZoneInfo) -> datetime:
+        """The end of the overdue digests' window: `days` days from the first working day after the due date.
+
+        Counted from a working day, so a long holiday right after the due date cannot swallow it.
+        """
+        first = self.calendar.due_date(self.due + timedelta(days=1))
+        return local_midnight(first + timedelta(days=days), zone)
 
     def can_be_overdue(self, zone: ZoneInfo) -> bool:
         """Periods due before the obligation was created are never overdue: adding one does not judge history."""
@@ -218,14 +236,15 @@ def occurrences(obligation: Obligation, around: date, cal: WorkCalendar, zone: Z
         nominal = date.fromisoformat(obligation.due_rule)
         due = cal.due_date(nominal)
         opens = local_midnight(nominal - timedelta(days=MAX_STAGE), zone)  # unused: a record fulfils a deadline
-        found = [Occurrence(obligation, nominal.isoformat(), due, opens, local_midnight(due + timedelta(days=1), zone))]
+        found = [Occurrence(obligation, nominal.isoformat(), due, opens, local_midnight(due + timedelta(days=1), zone),
+                            cal)]
     else:
         found = []
         # A period's due date can fall up to about four months after its start (quarterly, day:N).
         for key, start, months in _periods(obligation.kind, around, back_days + 130, ahead_days):
             due = cal.due_date(_nominal_due(obligation.kind, obligation.due_rule, start, months))
             found.append(Occurrence(obligation, key, due, local_midnight(start, zone),
-                                    local_midnight(due + timedelta(days=1), zone)))
+                                    local_midnight(due + timedelta(days=1), zone), cal))
     return [o for o in found if low <= o.due <= high]
 
 

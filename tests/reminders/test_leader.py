@@ -116,7 +116,7 @@ def test_the_running_scheduler_ticks_and_a_second_copy_takes_over(db_url: str) -
         assert sum(s.leading.is_set() for s in services) == 1
         leader, follower = sorted(services, key=lambda s: not s.leading.is_set())
         assert _eventually(lambda: leader.ticks >= 1)
-        clock.set(local("2026-08-01 09:00"))  # stage 30 falls due: the leader's next tick sends it
+        clock.set(local("2026-07-31 09:00"))  # stage 30 (Saturday 1 August: the Friday before): the next tick sends it
         assert _eventually(lambda: len(ledger(apps[0].engine)) == 4)  # A and B, both sides
         leader.stop()
         assert _eventually(lambda: follower.leading.is_set(), 5)
@@ -166,7 +166,8 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
         "PAIRBOT_DATABASE__URL": db_url, "PAIRBOT_SCHEDULE__TICK_SECONDS": "1",
         "PAIRBOT_SCHEDULE__LEADER_RETRY_SECONDS": "0.2",
-        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00"}  # no quiet hours
+        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00",  # no quiet hours
+        "PAIRBOT_SCHEDULE__WORKDAYS": today.isoformat()}  # nothing goes out on a non-working day: make today one
     first, first_log, first_reader = _spawn(["--config", str(config), "scheduler"], env, tmp_path)
     spawned = [(first, first_reader)]
     try:

@@ -74,7 +74,8 @@ def test_paused_sends_nothing_and_resumes_with_the_latest_stage(engine: Engine, 
     assert _plan(engine, local("2026-08-26 09:00")) == []
     with unit_of_work(engine) as session:
         obligations.set_active(session, "月度进展", True, actor="test")
-    assert {d.stage for d in _plan(engine, local("2026-08-30 09:00"))} == {"1"}
+    assert _plan(engine, local("2026-08-30 09:00")) == []  # a Sunday: nothing goes out
+    assert {d.stage for d in _plan(engine, local("2026-08-28 09:00"))} == {"1"}  # Sunday's stage 1, on Friday
 
 
 def test_quiet_hours_hold_reminders_until_they_end(engine: Engine, world: World) -> None:
