@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -33,15 +33,16 @@ def register(app: typer.Typer) -> None:
     app.command("scheduler")(scheduler)
 
 
-def create_default_obligations(engine: Engine, settings: Settings) -> list[str]:
-    """`pairbot init`: the `[reminders]` defaults, on a database that has no obligations yet."""
+def create_default_obligations(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
+    """`pairbot init`: the current season's agreement deadline, and the `[reminders]` cycles on a new database."""
     from bot.db import unit_of_work
     from models.base import utcnow
-    from models.services.obligations import ensure_defaults
+    from models.services.seasons import ensure_defaults
 
+    now = now or utcnow()
     with unit_of_work(engine) as session:
-        today = utcnow().astimezone(settings.zone).date()
-        return ensure_defaults(session, settings.reminders, today, actor="pairbot init")
+        return ensure_defaults(session, settings.reminders, now.astimezone(settings.zone).date(),
+                               actor="pairbot init", now=now)
 
 
 def _audience(text: str | None) -> list[str] | None:
@@ -265,8 +266,6 @@ def reminders_due(
         help="时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在")] = None,
 ) -> None:
     """Print, as a JSON list, the reminders that would go out at that moment; sends nothing and writes nothing."""
-    from datetime import datetime
-
     from sqlmodel import Session
 
     from bot.cli import _fail, _settings

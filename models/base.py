@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
@@ -13,6 +14,11 @@ from sqlmodel import Field
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def upsert_insert(dialect: Dialect, table: Table) -> Any:
+    """INSERT for `table` with the dialect's ON CONFLICT clauses (PostgreSQL or SQLite, the two backends)."""
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

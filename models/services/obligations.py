@@ -57,6 +57,7 @@ class Obligation:
     roles: tuple[str, ...] = REMINDED_ROLES
     active: bool = True
     since: datetime | None = None  # when it was created: periods due before then are never overdue
+    season: int | None = None  # the yearly agreement deadline pairbot made for this season (models.services.seasons)
 
     @property
     def by_record(self) -> bool:
@@ -101,7 +102,6 @@ class Occurrence:
         later stage, as after downtime.
         """
         return local_midnight(self.stage_day(stage), zone)
-
 
     def latest_stage(self, now: datetime, zone: ZoneInfo) -> int | None:
         """The most recent stage whose time has come, while the due date has not passed; None otherwise.
@@ -197,7 +197,7 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _clamped(year: int, month: int, day: int) -> date:
+def clamped_date(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -205,11 +205,11 @@ def _nominal_due(kind: str, rule: str, start: date, months: int) -> date:
     """The due date before the working-day rule, for a period starting on `start` lasting `months` months."""
     if kind == "annual":
         month, day = map(int, rule.split("-"))
-        return _clamped(start.year, month, day)
+        return clamped_date(start.year, month, day)
     following = _add_months(start, months)
     if rule == "end":
         return following - timedelta(days=1)
-    return _clamped(following.year, following.month, int(rule.split(":")[1]))
+    return clamped_date(following.year, following.month, int(rule.split(":")[1]))
 
 
 def _periods(kind: str, around: date, back_days: int, ahead_days: int) -> list[tuple[str, date, int]]:
@@ -248,6 +248,12 @@ def occurrences(obligation: Obligation, around: date, cal: WorkCalendar, zone: Z
     return [o for o in found if low <= o.due <= high]
 
 
+def next_occurrence(obligation: Obligation, today: date, cal: WorkCalendar, zone: ZoneInfo) -> Occurrence | None:
+    """The first period due today or later (None for a deadline that has passed)."""
+    found = occurrences(obligation, today, cal, zone, 0, MAX_STAGE + 130)
+    return min(found, key=lambda o: o.due, default=None)
+
+
 # --- loading and editing obligations ---------------------------------------------------------------
 
 def _as_obligation(row: ReportCycle | Deadline) -> Obligation:
@@ -259,7 +265,8 @@ def _as_obligation(row: ReportCycle | Deadline) -> Obligation:
         roles=roles, active=row.active, since=row.created_at,
     )
     if isinstance(row, Deadline):
-        return Obligation(source=ObligationKind.deadline, due_rule=row.due_on.isoformat(), **common)
+        return Obligation(source=ObligationKind.deadline, due_rule=row.due_on.isoformat(), season=row.season,
+                          **common)
     return Obligation(source=ObligationKind.cycle, due_rule=row.due_rule, **common)
 
 
@@ -397,27 +404,6 @@ def set_active(session: Session, name: str, active: bool, actor: str) -> Obligat
               name=row.name)
     session.flush()
     return _as_obligation(row)
-
-
-def ensure_defaults(session: Session, defaults: Any, today: date, actor: str = "pairbot",
-                    now: datetime | None = None) -> list[str]:
-    """On a database with no obligations yet, create the defaults of `[reminders]`; returns their names.
-
-    The agreement deadline is this year's (next year's once this year's day has passed).
-    """
-    if session.exec(select(Deadline.id)).first() is not None or session.exec(select(ReportCycle.id)).first():
-        return []
-    made: list[Obligation] = []
-    if defaults.agreement_due:
-        month, day = map(int, defaults.agreement_due.split("-"))
-        year = today.year if (today.month, today.day) <= (month, day) else today.year + 1
-        made.append(add_obligation(session, f"{year}年帮扶协议签订", AGREEMENT, _clamped(year, month, day).isoformat(),
-                                   defaults.agreement_stages, actor=actor, now=now))
-    made.append(add_obligation(session, "月度进展", "monthly", defaults.monthly_due, defaults.monthly_stages,
-                               actor=actor, now=now))
-    made.append(add_obligation(session, "年度统计", "annual", defaults.year_end_due, defaults.year_end_stages,
-                               actor=actor, now=now))
-    return [o.name for o in made]
 
 
 # --- fulfilling: replies (agreements are recorded in models.services.agreements) -------------------

@@ -26,9 +26,9 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from models.base import upsert_insert
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import OVERDUE, WEEKLY, ObligationKind, ReminderSent
@@ -350,17 +350,13 @@ def _weekly_dues(session: Session, now: datetime, policy: Policy, obligations: S
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _insert(session: Session) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(R)
-
-
 def claim(session: Session, dues: Sequence[Due], now: datetime) -> dict[tuple[str, int, str, str, int], int]:
     """Insert the ledger rows; returns the ids of those this call inserted (the others were already claimed)."""
     if not dues:
         return {}
     values = [{"obligation": d.obligation.value, "obligation_id": d.obligation_id, "period": d.period,
                "stage": d.stage, "contact_id": d.contact_id, "due_on": d.due_on, "created_at": now} for d in dues]
-    statement = (_insert(session).values(values)
+    statement = (upsert_insert(session.get_bind().dialect, R).values(values)
                  .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
                  .returning(R.c.id, R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
     return {(row[1], row[2], row[3], row[4], row[5]): row[0] for row in session.execute(statement).all()}
