@@ -346,7 +346,8 @@ def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
         shown = f"[{keys[0]}] {'.'.join(keys[1:])}" if len(keys) > 1 else (f"[{keys[0]}]" if keys else "?")
         shown += "".join(f" 第 {int(part) + 1} 项" for part in loc if part.isdigit())
         explained, got = _explain(err), err.get("input")
-        shown_got = "" if isinstance(got, dict) or err["type"] == "missing" or str(got) in explained else f"（实际为 {got!r}）"
+        silent = isinstance(got, dict) or err["type"] == "missing" or str(got) in explained
+        shown_got = "" if silent else f"（实际为 {got!r}）"
         lines.append(f"  {shown}，来自{_source(loc, path, data)}：{explained}{shown_got}")
     return "\n".join(lines)
 

@@ -20,11 +20,14 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 MAX_SHIFT_DAYS = 60  # a calendar that lists no working day for two months is a configuration error
-HOW_TO_ADD_HOLIDAYS = (
-    "在 config.toml 的 [schedule] holidays 中列出该年的法定节假日（可写区间，如 \"2027-10-01..2027-10-07\"），"
-    "调休上班日列入 [schedule] workdays；或用环境变量 PAIRBOT_SCHEDULE__HOLIDAYS=2027-10-01..2027-10-07,2027-01-01"
-    "（PAIRBOT_SCHEDULE__WORKDAYS 同理）；或升级 chinese-calendar（pip install -U chinese-calendar）"
-)
+
+
+def how_to_add_holidays(year: int) -> str:
+    """How to give pairbot a year's holidays, in Chinese (the settings and the variable to use)."""
+    return (f"在 config.toml 的 [schedule] holidays 中列出 {year} 年的法定节假日（可写区间，"
+            f"如 \"{year}-10-01..{year}-10-07\"），调休上班日列入 [schedule] workdays；或设置环境变量 "
+            f"PAIRBOT_SCHEDULE__HOLIDAYS={year}-01-01,{year}-10-01..{year}-10-07（PAIRBOT_SCHEDULE__WORKDAYS 同理）；"
+            f"或升级 chinese-calendar（pip install -U chinese-calendar）")
 
 
 def official_years() -> range:
@@ -89,7 +92,7 @@ class WorkCalendar:
             else:
                 text = (f"日历警告：chinese-calendar 没有 {year} 年的法定节假日数据，也没有配置该年的节假日，"
                         f"该年只按周一至周五计算工作日（春节、国庆等假期会被当作工作日，提醒可能在假期发出）。"
-                        f"添加方法：{HOW_TO_ADD_HOLIDAYS}。")
+                        f"添加方法：{how_to_add_holidays(year)}。")
             notes.append(CalendarNote(year, len(configured), text))
         return notes
 

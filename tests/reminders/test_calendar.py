@@ -112,7 +112,8 @@ def test_no_stage_day_is_a_non_working_day() -> None:
     for cal in (CAL, configured):
         for offset in range(0, 730, 3):
             nominal = date(2026, 1, 1) + timedelta(days=offset)
-            deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", nominal.isoformat(), (30, 14, 7, 3, 1, 0))
+            deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", nominal.isoformat(),
+                                  (30, 14, 7, 3, 1, 0))
             [occ] = occurrences(deadline, nominal, cal, SHANGHAI, 0, 70)
             for stage in deadline.stages:
                 day = occ.stage_day(stage)
