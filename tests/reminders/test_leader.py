@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -203,3 +204,20 @@ def test_pairbot_run_includes_the_scheduler_unless_told_not_to(sqlite_url: str) 
             assert sum(isinstance(c, SchedulerService) for c in build_components(app)) == expected
         finally:
             app.close()
+
+
+def test_the_scheduler_warns_at_start_up_about_years_the_calendar_does_not_know(
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock(local("2027-03-01 09:00"))  # this year and next are beyond chinese-calendar 1.11
+    app = App(make_settings(sqlite_url, schedule={"holidays": ["2027-10-01..2027-10-07"]}), clock=clock)
+    service = SchedulerService(app, tick_seconds=1, retry_seconds=0.2)
+    caplog.set_level(logging.INFO, logger="jobs.scheduler")
+    try:
+        service.start()  # `pairbot run` and `pairbot scheduler` start it: the lines are in their log at once
+        notes = [(r.levelname, r.getMessage()) for r in caplog.records if r.getMessage().startswith("日历")]
+    finally:
+        service.stop()
+        app.close()
+    assert [level for level, _ in notes] == ["INFO", "WARNING"]
+    assert "2027 年" in notes[0][1] and "7 个节假日" in notes[0][1]  # configured: where its days come from
+    assert "没有 2028 年的法定节假日数据" in notes[1][1] and "PAIRBOT_SCHEDULE__HOLIDAYS=2028-01-01" in notes[1][1]
