@@ -2,7 +2,8 @@
 
 Two tables hold obligations. A `Deadline` is one dated obligation fulfilled by a record (kind
 `agreement`: a current Agreement of the pairing whose season is the due date's year; see
-`models.services.agreements`, which records them — `record_agreement` is re-exported here). A
+`models.services.agreements`, which records them — `record_agreement` is re-exported here; the
+yearly one is made per season by `models.services.seasons`). A
 `ReportCycle` recurs — `monthly`, `quarterly`, `annual` — and is fulfilled, per pairing and
 period, by a progress update. Both carry reminder `stages` (days before the due date) and a
 `scope`: `{}` for every active pairing, `{"provinces": [...]}`, `{"pairings": [ids]}`, plus
