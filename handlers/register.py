@@ -10,7 +10,7 @@ from handlers.help import Help, WhoAmI
 from handlers.login import Login
 from handlers.optout import OptOut
 from handlers.report import Correct, EditedMessage, Files, PickPairing, ReportText, Withdraw
-from handlers.start import BindInvite, Unregistered
+from handlers.start import BindInvite, ConfirmRebind, Unregistered
 
 
 def default_handlers() -> list[Handler]:
@@ -20,6 +20,7 @@ def default_handlers() -> list[Handler]:
         BindInvite(),  # before Unregistered: binding is how strangers get in
         Help(),
         Unregistered(),  # everything below needs a registered contact
+        ConfirmRebind(),  # 确认改绑 / 取消改绑 after 绑定 from a chat already bound
         WhoAmI(),
         BroadcastCommand(),
         BroadcastConfirm(),
