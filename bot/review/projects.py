@@ -21,7 +21,7 @@ from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.views import ReviewSite, admin_only, path_id, positive_int
 from models.base import parse_id
-from models.pairing import ProjectStatus
+from models.pairing import PROJECT_STATUS_LABELS, ProjectStatus
 from models.projects import NEED_STATUS_LABELS
 from models.services import ledger, needs, needs_listing, projects
 from models.services.needs import NeedError
@@ -30,7 +30,6 @@ from models.services.parsing import FIELD_ORDER
 from models.services.projects import ProjectFilter
 
 DEFAULT_TOP = 5  # organizations a push offers to message unless the admin asks for another number
-PROJECT_STATUS_LABELS = {status.value: status.label for status in ProjectStatus}
 
 
 def _done_message(request: Request, subject: str) -> str:
