@@ -10,6 +10,8 @@ only the POST from that page, naming those organizations, writes the notices.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -29,16 +31,22 @@ from models.services.needs_listing import AGES, NeedFilter
 from models.services.parsing import FIELD_ORDER
 from models.services.projects import ProjectFilter
 
+Step = Callable[[Session, datetime, list[int]], Any]  # a service call: (session, now, queued deliveries) → result
 DEFAULT_TOP = 5  # organizations a push offers to message unless the admin asks for another number
 
 
 def _done_message(request: Request, subject: str) -> str:
     """The confirmation after an action (?done=push:3), from known words and digits only, never echoed."""
     action, _, number = request.query_params.get("done", "").partition(":")
-    messages = {"publish": f"{subject}已发布，县联络员已收到通知。", "close": f"{subject}已关闭。",
+    messages = {"publish": f"{subject}已发布，社会组织可以接单了。", "close": f"{subject}已关闭。",
                 "done": f"{subject}已标记为已完成。",
                 "push": f"已推送给 {number} 家社会组织，通知正在发送。" if number.isdigit() else ""}
     return messages.get(action, "")
+
+
+def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
+    """Filter choices whose value is their label (provinces, fields)."""
+    return [(value, value) for value in values]
 
 
 class ProjectPages:
@@ -76,8 +84,11 @@ class ProjectPages:
                     "provinces": ledger.provinces_in(session, admin.scope),
                     "counties": needs_listing.counties_with_needs(session, admin.scope, filters.province)}
 
-        return self.render(request, "needs.html", admin, filters=filters, fields=FIELD_ORDER, ages=AGES,
-                           statuses=NEED_STATUS_LABELS, **await self.db(load))
+        data = await self.db(load)
+        options = {"province": _pairs(data.pop("provinces")), "county": [(c.id, c.name) for c in data.pop("counties")],
+                   "field": _pairs(FIELD_ORDER), "status": list(NEED_STATUS_LABELS.items()), "age": list(AGES.items())}
+        return self.render(request, "needs.html", admin, filters=filters, options=options,
+                           statuses=NEED_STATUS_LABELS, **data)
 
     @admin_only
     async def need(self, request: Request, admin: Admin) -> Response:
@@ -133,18 +144,25 @@ class ProjectPages:
         return await self._need_action(request, admin, need_id, "push", lambda s, now, queued: len(needs.push(
             s, admin.scope, need_id, top, admin.actor, now, queued, only=chosen)))
 
-    async def _need_action(self, request: Request, admin: Admin, need_id: int, action: str, work: Any) -> Response:
-        """Run a step in one unit of work, send its notices after commit, and go back to the need's page."""
+    async def _need_action(self, request: Request, admin: Admin, need_id: int, action: str, work: Step) -> Response:
+        async def refused(error: str) -> Response:
+            return await self._need_page(request, admin, need_id, 400, error=error)
+
+        return await self._act(work, f"{auth.PREFIX}/needs/{need_id}", action, refused)
+
+    async def _act(self, work: Step, back: str, action: str, refused: Callable[[str], Awaitable[Response]]) -> Response:
+        """Run a step in one unit of work and send its notices after commit; back to `back` saying what was done
+        (?done=action, or action:N when the step returns a number), or the page again with the step's refusal."""
         now = self.app.clock()
         queued: list[int] = []
         try:
             result = await self.db(lambda s: work(s, now, queued))
         except NeedError as exc:
-            return await self._need_page(request, admin, need_id, 400, error=str(exc))
+            return await refused(str(exc))
         if queued:
             self.app.queue.enqueue(queued)  # if the broker is down, the relay sends them later
         done = f"{action}:{result}" if isinstance(result, int) else action
-        return auth.secure_headers(RedirectResponse(f"{auth.PREFIX}/needs/{need_id}?done={done}", 303))
+        return auth.secure_headers(RedirectResponse(f"{back}?done={done}", 303))
 
     # --- projects ---------------------------------------------------------------------------
 
@@ -157,8 +175,10 @@ class ProjectPages:
             return {"projects": projects.project_page(session, admin.scope, filters, page),
                     "provinces": ledger.provinces_in(session, admin.scope)}
 
-        return self.render(request, "projects.html", admin, filters=filters, fields=FIELD_ORDER,
-                           statuses=PROJECT_STATUS_LABELS, **await self.db(load))
+        data = await self.db(load)
+        options = {"province": _pairs(data.pop("provinces")), "field": _pairs(FIELD_ORDER),
+                   "status": list(PROJECT_STATUS_LABELS.items())}
+        return self.render(request, "projects.html", admin, filters=filters, options=options, **data)
 
     @admin_only
     async def project(self, request: Request, admin: Admin) -> Response:
@@ -183,13 +203,10 @@ class ProjectPages:
         if status is None:
             raise ledger.NotVisible(action)
         reason = str((await request.form()).get("reason", ""))
-        now = self.app.clock()
-        queued: list[int] = []
-        try:
-            await self.db(lambda s: projects.finish_project(s, admin.scope, project_id, status, reason, admin.actor,
-                                                            now, queued))
-        except NeedError as exc:
-            return await self._project_page(request, admin, project_id, 400, error=str(exc))
-        if queued:
-            self.app.queue.enqueue(queued)
-        return auth.secure_headers(RedirectResponse(f"{auth.PREFIX}/projects/{project_id}?done={action}", 303))
+
+        async def refused(error: str) -> Response:
+            return await self._project_page(request, admin, project_id, 400, error=error)
+
+        return await self._act(lambda s, now, queued: projects.finish_project(
+            s, admin.scope, project_id, status, reason, admin.actor, now, queued),
+            f"{auth.PREFIX}/projects/{project_id}", action, refused)

@@ -196,14 +196,14 @@ def history_rows(session: Session, targets: list[str]) -> list[HistoryRow]:
                            .order_by(col(AuditLog.at), col(AuditLog.id))).all()
     names = actor_labels(session, {e.actor for e in entries})
     return [HistoryRow(e.at, names.get(e.actor) or SYSTEM_ACTORS.get(e.actor, e.actor),
-                       ACTIONS.get(e.action, e.action), _note(e.details or {})) for e in entries]
+                       ACTIONS.get(e.action, e.action), _note(e.action, e.details or {})) for e in entries]
 
 
-def _note(details: dict[str, Any]) -> str:
+def _note(action: str, details: dict[str, Any]) -> str:
     """A few words from an audit row's details; only known keys, so nothing internal leaks onto the page."""
     parts = []
     if details.get("reason"):
-        parts.append(f"原因：{details['reason']}")
+        parts.append(f"{'说明' if action.endswith('done') else '原因'}：{details['reason']}")
     if "organizations" in details and "reached" in details:
         parts.append(f"推送 {details['organizations']} 家组织，送达 {details['reached']} 人")
     if details.get("project"):
