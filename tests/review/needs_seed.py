@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from bot.db import unit_of_work
 from models.projects import Offer
 from models.registry import Contact, Role
-from models.reporting import ProgressUpdate
 from models.services import needs
 from models.services.access import set_password
 from models.services.ledger import Scope
@@ -75,13 +74,11 @@ def seed_library(engine: Engine, ledger: Ledger) -> Library:
         project = needs.confirm(session, session.get(Contact, ledger.county_contact), claim_id,  # type: ignore[arg-type]
                                 NOW - timedelta(days=9))
         project_id = project.id
-    with unit_of_work(engine) as session:
-        sender = session.get(Contact, xiangfa)
-        recorded = record_update(session, sender, "向布拖县投入烘干车间建设资金60万元，带动45户增收。",  # type: ignore[arg-type]
-                                 "console", NOW - timedelta(days=5))
-        update = session.get(ProgressUpdate, recorded.update.id)
-        update.project_id = project_id  # type: ignore[union-attr]
-        session.add(update)
+    with unit_of_work(engine) as session:  # the update names its project, as a contact writes it
+        recorded = record_update(session, session.get(Contact, xiangfa),  # type: ignore[arg-type]
+                                 f"项目{project_id}：投入烘干车间建设资金60万元，带动45户增收。", "console",
+                                 NOW - timedelta(days=5))
+        assert recorded.update.project_id == project_id
         update_id = recorded.update.id
     return Library(yunnan_admin, draft, stale, claimed, in_progress, project_id, update_id,  # type: ignore[arg-type]
                    _need(engine, mashan, "就业", "就业技能培训基地", 50, published_days_ago=3),

@@ -145,9 +145,8 @@ def test_download_from_the_web_follows_the_admins_scope(client: TestClient, revi
 def test_needs_and_projects_sheets(review_app: App, ledger: Ledger, library: Library, tmp_path: Path) -> None:
     with unit_of_work(review_app.engine) as session:  # a running total on the project: the ledger's rule applies
         sender = session.exec(select(Contact).where(Contact.name == "乡发联络人")).one()
-        update = record_update(session, sender, "向布拖县烘干车间累计投入资金80万元。", "console", NOW - timedelta(days=1)).update
-        update.project_id = library.project
-        session.add(update)
+        record_update(session, sender, f"项目{library.project}：烘干车间累计投入资金80万元。", "console",
+                      NOW - timedelta(days=1))
     book = _export(review_app, tmp_path / "ledger.xlsx")
     needs_sheet, projects_sheet = book["需求库"], book["帮扶项目"]
     assert [c.value for c in needs_sheet[1]] == ["编号", "省份", "县", "领域", "需求内容", "金额（万元）", "受益户数",

@@ -259,7 +259,7 @@ def test_projects_list_and_page_show_figures_updates_and_history(client: TestCli
     assert "没有符合条件的项目" in client.get("/review/projects", params={"province": "广西壮族自治区"}).text
     page = client.get(f"/review/projects/{library.project}").text
     assert "投入资金 60 万元" in page and "受益 45 户" in page and "120 万元（需求或约定，不计入台账）" in page
-    assert f'href="/review/updates/{library.project_update}"' in page and "烘干车间建设资金60万元" in page
+    assert f'href="/review/updates/{library.project_update}"' in page and "投入烘干车间建设资金60万元" in page
     assert f'href="/review/pairings/{ledger.pairings["乡发-布拖"]}"' in page
     assert "县确认承接" in page and f"项目 #{library.project}" in page  # the need's history is the project's too
     pairing = client.get(f"/review/pairings/{ledger.pairings['乡发-布拖']}").text
