@@ -5,9 +5,13 @@ from __future__ import annotations
 from handlers.addressed import Unaddressed
 from handlers.broadcast import Acknowledge, BroadcastCommand, BroadcastConfirm
 from handlers.channel import ChooseChannel
+from handlers.claims import Claim, ClaimDecision, DeclineReason, OpenNeeds
 from handlers.context import Handler
 from handlers.help import Help, WhoAmI
 from handlers.login import Login
+from handlers.needs import EditNeed, MyNeeds, NeedCommand, NeedDialog, WithdrawNeed
+from handlers.needs_admin import CloseNeed, Drafts, Publish, Push, PushConfirm
+from handlers.offers import MyOffers, OfferCommand, WithdrawOffer
 from handlers.report import Correct, EditedMessage, Files, PickPairing, ReportText, Withdraw
 from handlers.start import BindInvite, Unregistered
 
@@ -20,10 +24,29 @@ def default_handlers() -> list[Handler]:
         Help(),
         Unregistered(),  # everything below needs a registered contact
         WhoAmI(),
+        PushConfirm(),  # before BroadcastConfirm: a typed 确认 answers the admin's newer preview
         BroadcastCommand(),
         BroadcastConfirm(),
         Login(),
         ChooseChannel(),
+        # 项目库: the open questions first (a typed 确认 at the 需求 summary saves it; other commands pass by) …
+        NeedDialog(),
+        DeclineReason(),
+        # … then its commands and buttons, before the progress-update handlers (撤回需求 is not 撤回)
+        NeedCommand(),
+        MyNeeds(),
+        EditNeed(),
+        WithdrawNeed(),
+        OfferCommand(),
+        MyOffers(),
+        WithdrawOffer(),
+        OpenNeeds(),
+        Claim(),
+        ClaimDecision(),
+        Drafts(),
+        Publish(),
+        Push(),
+        CloseNeed(),
         PickPairing(),
         Correct(),
         Withdraw(),
