@@ -11,9 +11,9 @@ number, or lists the claims waiting.
 from __future__ import annotations
 
 from bot.messages import Button
-from handlers.commands import normalize, parse_command
+from handlers.commands import CommandWord, normalize, parse_command
 from handlers.context import Context
-from handlers.needs import CANCEL_WORDS, current, need_line, number_and_rest, numbered
+from handlers.needs import CANCEL_WORDS, current, need_line, number_and_rest, numbered, pairing_asked_since
 from models.pairing import Pairing, PairingStatus
 from models.projects import Need, NeedClaim
 from models.registry import Role
@@ -33,14 +33,12 @@ def _button_id(data: str, prefix: str) -> int:
     return int(raw)
 
 
-class OpenNeeds:
+class OpenNeeds(CommandWord):
     """可接需求: the published needs an organization could take on, each with a 接单 button."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "open_needs"
+    name = "open_needs"
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         ctx.reply(*open_needs(ctx))
 
 
@@ -57,16 +55,22 @@ def open_needs(ctx: Context, lead: str = "") -> tuple[str, list[Button]]:
     return f"{lead}可接的需求（已结对县优先）：\n{lines}\n点“接单”或回复“接单 编号”。", buttons
 
 
+def _pressed_or_written(ctx: Context, prefixes: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """A press of one of these buttons, or one of these command words with a number or nothing after it."""
+    if ctx.contact is None:
+        return False
+    data = ctx.message.callback_data
+    if data is not None:
+        return data.startswith(tuple(f"{prefix}:" for prefix in prefixes))
+    command = parse_command(ctx.text)
+    return any(numbered(command, word) for word in words)
+
+
 class Claim:
     """接单: the button under a pushed need or a listed one, or “接单 N”."""
 
     def matches(self, ctx: Context) -> bool:
-        if ctx.contact is None:
-            return False
-        data = ctx.message.callback_data
-        if data is not None:
-            return data.startswith(CLAIM_PREFIX + ":")
-        return numbered(parse_command(ctx.text), "claim")
+        return _pressed_or_written(ctx, (CLAIM_PREFIX,), ("claim",))
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
@@ -93,13 +97,7 @@ class ClaimDecision:
     """确认 / 婉拒 a claim: the buttons (needok:<claim>, needno:<claim>) or “确认 N”, “婉拒 N 原因”."""
 
     def matches(self, ctx: Context) -> bool:
-        if ctx.contact is None:
-            return False
-        data = ctx.message.callback_data
-        if data is not None:
-            return data.startswith((CONFIRM_PREFIX + ":", DECLINE_PREFIX + ":"))
-        command = parse_command(ctx.text)
-        return numbered(command, "confirm_claim") or numbered(command, "decline_claim")
+        return _pressed_or_written(ctx, (CONFIRM_PREFIX, DECLINE_PREFIX), ("confirm_claim", "decline_claim"))
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
@@ -175,7 +173,10 @@ class DeclineReason:
         question = current(ctx)
         if question is None or question.kind != DECLINE_REASON or ctx.message.edited:
             return False
-        return normalize(ctx.text) in CANCEL_WORDS or (bool(ctx.text) and parse_command(ctx.text) is None)
+        text = normalize(ctx.text)
+        if text in CANCEL_WORDS:
+            return True
+        return bool(text) and parse_command(ctx.text) is None and not (text.isdigit() and pairing_asked_since(ctx, question))
 
     def handle(self, ctx: Context) -> None:
         question = current(ctx)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.context import Context
 
 # Word or slash command → canonical command. Traditional spellings map to the same command.
 ALIASES: dict[str, str] = {
@@ -76,3 +80,32 @@ def _after(original: str, folded_prefix: str) -> str:
         if normalize(original[:end]) == folded_prefix:
             return original[end:]
     return ""
+
+
+class CommandWord:
+    """A handler for one command word (`name`, a value of ALIASES) from a registered contact.
+
+    `spaced`: the word must stand apart (“需求：…”, not “需求调研…”, which is a report). `roles`: who
+    may use it; anyone else is answered `refusal`. Subclasses implement `act(ctx, args)`.
+    """
+
+    name = ""
+    spaced = False
+    roles: tuple[str, ...] = ()
+    refusal = ""
+
+    def matches(self, ctx: Context) -> bool:
+        command = parse_command(ctx.text)
+        return (ctx.contact is not None and ctx.message.callback_data is None and command is not None
+                and command.name == self.name and (command.spaced or not self.spaced))
+
+    def handle(self, ctx: Context) -> None:
+        assert ctx.contact is not None
+        if self.roles and ctx.contact.role not in self.roles:
+            ctx.reply(self.refusal)
+            return
+        command = parse_command(ctx.text)
+        self.act(ctx, command.args if command else "")
+
+    def act(self, ctx: Context, args: str) -> None:
+        raise NotImplementedError

@@ -16,13 +16,14 @@ from datetime import date
 
 from bot.messages import Button
 from handlers.chatter import Kind, classify
-from handlers.commands import Command, normalize, parse_command
-from handlers.context import Context
+from handlers.commands import Command, CommandWord, normalize, parse_command
+from handlers.context import Context, Handler
 from handlers.report import ReportText
+from models.messaging import Delivery
 from models.projects import Need, NeedStatus
 from models.registry import Role
 from models.reporting import PendingQuestion
-from models.services import need_dialog, needs
+from models.services import need_dialog, needs, reports
 from models.services.need_dialog import NEED_DRAFT, Draft
 from models.services.need_lists import county_needs, organization_names
 from models.services.need_text import Reading, read_answer, read_description
@@ -85,26 +86,20 @@ def _is_county(ctx: Context) -> bool:
     return ctx.contact is not None and ctx.contact.role == Role.county and ctx.contact.county_id is not None
 
 
-def _not_for_you(ctx: Context) -> str:
-    if ctx.contact is not None and ctx.contact.role == Role.organization:
-        return "需求由县联络员提交。社会组织可发送“可接需求”查看已发布的需求，或“供给 领域，省份，金额”登记可提供的帮扶。"
-    return "需求由县联络员提交；管理员可发送“待发布”查看待发布的需求草稿。"
+class CountyWord(CommandWord):
+    roles = (Role.county,)
+    refusal = ("需求由县联络员提交。社会组织可发送“可接需求”查看已发布的需求，或“供给 领域，省份，金额”登记可提供的帮扶；"
+               "管理员可发送“待发布”查看需求草稿。")
 
 
-class NeedCommand:
+class NeedCommand(CountyWord):
     """需求 …: start the dialog with whatever the first message says (a newer dialog replaces an open one)."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return (ctx.contact is not None and ctx.message.callback_data is None and command is not None
-                and command.name == "need" and command.spaced)
+    name, spaced = "need", True
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         assert ctx.contact is not None
-        if not _is_county(ctx):
-            ctx.reply(_not_for_you(ctx))
-            return
-        text = parse_command(ctx.text).args.strip()  # type: ignore[union-attr]
+        text = args.strip()
         if len(text) > MAX_DESCRIPTION:
             ctx.reply(f"需求内容过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
             return
@@ -137,9 +132,7 @@ class NeedDialog:
             return Draft.of(question.payload).step == "confirm"
         if parse_command(ctx.text) is not None:
             return False  # 撤回, 帮助, 确认 7 … are commands of their own; the dialog stays open
-        if text.isdigit():  # a bare number answers only the newest question (which pairing? is another)
-            return need_dialog.newest_question(ctx.session, ctx.contact) is question  # type: ignore[arg-type]
-        return True
+        return not text.isdigit() or not pairing_asked_since(ctx, question)
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
@@ -191,10 +184,9 @@ class NeedDialog:
         reading = read_answer(ctx.text, today(ctx))
         if reading is None:
             if classify(ctx.text) is Kind.report:  # a progress report, not an answer: recorded as one, and said so
-                ReportText().handle(ctx)
                 ask = "回复“保存”保存草稿，“取消”放弃。" if draft.step == "confirm" else \
                     f"{QUESTIONS[draft.step]}回复“取消”可放弃草稿。"
-                ctx.reply(f"（以上已作为进展记录。）您的需求草稿还没有保存。{ask}")
+                with_note(ctx, ReportText(), f"（以上已作为进展记录。）您的需求草稿还没有保存。{ask}")
                 return
             prompt(ctx, question, draft, ["没有看懂这个回答，需求草稿未改动。"])
             return
@@ -206,6 +198,26 @@ def current(ctx: Context) -> PendingQuestion | None:
     """The county contact's open 项目库 question (the 需求 dialog or a 婉拒 reason), the newest first."""
     assert ctx.contact is not None
     return need_dialog.open_question(ctx.session, ctx.contact, [NEED_DRAFT, need_dialog.DECLINE_REASON], ctx.now)
+
+
+def with_note(ctx: Context, handler: Handler, note: str) -> None:
+    """Let another handler answer, and add a note to its reply: one message, so the two cannot arrive swapped."""
+    before = len(ctx.delivery_ids)
+    handler.handle(ctx)
+    replies = ctx.delivery_ids[before:]
+    delivery = ctx.session.get(Delivery, replies[-1]) if replies else None
+    if delivery is None:
+        ctx.reply(note)
+        return
+    delivery.text = f"{delivery.text}\n{note}"
+    ctx.session.add(delivery)
+
+
+def pairing_asked_since(ctx: Context, question: PendingQuestion) -> bool:
+    """A bare number answers “which pairing?” (handlers.report) when that question was asked after this one."""
+    assert ctx.contact is not None
+    pairing = reports.open_question(ctx.session, ctx.contact, reports.CHOOSE_PAIRING)
+    return pairing is not None and (pairing.id or 0) > (question.id or 0)
 
 
 def advance(ctx: Context, question: PendingQuestion, draft: Draft, notes: list[str]) -> None:
@@ -259,18 +271,13 @@ def cancel(ctx: Context, question: PendingQuestion) -> None:
     ctx.reply("已取消，这条需求没有保存。")
 
 
-class MyNeeds:
+class MyNeeds(CountyWord):
     """我的需求: the county's needs with their status, and the claims waiting for this contact."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "my_needs"
+    name = "my_needs"
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         assert ctx.contact is not None
-        if not _is_county(ctx):
-            ctx.reply(_not_for_you(ctx))
-            return
         rows = county_needs(ctx.session, ctx.contact.county_id)  # type: ignore[arg-type]
         if not rows:
             ctx.reply(f"本县还没有提交需求。{USAGE}")
@@ -284,28 +291,42 @@ class MyNeeds:
         ctx.reply("本县的需求：\n" + "\n".join(lines) + "\n草稿可“修改需求 编号 新内容”或“撤回需求 编号”。")
 
 
-class EditNeed:
+class NumberedWord(CommandWord):
+    """A word that acts on a numbered row (撤回需求 N): without a number `missing` answers; a refusal says why."""
+
+    def act(self, ctx: Context, args: str) -> None:
+        number, rest = number_and_rest(args)
+        if number is None:
+            ctx.reply(self.missing(ctx))
+            return
+        try:
+            ctx.reply(self.take(ctx, number, rest))
+        except NeedError as exc:
+            ctx.reply(str(exc))
+
+    def missing(self, ctx: Context) -> str:
+        raise NotImplementedError
+
+    def take(self, ctx: Context, number: int, rest: str) -> str:
+        raise NotImplementedError
+
+
+class EditNeed(CountyWord, NumberedWord):
     """修改需求 N 新内容: a new description (and what it states), or only the pieces written (“修改需求 5 90万元”)."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "edit_need"
+    name = "edit_need"
 
-    def handle(self, ctx: Context) -> None:
-        assert ctx.contact is not None
-        if not _is_county(ctx):
-            ctx.reply(_not_for_you(ctx))
-            return
-        number, rest = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
-        if number is None or not rest:
-            ctx.reply(f"用法：修改需求 编号 新内容，例如：修改需求 5 {EXAMPLE}。\n{_drafts(ctx)}")
-            return
+    def missing(self, ctx: Context) -> str:
+        return f"用法：修改需求 编号 新内容，例如：修改需求 5 {EXAMPLE}。\n{_drafts(ctx)}"
+
+    def take(self, ctx: Context, number: int, rest: str) -> str:
+        if not rest:
+            return self.missing(ctx)
         try:
             need = self._edit(ctx, number, rest)
         except NeedError as exc:
-            ctx.reply(f"{exc}需求未修改。")
-            return
-        ctx.reply(f"已修改{needs.need_label(need)}：\n{summary(_fields_of(need))}")
+            raise NeedError(f"{exc}需求未修改。") from exc
+        return f"已修改{needs.need_label(need)}：\n{summary(_fields_of(need))}"
 
     @staticmethod
     def _edit(ctx: Context, number: int, rest: str) -> Need:
@@ -335,28 +356,17 @@ def _fields_of(need: Need) -> NeedFields:
     return NeedFields(need.field, need.description, need.amount_wan, need.households, need.people, need.wanted_by)
 
 
-class WithdrawNeed:
+class WithdrawNeed(CountyWord, NumberedWord):
     """撤回需求 N: the county takes a draft back (published needs are closed by an admin)."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "withdraw_need"
+    name = "withdraw_need"
 
-    def handle(self, ctx: Context) -> None:
+    def missing(self, ctx: Context) -> str:
+        return f"请回复“撤回需求 编号”。\n{_drafts(ctx)}"
+
+    def take(self, ctx: Context, number: int, rest: str) -> str:
         assert ctx.contact is not None
-        if not _is_county(ctx):
-            ctx.reply(_not_for_you(ctx))
-            return
-        number, _ = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
-        if number is None:
-            ctx.reply(f"请回复“撤回需求 编号”。\n{_drafts(ctx)}")
-            return
-        try:
-            need = needs.withdraw_draft(ctx.session, ctx.contact, number, ctx.now)
-        except NeedError as exc:
-            ctx.reply(str(exc))
-            return
-        ctx.reply(f"已撤回{needs.need_label(need)}。")
+        return f"已撤回{needs.need_label(needs.withdraw_draft(ctx.session, ctx.contact, number, ctx.now))}。"
 
 
 def _drafts(ctx: Context) -> str:

@@ -9,7 +9,7 @@ preview and a push preview open answers the newer one with a typed 确认 / 取�
 from __future__ import annotations
 
 from bot.messages import Button
-from handlers.commands import normalize, parse_command
+from handlers.commands import CommandWord, normalize, parse_command
 from handlers.context import Context
 from handlers.needs import number_and_rest, numbered
 from models.projects import OPEN_NEED_STATUSES, Need, NeedStatus
@@ -42,14 +42,13 @@ def _scope(ctx: Context) -> Scope:
     return Scope.of(ctx.contact)
 
 
-class Drafts:
+class Drafts(CommandWord):
     """待发布: the drafts in the admin's provinces, oldest first."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return _is_admin(ctx) and command is not None and command.name == "need_drafts"
+    name, roles = "need_drafts", (Role.admin,)
+    refusal = "“待发布”供管理员查看需求草稿。"
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         rows = drafts_in(ctx.session, _scope(ctx))
         if not rows:
             ctx.reply(f"{_scope(ctx).label}目前没有待发布的需求草稿。")

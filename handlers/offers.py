@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.commands import parse_command
+from handlers.commands import CommandWord
 from handlers.context import Context
-from handlers.needs import number_and_rest
+from handlers.needs import NumberedWord
 from models.registry import Role
 from models.services import offers
 from models.services.need_text import fields_in, read_amount
@@ -16,27 +16,19 @@ USAGE = (f"登记供给请发送“供给 领域，省份，金额”，例如�
          f"领域：{'、'.join(FIELD_ORDER)}；省份不写或写“全国”表示不限；金额为可提供的帮扶能力（万元），可不写。")
 
 
-def _is_organization(ctx: Context) -> bool:
-    return ctx.contact is not None and ctx.contact.role == Role.organization and ctx.contact.organization_id is not None
+class OrganizationWord(CommandWord):
+    roles = (Role.organization,)
+    refusal = "供给由社会组织联络人登记。县联络员可发送“需求 内容”提交需求。"
 
 
-NOT_FOR_YOU = "供给由社会组织联络人登记。县联络员可发送“需求 内容”提交需求。"
-
-
-class OfferCommand:
+class OfferCommand(OrganizationWord):
     """供给 …: one offer per field named, for the provinces named (none: 全国), with the capacity stated."""
 
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return (ctx.contact is not None and ctx.message.callback_data is None and command is not None
-                and command.name == "offer" and command.spaced)
+    name, spaced = "offer", True
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         assert ctx.contact is not None
-        if not _is_organization(ctx):
-            ctx.reply(NOT_FOR_YOU)
-            return
-        text = parse_command(ctx.text).args.strip()  # type: ignore[union-attr]
+        text = args.strip()
         if not text:
             ctx.reply(USAGE)
             return
@@ -57,16 +49,11 @@ class OfferCommand:
                   f"发送“我的供给”查看，“撤回供给 {rows[0].id}”撤回。")
 
 
-class MyOffers:
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "my_offers"
+class MyOffers(OrganizationWord):
+    name = "my_offers"
 
-    def handle(self, ctx: Context) -> None:
+    def act(self, ctx: Context, args: str) -> None:
         assert ctx.contact is not None
-        if not _is_organization(ctx):
-            ctx.reply(NOT_FOR_YOU)
-            return
         rows = offers.offers_of(ctx.session, ctx.contact)
         if not rows:
             ctx.reply(f"贵组织还没有登记供给。{USAGE}")
@@ -74,23 +61,13 @@ class MyOffers:
         ctx.reply("贵组织的供给：\n" + "\n".join(offers.describe(row) for row in rows) + "\n撤回请发送“撤回供给 编号”。")
 
 
-class WithdrawOffer:
-    def matches(self, ctx: Context) -> bool:
-        command = parse_command(ctx.text)
-        return ctx.contact is not None and command is not None and command.name == "withdraw_offer"
+class WithdrawOffer(OrganizationWord, NumberedWord):
+    name = "withdraw_offer"
 
-    def handle(self, ctx: Context) -> None:
+    def missing(self, ctx: Context) -> str:
+        return "请发送“撤回供给 编号”；发送“我的供给”查看编号。"
+
+    def take(self, ctx: Context, number: int, rest: str) -> str:
         assert ctx.contact is not None
-        if not _is_organization(ctx):
-            ctx.reply(NOT_FOR_YOU)
-            return
-        number, _ = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
-        if number is None:
-            MyOffers().handle(ctx)
-            return
-        try:
-            row = offers.withdraw_offer(ctx.session, ctx.contact, number, ctx.now)
-        except NeedError as exc:
-            ctx.reply(str(exc))
-            return
-        ctx.reply(f"已撤回供给 #{row.id}（{row.field}），不再用于匹配需求。")
+        row = offers.withdraw_offer(ctx.session, ctx.contact, number, ctx.now)
+        return f"已撤回供给 #{row.id}（{row.field}），不再用于匹配需求。"

@@ -111,13 +111,6 @@ def open_question(session: Session, contact: Contact, kinds: Sequence[str], now:
     return question
 
 
-def newest_question(session: Session, contact: Contact) -> PendingQuestion | None:
-    """The contact's newest unanswered question of any kind (a bare number answers only that one)."""
-    return session.exec(select(PendingQuestion).where(
-        PendingQuestion.contact_id == contact.id, col(PendingQuestion.answered_at).is_(None))
-        .order_by(col(PendingQuestion.id).desc())).first()
-
-
 def ask(session: Session, contact: Contact, kind: str, payload: dict[str, Any], now: datetime) -> PendingQuestion:
     """A new question; an open one of the same kind is closed (the newer replaces it)."""
     for older in session.exec(select(PendingQuestion).where(

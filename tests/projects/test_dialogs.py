@@ -4,8 +4,7 @@ and absurd amounts. (Telegram and WeCom: test_dialogs_channels.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
@@ -22,23 +21,16 @@ from models.registry import Contact, Role
 from models.reporting import ProgressUpdate
 from models.services import needs
 from tests.handlers.test_reporting import Clock
+from tests.handlers.test_withdraw import clock, clocked  # noqa: F401
 from tests.projects.world import World, build, contact
 
-NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 ALL_IN_ONE = "需求：冷链仓储设备，约80万元，受益300户，2027年6月底前"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-def bot(settings: Settings, clock: Clock) -> Iterator[App]:
-    app = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=clock)
-    app.queue.start_worker()
-    yield app
-    app.close()
+def bot(clocked: App) -> App:
+    """The app on a fixed clock (2026-11-29 in Beijing), with the console channel."""
+    return clocked
 
 
 @pytest.fixture
@@ -193,7 +185,7 @@ def test_decline_without_a_reason_asks_for_one(bot: App, world: World) -> None:
     assert county.send(f"確認 {second.id}") == [f"接单 {second.id} 已处理（已婉拒）。"]  # Traditional 確認
 
 
-def test_the_dialog_asks_for_what_is_missing_and_survives_a_restart(settings: Settings, clock: Clock) -> None:
+def test_the_dialog_asks_for_what_is_missing_and_survives_a_restart(settings: Settings, clock: Clock) -> None:  # noqa: F811
     first = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=clock)
     first.queue.start_worker()
     try:
@@ -238,8 +230,8 @@ def test_field_buttons_and_a_report_sent_during_the_dialog(bot: App, world: Worl
     [asked] = county.press("养老")
     assert "已记下：领域 养老" in asked
 
-    recorded, note = county.send("本月投入帮扶资金20万元，带动38户增收")
-    assert recorded.startswith("已记录：") and "需求草稿还没有保存" in note and "需要多少资金" in note
+    [recorded] = county.send("本月投入帮扶资金20万元，带动38户增收")  # one message: the report's answer, then the note
+    assert recorded.startswith("已记录：") and "\n（以上已作为进展记录。）您的需求草稿还没有保存。需要多少资金" in recorded
     [update] = _rows(bot, ProgressUpdate)
     assert update.funds_wan == 20  # the report is a report, and the draft kept its place
     [withdrawn] = county.send("撤回")  # 撤回 still withdraws the update, the dialog stays open
@@ -342,3 +334,17 @@ def test_admins_push_only_in_their_provinces_and_confirm_shares_its_word_with_br
     assert "请发送“关闭需求 编号 原因”" in admin.send(f"关闭需求 {need.id}")[0]
     [closed] = admin.send(f"关闭需求 {need.id} 已由省级财政资金解决")
     assert "已关闭" in closed and _need(bot).status == NeedStatus.closed
+
+
+def test_a_bare_number_answers_the_newest_question(bot: App, world: World) -> None:
+    from tests.factories import pair
+
+    pair(bot.engine, world.offering_org, world.county)  # two pairings: a report asks which one
+    county = Chat(bot, "县联络员")
+    county.send("需求 图书室建设")
+    [recorded] = county.send("捐赠图书价值2万元")
+    assert "属于哪一个" in recorded and "需求草稿还没有保存" in recorded and len(county.buttons()) == 2
+    assert county.send("2")[0].startswith("好的，这条进展已记入")  # which pairing? was asked last
+    [asked] = county.send("30")  # now the draft's “how much?”
+    assert "金额 30 万元" in asked
+    assert _rows(bot, ProgressUpdate)[0].pairing_id is not None

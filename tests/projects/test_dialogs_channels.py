@@ -5,8 +5,6 @@ to a confirmed project; forged and replayed presses are refused."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session, select
 
 from bot.app import App
