@@ -103,14 +103,11 @@ class NeedCommand(CountyWord):
         if len(text) > MAX_DESCRIPTION:
             ctx.reply(f"需求内容过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
             return
-        draft, problems = Draft(), ()
-        if text:
-            reading = read_description(text, today(ctx))
-            draft, problems = need_dialog.first_reading(Draft(description=text), reading), reading.problems
+        draft, notes = described(ctx, text) if text else (Draft(), [])
         replaced = need_dialog.open_question(ctx.session, ctx.contact, [NEED_DRAFT], ctx.now) is not None
         question = need_dialog.ask(ctx.session, ctx.contact, NEED_DRAFT, draft.payload(), ctx.now)
         lead = "之前未保存的需求草稿已放弃，重新开始。" if replaced else ""
-        prompt(ctx, question, draft, [lead, *problems])
+        prompt(ctx, question, draft, [lead, *notes])
 
 
 class NeedDialog:
@@ -173,9 +170,7 @@ class NeedDialog:
         elif text in SAVE_WORDS + YES_WORDS:
             save(ctx, question, draft)
         elif draft.step == "description":
-            reading = read_description(ctx.text, today(ctx))
-            advance(ctx, question, need_dialog.first_reading(Draft(description=ctx.text.strip()), reading),
-                    list(reading.problems))
+            advance(ctx, question, *described(ctx, ctx.text.strip()))
         else:
             self._answer(ctx, question, draft)
 
@@ -191,7 +186,19 @@ class NeedDialog:
             prompt(ctx, question, draft, ["没有看懂这个回答，需求草稿未改动。"])
             return
         reading, problem = need_dialog.bare_answer(reading, draft.step)
-        advance(ctx, question, draft.answered(reading, draft.step), [*reading.problems, problem or ""])
+        advance(ctx, question, draft.answered(reading, draft.step), [*reading.problems, problem or "", _one_field(reading)])
+
+
+def described(ctx: Context, text: str) -> tuple[Draft, list[str]]:
+    """A draft from a description, and what could not be taken from it."""
+    reading = read_description(text, today(ctx))
+    return need_dialog.first_reading(Draft(description=text), reading), [*reading.problems, _one_field(reading)]
+
+
+def _one_field(reading: Reading) -> str:
+    if len(reading.fields) < 2:
+        return ""
+    return f"提到了多个领域（{'、'.join(reading.fields)}），一项需求请选一个主要领域。"
 
 
 def current(ctx: Context) -> PendingQuestion | None:

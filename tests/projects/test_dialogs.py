@@ -227,6 +227,8 @@ def test_field_buttons_and_a_report_sent_during_the_dialog(bot: App, world: Worl
     assert "帮扶领域" in asked and list(county.buttons())[:7] == ["产业", "就业", "教育", "健康", "养老", "消费", "其他"]
     [asked] = county.send("你好")
     assert asked.startswith("没有看懂这个回答，需求草稿未改动。")
+    [asked] = county.send("教育、健康")
+    assert "提到了多个领域（教育、健康），一项需求请选一个主要领域" in asked and "帮扶领域" in asked
     [asked] = county.press("养老")
     assert "已记下：领域 养老" in asked
 
@@ -242,6 +244,10 @@ def test_field_buttons_and_a_report_sent_during_the_dialog(bot: App, world: Worl
     assert not _rows(bot, Need)
     [after] = county.send("取消")  # nothing open: an ordinary message again
     assert "需求" not in after
+    [report] = county.send("需求调研走访3个村，投入资金5万元")  # the word run into a report is a report
+    assert report.startswith("已记录：") and _rows(bot, ProgressUpdate)[-1].funds_wan == 5
+    [report] = county.send("确认收到捐款2万元")  # 确认 with no number is no answer to a claim
+    assert report.startswith("已记录：")
 
 
 def test_nul_bytes_and_absurd_amounts_are_refused_clearly_and_nothing_is_lost(bot: App, world: World) -> None:
