@@ -176,7 +176,9 @@ class DeclineReason:
         text = normalize(ctx.text)
         if text in CANCEL_WORDS:
             return True
-        return bool(text) and parse_command(ctx.text) is None and not (text.isdigit() and pairing_asked_since(ctx, question))
+        if not text or parse_command(ctx.text) is not None:
+            return False
+        return not (text.isdigit() and pairing_asked_since(ctx, question))
 
     def handle(self, ctx: Context) -> None:
         question = current(ctx)

@@ -186,7 +186,8 @@ class NeedDialog:
             prompt(ctx, question, draft, ["没有看懂这个回答，需求草稿未改动。"])
             return
         reading, problem = need_dialog.bare_answer(reading, draft.step)
-        advance(ctx, question, draft.answered(reading, draft.step), [*reading.problems, problem or "", _one_field(reading)])
+        notes = [*reading.problems, problem or "", _one_field(reading)]
+        advance(ctx, question, draft.answered(reading, draft.step), notes)
 
 
 def described(ctx: Context, text: str) -> tuple[Draft, list[str]]:

@@ -128,7 +128,7 @@ class PushConfirm:
             return data.startswith(PUSH_PREFIX + ":")
         if not _is_admin(ctx) or normalize(ctx.text) not in CONFIRM_WORDS + CANCEL_WORDS:
             return False
-        question = need_dialog.open_question(ctx.session, ctx.contact, [PUSH_PREVIEW], ctx.now)  # type: ignore[arg-type]
+        question = need_dialog.open_question(ctx.session, ctx.contact, [PUSH_PREVIEW], ctx.now)  # type: ignore
         draft = broadcast.latest_draft(ctx.session, ctx.contact, ctx.now)  # type: ignore[arg-type]
         return question is not None and (draft is None or draft.created_at <= question.created_at)
 
@@ -162,7 +162,8 @@ class PushConfirm:
             raise NeedError("无法识别的按钮，已忽略。")
         if ctx.contact.role != Role.admin:
             raise NeedError("只有管理员可以推送需求。")
-        return need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), PUSH_PREVIEW, ctx.now), parts[2] == "ok"
+        question = need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), PUSH_PREVIEW, ctx.now)
+        return question, parts[2] == "ok"
 
 
 class CloseNeed:

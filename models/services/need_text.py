@@ -55,6 +55,7 @@ _NEAR_YEAR = re.compile(rf"([今明])年\s*(\d{{1,2}})\s*月\s*(?:(\d{{1,2}})\s*
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _MONTH = re.compile(rf"(?<![\d年])(\d{{1,2}})\s*月{_SUFFIX}")
 _THIS_YEAR_END = re.compile(r"(今|明)?年?\s*年\s*[底末]")
+_DATES = (_FULL_DATE, _YEAR_MONTH, _NEAR_YEAR, _YEAR_END, _THIS_YEAR_END, _MONTH_DAY, _MONTH)  # tried in this order
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def read_description(text: str, today: date) -> Reading:
     absurd = _absurd(folded)
     parsed = parse_update(text)
     money = _money_of(parsed)
-    if money is None and absurd is None:
+    if money is None and absurd is None and not parsed.flags:  # the parser's own doubts stand
         found = _MONEY.search(folded)
         money = _money_value(found.group()) if found else None
     problems = [absurd] if absurd else []
@@ -125,7 +126,7 @@ def read_amount(text: str) -> tuple[float | None, str | None]:
     parsed = parse_update(text)
     problems = _flag_problems(parsed)
     money = _money_of(parsed)
-    if money is None:
+    if money is None and not problems:
         found = _MONEY.search(folded)
         money = _money_value(found.group()) if found else None
         if found and money is None:
@@ -188,7 +189,7 @@ def _flag_problems(parsed: ParsedUpdate) -> list[str]:
 def _deadline_in(folded: str, today: date) -> date | None:
     """A wanted-by date in a description, the first in the future: a full date or a year and month anywhere
     (2027年6月底), other forms only when they end in 底/末/内 or are followed by 前 (6月30日前, 年底前)."""
-    for regex in (_FULL_DATE, _YEAR_MONTH, _NEAR_YEAR, _YEAR_END, _THIS_YEAR_END, _MONTH_DAY, _MONTH):
+    for regex in _DATES:
         for match in regex.finditer(folded):
             anywhere = regex in (_FULL_DATE, _YEAR_MONTH, _NEAR_YEAR) or match.group().endswith(("底", "末", "内"))
             if not anywhere and not re.match(r"\s*(之|以)?前", folded[match.end():]):
@@ -213,7 +214,8 @@ def _date_of(match: re.Match[str], today: date) -> date | None:
             return date(today.year + (groups[0] == "明"), 12, 31)
         if pattern is _NEAR_YEAR:
             year = today.year + (groups[0] == "明")
-            return date(year, int(groups[1]), int(groups[2])) if groups[2] else _in_month(year, int(groups[1]), groups[3])
+            month = int(groups[1])
+            return date(year, month, int(groups[2])) if groups[2] else _in_month(year, month, groups[3])
         if pattern is _MONTH_DAY:
             return _next(lambda year: date(year, int(groups[0]), int(groups[1])), today)
         return _next(lambda year: _in_month(year, int(groups[0]), groups[1]), today)
@@ -276,8 +278,7 @@ def _take_nothing(reading: Reading, _match: re.Match[str], _: date) -> Reading:
 
 
 _TOKENS: tuple[tuple[re.Pattern[str], Callable[[Reading, re.Match[str], date], Reading]], ...] = (
-    (_FULL_DATE, _take_date), (_YEAR_MONTH, _take_date), (_NEAR_YEAR, _take_date), (_YEAR_END, _take_date), (_THIS_YEAR_END, _take_date),
-    (_MONTH_DAY, _take_date), (_MONTH, _take_date),
+    *((regex, _take_date) for regex in _DATES),
     (_COUNT, _take_count), (_MONEY, _take_money), (_BARE, _take_bare),
     (_FIELD, _take_field), (_SKIP, _take_skip), (_FILLER, _take_nothing), (_SEPARATOR, _take_nothing),
 )
