@@ -12,8 +12,9 @@ from handlers.login import Login
 from handlers.needs import EditNeed, MyNeeds, NeedCommand, NeedDialog, WithdrawNeed
 from handlers.needs_admin import CloseNeed, Drafts, Publish, Push, PushConfirm
 from handlers.offers import MyOffers, OfferCommand, WithdrawOffer
+from handlers.optout import OptOut
 from handlers.report import Correct, EditedMessage, Files, PickPairing, ReportText, Withdraw
-from handlers.start import BindInvite, Unregistered
+from handlers.start import BindInvite, ConfirmRebind, Unregistered
 
 
 def default_handlers() -> list[Handler]:
@@ -23,12 +24,14 @@ def default_handlers() -> list[Handler]:
         BindInvite(),  # before Unregistered: binding is how strangers get in
         Help(),
         Unregistered(),  # everything below needs a registered contact
+        ConfirmRebind(),  # 确认改绑 / 取消改绑 after 绑定 from a chat already bound
         WhoAmI(),
         PushConfirm(),  # before BroadcastConfirm: a typed 确认 answers the admin's newer preview
         BroadcastCommand(),
         BroadcastConfirm(),
         Login(),
         ChooseChannel(),
+        OptOut(),  # 退订 / 恢复, before reports: never filed as an update (nor as an answer in the 需求 dialog)
         # 项目库: the open questions first (a typed 确认 at the 需求 summary saves it; other commands pass by) …
         NeedDialog(),
         DeclineReason(),

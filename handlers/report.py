@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.messages import Button
@@ -9,7 +10,7 @@ from handlers.chatter import Kind, answer, classify
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
 from handlers.help import Help
-from models.pairing import Pairing
+from models.pairing import Pairing, Project
 from models.registry import Contact, Role
 from models.reporting import PendingQuestion, ProgressUpdate
 from models.services import obligations, reports
@@ -17,6 +18,7 @@ from models.services.reports import Recorded, ReportError
 
 HOW_TO_FIX = "回复“更正 …”可修改，“撤回”可删除。"
 PICK_PREFIX = "pick"
+CHOICE = re.compile(r"j?\d{1,18}")  # a pairing id, or j + a project id
 
 
 def _is_reporter(contact: Contact | None) -> bool:
@@ -44,10 +46,17 @@ def confirmation(recorded: Recorded) -> str:
         head = "已记录您的进展，但没有识别出数字或帮扶领域。"
     if recorded.flags:
         head += f"将由管理员核对（{flag_reasons(recorded.flags)}）。"
-    if recorded.question is not None:
-        choices = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(recorded.options, start=1))
-        return f"{head}\n您有多个结对，这条进展属于哪一个？请点按钮或回复序号：\n{choices}"
-    return f"{head}{recorded.ledger}{HOW_TO_FIX}"
+    if recorded.project is not None:
+        head += f"已记入{reports.project_label_short(recorded.project)}。"
+    elif recorded.project_note:
+        head += f"{recorded.project_note}。"
+    if recorded.question is None:
+        return f"{head}{recorded.ledger}{HOW_TO_FIX}"
+    choices = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(recorded.options, start=1))
+    if recorded.optional:
+        return (f"{head}{recorded.ledger}{HOW_TO_FIX}\n这条进展属于哪个项目？请点按钮或回复序号"
+                f"（不选则记为结对的一般进展；以后可在开头写“项目编号：”直接记入）：\n{choices}")
+    return f"{head}\n您有多个结对，这条进展属于哪一个？请点按钮或回复序号：\n{choices}"
 
 
 def corrected(recorded: Recorded, lead: str) -> str:
@@ -78,31 +87,36 @@ class PickPairing:
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
         try:
-            question_id, pairing_id = self._choice(ctx)
-            update = reports.answer_pairing_question(ctx.session, ctx.contact, question_id, pairing_id, ctx.now)
+            question_id, choice = self._choice(ctx)
+            update = reports.answer_pairing_question(ctx.session, ctx.contact, question_id, choice, ctx.now)
         except ReportError as exc:
             ctx.audit("report.pick_refused", ctx.message.callback_data or ctx.text, reason=str(exc))
             ctx.reply(str(exc))
             return
-        pairing = ctx.session.get(Pairing, pairing_id)
-        label = reports.pairing_label(ctx.session, ctx.contact, pairing) if pairing else str(pairing_id)
-        ctx.reply(f"好的，这条进展已记入与{label}的结对。{reports.ledger_line(ctx.session, update)}{HOW_TO_FIX}")
+        project = ctx.session.get(Project, update.project_id) if update.project_id else None
+        pairing = ctx.session.get(Pairing, update.pairing_id) if update.pairing_id else None
+        if project is not None:
+            where = reports.project_label(ctx.session, ctx.contact, project)
+        else:
+            where = f"与{reports.pairing_label(ctx.session, ctx.contact, pairing)}的结对" if pairing else "所选结对"
+        ctx.reply(f"好的，这条进展已记入{where}。{reports.ledger_line(ctx.session, update)}{HOW_TO_FIX}")
 
     @staticmethod
-    def _choice(ctx: Context) -> tuple[int, int]:
+    def _choice(ctx: Context) -> tuple[int, str]:
+        """(question id, choice token) from a button (pick:QUESTION:TOKEN) or a typed number."""
         data = ctx.message.callback_data
         if data is not None:
             parts = data.split(":")
-            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            if len(parts) != 3 or not parts[1].isdigit() or not CHOICE.fullmatch(parts[2]):
                 raise ReportError("无法识别的选项，已忽略。")
-            return int(parts[1]), int(parts[2])
+            return int(parts[1]), parts[2]
         question = _pairing_question(ctx)
         assert question is not None
-        options = question.payload.get("options", [])
+        options = reports.question_choices(question)
         number = int(normalize(ctx.text))
         if not 1 <= number <= len(options):
             raise ReportError(f"请回复 1 到 {len(options)} 之间的序号。")
-        return question.id, options[number - 1]  # type: ignore[return-value]
+        return question.id, options[number - 1]
 
 
 def _pairing_question(ctx: Context) -> PendingQuestion | None:

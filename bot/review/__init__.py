@@ -29,6 +29,7 @@ def review_routes(app: App) -> list[BaseRoute]:
             Route("/logout", site.logout, methods=["POST"]),
             Route("/counties/{county_id:int}", site.county),
             Route("/pairings/{pairing_id:int}", site.pairing),
+            Route("/pairings/{pairing_id:int}/change", site.change_pairing, methods=["POST"]),
             Route("/queue", site.queue),
             Route("/updates/{update_id:int}", site.update),
             Route("/updates/{update_id:int}/{action}", site.decide, methods=["POST"]),

@@ -26,7 +26,9 @@ from bot.review.auth import Admin
 from bot.review.chart import line_chart
 from bot.review.templating import make_environment
 from models.registry import Contact
-from models.services import access, ledger, review
+from models.services import access, ledger, pairings, review
+from models.services.broadcast import paused_contacts
+from models.services.registry import describe_scope
 from models.services.access import AccessError
 from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
@@ -44,6 +46,13 @@ def _int(value: str | None, default: int = 1) -> int:
         return max(1, int(value or default))
     except ValueError:
         return default
+
+
+def _changed_message(request: Request) -> str:
+    """The confirmation after a pairing change (?changed=suspend); from known words only, never echoed."""
+    verbs = {action: verb for action, (_, _, verb) in pairings.ACTIONS.items()} | {"replace": "更换组织"}
+    action = request.query_params.get("changed", "")
+    return f"已{verbs[action]}，变更已记入下方记录。" if action in verbs else ""
 
 
 def _done_message(request: Request) -> str:
@@ -224,14 +233,46 @@ class ReviewSite:
         pairing_id = int(request.path_params["pairing_id"])
         page = _int(request.query_params.get("page"))
 
-        def load(session: Session) -> dict[str, Any]:
-            summary = ledger.visible_pairing(session, admin.scope, pairing_id)
-            return {"p": summary, "history": ledger.pairing_history(session, pairing_id),
-                    "agreement_versions": agreement_history(session, pairing_id),
-                    "projects": ledger.projects_of(session, pairing_id),
-                    "updates": ledger.update_page(session, admin.scope, pairing_id=pairing_id, page=page)}
+        return self.render(request, "pairing.html", admin, **await self.db(self._pairing_page, admin, pairing_id, page),
+                           message=_changed_message(request))
 
-        return self.render(request, "pairing.html", admin, **await self.db(load))
+    @staticmethod
+    def _pairing_page(session: Session, admin: Admin, pairing_id: int, page: int = 1) -> dict[str, Any]:
+        summary = ledger.visible_pairing(session, admin.scope, pairing_id)
+        history = ledger.pairing_history(session, pairing_id)
+        return {"p": summary, "kind": pairings.kinds(session, [summary.pairing])[pairing_id],
+                "group": pairings.group_of(session, summary.pairing),
+                "history": history, "actors": ledger.actor_labels(session, {h.actor for h in history}),
+                "actions": pairings.actions_for(summary.pairing),
+                "agreement_versions": agreement_history(session, pairing_id),
+                "projects": ledger.projects_of(session, pairing_id),
+                "updates": ledger.update_page(session, admin.scope, pairing_id=pairing_id, page=page)}
+
+    @admin_only
+    async def change_pairing(self, request: Request, admin: Admin) -> Response:
+        """暂停 / 恢复 / 结束 / 确认结对, or 更换组织, from the pairing page; back to it with what was done."""
+        pairing_id = int(request.path_params["pairing_id"])
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        action = form.get("action", "")
+        now = self.app.clock()
+
+        def work(session: Session) -> int:
+            row = pairings.in_scope(session, admin.scope, pairing_id)
+            change = pairings.Change(admin.actor, form.get("reason", ""), pairings.parse_day(form.get("date", "")))
+            if action == "replace":
+                return pairings.replace(session, row, form.get("organization", ""), change, now, self.zone).id  # type: ignore[return-value]
+            if action not in pairings.ACTIONS:
+                raise pairings.PairingError("未知的操作。")
+            pairings.change_status(session, row, action, change, now, self.zone)
+            return pairing_id
+
+        try:
+            target = await self.db(work)
+        except pairings.PairingError as exc:
+            page = await self.db(self._pairing_page, admin, pairing_id)
+            return self.render(request, "pairing.html", admin, status=400, error=str(exc), form=form, **page)
+        done = "replace" if action == "replace" else action
+        return auth.secure_headers(RedirectResponse(f"{auth.PREFIX}/pairings/{target}?changed={done}", 303))
 
     @admin_only
     async def queue(self, request: Request, admin: Admin) -> Response:
@@ -283,8 +324,13 @@ class ReviewSite:
 
     @admin_only
     async def broadcasts(self, request: Request, admin: Admin) -> Response:
-        rows = await self.db(lambda s: ledger.broadcast_statuses(s, admin.scope))
-        return self.render(request, "broadcasts.html", admin, rows=rows)
+        def load(session: Session) -> dict[str, Any]:
+            """The notices, and who sent 退订 (in the admin's provinces) so nobody wonders why they got nothing."""
+            paused = paused_contacts(session, admin.scope.provinces or ()) if admin.scope.provinces != () else []
+            return {"rows": ledger.broadcast_statuses(session, admin.scope),
+                    "paused": [(c, describe_scope(session, c)) for c in paused]}
+
+        return self.render(request, "broadcasts.html", admin, **await self.db(load))
 
     @admin_only
     async def broadcast(self, request: Request, admin: Admin) -> Response:

@@ -27,7 +27,8 @@ from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
 from models.messaging import Delivery
-from models.pairing import Agreement, Pairing, PairingStatus
+from models.pairing import Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange
+from models.services.pairings import ACTIVE_LIKE as LIVE_PAIRING, kind_label
 from models.registry import Contact, County, Group, Organization
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
@@ -127,7 +128,11 @@ ORGANIZATIONS = [Column("编号", 8, "int"), Column("社会组织名称", 36), C
 PAIRINGS = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("统一社会信用代码", 22), Column("省份", 12),
             Column("市州", 16), Column("县", 14), Column("县代码", 10), Column("结对状态", 10),
             Column("结对时间", 17, "datetime"), Column("协议年度", 9, "int"), Column("协议签订日期", 13, "date"),
-            Column("协议金额（万元）", 14, "number"), Column("协议文件", 30), Column("协议版本", 22)]
+            Column("协议金额（万元）", 14, "number"), Column("协议文件", 30), Column("协议版本", 22),
+            Column("结对类型", 14), Column("组团", 20)]
+PAIRING_CHANGES = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("省份", 12), Column("县", 14),
+                   Column("记录时间", 17, "datetime"), Column("生效日期", 13, "date"), Column("原状态", 10),
+                   Column("新状态", 10), Column("原因", 40), Column("操作人", 24)]
 UPDATES = [Column("编号", 10, "int"), Column("提交时间", 17, "datetime"), Column("省份", 12), Column("县", 14),
            Column("社会组织", 30), Column("报送人", 12), Column("渠道", 10), Column("原文", 60),
            Column("投入资金（万元）", 14, "number"), Column("协议/承诺（万元）", 14, "number"),
@@ -191,6 +196,7 @@ def export_workbook(
             sections: list[tuple[str, Sequence[Column], Iterable[Sequence[Any]], str]] = [
                 ("社会组织", ORGANIZATIONS, _organizations(stream, scope), ""),
                 ("结对与协议", PAIRINGS, _pairings(stream, scope), ""),
+                ("结对变更记录", PAIRING_CHANGES, _pairing_changes(stream, scope), ""),
                 ("进展", UPDATES, _updates(stream, scope), ""),
                 ("消息投递", DELIVERIES, _deliveries(stream, scope), ""),
             ]
@@ -248,20 +254,50 @@ def _organizations(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
 def _pairings_query(scope: Scope) -> Select[Any]:
     return (select(Pairing.id, Organization.name, Organization.credit_code, County.province, County.prefecture,
                    County.name, County.code, Pairing.status, Pairing.created_at, Agreement.season,
-                   Agreement.signed_on, Agreement.amount_wan, Agreement.document, Agreement.superseded_at)
+                   Agreement.signed_on, Agreement.amount_wan, Agreement.document, Agreement.superseded_at,
+                   Pairing.organization_id, Pairing.county_id, PairingGroup.name, PairingGroup.leading_organization_id)
             .join(Organization, Organization.id == Pairing.organization_id)
             .join(County, County.id == Pairing.county_id)
             .outerjoin(Agreement, Agreement.pairing_id == Pairing.id)
+            .outerjoin(PairingGroup, PairingGroup.id == Pairing.group_id)
             .where(scope.county_filter()).order_by(Pairing.id, Agreement.season, Agreement.id))
 
 
 def _pairings(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    per_org, per_county = _live_counts(connection)
     for row in connection.execute(_pairings_query(scope)):
-        values = list(row)
+        values = list(row[:14])
+        org_id, county_id, group, leader = row[14:]
         values[7] = _pairing_status(values[7])
         superseded = values[-1]
         values[-1] = "" if values[9] is None else (
             f"已被修订（{superseded.astimezone(_ZONE):%Y-%m-%d}）" if superseded else "现行")
+        kind = kind_label(None if group is None else leader == org_id, per_org.get(org_id, 0), per_county.get(county_id, 0))
+        yield [*values, kind, group or ""]
+
+
+def _live_counts(connection: Any) -> tuple[dict[int, int], dict[int, int]]:
+    """Live (not ended) pairings per organization and per county: what makes a pairing 一对多 or 多对一."""
+    live = col(Pairing.status).in_([s.value for s in LIVE_PAIRING])
+    per_org = dict(connection.execute(select(Pairing.organization_id, func.count()).where(live)
+                                      .group_by(Pairing.organization_id)).all())
+    per_county = dict(connection.execute(select(Pairing.county_id, func.count()).where(live)
+                                         .group_by(Pairing.county_id)).all())
+    return per_org, per_county
+
+
+def _pairing_changes(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    change = PairingStatusChange
+    query = (select(change.pairing_id, Organization.name, County.province, County.name, change.changed_at,
+                    change.effective_on, change.from_status, change.to_status, change.note, change.actor)
+             .join(Pairing, Pairing.id == change.pairing_id)
+             .join(Organization, Organization.id == Pairing.organization_id)
+             .join(County, County.id == Pairing.county_id)
+             .where(scope.county_filter()).order_by(change.pairing_id, change.changed_at, change.id))
+    for row in connection.execute(query):
+        values = list(row)
+        values[6] = _pairing_status(values[6]) if values[6] else "新建"
+        values[7] = _pairing_status(values[7])
         yield values
 
 

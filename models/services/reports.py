@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from models.pairing import Pairing
+from models.pairing import Pairing, Project
 from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.agreements import current_agreements
-from models.services.parsing import ParsedUpdate, parse_update
+from models.services.parsing import FIELD_ORDER, ParsedUpdate, parse_update
+from models.services.projects import open_projects_of
 from models.services.registry import pairings_of
 from models.services.ledger import Scope
 from models.services.sums import COUNTED, FIGURES, figures_by
@@ -37,7 +39,10 @@ class Recorded:
     flags: list[str] = field(default_factory=list)
     duplicate_of: ProgressUpdate | None = None
     question: PendingQuestion | None = None
-    options: list[tuple[int, str]] = field(default_factory=list)  # (pairing id, label) to choose from
+    options: list[tuple[str, str]] = field(default_factory=list)  # (choice token, label) to choose from
+    optional: bool = False  # the update is already filed; the question only asks for its project
+    project: Project | None = None  # the project the update was filed under
+    project_note: str = ""  # why a 项目N the text named was not used
     ledger: str = ""  # the pairing's ledger totals after this update (ledger_line), for the reply
 
 
@@ -138,27 +143,95 @@ def record_update(
         return Recorded(update=previous, parsed=parse_update(text), duplicate_of=previous)
     parsed = parse_update(text)
     pairings = pairings_of(session, contact)
-    pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
+    projects = open_projects_of(session, contact)
+    project, project_note = _named_project(projects, text)
+    if project is not None:
+        pairing = session.get(Pairing, project.pairing_id)
+    else:
+        pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
     update = ProgressUpdate(
         contact_id=contact.id, pairing_id=pairing.id if pairing else None, channel=channel, inbound_id=inbound_id,
         raw_text=text, period=period or now.strftime("%Y-%m"), cycle_id=cycle_id, created_at=now,
     )
     apply_parsed(update, parsed)
+    if project is not None:
+        file_under_project(update, project)
     flags = review_flags(session, parsed, text, update.pairing_id)
     _set_review(update, flags)
     session.add(update)
     session.flush()
     _adopt_recent_attachments(session, contact, update, now)
-    recorded = Recorded(update=update, parsed=parsed, flags=flags, ledger=ledger_line(session, update))
-    if pairing is None and len(pairings) > 1:
-        recorded.options = [(p.id, pairing_label(session, contact, p)) for p in pairings if p.id is not None]
-        recorded.question = PendingQuestion(
-            contact_id=contact.id, kind=CHOOSE_PAIRING, created_at=now,
-            payload={"update_id": update.id, "options": [pid for pid, _ in recorded.options]},
-        )
-        session.add(recorded.question)
-        session.flush()
+    recorded = Recorded(update=update, parsed=parsed, flags=flags, ledger=ledger_line(session, update),
+                        project=project, project_note=project_note)
+    if project is None:
+        _ask_which(session, contact, recorded, pairings, projects, now)
     return recorded
+
+
+# 项目3：…, 项目 #3，…, 項目3 …: a project named by its number, followed by a separator (项目3个 is a count).
+_PROJECT_REF = re.compile(r"[项項]目\s*[#＃]?\s*(\d{1,9})(?=\s|[:：,，、.。;；)）]|$)")
+
+
+def _named_project(projects: Sequence[Project], text: str) -> tuple[Project | None, str]:
+    """The open project of the contact that the text names by number; else None and, if a number was
+    named that is not theirs, the reason it was not used."""
+    match = _PROJECT_REF.search(unicodedata.normalize("NFKC", text))
+    if match is None:
+        return None, ""
+    number = int(match.group(1))
+    for project in projects:
+        if project.id == number:
+            return project, ""
+    return None, f"项目 #{number} 不是您在办的项目，已按一般进展记录"
+
+
+def file_under_project(update: ProgressUpdate, project: Project) -> None:
+    """Name the project on the update; its field counts as one the update names (once, in the ledger's
+    field counts), so the totals by field include the project's updates."""
+    update.project_id = project.id
+    update.pairing_id = project.pairing_id
+    if project.field not in update.fields:
+        named = set(update.fields) | {project.field}
+        update.fields = [name for name in FIELD_ORDER if name in named]
+
+
+def _ask_which(session: Session, contact: Contact, recorded: Recorded, pairings: Sequence[Pairing],
+               projects: Sequence[Project], now: datetime) -> None:
+    """Ask which pairing (when it is not known) or which project (when the contact has open ones).
+
+    Projects are offered first; then the pairings, as “not a project”. When the update already has its
+    pairing the question is optional: the update counts as the pairing's general progress until answered.
+    """
+    update = recorded.update
+    offered_projects = [p for p in projects if update.pairing_id is None or p.pairing_id == update.pairing_id]
+    if update.pairing_id is not None and not offered_projects:
+        return
+    if update.pairing_id is None and len(pairings) <= 1 and not offered_projects:
+        return
+    options = [(f"j{p.id}", project_label(session, contact, p)) for p in offered_projects]
+    for pairing in pairings:
+        if update.pairing_id is None or pairing.id == update.pairing_id:
+            label = pairing_label(session, contact, pairing)
+            options.append((str(pairing.id), f"{label}（不属于具体项目）" if offered_projects else label))
+    recorded.options = options
+    recorded.optional = update.pairing_id is not None
+    recorded.question = PendingQuestion(
+        contact_id=contact.id, kind=CHOOSE_PAIRING, created_at=now,
+        payload={"update_id": update.id, "choices": [token for token, _ in options],
+                 "options": [p.id for p in pairings if p.id is not None]},
+    )
+    session.add(recorded.question)
+    session.flush()
+
+
+def project_label_short(project: Project) -> str:
+    return f"项目 #{project.id}「{project.name}」"
+
+
+def project_label(session: Session, contact: Contact, project: Project) -> str:
+    pairing = session.get(Pairing, project.pairing_id)
+    other = pairing_label(session, contact, pairing) if pairing else ""
+    return project_label_short(project) + (f"（{other}）" if other else "")
 
 
 def _set_review(update: ProgressUpdate, flags: list[str]) -> None:
@@ -179,27 +252,41 @@ class ReportError(Exception):
 
 
 def answer_pairing_question(
-    session: Session, contact: Contact, question_id: int, pairing_id: int, now: datetime
+    session: Session, contact: Contact, question_id: int, choice: str, now: datetime
 ) -> ProgressUpdate:
-    """File the waiting update under the chosen pairing; anything not offered to this contact is refused."""
+    """File the waiting update under the chosen pairing or project (a token: pairing id, or j + project id);
+    anything not offered to this contact is refused."""
     question = session.get(PendingQuestion, question_id)
     if question is None or question.contact_id != contact.id or question.kind != CHOOSE_PAIRING:
         raise ReportError("这个选项不属于您，已忽略。")
     if question.answered_at is not None:
         raise ReportError("这个问题已经回答过了。")
-    if pairing_id not in question.payload.get("options", []):
+    if choice not in question_choices(question):
         raise ReportError("所选结对不在可选范围内，请重新选择。")
     update = session.get(ProgressUpdate, question.payload["update_id"])
     if update is None or update.withdrawn_at is not None:
         question.answered_at = now
         raise ReportError("对应的进展已撤回。")
-    update.pairing_id = pairing_id
-    flags = review_flags(session, parse_update(update.raw_text), update.raw_text, pairing_id)
+    if choice.startswith("j"):
+        project = session.get(Project, int(choice[1:]))
+        if project is None or project not in open_projects_of(session, contact):
+            raise ReportError("所选项目已结束或不属于您，请重新选择。")
+        file_under_project(update, project)
+    else:
+        update.pairing_id = int(choice)
+        update.project_id = None
+    flags = review_flags(session, parse_update(update.raw_text), update.raw_text, update.pairing_id)
     _set_review(update, flags)
     update.updated_at = now
     question.answered_at = now
     session.add_all([update, question])
     return update
+
+
+def question_choices(question: PendingQuestion) -> list[str]:
+    """The tokens a “which pairing/project?” question offered, in the order shown (older questions: pairing ids)."""
+    choices = question.payload.get("choices")
+    return [str(c) for c in (choices if choices is not None else question.payload.get("options", []))]
 
 
 def correct_update(
@@ -216,6 +303,9 @@ def correct_update(
                              new_text=new_text, old_parsed=old, new_parsed=parsed.to_dict(), edited_at=now))
     update.raw_text = new_text
     apply_parsed(update, parsed)
+    project = session.get(Project, update.project_id) if update.project_id else None
+    if project is not None:
+        file_under_project(update, project)
     flags = review_flags(session, parsed, new_text, update.pairing_id)
     _set_review(update, flags)
     update.updated_at = now

@@ -167,3 +167,43 @@ def test_finishing_the_project_finishes_the_need(engine, world: World) -> None:
         projects.finish_project(session, ALL, project_id, ProjectStatus.done, "", "admin", NOW)
     with Session(engine) as session:
         assert session.get(Need, need_id).status == NeedStatus.done  # type: ignore[union-attr]
+
+
+def test_two_county_contacts_confirming_at_once_make_one_project(engine, world: World, db_url: str) -> None:
+    """Two claims confirmed in parallel by two contacts of the county: the need's row lock lets one win."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    import threading
+
+    from bot.db import make_engine
+
+    need_id = _published(engine, world)
+    second_contact = contact(engine, "县联络员二", "county", county=world.county)
+    with unit_of_work(engine) as session:
+        claims = [needs.claim(session, _as(session, c), need_id, NOW).id
+                  for c in (world.paired_contact, world.offering_contact)]
+    engines = [make_engine(db_url) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(n: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(engines[n]) as session:
+                needs.confirm(session, _as(session, (world.county_contact, second_contact)[n]), claims[n], NOW)
+            outcomes.append("confirmed")
+        except NeedError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=confirm, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for one in engines:
+        one.dispose()
+    assert outcomes.count("confirmed") == 1 and any("已处理（已由其他组织承接）" in o for o in outcomes), outcomes
+    with Session(engine) as session:
+        assert len(session.exec(select(Project).where(Project.need_id == need_id)).all()) == 1
+        statuses = sorted(c.status for c in session.exec(select(NeedClaim).where(NeedClaim.need_id == need_id)))
+    assert statuses == ["confirmed", "lost"]

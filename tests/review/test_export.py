@@ -37,7 +37,7 @@ def _records(sheet, header_row: int = 1) -> list[dict]:  # type: ignore[no-untyp
 
 def test_workbook_sheets_headers_and_layout(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
     book = _export(review_app, tmp_path / "ledger.xlsx")
-    assert book.sheetnames == ["社会组织", "结对与协议", "进展", "消息投递", "2026年度统计"]
+    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "2026年度统计"]
     updates = book["进展"]
     assert updates.freeze_panes == "A2" and updates.column_dimensions["H"].width > 50
     header = [c.value for c in updates[1]]
@@ -52,9 +52,11 @@ def test_workbook_sheets_headers_and_layout(review_app: App, ledger: Ledger, tmp
     flagged = [r for r in _records(updates) if r["审核状态"] == "待核对"]
     assert [r["原文"] for r in flagged][0].startswith("<script>")
     pairings = _records(book["结对与协议"])
-    assert {(r["社会组织"], r["县"], r["协议金额（万元）"], r["结对状态"]) for r in pairings} == {
-        ("中国乡村发展基金会", "布拖县", 100, "结对中"), ("爱德基金会", "布拖县", None, "结对中"),
-        ("四川省扶贫基金会", "昭觉县", 50, "结对中"), ("中国乡村发展基金会", "马山县", None, "结对中")}
+    assert {(r["社会组织"], r["县"], r["协议金额（万元）"], r["结对状态"], r["结对类型"]) for r in pairings} == {
+        ("中国乡村发展基金会", "布拖县", 100, "结对中", "一对多、多对一"), ("爱德基金会", "布拖县", None, "结对中", "多对一"),
+        ("四川省扶贫基金会", "昭觉县", 50, "结对中", "一对一"), ("中国乡村发展基金会", "马山县", None, "结对中", "一对多")}
+    changes = _records(book["结对变更记录"])
+    assert len(changes) == 4 and {(r["原状态"], r["新状态"], r["操作人"]) for r in changes} == {("新建", "结对中", "test")}
     deliveries = _records(book["消息投递"])
     assert sorted(r["状态"] for r in deliveries) == ["失败", "已发送", "已发送"]
 
