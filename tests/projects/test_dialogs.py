@@ -238,6 +238,8 @@ def test_field_buttons_and_a_report_sent_during_the_dialog(bot: App, world: Worl
     assert update.funds_wan == 20  # the report is a report, and the draft kept its place
     [withdrawn] = county.send("撤回")  # 撤回 still withdraws the update, the dialog stays open
     assert "已撤回您" in withdrawn
+    assert "已为您暂停报送提醒和通知" in county.send("退订")[0]  # opt-out words are never an answer
+    assert county.send("恢复")[0].startswith("已恢复")
     [asked] = county.send("50万元")
     assert "金额 50 万元" in asked
     assert county.send("取消") == ["已取消，这条需求没有保存。"]
