@@ -163,7 +163,7 @@ def edit_draft(session: Session, contact: Contact, need_id: int, values: NeedFie
     """The author's county changes a draft; published needs are changed by an admin only."""
     need = _own_county_need(session, contact, need_id)
     if need.status != NeedStatus.draft:
-        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}，不能再修改；如需调整请联系管理员。")
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，不能再修改；如需调整请联系管理员。")
     values = check_fields(values)
     before = {"field": need.field, "description": need.description, "amount_wan": need.amount_wan}
     for key in ("field", "description", "amount_wan", "households", "people", "wanted_by"):
@@ -178,7 +178,7 @@ def edit_draft(session: Session, contact: Contact, need_id: int, values: NeedFie
 def withdraw_draft(session: Session, contact: Contact, need_id: int, now: datetime) -> Need:
     need = _own_county_need(session, contact, need_id)
     if need.status != NeedStatus.draft:
-        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}，不能撤回；如需关闭请联系管理员。")
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，不能撤回；如需关闭请联系管理员。")
     need.status = NeedStatus.withdrawn
     need.updated_at = now
     session.add(need)
@@ -218,7 +218,7 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
     need = visible_need(session, scope, need_id)
     reason = clean_reason(reason)
     if need.status in (NeedStatus.done, NeedStatus.closed, NeedStatus.withdrawn):
-        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}。")
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}。")
     if need.status == NeedStatus.in_progress:
         raise NeedError(f"{need_label(need)}已在实施，请关闭对应的项目（pairbot projects close）。")
     need.status = NeedStatus.closed
@@ -365,7 +365,7 @@ def _county_claim(session: Session, contact: Contact, claim_id: int) -> tuple[Ne
     if row.status != ClaimStatus.pending:
         raise NeedError(f"接单 {claim_id} 已处理（{ClaimStatus(row.status).label}）。")
     if need.status not in OPEN_NEED_STATUSES:
-        raise NeedError(f"{need_label(need)}已{NeedStatus(need.status).label}。")
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}。")
     return row, need
 
 
