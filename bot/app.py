@@ -55,6 +55,7 @@ class App:
                 bot_username=settings.telegram.bot_username,
                 review_url=settings.web.public_url + "/review",
                 reply_window_hours=settings.reminders.reply_window_hours,
+                mandatory=tuple(settings.reminders.mandatory),
             ),
             self.queue.enqueue,
             clock,

@@ -88,7 +88,7 @@ def status(
             if broadcast_id is None:
                 rows = service.recent(session)
                 unreachable = service.unreachable_identities(session)
-                overview = _overview_dict(rows, unreachable, settings)
+                overview = _overview_dict(rows, unreachable, service.paused_contacts(session), settings)
             else:
                 detail = service.report(session, broadcast_id).to_dict(settings.zone)
     except service.BroadcastError as exc:
@@ -189,9 +189,11 @@ def _preview(audience: Audience) -> None:
     if audience.unreachable:
         console.print(f"另有 {len(audience.unreachable)} 位联系人没有可用的聊天账号（已屏蔽机器人、离职或未绑定），"
                       "不会收到。")
+    if audience.paused:
+        console.print(f"另有 {len(audience.paused)} 位联系人已退订通知，不会收到（见 pairbot broadcast status）。")
 
 
-def _overview_dict(rows: list[tuple[Any, dict[str, int]]], unreachable: list[tuple[Any, Any]],
+def _overview_dict(rows: list[tuple[Any, dict[str, int]]], unreachable: list[tuple[Any, Any]], paused: list[Any],
                    settings: Settings) -> dict[str, Any]:
     zone = settings.zone
     return {
@@ -205,6 +207,8 @@ def _overview_dict(rows: list[tuple[Any, dict[str, int]]], unreachable: list[tup
              "since": i.unreachable_since.astimezone(zone).isoformat(timespec="seconds")}
             for c, i in unreachable
         ],
+        "paused": [{"contact_id": c.id, "name": c.name, "role": c.role,
+                    "since": c.paused_at.astimezone(zone).isoformat(timespec="seconds")} for c in paused],
     }
 
 
@@ -233,6 +237,15 @@ def _print_overview(overview: dict[str, Any]) -> None:
         for row in overview["unreachable"]:
             gone.add_row(row["name"], row["channel"], row["chat_id"], row["since"][:16].replace("T", " "))
         console.print(gone)
+    if overview["paused"]:
+        from models.registry import Role
+
+        paused = Table(title="已退订提醒和通知的联系人（发送“恢复”即可恢复；必报事项仍会提醒）")
+        for label in ("联系人", "角色", "自"):
+            paused.add_column(label)
+        for row in overview["paused"]:
+            paused.add_row(row["name"], Role(row["role"]).label, row["since"][:16].replace("T", " "))
+        console.print(paused)
 
 
 def _print_detail(detail: dict[str, Any]) -> None:

@@ -201,6 +201,8 @@ class RemindersSettings(_Section):
     reply_window_hours: int = Field(72, ge=0, le=24 * 31)
     escalate_days: int = Field(7, ge=1, le=366)
     summary_weekday: int = Field(1, ge=1, le=7)
+    # Obligation kinds that keep reminding contacts who sent 退订 (agreement, monthly, quarterly, annual).
+    mandatory: list[Literal["agreement", "monthly", "quarterly", "annual"]] = ["agreement", "annual"]
 
 
 class ReportsSettings(_Section):

@@ -128,7 +128,7 @@ ANSWERS = {
     Kind.empty: f"没有收到可记录的文字内容。{HOW_TO_REPORT}",
     Kind.near_withdraw: "如要撤回刚才提交的进展，请只发送“撤回”两个字。",
     Kind.near_correct: "如要更正刚才提交的进展，请发送“更正”加完整的新内容，例如：更正 本月投入资金25万元，带动40户。",
-    Kind.opt_out: "暂不支持退订或停止提醒：提醒按报送周期发送，您提交本期进展后，本期就不再提醒。如有特殊情况请联系管理员。",
+    Kind.opt_out: "退订请在与我的私聊中发送“退订”，恢复请发送“恢复”。",
     Kind.question: f"{HOW_TO_REPORT}我会回复识别出的数字供您核对。其他问题请联系管理员。",
     Kind.noise: f"没有看懂这条消息，未作为进展记录。{HOW_TO_REPORT}",
     Kind.chatter: f"这条消息没有作为进展记录：其中没有数字，也没有写明开展的帮扶活动。{HOW_TO_REPORT}",

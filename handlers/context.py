@@ -26,6 +26,7 @@ class HandlerSettings:
     bot_username: str = ""
     review_url: str = ""  # the admin review pages, for login links (`[web] base_url` + /review)
     reply_window_hours: int = 72  # a message that replies to nothing answers a reminder this recent
+    mandatory: tuple[str, ...] = ("agreement", "annual")  # obligation kinds that still remind after 退订
 
 
 @dataclass

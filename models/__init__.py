@@ -6,7 +6,7 @@ Importing this package registers every table on `SQLModel.metadata`; it touches 
 from models.access import AdminCredential, AdminSession, LoginToken
 from models.ledger import LedgerCountyMonth, LedgerMonth
 from models.messaging import AuditLog, Broadcast, Delivery, DeliveryStatus, InboundMessage, Invite
-from models.pairing import Agreement, Pairing, PairingStatus, PairingStatusChange, Project, ProjectStatus
+from models.pairing import Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange, Project, ProjectStatus
 from models.projects import ClaimStatus, Need, NeedClaim, NeedStatus, Offer
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
 from models.reminders import ReminderSent
@@ -24,7 +24,7 @@ __all__ = [
     "AdminCredential", "AdminSession", "LoginToken", "ReminderSent",
     "Agreement", "Attachment", "AuditLog", "Broadcast", "ChannelIdentity", "Contact", "County",
     "Deadline", "Delivery", "LedgerCountyMonth", "LedgerMonth", "DeliveryStatus", "Group", "InboundMessage", "Invite", "Organization",
-    "Pairing", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",
+    "Pairing", "PairingGroup", "PairingStatus", "PairingStatusChange", "PendingQuestion", "ProgressEdit",
     "ProgressUpdate", "Project", "ProjectStatus", "ReportCycle", "ReviewStatus", "Role",
     "ClaimStatus", "Need", "NeedClaim", "NeedStatus", "Offer",
 ]

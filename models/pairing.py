@@ -22,6 +22,18 @@ class PairingStatus(StrEnum):
         return {"proposed": "拟结对", "active": "结对中", "suspended": "暂停", "ended": "已结束"}[self.value]
 
 
+class PairingGroup(SQLModel, table=True):
+    """组团式帮扶: several organizations helping one county together, one of them leading (牵头)."""
+
+    __table_args__ = (UniqueConstraint("county_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    name: str = Field(max_length=128)
+    leading_organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    created_at: datetime = created_at()
+
+
 class Pairing(SQLModel, table=True):
     """One organization ↔ one county; one-to-many, many-to-one and group pairings are several rows."""
 
@@ -30,18 +42,22 @@ class Pairing(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     county_id: int = Field(foreign_key="county.id", index=True)
+    group_id: int | None = Field(default=None, foreign_key="pairinggroup.id", index=True)  # 组团式
     status: str = Field(default=PairingStatus.active, max_length=16, index=True)
     created_at: datetime = created_at()
     updated_at: datetime | None = timestamp()
 
 
 class PairingStatusChange(SQLModel, table=True):
+    """One step of a pairing's history: who changed its status, when, why, from which day."""
+
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str = Field(max_length=16)
     actor: str = Field(default="", max_length=128)
-    note: str = Field(default="", max_length=512)
+    note: str = Field(default="", max_length=512)  # the reason (导入 for imports)
+    effective_on: date | None = None  # the day the change took effect, when it was not the day it was recorded
     changed_at: datetime = created_at()
 
 
@@ -85,6 +101,7 @@ class ProjectStatus(StrEnum):
         return {"planned": "计划中", "active": "实施中", "done": "已完成", "closed": "已关闭"}[self.value]
 
 
+PROJECT_STATUS_LABELS = {status.value: status.label for status in ProjectStatus}
 OPEN_PROJECT_STATUSES = (ProjectStatus.planned, ProjectStatus.active)
 
 

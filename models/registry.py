@@ -55,7 +55,8 @@ class Contact(SQLModel, table=True):
     phone: str = Field(default="", max_length=32)
     preferred_channel: str | None = Field(default=None, max_length=16)
     last_channel: str | None = Field(default=None, max_length=16)
-    active: bool = True
+    active: bool = True  # deactivated contacts get nothing and cannot report (pairbot contacts deactivate)
+    paused_at: datetime | None = timestamp()  # 退订: no reminders or notices except mandatory ones, until 恢复
     created_at: datetime = created_at()
 
 

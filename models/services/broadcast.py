@@ -96,6 +96,7 @@ class Audience:
     segment: Segment
     recipients: list[Recipient] = field(default_factory=list)
     unreachable: list[int] = field(default_factory=list)  # contacts with no reachable chat identity
+    paused: list[int] = field(default_factory=list)  # contacts who sent 退订: not sent to until they send 恢复
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per channel: how many contacts and groups."""
@@ -111,6 +112,8 @@ class Audience:
         text = f"联系人 {contacts} 位、群 {groups} 个" + (f"（{per_channel}）" if per_channel else "")
         if self.unreachable:
             text += f"；另有 {len(self.unreachable)} 位联系人无法送达"
+        if self.paused:
+            text += f"；{len(self.paused)} 位联系人已退订通知，不会收到"
         return text
 
 
@@ -128,6 +131,9 @@ def resolve_audience(session: Session, segment: Segment, provinces: Sequence[str
     audience = Audience(segment)
     seen: set[tuple[str, str]] = set()
     for contact in sorted(contacts, key=lambda c: c.id or 0):
+        if contact.paused_at is not None:
+            audience.paused.append(contact.id)  # type: ignore[arg-type]
+            continue
         address = contact_address(session, contact)
         if address is None:
             audience.unreachable.append(contact.id)  # type: ignore[arg-type]
@@ -524,6 +530,16 @@ def recent(session: Session, limit: int = 20) -> list[tuple[Broadcast, dict[str,
                               .order_by(col(Broadcast.id).desc()).limit(limit)).all()
     counts = delivery_counts(session, [b.id for b in broadcasts])  # type: ignore[misc]
     return [(b, counts[b.id]) for b in broadcasts]  # type: ignore[index]
+
+
+def paused_contacts(session: Session, provinces: Sequence[str] = ()) -> list[Contact]:
+    """Contacts who sent 退订 (oldest pause first), within the admin's provinces when scoped."""
+    contacts = list(session.exec(select(Contact).where(col(Contact.paused_at).is_not(None), col(Contact.active).is_(True))
+                                 .order_by(col(Contact.paused_at))).all())
+    if not provinces:
+        return contacts
+    where = _contact_provinces(session, contacts)
+    return [c for c in contacts if where.get(c.id, set()) & set(provinces)]  # type: ignore[arg-type]
 
 
 def unreachable_identities(session: Session) -> list[tuple[Contact, ChannelIdentity]]:

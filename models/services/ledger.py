@@ -166,6 +166,17 @@ class CountyCoverage:
     last_update: datetime | None = None
     agreement_overdue: int = 0  # active pairings without agreement after the due date
     stale: int = 0  # active pairings with no update in STALE_AFTER
+    grouped: bool = False  # an active pairing belongs to a 组团
+    one_to_many: bool = False  # its only organization also helps other counties
+
+    @property
+    def kind(self) -> str:
+        """一对一 / 一对多 / 多对一 / 组团式: how the county is paired ('' when it is not)."""
+        if not self.active:
+            return ""
+        if self.grouped:
+            return "组团式"
+        return "多对一" if self.active > 1 else "一对多" if self.one_to_many else "一对一"
 
     @property
     def overdue(self) -> bool:
@@ -206,11 +217,14 @@ def coverage(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> C
     rows = {c.id: CountyCoverage(c.id, c.code, c.name, c.prefecture, c.province) for c in counties}  # type: ignore[misc]
     signed = has_current_agreement(Pairing.id, due.year)  # this season's agreement, not an older one
     pairings = session.execute(
-        select(Pairing.county_id, Pairing.status, Pairing.created_at, Organization.name, latest_update_at(), signed)
+        select(Pairing.county_id, Pairing.status, Pairing.created_at, Organization.name, latest_update_at(), signed,
+               Pairing.organization_id, Pairing.group_id)
         .join(County, County.id == Pairing.county_id).join(Organization, Organization.id == Pairing.organization_id)
         .where(scope.county_filter()).order_by(Pairing.id)
     ).all()
-    for county_id, status, created, org_name, last, has_agreement in pairings:
+    helping = dict(session.execute(select(Pairing.organization_id, func.count()).where(
+        Pairing.status == PairingStatus.active).group_by(Pairing.organization_id)).all())
+    for county_id, status, created, org_name, last, has_agreement, org_id, group_id in pairings:
         row = rows[county_id]
         if last is not None and (row.last_update is None or last > row.last_update):
             row.last_update = last
@@ -218,6 +232,8 @@ def coverage(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> C
             continue
         row.active += 1
         row.organizations.append(org_name)
+        row.grouped |= group_id is not None
+        row.one_to_many |= helping.get(org_id, 0) > 1
         row.signed += bool(has_agreement)
         if not has_agreement and today > due:
             row.agreement_overdue += 1
@@ -327,7 +343,9 @@ class UpdateRow:
 
 @dataclass
 class Page:
-    rows: list[UpdateRow]
+    """One page of a long list (updates here; needs and projects in the 项目库 listings)."""
+
+    rows: list[Any]
     total: int
     page: int
     per_page: int
@@ -345,12 +363,14 @@ def _update_rows_query(scope: Scope) -> Select[Any]:
 
 def update_page(
     session: Session, scope: Scope, *, county_id: int | None = None, pairing_id: int | None = None,
-    flagged_only: bool = False, page: int = 1, per_page: int = 50,
+    project_id: int | None = None, flagged_only: bool = False, page: int = 1, per_page: int = 50,
 ) -> Page:
     """Updates newest first, with sender, county and organization, their edit history and attachment count."""
     conditions: list[ColumnElement[bool]] = []
     if pairing_id is not None:
         conditions.append(ProgressUpdate.pairing_id == pairing_id)
+    if project_id is not None:
+        conditions.append(ProgressUpdate.project_id == project_id)
     if county_id is not None:
         conditions.append(of_county(county_id))
     if flagged_only:
@@ -393,8 +413,13 @@ _ACTOR = re.compile(r"^contact:(\d+)(.*)$")
 
 
 def _name_actors(session: Session, rows: list[UpdateRow]) -> None:
-    """"contact:7 via web" → "王主任（审核页面）", so the history says who, not which row."""
-    actors = {e.actor for r in rows for e in r.edits}
+    labels = actor_labels(session, {e.actor for r in rows for e in r.edits})
+    for row in rows:
+        row.actors = labels
+
+
+def actor_labels(session: Session, actors: set[str]) -> dict[str, str]:
+    """"contact:7 via web" → "王主任（审核页面）", so a history says who, not which row (others stay as written)."""
     ids = {int(m.group(1)) for a in actors if (m := _ACTOR.match(a))}
     names = dict(session.execute(select(Contact.id, Contact.name).where(col(Contact.id).in_(ids))).all()) if ids else {}
     labels = {}
@@ -403,8 +428,7 @@ def _name_actors(session: Session, rows: list[UpdateRow]) -> None:
         if match and int(match.group(1)) in names:
             how = "审核页面" if "via web" in match.group(2) else "聊天"
             labels[actor] = f"{names[int(match.group(1))]}（{how}）"
-    for row in rows:
-        row.actors = labels
+    return labels
 
 
 # --- broadcasts and acknowledgements ----------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from models.base import utcnow
-from models.pairing import Pairing, PairingStatus, PairingStatusChange
+from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
 
@@ -132,14 +133,33 @@ def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (P
 
 
 def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus, actor: str, note: str = "") -> bool:
-    """Change a pairing's status and keep the history; False when it already had that status."""
+    """Change a pairing's status and keep the history; False when it already had that status.
+
+    The history and audit rows are written by models.services.pairings.record, like every other change.
+    """
     if pairing.status == status and pairing.id is not None:
         return False
-    previous = pairing.status if pairing.id is not None else None
-    pairing.status = status
-    pairing.updated_at = utcnow()
-    session.add(pairing)
-    session.flush()
-    session.add(PairingStatusChange(pairing_id=pairing.id, from_status=previous, to_status=status,
-                                    actor=actor, note=note))
+    from models.services.pairings import Change, record  # pairings looks counties and organizations up here
+
+    record(session, pairing, status, Change(actor, note), utcnow())
+    return True
+
+
+def pause_contact(session: Session, contact: Contact, actor: str, now: datetime) -> bool:
+    """退订: no more reminders or notices (mandatory obligations excepted) until resumed; False if already paused."""
+    if contact.paused_at is not None:
+        return False
+    contact.paused_at = now
+    session.add(contact)
+    audit(session, actor, "contact.pause", f"contact:{contact.id}")
+    return True
+
+
+def resume_contact(session: Session, contact: Contact, actor: str) -> bool:
+    """恢复 after 退订; False when the contact was not paused."""
+    if contact.paused_at is None:
+        return False
+    contact.paused_at = None
+    session.add(contact)
+    audit(session, actor, "contact.resume", f"contact:{contact.id}")
     return True

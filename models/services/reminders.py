@@ -59,13 +59,15 @@ class Policy:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     escalate_days: int = 7
     summary_weekday: int = 1  # ISO weekday, 1 = Monday
+    mandatory: tuple[str, ...] = ("agreement", "annual")  # kinds that still remind contacts who sent 退订
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
         schedule, reminders = settings.schedule, settings.reminders
         return cls(zone=settings.zone, quiet_start=schedule.quiet_start, quiet_end=schedule.quiet_end,
                    calendar=WorkCalendar(schedule.holidays, schedule.workdays),
-                   escalate_days=reminders.escalate_days, summary_weekday=reminders.summary_weekday)
+                   escalate_days=reminders.escalate_days, summary_weekday=reminders.summary_weekday,
+                   mandatory=tuple(reminders.mandatory))
 
     def quiet(self, now: datetime) -> bool:
         return in_quiet_hours(now.astimezone(self.zone).time().replace(tzinfo=None), self.quiet_start, self.quiet_end)
@@ -140,8 +142,10 @@ def _not_answered(occ: Occurrence) -> Any:
                            u.c.withdrawn_at.is_(None))
 
 
-def owed_query(occ: Occurrence, stage: str, roles: Sequence[str], skip_answered: bool = True) -> Select[Any]:
-    """(contact, pairing) rows: reachable contacts of in-scope pairings that still owe `occ`, not yet sent `stage`."""
+def owed_query(occ: Occurrence, stage: str, roles: Sequence[str], skip_answered: bool = True,
+               mandatory: bool = False) -> Select[Any]:
+    """(contact, name, role, pairing, counterpart, paused) rows: reachable contacts of in-scope pairings that still
+    owe `occ`, not yet sent `stage`; contacts who sent 退订 only when the obligation is `mandatory`."""
     obligation = occ.obligation
     branches = []
     for role in roles:
@@ -156,11 +160,13 @@ def owed_query(occ: Occurrence, stage: str, roles: Sequence[str], skip_answered:
             source = P.join(K, K.c.id == P.c.county_id)
         query = (
             select(C.c.id.label("contact_id"), C.c.name.label("contact_name"), C.c.role.label("role"),
-                   P.c.id.label("pairing_id"), counterpart.label("counterpart"))
+                   P.c.id.label("pairing_id"), counterpart.label("counterpart"), C.c.paused_at.label("paused_at"))
             .select_from(source.join(C, and_(link, C.c.role == role, C.c.active == true())))
             .where(*_in_scope(obligation), _unfulfilled(occ), _reachable(C.c.id),
                    _not_sent(obligation.source, obligation.id, occ.period, stage, C.c.id))
         )
+        if not mandatory:
+            query = query.where(C.c.paused_at.is_(None))
         if skip_answered and not obligation.by_record:
             query = query.where(_not_answered(occ))
         branches.append(query)
@@ -217,11 +223,12 @@ def plan_reminders(session: Session, now: datetime, policy: Policy,
             behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
             for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
                 stage = occ.latest_stage(now, policy.zone)
+                mandatory = obligation.kind in policy.mandatory
                 if stage is not None:
-                    dues += _stage_dues(session, occ, stage, today)
+                    dues += _stage_dues(session, occ, stage, today, mandatory)
                 elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
                       and occ.can_be_overdue(policy.zone)):
-                    dues += _overdue_dues(session, occ)
+                    dues += _overdue_dues(session, occ, mandatory)
         dues += _weekly_dues(session, now, policy, obligations)
     return dues
 
@@ -255,9 +262,10 @@ def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: s
         group = groups[contact_id]
         if len(group) > 1:
             group.sort(key=itemgetter(3))
-        _, name, role, _, _ = group[0]
+        _, name, role, _, _, paused = group[0]
+        note = MANDATORY_NOTE if paused is not None else ""
         dues.append(Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
-                        f"{head}{_labels([r[4] for r in group])}{tail}", tuple(r[3] for r in group)))
+                        f"{head}{_labels([r[4] for r in group])}{tail}{note}", tuple(r[3] for r in group)))
     return dues
 
 
@@ -269,7 +277,10 @@ def _labels(items: Sequence[str]) -> str:
     return f"{shown} 等 {len(unique)} 个结对" if len(unique) > LIST_LIMIT else shown
 
 
-def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date) -> list[Due]:
+MANDATORY_NOTE = "\n（您已退订提醒；此项为必报事项，仍会提醒。）"
+
+
+def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> list[Due]:
     obligation = occ.obligation
     days = (occ.due - today).days
     when = "今天截止" if days <= 0 else f"还有 {days} 天"
@@ -279,14 +290,16 @@ def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date) -> l
     else:
         head = f"【{occ.title}】请于{day_label(occ.due)}前报送，{when}。待报送的结对："
         tail = "。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。"
-    return _per_contact(session, owed_query(occ, str(stage), obligation.roles), occ, str(stage), head, tail)
+    return _per_contact(session, owed_query(occ, str(stage), obligation.roles, mandatory=mandatory), occ, str(stage),
+                        head, tail)
 
 
-def _overdue_dues(session: Session, occ: Occurrence) -> list[Due]:
+def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Due]:
     """Once the due date has passed: a digest to each county contact with overdue pairings, and to admins."""
     obligation = occ.obligation
     what = "未登记帮扶协议" if obligation.by_record else "未报送"
-    dues = _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False), occ, OVERDUE,
+    dues = _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
+                                            mandatory=mandatory), occ, OVERDUE,
                         f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，以下结对仍{what}：", "。请督促尽快办理。")
     admins = _pending_admins(session, obligation.source, obligation.id, occ.period, OVERDUE)
     if not admins:

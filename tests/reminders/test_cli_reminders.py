@@ -6,6 +6,7 @@ test run in-process through typer's runner, with the same root callback and sett
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 from functools import cache
@@ -15,7 +16,7 @@ import typer
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from bot import cli, cli_reminders
+from bot import cli
 from bot.db import make_engine
 from models.registry import Role
 from tests.factories import CODES, add_org, county_id, pair
@@ -27,7 +28,8 @@ from tests.test_cli import workdir  # noqa: F401  (fixture: a database made by `
 def _app() -> typer.Typer:
     app = typer.Typer()
     app.callback()(cli._root)
-    cli_reminders.register(app)
+    for name in cli.EXTENSIONS:  # every command group (cycles, agreement, pairing …)
+        importlib.import_module(name).register(app)
     return app
 
 

@@ -1,0 +1,257 @@
+"""Pairings over time: add, suspend, resume, end and replace, with who/when/why; 组团式 groups.
+
+Every change is a `PairingStatusChange` row (the pairing's history, shown on its page and in the
+export) and an audit row. The CLI and the pairing page call the same functions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from models.base import utcnow
+from models.pairing import Pairing, PairingGroup, PairingStatus, PairingStatusChange
+from models.registry import County, Organization
+from models.services.audit import audit
+from models.services.ledger import NotVisible, Scope
+from models.services.registry import find_county, find_organization
+
+MAX_REASON = 500
+# action → (statuses it applies to, status it leads to, Chinese verb)
+ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus, str]] = {
+    "activate": ((PairingStatus.proposed,), PairingStatus.active, "确认结对"),
+    "suspend": ((PairingStatus.active,), PairingStatus.suspended, "暂停"),
+    "resume": ((PairingStatus.suspended,), PairingStatus.active, "恢复"),
+    "end": ((PairingStatus.proposed, PairingStatus.active, PairingStatus.suspended), PairingStatus.ended, "结束"),
+}
+ACTIVE_LIKE = (PairingStatus.active, PairingStatus.proposed, PairingStatus.suspended)
+
+
+class PairingError(ValueError):
+    """A change that cannot be made; the message is Chinese and says what to do."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Why and from when: every change needs a reason; the effective day defaults to today."""
+
+    actor: str
+    reason: str
+    effective_on: date | None = None
+
+
+def _checked(change: Change, today: date) -> Change:
+    reason = change.reason.replace("\x00", "").strip()
+    if not reason:
+        raise PairingError("请写明原因（例如：组织换届、协议到期、县里申请调整）。")
+    if change.effective_on is not None and change.effective_on > today:
+        raise PairingError(f"生效日期 {change.effective_on:%Y-%m-%d} 晚于今天；请在当天或之后再办理。")
+    return Change(change.actor, reason[:MAX_REASON], change.effective_on)
+
+
+def record(session: Session, pairing: Pairing, to: PairingStatus, change: Change, now: datetime) -> None:
+    """Set the status and write the history row and the audit row (the one place a status changes)."""
+    previous = pairing.status if pairing.id is not None else None
+    pairing.status = to
+    pairing.updated_at = now
+    session.add(pairing)
+    session.flush()
+    session.add(PairingStatusChange(pairing_id=pairing.id, from_status=previous, to_status=to, actor=change.actor,
+                                    note=change.reason, effective_on=change.effective_on, changed_at=now))
+    audit(session, change.actor, f"pairing.{to.value}", f"pairing:{pairing.id}", reason=change.reason,
+          effective_on=change.effective_on.isoformat() if change.effective_on else None, from_status=previous)
+
+
+def find(session: Session, ref: str) -> Pairing:
+    """A pairing by id, or by “组织名/县名” (county by name or code)."""
+    ref = ref.strip()
+    if ref.isdigit() and len(ref) <= 18:
+        pairing = session.get(Pairing, int(ref))
+        if pairing is None:
+            raise PairingError(f"没有编号为 {ref} 的结对。")
+        return pairing
+    org_name, sep, county_name = ref.partition("/")
+    if not sep:
+        raise PairingError(f"“{ref}”不是结对编号，也不是“组织名/县名”。")
+    org, county = _organization(session, org_name), _county(session, county_name)
+    pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
+                                                 Pairing.county_id == county.id)).first()
+    if pairing is None:
+        raise PairingError(f"{org.name}与{county.name}没有结对记录。")
+    return pairing
+
+
+def in_scope(session: Session, scope: Scope, pairing_id: int) -> Pairing:
+    pairing = session.get(Pairing, pairing_id)
+    county = session.get(County, pairing.county_id) if pairing else None
+    if pairing is None or county is None or not scope.allows(county.province):
+        raise NotVisible(f"没有编号为 {pairing_id} 的结对。")
+    return pairing
+
+
+def _organization(session: Session, name: str) -> Organization:
+    org = find_organization(session, name.strip())
+    if org is None:
+        org = session.exec(select(Organization).where(Organization.credit_code == name.strip().upper())).first()
+    if org is None:
+        raise PairingError(f"找不到社会组织“{name.strip()}”（请写全称或统一社会信用代码）。")
+    return org
+
+
+def _county(session: Session, name: str) -> County:
+    try:
+        county = find_county(session, name.strip())
+    except LookupError as exc:
+        raise PairingError(str(exc)) from None
+    if county is None:
+        raise PairingError(f"找不到县“{name.strip()}”（请写县名或 6 位区划代码）。")
+    return county
+
+
+def change_status(session: Session, pairing: Pairing, action: str, change: Change,
+                  now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
+    """suspend / resume / end / activate one pairing, if its status allows it."""
+    now = now or utcnow()
+    change = _checked(change, _today(now, zone))
+    allowed, to, verb = ACTIONS[action]
+    if pairing.status not in allowed:
+        current = PairingStatus(pairing.status).label
+        raise PairingError(f"结对 #{pairing.id} 当前为{current}，不能{verb}。")
+    record(session, pairing, to, change, now)
+    return pairing
+
+
+def add(session: Session, organization: str, county: str, change: Change, *, group: str = "",
+        leading: bool = False, now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
+    """A new active pairing (an ended one for the same two is taken up again), optionally in a group."""
+    now = now or utcnow()
+    change = _checked(change, _today(now, zone))
+    org, place = _organization(session, organization), _county(session, county)
+    pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
+                                                 Pairing.county_id == place.id)).first()
+    if pairing is not None and pairing.status != PairingStatus.ended:
+        raise PairingError(f"{org.name}与{place.name}已有结对（#{pairing.id}，{PairingStatus(pairing.status).label}）。")
+    pairing = pairing or Pairing(organization_id=org.id, county_id=place.id)
+    record(session, pairing, PairingStatus.active, change, now)
+    if group:
+        join_group(session, pairing, group, leading, change.actor)
+    return pairing
+
+
+def replace(session: Session, pairing: Pairing, organization: str, change: Change,
+            now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
+    """End this pairing and pair another organization with the same county (taking its group place)."""
+    now = now or utcnow()
+    change = _checked(change, _today(now, zone))
+    if pairing.status == PairingStatus.ended:
+        raise PairingError(f"结对 #{pairing.id} 已结束，请直接新增结对（pairbot pairing add）。")
+    successor_org = _organization(session, organization)
+    if successor_org.id == pairing.organization_id:
+        raise PairingError("接替的组织与原组织相同。")
+    county = session.get(County, pairing.county_id)
+    old_org = session.get(Organization, pairing.organization_id)
+    group = session.get(PairingGroup, pairing.group_id) if pairing.group_id else None
+    was_leading = group is not None and group.leading_organization_id == pairing.organization_id
+    record(session, pairing, PairingStatus.ended,
+           Change(change.actor, f"由{successor_org.name}接替：{change.reason}", change.effective_on), now)
+    successor = add(session, successor_org.name, county.code if county else str(pairing.county_id),
+                    Change(change.actor, f"接替{old_org.name if old_org else '原组织'}：{change.reason}",
+                           change.effective_on), now=now, zone=zone)
+    if group is not None:
+        join_group(session, successor, group.name, was_leading, change.actor)
+    audit(session, change.actor, "pairing.replace", f"pairing:{pairing.id}", successor=successor.id)
+    return successor
+
+
+def join_group(session: Session, pairing: Pairing, name: str, leading: bool, actor: str) -> PairingGroup:
+    """Put the pairing in its county's group of that name (created on first use; the first member leads)."""
+    name = name.replace("\x00", "").strip()[:128]
+    if not name:
+        raise PairingError("请写组团名称。")
+    group = session.exec(select(PairingGroup).where(PairingGroup.county_id == pairing.county_id,
+                                                    PairingGroup.name == name)).first()
+    if group is None:
+        group = PairingGroup(county_id=pairing.county_id, name=name, leading_organization_id=pairing.organization_id)
+        session.add(group)
+        session.flush()
+    elif leading:
+        group.leading_organization_id = pairing.organization_id
+        session.add(group)
+    pairing.group_id = group.id
+    session.add(pairing)
+    audit(session, actor, "pairing.group", f"pairing:{pairing.id}", group=group.name, leading=leading)
+    return group
+
+
+def actions_for(pairing: Pairing) -> list[tuple[str, str]]:
+    """(action, Chinese verb) the pairing's status allows, for the page's buttons."""
+    return [(action, verb) for action, (allowed, _, verb) in ACTIONS.items() if pairing.status in allowed]
+
+
+def group_of(session: Session, pairing: Pairing) -> tuple[PairingGroup, str] | None:
+    """The pairing's 组团 and the name of its leading organization."""
+    group = session.get(PairingGroup, pairing.group_id) if pairing.group_id else None
+    if group is None:
+        return None
+    leader = session.get(Organization, group.leading_organization_id) if group.leading_organization_id else None
+    return group, leader.name if leader else ""
+
+
+def parse_day(value: str) -> date | None:
+    """A form's YYYY-MM-DD (empty: today); anything else is refused with the format to use."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PairingError(f"生效日期应为 YYYY-MM-DD 格式，而不是“{value[:20]}”。") from None
+
+
+def _today(now: datetime, zone: ZoneInfo | None) -> date:
+    return now.astimezone(zone).date() if zone else now.date()
+
+
+# --- how a pairing stands among the others -------------------------------------------------------
+
+def kinds(session: Session, pairings: Iterable[Pairing]) -> dict[int, str]:
+    """pairing id → 一对一 / 一对多 / 多对一 / 组团式（牵头）…, counted over live (not ended) pairings."""
+    rows = list(pairings)
+    org_ids = {p.organization_id for p in rows}
+    county_ids = {p.county_id for p in rows}
+    live = session.exec(select(Pairing.organization_id, Pairing.county_id).where(
+        col(Pairing.status).in_(list(ACTIVE_LIKE)),
+        (col(Pairing.organization_id).in_(org_ids)) | (col(Pairing.county_id).in_(county_ids)))).all()
+    per_org = Counter(org for org, _ in live)
+    per_county = Counter(county for _, county in live)
+    group_ids = {p.group_id for p in rows if p.group_id}
+    leaders = dict(session.exec(select(PairingGroup.id, PairingGroup.leading_organization_id)
+                                .where(col(PairingGroup.id).in_(group_ids))).all()) if group_ids else {}
+    return {p.id: kind_label(None if not p.group_id else leaders.get(p.group_id) == p.organization_id,  # type: ignore[misc]
+                             per_org[p.organization_id], per_county[p.county_id]) for p in rows}
+
+
+def kind_label(leads_group: bool | None, organization_pairings: int, county_pairings: int) -> str:
+    """组团式（牵头）/ 组团式 for a group member (leads_group not None); else 一对多, 多对一, both, or 一对一
+    from the live pairings of its organization and of its county."""
+    if leads_group is not None:
+        return "组团式（牵头）" if leads_group else "组团式"
+    parts = [label for label, many in (("一对多", organization_pairings > 1), ("多对一", county_pairings > 1)) if many]
+    return "、".join(parts) or "一对一"
+
+
+def history_text(session: Session, pairing_id: int, zone: ZoneInfo) -> str:
+    """The history, one line per change (`pairbot pairing show`): “2026-11-29 结对中→暂停（原因） cli”."""
+    lines = []
+    for h in session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing_id)
+                          .order_by(col(PairingStatusChange.changed_at), col(PairingStatusChange.id))).all():
+        day = h.effective_on or h.changed_at.astimezone(zone).date()
+        before = PairingStatus(h.from_status).label + "→" if h.from_status else ""
+        lines.append(f"{day:%Y-%m-%d} {before}{PairingStatus(h.to_status).label}"
+                     + (f"（{h.note}）" if h.note else "") + f" {h.actor}")
+    return "\n".join(lines)
