@@ -120,17 +120,20 @@ def test_racing_writers_make_one_deadline(engine: Engine) -> None:
 
 def test_the_migration_puts_inits_deadlines_in_their_season(tmp_path: Path) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0007")
+    config = alembic_config(engine)
+    seasons = next(r for r in ScriptDirectory.from_config(config).walk_revisions() if r.doc.startswith("seasons:"))
+    command.upgrade(config, seasons.down_revision)  # the schema just before deadlines had seasons
     with engine.begin() as connection:
         for name, due in (("2026年帮扶协议签订", "2026-08-31"), ("2027年帮扶协议签订", "2027-08-31"),
                           ("四川补签", "2027-06-30"), ("2025年帮扶协议签订", "2026-01-31")):
             connection.execute(text("INSERT INTO deadline (name, kind, due_on, stages, scope, active, created_at) "
                                     "VALUES (:name, 'agreement', :due, '[7]', '{}', 1, '2026-01-01 00:00:00')"),
                                {"name": name, "due": due})
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(config, "head")
     assert [(name, season) for name, season, *_ in _deadlines(engine)] == [
         ("2026年帮扶协议签订", 2026), ("2027年帮扶协议签订", 2027), ("四川补签", None), ("2025年帮扶协议签订", None)]
     assert _ensure(engine, "2026-11-10") == []  # 2027's is there already
