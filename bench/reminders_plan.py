@@ -7,7 +7,8 @@ December progress updates for 20%, year-end statistics filed for 5%, and 32 admi
 obligations apply to every pairing: an agreement deadline, a monthly progress cycle and the
 year-end statistics, all due on 31 December 2026 (stages 30/14/7/3/1 and 5/1).
 
-At 2026-12-27 09:00 (Asia/Shanghai) a stage of all three is due, so one tick plans the full due
+At 2026-12-28 09:00 (Asia/Shanghai, a Monday: nothing is planned on a non-working day) a stage of
+all three is due (3 days before; the monthly 5-day stage moved to Friday 25th), so one tick plans the full due
 set. Reported per size: the stage tick (plan_reminders, the whole due set, best of 3), its SQL share
 (the three set-wise queries executed and fetched), the steady tick once everything is in the
 reminder ledger (what every later minute costs), and at 10k the write path (claim + Delivery rows).
@@ -40,7 +41,7 @@ from models.services.obligations import add_obligation, load_obligations, occurr
 from models.services.reminders import Policy, owed_query, plan_reminders, queue_reminders  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
-MOMENT = datetime(2026, 12, 27, 9, 0, tzinfo=ZONE)
+MOMENT = datetime(2026, 12, 28, 9, 0, tzinfo=ZONE)
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
              "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",

@@ -137,7 +137,9 @@ def import_counties(ctx: typer.Context, file: FileArg) -> None:
 @app.command()
 def invite(
     ctx: typer.Context,
-    role: Annotated[str, typer.Option(help="county, organization or admin")],
+    role: Annotated[Optional[str], typer.Option(help="county, organization or admin（用 --contact 时不填）")] = None,
+    contact: Annotated[Optional[str], typer.Option(
+        "--contact", help="已登记联系人的编号或姓名：邀请码把新的聊天账号加到此人名下（同一人可绑定多个渠道）")] = None,
     county: Annotated[Optional[str], typer.Option(help="县名或 6 位代码 (role=county)")] = None,
     organization: Annotated[Optional[str], typer.Option(help="社会组织名称 (role=organization)")] = None,
     province: Annotated[Optional[list[str]], typer.Option(help="管理员可见省份，可重复；不填为全部 (role=admin)")] = None,
@@ -150,7 +152,7 @@ def invite(
 
     settings = _settings(ctx)
     try:
-        result = make_invite(settings, role, county, organization, province or [], name, expires)
+        result = make_invite(settings, role, county, organization, province or [], name, expires, contact)
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     if as_json:
@@ -158,6 +160,9 @@ def invite(
         return
     typer.echo(f"邀请码：{result['code']}（{result['expires_at']} 前有效，只能使用一次）")
     typer.echo(f"请对方在私聊中发送：绑定 {result['code']}")
+    if "contact" in result:
+        who = result["contact"]
+        typer.echo(f"绑定后，该聊天账号加入已登记的联系人 {who['name']}（#{who['id']}），提醒和历史记录不会分开。")
     if "telegram_link" in result:
         typer.echo(f"Telegram 链接：{result['telegram_link']}")
 
@@ -201,7 +206,7 @@ def run(
 
 # Modules whose `register(app: typer.Typer)` adds more commands (kept apart by subject).
 EXTENSIONS: tuple[str, ...] = ("bot.cli_telegram", "bot.cli_review", "bot.cli_delivery", "bot.cli_reminders",
-                              "bot.cli_ledger", "bot.cli_pairing")
+                              "bot.cli_ledger", "bot.cli_pairing", "bot.cli_contacts")
 
 
 def main() -> None:

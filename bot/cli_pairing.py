@@ -30,21 +30,11 @@ def _day(value: str | None) -> date | None:
 
 
 def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
-    """Run `work(session, now, zone)` in one unit of work; a refused change is a Chinese message and exit 1."""
-    from bot.cli import _fail, _settings
-    from bot.db import make_engine, unit_of_work
-    from models.base import utcnow
+    from bot.cli import _settings
+    from bot.cli_support import in_session
     from models.services.pairings import PairingError
 
-    settings = _settings(ctx)
-    engine = make_engine(settings.database.url)
-    try:
-        with unit_of_work(engine) as session:
-            return work(session, utcnow(), settings.zone)
-    except PairingError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    return in_session(_settings(ctx), work, (PairingError,))
 
 
 def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.config import Settings
-    from models.services.obligations import Obligation
+    from models.services.obligations import Obligation, Occurrence
 
-cycles_app = typer.Typer(help="报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。",
+cycles_app = typer.Typer(help="报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。"
+                              "每个年度的“YYYY年帮扶协议签订”由 init 和调度器自动创建（9 月 1 日起为次年度）。",
                          no_args_is_help=True)
 agreement_app = typer.Typer(help="帮扶协议：record 登记或修订某年度已签订的协议（登记后该年度的协议提醒即停止）；list 查看。", no_args_is_help=True)
 reminders_app = typer.Typer(help="提醒：due 查看某一时刻会发出的提醒（不发送、不写入）。", no_args_is_help=True)
@@ -33,35 +34,45 @@ def register(app: typer.Typer) -> None:
     app.command("scheduler")(scheduler)
 
 
-def create_default_obligations(engine: Engine, settings: Settings) -> list[str]:
-    """`pairbot init`: the `[reminders]` defaults, on a database that has no obligations yet."""
+def create_default_obligations(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
+    """`pairbot init`: the current season's agreement deadline, and the `[reminders]` cycles on a new database."""
     from bot.db import unit_of_work
     from models.base import utcnow
-    from models.services.obligations import ensure_defaults
+    from models.services.seasons import ensure_defaults
 
+    now = now or utcnow()
     with unit_of_work(engine) as session:
-        today = utcnow().astimezone(settings.zone).date()
-        return ensure_defaults(session, settings.reminders, today, actor="pairbot init")
+        return ensure_defaults(session, settings.reminders, now.astimezone(settings.zone).date(),
+                               actor="pairbot init", now=now)
 
 
 def _audience(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
 
 
-def _row(obligation: Obligation) -> dict[str, Any]:
+def _row(obligation: Obligation, upcoming: Occurrence | None) -> dict[str, Any]:
     from models.services.obligations import KIND_LABELS
 
     return {"name": obligation.name, "kind": obligation.kind, "kind_label": KIND_LABELS[obligation.kind],
             "due": obligation.due_rule, "stages": list(obligation.stages), "provinces": list(obligation.provinces),
-            "pairings": list(obligation.pairings), "roles": list(obligation.roles), "active": obligation.active}
+            "pairings": list(obligation.pairings), "roles": list(obligation.roles), "active": obligation.active,
+            "season": obligation.season,
+            "next_period": upcoming.period if upcoming else None,
+            "next_due": upcoming.due.isoformat() if upcoming else None,
+            "stage_days": {str(s): upcoming.stage_day(s).isoformat() for s in obligation.stages} if upcoming else {}}
 
 
-def _show(obligation: Obligation) -> str:
+def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
     from models.services.obligations import KIND_LABELS
+    from models.services.workcalendar import WEEKDAYS_ZH
 
     state = "" if obligation.active else "（已暂停）"
-    return (f"{obligation.name}{state}：{KIND_LABELS[obligation.kind]}，截止 {obligation.due_rule}，"
+    text = (f"{obligation.name}{state}：{KIND_LABELS[obligation.kind]}，截止 {obligation.due_rule}，"
             f"提前 {','.join(map(str, obligation.stages))} 天提醒，范围：{obligation.scope_text()}")
+    if upcoming is not None:
+        days = "、".join(dict.fromkeys(f"{d.month}月{d.day}日" for d in map(upcoming.stage_day, obligation.stages)))
+        text += f"；下次截止 {upcoming.due.isoformat()}（周{WEEKDAYS_ZH[upcoming.due.weekday()]}），提醒日 {days}"
+    return text
 
 
 def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
@@ -92,25 +103,41 @@ def cycles_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """List every obligation (paused ones too) with its due rule, stages and scope."""
+    """List every obligation (paused ones too): due rule, stages, scope, and the next due date with its reminder days.
+
+    Due dates on a non-working day move to the next working day, reminder days to the working day
+    before. Years chinese-calendar does not know are named at the end (stderr with --json), with
+    how to add their holidays ([schedule] holidays or PAIRBOT_SCHEDULE__HOLIDAYS).
+    """
     from sqlmodel import Session
 
     from bot.cli import _settings
     from bot.db import make_engine
-    from models.services.obligations import load_obligations
+    from models.base import utcnow
+    from models.services.obligations import load_obligations, next_occurrence
+    from models.services.reminders import Policy
+    from models.services.workcalendar import years_ahead
 
     settings = _settings(ctx)
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         found = load_obligations(session, active_only=False)
     engine.dispose()
+    policy = Policy.from_settings(settings)
+    today = policy.today(utcnow())
+    upcoming = [next_occurrence(o, today, policy.calendar, policy.zone) for o in found]
+    notes = [note.text for note in policy.calendar.calendar_notes(years_ahead(today))]
     if as_json:
-        typer.echo(json.dumps([_row(o) for o in found], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([_row(o, u) for o, u in zip(found, upcoming)], ensure_ascii=False, indent=2))
+        for note in notes:
+            typer.echo(note, err=True)
         return
     if not found:
         typer.echo("还没有报送事项。运行 pairbot init 创建默认事项，或用 pairbot cycles add 添加。")
-    for obligation in found:
-        typer.echo(_show(obligation))
+    for obligation, occurrence in zip(found, upcoming):
+        typer.echo(_show(obligation, occurrence))
+    for note in notes:
+        typer.echo(note)
 
 
 @cycles_app.command("add")
@@ -265,8 +292,6 @@ def reminders_due(
         help="时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在")] = None,
 ) -> None:
     """Print, as a JSON list, the reminders that would go out at that moment; sends nothing and writes nothing."""
-    from datetime import datetime
-
     from sqlmodel import Session
 
     from bot.cli import _fail, _settings

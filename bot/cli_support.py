@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -12,19 +13,27 @@ from bot.db import make_engine, unit_of_work
 from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, Role
+from models.services import contacts
 from models.services.invites import InviteError, create_invite
 from models.services.registry import find_organization, require_county
 
+T = TypeVar("T")
+
 
 def make_invite(
-    settings: Settings, role: str, county: str | None, organization: str | None, provinces: list[str], name: str,
-    expires: int | None,
+    settings: Settings, role: str | None, county: str | None, organization: str | None, provinces: list[str],
+    name: str, expires: int | None, contact: str | None = None,
 ) -> dict[str, Any]:
-    """Create an invite; ValueError with a Chinese message when the arguments do not fit."""
+    """Create an invite; ValueError with a Chinese message when the arguments do not fit.
+
+    With `contact` the code joins an existing contact: role and scope are theirs, not options.
+    """
+    if contact is not None and (role or county or organization or provinces):
+        raise ValueError("--contact 已决定身份和范围，请不要同时使用 --role、--county、--organization 或 --province")
     try:
-        role_ = Role(role)
+        role_ = Role(role or "county") if contact is not None else Role(role or "")
     except ValueError:
-        raise ValueError(f"--role 应为 county、organization 或 admin，而不是 {role!r}") from None
+        raise ValueError(f"--role 应为 county、organization 或 admin，而不是 {role!r}（或用 --contact 指定已登记的联系人）") from None
     if expires is not None and not 1 <= expires <= 365:
         raise ValueError("--expires 应在 1 到 365 天之间")
     engine = make_engine(settings.database.url)
@@ -40,16 +49,19 @@ def make_invite(
             if organization_row is None:
                 raise ValueError(f"未找到社会组织“{organization}”。请先运行 pairbot import orgs")
         try:
+            existing = contacts.find(session, contact) if contact is not None else None
             invite = create_invite(
                 session, role_, actor="cli", expires_days=expires or settings.invites.expires_days,
-                county=county_row, organization=organization_row, provinces=provinces, name=name,
+                county=county_row, organization=organization_row, provinces=provinces, name=name, contact=existing,
             )
-        except InviteError as exc:
+        except (InviteError, contacts.ContactError) as exc:
             raise ValueError(str(exc)) from None
         result: dict[str, Any] = {
             "code": invite.code,
             "expires_at": invite.expires_at.astimezone(settings.zone).isoformat(timespec="minutes"),
         }
+        if existing is not None:
+            result["contact"] = {"id": existing.id, "name": existing.name}
     if settings.telegram.bot_username:
         result["telegram_link"] = f"https://t.me/{settings.telegram.bot_username}?start={result['code']}"
     engine.dispose()
@@ -69,3 +81,18 @@ def first_admin_invite(engine: Engine, settings: Settings) -> str | None:
         invite = create_invite(session, Role.admin, actor="pairbot init", expires_days=settings.invites.expires_days,
                                name="管理员")
         return invite.code
+
+
+def in_session(settings: Settings, work: Callable[..., T], refused: tuple[type[Exception], ...]) -> T:
+    """Run `work(session, now, zone)` in one unit of work; a refusal is a Chinese message and exit code 1."""
+    import typer
+
+    engine = make_engine(settings.database.url)
+    try:
+        with unit_of_work(engine) as session:
+            return work(session, utcnow(), settings.zone)
+    except refused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()

@@ -5,24 +5,62 @@ Loaded once at start-up by `load_settings` and passed down; nothing here runs at
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG = Path("config.toml")
 
 # An empty secret in config.toml means "not configured", like a missing key.
 Secret = Annotated[SecretStr | None, BeforeValidator(lambda value: value or None)]
+MAX_DATE_RANGE_DAYS = 366
+
+
+def _date_list(value: Any) -> Any:
+    """A list of days: a TOML list, or from the environment JSON or "2027-10-01,2027-10-02"; "A..B" is A to B."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError('应为日期列表，例如 2027-10-01,2027-10-02 或 ["2027-10-01","2027-10-02"]') from None
+        else:
+            value = [part for part in re.split(r"[,，\s]+", text) if part]
+    if not isinstance(value, list):
+        return value  # pydantic says a list is expected
+    days: list[Any] = []
+    for item in value:
+        days += _date_range(item) if isinstance(item, str) and ".." in item else [item]
+    return days
+
+
+def _date_range(text: str) -> list[date]:
+    """'2027-10-01..2027-10-07' → the seven days, both ends included."""
+    first, _, last = text.partition("..")
+    try:
+        start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        raise ValueError(f"日期区间应为 YYYY-MM-DD..YYYY-MM-DD，例如 2027-10-01..2027-10-07，而不是“{text}”") from None
+    if not 0 <= (end - start).days <= MAX_DATE_RANGE_DAYS:
+        raise ValueError(f"日期区间“{text}”应从早到晚，且不超过 {MAX_DATE_RANGE_DAYS} 天")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+# `[schedule] holidays` / `workdays`: NoDecode lets an environment variable be a plain comma list, not only JSON.
+DateList = Annotated[list[date], NoDecode, BeforeValidator(_date_list)]
 
 
 class _Section(BaseModel):
@@ -36,7 +74,7 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
+            raise ValueError("应为 sqlite:///路径 或 postgresql://用户@主机/数据库")
         return value
 
 
@@ -52,14 +90,14 @@ class QueueSettings(_Section):
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("memory://", "redis://", "rediss://", "amqp://", "amqps://")):
-            raise ValueError("expected memory://, redis://HOST:PORT/N or amqp://USER:PASS@HOST:PORT/")
+            raise ValueError("应为 memory://、redis://主机:端口/N 或 amqp://用户:密码@主机:端口/")
         return value
 
     @field_validator("ratelimit_url")
     @classmethod
     def _redis_only(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://")):
-            raise ValueError("expected empty or redis://HOST:PORT/N (the Redis that holds the shared rate limits)")
+            raise ValueError("应为空，或 redis://主机:端口/N（保存共享限速的 Redis）")
         return value
 
 
@@ -75,10 +113,10 @@ class TelegramSettings(_Section):
     def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; without it anyone could post updates.
         if value is None and info.data.get("mode") == "webhook" and info.data.get("token") is not None:
-            raise ValueError('required when mode = "webhook": 1-256 characters A-Z a-z 0-9 _ -, '
-                             "for example from `openssl rand -hex 32`")
+            raise ValueError('mode = "webhook" 时必须设置：1–256 个字符 A-Z a-z 0-9 _ -，'
+                             "例如 `openssl rand -hex 32` 的输出")
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("expected 1-256 characters A-Z a-z 0-9 _ - (what Telegram accepts)")
+            raise ValueError("应为 1–256 个字符 A-Z a-z 0-9 _ -（Telegram 接受的字符）")
         return value
 
 
@@ -96,13 +134,13 @@ class WecomSettings(_Section):
     @classmethod
     def _aes_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", value.get_secret_value()):
-            raise ValueError("expected the 43-character EncodingAESKey from the app's 接收消息 settings")
+            raise ValueError("应为应用“接收消息”设置中 43 个字符的 EncodingAESKey")
         return value
 
     @model_validator(mode="after")
     def _agent_with_app(self) -> WecomSettings:
         if self.corp_id and self.secret and self.agent_id is None:
-            raise ValueError("[wecom] agent_id is required with corp_id and secret (the app's AgentId, e.g. 1000002)")
+            raise ValueError("设置了 corp_id 和 secret 时必须设置 [wecom] agent_id（应用的 AgentId，例如 1000002）")
         return self
 
 
@@ -117,7 +155,7 @@ class WebSettings(_Section):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("expected http://HOST[:PORT] or https://HOST (the address admins open)")
+            raise ValueError("应为 http://主机[:端口] 或 https://主机（管理员打开的地址）")
         return value.rstrip("/")
 
     @property
@@ -133,8 +171,8 @@ class ScheduleSettings(_Section):
     tick_seconds: int = Field(60, ge=1, le=3600)
     in_run: bool = True
     leader_retry_seconds: float = Field(5.0, gt=0, le=300)
-    holidays: list[date] = []
-    workdays: list[date] = []
+    holidays: DateList = []
+    workdays: DateList = []
 
     @field_validator("timezone")
     @classmethod
@@ -142,7 +180,7 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
+            raise ValueError("应为 IANA 时区名，例如 Asia/Shanghai") from None
         return value
 
 
@@ -229,24 +267,108 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"配置文件 {path} 无法解析: {exc}") from None
+            raise ConfigError(f"配置文件 {path} 无法解析：{exc}") from None
     elif named:
-        raise ConfigError(f"配置文件 {path} 不存在 (config file not found)")
+        raise ConfigError(f"配置文件 {path} 不存在")
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from None
+        raise ConfigError(_describe(exc, path, data)) from None
+    except SettingsError as exc:  # an environment value that should be JSON (a list, a table) is not
+        raise ConfigError(_undecodable(exc)) from None
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
-    lines = [f"配置有误 (invalid configuration), 文件 {path}:"]
+ENV_PREFIX = "PAIRBOT_"
+
+
+def _environment(names: list[str]) -> str | None:
+    """The first of `names` set in the environment, as it is spelled there (the names are case-insensitive)."""
+    present = {key.upper(): key for key in os.environ}
+    return next((present[name.upper()] for name in names if name.upper() in present), None)
+
+
+def _section_variables(section: str) -> list[str]:
+    prefix = f"{ENV_PREFIX}{section}".upper()
+    return sorted(k for k in os.environ if k.upper() == prefix or k.upper().startswith(prefix + "__"))
+
+
+def _source(loc: list[str], path: Path, data: dict[str, Any]) -> str:
+    """Where the bad value came from: the environment variable that set it (the longest match), else the file."""
+    keys = [part for part in loc if not part.isdigit()]
+    candidates = [ENV_PREFIX + "__".join(part.upper() for part in keys[:n]) for n in range(len(keys), 0, -1)]
+    variable = _environment(candidates)
+    if variable is not None:
+        return f"环境变量 {variable}"
+    if len(keys) == 1:  # a rule across a section: its values may come from both
+        variables = _section_variables(keys[0])
+        if variables:
+            in_file = f"配置文件 {path} 和" if keys[0] in data else ""
+            return f"{in_file}环境变量 {'、'.join(variables)}"
+    return f"配置文件 {path}" if path.exists() else "默认值"
+
+
+# Pydantic's error types, said in Chinese (the others keep pydantic's English message).
+_EXPLAINED = {
+    "missing": "缺少这一项",
+    "extra_forbidden": "没有这个设置项（拼写错误？config.toml 列出了全部设置项）",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "date_parsing": "应为日期 YYYY-MM-DD", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "date_from_datetime_inexact": "应为日期 YYYY-MM-DD", "date_type": "应为日期 YYYY-MM-DD",
+    "time_parsing": "应为时刻 HH:MM", "time_type": "应为时刻 HH:MM",
+    "string_type": "应为字符串", "list_type": "应为列表", "dict_type": "应为表（TOML 表或 JSON 对象）",
+    "too_short": "至少要有 {min_length} 项", "too_long": "最多 {max_length} 项",
+    "greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}", "less_than": "应小于 {lt}",
+    "string_pattern_mismatch": "格式不对，应符合 {pattern}",
+    "literal_error": "应为 {expected}",
+}
+
+
+def _explain(err: ErrorDetails) -> str:
+    context = dict(err.get("ctx") or {})
+    if err["type"] == "value_error":  # our validators' own (Chinese) messages
+        return str(context.get("error", err["msg"]))
+    if err["type"] == "literal_error":
+        context["expected"] = str(context.get("expected", "")).replace(" or ", " 或 ")
+    template = _EXPLAINED.get(err["type"])
+    try:
+        return template.format(**context) if template else err["msg"]
+    except (KeyError, IndexError):
+        return template or err["msg"]
+
+
+def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
+    """One line per bad setting: the key, where its value came from, what is expected, what was given."""
+    lines = ["配置有误，未启动："]
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        section, key = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("", loc[0] if loc else "?")
-        env_name = "PAIRBOT_" + "__".join(part.upper() for part in loc)
-        source = f"环境变量 {env_name}" if env_name in os.environ else f"{path}"
-        shown = f"[{section}] {key}" if section else key
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"  {shown} in {source}: {err['msg']}{got_text}")
+        keys = [part for part in loc if not part.isdigit()]
+        shown = f"[{keys[0]}] {'.'.join(keys[1:])}" if len(keys) > 1 else (f"[{keys[0]}]" if keys else "?")
+        shown += "".join(f" 第 {int(part) + 1} 项" for part in loc if part.isdigit())
+        explained, got = _explain(err), err.get("input")
+        silent = isinstance(got, dict) or err["type"] == "missing" or str(got) in explained
+        shown_got = "" if silent else f"（实际为 {got!r}）"
+        lines.append(f"  {shown}，来自{_source(loc, path, data)}：{explained}{shown_got}")
     return "\n".join(lines)
+
+
+def _undecodable(exc: SettingsError) -> str:
+    """A list or table given in an environment variable that is not JSON: name the variable and the form."""
+    match = re.search(r'field "(\w+)"', str(exc))
+    section = match.group(1) if match else ""
+    model = Settings.model_fields[section].annotation if section in Settings.model_fields else None
+    fields = getattr(model, "model_fields", {})
+    bad = []
+    for variable in _section_variables(section):
+        key = variable.upper().removeprefix(f"{ENV_PREFIX}{section}__".upper()).lower()
+        if key in fields and get_origin(fields[key].annotation) in (list, dict):
+            try:
+                json.loads(os.environ[variable])
+            except ValueError:
+                bad.append(variable)
+    named = "、".join(bad or _section_variables(section)) or f"{ENV_PREFIX}{section.upper()}__…"
+    return (f"配置有误，未启动：环境变量 {named} 的值无法解析：列表和表须写成 JSON，"
+            f"例如 PAIRBOT_REMINDERS__AGREEMENT_STAGES='[30,14,7]'、"
+            f"PAIRBOT_WECOM__WEBHOOKS='{{\"四川群\": \"KEY\"}}'")

@@ -13,7 +13,7 @@ import re
 from bot.messages import Button
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
-from models.base import as_id
+from models.base import parse_id
 from models.messaging import Broadcast
 from models.registry import Role
 from models.services import broadcast as service
@@ -118,7 +118,7 @@ class BroadcastConfirm:
         data = ctx.message.callback_data
         if data is not None:
             raw = data.split(":")[-1]
-            return data.startswith(CONFIRM_DATA), as_id(raw)
+            return data.startswith(CONFIRM_DATA), parse_id(raw)
         draft: Broadcast | None = service.latest_draft(ctx.session, ctx.contact, ctx.now)  # type: ignore[arg-type]
         return normalize(ctx.text) in CONFIRM_WORDS, draft.id if draft else None
 

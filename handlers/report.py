@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.messages import Button
 from handlers.chatter import Kind, answer, classify
 from handlers.commands import normalize, parse_command
-from models.base import as_id
+from models.base import parse_id
 from handlers.context import Context
 from handlers.help import Help
 from models.pairing import Pairing, Project
@@ -108,7 +108,7 @@ class PickPairing:
         data = ctx.message.callback_data
         if data is not None:
             parts = data.split(":")
-            question_id = as_id(parts[1]) if len(parts) == 3 else None
+            question_id = parse_id(parts[1]) if len(parts) == 3 else None
             if question_id is None or not CHOICE.fullmatch(parts[2]):
                 raise ReportError("无法识别的选项，已忽略。")
             return question_id, parts[2]

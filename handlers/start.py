@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from handlers.commands import parse_command
+from bot.messages import Button
+from handlers.commands import normalize, parse_command
 from handlers.context import Context
 from models.registry import Role
-from models.services.invites import InviteError, redeem_invite
-from models.services.registry import describe_scope
+from models.reporting import PendingQuestion
+from models.services.invites import InviteError, invite_scope, redeem_invite, usable_invite
+from models.services.registry import describe_scope, identities_of
+from models.services.reports import open_question
 
 HOW_TO_REGISTER = (
     "您好，我是结对帮扶助手。您还没有登记，请向管理员（民政或乡村振兴部门）索取邀请码，"
@@ -30,6 +33,9 @@ class BindInvite:
         if ctx.message.is_group:
             ctx.reply("为保护邀请码，请在与我的私聊中发送“绑定 邀请码”。")
             return
+        if ctx.contact is not None:
+            _ask_before_moving(ctx, code)
+            return
         try:
             binding = redeem_invite(
                 ctx.session, code, ctx.message.channel, ctx.message.sender_id, ctx.message.sender_name, ctx.now
@@ -41,6 +47,94 @@ class BindInvite:
         ctx.contact = binding.contact
         scope = describe_scope(ctx.session, binding.contact)
         ctx.reply(f"绑定成功！您已登记为{scope}，姓名：{binding.contact.name}。\n{_next_step(Role(binding.contact.role))}")
+
+
+REBIND = "confirm_rebind"
+REBIND_PREFIX = "rebind"  # callback data rebind:<question id>:yes|no
+YES_WORDS = ("确认改绑", "確認改綁")
+NO_WORDS = ("取消改绑", "取消改綁")
+
+
+def _ask_before_moving(ctx: Context, code: str) -> None:
+    """This chat already belongs to someone: say what the code would change and wait for 确认改绑 / 取消."""
+    assert ctx.contact is not None
+    try:
+        invite = usable_invite(ctx.session, code, ctx.now)
+    except InviteError as exc:
+        ctx.audit("invite.refused", code, reason=str(exc))
+        ctx.reply(str(exc))
+        return
+    current = f"{describe_scope(ctx.session, ctx.contact)}（{ctx.contact.name}）"
+    if invite.contact_id == ctx.contact.id:
+        ctx.reply(f"这个聊天账号已经是{current}，无需再绑定；邀请码未使用。")
+        return
+    question = PendingQuestion(contact_id=ctx.contact.id, kind=REBIND, created_at=ctx.now,
+                               payload={"code": invite.code, "channel": ctx.message.channel,
+                                        "sender": ctx.message.sender_id})
+    ctx.session.add(question)
+    ctx.session.flush()
+    warning = ""
+    if ctx.contact.role == Role.admin and len(identities_of(ctx.session, ctx.contact.id)) <= 1:  # type: ignore[arg-type]
+        warning = "注意：这是您唯一绑定的聊天账号，改绑后您将不再是管理员，也无法再登录审核页面。"
+    ctx.reply(f"这个聊天账号已登记为{current}。邀请码 {invite.code} 将把它改为{invite_scope(ctx.session, invite)}。"
+              f"{warning}确认改绑吗？请点按钮，或回复“确认改绑”/“取消改绑”。",
+              [Button("确认改绑", f"{REBIND_PREFIX}:{question.id}:yes"), Button("取消", f"{REBIND_PREFIX}:{question.id}:no")])
+
+
+class ConfirmRebind:
+    """The answer to “确认改绑吗？”: only from the chat that asked, only once; yes redeems the code, no keeps all."""
+
+    def matches(self, ctx: Context) -> bool:
+        if ctx.contact is None:
+            return False
+        data = ctx.message.callback_data
+        if data is not None:
+            return data.startswith(REBIND_PREFIX + ":")
+        return normalize(ctx.text) in YES_WORDS + NO_WORDS
+
+    def handle(self, ctx: Context) -> None:
+        assert ctx.contact is not None
+        question, yes = self._answer(ctx)
+        if question is None:
+            ctx.reply("没有待确认的改绑。如需绑定，请发送“绑定 邀请码”。")
+            return
+        question.answered_at = ctx.now
+        ctx.session.add(question)
+        if not yes:
+            ctx.reply(f"已取消，您仍是{describe_scope(ctx.session, ctx.contact)}。邀请码未使用。")
+            return
+        previous = ctx.contact
+        try:
+            binding = redeem_invite(ctx.session, question.payload["code"], ctx.message.channel, ctx.message.sender_id,
+                                    ctx.message.sender_name, ctx.now)
+        except InviteError as exc:
+            ctx.reply(str(exc))
+            return
+        ctx.audit("identity.rebind", f"contact:{previous.id}", to_contact=binding.contact.id)
+        ctx.contact = binding.contact
+        scope = describe_scope(ctx.session, binding.contact)
+        ctx.reply(f"已改绑：这个聊天账号现在登记为{scope}，姓名：{binding.contact.name}。\n"
+                  f"{_next_step(Role(binding.contact.role))}")
+
+    @staticmethod
+    def _answer(ctx: Context) -> tuple[PendingQuestion | None, bool]:
+        """The question answered (this chat's, still open) and whether the answer is yes."""
+        assert ctx.contact is not None
+        data = ctx.message.callback_data
+        if data is not None:
+            parts = data.split(":")
+            if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 18 or parts[2] not in ("yes", "no"):
+                return None, False
+            question = ctx.session.get(PendingQuestion, int(parts[1]))
+            yes = parts[2] == "yes"
+        else:
+            question = open_question(ctx.session, ctx.contact, REBIND)
+            yes = normalize(ctx.text) in YES_WORDS
+        fresh = (question is not None and question.kind == REBIND and question.answered_at is None
+                 and question.contact_id == ctx.contact.id
+                 and question.payload.get("channel") == ctx.message.channel
+                 and question.payload.get("sender") == ctx.message.sender_id)
+        return (question, yes) if fresh else (None, False)
 
 
 def _next_step(role: Role) -> str:

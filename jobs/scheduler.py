@@ -22,8 +22,9 @@ from sqlalchemy.pool import NullPool
 
 from bot.db import unit_of_work
 from jobs.reminders import TickReport, run_tick
-from models.services.obligations import ensure_defaults
 from models.services.reminders import Policy
+from models.services.seasons import current_season, ensure_defaults, ensure_season
+from models.services.workcalendar import years_ahead
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -176,14 +177,41 @@ class SchedulerService:
         self.retry_seconds = retry_seconds or app.settings.schedule.leader_retry_seconds
         self.leading = threading.Event()
         self.ticks = 0
+        self._season: int | None = None  # the season whose agreement deadline is known to exist
+        self._calendar_years: tuple[int, ...] = ()  # the years the calendar was last checked for
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self, now: datetime | None = None) -> TickReport:
-        """One round: what is due now goes to the outbox and the queue."""
-        return run_tick(self.app.engine, self.policy, now or self.app.clock(), self.app.queue.enqueue)
+        """One round: the season's deadline exists, then what is due now goes to the outbox and the queue."""
+        now = now or self.app.clock()
+        self._check_calendar(now)
+        self._roll_over(now)
+        return run_tick(self.app.engine, self.policy, now, self.app.queue.enqueue)
+
+    def _roll_over(self, now: datetime) -> None:
+        """When the season changes (1 September), create its agreement deadline (see models.services.seasons)."""
+        today = self.policy.today(now)
+        season = current_season(self.app.settings.reminders, today)
+        if season is None or season == self._season:
+            return
+        with unit_of_work(self.app.engine) as session:
+            made = ensure_season(session, self.app.settings.reminders, today, actor="scheduler", now=now)
+        if made:
+            log.info("new season: %s created", made)
+        self._season = season
+
+    def _check_calendar(self, now: datetime) -> None:
+        """Log the years ahead that chinese-calendar does not know: at start-up, and again when a new year comes in."""
+        years = years_ahead(self.policy.today(now))
+        if years == self._calendar_years:
+            return
+        self._calendar_years = years
+        for note in self.policy.calendar.calendar_notes(years):
+            log.log(logging.WARNING if note.warning else logging.INFO, "%s", note.text)
 
     def start(self) -> None:
+        self._check_calendar(self.app.clock())
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="pairbot-scheduler", daemon=True)
         self._thread.start()
@@ -247,6 +275,7 @@ class SchedulerService:
                 now = self.app.clock()
                 made = ensure_defaults(session, self.app.settings.reminders, self.policy.today(now), actor="scheduler",
                                        now=now)
+            self._season = current_season(self.app.settings.reminders, self.policy.today(now))
             if made:
                 log.info("default obligations created: %s", ", ".join(made))
         except Exception:

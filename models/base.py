@@ -5,14 +5,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 
+MAX_ID = 2**31 - 1  # primary keys are INTEGER columns (32-bit on PostgreSQL): a larger number names no row
+
+
+def parse_id(value: Any) -> int | None:
+    """A row id typed by a person (a path or query parameter, a form, a button's data): plain ASCII digits
+    within 1..MAX_ID, else None."""
+    return whole_number(str(value or ""), MAX_ID) or None
+
+
+def whole_number(text: str, largest: int) -> int | None:
+    """A whole number typed by someone: ASCII digits only, at most `largest`, else None.
+
+    `str.isdigit` is not enough: it accepts "²" and other digits `int()` refuses, and a number
+    past a column's range makes PostgreSQL raise instead of finding nothing.
+    """
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(largest)):
+        return None
+    value = int(text)
+    return value if value <= largest else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def upsert_insert(dialect: Dialect, table: Table) -> Any:
+    """INSERT for `table` with the dialect's ON CONFLICT clauses (PostgreSQL or SQLite, the two backends)."""
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,23 +81,3 @@ def json_list() -> Any:
 
 def json_dict() -> Any:
     return Field(default_factory=dict, sa_type=JSON, nullable=False)
-
-
-MAX_ID = 2**31 - 1  # primary keys are INTEGER: PostgreSQL refuses a larger parameter for one
-
-
-def whole_number(text: str | None, largest: int) -> int | None:
-    """A whole number typed by someone: ASCII digits only, at most `largest`, else None.
-
-    `str.isdigit` is not enough: it accepts "²" and other digits `int()` refuses, and a number
-    past a column's range makes PostgreSQL raise instead of finding nothing.
-    """
-    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(largest)):
-        return None
-    value = int(text)
-    return value if value <= largest else None
-
-
-def as_id(text: str | None) -> int | None:
-    """A row id typed by someone (a path, a form, a button's data), or None when no row can have it."""
-    return whole_number(text, MAX_ID)

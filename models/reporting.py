@@ -33,7 +33,14 @@ class ReportCycle(SQLModel, table=True):
 
 
 class Deadline(SQLModel, table=True):
-    """A dated obligation with a target set, such as an agreement by 31 August."""
+    """A dated obligation with a target set, such as an agreement by 31 August.
+
+    `season` is set on the yearly agreement deadlines pairbot creates itself (models.services.seasons):
+    the unique (kind, season) index lets one row per season exist however many writers race.
+    Deadlines added by hand leave it empty.
+    """
+
+    __table_args__ = (Index("ix_deadline_kind_season", "kind", "season", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, unique=True)
@@ -42,6 +49,7 @@ class Deadline(SQLModel, table=True):
     stages: list[int] = json_list()
     scope: dict[str, Any] = json_dict()
     active: bool = True
+    season: int | None = None
     created_at: datetime = created_at()
 
 

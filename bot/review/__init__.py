@@ -16,11 +16,12 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def review_routes(app: App) -> list[BaseRoute]:
     """Routes to add to the Starlette app: `routes += review_routes(app)`."""
+    from bot.review.projects import ProjectPages
     from bot.review.views import ReviewSite
 
     site = ReviewSite(app)
-    # Ids in paths are plain segments, parsed by the views: one past BIGINT, negative or not a number
-    # is the same Chinese 404 as an id that does not exist (Starlette's `:int` would pass 2^63 on).
+    # Ids in paths are plain segments, parsed by the views (`path_id`): one past the INTEGER keys, negative
+    # or not a number is the same Chinese 404 as an id that does not exist (Starlette's `:int` passes 2^63 on).
     pages = Router(routes=[
         Route("/", site.matrix),
         Route("/login", site.login_form, methods=["GET"]),
@@ -38,6 +39,7 @@ def review_routes(app: App) -> list[BaseRoute]:
         Route("/broadcasts/{broadcast_id}", site.broadcast),
         Route("/totals", site.totals),
         Route("/export", site.export, methods=["POST"]),
+        *ProjectPages(site).routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
     ])
     return [

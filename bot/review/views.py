@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -27,7 +27,7 @@ from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.chart import line_chart
 from bot.review.templating import make_environment
-from models.base import as_id
+from models.base import parse_id
 from models.registry import Contact
 from models.services import access, ledger, pairings, review
 from models.services.broadcast import paused_contacts
@@ -35,33 +35,29 @@ from models.services.registry import describe_scope
 from models.services.access import AccessError
 from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
+from models.services.needs_listing import needs_of_county
+from models.services.projects import projects_of_county
 from models.services.parsing import FIELD_ORDER
 from models.services.review import ReviewError
 
 T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
-AdminEndpoint = Callable[["ReviewSite", Request, Admin], Awaitable[Response]]
+P = TypeVar("P", bound="Pages")
+AdminEndpoint = Callable[[P, Request, Admin], Awaitable[Response]]
 DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
 
 
-MAX_PAGE = 1_000_000  # a page number past this is the last page anyway, and keeps OFFSET within BIGINT
+MAX_PAGE = 1_000_000  # a page number past this is past the end anyway, and keeps OFFSET within range
 
 
-def _page(request: Request) -> int:
-    """?page=N; anything that is not a page number is the first page."""
-    return min(as_id(request.query_params.get("page")) or 1, MAX_PAGE)
+def positive_int(value: str | None, default: int = 1) -> int:
+    """A page number from a query string; the default when it is not one (never past MAX_PAGE)."""
+    return min(parse_id(value) or default, MAX_PAGE)
 
 
-def _path_id(request: Request, name: str) -> int:
-    """An id from the path; one that cannot exist (2^63, -1, abc, ²) is NotVisible, i.e. the 404 page."""
-    value = as_id(request.path_params[name])
-    if value is None:
-        raise NotVisible(request.path_params[name])
-    return value
-
-
-def _text(form: FormData, name: str, raw: bool = False) -> str:
-    """A form field as text: an uploaded file where text belongs is empty, a NUL is kept as \\u0000 (unless raw)."""
+def form_text(form: FormData, name: str, raw: bool = False) -> str:
+    """A form field as text: an uploaded file where text belongs is empty, a NUL is kept as \\u0000 (unless raw:
+    a password is checked as typed)."""
     value = form.get(name, "")
     if not isinstance(value, str):
         return ""
@@ -75,18 +71,35 @@ def _changed_message(request: Request) -> str:
     return f"已{verbs[action]}，变更已记入下方记录。" if action in verbs else ""
 
 
+def path_id(request: Request, name: str) -> int:
+    """A row id from the path; one that no row can have (too large, not digits) is NotVisible (404), never a 500."""
+    found = parse_id(request.path_params[name])
+    if found is None:
+        raise NotVisible(name)
+    return found
+
+
 def _done_message(request: Request) -> str:
     """The confirmation after a review action (?done=accept:12); built from known words only, never echoed."""
     action, _, number = request.query_params.get("done", "").partition(":")
-    update_id = as_id(number)
+    update_id = parse_id(number)
     return f"进展 #{update_id} {DONE[action]}。" if action in DONE and update_id is not None else ""
 
 
-def admin_only(handler: AdminEndpoint) -> Callable[[ReviewSite, Request], Awaitable[Response]]:
+class Pages(Protocol):
+    """What `admin_only` needs of the object serving the pages (ReviewSite, bot.review.projects.ProjectPages)."""
+
+    async def current_admin(self, request: Request) -> Admin | None: ...
+
+    def render(self, request: Request, template: str, admin: Admin | None, status: int = 200,
+               **context: Any) -> HTMLResponse: ...
+
+
+def admin_only(handler: AdminEndpoint[P]) -> Callable[[P, Request], Awaitable[Response]]:
     """Pages need a live session; a POST also needs the session's CSRF token."""
 
     @wraps(handler)
-    async def wrapper(site: ReviewSite, request: Request) -> Response:
+    async def wrapper(site: P, request: Request) -> Response:
         admin = await site.current_admin(request)
         if admin is None:
             if request.method == "POST":
@@ -168,16 +181,16 @@ class ReviewSite:
         form = await request.form()
         if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
             return self._login_page(request, "页面已过期，请重新输入。", 403)
-        who, password = _text(form, "who", raw=True).strip(), _text(form, "password", raw=True)
+        who, password = form_text(form, "who", raw=True).strip(), form_text(form, "password", raw=True)
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
         client = request.client.host if request.client else None
         try:
             opened = await run_in_threadpool(access.sign_in_with_password, self.app.engine, who, password, client,
                                              self.app.clock(), lifetime)
-        except access.AccessError as exc:
+        except AccessError as exc:
             return self._login_page(request, str(exc), 429 if isinstance(exc, access.TooManyAttempts) else 401,
                                     storable(who))
-        return self._signed_in(opened, _text(form, "next"))
+        return self._signed_in(opened, form_text(form, "next"))
 
     async def link_confirm(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -234,20 +247,21 @@ class ReviewSite:
 
     @admin_only
     async def county(self, request: Request, admin: Admin) -> Response:
-        county_id = _path_id(request, "county_id")
-        page = _page(request)
+        county_id = path_id(request, "county_id")
+        page = positive_int(request.query_params.get("page"))
 
         def load(session: Session) -> dict[str, Any]:
             return {"county": ledger.visible_county(session, admin.scope, county_id),
                     "pairings": ledger.pairings_of_county(session, admin.scope, county_id),
+                    "needs": needs_of_county(session, county_id), "projects": projects_of_county(session, county_id),
                     "updates": ledger.update_page(session, admin.scope, county_id=county_id, page=page)}
 
         return self.render(request, "county.html", admin, **await self.db(load))
 
     @admin_only
     async def pairing(self, request: Request, admin: Admin) -> Response:
-        pairing_id = _path_id(request, "pairing_id")
-        page = _page(request)
+        pairing_id = path_id(request, "pairing_id")
+        page = positive_int(request.query_params.get("page"))
 
         return self.render(request, "pairing.html", admin, **await self.db(self._pairing_page, admin, pairing_id, page),
                            message=_changed_message(request))
@@ -267,9 +281,9 @@ class ReviewSite:
     @admin_only
     async def change_pairing(self, request: Request, admin: Admin) -> Response:
         """暂停 / 恢复 / 结束 / 确认结对, or 更换组织, from the pairing page; back to it with what was done."""
-        pairing_id = _path_id(request, "pairing_id")
+        pairing_id = path_id(request, "pairing_id")
         fields = await request.form()
-        form = {name: _text(fields, name) for name in fields.keys()}
+        form = {name: form_text(fields, name) for name in fields.keys()}
         action = form.get("action", "")
         now = self.app.clock()
 
@@ -293,13 +307,13 @@ class ReviewSite:
 
     @admin_only
     async def queue(self, request: Request, admin: Admin) -> Response:
-        page = _page(request)
+        page = positive_int(request.query_params.get("page"))
         updates = await self.db(lambda s: ledger.update_page(s, admin.scope, flagged_only=True, page=page))
         return self.render(request, "queue.html", admin, updates=updates, message=_done_message(request))
 
     @admin_only
     async def update(self, request: Request, admin: Admin) -> Response:
-        update_id = _path_id(request, "update_id")
+        update_id = path_id(request, "update_id")
         row = await self.db(lambda s: ledger.visible_update(s, admin.scope, update_id))
         return self.render(request, "update.html", admin, row=row, field_names=FIELD_ORDER, error="", values=None,
                            message=_done_message(request))
@@ -307,10 +321,10 @@ class ReviewSite:
     @admin_only
     async def decide(self, request: Request, admin: Admin) -> Response:
         """Accept, correct or reject an update; back to the queue (or the update page) with what was done."""
-        update_id = _path_id(request, "update_id")
+        update_id = path_id(request, "update_id")
         action = request.path_params["action"]
         form = await request.form()
-        note = _text(form, "note").strip()
+        note = form_text(form, "note").strip()
         now = self.app.clock()
         queued: list[int] = []  # the sender's notice, written with the decision, sent once it is committed
         try:
@@ -333,7 +347,7 @@ class ReviewSite:
                                chosen=[str(v) for v in form.getlist("fields")])
         if queued:
             self.app.queue.enqueue(queued)  # if the broker is down, the relay sends them later
-        target = auth.safe_next(_text(form, "next") or None)
+        target = auth.safe_next(form_text(form, "next") or None)
         if target == auth.PREFIX + "/":
             target = f"{auth.PREFIX}/queue"
         separator = "&" if "?" in target else "?"
@@ -351,7 +365,7 @@ class ReviewSite:
 
     @admin_only
     async def broadcast(self, request: Request, admin: Admin) -> Response:
-        broadcast_id = _path_id(request, "broadcast_id")
+        broadcast_id = path_id(request, "broadcast_id")
         broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
         return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
 
@@ -379,10 +393,10 @@ class ReviewSite:
         from models.services.export import ExportError, export_workbook, statistics_year
 
         form = await request.form()
-        province = _text(form, "province")
+        province = form_text(form, "province")
         now = self.app.clock()
         try:
-            year = statistics_year(_text(form, "year"), now.astimezone(self.zone).year)
+            year = statistics_year(form_text(form, "year"), now.astimezone(self.zone).year)
         except ExportError as exc:
             return self.render(request, "error.html", admin, status=400, message=str(exc))
         scope = admin.scope.narrowed(province)

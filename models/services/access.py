@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.db import unit_of_work
 from bot.messages import storable
 from models.access import AdminCredential, AdminSession, LoginToken
-from models.base import as_id
+from models.base import parse_id
 from models.registry import Contact, Role
 from models.services import throttle
 from models.services.audit import audit
@@ -71,7 +71,7 @@ def find_admin(session: Session, who: str) -> Contact:
     """An active admin by contact number or by name; AccessError when none or several match."""
     key = who.strip()
     query = select(Contact).where(Contact.role == Role.admin, Contact.active == True)  # noqa: E712
-    number = as_id(key)
+    number = parse_id(key)
     query = query.where(Contact.id == number) if number is not None else query.where(Contact.name == key)
     matches = session.exec(query).all()
     if not matches:

@@ -26,7 +26,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.messages import Button
-from models.base import as_id
+from models.base import parse_id
 from models.messaging import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
@@ -364,7 +364,7 @@ def acknowledge_button(session: Session, channel: str, chat_id: str, data: str, 
     forwarded button cannot acknowledge someone else's notice.
     """
     raw = data[len(ACK_DATA):] if data.startswith(ACK_DATA) else ""
-    delivery_id = as_id(raw)
+    delivery_id = parse_id(raw)
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
     broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
     if delivery is None or broadcast is None or not broadcast.require_ack \

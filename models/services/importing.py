@@ -25,6 +25,7 @@ from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.credit_code import CreditCodeError, validate_credit_code
+from models.services.phones import PhoneError, normalize_phone
 from models.services.registry import set_pairing_status
 from models.services.tabular import (
     CONTACT_COLUMNS,
@@ -354,10 +355,14 @@ class ContactImporter(_Importer):
                org.id if org and role is Role.organization else None)
         identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", row.values.get("wecom_userid", "")))
                       if ext]
+        try:
+            phone = normalize_phone(row.values.get("phone", ""))
+        except PhoneError as exc:
+            raise RowError(self.col("phone"), str(exc)) from None
         self.claim(key, row, "name")
         for channel, external in identities:
             self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
-        return _PlannedContact(row, key, row.values.get("phone", ""), identities)
+        return _PlannedContact(row, key, phone, identities)
 
     def _existing_contacts(self, names: set[str]) -> dict[tuple[str, str, int | None, int | None], Contact]:
         if not names:

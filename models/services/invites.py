@@ -13,7 +13,7 @@ from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
-from models.services.registry import bind_identity
+from models.services.registry import bind_identity, describe_scope
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,8 +48,20 @@ def create_invite(
     organization: Organization | None = None,
     provinces: list[str] | None = None,
     name: str = "",
+    contact: Contact | None = None,
 ) -> Invite:
-    """Make a code; the scope must fit the role (a county contact needs a county, and so on)."""
+    """Make a code; the scope must fit the role (a county contact needs a county, and so on).
+
+    With `contact`, the code adds the chat that redeems it to that existing contact (one person, one
+    contact, any number of channels); role and scope are the contact's.
+    """
+    if contact is not None:
+        if not contact.active:
+            raise InviteError(f"联系人 {contact.name}（#{contact.id}）已停用，请先重新启用（pairbot contacts reactivate）。")
+        role = Role(contact.role)
+        county = session.get(County, contact.county_id) if contact.county_id else None
+        organization = session.get(Organization, contact.organization_id) if contact.organization_id else None
+        provinces, name = list(contact.provinces), contact.name
     if role is Role.county and county is None:
         raise InviteError("县联络员邀请码需要指定县（--county）")
     if role is Role.organization and organization is None:
@@ -61,6 +73,7 @@ def create_invite(
         county_id=county.id if county and role is Role.county else None,
         organization_id=organization.id if organization and role is Role.organization else None,
         provinces=list(provinces or []) if role is Role.admin else [],
+        contact_id=contact.id if contact is not None else None,
         created_by=actor,
         expires_at=utcnow() + timedelta(days=expires_days),
     )
@@ -75,14 +88,8 @@ def redeem_invite(
 ) -> Binding:
     """Bind the sender to the invite's contact (created if needed); the code is spent atomically."""
     now = now or utcnow()
-    code = normalize_code(raw_code)
-    invite = session.exec(select(Invite).where(Invite.code == code)).first()
-    if invite is None:
-        raise InviteError(f"邀请码 {code} 无效，请核对后重试，或向管理员索取新的邀请码。")
-    if invite.used_at is not None:
-        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。请向管理员索取新的邀请码。")
-    if invite.expires_at <= now:
-        raise InviteError(f"邀请码 {code} 已于 {invite.expires_at:%Y-%m-%d} 过期。请向管理员索取新的邀请码。")
+    invite = usable_invite(session, raw_code, now)
+    code = invite.code
     # Spend the code with a guarded UPDATE so two simultaneous redemptions cannot both win.
     spent = session.execute(
         update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now)  # type: ignore[union-attr]
@@ -97,6 +104,35 @@ def redeem_invite(
     audit(session, f"{channel}:{external_id}", "invite.redeem", f"invite:{invite.id}", contact=contact.id,
           created=created)
     return Binding(contact=contact, created=created)
+
+
+def usable_invite(session: Session, raw_code: str, now: datetime) -> Invite:
+    """The invite behind a code, if it can still be used; InviteError saying why not (nothing is spent)."""
+    code = normalize_code(raw_code)
+    invite = session.exec(select(Invite).where(Invite.code == code)).first() if len(code) <= 32 else None
+    if invite is None:
+        raise InviteError(f"邀请码 {code[:32]} 无效，请核对后重试，或向管理员索取新的邀请码。")
+    if invite.used_at is not None:
+        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。请向管理员索取新的邀请码。")
+    if invite.expires_at <= now:
+        raise InviteError(f"邀请码 {code} 已于 {invite.expires_at:%Y-%m-%d} 过期。请向管理员索取新的邀请码。")
+    return invite
+
+
+def invite_scope(session: Session, invite: Invite) -> str:
+    """What redeeming the invite makes its user, in Chinese (“县联络员（四川省布拖县）”, or the contact it joins)."""
+    if invite.contact_id is not None:
+        contact = session.get(Contact, invite.contact_id)
+        if contact is not None:
+            return f"{contact.name}的{describe_scope(session, contact)}"
+    role = Role(invite.role)
+    if role is Role.county and invite.county_id:
+        county = session.get(County, invite.county_id)
+        return f"{role.label}（{county.province}{county.name}）" if county else role.label
+    if role is Role.organization and invite.organization_id:
+        org = session.get(Organization, invite.organization_id)
+        return f"{role.label}（{org.name}）" if org else role.label
+    return f"{role.label}（{'、'.join(invite.provinces) or '全部省份'}）"
 
 
 def _contact_for_invite(session: Session, invite: Invite, display_name: str) -> tuple[Contact, bool]:

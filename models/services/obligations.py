@@ -2,7 +2,8 @@
 
 Two tables hold obligations. A `Deadline` is one dated obligation fulfilled by a record (kind
 `agreement`: a current Agreement of the pairing whose season is the due date's year; see
-`models.services.agreements`, which records them — `record_agreement` is re-exported here). A
+`models.services.agreements`, which records them — `record_agreement` is re-exported here; the
+yearly one is made per season by `models.services.seasons`). A
 `ReportCycle` recurs — `monthly`, `quarterly`, `annual` — and is fulfilled, per pairing and
 period, by a progress update. Both carry reminder `stages` (days before the due date) and a
 `scope`: `{}` for every active pairing, `{"provinces": [...]}`, `{"pairings": [ids]}`, plus
@@ -57,6 +58,7 @@ class Obligation:
     roles: tuple[str, ...] = REMINDED_ROLES
     active: bool = True
     since: datetime | None = None  # when it was created: periods due before then are never overdue
+    season: int | None = None  # the yearly agreement deadline pairbot made for this season (models.services.seasons)
 
     @property
     def by_record(self) -> bool:
@@ -88,10 +90,19 @@ class Occurrence:
     due: date  # after the working-day rule
     opens: datetime  # UTC start of the period: plain progress updates from here on count
     closes: datetime  # UTC end of the due date
+    calendar: WorkCalendar  # the working days its stages keep to
+
+    def stage_day(self, stage: int) -> date:
+        """`stage` days before the (moved) due date, or the working day before that when it is not one."""
+        return self.calendar.previous_workday(self.due - timedelta(days=stage))
 
     def stage_time(self, stage: int, zone: ZoneInfo) -> datetime:
-        """Stage reminders become due at the start of the day `stage` days before the due date."""
-        return local_midnight(self.due - timedelta(days=stage), zone)
+        """Stage reminders become due at the start of their stage day.
+
+        Stages that land on the same working day (3 and 1 days before a Monday) are one message: the
+        later stage, as after downtime.
+        """
+        return local_midnight(self.stage_day(stage), zone)
 
     def latest_stage(self, now: datetime, zone: ZoneInfo) -> int | None:
         """The most recent stage whose time has come, while the due date has not passed; None otherwise.
@@ -102,6 +113,14 @@ class Occurrence:
             return None
         passed = [s for s in self.obligation.stages if self.stage_time(s, zone) <= now]
         return min(passed) if passed else None
+
+    def escalation_ends(self, days: int, zone: ZoneInfo) -> datetime:
+        """The end of the overdue digests' window: `days` days from the first working day after the due date.
+
+        Counted from a working day, so a long holiday right after the due date cannot swallow it.
+        """
+        first = self.calendar.due_date(self.due + timedelta(days=1))
+        return local_midnight(first + timedelta(days=days), zone)
 
     def can_be_overdue(self, zone: ZoneInfo) -> bool:
         """Periods due before the obligation was created are never overdue: adding one does not judge history."""
@@ -179,7 +198,7 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _clamped(year: int, month: int, day: int) -> date:
+def clamped_date(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -187,11 +206,11 @@ def _nominal_due(kind: str, rule: str, start: date, months: int) -> date:
     """The due date before the working-day rule, for a period starting on `start` lasting `months` months."""
     if kind == "annual":
         month, day = map(int, rule.split("-"))
-        return _clamped(start.year, month, day)
+        return clamped_date(start.year, month, day)
     following = _add_months(start, months)
     if rule == "end":
         return following - timedelta(days=1)
-    return _clamped(following.year, following.month, int(rule.split(":")[1]))
+    return clamped_date(following.year, following.month, int(rule.split(":")[1]))
 
 
 def _periods(kind: str, around: date, back_days: int, ahead_days: int) -> list[tuple[str, date, int]]:
@@ -218,15 +237,22 @@ def occurrences(obligation: Obligation, around: date, cal: WorkCalendar, zone: Z
         nominal = date.fromisoformat(obligation.due_rule)
         due = cal.due_date(nominal)
         opens = local_midnight(nominal - timedelta(days=MAX_STAGE), zone)  # unused: a record fulfils a deadline
-        found = [Occurrence(obligation, nominal.isoformat(), due, opens, local_midnight(due + timedelta(days=1), zone))]
+        found = [Occurrence(obligation, nominal.isoformat(), due, opens, local_midnight(due + timedelta(days=1), zone),
+                            cal)]
     else:
         found = []
         # A period's due date can fall up to about four months after its start (quarterly, day:N).
         for key, start, months in _periods(obligation.kind, around, back_days + 130, ahead_days):
             due = cal.due_date(_nominal_due(obligation.kind, obligation.due_rule, start, months))
             found.append(Occurrence(obligation, key, due, local_midnight(start, zone),
-                                    local_midnight(due + timedelta(days=1), zone)))
+                                    local_midnight(due + timedelta(days=1), zone), cal))
     return [o for o in found if low <= o.due <= high]
+
+
+def next_occurrence(obligation: Obligation, today: date, cal: WorkCalendar, zone: ZoneInfo) -> Occurrence | None:
+    """The first period due today or later (None for a deadline that has passed)."""
+    found = occurrences(obligation, today, cal, zone, 0, MAX_STAGE + 130)
+    return min(found, key=lambda o: o.due, default=None)
 
 
 # --- loading and editing obligations ---------------------------------------------------------------
@@ -240,7 +266,8 @@ def _as_obligation(row: ReportCycle | Deadline) -> Obligation:
         roles=roles, active=row.active, since=row.created_at,
     )
     if isinstance(row, Deadline):
-        return Obligation(source=ObligationKind.deadline, due_rule=row.due_on.isoformat(), **common)
+        return Obligation(source=ObligationKind.deadline, due_rule=row.due_on.isoformat(), season=row.season,
+                          **common)
     return Obligation(source=ObligationKind.cycle, due_rule=row.due_rule, **common)
 
 
@@ -378,27 +405,6 @@ def set_active(session: Session, name: str, active: bool, actor: str) -> Obligat
               name=row.name)
     session.flush()
     return _as_obligation(row)
-
-
-def ensure_defaults(session: Session, defaults: Any, today: date, actor: str = "pairbot",
-                    now: datetime | None = None) -> list[str]:
-    """On a database with no obligations yet, create the defaults of `[reminders]`; returns their names.
-
-    The agreement deadline is this year's (next year's once this year's day has passed).
-    """
-    if session.exec(select(Deadline.id)).first() is not None or session.exec(select(ReportCycle.id)).first():
-        return []
-    made: list[Obligation] = []
-    if defaults.agreement_due:
-        month, day = map(int, defaults.agreement_due.split("-"))
-        year = today.year if (today.month, today.day) <= (month, day) else today.year + 1
-        made.append(add_obligation(session, f"{year}年帮扶协议签订", AGREEMENT, _clamped(year, month, day).isoformat(),
-                                   defaults.agreement_stages, actor=actor, now=now))
-    made.append(add_obligation(session, "月度进展", "monthly", defaults.monthly_due, defaults.monthly_stages,
-                               actor=actor, now=now))
-    made.append(add_obligation(session, "年度统计", "annual", defaults.year_end_due, defaults.year_end_stages,
-                               actor=actor, now=now))
-    return [o.name for o in made]
 
 
 # --- fulfilling: replies (agreements are recorded in models.services.agreements) -------------------

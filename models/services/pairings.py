@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from models.base import as_id, utcnow
+from models.base import parse_id, utcnow
 from models.pairing import Pairing, PairingGroup, PairingStatus, PairingStatusChange
 from models.registry import County, Organization
 from models.services.audit import audit
@@ -70,8 +70,9 @@ def record(session: Session, pairing: Pairing, to: PairingStatus, change: Change
 def find(session: Session, ref: str) -> Pairing:
     """A pairing by id, or by “组织名/县名” (county by name or code)."""
     ref = ref.strip()
-    if as_id(ref) is not None:
-        pairing = session.get(Pairing, as_id(ref))
+    number = parse_id(ref)
+    if number is not None:
+        pairing = session.get(Pairing, number)
         if pairing is None:
             raise PairingError(f"没有编号为 {ref} 的结对。")
         return pairing

@@ -20,15 +20,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from models.base import upsert_insert
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import OVERDUE, WEEKLY, ObligationKind, ReminderSent
@@ -37,7 +37,7 @@ from models.services.agreements import deadline_season, has_current_agreement
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
 from models.services.outbox import queue_message
 from models.services.registry import contact_address
-from models.services.workcalendar import WorkCalendar, day_label, in_quiet_hours
+from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, day_label, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
 P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
@@ -203,24 +203,30 @@ def _pending_admins(session: Session, source: ObligationKind, obligation_id: int
 
 def plan_reminders(session: Session, now: datetime, policy: Policy,
                    obligations: Sequence[Obligation] | None = None) -> list[Due]:
-    """Everything that should go out at `now`, read-only: stage reminders, overdue digests, weekly summaries."""
+    """Everything that should go out at `now`, read-only: stage reminders, overdue digests, weekly summaries.
+
+    Nothing during quiet hours or on a non-working day: what is due then goes out when they end.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if policy.quiet(now):
+    today = policy.today(now)
+    if policy.quiet(now) or not policy.calendar.is_workday(today):
         return []
     if obligations is None:
         obligations = load_obligations(session)
-    today = policy.today(now)
     dues: list[Due] = []
     with _collector_paused():
         for obligation in obligations:
-            ahead = max(obligation.stages) + 1
-            for occ in occurrences(obligation, today, policy.calendar, policy.zone, policy.escalate_days + 1, ahead):
+            # Stage days move back over holidays: look far enough ahead to see a due date whose first
+            # stage moved into today; and back over a holiday after a due date for its digests.
+            ahead = max(obligation.stages) + 1 + MAX_SHIFT_DAYS
+            behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
+            for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
                 stage = occ.latest_stage(now, policy.zone)
                 mandatory = obligation.kind in policy.mandatory
                 if stage is not None:
                     dues += _stage_dues(session, occ, stage, today, mandatory)
-                elif (occ.closes <= now < occ.closes + timedelta(days=policy.escalate_days)
+                elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
                       and occ.can_be_overdue(policy.zone)):
                     dues += _overdue_dues(session, occ, mandatory)
         dues += _weekly_dues(session, now, policy, obligations)
@@ -357,17 +363,13 @@ def _weekly_dues(session: Session, now: datetime, policy: Policy, obligations: S
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _insert(session: Session) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(R)
-
-
 def claim(session: Session, dues: Sequence[Due], now: datetime) -> dict[tuple[str, int, str, str, int], int]:
     """Insert the ledger rows; returns the ids of those this call inserted (the others were already claimed)."""
     if not dues:
         return {}
     values = [{"obligation": d.obligation.value, "obligation_id": d.obligation_id, "period": d.period,
                "stage": d.stage, "contact_id": d.contact_id, "due_on": d.due_on, "created_at": now} for d in dues]
-    statement = (_insert(session).values(values)
+    statement = (upsert_insert(session.get_bind().dialect, R).values(values)
                  .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
                  .returning(R.c.id, R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
     return {(row[1], row[2], row[3], row[4], row[5]): row[0] for row in session.execute(statement).all()}

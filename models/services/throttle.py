@@ -21,11 +21,10 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from models.access import LoginThrottle
-from models.base import UTCDateTime, as_id
+from models.base import UTCDateTime, parse_id, upsert_insert
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5  # password evaluations per account name per window
@@ -39,7 +38,7 @@ class Throttled(Exception):
 def account_key(who: str) -> str:
     """The bucket of an account name as typed; a digest, so any text fits and nothing about it is kept."""
     text = "".join(unicodedata.normalize("NFKC", who).casefold().split())
-    number = as_id(text)
+    number = parse_id(text)
     canonical = f"#{number}" if number is not None else text
     return "account:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -72,9 +71,8 @@ def admit(session: Session, limits: list[tuple[str, int]], now: datetime) -> Non
 
 def _reserve(session: Session, key: str, limit: int, now: datetime, cutoff: datetime) -> bool:
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     over = table.c.window_start <= bindparam("cutoff", cutoff, type_=UTCDateTime)
-    statement = dialect.insert(table).values(key=key, window_start=now, attempts=1)
+    statement = upsert_insert(session.get_bind().dialect, table).values(key=key, window_start=now, attempts=1)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"attempts": case((over, 1), else_=table.c.attempts + 1),

@@ -1,18 +1,41 @@
 """China's working calendar and quiet hours: on which day something is due, and when a reminder may go out.
 
-The rule: a due date that falls on a non-working day (weekend, official holiday, or a holiday listed in
-`[schedule] holidays`) moves to the next working day; make-up working days (调休上班) count as working
-days. chinese-calendar knows the official calendar of the years it ships with; for a later year the
-fallback is Monday–Friday plus the configured lists, so an unknown year never raises.
+The rules:
+1. A due date that falls on a non-working day (weekend, official holiday, or a holiday listed in
+   `[schedule] holidays`) moves to the next working day; make-up working days (调休上班) count as
+   working days.
+2. A reminder stage counts back from that (moved) due date, and a stage day that is not a working
+   day moves to the working day before it: nothing is due to go out on a holiday.
+3. chinese-calendar knows the official calendar of the years it ships with; for a later year the
+   fallback is Monday–Friday plus the configured lists, so an unknown year never raises — but it
+   is reported (`calendar_notes`) at start-up and in `pairbot cycles list`, with how to add its
+   holidays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 MAX_SHIFT_DAYS = 60  # a calendar that lists no working day for two months is a configuration error
+
+
+def how_to_add_holidays(year: int) -> str:
+    """How to give pairbot a year's holidays, in Chinese (the settings and the variable to use)."""
+    return (f"在 config.toml 的 [schedule] holidays 中列出 {year} 年的法定节假日（可写区间，"
+            f"如 \"{year}-10-01..{year}-10-07\"），调休上班日列入 [schedule] workdays；或设置环境变量 "
+            f"PAIRBOT_SCHEDULE__HOLIDAYS={year}-01-01,{year}-10-01..{year}-10-07（PAIRBOT_SCHEDULE__WORKDAYS 同理）；"
+            f"或升级 chinese-calendar（pip install -U chinese-calendar）")
+
+
+def official_years() -> range:
+    """The years the installed chinese-calendar has the official holidays and make-up days of."""
+    import chinese_calendar
+
+    years = [day.year for day in chinese_calendar.holidays]
+    return range(min(years), max(years) + 1)
 
 
 class WorkCalendar:
@@ -35,12 +58,61 @@ class WorkCalendar:
 
     def due_date(self, day: date) -> date:
         """The day something nominally due on `day` is really due: that day or the next working day."""
+        return self._nearest_workday(day, timedelta(days=1))
+
+    def previous_workday(self, day: date) -> date:
+        """`day` if it is a working day, else the last working day before it (where a stage goes out)."""
+        return self._nearest_workday(day, timedelta(days=-1))
+
+    def _nearest_workday(self, day: date, step: timedelta) -> date:
         shifted = day
         for _ in range(MAX_SHIFT_DAYS):
             if self.is_workday(shifted):
                 return shifted
-            shifted += timedelta(days=1)
+            shifted += step
         return day
+
+    def calendar_notes(self, years: Iterable[int]) -> list[CalendarNote]:
+        """What to say about the `years` chinese-calendar does not know (nothing about the ones it knows).
+
+        A year without official data and without a configured holiday is counted Monday–Friday only
+        (its Spring Festival and National Day are working days): a warning, with how to add them.
+        A year whose holidays come from `[schedule] holidays` alone: a note saying so.
+        """
+        known = official_years()
+        notes = []
+        for year in sorted(set(years)):
+            if year in known:
+                continue
+            configured = sorted(d for d in self.holidays if d.year == year)
+            if configured:
+                text = (f"日历提示：chinese-calendar 没有 {year} 年的数据，该年按周一至周五、[schedule] holidays 中的 "
+                        f"{len(configured)} 个节假日（{configured[0].isoformat()} 至 {configured[-1].isoformat()}）"
+                        f"和 [schedule] workdays 计算工作日。")
+            else:
+                text = (f"日历警告：chinese-calendar 没有 {year} 年的法定节假日数据，也没有配置该年的节假日，"
+                        f"该年只按周一至周五计算工作日（春节、国庆等假期会被当作工作日，提醒可能在假期发出）。"
+                        f"添加方法：{how_to_add_holidays(year)}。")
+            notes.append(CalendarNote(year, len(configured), text))
+        return notes
+
+
+class CalendarNote(NamedTuple):
+    """A year chinese-calendar does not know: how many holidays are configured for it, and what to tell people."""
+
+    year: int
+    configured: int
+    text: str
+
+    @property
+    def warning(self) -> bool:
+        """Nothing configured either: that year is counted Monday–Friday only."""
+        return self.configured == 0
+
+
+def years_ahead(today: date) -> tuple[int, int]:
+    """The years due dates and reminder stages planned from `today` can fall in (stages reach ≤ 366 days ahead)."""
+    return today.year, today.year + 1
 
 
 def in_quiet_hours(moment: time, start: time, end: time) -> bool:

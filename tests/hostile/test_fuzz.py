@@ -87,7 +87,8 @@ ids = st.one_of(numbers.map(str), texts, st.sampled_from(["1", "2", "0", "00", "
 segments = ids.map(lambda value: quote(value, safe="%"))
 queries = st.one_of(
     st.dictionaries(st.sampled_from(["page", "done", "province", "only", "next", "msg_signature", "timestamp",
-                                     "nonce", "echostr", "x"]) | texts, st.one_of(texts, ids), max_size=4)
+                                     "nonce", "echostr", "top", "county", "age", "field", "status", "changed", "x"])
+                    | texts, st.one_of(texts, ids), max_size=4)
     .map(urlencode),
     st.binary(max_size=40).map(lambda raw: "".join(f"%{b:02x}" for b in raw)),
 )
@@ -109,9 +110,11 @@ headers = st.dictionaries(
 
 REVIEW_PAGES = ["/review/", "/review/queue", "/review/broadcasts", "/review/totals", "/review/login",
                 "/review/counties/{}", "/review/pairings/{}", "/review/updates/{}", "/review/broadcasts/{}",
-                "/review/login/{}", "/review/static/{}", "/review/{}", "/review"]
+                "/review/login/{}", "/review/static/{}", "/review/{}", "/review", "/review/needs",
+                "/review/needs/{}", "/review/needs/{}/push", "/review/projects", "/review/projects/{}"]
 REVIEW_POSTS = ["/review/login", "/review/login/{}", "/review/updates/{}/{}", "/review/pairings/{}/change",
-                "/review/export"]
+                "/review/export", "/review/needs/{}/publish", "/review/needs/{}/close", "/review/needs/{}/push",
+                "/review/projects/{}/{}"]
 ANY_PATH = ["/healthz", "/metrics", "/telegram/webhook", "/wecom/callback", "/{}", "/review/{}/{}"]
 
 
@@ -120,7 +123,8 @@ def fill(template: str, parts: list[str]) -> str:
 
 
 forms = st.dictionaries(st.sampled_from(["csrf", "who", "password", "next", "note", "year", "province", "action",
-                                         "reason", "date", "organization", "fields", "funds_wan", "households"]),
+                                         "reason", "date", "organization", "fields", "funds_wan", "households",
+                                         "top", "county", "age", "field", "status"]),
                         st.one_of(texts, ids), max_size=6)
 
 

@@ -17,7 +17,7 @@ from tests.review.seed import PASSWORD, Ledger
 from tests.test_cli import pairbot
 
 BAD_IDS = [str(2**31), str(2**32), str(2**63), str(2**64 + 7), "9" * 40, "-1", "0x10", "abc", "%C2%B2", "1.5", "%EF%BC%91"]  # ², full-width 1
-PAGES = ["counties", "pairings", "updates", "broadcasts"]
+PAGES = ["counties", "pairings", "updates", "broadcasts", "needs", "projects"]
 
 
 @pytest.fixture

@@ -389,7 +389,7 @@ def test_components_register_telegram_only_with_a_token(sqlite_url: str, telegra
 def test_webhook_mode_without_a_secret_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[telegram]\ntoken = "1:abc"\nmode = "webhook"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"\[telegram\] secret_token .*required when mode = \"webhook\""):
+    with pytest.raises(ConfigError, match=r"\[telegram\] secret_token，.*mode = \"webhook\" 时必须设置"):
         load_settings(path)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from models.reminders import ObligationKind
 from models.services.obligations import Obligation, ObligationError, check_due_rule, occurrences, parse_stages
-from models.services.workcalendar import WorkCalendar, in_quiet_hours, local_midnight
+from models.services.workcalendar import WorkCalendar, in_quiet_hours, local_midnight, official_years
 from tests.reminders.world import SHANGHAI, local
 
 CAL = WorkCalendar()
@@ -85,11 +85,59 @@ def test_quarterly_and_annual_periods() -> None:
 def test_only_the_latest_due_stage_is_planned() -> None:
     deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", "2026-08-31", (30, 14, 7, 3, 1))
     [occ] = occurrences(deadline, date(2026, 8, 1), CAL, SHANGHAI, 0, 31)
-    assert occ.latest_stage(local("2026-07-31 23:59"), SHANGHAI) is None
-    assert occ.latest_stage(local("2026-08-01 00:00"), SHANGHAI) == 30
+    assert occ.latest_stage(local("2026-07-30 23:59"), SHANGHAI) is None
+    assert occ.latest_stage(local("2026-07-31 00:00"), SHANGHAI) == 30  # 1 August is a Saturday: the Friday before
     assert occ.latest_stage(local("2026-08-26 10:00"), SHANGHAI) == 7  # after downtime: 7, not 30 and 14
+    # 3 and 1 days before a Monday are Friday and Sunday: both go out on Friday, as one message (the later stage).
+    assert occ.latest_stage(local("2026-08-27 23:59"), SHANGHAI) == 7
+    assert occ.latest_stage(local("2026-08-28 08:00"), SHANGHAI) == 1
     assert occ.latest_stage(local("2026-08-31 20:00"), SHANGHAI) == 1
     assert occ.latest_stage(local("2026-09-01 00:00"), SHANGHAI) is None  # due date over: overdue instead
+
+
+def test_stages_count_back_from_the_moved_due_date_and_never_land_on_a_holiday() -> None:
+    deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", "2026-10-01", (30, 14, 7, 3, 1))
+    [occ] = occurrences(deadline, date(2026, 9, 1), CAL, SHANGHAI, 0, 40)
+    assert occ.due == date(2026, 10, 8)  # National Day, 1–7 October 2026
+    days = {stage: occ.stage_day(stage) for stage in deadline.stages}
+    # 7 days before 8 October is 1 October, National Day: the stage goes out on Wednesday 30 September.
+    assert days == {30: date(2026, 9, 8), 14: date(2026, 9, 24), 7: date(2026, 9, 30), 3: date(2026, 9, 30),
+                    1: date(2026, 9, 30)}
+    assert occ.stage_time(7, SHANGHAI) == local_midnight(date(2026, 9, 30), SHANGHAI)
+    assert occ.latest_stage(local("2026-10-01 09:00"), SHANGHAI) == 1  # sent on the 30th; nothing new on holidays
+
+
+def test_no_stage_day_is_a_non_working_day() -> None:
+    configured = WorkCalendar(holidays=[date(2027, 10, d) for d in range(1, 8)], workdays=[date(2027, 9, 26)])
+    for cal in (CAL, configured):
+        for offset in range(0, 730, 3):
+            nominal = date(2026, 1, 1) + timedelta(days=offset)
+            deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", nominal.isoformat(),
+                                  (30, 14, 7, 3, 1, 0))
+            [occ] = occurrences(deadline, nominal, cal, SHANGHAI, 0, 70)
+            for stage in deadline.stages:
+                day = occ.stage_day(stage)
+                assert cal.is_workday(day) and day <= occ.due - timedelta(days=stage), (nominal, stage, day)
+
+
+def test_the_overdue_window_starts_on_the_first_working_day_after_the_due_date() -> None:
+    deadline = Obligation(ObligationKind.deadline, 1, "协议", "agreement", "2026-09-30", (7,))
+    [occ] = occurrences(deadline, date(2026, 9, 30), CAL, SHANGHAI, 0, 1)
+    assert occ.closes == local_midnight(date(2026, 10, 1), SHANGHAI)
+    # National Day fills the first seven days after it: the digest may still go out from 8 to 14 October.
+    assert occ.escalation_ends(7, SHANGHAI) == local_midnight(date(2026, 10, 15), SHANGHAI)
+
+
+def test_years_the_calendar_does_not_know_are_named_with_how_to_add_holidays() -> None:
+    assert 2026 in official_years() and 2031 not in official_years()
+    assert CAL.calendar_notes([2026]) == []
+    [warning] = CAL.calendar_notes([2026, 2031])
+    assert warning.warning and warning.year == 2031
+    assert "没有 2031 年的法定节假日数据" in warning.text and "[schedule] holidays" in warning.text
+    assert "PAIRBOT_SCHEDULE__HOLIDAYS" in warning.text
+    configured = WorkCalendar(holidays=[date(2031, 10, d) for d in range(1, 8)])
+    [note] = configured.calendar_notes([2031])
+    assert not note.warning and "7 个节假日（2031-10-01 至 2031-10-07）" in note.text
 
 
 def test_periods_due_before_the_obligation_existed_are_never_overdue() -> None:

@@ -20,7 +20,7 @@ from bot import cli
 from bot.db import make_engine
 from models.registry import Role
 from tests.factories import CODES, add_org, county_id, pair
-from tests.reminders.world import add_contact
+from tests.reminders.world import SHANGHAI, add_contact
 from tests.test_cli import workdir  # noqa: F401  (fixture: a database made by `pairbot init`)
 
 
@@ -116,3 +116,39 @@ def test_record_an_agreement_and_see_what_is_due(workdir: tuple[Path, dict[str, 
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     bad_at = pairbot("reminders", "due", "--at", "明天", cwd=cwd, env=env)
     assert bad_at.returncode == 2 and "ISO-8601" in bad_at.stderr
+
+
+def test_cycles_list_shows_the_next_due_date_its_reminder_days_and_calendar_gaps(
+        workdir: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+    from datetime import date
+
+    from bot.config import RemindersSettings
+    from models.base import utcnow
+    from models.services.seasons import current_season
+    from models.services.workcalendar import WEEKDAYS_ZH, WorkCalendar, years_ahead
+
+    cwd, env = workdir
+    today = utcnow().astimezone(SHANGHAI).date()
+    season = current_season(RemindersSettings(), today)
+    rows = {r["name"]: r for r in json.loads(pairbot("cycles", "list", "--json", cwd=cwd, env=env).stdout)}
+    agreement = rows[f"{season}年帮扶协议签订"]  # init made the current season's deadline
+    assert agreement["season"] == season and agreement["due"] == f"{season}-08-31"
+    due = date.fromisoformat(agreement["next_due"])
+    calendar = WorkCalendar()
+    assert due >= date(season, 8, 31) and calendar.is_workday(due)
+    assert set(agreement["stage_days"]) == {"30", "14", "7", "3", "1"}
+    assert all(calendar.is_workday(date.fromisoformat(d)) for d in agreement["stage_days"].values())
+    assert rows["年度统计"]["next_period"] == str(today.year)
+
+    next_year = today.year + 1
+    variables = env | {"PAIRBOT_SCHEDULE__HOLIDAYS": f"{next_year}-10-01..{next_year}-10-07"}
+    listed = pairbot("cycles", "list", cwd=cwd, env=variables)
+    assert listed.returncode == 0, listed.stderr
+    line = next(line for line in listed.stdout.splitlines() if line.startswith(f"{season}年帮扶协议签订："))
+    assert f"下次截止 {due.isoformat()}（周{WEEKDAYS_ZH[due.weekday()]}）" in line and "提醒日 " in line
+    configured = WorkCalendar(holidays=[date(next_year, 10, d) for d in range(1, 8)])
+    for note in configured.calendar_notes(years_ahead(today)):  # the years chinese-calendar does not know
+        assert note.text in listed.stdout
+    for note in calendar.calendar_notes(years_ahead(today)):
+        assert note.warning and "PAIRBOT_SCHEDULE__HOLIDAYS" in note.text
+        assert note.text in pairbot("cycles", "list", "--json", cwd=cwd, env=env).stderr

@@ -15,7 +15,8 @@ from tests.factories import add_org, load_counties, pair
 from tests.reminders.world import CONSOLE, Clock, add_contact, agreement_deadline, deliveries, ledger, local
 
 PAIRINGS = 40
-MOMENTS = ["2026-08-01 09:00", "2026-08-18 09:00", "2026-08-25 09:00", "2026-08-29 09:00", "2026-09-01 09:00"]
+# Working days on which a stage is due (30: Saturday 1 August moves to Friday; 3 and 1 are both Friday 28 August).
+MOMENTS = ["2026-07-31 09:00", "2026-08-18 09:00", "2026-08-25 09:00", "2026-08-28 09:00", "2026-09-01 09:00"]
 
 
 def _registry(app: App) -> int:

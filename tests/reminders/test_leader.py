@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -116,7 +117,7 @@ def test_the_running_scheduler_ticks_and_a_second_copy_takes_over(db_url: str) -
         assert sum(s.leading.is_set() for s in services) == 1
         leader, follower = sorted(services, key=lambda s: not s.leading.is_set())
         assert _eventually(lambda: leader.ticks >= 1)
-        clock.set(local("2026-08-01 09:00"))  # stage 30 falls due: the leader's next tick sends it
+        clock.set(local("2026-07-31 09:00"))  # stage 30 (Saturday 1 August: the Friday before): the next tick sends it
         assert _eventually(lambda: len(ledger(apps[0].engine)) == 4)  # A and B, both sides
         leader.stop()
         assert _eventually(lambda: follower.leading.is_set(), 5)
@@ -166,7 +167,9 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
         "PAIRBOT_DATABASE__URL": db_url, "PAIRBOT_SCHEDULE__TICK_SECONDS": "1",
         "PAIRBOT_SCHEDULE__LEADER_RETRY_SECONDS": "0.2",
-        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00"}  # no quiet hours
+        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00",  # no quiet hours
+        "PAIRBOT_SCHEDULE__WORKDAYS": today.isoformat(),  # nothing goes out on a non-working day: make today one
+        "PAIRBOT_REMINDERS__AGREEMENT_DUE": ""}  # no season's deadline: its stages would depend on the date
     first, first_log, first_reader = _spawn(["--config", str(config), "scheduler"], env, tmp_path)
     spawned = [(first, first_reader)]
     try:
@@ -201,3 +204,20 @@ def test_pairbot_run_includes_the_scheduler_unless_told_not_to(sqlite_url: str) 
             assert sum(isinstance(c, SchedulerService) for c in build_components(app)) == expected
         finally:
             app.close()
+
+
+def test_the_scheduler_warns_at_start_up_about_years_the_calendar_does_not_know(
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock(local("2027-03-01 09:00"))  # this year and next are beyond chinese-calendar 1.11
+    app = App(make_settings(sqlite_url, schedule={"holidays": ["2027-10-01..2027-10-07"]}), clock=clock)
+    service = SchedulerService(app, tick_seconds=1, retry_seconds=0.2)
+    caplog.set_level(logging.INFO, logger="jobs.scheduler")
+    try:
+        service.start()  # `pairbot run` and `pairbot scheduler` start it: the lines are in their log at once
+        notes = [(r.levelname, r.getMessage()) for r in caplog.records if r.getMessage().startswith("日历")]
+    finally:
+        service.stop()
+        app.close()
+    assert [level for level, _ in notes] == ["INFO", "WARNING"]
+    assert "2027 年" in notes[0][1] and "7 个节假日" in notes[0][1]  # configured: where its days come from
+    assert "没有 2028 年的法定节假日数据" in notes[1][1] and "PAIRBOT_SCHEDULE__HOLIDAYS=2028-01-01" in notes[1][1]

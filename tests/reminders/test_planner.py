@@ -18,6 +18,7 @@ from models.reporting import ProgressUpdate
 from models.services import obligations
 from models.services.registry import bind_identity, contact_address, set_pairing_status
 from models.services.reminders import Due, Policy, plan_reminders, queue_reminders
+from models.services.seasons import ensure_defaults
 from models.services.workcalendar import WorkCalendar
 from tests.reminders.world import SHANGHAI, World, add_contact, build_world, local
 
@@ -74,7 +75,8 @@ def test_paused_sends_nothing_and_resumes_with_the_latest_stage(engine: Engine, 
     assert _plan(engine, local("2026-08-26 09:00")) == []
     with unit_of_work(engine) as session:
         obligations.set_active(session, "月度进展", True, actor="test")
-    assert {d.stage for d in _plan(engine, local("2026-08-30 09:00"))} == {"1"}
+    assert _plan(engine, local("2026-08-30 09:00")) == []  # a Sunday: nothing goes out
+    assert {d.stage for d in _plan(engine, local("2026-08-28 09:00"))} == {"1"}  # Sunday's stage 1, on Friday
 
 
 def test_quiet_hours_hold_reminders_until_they_end(engine: Engine, world: World) -> None:
@@ -167,10 +169,10 @@ def test_defaults_are_created_once(engine: Engine) -> None:
     from bot.config import RemindersSettings
 
     with unit_of_work(engine) as session:
-        made = obligations.ensure_defaults(session, RemindersSettings(), local("2026-09-10 00:00").date())
+        made = ensure_defaults(session, RemindersSettings(), local("2026-09-10 00:00").date())
     assert made == ["2027年帮扶协议签订", "月度进展", "年度统计"]
     with unit_of_work(engine) as session:
-        assert obligations.ensure_defaults(session, RemindersSettings(), local("2026-09-10 00:00").date()) == []
+        assert ensure_defaults(session, RemindersSettings(), local("2026-09-10 00:00").date()) == []
         found = {o.name: o for o in obligations.load_obligations(session)}
     assert found["2027年帮扶协议签订"].due_rule == "2027-08-31"
     assert found["2027年帮扶协议签订"].stages == (30, 14, 7, 3, 1)

@@ -133,7 +133,7 @@ def test_a_reply_to_an_agreement_reminder_is_an_ordinary_update(clocked: tuple[A
     app, clock = clocked
     world = build_world(app.engine)
     agreement_deadline(app.engine, created=local("2026-07-20 00:00"))
-    clock.set(local("2026-08-01 09:00"))
+    clock.set(local("2026-07-31 09:00"))  # stage 30: Saturday 1 August moves to Friday
     _tick(app)
     answer = _say(app, "orgB", "协议已签订，金额30万元", reply_to=_reminder_message_id(app, "orgB"))
     assert "已记入" not in answer

@@ -1,15 +1,16 @@
 """A whole agreement season, hour by hour on a controlled clock, on SQLite and PostgreSQL.
 
-31 August 2026 is made a (local) holiday, so the agreement is due on Tuesday 1 September and the
-stages fall on 2, 18, 25, 29 and 31 August. Pairing A signs on 20 August; pairing B never does;
-pairing C (Yunnan) signed long ago.
+31 August 2026 is made a (local) holiday, so the agreement is due on Tuesday 1 September. The
+stages count back from it: 2 August (a Sunday) moves to Friday 31 July, 18 and 25 August stay,
+29 August (Saturday) and 31 August (the holiday) both move to Friday 28 August, where they are one
+message (stage 1). Pairing A signs on 20 August; pairing B never does; pairing C (Yunnan) signed
+long ago.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 
@@ -23,7 +24,7 @@ from tests.conftest import make_settings
 from tests.reminders.world import (CONSOLE, SHANGHAI, Clock, agreement_deadline, build_world, deliveries, ledger, local,
                                    sent_to)
 
-STAGE_DAYS = {"30": "2026-08-02", "14": "2026-08-18", "7": "2026-08-25", "3": "2026-08-29", "1": "2026-08-31"}
+STAGE_DAYS = {"30": "2026-07-31", "14": "2026-08-18", "7": "2026-08-25", "1": "2026-08-28"}
 
 
 @pytest.fixture
@@ -86,7 +87,8 @@ def test_an_agreement_season(season_app: tuple[App, Clock]) -> None:
 
     [first_b, *_, last_b] = sent_to(app, "orgB")
     assert first_b.startswith("【2026年帮扶协议签订】请于9月1日（周二）前签订") and "四川省昭觉县" in first_b
-    assert "还有 30 天" in first_b and "还有 1 天" in sent_to(app, "orgB")[-1]
+    # The text counts the real days left: stage 30 went out two days early, stage 1 on the Friday before.
+    assert "还有 32 天" in first_b and "还有 4 天" in sent_to(app, "orgB")[-1]
     assert "中国自动化学会" in last_b or "中国自动化学会" in sent_to(app, "countyB")[-1]
     [digest] = [text for text in sent_to(app, "adminSC") if text.startswith("【逾期】")]
     assert "仍有 1 个结对未登记帮扶协议" in digest and "昭觉县—中国自动化学会" in digest
@@ -98,19 +100,19 @@ def test_after_downtime_only_the_latest_stage_goes_out(season_app: tuple[App, Cl
     world = build_world(app.engine)
     agreement_deadline(app.engine, created=clock.now)
     scheduler = SchedulerService(app)
-    clock.set(local("2026-08-02 09:00"))
+    clock.set(local("2026-07-31 09:00"))
     scheduler.tick()
-    clock.set(local("2026-08-27 14:30"))  # down from 2 to 27 August: stages 14 and 7 were missed
+    clock.set(local("2026-08-27 14:30"))  # down from 31 July to 27 August: stages 14 and 7 were missed
     scheduler.tick()
     scheduler.tick()
     app.queue.join()
     stages = [r.stage for r in ledger(app.engine) if r.contact_id == world.contacts["orgB"]]
     assert stages == ["30", "7"]
-    clock.advance(days=10)  # down again past the due date and into the escalation window
+    clock.advance(days=11)  # down again past the due date, to Monday 7 September in the escalation window
     scheduler.tick()
     assert [r.stage for r in ledger(app.engine) if r.contact_id == world.contacts["orgB"]] == ["30", "7"]
     assert "overdue" in {r.stage for r in ledger(app.engine) if r.contact_id == world.contacts["countyB"]}
-    clock.advance(days=timedelta(days=30).days)  # long after: no stale digests
+    clock.advance(days=31)  # long after (Thursday 8 October): no stale digests
     before = len(ledger(app.engine))
     scheduler.tick()
     assert {r.stage for r in ledger(app.engine)[before:]} <= {"weekly"}
