@@ -14,22 +14,14 @@ import pytest
 import xlsxwriter
 from sqlmodel import Session, func, select
 
-from bot.db import make_engine
 from models.registry import Contact, Organization
 from models.services.importing import MAX_LISTED, import_file
 from models.services.tabular import MAX_CELL_CHARS, MAX_SHARED_STRINGS_BYTES, TabularError
-from tests.factories import CODES, load_counties
+from tests.factories import CODES
 from tests.test_cli import pairbot
+from tests.test_import import engine  # noqa: F401  (the fixture: a database with the counties loaded)
 
 HEADER = "姓名,角色,电话\n"
-
-
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    load_counties(engine)
-    yield engine
-    engine.dispose()
 
 
 def contacts(engine) -> int:  # type: ignore[no-untyped-def]
