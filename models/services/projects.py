@@ -69,7 +69,7 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
     """An admin marks a project 已完成 (done) or 已关闭 (closed, with a reason); its need follows."""
     project, pairing, _ = visible_project(session, scope, project_id)
     if project.status not in OPEN_PROJECT_STATUSES:
-        raise NeedError(f"项目 #{project.id} 已{ProjectStatus(project.status).label}。")
+        raise NeedError(f"项目 #{project.id} 当前为{ProjectStatus(project.status).label}，不能再更改。")
     if status not in (ProjectStatus.done, ProjectStatus.closed):
         raise NeedError("项目只能标记为已完成或已关闭。")
     project.status = status
@@ -87,5 +87,5 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
               reason=project.close_reason)
     ending = f"：{project.close_reason}" if project.close_reason else ""
     tell(session, contacts_of_county(session, pairing.county_id) + contacts_of_organization(session, pairing.organization_id),
-         f"项目 #{project.id}「{project.name}」已{ProjectStatus(status).label}{ending}。", queued)
+         f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}{ending}。", queued)
     return project

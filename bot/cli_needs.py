@@ -1,0 +1,471 @@
+"""`pairbot needs …` and `pairbot projects …`: the 项目库 from the command line.
+
+The command line acts as an operator of every province (actor ``cli``). Each command is one
+unit of work around one service call (`models.services.needs`, `projects`, `matching`,
+`project_lists`); notices the step writes (to the county, the organizations) are handed to the
+queue after commit. A step the service refuses — an unknown number, a need in the wrong status —
+prints its Chinese reason and exits with 1; a bad option value exits with 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.config import Settings
+    from models.pairing import Project
+    from models.projects import Need
+    from models.registry import County, Organization
+    from models.services.matching import Candidate
+    from models.services.project_lists import Filters
+
+needs_app = typer.Typer(help="项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。",
+                        no_args_is_help=True)
+projects_app = typer.Typer(help="帮扶项目（由确认承接的需求建立）：list 列表、show 详情与进展数字、close 关闭、done 完成。",
+                           no_args_is_help=True)
+
+NeedId = Annotated[int, typer.Argument(help="需求编号", show_default=False)]
+ProjectId = Annotated[int, typer.Argument(help="项目编号", show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+Province = Annotated[Optional[list[str]], typer.Option(help="只看这些省份（全称或简称，可重复）；不填为全部")]
+CountyOpt = Annotated[Optional[str], typer.Option("--county", help="只看这个县（县名或 6 位代码）")]
+FieldOpt = Annotated[Optional[str], typer.Option("--field", help="只看这个领域：产业、就业、教育、健康、养老、消费、其他")]
+Limit = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="最多列出多少条（最新的在前）")]
+HISTORY = {"create": "登记", "edit": "修改", "withdraw": "撤回", "publish": "发布", "close": "关闭", "push": "推送",
+           "claim": "接单", "claim_unreachable": "县联络员无法送达", "confirm": "确认承接", "decline": "婉拒",
+           "project_done": "项目完成", "project_closed": "项目关闭"}
+
+
+@dataclass
+class Step:
+    """One command's unit of work: the session, and the deliveries it wrote (enqueued after commit)."""
+
+    session: Session
+    settings: Settings
+    queued: list[int] = field(default_factory=list)
+
+    def hand_over(self) -> None:
+        if self.queued:
+            from bot.cli_delivery import _handed_over
+
+            typer.echo(f"通知 {len(self.queued)} 条：{_handed_over(self.settings, self.queued)}")
+
+
+@contextmanager
+def _step(ctx: typer.Context, *, commit: bool = True) -> Iterator[Step]:
+    """A unit of work whose refusals (unknown number, wrong status, bad option) end the command with the reason."""
+    from sqlmodel import Session
+
+    from bot.cli import _fail, _settings
+    from bot.db import make_engine, unit_of_work
+    from models.services.ledger import NotVisible
+    from models.services.needs import NeedError
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database.url)
+    try:
+        with unit_of_work(engine) if commit else Session(engine) as session:
+            yield Step(session, settings)
+    except (NeedError, NotVisible) as exc:
+        raise _fail(str(exc)) from None
+    except _BadOption as exc:
+        raise _fail(str(exc), 2) from None
+    finally:
+        engine.dispose()
+
+
+class _BadOption(ValueError):
+    """An option value that names nothing (a province, county, field or status that does not exist)."""
+
+
+# --- needs ----------------------------------------------------------------------------------------------
+
+
+@needs_app.command("list")
+def needs_list(
+    ctx: typer.Context, province: Province = None, county: CountyOpt = None, field_: FieldOpt = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="只看这个状态：草稿、已发布、已认领、实施中、已完成、已关闭、已撤回（或 draft、published …）")] = None,
+    limit: Limit = 200, as_json: Json = False,
+) -> None:
+    """列出需求（最新的在前），可按省份、县、领域、状态筛选。"""
+    from models.projects import NEED_STATUS_LABELS
+    from models.services.project_lists import find_needs
+
+    with _step(ctx, commit=False) as step:
+        scope, filters = _filters(step.session, province, county, field_, status, NEED_STATUS_LABELS, limit)
+        rows = [_need_dict(need, county_row, step.settings) for need, county_row in find_needs(step.session, scope, filters)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    _table("项目库需求", ("编号", "省份", "县", "领域", "需求", "金额（万元）", "状态", "登记时间"), [
+        (str(r["id"]), r["province"], r["county"], r["field"], r["title"], _amount(r["amount_wan"]), r["status_label"],
+         _minute(r["created_at"])) for r in rows], empty="没有符合条件的需求。")
+
+
+@needs_app.command("show")
+def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> None:
+    """一条需求的详情：内容、各组织的接单、建立的项目和办理经过。"""
+    from models.pairing import Project
+    from models.registry import County, Organization
+    from models.services import needs
+    from models.services.ledger import Scope
+    from sqlmodel import select
+
+    with _step(ctx, commit=False) as step:
+        session, zone = step.session, step.settings.zone
+        need = needs.visible_need(session, Scope(), need_id)
+        data = _need_dict(need, session.get(County, need.county_id), step.settings)  # type: ignore[arg-type]
+        project = session.exec(select(Project).where(Project.need_id == need.id)).first()
+        data["project_id"] = project.id if project else None
+        data["claims"] = [
+            {"id": c.id, "organization_id": c.organization_id,
+             "organization": _name(session.get(Organization, c.organization_id)), "status": c.status,
+             "status_label": _claim_label(c.status), "reason": c.reason, "created_at": _iso(c.created_at, zone),
+             "decided_at": _iso(c.decided_at, zone)} for c in needs.claims_of(session, need.id)]  # type: ignore[arg-type]
+        data["history"] = [
+            {"at": _iso(row.at, zone), "actor": row.actor, "action": row.action.removeprefix("need."),
+             "action_label": HISTORY.get(row.action.removeprefix("need."), row.action), "details": row.details}
+            for row in needs.history(session, need.id)]  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    _print_need(data)
+
+
+@needs_app.command("publish")
+def needs_publish(ctx: typer.Context, need_id: NeedId) -> None:
+    """发布一条草稿需求：社会组织即可接单；同时通知县联络员。"""
+    from models.base import utcnow
+    from models.services import needs
+    from models.services.ledger import Scope
+
+    with _step(ctx) as step:
+        need = needs.publish(step.session, Scope(), need_id, "cli", utcnow(), step.queued)
+        label = needs.need_label(need)
+    typer.echo(f"已发布：{label}。")
+    step.hand_over()
+
+
+@needs_app.command("close")
+def needs_close(
+    ctx: typer.Context, need_id: NeedId,
+    reason: Annotated[str, typer.Option("--reason", help="关闭原因（必填），会告知县联络员和等待确认的接单组织")] = "",
+) -> None:
+    """关闭一条不再承接的需求（须写原因）；通知县联络员和等待确认的接单组织。"""
+    from models.base import utcnow
+    from models.services import needs
+    from models.services.ledger import Scope
+
+    with _step(ctx) as step:
+        need = needs.close_need(step.session, Scope(), need_id, reason, "cli", utcnow(), step.queued)
+        label = needs.need_label(need)
+    typer.echo(f"已关闭：{label}（{need.close_reason}）。")
+    step.hand_over()
+
+
+@needs_app.command("match")
+def needs_match(
+    ctx: typer.Context, need_id: NeedId,
+    top: Annotated[int, typer.Option("--top", min=1, max=200, help="列出前几家社会组织")] = 20,
+    as_json: Json = False,
+) -> None:
+    """需求的匹配排序：先是已与该县结对的组织，再是供给匹配的组织，再是有同领域项目经验的组织。"""
+    from models.services import needs
+    from models.services.ledger import Scope
+    from models.services.matching import rank
+
+    with _step(ctx, commit=False) as step:
+        need = needs.visible_need(step.session, Scope(), need_id)
+        label = needs.need_label(need)
+        ranking = [_candidate_dict(n, c) for n, c in enumerate(rank(step.session, need, top), start=1)]
+    if as_json:
+        typer.echo(json.dumps(ranking, ensure_ascii=False, indent=1))
+        return
+    _table(f"{label} 的匹配排序", ("名次", "层级", "社会组织", "理由"), [
+        (str(c["rank"]), c["tier_label"], c["organization"], "；".join(c["reasons"])) for c in ranking],
+        empty=f"{label}：没有已结对、供给匹配或有同领域项目经验的社会组织。")
+
+
+@needs_app.command("push")
+def needs_push(
+    ctx: typer.Context, need_id: NeedId,
+    top: Annotated[int, typer.Option("--top", min=1, max=200, help="推送给排序前几家社会组织")] = 10,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接加入发送队列")] = False,
+) -> None:
+    """把已发布的需求推送给排序靠前的社会组织（带“接单”按钮）：先列出对象并询问，--yes 直接发送。
+
+    已接单的组织不再推送；通知经发件箱按各渠道的频率限制发出。
+    """
+    from bot.cli import _fail
+    from models.base import utcnow
+    from models.services import needs
+    from models.services.ledger import Scope
+
+    with _step(ctx, commit=False) as step:  # a dry run: the same call, rolled back, says who would be reached
+        label = needs.need_label(needs.visible_need(step.session, Scope(), need_id))
+        preview = needs.push(step.session, Scope(), need_id, top, "cli", utcnow())
+        step.session.rollback()
+    reached = sum(n for _, n in preview)
+    _table(f"推送{label}", ("社会组织", "可送达的联络人"), [(name, str(n)) for name, n in preview],
+           empty="排序中没有尚未接单的社会组织。")
+    if reached == 0:
+        raise _fail("没有可以送达的社会组织联络人，未推送。")
+    if not yes:
+        typer.confirm(f"向 {len(preview)} 家社会组织的 {reached} 位联络人推送{label}？", abort=True)
+    with _step(ctx) as step:
+        sent = needs.push(step.session, Scope(), need_id, top, "cli", utcnow(), step.queued)
+    typer.echo(f"已推送{label}：{len(sent)} 家社会组织，{sum(n for _, n in sent)} 位联络人。")
+    step.hand_over()
+
+
+# --- projects -------------------------------------------------------------------------------------------
+
+
+@projects_app.command("list")
+def projects_list(
+    ctx: typer.Context, province: Province = None, county: CountyOpt = None, field_: FieldOpt = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="只看这个状态：计划中、实施中、已完成、已关闭（或 planned、active、done、closed）")] = None,
+    limit: Limit = 200, as_json: Json = False,
+) -> None:
+    """列出帮扶项目（最新的在前），可按省份、县、领域、状态筛选。"""
+    from models.pairing import ProjectStatus
+    from models.services.project_lists import find_projects
+
+    labels = {s.value: s.label for s in ProjectStatus}
+    with _step(ctx, commit=False) as step:
+        scope, filters = _filters(step.session, province, county, field_, status, labels, limit)
+        rows = [_project_dict(p, c, o, step.settings) for p, c, o in find_projects(step.session, scope, filters)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    _table("帮扶项目", ("编号", "省份", "县", "社会组织", "项目", "领域", "金额（万元）", "状态", "需求"), [
+        (str(r["id"]), r["province"], r["county"], r["organization"], r["name"], r["field"], _amount(r["amount_wan"]),
+         r["status_label"], f"#{r['need_id']}" if r["need_id"] else "—") for r in rows], empty="没有符合条件的项目。")
+
+
+@projects_app.command("show")
+def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = False) -> None:
+    """一个项目的详情：结对双方、状态、进展数字（按台账口径汇总注明该项目的进展）和进展列表。"""
+    from models.registry import Organization
+    from models.services.ledger import Scope, review_label
+    from models.services.projects import project_figures, project_updates, visible_project
+
+    with _step(ctx, commit=False) as step:
+        project, pairing, county = visible_project(step.session, Scope(), project_id)
+        data = _project_dict(project, county, step.session.get(Organization, pairing.organization_id),  # type: ignore[arg-type]
+                             step.settings)
+        updates = project_updates(step.session, project_id)
+        data["figures"] = project_figures(updates)
+        data["updates"] = [
+            {"id": u.id, "created_at": _iso(u.created_at, step.settings.zone), "text": u.raw_text,
+             "review_status": u.review_status, "review_label": review_label(u.review_status),
+             "withdrawn": u.withdrawn_at is not None} for u in updates]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    _print_project(data)
+
+
+@projects_app.command("close")
+def projects_close(
+    ctx: typer.Context, project_id: ProjectId,
+    reason: Annotated[str, typer.Option("--reason", help="关闭原因（必填），会告知双方联络人")] = "",
+) -> None:
+    """关闭一个无法完成的项目（须写原因，对应需求一并关闭）；通知双方联络人。"""
+    _finish(ctx, project_id, "closed", reason)
+
+
+@projects_app.command("done")
+def projects_done(
+    ctx: typer.Context, project_id: ProjectId,
+    note: Annotated[str, typer.Option("--note", help="说明（可选），会告知双方联络人")] = "",
+) -> None:
+    """把项目标记为已完成（对应需求一并完成）；通知双方联络人。"""
+    _finish(ctx, project_id, "done", note)
+
+
+def _finish(ctx: typer.Context, project_id: int, status: str, reason: str) -> None:
+    from models.base import utcnow
+    from models.pairing import ProjectStatus
+    from models.services.ledger import Scope
+    from models.services.projects import finish_project
+
+    with _step(ctx) as step:
+        project = finish_project(step.session, Scope(), project_id, ProjectStatus(status), reason, "cli", utcnow(),
+                                 step.queued)
+        done = f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}"
+    typer.echo(f"{done}。" if not project.close_reason else f"{done}：{project.close_reason}。")
+    step.hand_over()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(needs_app, name="needs")
+    app.add_typer(projects_app, name="projects")
+
+
+# --- options ----------------------------------------------------------------------------------------------
+
+
+def _filters(session: Session, provinces: list[str] | None, county: str | None, field_: str | None,
+             status: str | None, labels: dict[str, str], limit: int) -> tuple[Any, Filters]:
+    """The scope (--province) and filters of a list; _BadOption naming a value that matches nothing."""
+    from models.services.ledger import Scope
+    from models.services.offers import OfferError, province_names
+    from models.services.parsing import FIELD_ORDER
+    from models.services.project_lists import Filters
+    from models.services.registry import require_county
+
+    scope = Scope()
+    if provinces:
+        try:
+            scope = Scope(tuple(name for given in provinces for name in province_names(given)) or None)
+        except OfferError as exc:
+            raise _BadOption(f"--province：{exc}") from None
+    county_id = None
+    if county:
+        try:
+            county_id = require_county(session, county).id
+        except LookupError as exc:
+            raise _BadOption(f"--county：{exc}") from None
+    if field_ and field_ not in FIELD_ORDER:
+        raise _BadOption(f"--field 应为 {'、'.join(FIELD_ORDER)} 之一，而不是“{field_}”")
+    by_label = {label: value for value, label in labels.items()}
+    wanted = ""
+    if status:
+        wanted = status.lower() if status.lower() in labels else by_label.get(status, "")
+        if not wanted:
+            raise _BadOption(f"--status 应为 {'、'.join(labels.values())}（或 {'、'.join(labels)}）之一，而不是“{status}”")
+    return scope, Filters(county_id=county_id, field=field_ or "", status=wanted, limit=limit)
+
+
+# --- what is printed ------------------------------------------------------------------------------------
+
+
+def _need_dict(need: Need, county: County | None, settings: Settings) -> dict[str, Any]:
+    from models.projects import NEED_STATUS_LABELS
+
+    zone = settings.zone
+    return {"id": need.id, "province": county.province if county else "", "county": county.name if county else "",
+            "county_code": county.code if county else "", "field": need.field, "title": need.title,
+            "description": need.description, "amount_wan": need.amount_wan, "households": need.households,
+            "people": need.people, "wanted_by": need.wanted_by.isoformat() if need.wanted_by else None,
+            "status": need.status, "status_label": NEED_STATUS_LABELS.get(need.status, need.status),
+            "close_reason": need.close_reason, "source": need.source, "created_at": _iso(need.created_at, zone),
+            "published_at": _iso(need.published_at, zone)}
+
+
+def _project_dict(project: Project, county: County, organization: Organization | None,
+                  settings: Settings) -> dict[str, Any]:
+    from models.pairing import ProjectStatus
+
+    return {"id": project.id, "name": project.name, "field": project.field, "description": project.description,
+            "amount_wan": project.amount_wan, "status": project.status,
+            "status_label": ProjectStatus(project.status).label, "close_reason": project.close_reason,
+            "need_id": project.need_id, "pairing_id": project.pairing_id, "province": county.province,
+            "county": county.name, "organization": _name(organization),
+            "created_at": _iso(project.created_at, settings.zone), "closed_at": _iso(project.closed_at, settings.zone)}
+
+
+def _candidate_dict(place: int, candidate: Candidate) -> dict[str, Any]:
+    return {"rank": place, "organization_id": candidate.organization_id, "organization": candidate.name,
+            "tier": candidate.tier, "tier_label": candidate.tier_label, "reasons": list(candidate.reasons),
+            "score": candidate.score}
+
+
+def _print_need(data: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    console.print(f"需求 #{data['id']}「{data['title']}」 {data['status_label']}", style="bold", markup=False)
+    lines = [("县", f"{data['province']}{data['county']}（{data['county_code']}）"), ("领域", data["field"]),
+             ("内容", data["description"]), ("金额", f"{_amount(data['amount_wan'])} 万元"),
+             ("受益", f"{data['households'] or '—'} 户，{data['people'] or '—'} 人"),
+             ("期望完成", data["wanted_by"] or "—"), ("登记", f"{_minute(data['created_at'])}（{data['source']}）"),
+             ("发布", _minute(data["published_at"])), ("关闭原因", data["close_reason"] or "—"),
+             ("项目", f"#{data['project_id']}（pairbot projects show {data['project_id']}）" if data["project_id"] else "—")]
+    for label, value in lines:
+        console.print(f"{label}：{value}", markup=False)
+    _table("接单", ("编号", "社会组织", "状态", "原因", "时间"), [
+        (str(c["id"]), c["organization"], c["status_label"], c["reason"] or "—", _minute(c["created_at"]))
+        for c in data["claims"]], empty="还没有社会组织接单。")
+    _table("经过", ("时间", "操作", "操作人"), [
+        (_minute(h["at"]), h["action_label"], h["actor"]) for h in data["history"]], empty="")
+
+
+def _print_project(data: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    from bot.cli_ledger import COLUMNS
+
+    console = Console(highlight=False)
+    console.print(f"项目 #{data['id']}「{data['name']}」 {data['status_label']}", style="bold", markup=False)
+    need = f"#{data['need_id']}（pairbot needs show {data['need_id']}）" if data["need_id"] else "—"
+    for label, value in (("结对", f"{data['organization']} ↔ {data['province']}{data['county']}"),
+                         ("领域", data["field"]), ("金额", f"{_amount(data['amount_wan'])} 万元"), ("需求", need),
+                         ("建立", _minute(data["created_at"])), ("结束", _minute(data["closed_at"])),
+                         ("原因/说明", data["close_reason"] or "—")):
+        console.print(f"{label}：{value}", markup=False)
+    figures = data["figures"]
+    console.print("进展数字（按台账口径：累计数替换此前的数字，不重复计入）：" if figures else "还没有计入的进展数字。")
+    for key, label in COLUMNS:
+        if key in figures:
+            console.print(f"  {label}：{_number(figures[key])}", markup=False)
+    _table(f"进展（{len(data['updates'])} 条）", ("编号", "时间", "内容", "状态"), [
+        (str(u["id"]), _minute(u["created_at"]), u["text"][:60], "已撤回" if u["withdrawn"] else u["review_label"])
+        for u in data["updates"]], empty="")
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *, empty: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not rows:
+        if empty:
+            console.print(empty, markup=False)
+        return
+    table = Table(title=escape(title))
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
+
+
+def _iso(moment: datetime | None, zone: Any) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="minutes") if moment else None
+
+
+def _minute(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "—"
+
+
+def _amount(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "—"
+
+
+def _number(value: float | int | None) -> str:
+    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def _name(organization: Organization | None) -> str:
+    return organization.name if organization else "（已删除）"
+
+
+def _claim_label(status: str) -> str:
+    from models.projects import ClaimStatus
+
+    return ClaimStatus(status).label
+
