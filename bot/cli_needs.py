@@ -321,7 +321,7 @@ def _filters(session: Session, provinces: list[str] | None, county: str | None, 
              status: str | None, labels: dict[str, str], limit: int) -> tuple[Any, Filters]:
     """The scope (--province) and filters of a list; _BadOption naming a value that matches nothing."""
     from models.services.ledger import Scope
-    from models.services.offers import OfferError, province_names
+    from models.services.province_names import UnknownProvince, province_names
     from models.services.parsing import FIELD_ORDER
     from models.services.project_lists import Filters
     from models.services.registry import require_county
@@ -330,7 +330,7 @@ def _filters(session: Session, provinces: list[str] | None, county: str | None, 
     if provinces:
         try:
             scope = Scope(tuple(name for given in provinces for name in province_names(given)) or None)
-        except OfferError as exc:
+        except UnknownProvince as exc:
             raise _BadOption(f"--province：{exc}") from None
     county_id = None
     if county:

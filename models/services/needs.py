@@ -217,7 +217,7 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
     need = visible_need(session, scope, need_id)
     reason = clean_reason(reason)
     if need.status in (NeedStatus.done, NeedStatus.closed, NeedStatus.withdrawn):
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，无需关闭。")
+        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}。")
     if need.status == NeedStatus.in_progress:
         raise NeedError(f"{need_label(need)}已在实施，请关闭对应的项目（pairbot projects close）。")
     need.status = NeedStatus.closed

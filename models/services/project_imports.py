@@ -1,7 +1,8 @@
 """`pairbot import needs FILE` and `pairbot import offers FILE`: the 项目库 in bulk.
 
-Rows go through the rules chat uses (`needs.check_fields`, `offers.check_offer`), so a value
-refused in chat is refused here too, reported by file, row and column like every import.
+Rows go through the rules chat uses (`needs.check_fields`; for offers `check_offer` below, the
+same bounds and messages), so a value refused in chat is refused here too, reported by file, row
+and column like every import.
 Natural keys make a re-import change nothing:
 - a need is its county and its description: the same row again is unchanged; other figures,
   field or date update it while it is a draft or published (later it belongs to the county and
@@ -14,9 +15,10 @@ Importing this module registers both kinds in `importing.IMPORTERS` (importing.p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields as dataclass_fields, replace
+from dataclasses import dataclass, fields as dataclass_fields, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -27,10 +29,10 @@ from models.projects import Need, NeedStatus, Offer
 from models.services.audit import audit
 from models.services.importing import IMPORTERS, RowError, _changed, _Importer
 from models.services.ledger import Scope
-from models.services.needs import NeedError, NeedFields, check_fields, create_need, publish
-from models.services.offers import OfferError, OfferFields, check_offer, create_offer, province_names
-from models.services.parsing import parse_update
-from models.services.sums import LEDGER_ZONE
+from models.services.needs import MAX_DESCRIPTION, NeedError, NeedFields, check_fields, create_need, publish
+from models.services.parsing import FIELD_ORDER, parse_update
+from models.services.province_names import PROVINCES, UnknownProvince, province_names
+from models.services.sums import BOUNDS, LEDGER_ZONE
 from models.services.tabular import Row
 
 NEED_COLUMNS: Mapping[str, Sequence[str]] = {
@@ -55,6 +57,31 @@ NEED_STATUSES = {"draft": NeedStatus.draft, "草稿": NeedStatus.draft,
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s].*)?")
 _NEED_VALUES = tuple(f.name for f in dataclass_fields(NeedFields))
 _NEED_BASELINE = NeedFields(description="-")  # a valid need: one value of a row put in it is checked alone
+
+
+@dataclass(frozen=True)
+class OfferFields:
+    """What an offer row says (validated by `check_offer`); no provinces means anywhere (全国)."""
+
+    field: str = "其他"
+    provinces: tuple[str, ...] = ()
+    capacity_wan: float | None = None
+    description: str = ""
+
+
+def check_offer(values: OfferFields) -> OfferFields:
+    """The rules chat applies to an offer; NeedError naming the first bad value."""
+    if values.field not in FIELD_ORDER:
+        raise NeedError(f"帮扶领域“{values.field}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
+    capacity = values.capacity_wan
+    if capacity is not None and (not math.isfinite(capacity) or not 0 < capacity <= BOUNDS["funds_wan"]):
+        raise NeedError(f"帮扶能力须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
+    description = values.description.replace("\x00", "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise NeedError(f"供给说明过长（{len(description)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
+    return OfferFields(values.field, tuple(sorted(set(values.provinces), key=PROVINCES.index)), capacity, description)
+
+
 _Values = TypeVar("_Values", NeedFields, OfferFields)
 
 
@@ -159,7 +186,7 @@ class OfferImporter(_ProjectImporter):
         org = self.organization(self.need(row, "organization"), "organization")
         try:
             provinces = province_names(row.values.get("provinces", ""))
-        except OfferError as exc:
+        except UnknownProvince as exc:
             raise RowError(self.col("provinces"), str(exc)) from None
         values = self.checked(check_offer, OfferFields(
             _field(self.need(row, "field")), provinces, self.amount(row, "capacity_wan"),
@@ -169,7 +196,12 @@ class OfferImporter(_ProjectImporter):
             Offer.organization_id == org.id, Offer.field == values.field).order_by(col(Offer.id))).all()
             if frozenset(o.provinces or ()) == frozenset(values.provinces)), None)
         if offer is None:
-            create_offer(self.session, org.id, values, self.actor, source="import")  # type: ignore[arg-type]
+            offer = Offer(organization_id=org.id, field=values.field, provinces=list(values.provinces),
+                          capacity_wan=values.capacity_wan, description=values.description, source="import")
+            self.session.add(offer)
+            self.session.flush()
+            audit(self.session, self.actor, "offer.create", f"offer:{offer.id}", source="import",
+                  organization=org.id, field=offer.field, provinces=offer.provinces, capacity_wan=offer.capacity_wan)
             return "created"
         before = {"capacity_wan": offer.capacity_wan, "description": offer.description}
         if not _changed(offer, {"capacity_wan": values.capacity_wan, "description": values.description}):

@@ -69,7 +69,7 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
     """An admin marks a project 已完成 (done) or 已关闭 (closed, with a reason); its need follows."""
     project, pairing, _ = visible_project(session, scope, project_id)
     if project.status not in OPEN_PROJECT_STATUSES:
-        raise NeedError(f"项目 #{project.id} 当前为{ProjectStatus(project.status).label}，不能再更改。")
+        raise NeedError(f"项目 #{project.id} 当前为{ProjectStatus(project.status).label}。")
     if status not in (ProjectStatus.done, ProjectStatus.closed):
         raise NeedError("项目只能标记为已完成或已关闭。")
     project.status = status

@@ -184,7 +184,7 @@ def test_projects_list_show_figures_and_finish(db_url: str, engine: Engine, worl
         project, need = session.get(Project, project_id), session.get(Need, 1)
         assert project is not None and project.status == "done" and need is not None and need.status == NeedStatus.done
     again = pairbot(db_url, tmp_path, "projects", "close", str(project_id), "--reason", "重复")
-    assert again.code == 1 and f"项目 #{project_id} 当前为已完成，不能再更改。" in again.err
+    assert again.code == 1 and f"项目 #{project_id} 当前为已完成。" in again.err
 
 
 def test_closing_a_project_needs_a_reason_and_closes_its_need(db_url: str, engine: Engine, world: World,
