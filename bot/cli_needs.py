@@ -10,7 +10,7 @@ prints its Chinese reason and exits with 1; a bad option value exits with 2.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +83,14 @@ def _step(ctx: typer.Context, *, commit: bool = True) -> Iterator[Step]:
         engine.dispose()
 
 
+def _act(ctx: typer.Context, act: Callable[[Step], str]) -> None:
+    """One step that changes something: what `act` says it did is printed after commit, then its notices go out."""
+    with _step(ctx) as step:
+        done = act(step)
+    typer.echo(done)
+    step.hand_over()
+
+
 class _BadOption(ValueError):
     """An option value that names nothing (a province, county, field or status that does not exist)."""
 
@@ -149,11 +157,10 @@ def needs_publish(ctx: typer.Context, need_id: NeedId) -> None:
     from models.services import needs
     from models.services.ledger import Scope
 
-    with _step(ctx) as step:
-        need = needs.publish(step.session, Scope(), need_id, "cli", utcnow(), step.queued)
-        label = needs.need_label(need)
-    typer.echo(f"已发布：{label}。")
-    step.hand_over()
+    def publish(step: Step) -> str:
+        return f"已发布：{needs.need_label(needs.publish(step.session, Scope(), need_id, 'cli', utcnow(), step.queued))}。"
+
+    _act(ctx, publish)
 
 
 @needs_app.command("close")
@@ -166,11 +173,11 @@ def needs_close(
     from models.services import needs
     from models.services.ledger import Scope
 
-    with _step(ctx) as step:
+    def close(step: Step) -> str:
         need = needs.close_need(step.session, Scope(), need_id, reason, "cli", utcnow(), step.queued)
-        label = needs.need_label(need)
-    typer.echo(f"已关闭：{label}（{need.close_reason}）。")
-    step.hand_over()
+        return f"已关闭：{needs.need_label(need)}（{need.close_reason}）。"
+
+    _act(ctx, close)
 
 
 @needs_app.command("match")
@@ -222,10 +229,12 @@ def needs_push(
         raise _fail("没有可以送达的社会组织联络人，未推送。")
     if not yes:
         typer.confirm(f"向 {len(preview)} 家社会组织的 {reached} 位联络人推送{label}？", abort=True)
-    with _step(ctx) as step:
+
+    def push(step: Step) -> str:
         sent = needs.push(step.session, Scope(), need_id, top, "cli", utcnow(), step.queued)
-    typer.echo(f"已推送{label}：{len(sent)} 家社会组织，{sum(n for _, n in sent)} 位联络人。")
-    step.hand_over()
+        return f"已推送{label}：{len(sent)} 家社会组织，{sum(n for _, n in sent)} 位联络人。"
+
+    _act(ctx, push)
 
 
 # --- projects -------------------------------------------------------------------------------------------
@@ -301,12 +310,13 @@ def _finish(ctx: typer.Context, project_id: int, status: str, reason: str) -> No
     from models.services.ledger import Scope
     from models.services.projects import finish_project
 
-    with _step(ctx) as step:
+    def finish(step: Step) -> str:
         project = finish_project(step.session, Scope(), project_id, ProjectStatus(status), reason, "cli", utcnow(),
                                  step.queued)
-        done = f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}"
-    typer.echo(f"{done}。" if not project.close_reason else f"{done}：{project.close_reason}。")
-    step.hand_over()
+        ending = f"：{project.close_reason}" if project.close_reason else ""
+        return f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}{ending}。"
+
+    _act(ctx, finish)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,9 @@ first, so a page and `pairbot needs list` / `pairbot projects list` show the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from models.pairing import Pairing, Project
@@ -27,16 +29,16 @@ class Filters:
     status: str = ""
     limit: int = DEFAULT_LIMIT
 
+    def where(self, county: Any, field: Any, status: Any) -> list[ColumnElement[bool]]:
+        """The conditions on the given columns for the filters that are set."""
+        wanted = ((county, self.county_id), (field, self.field or None), (status, self.status or None))
+        return [column == value for column, value in wanted if value is not None]
+
 
 def find_needs(session: Session, scope: Scope, filters: Filters = Filters()) -> list[tuple[Need, County]]:
     """The needs of the scope's provinces that pass the filters, newest first."""
-    query = select(Need, County).join(County, col(County.id) == Need.county_id).where(scope.county_filter())
-    if filters.county_id is not None:
-        query = query.where(Need.county_id == filters.county_id)
-    if filters.field:
-        query = query.where(Need.field == filters.field)
-    if filters.status:
-        query = query.where(Need.status == filters.status)
+    query = select(Need, County).join(County, col(County.id) == Need.county_id).where(
+        scope.county_filter(), *filters.where(Need.county_id, Need.field, Need.status))
     return list(session.exec(query.order_by(col(Need.id).desc()).limit(filters.limit)).all())
 
 
@@ -46,11 +48,5 @@ def find_projects(session: Session, scope: Scope, filters: Filters = Filters(),
     query = (select(Project, County, Organization).join(Pairing, col(Pairing.id) == Project.pairing_id)
              .join(County, col(County.id) == Pairing.county_id)
              .join(Organization, col(Organization.id) == Pairing.organization_id)
-             .where(scope.county_filter()))
-    if filters.county_id is not None:
-        query = query.where(Pairing.county_id == filters.county_id)
-    if filters.field:
-        query = query.where(Project.field == filters.field)
-    if filters.status:
-        query = query.where(Project.status == filters.status)
+             .where(scope.county_filter(), *filters.where(Pairing.county_id, Project.field, Project.status)))
     return list(session.exec(query.order_by(col(Project.id).desc()).limit(filters.limit)).all())

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.db import make_engine, unit_of_work
+from bot.db import unit_of_work
 from models.messaging import Delivery
 from models.pairing import Project
 from models.projects import Need, NeedStatus
@@ -20,21 +20,9 @@ from models.services import needs
 from models.services.ledger import Scope
 from models.services.needs import NeedFields
 from tests.projects.runner import pairbot
-from tests.projects.world import World, build
+from tests.projects.world import World
 
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build(engine)
 
 
 def _need(engine: Engine, world: World, *, publish: bool = True, county: int | None = None, **values: object) -> int:

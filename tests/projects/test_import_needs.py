@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.db import make_engine, unit_of_work
+from bot.db import unit_of_work
 from models.messaging import AuditLog, Delivery
 from models.projects import Need, NeedStatus, Offer
 from models.registry import Contact
 from models.services import needs
 from tests.projects.runner import pairbot
-from tests.projects.world import World, build
+from tests.projects.world import World
 
 NEEDS_GBK = (
     "需求县,帮扶领域,需求内容,需求金额（万元）,受益户数,受益人数,期望完成日期,状态\n"
@@ -33,18 +32,6 @@ NEEDS_GBK = (
     "布拖县,养老,养老院修缮,5,,,,完成\n"
     "布拖县,,,5,,,,\n"
 )
-
-
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build(engine)
 
 
 def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.db import make_engine, unit_of_work
+from bot.db import unit_of_work
 from models.pairing import Project
 from models.projects import ClaimStatus, Need, NeedClaim
 from models.services.matching import rank, rank_all
@@ -16,13 +16,6 @@ from tests.factories import add_org, pair
 from tests.projects.world import World, build, offer
 
 CODES = ["51100000500013497H", "51100000500017842G", "51100000500023086Q"]
-
-
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
