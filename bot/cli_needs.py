@@ -3,18 +3,16 @@
 The command line acts as an operator of every province (actor ``cli``). Each command is one
 unit of work around one service call (`models.services.needs`, `projects`, `matching`,
 `project_lists`); notices the step writes (to the county, the organizations) are handed to the
-queue after commit. A step the service refuses — an unknown number, a need in the wrong status —
-prints its Chinese reason and exits with 1; a bad option value exits with 2.
+queue after commit. A step the service refuses — an unknown number, a need in the wrong status, an
+option naming nothing — prints its Chinese reason and exits with 1 (`cli_support.in_session`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
     from models.services.matching import Candidate
     from models.services.project_lists import Filters
 
+T = TypeVar("T")
 needs_app = typer.Typer(help="项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。",
                         no_args_is_help=True)
 projects_app = typer.Typer(help="帮扶项目（由确认承接的需求建立）：list 列表、show 详情与进展数字、close 关闭、done 完成。",
@@ -45,50 +44,33 @@ HISTORY = {"create": "登记", "edit": "修改", "withdraw": "撤回", "publish"
            "project_done": "项目完成", "project_closed": "项目关闭"}
 
 
-@dataclass
-class Step:
-    """One command's unit of work: the session, and the deliveries it wrote (enqueued after commit)."""
-
-    session: Session
-    settings: Settings
-    queued: list[int] = field(default_factory=list)
-
-    def hand_over(self) -> None:
-        if self.queued:
-            from bot.cli_delivery import _handed_over
-
-            typer.echo(f"通知 {len(self.queued)} 条：{_handed_over(self.settings, self.queued)}")
-
-
-@contextmanager
-def _step(ctx: typer.Context, *, commit: bool = True) -> Iterator[Step]:
-    """A unit of work whose refusals (unknown number, wrong status, bad option) end the command with the reason."""
-    from sqlmodel import Session
-
-    from bot.cli import _fail, _settings
-    from bot.db import make_engine, unit_of_work
+def _run(settings: Settings, work: Callable[[Session, datetime, Any], T]) -> T:
+    """`work(session, now, zone)` in one unit of work; a refusal (unknown number, wrong status, an option
+    naming nothing) is its Chinese reason and exit code 1."""
+    from bot.cli_support import in_session
     from models.services.ledger import NotVisible
     from models.services.needs import NeedError
 
+    return in_session(settings, work, (NeedError, NotVisible, _BadOption))
+
+
+def _read(ctx: typer.Context, work: Callable[[Session, datetime, Any], T]) -> T:
+    from bot.cli import _settings
+
+    return _run(_settings(ctx), work)
+
+
+def _act(ctx: typer.Context, act: Callable[[Session, datetime, list[int]], str]) -> None:
+    """A step that changes something: what `act` says it did is printed after commit, then its notices are
+    handed to the queue."""
+    from bot.cli import _settings
+    from bot.cli_delivery import _handed_over
+
     settings = _settings(ctx)
-    engine = make_engine(settings.database.url)
-    try:
-        with unit_of_work(engine) if commit else Session(engine) as session:
-            yield Step(session, settings)
-    except (NeedError, NotVisible) as exc:
-        raise _fail(str(exc)) from None
-    except _BadOption as exc:
-        raise _fail(str(exc), 2) from None
-    finally:
-        engine.dispose()
-
-
-def _act(ctx: typer.Context, act: Callable[[Step], str]) -> None:
-    """One step that changes something: what `act` says it did is printed after commit, then its notices go out."""
-    with _step(ctx) as step:
-        done = act(step)
-    typer.echo(done)
-    step.hand_over()
+    queued: list[int] = []
+    typer.echo(_run(settings, lambda session, now, _zone: act(session, now, queued)))
+    if queued:
+        typer.echo(f"通知 {len(queued)} 条：{_handed_over(settings, queued)}")
 
 
 class _BadOption(ValueError):
@@ -109,9 +91,11 @@ def needs_list(
     from models.projects import NEED_STATUS_LABELS
     from models.services.project_lists import find_needs
 
-    with _step(ctx, commit=False) as step:
-        scope, filters = _filters(step.session, province, county, field_, status, NEED_STATUS_LABELS, limit)
-        rows = [_need_dict(need, county_row, step.settings) for need, county_row in find_needs(step.session, scope, filters)]
+    def work(session: Session, _now: datetime, zone: Any) -> list[dict[str, Any]]:
+        scope, filters = _filters(session, province, county, field_, status, NEED_STATUS_LABELS, limit)
+        return [_need_dict(need, county_row, zone) for need, county_row in find_needs(session, scope, filters)]
+
+    rows = _read(ctx, work)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -123,16 +107,16 @@ def needs_list(
 @needs_app.command("show")
 def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> None:
     """一条需求的详情：内容、各组织的接单、建立的项目和办理经过。"""
+    from sqlmodel import select
+
     from models.pairing import Project
     from models.registry import County, Organization
     from models.services import needs
     from models.services.ledger import Scope
-    from sqlmodel import select
 
-    with _step(ctx, commit=False) as step:
-        session, zone = step.session, step.settings.zone
+    def work(session: Session, _now: datetime, zone: Any) -> dict[str, Any]:
         need = needs.visible_need(session, Scope(), need_id)
-        data = _need_dict(need, session.get(County, need.county_id), step.settings)  # type: ignore[arg-type]
+        data = _need_dict(need, session.get(County, need.county_id), zone)
         project = session.exec(select(Project).where(Project.need_id == need.id)).first()
         data["project_id"] = project.id if project else None
         data["claims"] = [
@@ -144,6 +128,9 @@ def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> No
             {"at": _iso(row.at, zone), "actor": row.actor, "action": row.action.removeprefix("need."),
              "action_label": HISTORY.get(row.action.removeprefix("need."), row.action), "details": row.details}
             for row in needs.history(session, need.id)]  # type: ignore[arg-type]
+        return data
+
+    data = _read(ctx, work)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
@@ -153,12 +140,11 @@ def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> No
 @needs_app.command("publish")
 def needs_publish(ctx: typer.Context, need_id: NeedId) -> None:
     """发布一条草稿需求：社会组织即可接单；同时通知县联络员。"""
-    from models.base import utcnow
     from models.services import needs
     from models.services.ledger import Scope
 
-    def publish(step: Step) -> str:
-        return f"已发布：{needs.need_label(needs.publish(step.session, Scope(), need_id, 'cli', utcnow(), step.queued))}。"
+    def publish(session: Session, now: datetime, queued: list[int]) -> str:
+        return f"已发布：{needs.need_label(needs.publish(session, Scope(), need_id, 'cli', now, queued))}。"
 
     _act(ctx, publish)
 
@@ -169,12 +155,11 @@ def needs_close(
     reason: Annotated[str, typer.Option("--reason", help="关闭原因（必填），会告知县联络员和等待确认的接单组织")] = "",
 ) -> None:
     """关闭一条不再承接的需求（须写原因）；通知县联络员和等待确认的接单组织。"""
-    from models.base import utcnow
     from models.services import needs
     from models.services.ledger import Scope
 
-    def close(step: Step) -> str:
-        need = needs.close_need(step.session, Scope(), need_id, reason, "cli", utcnow(), step.queued)
+    def close(session: Session, now: datetime, queued: list[int]) -> str:
+        need = needs.close_need(session, Scope(), need_id, reason, "cli", now, queued)
         return f"已关闭：{needs.need_label(need)}（{need.close_reason}）。"
 
     _act(ctx, close)
@@ -191,10 +176,11 @@ def needs_match(
     from models.services.ledger import Scope
     from models.services.matching import rank
 
-    with _step(ctx, commit=False) as step:
-        need = needs.visible_need(step.session, Scope(), need_id)
-        label = needs.need_label(need)
-        ranking = [_candidate_dict(n, c) for n, c in enumerate(rank(step.session, need, top), start=1)]
+    def work(session: Session, _now: datetime, _zone: Any) -> tuple[str, list[dict[str, Any]]]:
+        need = needs.visible_need(session, Scope(), need_id)
+        return needs.need_label(need), [_candidate_dict(n, c) for n, c in enumerate(rank(session, need, top), start=1)]
+
+    label, ranking = _read(ctx, work)
     if as_json:
         typer.echo(json.dumps(ranking, ensure_ascii=False, indent=1))
         return
@@ -214,14 +200,19 @@ def needs_push(
     已接单的组织不再推送；通知经发件箱按各渠道的频率限制发出。
     """
     from bot.cli import _fail
-    from models.base import utcnow
     from models.services import needs
     from models.services.ledger import Scope
 
-    with _step(ctx, commit=False) as step:  # a dry run: the same call, rolled back, says who would be reached
-        label = needs.need_label(needs.visible_need(step.session, Scope(), need_id))
-        preview = needs.push(step.session, Scope(), need_id, top, "cli", utcnow())
-        step.session.rollback()
+    def dry_run(session: Session, now: datetime, _zone: Any) -> tuple[str, list[tuple[str, int]]]:
+        """The same call, undone: who would be reached."""
+        label = needs.need_label(needs.visible_need(session, Scope(), need_id))
+        savepoint = session.begin_nested()
+        try:
+            return label, needs.push(session, Scope(), need_id, top, "cli", now)
+        finally:
+            savepoint.rollback()
+
+    label, preview = _read(ctx, dry_run)
     reached = sum(n for _, n in preview)
     _table(f"推送{label}", ("社会组织", "可送达的联络人"), [(name, str(n)) for name, n in preview],
            empty="排序中没有尚未接单的社会组织。")
@@ -230,8 +221,8 @@ def needs_push(
     if not yes:
         typer.confirm(f"向 {len(preview)} 家社会组织的 {reached} 位联络人推送{label}？", abort=True)
 
-    def push(step: Step) -> str:
-        sent = needs.push(step.session, Scope(), need_id, top, "cli", utcnow(), step.queued)
+    def push(session: Session, now: datetime, queued: list[int]) -> str:
+        sent = needs.push(session, Scope(), need_id, top, "cli", now, queued)
         return f"已推送{label}：{len(sent)} 家社会组织，{sum(n for _, n in sent)} 位联络人。"
 
     _act(ctx, push)
@@ -252,9 +243,11 @@ def projects_list(
     from models.services.project_lists import find_projects
 
     labels = {s.value: s.label for s in ProjectStatus}
-    with _step(ctx, commit=False) as step:
-        scope, filters = _filters(step.session, province, county, field_, status, labels, limit)
-        rows = [_project_dict(p, c, o, step.settings) for p, c, o in find_projects(step.session, scope, filters)]
+    def work(session: Session, _now: datetime, zone: Any) -> list[dict[str, Any]]:
+        scope, filters = _filters(session, province, county, field_, status, labels, limit)
+        return [_project_dict(p, c, o, zone) for p, c, o in find_projects(session, scope, filters)]
+
+    rows = _read(ctx, work)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -270,16 +263,18 @@ def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = Fal
     from models.services.ledger import Scope, review_label
     from models.services.projects import project_figures, project_updates, visible_project
 
-    with _step(ctx, commit=False) as step:
-        project, pairing, county = visible_project(step.session, Scope(), project_id)
-        data = _project_dict(project, county, step.session.get(Organization, pairing.organization_id),  # type: ignore[arg-type]
-                             step.settings)
-        updates = project_updates(step.session, project_id)
+    def work(session: Session, _now: datetime, zone: Any) -> dict[str, Any]:
+        project, pairing, county = visible_project(session, Scope(), project_id)
+        data = _project_dict(project, county, session.get(Organization, pairing.organization_id), zone)
+        updates = project_updates(session, project_id)
         data["figures"] = project_figures(updates)
         data["updates"] = [
-            {"id": u.id, "created_at": _iso(u.created_at, step.settings.zone), "text": u.raw_text,
+            {"id": u.id, "created_at": _iso(u.created_at, zone), "text": u.raw_text,
              "review_status": u.review_status, "review_label": review_label(u.review_status),
              "withdrawn": u.withdrawn_at is not None} for u in updates]
+        return data
+
+    data = _read(ctx, work)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
@@ -305,14 +300,12 @@ def projects_done(
 
 
 def _finish(ctx: typer.Context, project_id: int, status: str, reason: str) -> None:
-    from models.base import utcnow
     from models.pairing import ProjectStatus
     from models.services.ledger import Scope
     from models.services.projects import finish_project
 
-    def finish(step: Step) -> str:
-        project = finish_project(step.session, Scope(), project_id, ProjectStatus(status), reason, "cli", utcnow(),
-                                 step.queued)
+    def finish(session: Session, now: datetime, queued: list[int]) -> str:
+        project = finish_project(session, Scope(), project_id, ProjectStatus(status), reason, "cli", now, queued)
         ending = f"：{project.close_reason}" if project.close_reason else ""
         return f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}{ending}。"
 
@@ -362,10 +355,9 @@ def _filters(session: Session, provinces: list[str] | None, county: str | None, 
 # --- what is printed ------------------------------------------------------------------------------------
 
 
-def _need_dict(need: Need, county: County | None, settings: Settings) -> dict[str, Any]:
+def _need_dict(need: Need, county: County | None, zone: Any) -> dict[str, Any]:
     from models.projects import NEED_STATUS_LABELS
 
-    zone = settings.zone
     return {"id": need.id, "province": county.province if county else "", "county": county.name if county else "",
             "county_code": county.code if county else "", "field": need.field, "title": need.title,
             "description": need.description, "amount_wan": need.amount_wan, "households": need.households,
@@ -375,8 +367,7 @@ def _need_dict(need: Need, county: County | None, settings: Settings) -> dict[st
             "published_at": _iso(need.published_at, zone)}
 
 
-def _project_dict(project: Project, county: County, organization: Organization | None,
-                  settings: Settings) -> dict[str, Any]:
+def _project_dict(project: Project, county: County, organization: Organization | None, zone: Any) -> dict[str, Any]:
     from models.pairing import ProjectStatus
 
     return {"id": project.id, "name": project.name, "field": project.field, "description": project.description,
@@ -384,7 +375,7 @@ def _project_dict(project: Project, county: County, organization: Organization |
             "status_label": ProjectStatus(project.status).label, "close_reason": project.close_reason,
             "need_id": project.need_id, "pairing_id": project.pairing_id, "province": county.province,
             "county": county.name, "organization": _name(organization),
-            "created_at": _iso(project.created_at, settings.zone), "closed_at": _iso(project.closed_at, settings.zone)}
+            "created_at": _iso(project.created_at, zone), "closed_at": _iso(project.closed_at, zone)}
 
 
 def _candidate_dict(place: int, candidate: Candidate) -> dict[str, Any]:
