@@ -60,6 +60,16 @@ def _read(ctx: typer.Context, work: Callable[[Session, datetime, Any], T]) -> T:
     return _run(_settings(ctx), work)
 
 
+def _show(ctx: typer.Context, work: Callable[[Session, datetime, Any], T], as_json: bool,
+          print_text: Callable[[T], None]) -> None:
+    """Read with `work`, then print it as JSON (--json) or as text and tables."""
+    data = _read(ctx, work)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print_text(data)
+
+
 def _act(ctx: typer.Context, act: Callable[[Session, datetime, list[int]], str]) -> None:
     """A step that changes something: what `act` says it did is printed after commit, then its notices are
     handed to the queue."""
@@ -95,13 +105,10 @@ def needs_list(
         scope, filters = _filters(session, province, county, field_, status, NEED_STATUS_LABELS, limit)
         return [_need_dict(need, county_row, zone) for need, county_row in find_needs(session, scope, filters)]
 
-    rows = _read(ctx, work)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    _table("项目库需求", ("编号", "省份", "县", "领域", "需求", "金额（万元）", "状态", "登记时间"), [
-        (str(r["id"]), r["province"], r["county"], r["field"], r["title"], _amount(r["amount_wan"]), r["status_label"],
-         _minute(r["created_at"])) for r in rows], empty="没有符合条件的需求。")
+    _show(ctx, work, as_json, lambda rows: _table(
+        "项目库需求", ("编号", "省份", "县", "领域", "需求", "金额（万元）", "状态", "登记时间"), [
+            (str(r["id"]), r["province"], r["county"], r["field"], r["title"], _amount(r["amount_wan"]),
+             r["status_label"], _minute(r["created_at"])) for r in rows], empty="没有符合条件的需求。"))
 
 
 @needs_app.command("show")
@@ -130,11 +137,7 @@ def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> No
             for row in needs.history(session, need.id)]  # type: ignore[arg-type]
         return data
 
-    data = _read(ctx, work)
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
-    _print_need(data)
+    _show(ctx, work, as_json, _print_need)
 
 
 @needs_app.command("publish")
@@ -247,13 +250,11 @@ def projects_list(
         scope, filters = _filters(session, province, county, field_, status, labels, limit)
         return [_project_dict(p, c, o, zone) for p, c, o in find_projects(session, scope, filters)]
 
-    rows = _read(ctx, work)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    _table("帮扶项目", ("编号", "省份", "县", "社会组织", "项目", "领域", "金额（万元）", "状态", "需求"), [
-        (str(r["id"]), r["province"], r["county"], r["organization"], r["name"], r["field"], _amount(r["amount_wan"]),
-         r["status_label"], f"#{r['need_id']}" if r["need_id"] else "—") for r in rows], empty="没有符合条件的项目。")
+    _show(ctx, work, as_json, lambda rows: _table(
+        "帮扶项目", ("编号", "省份", "县", "社会组织", "项目", "领域", "金额（万元）", "状态", "需求"), [
+            (str(r["id"]), r["province"], r["county"], r["organization"], r["name"], r["field"],
+             _amount(r["amount_wan"]), r["status_label"], f"#{r['need_id']}" if r["need_id"] else "—") for r in rows],
+        empty="没有符合条件的项目。"))
 
 
 @projects_app.command("show")
@@ -274,11 +275,7 @@ def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = Fal
              "withdrawn": u.withdrawn_at is not None} for u in updates]
         return data
 
-    data = _read(ctx, work)
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
-    _print_project(data)
+    _show(ctx, work, as_json, _print_project)
 
 
 @projects_app.command("close")
