@@ -20,10 +20,26 @@ REPORTER_HELP = """\
   我是谁　查看您的登记信息
   帮助　　显示本说明"""
 
+COUNTY_NEEDS_HELP = """项目库（县联络员）：
+  需求 内容　提交需求，例如：需求 冷链仓储设备，约80万元，受益300户，2027年6月底前
+  　　　　　缺少的领域、金额、受益户数、完成时间会逐项询问，最后点“保存”存为草稿
+  我的需求　查看本县需求及状态
+  修改需求 编号 新内容　修改草稿；撤回需求 编号　撤回草稿
+  确认 编号 / 婉拒 编号 原因　答复社会组织的接单（也可点按钮）"""
+
+ORGANIZATION_NEEDS_HELP = """项目库（社会组织）：
+  可接需求　查看已发布、可以承接的需求
+  接单 编号　承接需求（也可点推送消息下的“接单”按钮），县联络员确认后建立项目
+  供给 领域，省份，金额　登记可提供的帮扶，例如：供给 教育，四川、云南，200万元
+  我的供给　查看；撤回供给 编号　撤回"""
+
 ADMIN_HELP = """\
 管理员可用：
   登录　　获取审核页面的一次性登录链接（10 分钟内有效）
   广播 对象 内容　向联系人和群发送通知（先预览，确认后发送；对象如 all、county:布拖县、group:标签）
+  待发布　查看您负责省份的需求草稿；发布 编号　发布需求
+  推送 编号 [数量]　把已发布的需求推送给匹配度靠前的组织（默认 5 家；先预览，确认后发送）
+  关闭需求 编号 原因　关闭不再需要承接的需求
   渠道　　查看或选择接收消息的渠道（Telegram / 企业微信）
   我是谁　查看您的登记信息
   帮助　　显示本说明
@@ -43,7 +59,8 @@ class Help:
         if ctx.contact.role == Role.admin:
             ctx.reply(who + ADMIN_HELP)
         else:
-            ctx.reply(who + REPORTER_HELP.format(withdraw=ctx.settings.withdraw_minutes))
+            needs = COUNTY_NEEDS_HELP if ctx.contact.role == Role.county else ORGANIZATION_NEEDS_HELP
+            ctx.reply(who + REPORTER_HELP.format(withdraw=ctx.settings.withdraw_minutes) + "\n" + needs)
 
 
 class WhoAmI:

@@ -1,0 +1,185 @@
+"""The 项目库 for admins in chat: 待发布, 发布 N, 推送 N [数量] (previewed, then 确认), 关闭需求 N 原因.
+
+Everything is limited to the admin's provinces (`Scope.of`); a need outside them reads as absent.
+推送 messages many people, so like a broadcast it is first a preview kept as a PendingQuestion, and
+nothing goes out until the admin presses 确认推送 or replies 确认. An admin with both a broadcast
+preview and a push preview open answers the newer one with a typed 确认 / 取消.
+"""
+
+from __future__ import annotations
+
+from bot.messages import Button
+from handlers.commands import CommandWord, normalize, parse_command
+from handlers.context import Context
+from handlers.needs import number_and_rest, numbered
+from models.projects import OPEN_NEED_STATUSES, Need, NeedStatus
+from models.registry import Role
+from models.reporting import PendingQuestion
+from models.services import broadcast, need_dialog, needs
+from models.services.ledger import NotVisible, Scope
+from models.services.matching import rank
+from models.services.need_dialog import PUSH_PREVIEW
+from models.services.need_lists import county_names, drafts_in
+from models.services.needs import NeedError
+
+PUSH_PREFIX = "needpush"  # needpush:<question id>:<ok|no>
+DEFAULT_TOP = 5
+CONFIRM_WORDS = ("确认", "確認", "确认推送", "確認推送")
+CANCEL_WORDS = ("取消",)
+
+
+def _is_admin(ctx: Context) -> bool:
+    return ctx.contact is not None and ctx.contact.role == Role.admin
+
+
+def _actor(ctx: Context) -> str:
+    assert ctx.contact is not None
+    return f"contact:{ctx.contact.id}"
+
+
+def _scope(ctx: Context) -> Scope:
+    assert ctx.contact is not None
+    return Scope.of(ctx.contact)
+
+
+class Drafts(CommandWord):
+    """待发布: the drafts in the admin's provinces, oldest first."""
+
+    name, roles = "need_drafts", (Role.admin,)
+    refusal = "“待发布”供管理员查看需求草稿。"
+
+    def act(self, ctx: Context, args: str) -> None:
+        rows = drafts_in(ctx.session, _scope(ctx))
+        if not rows:
+            ctx.reply(f"{_scope(ctx).label}目前没有待发布的需求草稿。")
+            return
+        where = county_names(ctx.session, [need.county_id for need in rows])
+        lines = "\n".join(_line(need, where.get(need.county_id, "")) for need in rows)
+        ctx.reply(f"待发布的需求草稿：\n{lines}\n发送“发布 编号”发布，“关闭需求 编号 原因”关闭。")
+
+
+def _line(need: Need, where: str) -> str:
+    amount = f"，约 {need.amount_wan:g} 万元" if need.amount_wan is not None else ""
+    return f"#{need.id} {where} · {need.field}{amount}：{need.description[:60]}"
+
+
+class Publish:
+    """发布 N: a draft becomes visible to organizations; the reply shows who ranks first."""
+
+    def matches(self, ctx: Context) -> bool:
+        return _is_admin(ctx) and numbered(parse_command(ctx.text), "publish_need")
+
+    def handle(self, ctx: Context) -> None:
+        number, _ = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
+        if number is None:
+            ctx.reply("请发送“发布 编号”；发送“待发布”查看草稿。")
+            return
+        try:
+            need = needs.publish(ctx.session, _scope(ctx), number, _actor(ctx), ctx.now, ctx.delivery_ids)
+        except (NeedError, NotVisible) as exc:
+            ctx.reply(str(exc))
+            return
+        top = rank(ctx.session, need, DEFAULT_TOP)
+        ranking = "\n".join(f"{i}. {c.name}（{'；'.join(c.reasons)}）" for i, c in enumerate(top, 1)) or "（暂无匹配的组织）"
+        ctx.reply(f"已发布{needs.need_label(need)}，已通知县联络员。匹配度靠前的组织：\n{ranking}\n"
+                  f"发送“推送 {need.id}”把需求推送给前 {DEFAULT_TOP} 家（可写数量，如“推送 {need.id} 10”）。")
+
+
+class Push:
+    """推送 N [数量]: a preview of who would be messaged; 确认推送 sends (PushConfirm)."""
+
+    def matches(self, ctx: Context) -> bool:
+        return _is_admin(ctx) and numbered(parse_command(ctx.text), "push_need")
+
+    def handle(self, ctx: Context) -> None:
+        assert ctx.contact is not None
+        number, rest = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
+        top = int(rest.split()[0]) if rest and rest.split()[0].isdigit() else DEFAULT_TOP
+        try:
+            if number is None:
+                raise NeedError("请发送“推送 编号 [组织数]”，例如“推送 12 5”。")
+            need = needs.visible_need(ctx.session, _scope(ctx), number)
+            if need.status not in OPEN_NEED_STATUSES:
+                raise NeedError(f"{needs.need_label(need)}当前为{NeedStatus(need.status).label}，只有已发布的需求可以推送。")
+            if not 1 <= top <= 200:
+                raise NeedError("推送的组织数须在 1 到 200 之间。")
+        except (NeedError, NotVisible) as exc:
+            ctx.reply(str(exc))
+            return
+        taken = {claim.organization_id for claim in needs.claims_of(ctx.session, number)}
+        chosen = [c for c in rank(ctx.session, need, top) if c.organization_id not in taken]
+        if not chosen:
+            ctx.reply(f"{needs.need_label(need)}没有可推送的组织（没有匹配的组织，或它们已接单）。")
+            return
+        people = sum(len(needs.contacts_of_organization(ctx.session, c.organization_id)) for c in chosen)
+        question = need_dialog.ask(ctx.session, ctx.contact, PUSH_PREVIEW, {"need_id": number, "top": top}, ctx.now)
+        names = "\n".join(f"{i}. {c.name}（{c.tier_label}）" for i, c in enumerate(chosen, 1))
+        ctx.reply(f"推送预览：{needs.need_label(need)}将发给以下 {len(chosen)} 家组织（共 {people} 位联络人），"
+                  f"附“接单”按钮：\n{names}\n点“确认推送”或回复“确认”即发送；回复“取消”放弃。",
+                  [Button("确认推送", f"{PUSH_PREFIX}:{question.id}:ok"), Button("取消", f"{PUSH_PREFIX}:{question.id}:no")])
+
+
+class PushConfirm:
+    """确认推送 / 取消: the preview's buttons, or 确认 / 取消 typed while the newest preview is a push."""
+
+    def matches(self, ctx: Context) -> bool:
+        data = ctx.message.callback_data
+        if data is not None:
+            return data.startswith(PUSH_PREFIX + ":")
+        if not _is_admin(ctx) or normalize(ctx.text) not in CONFIRM_WORDS + CANCEL_WORDS:
+            return False
+        question = need_dialog.open_question(ctx.session, ctx.contact, [PUSH_PREVIEW], ctx.now)  # type: ignore
+        draft = broadcast.latest_draft(ctx.session, ctx.contact, ctx.now)  # type: ignore[arg-type]
+        return question is not None and (draft is None or draft.created_at <= question.created_at)
+
+    def handle(self, ctx: Context) -> None:
+        try:
+            question, confirm = self._choice(ctx)
+            need_dialog.close(ctx.session, question, ctx.now)
+            need_id, top = int(question.payload["need_id"]), int(question.payload["top"])
+            if not confirm:
+                ctx.reply(f"已取消推送需求 #{need_id}，没有发送任何消息。")
+                return
+            sent = needs.push(ctx.session, _scope(ctx), need_id, top, _actor(ctx), ctx.now, ctx.delivery_ids)
+        except (NeedError, NotVisible) as exc:
+            ctx.audit("need.push_refused", ctx.message.callback_data or ctx.text, reason=str(exc))
+            ctx.reply(str(exc))
+            return
+        reached = sum(n for _, n in sent)
+        names = "、".join(name for name, _ in sent)
+        ctx.reply(f"已推送需求 #{need_id} 给 {len(sent)} 家组织（{reached} 位联络人可送达）：{names}。组织接单后会请县联络员确认。")
+
+    @staticmethod
+    def _choice(ctx: Context) -> tuple[PendingQuestion, bool]:
+        assert ctx.contact is not None
+        data = ctx.message.callback_data
+        if data is None:
+            question = need_dialog.open_question(ctx.session, ctx.contact, [PUSH_PREVIEW], ctx.now)
+            assert question is not None
+            return question, normalize(ctx.text) in CONFIRM_WORDS
+        parts = data.split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("ok", "no"):
+            raise NeedError("无法识别的按钮，已忽略。")
+        if ctx.contact.role != Role.admin:
+            raise NeedError("只有管理员可以推送需求。")
+        question = need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), PUSH_PREVIEW, ctx.now)
+        return question, parts[2] == "ok"
+
+
+class CloseNeed:
+    """关闭需求 N 原因: a need that will not be taken on; waiting claims and the county are told."""
+
+    def matches(self, ctx: Context) -> bool:
+        return _is_admin(ctx) and numbered(parse_command(ctx.text), "close_need")
+
+    def handle(self, ctx: Context) -> None:
+        number, reason = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
+        if number is None or not reason:
+            ctx.reply("请发送“关闭需求 编号 原因”，例如：关闭需求 12 已由省级财政资金解决。")
+            return
+        try:
+            need = needs.close_need(ctx.session, _scope(ctx), number, reason, _actor(ctx), ctx.now, ctx.delivery_ids)
+        except (NeedError, NotVisible) as exc:
+            ctx.reply(str(exc))
+            return
+        ctx.reply(f"已关闭{needs.need_label(need)}：{need.close_reason}。已通知县联络员和等待确认的组织。")

@@ -1,0 +1,76 @@
+"""供给: what an organization can give — a field, the provinces it works in (none: 全国), a capacity in 万元.
+
+Offers feed the ranking (`models.services.matching`); an organization contact registers them in
+chat (供给 …) and withdraws them (撤回供给 N); withdrawn offers stay as rows, inactive.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models.projects import Offer
+from models.registry import Contact, Role
+from models.services.audit import audit
+from models.services.needs import MAX_DESCRIPTION, NeedError
+from models.services.parsing import FIELD_ORDER
+from models.services.provinces import PROVINCES, short_names
+from models.services.sums import BOUNDS
+
+
+def create_offers(session: Session, contact: Contact, fields: Sequence[str], provinces: Sequence[str],
+                  capacity_wan: float | None, description: str, now: datetime) -> list[Offer]:
+    """One offer per field named, for the contact's organization; NeedError names the first bad value."""
+    if contact.role != Role.organization or contact.organization_id is None:
+        raise NeedError("只有社会组织联络人可以登记供给。")
+    if not fields:
+        raise NeedError(f"请写明帮扶领域：{'、'.join(FIELD_ORDER)}。")
+    unknown = [field for field in fields if field not in FIELD_ORDER]
+    if unknown:
+        raise NeedError(f"帮扶领域“{unknown[0]}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
+    strange = [province for province in provinces if province not in PROVINCES]
+    if strange:
+        raise NeedError(f"省份“{strange[0]}”无法识别。")
+    if capacity_wan is not None and (not math.isfinite(capacity_wan) or not 0 < capacity_wan <= BOUNDS["funds_wan"]):
+        raise NeedError(f"帮扶能力须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
+    description = description.replace("\x00", "").strip()[:MAX_DESCRIPTION]
+    rows = [Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field, description=description,
+                  provinces=list(provinces), capacity_wan=capacity_wan, created_at=now) for field in fields]
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
+        audit(session, f"contact:{contact.id}", "offer.create", f"offer:{row.id}", field=row.field,
+              provinces=row.provinces, capacity_wan=row.capacity_wan)
+    return rows
+
+
+def offers_of(session: Session, contact: Contact, limit: int = 20) -> list[Offer]:
+    """The organization's offers, active ones first, newest first."""
+    if contact.role != Role.organization or contact.organization_id is None:
+        return []
+    return list(session.exec(select(Offer).where(Offer.organization_id == contact.organization_id)
+                             .order_by(col(Offer.active).desc(), col(Offer.id).desc()).limit(limit)).all())
+
+
+def withdraw_offer(session: Session, contact: Contact, offer_id: int, now: datetime) -> Offer:
+    """Deactivate one of the organization's offers: it is no longer used for ranking."""
+    row = session.get(Offer, offer_id)
+    if row is None or contact.role != Role.organization or row.organization_id != contact.organization_id:
+        raise NeedError(f"没有编号为 {offer_id} 的本组织供给。")
+    if not row.active:
+        raise NeedError(f"供给 #{offer_id} 已经撤回了。")
+    row.active = False
+    row.updated_at = now
+    session.add(row)
+    audit(session, f"contact:{contact.id}", "offer.withdraw", f"offer:{row.id}")
+    return row
+
+
+def describe(offer: Offer) -> str:
+    """“#3 教育 · 四川、云南 · 200 万元” — how chat names an offer."""
+    capacity = f" · {offer.capacity_wan:g} 万元" if offer.capacity_wan is not None else ""
+    state = "" if offer.active else "（已撤回）"
+    return f"#{offer.id} {offer.field} · {short_names(offer.provinces)}{capacity}{state}"

@@ -1,0 +1,45 @@
+"""China's 31 provincial-level divisions by full name, and the short forms people write (四川, 广西, 西藏 …)."""
+
+from __future__ import annotations
+
+import re
+
+# Full name → the short form. Offers, admins' scopes and counties all use the full name.
+PROVINCES: dict[str, str] = {
+    "北京市": "北京", "天津市": "天津", "河北省": "河北", "山西省": "山西", "内蒙古自治区": "内蒙古",
+    "辽宁省": "辽宁", "吉林省": "吉林", "黑龙江省": "黑龙江", "上海市": "上海", "江苏省": "江苏",
+    "浙江省": "浙江", "安徽省": "安徽", "福建省": "福建", "江西省": "江西", "山东省": "山东",
+    "河南省": "河南", "湖北省": "湖北", "湖南省": "湖南", "广东省": "广东", "广西壮族自治区": "广西",
+    "海南省": "海南", "重庆市": "重庆", "四川省": "四川", "贵州省": "贵州", "云南省": "云南",
+    "西藏自治区": "西藏", "陕西省": "陕西", "甘肃省": "甘肃", "青海省": "青海", "宁夏回族自治区": "宁夏",
+    "新疆维吾尔自治区": "新疆",
+}
+# Traditional spellings of the short forms that differ from the Simplified ones.
+_TRADITIONAL = {"遼寧": "辽宁", "黑龍江": "黑龙江", "江蘇": "江苏", "廣東": "广东", "廣西": "广西", "貴州": "贵州",
+                "雲南": "云南", "陝西": "陕西", "甘肅": "甘肃", "寧夏": "宁夏", "內蒙古": "内蒙古", "重慶": "重庆"}
+NATIONWIDE = ("全国", "全國", "不限", "各省", "全部省份")
+
+_BY_SHORT = {short: full for full, short in PROVINCES.items()}
+_SUFFIXES = "省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|壯族自治區|回族自治區|維吾爾自治區|自治區"
+_NAME_RE = re.compile(
+    "(" + "|".join(sorted([*_BY_SHORT, *_TRADITIONAL], key=len, reverse=True)) + f")(?:{_SUFFIXES})?")
+
+
+def provinces_in(text: str) -> list[str]:
+    """The provinces a text names, as full names, in the order written, each once (四川、雲南 → 四川省, 云南省)."""
+    found: list[str] = []
+    for match in _NAME_RE.finditer(text):
+        short = _TRADITIONAL.get(match.group(1), match.group(1))
+        full = _BY_SHORT[short]
+        if full not in found:
+            found.append(full)
+    return found
+
+
+def nationwide(text: str) -> bool:
+    return any(word in text for word in NATIONWIDE)
+
+
+def short_names(provinces: list[str]) -> str:
+    """四川省、云南省 → “四川、云南”; none → “全国”."""
+    return "、".join(PROVINCES.get(p, p) for p in provinces) or "全国"
