@@ -1,8 +1,8 @@
 """`pairbot needs …` and `pairbot projects …`: the 项目库 from the command line.
 
 The command line acts as an operator of every province (actor ``cli``). Each command is one
-unit of work around one service call (`models.services.needs`, `projects`, `matching`,
-`project_lists`); notices the step writes (to the county, the organizations) are handed to the
+unit of work around one service call (`models.services.needs`, `needs_listing`, `projects`,
+`matching`); notices the step writes (to the county, the organizations) are handed to the
 queue after commit. A step the service refuses — an unknown number, a need in the wrong status, an
 option naming nothing — prints its Chinese reason and exits with 1 (`cli_support.in_session`).
 """
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from models.pairing import Project
     from models.projects import Need
-    from models.registry import County, Organization
+    from models.registry import County
+    from models.services.ledger import Scope
     from models.services.matching import Candidate
-    from models.services.project_lists import Filters
+    from models.services.needs_listing import HistoryRow
 
 T = TypeVar("T")
 needs_app = typer.Typer(help="项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。",
@@ -39,10 +40,6 @@ Province = Annotated[Optional[list[str]], typer.Option(help="只看这些省份�
 CountyOpt = Annotated[Optional[str], typer.Option("--county", help="只看这个县（县名或 6 位代码）")]
 FieldOpt = Annotated[Optional[str], typer.Option("--field", help="只看这个领域：产业、就业、教育、健康、养老、消费、其他")]
 Limit = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="最多列出多少条（最新的在前）")]
-HISTORY = {"create": "登记", "edit": "修改", "withdraw": "撤回", "publish": "发布", "close": "关闭", "push": "推送",
-           "claim": "接单", "claim_unreachable": "县联络员无法送达", "confirm": "确认承接", "decline": "婉拒",
-           "project_done": "项目完成", "project_closed": "项目关闭"}
-
 
 def _run(settings: Settings, work: Callable[[Session, datetime, Any], T]) -> T:
     """`work(session, now, zone)` in one unit of work; a refusal (unknown number, wrong status, an option
@@ -99,43 +96,39 @@ def needs_list(
 ) -> None:
     """列出需求（最新的在前），可按省份、县、领域、状态筛选。"""
     from models.projects import NEED_STATUS_LABELS
-    from models.services.project_lists import find_needs
+    from models.services.needs_listing import NeedFilter, need_page
 
-    def work(session: Session, _now: datetime, zone: Any) -> list[dict[str, Any]]:
-        scope, filters = _filters(session, province, county, field_, status, NEED_STATUS_LABELS, limit)
-        return [_need_dict(need, county_row, zone) for need, county_row in find_needs(session, scope, filters)]
+    def work(session: Session, now: datetime, zone: Any) -> list[dict[str, Any]]:
+        scope = _scope(province)
+        wanted = NeedFilter(county_id=_county_id(session, county), field=_field(field_),
+                            status=_status(status, NEED_STATUS_LABELS))
+        return [_need_dict(row.need, row.county, zone) | {"organizations": row.organizations, "project_id": row.project_id}
+                for row in need_page(session, scope, wanted, now, per_page=limit).rows]
 
     _show(ctx, work, as_json, lambda rows: _table(
-        "项目库需求", ("编号", "省份", "县", "领域", "需求", "金额（万元）", "状态", "登记时间"), [
+        "项目库需求", ("编号", "省份", "县", "领域", "需求", "金额（万元）", "状态", "认领组织", "登记时间"), [
             (str(r["id"]), r["province"], r["county"], r["field"], r["title"], _amount(r["amount_wan"]),
-             r["status_label"], _minute(r["created_at"])) for r in rows], empty="没有符合条件的需求。"))
+             r["status_label"], "、".join(r["organizations"]) or "—", _minute(r["created_at"])) for r in rows],
+        empty="没有符合条件的需求。"))
 
 
 @needs_app.command("show")
 def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> None:
-    """一条需求的详情：内容、各组织的接单、建立的项目和办理经过。"""
-    from sqlmodel import select
-
-    from models.pairing import Project
-    from models.registry import County, Organization
-    from models.services import needs
+    """一条需求的详情：内容、各组织的接单、建立的项目、匹配排序和办理经过。"""
     from models.services.ledger import Scope
+    from models.services.needs_listing import need_detail
 
     def work(session: Session, _now: datetime, zone: Any) -> dict[str, Any]:
-        need = needs.visible_need(session, Scope(), need_id)
-        data = _need_dict(need, session.get(County, need.county_id), zone)
-        project = session.exec(select(Project).where(Project.need_id == need.id)).first()
-        data["project_id"] = project.id if project else None
-        data["claims"] = [
-            {"id": c.id, "organization_id": c.organization_id,
-             "organization": _name(session.get(Organization, c.organization_id)), "status": c.status,
-             "status_label": _claim_label(c.status), "reason": c.reason, "created_at": _iso(c.created_at, zone),
-             "decided_at": _iso(c.decided_at, zone)} for c in needs.claims_of(session, need.id)]  # type: ignore[arg-type]
-        data["history"] = [
-            {"at": _iso(row.at, zone), "actor": row.actor, "action": row.action.removeprefix("need."),
-             "action_label": HISTORY.get(row.action.removeprefix("need."), row.action), "details": row.details}
-            for row in needs.history(session, need.id)]  # type: ignore[arg-type]
-        return data
+        detail = need_detail(session, Scope(), need_id)
+        return _need_dict(detail.need, detail.county, zone) | {
+            "author": detail.author, "source_label": detail.source,
+            "project_id": detail.project.id if detail.project else None,
+            "claims": [{"id": c.claim.id, "organization_id": c.claim.organization_id, "organization": c.organization,
+                        "status": c.claim.status, "status_label": _claim_label(c.claim.status),
+                        "reason": c.claim.reason, "created_at": _iso(c.claim.created_at, zone),
+                        "decided_at": _iso(c.claim.decided_at, zone)} for c in detail.claims],
+            "ranking": [_candidate_dict(n, c) for n, c in enumerate(detail.ranking, start=1)],
+            "history": _history(detail.history, zone)}
 
     _show(ctx, work, as_json, _print_need)
 
@@ -187,9 +180,8 @@ def needs_match(
     if as_json:
         typer.echo(json.dumps(ranking, ensure_ascii=False, indent=1))
         return
-    _table(f"{label} 的匹配排序", ("名次", "层级", "社会组织", "理由"), [
-        (str(c["rank"]), c["tier_label"], c["organization"], "；".join(c["reasons"])) for c in ranking],
-        empty=f"{label}：没有已结对、供给匹配或有同领域项目经验的社会组织。")
+    _table(f"{label} 的匹配排序", ("名次", "层级", "社会组织", "理由"), _ranking_rows(ranking),
+           empty=f"{label}：没有已结对、供给匹配或有同领域项目经验的社会组织。")
 
 
 @needs_app.command("push")
@@ -236,19 +228,19 @@ def needs_push(
 
 @projects_app.command("list")
 def projects_list(
-    ctx: typer.Context, province: Province = None, county: CountyOpt = None, field_: FieldOpt = None,
+    ctx: typer.Context, province: Province = None, field_: FieldOpt = None,
     status: Annotated[Optional[str], typer.Option(
         "--status", help="只看这个状态：计划中、实施中、已完成、已关闭（或 planned、active、done、closed）")] = None,
     limit: Limit = 200, as_json: Json = False,
 ) -> None:
-    """列出帮扶项目（最新的在前），可按省份、县、领域、状态筛选。"""
+    """列出帮扶项目（最新的在前），可按省份、领域、状态筛选。"""
     from models.pairing import ProjectStatus
-    from models.services.project_lists import find_projects
+    from models.services.projects import ProjectFilter, project_page
 
-    labels = {s.value: s.label for s in ProjectStatus}
     def work(session: Session, _now: datetime, zone: Any) -> list[dict[str, Any]]:
-        scope, filters = _filters(session, province, county, field_, status, labels, limit)
-        return [_project_dict(p, c, o, zone) for p, c, o in find_projects(session, scope, filters)]
+        wanted = ProjectFilter(field=_field(field_), status=_status(status, {s.value: s.label for s in ProjectStatus}))
+        return [_project_dict(row.project, row.county, row.organization, zone)
+                for row in project_page(session, _scope(province), wanted, per_page=limit).rows]
 
     _show(ctx, work, as_json, lambda rows: _table(
         "帮扶项目", ("编号", "省份", "县", "社会组织", "项目", "领域", "金额（万元）", "状态", "需求"), [
@@ -259,21 +251,20 @@ def projects_list(
 
 @projects_app.command("show")
 def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = False) -> None:
-    """一个项目的详情：结对双方、状态、进展数字（按台账口径汇总注明该项目的进展）和进展列表。"""
-    from models.registry import Organization
+    """一个项目的详情：结对双方、状态、进展数字（按台账口径汇总注明该项目的进展）、进展和经过。"""
     from models.services.ledger import Scope, review_label
-    from models.services.projects import project_figures, project_updates, visible_project
+    from models.services.projects import project_detail
 
     def work(session: Session, _now: datetime, zone: Any) -> dict[str, Any]:
-        project, pairing, county = visible_project(session, Scope(), project_id)
-        data = _project_dict(project, county, session.get(Organization, pairing.organization_id), zone)
-        updates = project_updates(session, project_id)
-        data["figures"] = project_figures(updates)
-        data["updates"] = [
-            {"id": u.id, "created_at": _iso(u.created_at, zone), "text": u.raw_text,
-             "review_status": u.review_status, "review_label": review_label(u.review_status),
-             "withdrawn": u.withdrawn_at is not None} for u in updates]
-        return data
+        detail = project_detail(session, Scope(), project_id)
+        return _project_dict(detail.project, detail.county, detail.organization, zone) | {
+            "figures": detail.figures,
+            "updates": [{"id": row.update.id, "created_at": _iso(row.update.created_at, zone),
+                         "contact": row.contact_name, "text": row.update.raw_text,
+                         "review_status": row.update.review_status, "review_label": review_label(row.update.review_status),
+                         "withdrawn": row.update.withdrawn_at is not None} for row in detail.updates.rows],
+            "updates_total": detail.updates.total,
+            "history": _history(detail.history, zone)}
 
     _show(ctx, work, as_json, _print_project)
 
@@ -317,36 +308,44 @@ def register(app: typer.Typer) -> None:
 # --- options ----------------------------------------------------------------------------------------------
 
 
-def _filters(session: Session, provinces: list[str] | None, county: str | None, field_: str | None,
-             status: str | None, labels: dict[str, str], limit: int) -> tuple[Any, Filters]:
-    """The scope (--province) and filters of a list; _BadOption naming a value that matches nothing."""
+def _scope(provinces: list[str] | None) -> Scope:
+    """--province (repeatable, full or short names, 、 between) as a scope; none: every province."""
     from models.services.ledger import Scope
-    from models.services.province_names import UnknownProvince, province_names
-    from models.services.parsing import FIELD_ORDER
-    from models.services.project_lists import Filters
+    from models.services.provinces import province_list
+
+    if not provinces:
+        return Scope()
+    try:
+        return Scope(tuple(name for given in provinces for name in province_list(given)) or None)
+    except ValueError as exc:
+        raise _BadOption(f"--province：{exc}") from None
+
+
+def _county_id(session: Session, county: str | None) -> int | None:
     from models.services.registry import require_county
 
-    scope = Scope()
-    if provinces:
-        try:
-            scope = Scope(tuple(name for given in provinces for name in province_names(given)) or None)
-        except UnknownProvince as exc:
-            raise _BadOption(f"--province：{exc}") from None
-    county_id = None
-    if county:
-        try:
-            county_id = require_county(session, county).id
-        except LookupError as exc:
-            raise _BadOption(f"--county：{exc}") from None
+    try:
+        return require_county(session, county).id if county else None
+    except LookupError as exc:
+        raise _BadOption(f"--county：{exc}") from None
+
+
+def _field(field_: str | None) -> str:
+    from models.services.parsing import FIELD_ORDER
+
     if field_ and field_ not in FIELD_ORDER:
         raise _BadOption(f"--field 应为 {'、'.join(FIELD_ORDER)} 之一，而不是“{field_}”")
-    by_label = {label: value for value, label in labels.items()}
-    wanted = ""
-    if status:
-        wanted = status.lower() if status.lower() in labels else by_label.get(status, "")
-        if not wanted:
-            raise _BadOption(f"--status 应为 {'、'.join(labels.values())}（或 {'、'.join(labels)}）之一，而不是“{status}”")
-    return scope, Filters(county_id=county_id, field=field_ or "", status=wanted, limit=limit)
+    return field_ or ""
+
+
+def _status(status: str | None, labels: dict[str, str]) -> str:
+    """--status by value (published) or label (已发布); labels: value → label."""
+    if not status:
+        return ""
+    wanted = status.lower() if status.lower() in labels else {label: value for value, label in labels.items()}.get(status)
+    if not wanted:
+        raise _BadOption(f"--status 应为 {'、'.join(labels.values())}（或 {'、'.join(labels)}）之一，而不是“{status}”")
+    return wanted
 
 
 # --- what is printed ------------------------------------------------------------------------------------
@@ -364,15 +363,19 @@ def _need_dict(need: Need, county: County | None, zone: Any) -> dict[str, Any]:
             "published_at": _iso(need.published_at, zone)}
 
 
-def _project_dict(project: Project, county: County, organization: Organization | None, zone: Any) -> dict[str, Any]:
+def _project_dict(project: Project, county: County, organization: str, zone: Any) -> dict[str, Any]:
     from models.pairing import ProjectStatus
 
     return {"id": project.id, "name": project.name, "field": project.field, "description": project.description,
             "amount_wan": project.amount_wan, "status": project.status,
             "status_label": ProjectStatus(project.status).label, "close_reason": project.close_reason,
             "need_id": project.need_id, "pairing_id": project.pairing_id, "province": county.province,
-            "county": county.name, "organization": _name(organization),
+            "county": county.name, "organization": organization,
             "created_at": _iso(project.created_at, zone), "closed_at": _iso(project.closed_at, zone)}
+
+
+def _history(rows: list[HistoryRow], zone: Any) -> list[dict[str, Any]]:
+    return [{"at": _iso(row.at, zone), "actor": row.actor, "action": row.action, "note": row.note} for row in rows]
 
 
 def _candidate_dict(place: int, candidate: Candidate) -> dict[str, Any]:
@@ -382,14 +385,13 @@ def _candidate_dict(place: int, candidate: Candidate) -> dict[str, Any]:
 
 
 def _print_need(data: dict[str, Any]) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False)
+    console = _console()
     console.print(f"需求 #{data['id']}「{data['title']}」 {data['status_label']}", style="bold", markup=False)
     lines = [("县", f"{data['province']}{data['county']}（{data['county_code']}）"), ("领域", data["field"]),
              ("内容", data["description"]), ("金额", f"{_amount(data['amount_wan'])} 万元"),
              ("受益", f"{data['households'] or '—'} 户，{data['people'] or '—'} 人"),
-             ("期望完成", data["wanted_by"] or "—"), ("登记", f"{_minute(data['created_at'])}（{data['source']}）"),
+             ("期望完成", data["wanted_by"] or "—"),
+             ("登记", f"{_minute(data['created_at'])}（{data['source_label']}{'，' + data['author'] if data['author'] else ''}）"),
              ("发布", _minute(data["published_at"])), ("关闭原因", data["close_reason"] or "—"),
              ("项目", f"#{data['project_id']}（pairbot projects show {data['project_id']}）" if data["project_id"] else "—")]
     for label, value in lines:
@@ -397,16 +399,14 @@ def _print_need(data: dict[str, Any]) -> None:
     _table("接单", ("编号", "社会组织", "状态", "原因", "时间"), [
         (str(c["id"]), c["organization"], c["status_label"], c["reason"] or "—", _minute(c["created_at"]))
         for c in data["claims"]], empty="还没有社会组织接单。")
-    _table("经过", ("时间", "操作", "操作人"), [
-        (_minute(h["at"]), h["action_label"], h["actor"]) for h in data["history"]], empty="")
+    _table("匹配排序（前 20）", ("名次", "层级", "社会组织", "理由"), _ranking_rows(data["ranking"]), empty="")
+    _print_history(data["history"])
 
 
 def _print_project(data: dict[str, Any]) -> None:
-    from rich.console import Console
-
     from bot.cli_ledger import COLUMNS
 
-    console = Console(highlight=False)
+    console = _console()
     console.print(f"项目 #{data['id']}「{data['name']}」 {data['status_label']}", style="bold", markup=False)
     need = f"#{data['need_id']}（pairbot needs show {data['need_id']}）" if data["need_id"] else "—"
     for label, value in (("结对", f"{data['organization']} ↔ {data['province']}{data['county']}"),
@@ -419,17 +419,26 @@ def _print_project(data: dict[str, Any]) -> None:
     for key, label in COLUMNS:
         if key in figures:
             console.print(f"  {label}：{_number(figures[key])}", markup=False)
-    _table(f"进展（{len(data['updates'])} 条）", ("编号", "时间", "内容", "状态"), [
-        (str(u["id"]), _minute(u["created_at"]), u["text"][:60], "已撤回" if u["withdrawn"] else u["review_label"])
-        for u in data["updates"]], empty="")
+    _table(f"进展（共 {data['updates_total']} 条，最新的在前）", ("编号", "时间", "报送人", "内容", "状态"), [
+        (str(u["id"]), _minute(u["created_at"]), u["contact"], u["text"][:60],
+         "已撤回" if u["withdrawn"] else u["review_label"]) for u in data["updates"]], empty="")
+    _print_history(data["history"])
+
+
+def _print_history(history: list[dict[str, Any]]) -> None:
+    _table("经过", ("时间", "操作", "操作人", "说明"), [
+        (_minute(h["at"]), h["action"], h["actor"], h["note"] or "—") for h in history], empty="")
+
+
+def _ranking_rows(ranking: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    return [(str(c["rank"]), c["tier_label"], c["organization"], "；".join(c["reasons"])) for c in ranking]
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *, empty: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = _console()
     if not rows:
         if empty:
             console.print(empty, markup=False)
@@ -440,6 +449,15 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *,
     for row in rows:
         table.add_row(*(escape(cell) for cell in row))
     console.print(table)
+
+
+def _console() -> Any:
+    """A terminal's own width; piped or redirected, wide enough that table cells are not cut short."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def _iso(moment: datetime | None, zone: Any) -> str | None:
@@ -456,10 +474,6 @@ def _amount(value: float | None) -> str:
 
 def _number(value: float | int | None) -> str:
     return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-
-
-def _name(organization: Organization | None) -> str:
-    return organization.name if organization else "（已删除）"
 
 
 def _claim_label(status: str) -> str:

@@ -1,8 +1,8 @@
 """`pairbot import needs FILE` and `pairbot import offers FILE`: the 项目库 in bulk.
 
-Rows go through the rules chat uses (`needs.check_fields`; for offers `check_offer` below, the
-same bounds and messages), so a value refused in chat is refused here too, reported by file, row
-and column like every import.
+Rows go through the rules chat uses (`needs.check_fields`, `offers.check_offer`; amounts read by
+`need_text`, provinces by `provinces`), so a value refused in chat is refused here too, reported
+by file, row and column like every import.
 Natural keys make a re-import change nothing:
 - a need is its county and its description: the same row again is unchanged; other figures,
   field or date update it while it is a draft or published (later it belongs to the county and
@@ -15,12 +15,11 @@ Importing this module registers both kinds in `importing.IMPORTERS` (importing.p
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields as dataclass_fields, replace
+from dataclasses import fields as dataclass_fields, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -29,10 +28,11 @@ from models.projects import Need, NeedStatus, Offer
 from models.services.audit import audit
 from models.services.importing import IMPORTERS, RowError, _changed, _Importer
 from models.services.ledger import Scope
-from models.services.needs import MAX_DESCRIPTION, NeedError, NeedFields, check_fields, create_need, publish
-from models.services.parsing import FIELD_ORDER, parse_update
-from models.services.province_names import PROVINCES, UnknownProvince, province_names
-from models.services.sums import BOUNDS, LEDGER_ZONE
+from models.services.need_text import bare_amount, read_amount
+from models.services.needs import NeedError, NeedFields, check_fields, create_need, publish
+from models.services.offers import check_offer
+from models.services.provinces import province_list
+from models.services.sums import LEDGER_ZONE
 from models.services.tabular import Row
 
 NEED_COLUMNS: Mapping[str, Sequence[str]] = {
@@ -59,46 +59,20 @@ _NEED_VALUES = tuple(f.name for f in dataclass_fields(NeedFields))
 _NEED_BASELINE = NeedFields(description="-")  # a valid need: one value of a row put in it is checked alone
 
 
-@dataclass(frozen=True)
-class OfferFields:
-    """What an offer row says (validated by `check_offer`); no provinces means anywhere (全国)."""
-
-    field: str = "其他"
-    provinces: tuple[str, ...] = ()
-    capacity_wan: float | None = None
-    description: str = ""
-
-
-def check_offer(values: OfferFields) -> OfferFields:
-    """The rules chat applies to an offer; NeedError naming the first bad value."""
-    if values.field not in FIELD_ORDER:
-        raise NeedError(f"帮扶领域“{values.field}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
-    capacity = values.capacity_wan
-    if capacity is not None and (not math.isfinite(capacity) or not 0 < capacity <= BOUNDS["funds_wan"]):
-        raise NeedError(f"帮扶能力须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
-    description = values.description.replace("\x00", "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise NeedError(f"供给说明过长（{len(description)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
-    return OfferFields(values.field, tuple(sorted(set(values.provinces), key=PROVINCES.index)), capacity, description)
-
-
-_Values = TypeVar("_Values", NeedFields, OfferFields)
-
-
 class _ProjectImporter(_Importer):
     def amount(self, row: Row, name: str) -> float | None:
-        """万元: a plain number, or an amount the update parser reads (约80万元, 1.2亿, 300000元)."""
-        text = row.values.get(name, "").replace(",", "").replace("，", "")
+        """万元, read as chat reads it: a number alone (80), or with its unit (约80万元, 1.2亿, 300000元)."""
+        text = row.values.get(name, "")
         if not text:
             return None
         try:
-            return float(text)
+            float(text.replace(",", ""))
         except ValueError:
-            pass
-        parsed = parse_update(text if text.endswith("元") else text + "元")
-        value = next((v for v in (parsed.funds_wan, parsed.committed_wan, parsed.sales_wan) if v is not None), None)
+            value, problem = read_amount(text)
+        else:
+            value, problem = bare_amount(text.replace(",", ""))
         if value is None:
-            raise RowError(self.col(name), f"“{row.values[name]}”不是金额（单位：万元，例如 80 或 80万元）")
+            raise RowError(self.col(name), problem or f"“{text}”不是金额（单位：万元，例如 80 或 80万元）")
         return value
 
     def whole(self, row: Row, name: str, unit: str) -> int | None:
@@ -110,14 +84,13 @@ class _ProjectImporter(_Importer):
         except ValueError:
             raise RowError(self.col(name), f"“{row.values[name]}”不是整数") from None
 
-    def checked(self, check: Callable[[_Values], _Values], values: _Values, baseline: _Values) -> _Values:
-        """The chat rules (`check`) on a row, refused with the column of the first value they refuse on its own."""
-        for name in (f.name for f in dataclass_fields(values)):  # type: ignore[arg-type]
+    def checked(self, check: Callable[..., Any], columns: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        """The chat rules (`check`) on one value of the row at a time, so a refusal names its column."""
+        for name, args in columns:
             try:
-                check(replace(baseline, **{name: getattr(values, name)}))  # type: ignore[type-var]
+                check(*args)
             except NeedError as exc:
                 raise RowError(self.col(name), str(exc)) from None
-        return check(values)
 
 
 class NeedImporter(_ProjectImporter):
@@ -134,12 +107,12 @@ class NeedImporter(_ProjectImporter):
         status = NEED_STATUSES.get(raw_status.lower()) if raw_status else NeedStatus.draft
         if status is None:
             raise RowError(self.col("status"), f"“{raw_status}”不是可用的状态（可用：草稿/draft、已发布/published）")
-        values = self.checked(check_fields, values, _NEED_BASELINE)
+        values = self._checked(values, today=None)
         self.claim((county.id, values.description), row, "description")
         need = self.session.exec(select(Need).where(Need.county_id == county.id, Need.description == values.description)
                                  .order_by(col(Need.id).desc())).first()
         if need is None:
-            self.checked(_from_today, values, _NEED_BASELINE)
+            self._checked(values, today=_today())
             create_need(self.session, county.id, values, self.actor, source="import", status=status)  # type: ignore[arg-type]
             return "created"
         changed = self._update(need, values)
@@ -157,13 +130,19 @@ class NeedImporter(_ProjectImporter):
         if need.status not in (NeedStatus.draft, NeedStatus.published):
             raise RowError(self.col(differs[0]), f"需求 #{need.id} 当前为{NeedStatus(need.status).label}，不能再由导入修改")
         if "wanted_by" in differs:
-            self.checked(_from_today, values, _NEED_BASELINE)
+            self._checked(values, today=_today())
         _changed(need, wanted)
         need.updated_at = utcnow()
         self.session.add(need)
         audit(self.session, self.actor, "need.edit", f"need:{need.id}", source="import",
               before={name: _plain(before[name]) for name in differs})
         return True
+
+    def _checked(self, values: NeedFields, today: date | None) -> NeedFields:
+        """`check_fields`, each value alone first (in a need that is otherwise valid) to name its column."""
+        self.checked(lambda value: check_fields(value, today), [
+            (name, (replace(_NEED_BASELINE, **{name: getattr(values, name)}),)) for name in _NEED_VALUES])
+        return check_fields(values, today)
 
     def _date(self, row: Row, name: str) -> date | None:
         text = row.values.get(name, "")
@@ -185,26 +164,26 @@ class OfferImporter(_ProjectImporter):
     def apply(self, row: Row) -> str:
         org = self.organization(self.need(row, "organization"), "organization")
         try:
-            provinces = province_names(row.values.get("provinces", ""))
-        except UnknownProvince as exc:
+            provinces = province_list(row.values.get("provinces", ""))
+        except ValueError as exc:
             raise RowError(self.col("provinces"), str(exc)) from None
-        values = self.checked(check_offer, OfferFields(
-            _field(self.need(row, "field")), provinces, self.amount(row, "capacity_wan"),
-            row.values.get("description", "")), OfferFields())
-        self.claim((org.id, values.field, frozenset(values.provinces)), row, "provinces")
+        field, capacity = _field(self.need(row, "field")), self.amount(row, "capacity_wan")
+        self.checked(check_offer, [("field", ([field], [], None, "")), ("capacity_wan", (["其他"], [], capacity, ""))])
+        description = check_offer([field], provinces, capacity, row.values.get("description", ""))
+        self.claim((org.id, field, frozenset(provinces)), row, "provinces")
         offer = next((o for o in self.session.exec(select(Offer).where(
-            Offer.organization_id == org.id, Offer.field == values.field).order_by(col(Offer.id))).all()
-            if frozenset(o.provinces or ()) == frozenset(values.provinces)), None)
+            Offer.organization_id == org.id, Offer.field == field).order_by(col(Offer.id))).all()
+            if frozenset(o.provinces or ()) == frozenset(provinces)), None)
         if offer is None:
-            offer = Offer(organization_id=org.id, field=values.field, provinces=list(values.provinces),
-                          capacity_wan=values.capacity_wan, description=values.description, source="import")
+            offer = Offer(organization_id=org.id, field=field, provinces=provinces, capacity_wan=capacity,
+                          description=description, source="import")
             self.session.add(offer)
             self.session.flush()
             audit(self.session, self.actor, "offer.create", f"offer:{offer.id}", source="import",
-                  organization=org.id, field=offer.field, provinces=offer.provinces, capacity_wan=offer.capacity_wan)
+                  organization=org.id, field=field, provinces=provinces, capacity_wan=capacity)
             return "created"
         before = {"capacity_wan": offer.capacity_wan, "description": offer.description}
-        if not _changed(offer, {"capacity_wan": values.capacity_wan, "description": values.description}):
+        if not _changed(offer, {"capacity_wan": capacity, "description": description}):
             return "unchanged"
         offer.updated_at = utcnow()
         self.session.add(offer)
@@ -217,9 +196,9 @@ def _field(text: str) -> str:
     return text.removesuffix("帮扶").removesuffix("类").removesuffix("领域") if text else ""
 
 
-def _from_today(values: NeedFields) -> NeedFields:
-    """check_fields with today's date (Beijing): a new or changed wanted-by date must lie ahead."""
-    return check_fields(values, utcnow().astimezone(LEDGER_ZONE).date())
+def _today() -> date:
+    """Beijing's date: a new or changed wanted-by date must lie ahead of it."""
+    return utcnow().astimezone(LEDGER_ZONE).date()
 
 
 def _plain(value: Any) -> Any:

@@ -60,7 +60,7 @@ def test_list_and_show_print_json_that_parses(db_url: str, engine: Engine, world
         "id": draft, "province": "四川省", "county": "布拖县", "county_code": "513429", "field": "产业",
         "title": "冷链仓储设备", "description": "冷链仓储设备，服务全县果蔬合作社", "amount_wan": 80.0, "households": 38,
         "people": None, "wanted_by": None, "status": "draft", "status_label": "草稿", "close_reason": "",
-        "source": "chat", "created_at": None, "published_at": None}
+        "source": "chat", "created_at": None, "published_at": None, "organizations": [], "project_id": None}
     narrowed = pairbot(db_url, tmp_path, "needs", "list", "--province", "四川", "--county", "布拖县", "--status", "已发布",
                        "--field", "教育", "--json")
     assert [r["id"] for r in json.loads(narrowed.out)] == [first]
@@ -72,7 +72,8 @@ def test_list_and_show_print_json_that_parses(db_url: str, engine: Engine, world
     shown = pairbot(db_url, tmp_path, "needs", "show", str(first), "--json")
     data = json.loads(shown.out)
     assert data["status"] == "published" and data["claims"] == [] and data["project_id"] is None
-    assert [h["action_label"] for h in data["history"]] == ["登记", "发布"]
+    assert [h["action"] for h in data["history"]] == ["登记需求", "发布"]
+    assert [(c["organization"], c["tier"]) for c in data["ranking"]] == [("结对基金会", 1), ("教育促进会", 2)]
     text = pairbot(db_url, tmp_path, "needs", "show", str(first))
     assert text.code == 0 and "需求 #1「图书室建设」 已发布" in text.out and "还没有社会组织接单" in text.out
 
