@@ -32,6 +32,7 @@ from models.registry import ChannelIdentity, Contact, County, Group, Organizatio
 from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message
+from models.services.province_lookup import UnknownProvince, find_province
 from models.services.registry import contact_address, require_county
 
 ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,
@@ -179,13 +180,10 @@ def _select(session: Session, segment: Segment, scope: set[str]) -> tuple[list[C
 
 
 def _province(session: Session, name: str) -> str:
-    known = set(session.exec(select(County.province).distinct()).all())
-    if name in known:
-        return name
-    matches = sorted(p for p in known if p.startswith(name))
-    if len(matches) == 1:
-        return matches[0]
-    raise BroadcastError(f"未找到省份“{name}”。请写全称，例如 province:四川省。")
+    try:
+        return find_province(session, name)
+    except UnknownProvince as exc:
+        raise BroadcastError(str(exc)) from None
 
 
 def _county(session: Session, name_or_code: str) -> County:
