@@ -166,7 +166,8 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
         "PAIRBOT_DATABASE__URL": db_url, "PAIRBOT_SCHEDULE__TICK_SECONDS": "1",
         "PAIRBOT_SCHEDULE__LEADER_RETRY_SECONDS": "0.2",
-        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00"}  # no quiet hours
+        "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00",  # no quiet hours
+        "PAIRBOT_REMINDERS__DIGEST_TIME": ""}  # and no daily digest: only the stage reminders are counted
     first, first_log, first_reader = _spawn(["--config", str(config), "scheduler"], env, tmp_path)
     spawned = [(first, first_reader)]
     try:
