@@ -15,6 +15,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def review_routes(app: App) -> list[BaseRoute]:
     """Routes to add to the Starlette app: `routes += review_routes(app)`."""
+    from bot.review.audit import AuditPages
     from bot.review.views import ReviewSite
 
     site = ReviewSite(app)
@@ -37,6 +38,7 @@ def review_routes(app: App) -> list[BaseRoute]:
             Route("/broadcasts/{broadcast_id:int}", site.broadcast),
             Route("/totals", site.totals),
             Route("/export", site.export, methods=["POST"]),
+            *AuditPages(site).routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
         ]),
     ]
