@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Optional, TypeVar
@@ -43,26 +42,18 @@ def list_groups(
 ) -> None:
     """全部群：渠道、聊天标识、群名、省份、标签；群机器人只显示地址的主机名，不显示 key。"""
     from bot.cli import _settings
+    from bot.cli_support import print_listing
     from models.services import groups
 
     wecom = _settings(ctx).wecom
     rows = _in_session(ctx, lambda session, _now, _zone: [r.as_dict() for r in groups.listing(
         session, configured=wecom.webhooks, api_base_url=wecom.api_base_url, inactive=inactive, channel=channel)])
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"群 {len(rows)} 个")
-    for label in ("编号", "渠道", "聊天标识", "群名", "省份", "标签", "状态"):
-        table.add_column(label)
     sources = {"config": "配置文件", "database": "pairbot groups add-robot"}
-    for row in rows:
-        chat = row["chat_id"] + (f"\n{row['host']}（{sources[row['robot']]}）" if row["robot"] else "")
-        table.add_row(str(row["id"]), row["channel"], chat, row["title"], row["province"] or "—",
-                      "、".join(row["tags"]) or "—", "正常" if row["active"] else "已停用")
-    Console().print(table)
+    print_listing(rows, as_json, f"群 {len(rows)} 个", ("编号", "渠道", "聊天标识", "群名", "省份", "标签", "状态"),
+                  lambda row: (str(row["id"]), row["channel"],
+                               row["chat_id"] + (f"\n{row['host']}（{sources[row['robot']]}）" if row["robot"] else ""),
+                               row["title"], row["province"] or "—", "、".join(row["tags"]) or "—",
+                               "正常" if row["active"] else "已停用"))
 
 
 @groups_app.command("tag")

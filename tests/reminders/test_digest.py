@@ -4,7 +4,6 @@ once a day from `[reminders] digest_time`, never in quiet hours, never twice, ne
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.db import make_engine, unit_of_work
+from bot.db import unit_of_work
 from models.messaging import Delivery
 from models.registry import ChannelIdentity, Contact
 from models.reminders import DAILY, ObligationKind
@@ -30,15 +29,8 @@ POLICY = Policy(zone=SHANGHAI, digest_time=time(9, 0), review_url=URL)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def ledger(engine: Engine) -> Ledger:
-    """The review pages' ledger (2026-11-20; 四川 and 广西), with chats for both admins, 阿木's chat refused by
+    """The review pages' ledger (2026-11-20; 四川 and 广西; `engine` is the suite's App's), with chats for both admins, 阿木's chat refused by
     the platform, and 张敏 (paired in both provinces) having sent 退订."""
     ledger = seed(engine)
     zhangmin = _id(engine, "张敏")
