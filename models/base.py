@@ -11,6 +11,15 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 
+MAX_ID = 2**31 - 1  # primary keys are INTEGER columns (32-bit on PostgreSQL): a larger number names no row
+
+
+def parse_id(value: Any) -> int | None:
+    """A row id typed by a person (a path or query parameter): plain ASCII digits within 1..MAX_ID, else None."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -101,6 +101,7 @@ class ProjectStatus(StrEnum):
         return {"planned": "计划中", "active": "实施中", "done": "已完成", "closed": "已关闭"}[self.value]
 
 
+PROJECT_STATUS_LABELS = {status.value: status.label for status in ProjectStatus}
 OPEN_PROJECT_STATUSES = (ProjectStatus.planned, ProjectStatus.active)
 
 

@@ -16,9 +16,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 def review_routes(app: App) -> list[BaseRoute]:
     """Routes to add to the Starlette app: `routes += review_routes(app)`."""
     from bot.review.audit import AuditPages
+    from bot.review.projects import ProjectPages
     from bot.review.views import ReviewSite
 
     site = ReviewSite(app)
+    project_pages = ProjectPages(site)
     return [
         Route("/review", lambda _: RedirectResponse("/review/", status_code=308)),
         Mount("/review", routes=[
@@ -38,6 +40,7 @@ def review_routes(app: App) -> list[BaseRoute]:
             Route("/broadcasts/{broadcast_id:int}", site.broadcast),
             Route("/totals", site.totals),
             Route("/export", site.export, methods=["POST"]),
+            *project_pages.routes(),
             *AuditPages(site).routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
         ]),

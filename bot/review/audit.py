@@ -46,7 +46,7 @@ class AuditPages:
         return self.site.render(request, template, admin, status, action_label=action_label,
                                 target_link=target_link, details_text=details_text, **context)
 
-    @admin_only  # type: ignore[arg-type]
+    @admin_only
     async def audit(self, request: Request, admin: Admin) -> Response:
         params = dict(request.query_params)
         try:

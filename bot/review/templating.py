@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
-from models.pairing import PairingStatus
+from models.pairing import PairingStatus, ProjectStatus
+from models.projects import ClaimStatus, NeedStatus
 from models.services.ledger import delivery_status_label, review_label
 
+LabelledStatus = PairingStatus | ProjectStatus | ClaimStatus | NeedStatus
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
 
@@ -42,17 +45,24 @@ def make_environment(zone: ZoneInfo) -> Environment:
     def num(value: int | float | None) -> str:
         return "—" if value is None else f"{value:,}"
 
-    def pairing_status(value: str) -> str:
-        try:
-            return PairingStatus(value).label
-        except ValueError:
-            return value
-
-    env.filters.update(when=when, day=day, wan=wan, num=num, plain=plain, pairing_status=pairing_status,
-                       review=review_label, delivery=delivery_status_label,
+    env.filters.update(when=when, day=day, wan=wan, num=num, plain=plain, pairing_status=label_of(PairingStatus),
+                       need_status=label_of(NeedStatus), claim_status=label_of(ClaimStatus),
+                       project_status=label_of(ProjectStatus), review=review_label, delivery=delivery_status_label,
                        channel=lambda v: CHANNELS.get(v, v))
     env.globals["page_numbers"] = page_numbers  # a global, so imported macros (the pager) see it too
     return env
+
+
+def label_of(kind: type[LabelledStatus]) -> Callable[[str], str]:
+    """A filter that shows a stored status in Chinese (the status itself if it is not one of `kind`)."""
+
+    def label(value: str) -> str:
+        try:
+            return kind(value).label
+        except ValueError:
+            return value
+
+    return label
 
 
 def page_numbers(page: int, pages: int) -> list[int]:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -25,6 +25,7 @@ from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.chart import line_chart
 from bot.review.templating import make_environment
+from models.base import parse_id
 from models.registry import Contact
 from models.services import access, ledger, pairings, review
 from models.services.broadcast import paused_contacts
@@ -32,16 +33,20 @@ from models.services.registry import describe_scope
 from models.services.access import AccessError
 from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
+from models.services.needs_listing import needs_of_county
+from models.services.projects import projects_of_county
 from models.services.parsing import FIELD_ORDER
 from models.services.review import ReviewError
 
 T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
-AdminEndpoint = Callable[["ReviewSite", Request, Admin], Awaitable[Response]]
+P = TypeVar("P", bound="Pages")
+AdminEndpoint = Callable[[P, Request, Admin], Awaitable[Response]]
 DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
 
 
-def _int(value: str | None, default: int = 1) -> int:
+def positive_int(value: str | None, default: int = 1) -> int:
+    """A page number or year from a form or query string; the default when it is not a number."""
     try:
         return max(1, int(value or default))
     except ValueError:
@@ -55,17 +60,34 @@ def _changed_message(request: Request) -> str:
     return f"已{verbs[action]}，变更已记入下方记录。" if action in verbs else ""
 
 
+def path_id(request: Request, name: str) -> int:
+    """A row id from the path; one that no row can have (too large, not digits) is NotVisible (404), never a 500."""
+    found = parse_id(request.path_params[name])
+    if found is None:
+        raise NotVisible(name)
+    return found
+
+
 def _done_message(request: Request) -> str:
     """The confirmation after a review action (?done=accept:12); built from known words only, never echoed."""
     action, _, number = request.query_params.get("done", "").partition(":")
     return f"进展 #{int(number)} {DONE[action]}。" if action in DONE and number.isdigit() else ""
 
 
-def admin_only(handler: AdminEndpoint) -> Callable[[ReviewSite, Request], Awaitable[Response]]:
+class Pages(Protocol):
+    """What `admin_only` needs of the object serving the pages (ReviewSite, bot.review.projects.ProjectPages)."""
+
+    async def current_admin(self, request: Request) -> Admin | None: ...
+
+    def render(self, request: Request, template: str, admin: Admin | None, status: int = 200,
+               **context: Any) -> HTMLResponse: ...
+
+
+def admin_only(handler: AdminEndpoint[P]) -> Callable[[P, Request], Awaitable[Response]]:
     """Pages need a live session; a POST also needs the session's CSRF token."""
 
     @wraps(handler)
-    async def wrapper(site: ReviewSite, request: Request) -> Response:
+    async def wrapper(site: P, request: Request) -> Response:
         admin = await site.current_admin(request)
         if admin is None:
             if request.method == "POST":
@@ -218,20 +240,21 @@ class ReviewSite:
 
     @admin_only
     async def county(self, request: Request, admin: Admin) -> Response:
-        county_id = int(request.path_params["county_id"])
-        page = _int(request.query_params.get("page"))
+        county_id = path_id(request, "county_id")
+        page = positive_int(request.query_params.get("page"))
 
         def load(session: Session) -> dict[str, Any]:
             return {"county": ledger.visible_county(session, admin.scope, county_id),
                     "pairings": ledger.pairings_of_county(session, admin.scope, county_id),
+                    "needs": needs_of_county(session, county_id), "projects": projects_of_county(session, county_id),
                     "updates": ledger.update_page(session, admin.scope, county_id=county_id, page=page)}
 
         return self.render(request, "county.html", admin, **await self.db(load))
 
     @admin_only
     async def pairing(self, request: Request, admin: Admin) -> Response:
-        pairing_id = int(request.path_params["pairing_id"])
-        page = _int(request.query_params.get("page"))
+        pairing_id = path_id(request, "pairing_id")
+        page = positive_int(request.query_params.get("page"))
 
         return self.render(request, "pairing.html", admin, **await self.db(self._pairing_page, admin, pairing_id, page),
                            message=_changed_message(request))
@@ -251,7 +274,7 @@ class ReviewSite:
     @admin_only
     async def change_pairing(self, request: Request, admin: Admin) -> Response:
         """暂停 / 恢复 / 结束 / 确认结对, or 更换组织, from the pairing page; back to it with what was done."""
-        pairing_id = int(request.path_params["pairing_id"])
+        pairing_id = path_id(request, "pairing_id")
         form = {k: str(v) for k, v in (await request.form()).items()}
         action = form.get("action", "")
         now = self.app.clock()
@@ -276,13 +299,13 @@ class ReviewSite:
 
     @admin_only
     async def queue(self, request: Request, admin: Admin) -> Response:
-        page = _int(request.query_params.get("page"))
+        page = positive_int(request.query_params.get("page"))
         updates = await self.db(lambda s: ledger.update_page(s, admin.scope, flagged_only=True, page=page))
         return self.render(request, "queue.html", admin, updates=updates, message=_done_message(request))
 
     @admin_only
     async def update(self, request: Request, admin: Admin) -> Response:
-        update_id = int(request.path_params["update_id"])
+        update_id = path_id(request, "update_id")
         row = await self.db(lambda s: ledger.visible_update(s, admin.scope, update_id))
         return self.render(request, "update.html", admin, row=row, field_names=FIELD_ORDER, error="", values=None,
                            message=_done_message(request))
@@ -290,7 +313,7 @@ class ReviewSite:
     @admin_only
     async def decide(self, request: Request, admin: Admin) -> Response:
         """Accept, correct or reject an update; back to the queue (or the update page) with what was done."""
-        update_id = int(request.path_params["update_id"])
+        update_id = path_id(request, "update_id")
         action = request.path_params["action"]
         form = await request.form()
         note = str(form.get("note", "")).strip()
@@ -334,7 +357,7 @@ class ReviewSite:
 
     @admin_only
     async def broadcast(self, request: Request, admin: Admin) -> Response:
-        broadcast_id = int(request.path_params["broadcast_id"])
+        broadcast_id = path_id(request, "broadcast_id")
         broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
         return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
 
@@ -364,7 +387,7 @@ class ReviewSite:
         form = await request.form()
         province = str(form.get("province", ""))
         now = self.app.clock()
-        year = _int(str(form.get("year", "")), now.astimezone(self.zone).year)
+        year = positive_int(str(form.get("year", "")), now.astimezone(self.zone).year)
         scope = admin.scope.narrowed(province)
         folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
         stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")

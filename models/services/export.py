@@ -5,8 +5,9 @@ straight into XlsxWriter's constant_memory mode, which flushes each row to disk 
 starts; memory stays flat however many progress updates there are. The file is written beside
 the target and renamed into place at the end, so a failed export leaves nothing half-written.
 
-Sheets: 社会组织, 结对与协议, 进展 (raw text beside the parsed columns), 消息投递, 操作日志 (the
-audit entries the admin may see, models.services.audit_log), and the year-end 统计表 per
+Sheets: 社会组织, 结对与协议, 进展 (raw text beside the parsed columns), 消息投递, the 项目库's
+需求库 and 帮扶项目 (with what each project's updates put into the ledger), 操作日志 (the audit
+entries the admin may see, models.services.audit_log), and the year-end 统计表 per
 organization × county. Headers are Chinese, times are local
 ("YYYY-MM-DD HH:MM" in the configured zone), the header row is frozen. Every export is audited.
 """
@@ -27,7 +28,9 @@ from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
 from models.messaging import AuditLog, Delivery
-from models.pairing import Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange
+from models.pairing import (PROJECT_STATUS_LABELS, Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange,
+                            Project)
+from models.projects import NEED_STATUS_LABELS, Need, NeedClaim
 from models.services.pairings import ACTIVE_LIKE as LIVE_PAIRING, kind_label
 from models.registry import Contact, County, Group, Organization
 from models.reporting import ProgressUpdate
@@ -35,6 +38,8 @@ from models.services.audit import audit
 from models.services.audit_log import LOGIN_LINK as _LOGIN_LINK  # live login tokens never leave in an export
 from models.services.audit_log import sheet_rows as audit_rows
 from models.services.audit_log import visible_entries
+from models.services.needs_listing import ACTIVE_CLAIMS
+from models.services.projects import project_figures
 from models.services.reports import FIELD_LABELS
 from models.services.sums import FIGURES, LEDGER_ZONE as _ZONE, MONEY
 from models.services.ledger import (
@@ -152,6 +157,14 @@ STATISTICS = [Column("省份", 12), Column("县", 14), Column("社会组织", 36
               Column("协议金额（万元）", 14, "number"), Column("投入资金（万元）", 14, "number"),
               Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
               Column("项目数", 8, "int"), Column("帮扶领域", 24), Column("协议/承诺（万元）", 14, "number")]
+NEEDS = [Column("编号", 8, "int"), Column("省份", 12), Column("县", 14), Column("领域", 8), Column("需求内容", 60),
+         Column("金额（万元）", 12, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
+         Column("期望完成", 12, "date"), Column("状态", 10), Column("认领组织", 30), Column("发布时间", 17, "datetime"),
+         Column("关闭原因", 30)]
+PROJECTS = [Column("编号", 8, "int"), Column("省份", 12), Column("县", 14), Column("社会组织", 30), Column("名称", 30),
+            Column("领域", 8), Column("金额（万元）", 12, "number"), Column("状态", 10),
+            Column("计入台账：投入资金（万元）", 16, "number"), Column("计入台账：受益户数", 14, "int"),
+            Column("计入台账：受益人数", 14, "int"), Column("创建时间", 17, "datetime")]
 CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
 
 
@@ -176,6 +189,8 @@ def count_rows(engine: Engine, scope: Scope, viewer: int | None = None) -> int:
             _pairings_query(scope).with_only_columns(func.count()).order_by(None),
             scoped_updates(select(func.count()), scope),
             select(func.count()).select_from(Delivery).where(visible_deliveries(scope)),
+            _needs_query(scope).with_only_columns(func.count()).order_by(None),
+            _projects_query(scope).with_only_columns(func.count()).order_by(None),
             select(func.count()).select_from(AuditLog).where(visible_entries(scope, viewer)),
         ))
 
@@ -207,6 +222,8 @@ def export_workbook(
                 ("结对变更记录", PAIRING_CHANGES, _pairing_changes(stream, scope), ""),
                 ("进展", UPDATES, _updates(stream, scope), ""),
                 ("消息投递", DELIVERIES, _deliveries(stream, scope), ""),
+                ("需求库", NEEDS, _needs(stream, scope), ""),
+                ("帮扶项目", PROJECTS, _projects(stream, scope), ""),
             ]
             for name, columns, rows, title in sections:
                 report.rows[name] = _write(book, formats, name, columns, rows, zone, tick, title)
@@ -350,6 +367,61 @@ def _deliveries(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         values[6] = _LOGIN_LINK.sub(r"\1…", values[6] or "")
         values[7] = delivery_status_label(values[7])
         yield values
+
+
+def _needs_query(scope: Scope) -> Select[Any]:
+    return (select(Need.id, County.province, County.name, Need.field, Need.description, Need.amount_wan,
+                   Need.households, Need.people, Need.wanted_by, Need.status, Need.published_at, Need.close_reason)
+            .join(County, County.id == Need.county_id).where(scope.county_filter()).order_by(Need.id))
+
+
+def _needs(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    """One row per need; 认领组织 are the organizations whose claim waits or was confirmed."""
+    claims = (select(NeedClaim.need_id, Organization.name).join(Organization, Organization.id == NeedClaim.organization_id)
+              .where(col(NeedClaim.status).in_(ACTIVE_CLAIMS),
+                     col(NeedClaim.need_id).in_(_needs_query(scope).with_only_columns(Need.id).order_by(None)))
+              .order_by(NeedClaim.need_id, NeedClaim.id))
+    for row, claimed in _beside(connection.execute(_needs_query(scope)), connection.execute(claims)):
+        values = list(row)
+        yield values[:9] + [NEED_STATUS_LABELS.get(values[9], values[9]), "、".join(name for _, name in claimed),
+                            *values[10:]]
+
+
+def _projects_query(scope: Scope) -> Select[Any]:
+    return (select(Project.id, County.province, County.name, Organization.name, Project.name, Project.field,
+                   Project.amount_wan, Project.status, Project.created_at)
+            .join(Pairing, Pairing.id == Project.pairing_id).join(County, County.id == Pairing.county_id)
+            .join(Organization, Organization.id == Pairing.organization_id)
+            .where(scope.county_filter()).order_by(Project.id))
+
+
+def _projects(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
+    """One row per project with what its updates put into the ledger (`project_figures`, the project page's rule)."""
+    updates = (select(ProgressUpdate.project_id, ProgressUpdate.id, *(getattr(ProgressUpdate, key) for key in FIGURES),
+                      ProgressUpdate.cumulative, ProgressUpdate.withdrawn_at, ProgressUpdate.review_status)
+               .where(col(ProgressUpdate.project_id).in_(_projects_query(scope).with_only_columns(Project.id)
+                                                         .order_by(None)))
+               .order_by(ProgressUpdate.project_id, ProgressUpdate.created_at, ProgressUpdate.id))
+    for row, named in _beside(connection.execute(_projects_query(scope)), connection.execute(updates)):
+        figures = project_figures(named)  # type: ignore[arg-type]
+        yield [*row[:7], PROJECT_STATUS_LABELS.get(row[7], row[7]), figures.get("funds_wan", 0), figures.get("households", 0),
+               figures.get("people", 0), row[8]]
+
+
+def _beside(rows: Iterable[Sequence[Any]], extras: Iterable[Sequence[Any]]) -> Iterable[tuple[Sequence[Any], list[Any]]]:
+    """Each row (ordered by its first column, an id) with the `extras` whose first column names it.
+
+    Both streams are read once, side by side, in id order: no row is held longer than its own turn.
+    """
+    others = iter(extras)
+    pending = next(others, None)
+    for row in rows:
+        found = []
+        while pending is not None and pending[0] <= row[0]:
+            if pending[0] == row[0]:
+                found.append(pending)
+            pending = next(others, None)
+        yield row, found
 
 
 def _statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[Sequence[Any]]:

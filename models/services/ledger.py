@@ -343,7 +343,9 @@ class UpdateRow:
 
 @dataclass
 class Page:
-    rows: list[UpdateRow]
+    """One page of a long list (updates here; needs and projects in the 项目库 listings)."""
+
+    rows: list[Any]
     total: int
     page: int
     per_page: int
@@ -361,12 +363,14 @@ def _update_rows_query(scope: Scope) -> Select[Any]:
 
 def update_page(
     session: Session, scope: Scope, *, county_id: int | None = None, pairing_id: int | None = None,
-    flagged_only: bool = False, page: int = 1, per_page: int = 50,
+    project_id: int | None = None, flagged_only: bool = False, page: int = 1, per_page: int = 50,
 ) -> Page:
     """Updates newest first, with sender, county and organization, their edit history and attachment count."""
     conditions: list[ColumnElement[bool]] = []
     if pairing_id is not None:
         conditions.append(ProgressUpdate.pairing_id == pairing_id)
+    if project_id is not None:
+        conditions.append(ProgressUpdate.project_id == project_id)
     if county_id is not None:
         conditions.append(of_county(county_id))
     if flagged_only:

@@ -8,12 +8,12 @@ the ids of the deliveries they wrote, so a handler can enqueue them after commit
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from bot.messages import Button
@@ -24,6 +24,7 @@ from models.projects import OPEN_NEED_STATUSES, ClaimStatus, Need, NeedClaim, Ne
 from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Scope
+from models.services.matching import Candidate, rank
 from models.services.outbox import queue_message
 from models.services.parsing import FIELD_ORDER
 from models.services.registry import contact_address, set_pairing_status
@@ -396,39 +397,56 @@ def claims_of(session: Session, need_id: int) -> list[NeedClaim]:
     return list(session.exec(select(NeedClaim).where(NeedClaim.need_id == need_id).order_by(col(NeedClaim.id))).all())
 
 
-def counts_by_status(session: Session, scope: Scope) -> dict[str, int]:
-    """How many needs of each status the admin's provinces hold (the 项目库 page's summary)."""
+def counts_by_status(session: Session, scope: Scope, *where: ColumnElement[bool]) -> dict[str, int]:
+    """How many needs of each status the admin's provinces hold (the 项目库 page's summary), under `where`."""
     rows = session.exec(select(Need.status, func.count()).join(County, col(County.id) == Need.county_id)
-                        .where(scope.county_filter()).group_by(Need.status)).all()
+                        .where(scope.county_filter(), *where).group_by(Need.status)).all()
     return {status: int(n) for status, n in rows}
 
 
-def push(session: Session, scope: Scope, need_id: int, top: int, actor: str, now: datetime,
-         queued: list[int] | None = None) -> list[tuple[str, int]]:
-    """Send a published need to the `top` best-ranked organizations with a 接单 button.
+MAX_PUSH = 200  # organizations one push may reach
 
-    Returns (organization name, contacts reached) per organization; the notices go through the
-    outbox, so the channels' rate limits pace them.
-    """
-    from models.services.matching import rank
 
+@dataclass(frozen=True)
+class PushTarget:
+    """An organization a push would message: its place in the ranking and its active contacts."""
+
+    candidate: Candidate
+    contacts: list[Contact]
+
+
+def push_targets(session: Session, scope: Scope, need_id: int, top: int) -> tuple[Need, list[PushTarget]]:
+    """Who a push to the `top` best-ranked organizations would reach (organizations that already
+    claimed the need are left out); what the confirmation step shows and what `push` sends to."""
     need = visible_need(session, scope, need_id)
     if need.status not in OPEN_NEED_STATUSES:
         raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，只有已发布的需求可以推送。")
-    if not 1 <= top <= 200:
-        raise NeedError("推送的组织数须在 1 到 200 之间。")
+    if not 1 <= top <= MAX_PUSH:
+        raise NeedError(f"推送的组织数须在 1 到 {MAX_PUSH} 之间。")
+    taken = {row.organization_id for row in claims_of(session, need.id)}  # type: ignore[arg-type]
+    return need, [PushTarget(candidate, contacts_of_organization(session, candidate.organization_id))
+                  for candidate in rank(session, need, top) if candidate.organization_id not in taken]
+
+
+def push(session: Session, scope: Scope, need_id: int, top: int, actor: str, now: datetime,
+         queued: list[int] | None = None, *, only: Collection[int] | None = None) -> list[tuple[str, int]]:
+    """Send a published need to the `top` best-ranked organizations with a 接单 button.
+
+    `only` (organization ids) narrows the push to the organizations a person confirmed: if the
+    ranking changed since, nobody else is messaged. Returns (organization name, contacts reached)
+    per organization; the notices go through the outbox, so the channels' rate limits pace them.
+    """
+    need, targets = push_targets(session, scope, need_id, top)
     county = session.get(County, need.county_id)
     where = f"{county.province}{county.name}" if county else ""
     amount = f"，约 {need.amount_wan:g} 万元" if need.amount_wan else ""
     text = (f"{where}发布了{need.field}领域{need_label(need)}{amount}：{need.description[:200]}\n"
             f"如愿意承接，请点“接单”或回复“接单 {need.id}”。")
-    taken = {row.organization_id for row in claims_of(session, need.id)}  # type: ignore[arg-type]
     sent: list[tuple[str, int]] = []
-    for candidate in rank(session, need, top):
-        if candidate.organization_id in taken:
+    for target in targets:
+        if only is not None and target.candidate.organization_id not in only:
             continue
-        contacts = contacts_of_organization(session, candidate.organization_id)
-        sent.append((candidate.name, tell(session, contacts, text, queued,
-                                          [Button("接单", f"{CLAIM_PREFIX}:{need.id}")])))
+        sent.append((target.candidate.name, tell(session, target.contacts, text, queued,
+                                                 [Button("接单", f"{CLAIM_PREFIX}:{need.id}")])))
     _record(session, need, actor, "push", organizations=len(sent), reached=sum(n for _, n in sent))
     return sent

@@ -7,17 +7,22 @@ ledger can never disagree, and nothing is counted twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.pairing import OPEN_PROJECT_STATUSES, Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import Need, NeedStatus
-from models.registry import Contact, County, Role
+from models.registry import Contact, County, Organization, Role
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
-from models.services.ledger import NotVisible, Scope
+from models.services.ledger import NotVisible, Page, Scope, update_page
 from models.services.needs import MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization, tell
+from models.services.needs_listing import HistoryRow, history_rows
+from models.services.parsing import FIELD_ORDER
 from models.services.sums import COUNTED, FIGURES, Entry, walk
 
 PROJECT_PREFIX = "project"  # callback data of the “which project?” choice
@@ -89,3 +94,82 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
     tell(session, contacts_of_county(session, pairing.county_id) + contacts_of_organization(session, pairing.organization_id),
          f"项目 #{project.id}「{project.name}」已{ProjectStatus(status).label}{ending}。", queued)
     return project
+
+
+# --- the review pages -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """The 帮扶项目 listing's filters; unknown values are ignored."""
+
+    province: str = ""
+    field: str = ""
+    status: str = ""
+
+    @classmethod
+    def parse(cls, params: Any) -> ProjectFilter:
+        field, status = params.get("field", ""), params.get("status", "")
+        return cls(str(params.get("province", "")), field if field in FIELD_ORDER else "",
+                   status if status in set(ProjectStatus) else "")
+
+    def query(self) -> dict[str, str]:
+        return {key: value for key, value in vars(self).items() if value}
+
+
+@dataclass
+class ProjectRow:
+    project: Project
+    county: County
+    organization: str
+
+
+def project_page(session: Session, scope: Scope, filters: ProjectFilter, page: int = 1, per_page: int = 50) -> Page:
+    """Projects under pairings in scope, newest first, with their county and organization."""
+    scope = scope.narrowed(filters.province)
+    where = [scope.county_filter()]
+    if filters.field:
+        where.append(col(Project.field) == filters.field)
+    if filters.status:
+        where.append(col(Project.status) == filters.status)
+    base = _project_rows().where(*where)
+    total = session.execute(base.with_only_columns(func.count()).order_by(None)).scalar_one()
+    result = session.exec(base.order_by(col(Project.id).desc()).offset((max(1, page) - 1) * per_page)
+                          .limit(per_page)).all()
+    return Page([ProjectRow(*row) for row in result], int(total), max(1, page), per_page)
+
+
+def projects_of_county(session: Session, county_id: int) -> list[ProjectRow]:
+    """The projects of a county's pairings, newest first (the county page; its scope is checked there)."""
+    result = session.exec(_project_rows().where(Pairing.county_id == county_id).order_by(col(Project.id).desc()))
+    return [ProjectRow(*row) for row in result.all()]
+
+
+def _project_rows() -> Any:
+    """Projects joined to their pairing's county and organization (name): the rows of a ProjectRow."""
+    return (select(Project, County, Organization.name).join(Pairing, col(Pairing.id) == Project.pairing_id)
+            .join(County, col(County.id) == Pairing.county_id)
+            .join(Organization, col(Organization.id) == Pairing.organization_id))
+
+
+@dataclass
+class ProjectDetail:
+    project: Project
+    pairing: Pairing
+    county: County
+    organization: str
+    need: Need | None
+    figures: dict[str, float | int]
+    updates: Page
+    history: list[HistoryRow]
+
+
+def project_detail(session: Session, scope: Scope, project_id: int, page: int = 1) -> ProjectDetail:
+    """Everything a project's page shows: its figures, the updates that name it, its history and its need's."""
+    project, pairing, county = visible_project(session, scope, project_id)
+    organization = session.get(Organization, pairing.organization_id)
+    need = session.get(Need, project.need_id) if project.need_id else None
+    targets = [f"project:{project.id}"] + ([f"need:{need.id}"] if need else [])
+    return ProjectDetail(project, pairing, county, organization.name if organization else "", need,
+                         project_figures(project_updates(session, project.id)),  # type: ignore[arg-type]
+                         update_page(session, scope, project_id=project.id, page=page),
+                         history_rows(session, targets))

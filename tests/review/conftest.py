@@ -12,6 +12,7 @@ from bot.app import App
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.config import Settings
 from bot.web import build_web
+from tests.review.needs_seed import Library, seed_library
 from tests.review.seed import NOW, PASSWORD, Ledger, seed
 
 
@@ -41,6 +42,12 @@ def review_app(settings: Settings, clock: Clock) -> Iterator[App]:
 @pytest.fixture
 def ledger(review_app: App) -> Ledger:
     return seed(review_app.engine)
+
+
+@pytest.fixture
+def library(review_app: App, ledger: Ledger) -> Library:
+    """The 项目库 on top of the ledger: needs in every state, a project, a 云南 admin."""
+    return seed_library(review_app.engine, ledger)
 
 
 @pytest.fixture

@@ -23,11 +23,13 @@ from bot.app import App
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.db import unit_of_work
 from bot.web import build_web
+from models.projects import Need, NeedStatus
 from models.registry import Contact
 from models.reporting import ProgressUpdate, ReviewStatus
 from models.services.registry import bind_identity
 from tests.conftest import make_settings, simulator
 from tests.review.conftest import Clock
+from tests.review.needs_seed import seed_library
 from tests.review.seed import PASSWORD, Ledger, seed
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)")
@@ -161,7 +163,8 @@ def test_admin_reviews_filters_accepts_and_downloads(site, page, tmp_path: Path)
     saved = tmp_path / "download.xlsx"
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames == ["社会组织", "结对与协议", "进展", "消息投递", "2026年度统计"]
+    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "需求库", "帮扶项目",
+                               "2026年度统计"]
     assert page.dialogs == []  # the <script> in an update never ran
 
 
@@ -181,3 +184,64 @@ def test_admin_signs_in_with_the_link_the_bot_sends(site, page) -> None:  # type
     page.goto(link)
     expect(page.get_by_text("已被使用过")).to_be_visible()
     shot(page, "14-link-used")
+
+
+def test_admin_works_through_the_project_library(site, page) -> None:  # type: ignore[no-untyped-def]
+    """项目库 → a draft (its <script> stays text) → 发布 → push after the confirmation → 关闭 → 帮扶项目 → 已完成."""
+    base, app, ledger = site
+    library = seed_library(app.engine, ledger)
+    expect = sync_api.expect
+    page.goto(f"{base}/review/login")
+    page.get_by_label("姓名或编号").fill("王主任")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    page.get_by_role("link", name="项目库").click()
+    expect(page.get_by_role("heading", name=re.compile("项目库"))).to_be_visible()
+    expect(page.locator("table.needs tbody tr")).to_have_count(6)
+    shot(page, "15-needs")
+    page.get_by_label("状态").select_option("published")
+    page.get_by_label("省份").select_option("四川省")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("table.needs tbody tr")).to_have_count(1)
+    shot(page, "16-needs-filtered")
+
+    page.goto(f"{base}/review/needs/{library.draft}")
+    expect(page.locator("blockquote.description")).to_contain_text("<script>alert('x')</script>")
+    shot(page, "17-need-draft")
+    page.get_by_role("button", name="发布").click()
+    expect(page.get_by_text(f"需求 #{library.draft} 已发布")).to_be_visible()
+
+    page.goto(f"{base}/review/needs/{library.stale}")
+    expect(page.locator("table.ranking tbody tr")).to_have_count(3)
+    shot(page, "18-need-ranking")
+    page.get_by_label("推送给前").fill("2")
+    page.get_by_role("button", name="推送…").click()
+    expect(page.get_by_role("heading", name=re.compile("推送需求"))).to_be_visible()
+    expect(page.locator("table.push tbody tr")).to_have_count(2)
+    shot(page, "19-push-confirm")
+    page.get_by_role("button", name=re.compile("确认推送")).click()
+    expect(page.get_by_text("已推送给 2 家社会组织")).to_be_visible()
+    page.get_by_placeholder("关闭原因（必填）").fill("县里已自筹资金解决")
+    page.get_by_role("button", name="关闭").click()
+    expect(page.get_by_text("关闭原因：县里已自筹资金解决")).to_be_visible()
+    shot(page, "20-need-closed")
+    with Session(app.engine) as session:
+        assert session.get(Need, library.stale).status == NeedStatus.closed  # type: ignore[union-attr]
+
+    page.get_by_role("link", name="帮扶项目").click()
+    expect(page.locator("table.projects tbody tr")).to_have_count(1)
+    shot(page, "21-projects")
+    page.get_by_role("link", name="藏白菊烘干车间建设").click()
+    expect(page.get_by_text("投入资金 60 万元")).to_be_visible()
+    shot(page, "22-project")
+    page.get_by_placeholder("完成说明（可选）").fill("车间已投产")
+    page.get_by_role("button", name="标记已完成").click()
+    expect(page.get_by_text(f"项目 #{library.project} 已标记为已完成")).to_be_visible()
+    shot(page, "23-project-done")
+    page.get_by_role("link", name=re.compile(f"需求 #{library.in_progress}")).click()
+    expect(page.get_by_role("heading", name=re.compile("已完成"))).to_be_visible()
+    page.goto(f"{base}/review/counties/{ledger.counties['布拖县']}")
+    expect(page.get_by_role("link", name="冷链仓储设备")).to_be_visible()
+    shot(page, "24-county-needs")
+    assert page.dialogs == []  # the <script> in a need never ran

@@ -18,6 +18,7 @@ from models.services.export import export_workbook
 from models.services.ledger import Scope
 from models.services.reports import record_update
 from tests.review.conftest import sign_in
+from tests.review.needs_seed import Library
 from tests.review.seed import NOW, Ledger
 from tests.test_cli import pairbot
 
@@ -37,7 +38,8 @@ def _records(sheet, header_row: int = 1) -> list[dict]:  # type: ignore[no-untyp
 
 def test_workbook_sheets_headers_and_layout(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
     book = _export(review_app, tmp_path / "ledger.xlsx")
-    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "操作日志", "2026年度统计"]
+    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "需求库", "帮扶项目", "操作日志",
+                               "2026年度统计"]
     updates = book["进展"]
     assert updates.freeze_panes == "A2" and updates.column_dimensions["H"].width > 50
     header = [c.value for c in updates[1]]
@@ -139,3 +141,47 @@ def test_download_from_the_web_follows_the_admins_scope(client: TestClient, revi
     with Session(review_app.engine) as session:
         exports = session.exec(select(AuditLog).where(AuditLog.action == "export")).all()
     assert [a.actor for a in exports] == [f"contact:{ledger.gx_admin} via web"] * 2
+
+
+def test_needs_and_projects_sheets(review_app: App, ledger: Ledger, library: Library, tmp_path: Path) -> None:
+    with unit_of_work(review_app.engine) as session:  # a running total on the project: the ledger's rule applies
+        sender = session.exec(select(Contact).where(Contact.name == "乡发联络人")).one()
+        record_update(session, sender, f"项目{library.project}：烘干车间累计投入资金80万元。", "console",
+                      NOW - timedelta(days=1))
+    book = _export(review_app, tmp_path / "ledger.xlsx")
+    needs_sheet, projects_sheet = book["需求库"], book["帮扶项目"]
+    assert [c.value for c in needs_sheet[1]] == ["编号", "省份", "县", "领域", "需求内容", "金额（万元）", "受益户数",
+                                                  "受益人数", "期望完成", "状态", "认领组织", "发布时间", "关闭原因"]
+    assert needs_sheet.freeze_panes == "A2" and needs_sheet["A1"].font.b
+    rows = {r["编号"]: r for r in _records(needs_sheet)}
+    assert list(rows) == sorted([library.draft, library.stale, library.claimed, library.in_progress, library.mashan,
+                                 library.huize])
+    claimed = rows[library.claimed]
+    assert (claimed["省份"], claimed["县"], claimed["领域"], claimed["需求内容"], claimed["金额（万元）"], claimed["受益户数"],
+            claimed["受益人数"], claimed["状态"], claimed["认领组织"], claimed["发布时间"]) == (
+        "四川省", "昭觉县", "教育", "乡村学校营养餐补助", 35, 30, None, "已认领", "中国乡村发展基金会",
+        datetime(2026, 11, 15, 10, 0))  # local time, Asia/Shanghai
+    assert rows[library.draft]["状态"] == "草稿" and rows[library.draft]["发布时间"] is None
+    assert rows[library.draft]["需求内容"].startswith("<script>")  # text stays text
+    assert rows[library.in_progress]["状态"] == "实施中" and rows[library.in_progress]["认领组织"] == "中国乡村发展基金会"
+    assert [c.value for c in projects_sheet[1]] == ["编号", "省份", "县", "社会组织", "名称", "领域", "金额（万元）", "状态",
+                                                     "计入台账：投入资金（万元）", "计入台账：受益户数", "计入台账：受益人数",
+                                                     "创建时间"]
+    [project] = _records(projects_sheet)
+    assert project == {"编号": library.project, "省份": "四川省", "县": "布拖县", "社会组织": "中国乡村发展基金会",
+                       "名称": "藏白菊烘干车间建设", "领域": "产业", "金额（万元）": 120, "状态": "实施中",
+                       "计入台账：投入资金（万元）": 80, "计入台账：受益户数": 45, "计入台账：受益人数": 0,
+                       "创建时间": datetime(2026, 11, 11, 10, 0)}
+
+
+def test_needs_and_projects_sheets_follow_the_scope(client: TestClient, review_app: App, ledger: Ledger,
+                                                    library: Library, tmp_path: Path) -> None:
+    guangxi = _export(review_app, tmp_path / "gx.xlsx", Scope(("广西壮族自治区",)))
+    assert [(r["编号"], r["县"]) for r in _records(guangxi["需求库"])] == [(library.mashan, "马山县")]
+    assert _records(guangxi["帮扶项目"]) == []
+    csrf = sign_in(client, "赵处长")
+    response = client.post("/review/export", data={"csrf": csrf})
+    path = tmp_path / "yunnan.xlsx"
+    path.write_bytes(response.content)
+    book = openpyxl.load_workbook(path)
+    assert [r["县"] for r in _records(book["需求库"])] == ["会泽县"] and _records(book["帮扶项目"]) == []
