@@ -213,7 +213,8 @@ def run(
 
 # Modules whose `register(app: typer.Typer)` adds more commands (kept apart by subject).
 EXTENSIONS: tuple[str, ...] = ("bot.cli_telegram", "bot.cli_review", "bot.cli_delivery", "bot.cli_reminders",
-                              "bot.cli_ledger", "bot.cli_pairing", "bot.cli_contacts", "bot.cli_needs")
+                              "bot.cli_ledger", "bot.cli_pairing", "bot.cli_contacts", "bot.cli_needs",
+                              "bot.cli_groups")
 
 
 def main() -> None:
