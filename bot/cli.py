@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-import_app = typer.Typer(help="导入登记表（CSV 或 XLSX，中英文表头均可）: orgs, pairings, contacts, counties。",
+import_app = typer.Typer(help="导入登记表（CSV 或 XLSX，中英文表头均可）: orgs, pairings, contacts, counties, needs, offers。",
                          no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -134,6 +134,18 @@ def import_counties(ctx: typer.Context, file: FileArg) -> None:
     _import(ctx, "counties", file)
 
 
+@import_app.command("needs")
+def import_needs(ctx: typer.Context, file: FileArg) -> None:
+    """项目库需求: county,field,description,amount_wan,households,people,wanted_by,status (草稿/已发布)."""
+    _import(ctx, "needs", file)
+
+
+@import_app.command("offers")
+def import_offers(ctx: typer.Context, file: FileArg) -> None:
+    """社会组织供给: organization,field,provinces,capacity_wan,description (provinces 用“、”分隔，空为全国)."""
+    _import(ctx, "offers", file)
+
+
 @app.command()
 def invite(
     ctx: typer.Context,
@@ -206,7 +218,8 @@ def run(
 
 # Modules whose `register(app: typer.Typer)` adds more commands (kept apart by subject).
 EXTENSIONS: tuple[str, ...] = ("bot.cli_telegram", "bot.cli_review", "bot.cli_delivery", "bot.cli_reminders",
-                              "bot.cli_ledger", "bot.cli_pairing", "bot.cli_contacts")
+                              "bot.cli_ledger", "bot.cli_pairing", "bot.cli_contacts", "bot.cli_needs",
+                              "bot.cli_groups")
 
 
 def main() -> None:

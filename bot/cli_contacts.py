@@ -37,20 +37,13 @@ def list_contacts(
 
     if role is not None and role not in ("county", "organization", "admin"):
         raise typer.BadParameter("应为 county、organization 或 admin", param_hint="--role")
-    rows = _in_session(ctx, lambda session, _now, _zone: [r.as_dict() for r in contacts.listing(session, role, inactive)])
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
+    from bot.cli_support import print_listing
 
-    table = Table(title=f"联系人 {len(rows)} 位")
-    for label in ("编号", "姓名", "身份", "电话", "聊天账号", "状态"):
-        table.add_column(label)
-    for row in rows:
-        state = "已停用" if not row["active"] else "已退订" if row["paused"] else "正常"
-        table.add_row(str(row["id"]), row["name"], row["scope"], row["phone"], "\n".join(row["channels"]) or "—", state)
-    Console().print(table)
+    rows = _in_session(ctx, lambda session, _now, _zone: [r.as_dict() for r in contacts.listing(session, role, inactive)])
+    print_listing(rows, as_json, f"联系人 {len(rows)} 位", ("编号", "姓名", "身份", "电话", "聊天账号", "状态"),
+                  lambda row: (str(row["id"]), row["name"], row["scope"], row["phone"],
+                               "\n".join(row["channels"]) or "—",
+                               "已停用" if not row["active"] else "已退订" if row["paused"] else "正常"))
 
 
 @contacts_app.command("show")

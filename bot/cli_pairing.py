@@ -83,20 +83,12 @@ def list_pairings(
         kinds = pairings.kinds(session, rows)
         return [_describe(session, p, kinds[p.id]) for p in rows]
 
-    rows = _in_session(ctx, work)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
+    from bot.cli_support import print_listing
 
-    table = Table(title=f"结对 {len(rows)} 个")
-    for label in ("编号", "社会组织", "省份", "县", "状态", "类型", "组团"):
-        table.add_column(label)
-    for row in rows:
-        table.add_row(str(row["id"]), row["organization"], row["province"], row["county"], row["status"], row["type"],
-                      row["group"])
-    Console().print(table)
+    rows = _in_session(ctx, work)
+    print_listing(rows, as_json, f"结对 {len(rows)} 个", ("编号", "社会组织", "省份", "县", "状态", "类型", "组团"),
+                  lambda row: (str(row["id"]), row["organization"], row["province"], row["county"], row["status"],
+                               row["type"], row["group"]))
 
 
 @pairing_app.command("show")

@@ -1,14 +1,16 @@
-"""`pairbot export` (the ledger as Excel) and `pairbot admin set-password` (sign-in to the review pages)."""
+"""`pairbot export` (the ledger as Excel), `pairbot admin set-password` (sign-in to the review pages) and
+`pairbot review pending` (what waits for the administrators: the daily digest's content)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 admin_app = typer.Typer(help="管理员账号：审核页面的登录密码。", no_args_is_help=True)
+review_app = typer.Typer(help="审核待办：待审核进展、逾期结对、无法送达和已退订的联系人。", no_args_is_help=True)
 
 
 def export(
@@ -91,6 +93,32 @@ def set_password(
     typer.echo(f"已为管理员 {name}（编号 {number}）设置密码。登录地址：{settings.web.public_url}/review/login")
 
 
+@review_app.command("pending")
+def pending(
+    ctx: typer.Context,
+    province: Annotated[Optional[str], typer.Option(help="只看这个省份（全称或简称）；不填为全部省份")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """What waits for the administrators — the same content as the daily digest (每日待办) the bot sends them."""
+    import json
+
+    from bot.cli import _settings
+    from bot.cli_support import in_session
+    from models.services.digest import build_digest
+    from models.services.ledger import Scope
+    from models.services.province_lookup import UnknownProvince, find_province
+
+    settings = _settings(ctx)
+
+    def work(session: Any, now: Any, zone: Any) -> Any:
+        scope = Scope((find_province(session, province),)) if province else Scope()
+        return build_digest(session, scope, now, zone, review_url=settings.web.public_url + "/review")
+
+    digest = in_session(settings, work, (UnknownProvince,))
+    typer.echo(json.dumps(digest.as_dict(settings.zone), ensure_ascii=False, indent=1) if as_json else digest.text())
+
+
 def register(app: typer.Typer) -> None:
     app.command("export")(export)
     app.add_typer(admin_app, name="admin")
+    app.add_typer(review_app, name="review")

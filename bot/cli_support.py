@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -96,3 +96,24 @@ def in_session(settings: Settings, work: Callable[..., T], refused: tuple[type[E
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+def print_listing(rows: Sequence[dict[str, Any]], as_json: bool, title: str, headers: Sequence[str],
+                  cells: Callable[[dict[str, Any]], Sequence[str]]) -> None:
+    """A `list` command's output: the rows as JSON, or a table with `headers` and the `cells` of each row."""
+    import json
+
+    import typer
+
+    if as_json:
+        typer.echo(json.dumps(list(rows), ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*cells(row))
+    Console().print(table)

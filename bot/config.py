@@ -201,6 +201,8 @@ class RemindersSettings(_Section):
     reply_window_hours: int = Field(72, ge=0, le=24 * 31)
     escalate_days: int = Field(7, ge=1, le=366)
     summary_weekday: int = Field(1, ge=1, le=7)
+    # Admins' daily digest (每日待办); inside quiet hours it waits for their end; "" sends none.
+    digest_time: Annotated[time | None, BeforeValidator(lambda value: value or None)] = time(9, 0)
     # Obligation kinds that keep reminding contacts who sent 退订 (agreement, monthly, quarterly, annual).
     mandatory: list[Literal["agreement", "monthly", "quarterly", "annual"]] = ["agreement", "annual"]
 

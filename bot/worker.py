@@ -33,7 +33,7 @@ def register_channels(app: App) -> None:
     from bot.channels.wecom import wecom_channels
 
     register_telegram(app)
-    app.channels.update(wecom_channels(app.settings.wecom))
+    app.channels.update(wecom_channels(app.settings.wecom, app.engine))  # robots in the database too
 
 
 def check(settings: Settings, processes: int) -> list[str]:

@@ -86,4 +86,7 @@ class Group(SQLModel, table=True):
     kind: str = Field(default="", max_length=32)
     tags: list[str] = json_list()
     active: bool = True
+    # A group robot registered with `pairbot groups add-robot`: its webhook URL or key (a secret,
+    # never listed). Empty for Telegram groups, app chats and the robots of [wecom.webhooks].
+    webhook: str = Field(default="", max_length=512)
     created_at: datetime = created_at()

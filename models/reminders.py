@@ -15,10 +15,12 @@ class ObligationKind(StrEnum):
     deadline = "deadline"  # a row of Deadline (a dated obligation, e.g. the agreement by 31 August)
     cycle = "cycle"  # a row of ReportCycle (monthly progress, year-end statistics…)
     summary = "summary"  # the weekly overdue summary to admins (obligation_id 0)
+    digest = "digest"  # the daily digest of what waits for an admin (obligation_id 0, period = the local date)
 
 
 OVERDUE = "overdue"  # stage of the digest sent once an obligation's due date has passed unfulfilled
 WEEKLY = "weekly"  # stage of the weekly summary
+DAILY = "daily"  # stage of the admins' daily digest
 
 
 class ReminderSent(SQLModel, table=True):
@@ -26,7 +28,7 @@ class ReminderSent(SQLModel, table=True):
 
     The key is (obligation, obligation_id, period, stage, contact_id): inserting a row claims the
     reminder, across restarts and with several schedulers running. `stage` is the number of days
-    before the due date as text, or `overdue` / `weekly`.
+    before the due date as text, or `overdue` / `weekly` / `daily`.
     """
 
     __table_args__ = (

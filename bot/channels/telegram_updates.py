@@ -35,7 +35,7 @@ class BotIdentity:
 
 @dataclass(frozen=True)
 class Membership:
-    """The bot was added to (joined=True) or removed from a group chat."""
+    """The bot was added to (joined=True) or removed from a group chat, or a group it is in was renamed."""
 
     chat_id: str
     title: str
@@ -72,7 +72,8 @@ def to_incoming(update: Update, me: BotIdentity) -> Incoming | None:
 
 
 def membership(update: Update, me: BotIdentity) -> Membership | None:
-    """A change of the bot's own membership of a group: my_chat_member, or new/left member service messages."""
+    """A change of the bot's own membership of a group (my_chat_member, or new/left member service messages),
+    or a new title of a group it is in."""
     change = update.my_chat_member
     if change is not None and change.chat.type in _GROUPS and change.new_chat_member.user.id == me.id:
         return Membership(str(change.chat.id), change.chat.title or "", change.new_chat_member.status in _PRESENT)
@@ -83,6 +84,8 @@ def membership(update: Update, me: BotIdentity) -> Membership | None:
         return Membership(str(message.chat.id), message.chat.title or "", True)
     if message.left_chat_member is not None and message.left_chat_member.id == me.id:
         return Membership(str(message.chat.id), message.chat.title or "", False)
+    if message.new_chat_title:  # the group was renamed: the bot is in it, the recorded title follows
+        return Membership(str(message.chat.id), message.new_chat_title, True)
     return None
 
 

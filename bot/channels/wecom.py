@@ -3,8 +3,9 @@
 Addressing (the `chat_id` of a Delivery):
 - channel `wecom`, chat id `USERID` → `message/send` to that member (private chat with the app);
 - channel `wecom`, chat id `appchat:CHATID` → `appchat/send` to a group chat the app created;
-- channel `wecom_robot`, chat id `TAG` → the group robot webhook `[wecom.webhooks] TAG`, for groups
-  the app is not in (a robot can only post, it cannot receive).
+- channel `wecom_robot`, chat id `TAG` → the group robot webhook `[wecom.webhooks] TAG`, or the one
+  registered under TAG with `pairbot groups add-robot` (kept in the database), for groups the app
+  is not in (a robot can only post, it cannot receive).
 WeCom app messages have no inline buttons, so buttons become numbered choices in the text and a
 numbered reply presses them (bot/channels/wecom_choices.py).
 """
@@ -27,16 +28,18 @@ from bot.config import WecomSettings
 from bot.db import unit_of_work
 from bot.messages import Outgoing
 from models.registry import Group
-from models.services.groups import leave_group, record_group, tag_group
+from models.services.groups import (APPCHAT_PREFIX, ROBOT_CHANNEL, leave_group, record_group, robot_webhook,
+                                    tag_group, webhook_url)
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.app import App
 
 log = logging.getLogger(__name__)
 
 NAME = "wecom"
-ROBOT = "wecom_robot"
-APPCHAT_PREFIX = "appchat:"
+ROBOT = ROBOT_CHANNEL
 TEXT_LIMIT_BYTES = 2048  # WeCom's limit for a text message's content
 RATE_LIMITED = frozenset({45009, 45011, 45033})  # frequency / concurrency limits
 UNREACHABLE = frozenset({40031, 60102, 60111, 81013})  # invalid or departed user, outside the app's visible range
@@ -80,28 +83,31 @@ class WecomChannel:
 
 
 class WecomRobotChannel:
-    """Group robots (群机器人): `chat_id` is a tag of `[wecom.webhooks]`, whose value is the webhook URL or key."""
+    """Group robots (群机器人): `chat_id` is a tag of `[wecom.webhooks]` (the webhook URL or key), or, with an
+    engine, of a robot registered in the database (`pairbot groups add-robot`); the config wins."""
 
     name = ROBOT
 
-    def __init__(self, webhooks: Mapping[str, str], api_base_url: str, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, webhooks: Mapping[str, str], api_base_url: str, timeout: float = TIMEOUT_SECONDS,
+                 engine: Engine | None = None) -> None:
         self.webhooks = dict(webhooks)
         self.base_url = api_base_url.rstrip("/")
         self.timeout = timeout
+        self.engine = engine
         self._http = requests.Session()
 
     def url_for(self, tag: str) -> str | None:
         value = self.webhooks.get(tag)
-        if not value:
-            return None
-        if value.startswith(("http://", "https://")):
-            return value
-        return f"{self.base_url}/cgi-bin/webhook/send?key={value}"
+        if not value and self.engine is not None:
+            with unit_of_work(self.engine) as session:
+                value = robot_webhook(session, tag)
+        return webhook_url(value, self.base_url) if value else None
 
     def send(self, message: Outgoing) -> str:
         url = self.url_for(message.chat_id)
         if url is None:
-            raise SendError(f"[wecom.webhooks] 中没有群机器人“{message.chat_id}”", permanent=True)
+            raise SendError(f"没有群机器人“{message.chat_id}”（[wecom.webhooks] 和 pairbot groups add-robot 中都没有）",
+                            permanent=True)
         for chunk in split_text(with_choices(message.text, message.buttons)):
             self._post(url, {"msgtype": "text", "text": {"content": chunk}})
         return f"{ROBOT}:{message.chat_id}"
@@ -184,21 +190,39 @@ def _prefix_within(line: str, limit: int) -> str:
     return line
 
 
-def wecom_channels(settings: WecomSettings) -> dict[str, Channel]:
-    """The configured WeCom channels: the app when corp_id and secret are set, robots when webhooks are."""
+def wecom_channels(settings: WecomSettings, engine: Engine | None = None) -> dict[str, Channel]:
+    """The configured WeCom channels: the app when corp_id and secret are set; robots when webhooks are
+    configured, or always with an engine (robots registered in the database need no credentials)."""
     channels: dict[str, Channel] = {}
     if settings.corp_id and settings.secret:
         if settings.agent_id is None:
             raise ValueError("[wecom] agent_id 未设置：企业微信应用的 AgentId（例如 1000002）")
         client = WecomClient(settings.corp_id, settings.secret.get_secret_value(), settings.api_base_url)
         channels[NAME] = WecomChannel(client, settings.agent_id)
-    if settings.webhooks:
-        channels[ROBOT] = WecomRobotChannel(settings.webhooks, settings.api_base_url)
+    if settings.webhooks or engine is not None:
+        channels[ROBOT] = WecomRobotChannel(settings.webhooks, settings.api_base_url, engine=engine)
     return channels
 
 
+def create_app_chat(settings: WecomSettings, name: str, owner: str, members: list[str],
+                    chat_id: str | None = None) -> str:
+    """Create a WeCom app group chat (`appchat/create`) and return its chat id; SendError says why not."""
+    if not (settings.corp_id and settings.secret):
+        raise SendError("企业微信应用未配置：需要 [wecom] corp_id 和 secret（群聊由应用创建）", permanent=True)
+    client = WecomClient(settings.corp_id, settings.secret.get_secret_value(), settings.api_base_url)
+    try:
+        result = client.call(lambda: client.appchat.create(chat_id=chat_id, name=name, owner=owner,
+                                                           user_list=members))
+    except (WeChatClientException, requests.RequestException) as exc:
+        raise send_error("appchat/create", exc) from None
+    finally:
+        client.close()
+    return str(result["chatid"])
+
+
 def sync_robot_groups(app: App, tags: list[str]) -> None:
-    """One Group row per configured robot, tagged with its name, so `group:TAG` broadcasts reach it."""
+    """One Group row per configured robot, tagged with its name, so `group:TAG` broadcasts reach it; a robot
+    no longer configured becomes inactive, unless it was registered in the database (`groups add-robot`)."""
     with unit_of_work(app.engine) as session:
         for tag in tags:
             group, _ = record_group(session, ROBOT, tag, title=tag)
@@ -206,7 +230,7 @@ def sync_robot_groups(app: App, tags: list[str]) -> None:
                 tag_group(session, group, "config:[wecom.webhooks]", tags=[*group.tags, tag])
         active = session.exec(select(Group).where(Group.channel == ROBOT, col(Group.active).is_(True))).all()
         for group in active:
-            if group.chat_id not in tags:
+            if group.chat_id not in tags and not group.webhook:
                 leave_group(session, ROBOT, group.chat_id)
 
 
@@ -233,5 +257,5 @@ class WecomComponent:
 
 
 def wecom_component(app: App) -> WecomComponent | None:
-    channels = wecom_channels(app.settings.wecom)
+    channels = wecom_channels(app.settings.wecom, app.engine)
     return WecomComponent(app, channels) if channels else None

@@ -16,6 +16,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def review_routes(app: App) -> list[BaseRoute]:
     """Routes to add to the Starlette app: `routes += review_routes(app)`."""
+    from bot.review.audit import AuditPages
     from bot.review.projects import ProjectPages
     from bot.review.views import ReviewSite
 
@@ -40,6 +41,7 @@ def review_routes(app: App) -> list[BaseRoute]:
         Route("/totals", site.totals),
         Route("/export", site.export, methods=["POST"]),
         *ProjectPages(site).routes(),
+        *AuditPages(site).routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="review-static"),
     ])
     return [

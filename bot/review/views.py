@@ -409,7 +409,7 @@ class ReviewSite:
 
         try:
             await run_in_threadpool(lambda: export_workbook(self.app.engine, path, scope, zone=self.zone, year=year,
-                                                            actor=admin.actor, now=now))
+                                                            actor=admin.actor, now=now, viewer=admin.contact_id))
         except BaseException:
             cleanup()
             raise

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
 from bot.messages import Button
@@ -33,6 +33,7 @@ from models.registry import ChannelIdentity, Contact, County, Group, Organizatio
 from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message
+from models.services.province_lookup import UnknownProvince, find_province
 from models.services.registry import contact_address, require_county
 
 ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,
@@ -180,13 +181,10 @@ def _select(session: Session, segment: Segment, scope: set[str]) -> tuple[list[C
 
 
 def _province(session: Session, name: str) -> str:
-    known = set(session.exec(select(County.province).distinct()).all())
-    if name in known:
-        return name
-    matches = sorted(p for p in known if p.startswith(name))
-    if len(matches) == 1:
-        return matches[0]
-    raise BroadcastError(f"未找到省份“{name}”。请写全称，例如 province:四川省。")
+    try:
+        return find_province(session, name)
+    except UnknownProvince as exc:
+        raise BroadcastError(str(exc)) from None
 
 
 def _county(session: Session, name_or_code: str) -> County:
@@ -538,6 +536,21 @@ def paused_contacts(session: Session, provinces: Sequence[str] = ()) -> list[Con
     """Contacts who sent 退订 (oldest pause first), within the admin's provinces when scoped."""
     contacts = list(session.exec(select(Contact).where(col(Contact.paused_at).is_not(None), col(Contact.active).is_(True))
                                  .order_by(col(Contact.paused_at))).all())
+    return _working_in(session, contacts, provinces)
+
+
+def unreachable_contacts(session: Session, provinces: Sequence[str] = ()) -> list[Contact]:
+    """Active contacts whose every chat account a platform refused (blocked the bot, left the company), within
+    the admin's provinces when scoped. Contacts who never bound a chat are not among them."""
+    mine = col(ChannelIdentity.contact_id) == col(Contact.id)
+    contacts = list(session.exec(
+        select(Contact).where(col(Contact.active).is_(True), exists().where(mine),
+                              ~exists().where(mine, col(ChannelIdentity.unreachable_since).is_(None)))
+        .order_by(col(Contact.id))).all())
+    return _working_in(session, contacts, provinces)
+
+
+def _working_in(session: Session, contacts: list[Contact], provinces: Sequence[str]) -> list[Contact]:
     if not provinces:
         return contacts
     where = _contact_provinces(session, contacts)

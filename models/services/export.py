@@ -6,8 +6,9 @@ starts; memory stays flat however many progress updates there are. The file is w
 the target and renamed into place at the end, so a failed export leaves nothing half-written.
 
 Sheets: 社会组织, 结对与协议, 进展 (raw text beside the parsed columns), 消息投递, the 项目库's
-需求库 and 帮扶项目 (with what each project's updates put into the ledger), and the year-end
-统计表 per organization × county. Headers are Chinese, times are local
+需求库 and 帮扶项目 (with what each project's updates put into the ledger), 操作日志 (the audit
+entries the admin may see, models.services.audit_log), and the year-end 统计表 per
+organization × county. Headers are Chinese, times are local
 ("YYYY-MM-DD HH:MM" in the configured zone), the header row is frozen. Every export is audited.
 """
 
@@ -28,7 +29,7 @@ from sqlalchemy import Engine, Select, func
 from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
-from models.messaging import Delivery
+from models.messaging import AuditLog, Delivery
 from models.pairing import (PROJECT_STATUS_LABELS, Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange,
                             Project)
 from models.projects import NEED_STATUS_LABELS, Need, NeedClaim
@@ -36,6 +37,9 @@ from models.services.pairings import ACTIVE_LIKE as LIVE_PAIRING, kind_label
 from models.registry import Contact, County, Group, Organization
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
+from models.services.audit_log import LOGIN_LINK as _LOGIN_LINK  # live login tokens never leave in an export
+from models.services.audit_log import sheet_rows as audit_rows
+from models.services.audit_log import visible_entries
 from models.services.needs_listing import ACTIVE_CLAIMS
 from models.services.projects import project_figures
 from models.services.reports import FIELD_LABELS
@@ -58,7 +62,6 @@ MAX_CELL = 32_767  # Excel's limit on the characters in one cell
 YEARS = range(2000, 2101)  # the 统计表's year: the program's seasons, with room to spare
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-_LOGIN_LINK = re.compile(r"(/review/login/)[A-Za-z0-9_\-]+")  # live login tokens never leave in an export
 
 
 class ExportError(ValueError):
@@ -177,6 +180,8 @@ DELIVERIES = [Column("编号", 10, "int"), Column("创建时间", 17, "datetime"
               Column("群", 20), Column("通知编号", 10, "int"), Column("内容", 60), Column("状态", 10),
               Column("尝试次数", 10, "int"), Column("发送时间", 17, "datetime"), Column("确认时间", 17, "datetime"),
               Column("最后错误", 30)]
+AUDIT = [Column("编号", 10, "int"), Column("时间", 17, "datetime"), Column("操作人", 20), Column("操作人标识", 24),
+         Column("操作", 16), Column("操作代码", 22), Column("对象", 16), Column("详情", 60)]
 STATISTICS = [Column("省份", 12), Column("县", 14), Column("社会组织", 36), Column("统一社会信用代码", 22),
               Column("协议金额（万元）", 14, "number"), Column("投入资金（万元）", 14, "number"),
               Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
@@ -207,7 +212,7 @@ def _formats(book: Any) -> dict[str, Any]:
     }
 
 
-def count_rows(engine: Engine, scope: Scope) -> int:
+def count_rows(engine: Engine, scope: Scope, viewer: int | None = None) -> int:
     """Rows the workbook will hold in its detail sheets (the total for a progress bar)."""
     with Session(engine) as session:
         return sum(session.execute(query).scalar_one() for query in (
@@ -217,14 +222,18 @@ def count_rows(engine: Engine, scope: Scope) -> int:
             select(func.count()).select_from(Delivery).where(visible_deliveries(scope)),
             _needs_query(scope).with_only_columns(func.count()).order_by(None),
             _projects_query(scope).with_only_columns(func.count()).order_by(None),
+            select(func.count()).select_from(AuditLog).where(visible_entries(scope, viewer)),
         ))
 
 
 def export_workbook(
     engine: Engine, out: Path, scope: Scope, *, zone: ZoneInfo, year: int, actor: str,
-    progress: Progress | None = None, now: datetime | None = None,
+    progress: Progress | None = None, now: datetime | None = None, viewer: int | None = None,
 ) -> ExportReport:
-    """Write the workbook to `out` (replacing it) and audit the export; returns rows per sheet."""
+    """Write the workbook to `out` (replacing it) and audit the export; returns rows per sheet.
+
+    `viewer` is the contact id of the admin exporting from the review pages: their own audit entries are
+    in the 操作日志 sheet even outside their provinces."""
     import xlsxwriter
 
     statistics_year(year, year)  # refuses a year the 统计表 cannot have before anything is written
@@ -250,6 +259,9 @@ def export_workbook(
             ]
             for name, columns, rows, title in sections:
                 report.rows[name] = _write(book, formats, name, columns, rows, zone, tick, title)
+            with Session(bind=stream) as session:
+                report.rows["操作日志"] = _write(book, formats, "操作日志", AUDIT,
+                                               audit_rows(session, scope, viewer, zone, BATCH), zone, tick)
         with Session(engine) as session:
             name = f"{year}年度统计"
             title = f"{year} 年度社会组织结对帮扶统计表（{scope.label}；金额单位：万元）"

@@ -464,3 +464,7 @@ def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[l
 def reference_counties() -> Path:
     """The national key counties shipped inside the package (see models/data/SOURCES.md)."""
     return Path(__file__).resolve().parent.parent / "data" / "key_counties.csv"
+
+
+# The 项目库's kinds (needs, offers) live in their own module, which adds them to IMPORTERS.
+import models.services.project_imports  # noqa: E402,F401

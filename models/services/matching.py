@@ -5,13 +5,15 @@ Three tiers, in order (DESIGN, issue 13):
 2. organizations whose active offer (供给) names the need's field, works in its province (or
    anywhere) and can cover the amount sought;
 3. organizations with past projects in that field.
-Within a tier the better fit comes first (see `_score`); ties go to the lower organization id so
-the order is stable. The data of many needs is loaded once (`Matcher`), so a province's needs
-rank in one pass.
+Within a tier the better fit comes first — a paired organization with an offer in the field and
+more past projects; an offer for the province rather than nationwide, with a capacity closer to
+the amount; more past projects — and ties go to the lower organization id, so the order is
+stable. The data of many needs is loaded once (`Matcher`), so a province's needs rank in one pass.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,8 +49,23 @@ class _OfferFit:
     capacity_wan: float | None
 
 
+@dataclass(frozen=True)
+class _Pick:
+    """A place in a need's ranking before organization names are read (they are read once for many needs)."""
+
+    organization_id: int
+    tier: int
+    score: float
+    reasons: tuple[str, ...]
+
+
 class Matcher:
-    """The offers, pairings and past projects relevant to a set of needs, read in a few queries."""
+    """The offers, pairings and past projects relevant to a set of needs, read in a few queries.
+
+    What does not depend on the need itself is worked out once per field (past projects, most
+    first) and per field and province (the offers that work there), so ranking a province's
+    needs costs a pass over the few hundred offers of one field and province per need.
+    """
 
     def __init__(self, session: Session, needs: Sequence[Need]) -> None:
         self.session = session
@@ -63,7 +80,7 @@ class Matcher:
         self.offers: dict[str, list[_OfferFit]] = defaultdict(list)
         for org_id, field, provinces, capacity in session.exec(select(
                 Offer.organization_id, Offer.field, Offer.provinces, Offer.capacity_wan).where(
-                col(Offer.active).is_(True), col(Offer.field).in_(fields))).all():
+                col(Offer.active).is_(True), col(Offer.field).in_(fields)).order_by(col(Offer.id))).all():
             self.offers[field].append(_OfferFit(org_id, frozenset(provinces or ()), capacity))
         self.past: dict[str, dict[int, int]] = defaultdict(dict)
         for org_id, field, n in session.exec(select(Pairing.organization_id, Project.field, func.count())
@@ -77,65 +94,102 @@ class Matcher:
                 col(NeedClaim.need_id).in_(need_ids), NeedClaim.status == ClaimStatus.declined)).all():
             self.declined[need_id].add(org_id)
         self._names: dict[int, str] = {}
+        self._past_order: dict[str, list[tuple[int, int]]] = {}
+        self._offers_in: dict[tuple[str, str], list[tuple[int, float, _OfferFit]]] = {}
 
     def rank(self, need: Need, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
-        province = self.province.get(need.county_id, "")
-        found: dict[int, tuple[int, float, list[str]]] = {}
-        past = self.past.get(need.field, {})
-        fits = {fit.organization_id: fit for fit in self._fitting_offers(need, province)}
-        for org_id in self.paired.get(need.county_id, ()):
-            reasons = ["已与本县结对"]
-            if org_id in fits:
-                reasons.append(f"有{need.field}领域供给")
-            if past.get(org_id):
-                reasons.append(f"{need.field}领域项目 {past[org_id]} 个")
-            found[org_id] = (1, (2 if org_id in fits else 0) + min(past.get(org_id, 0), 10) / 10, reasons)
-        for org_id, fit in fits.items():
-            if org_id not in found:
-                found[org_id] = (2, _score(fit, need.amount_wan, province), _offer_reasons(fit, need, province))
-        for org_id, n in past.items():
-            if org_id not in found:
-                found[org_id] = (3, float(n), [f"{need.field}领域项目 {n} 个"])
-        for org_id in self.declined.get(need.id or 0, ()):  # the county already said no to them
-            found.pop(org_id, None)
-        best = sorted(found.items(), key=lambda item: (item[1][0], -item[1][1], item[0]))[:limit]
-        names = self._names_of([org_id for org_id, _ in best])
-        return [Candidate(org_id, names.get(org_id, str(org_id)), tier, tuple(reasons), round(score, 3))
-                for org_id, (tier, score, reasons) in best]
+        return self.named(self.picks(need, limit))
 
-    def _fitting_offers(self, need: Need, province: str) -> Iterable[_OfferFit]:
-        """The best offer per organization that works in the province and can cover the amount."""
-        best: dict[int, _OfferFit] = {}
-        for fit in self.offers.get(need.field, ()):
-            if fit.provinces and province not in fit.provinces:
+    def picks(self, need: Need, limit: int = DEFAULT_LIMIT) -> list[_Pick]:
+        """The need's best `limit` organizations, tier by tier (see the module's docstring)."""
+        field, amount, county_id = need.field, need.amount_wan, need.county_id
+        province = self.province.get(county_id, "")
+        past = self.past.get(field, {})
+        fits = self._fitting_offers(field, province, amount)
+        paired = self.paired.get(county_id, set())
+        declined = self.declined.get(need.id or 0, set())  # the county already said no to them
+        picks = [_Pick(org_id, 1, score, tuple(_paired_reasons(org_id in fits, past.get(org_id, 0), field)))
+                 for score, org_id in _best(limit, (
+                     ((2 if org_id in fits else 0) + min(past.get(org_id, 0), 10) / 10, org_id)
+                     for org_id in paired if org_id not in declined))]
+        if len(picks) < limit:
+            offered = _best(limit - len(picks), ((score, org_id) for org_id, (score, _) in fits.items()
+                                                 if org_id not in paired and org_id not in declined))
+            picks += [_Pick(org_id, 2, score, tuple(_offer_reasons(fits[org_id][1], field, province)))
+                      for score, org_id in offered]
+        if len(picks) < limit:
+            for org_id, n in self._most_projects(field):
+                if org_id in paired or org_id in fits or org_id in declined:
+                    continue
+                picks.append(_Pick(org_id, 3, float(n), (f"{field}领域项目 {n} 个",)))
+                if len(picks) == limit:
+                    break
+        return picks
+
+    def named(self, picks: Sequence[_Pick]) -> list[Candidate]:
+        names = self._names_of(pick.organization_id for pick in picks)
+        return [Candidate(p.organization_id, names.get(p.organization_id, str(p.organization_id)), p.tier, p.reasons,
+                          round(p.score, 3)) for p in picks]
+
+    def _fitting_offers(self, field: str, province: str, amount: float | None) -> dict[int, tuple[float, _OfferFit]]:
+        """The best offer per organization (with its score) that works in the province and can cover the amount."""
+        best: dict[int, tuple[float, _OfferFit]] = {}
+        for org_id, base, fit in self._offers_where(field, province):
+            capacity = fit.capacity_wan
+            if amount is not None and capacity is not None and capacity < amount:
                 continue
-            if need.amount_wan is not None and fit.capacity_wan is not None and fit.capacity_wan < need.amount_wan:
-                continue
-            held = best.get(fit.organization_id)
-            if held is None or _score(fit, need.amount_wan, province) > _score(held, need.amount_wan, province):
-                best[fit.organization_id] = fit
-        return best.values()
+            score = base + amount / capacity if amount and capacity else base
+            held = best.get(org_id)
+            if held is None or score > held[0]:
+                best[org_id] = (score, fit)
+        return best
+
+    def _offers_where(self, field: str, province: str) -> list[tuple[int, float, _OfferFit]]:
+        """The field's offers that work in the province, with the province's part of the score."""
+        key = (field, province)
+        if key not in self._offers_in:
+            self._offers_in[key] = [(fit.organization_id, _place_score(fit, province), fit)
+                                    for fit in self.offers.get(field, ())
+                                    if not fit.provinces or province in fit.provinces]
+        return self._offers_in[key]
+
+    def _most_projects(self, field: str) -> list[tuple[int, int]]:
+        """(organization, past projects in the field), most first, then the lower id."""
+        if field not in self._past_order:
+            self._past_order[field] = sorted(self.past.get(field, {}).items(), key=lambda item: (-item[1], item[0]))
+        return self._past_order[field]
 
     def _names_of(self, org_ids: Iterable[int]) -> dict[int, str]:
-        missing = [org_id for org_id in org_ids if org_id not in self._names]
-        if missing:
+        missing = list({org_id for org_id in org_ids if org_id not in self._names})
+        for start in range(0, len(missing), 1000):
             self._names.update(self.session.exec(select(Organization.id, Organization.name)
-                                                 .where(col(Organization.id).in_(missing))).all())
+                                                 .where(col(Organization.id).in_(missing[start:start + 1000]))).all())
         return self._names
 
 
-def _score(fit: _OfferFit, amount: float | None, province: str) -> float:
-    """A province-specific offer beats a nationwide one; a capacity close to the amount beats a vast one."""
-    score = 1.0 if province in fit.provinces else 0.5
-    if amount and fit.capacity_wan:
-        score += amount / fit.capacity_wan  # ≤ 1, since smaller capacities were filtered out
-    return score
+def _best(n: int, scored: Iterable[tuple[float, int]]) -> list[tuple[float, int]]:
+    """The n highest scores, ties to the lower organization id."""
+    return heapq.nsmallest(n, scored, key=lambda item: (-item[0], item[1]))
 
 
-def _offer_reasons(fit: _OfferFit, need: Need, province: str) -> list[str]:
+def _place_score(fit: _OfferFit, province: str) -> float:
+    """A province-specific offer beats a nationwide one (`_fitting_offers` adds how closely the capacity fits)."""
+    return 1.0 if province in fit.provinces else 0.5
+
+
+def _paired_reasons(offers: bool, projects: int, field: str) -> list[str]:
+    reasons = ["已与本县结对"]
+    if offers:
+        reasons.append(f"有{field}领域供给")
+    if projects:
+        reasons.append(f"{field}领域项目 {projects} 个")
+    return reasons
+
+
+def _offer_reasons(fit: _OfferFit, field: str, province: str) -> list[str]:
     where = f"服务{province}" if province in fit.provinces else "服务全国"
     capacity = f"，能力 {fit.capacity_wan:g} 万元" if fit.capacity_wan is not None else ""
-    return [f"{need.field}领域供给，{where}{capacity}"]
+    return [f"{field}领域供给，{where}{capacity}"]
 
 
 def rank(session: Session, need: Need, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
@@ -144,6 +198,8 @@ def rank(session: Session, need: Need, limit: int = DEFAULT_LIMIT) -> list[Candi
 
 
 def rank_all(session: Session, needs: Sequence[Need], limit: int = DEFAULT_LIMIT) -> dict[int, list[Candidate]]:
-    """The rankings of many needs (a province's), with their data read once."""
+    """The rankings of many needs (a province's), with their data and the organizations' names read once."""
     matcher = Matcher(session, needs)
-    return {need.id: matcher.rank(need, limit) for need in needs if need.id is not None}
+    picks = {need.id: matcher.picks(need, limit) for need in needs if need.id is not None}
+    matcher.named([pick for ranked in picks.values() for pick in ranked])
+    return {need_id: matcher.named(ranked) for need_id, ranked in picks.items()}

@@ -26,6 +26,22 @@ def create_offers(session: Session, contact: Contact, fields: Sequence[str], pro
     """One offer per field named, for the contact's organization; NeedError names the first bad value."""
     if contact.role != Role.organization or contact.organization_id is None:
         raise NeedError("只有社会组织联络人可以登记供给。")
+    description = check_offer(fields, provinces, capacity_wan, description)
+    rows = [Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field, description=description,
+                  provinces=list(provinces), capacity_wan=capacity_wan, created_at=now) for field in fields]
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
+        audit(session, f"contact:{contact.id}", "offer.create", f"offer:{row.id}", field=row.field,
+              provinces=row.provinces, capacity_wan=row.capacity_wan)
+    return rows
+
+
+def check_offer(fields: Sequence[str], provinces: Sequence[str], capacity_wan: float | None, description: str) -> str:
+    """The rules for an offer however it comes in (chat, an import row); NeedError names the first bad value.
+
+    Returns the description as stored.
+    """
     if not fields:
         raise NeedError(f"请写明帮扶领域：{'、'.join(FIELD_ORDER)}。")
     unknown = [field for field in fields if field not in FIELD_ORDER]
@@ -36,15 +52,7 @@ def create_offers(session: Session, contact: Contact, fields: Sequence[str], pro
         raise NeedError(f"省份“{strange[0]}”无法识别。")
     if capacity_wan is not None and (not math.isfinite(capacity_wan) or not 0 < capacity_wan <= BOUNDS["funds_wan"]):
         raise NeedError(f"帮扶能力须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
-    description = description.replace("\x00", "").strip()[:MAX_DESCRIPTION]
-    rows = [Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field, description=description,
-                  provinces=list(provinces), capacity_wan=capacity_wan, created_at=now) for field in fields]
-    session.add_all(rows)
-    session.flush()
-    for row in rows:
-        audit(session, f"contact:{contact.id}", "offer.create", f"offer:{row.id}", field=row.field,
-              provinces=row.provinces, capacity_wan=row.capacity_wan)
-    return rows
+    return description.replace("\x00", "").strip()[:MAX_DESCRIPTION]
 
 
 def offers_of(session: Session, contact: Contact, limit: int = 20) -> list[Offer]:

@@ -19,6 +19,7 @@ _TRADITIONAL = {"遼寧": "辽宁", "黑龍江": "黑龙江", "江蘇": "江苏"
                 "雲南": "云南", "陝西": "陕西", "甘肅": "甘肃", "寧夏": "宁夏", "內蒙古": "内蒙古", "重慶": "重庆"}
 NATIONWIDE = ("全国", "全國", "不限", "各省", "全部省份")
 
+_LIST_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 _BY_SHORT = {short: full for full, short in PROVINCES.items()}
 _SUFFIXES = "省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|壯族自治區|回族自治區|維吾爾自治區|自治區"
 _NAME_RE = re.compile(
@@ -34,6 +35,17 @@ def provinces_in(text: str) -> list[str]:
         if full not in found:
             found.append(full)
     return found
+
+
+def province_list(text: str) -> list[str]:
+    """A list as a file or an option writes it (四川、云南省; 、 , ； / or spaces between): full names, none for
+    全国 or nothing; ValueError naming a part that is no province."""
+    if nationwide(text):
+        return []
+    for part in _LIST_SEPARATORS.split(text.strip()):
+        if part and not provinces_in(part):
+            raise ValueError(f"省份“{part}”无法识别，请写省份全称或简称（如 四川省、四川），多个用“、”分隔；不限地区写“全国”。")
+    return provinces_in(text)
 
 
 def nationwide(text: str) -> bool:

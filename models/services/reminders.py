@@ -5,7 +5,8 @@ reminder window, ONE query joins pairings, contacts, their reachable identities,
 that fulfil it (a current agreement of the deadline's season, progress updates) and the reminder
 ledger, so its cost grows with the data, never with one scheduler job per reminder. Only the latest stage whose time has come is
 planned, so after downtime the stale ones are skipped. Once the due date has passed unfulfilled,
-the county contact and the province's admins get one digest; admins get a weekly summary.
+the county contact and the province's admins get one digest; admins get a weekly summary, and a
+daily digest of what waits for them (models.services.digest) from `[reminders] digest_time`.
 
 `queue_reminders` claims each planned reminder by inserting its ledger row with ON CONFLICT DO
 NOTHING on the unique key (obligation, id, period, stage, contact) and writes the Delivery only
@@ -31,9 +32,11 @@ from sqlmodel import Session
 from models.base import upsert_insert
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
-from models.reminders import OVERDUE, WEEKLY, ObligationKind, ReminderSent
+from models.reminders import DAILY, OVERDUE, WEEKLY, ObligationKind, ReminderSent
 from models.reporting import ProgressUpdate
 from models.services.agreements import deadline_season, has_current_agreement
+from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
+from models.services.ledger import Scope, coverage
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
 from models.services.outbox import queue_message
 from models.services.registry import contact_address
@@ -60,6 +63,8 @@ class Policy:
     escalate_days: int = 7
     summary_weekday: int = 1  # ISO weekday, 1 = Monday
     mandatory: tuple[str, ...] = ("agreement", "annual")  # kinds that still remind contacts who sent 退订
+    digest_time: time | None = None  # admins' daily digest (None: none; the settings' default is 09:00)
+    review_url: str = "http://127.0.0.1:8080/review"  # named in the digest
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -67,13 +72,21 @@ class Policy:
         return cls(zone=settings.zone, quiet_start=schedule.quiet_start, quiet_end=schedule.quiet_end,
                    calendar=WorkCalendar(schedule.holidays, schedule.workdays),
                    escalate_days=reminders.escalate_days, summary_weekday=reminders.summary_weekday,
-                   mandatory=tuple(reminders.mandatory))
+                   mandatory=tuple(reminders.mandatory), digest_time=reminders.digest_time,
+                   review_url=settings.web.public_url + "/review")
 
     def quiet(self, now: datetime) -> bool:
         return in_quiet_hours(now.astimezone(self.zone).time().replace(tzinfo=None), self.quiet_start, self.quiet_end)
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
+
+    @property
+    def digest_at(self) -> time | None:
+        """When the daily digest is due: `digest_time`, or the end of the quiet hours when it falls inside them."""
+        if self.digest_time is None:
+            return None
+        return self.quiet_end if in_quiet_hours(self.digest_time, self.quiet_start, self.quiet_end) else self.digest_time
 
 
 class Due(NamedTuple):
@@ -188,14 +201,13 @@ def overdue_by_province(occ: Occurrence) -> Select[Any]:
 
 
 def _pending_admins(session: Session, source: ObligationKind, obligation_id: int, period: str,
-                    stage: str) -> list[tuple[int, str, list[str]]]:
+                    stage: str, paused_too: bool = True) -> list[tuple[int, str, list[str]]]:
     """Active, reachable admins not yet sent this message: (id, name, provinces — empty means all)."""
-    rows = session.execute(
-        select(C.c.id, C.c.name, C.c.provinces)
-        .where(C.c.role == Role.admin.value, C.c.active == true(), _reachable(C.c.id),
-               _not_sent(source, obligation_id, period, stage, C.c.id))
-        .order_by(C.c.id)
-    ).all()
+    query = (select(C.c.id, C.c.name, C.c.provinces)
+             .where(C.c.role == Role.admin.value, C.c.active == true(), _reachable(C.c.id),
+                    _not_sent(source, obligation_id, period, stage, C.c.id))
+             .order_by(C.c.id))
+    rows = session.execute(query if paused_too else query.where(C.c.paused_at.is_(None))).all()
     return [(row[0], row[1], list(row[2] or [])) for row in rows]
 
 
@@ -230,6 +242,7 @@ def plan_reminders(session: Session, now: datetime, policy: Policy,
                       and occ.can_be_overdue(policy.zone)):
                     dues += _overdue_dues(session, occ, mandatory)
         dues += _weekly_dues(session, now, policy, obligations)
+        dues += _digest_dues(session, now, policy)
     return dues
 
 
@@ -358,6 +371,27 @@ def _weekly_dues(session: Session, now: datetime, policy: Policy, obligations: S
             text = f"【{SUMMARY_NAME}】截至{day_label(today)}：\n" + "\n".join(lines)
             dues.append(Due(ObligationKind.summary, 0, SUMMARY_NAME, period, WEEKLY, admin_id, admin_name,
                             Role.admin.value, None, text))
+    return dues
+
+
+def _digest_dues(session: Session, now: datetime, policy: Policy) -> list[Due]:
+    """Each admin's daily digest of their provinces, from `digest_at`, once per local day; none when empty,
+    none to an admin who sent 退订."""
+    local, due = now.astimezone(policy.zone), policy.digest_at
+    if due is None or local.time() < due:
+        return []
+    period = local.date().isoformat()
+    admins = _pending_admins(session, ObligationKind.digest, 0, period, DAILY, paused_too=False)
+    if not admins:
+        return []
+    counties = coverage(session, Scope(), now, policy.zone)  # every province once; each digest takes its own
+    dues = []
+    for admin_id, admin_name, provinces in admins:
+        digest = build_digest(session, Scope(tuple(provinces) or None), now, policy.zone, review_url=policy.review_url,
+                              since=last_digest_at(session, admin_id), counties=counties)
+        if not digest.empty:
+            dues.append(Due(ObligationKind.digest, 0, DIGEST_NAME, period, DAILY, admin_id, admin_name,
+                            Role.admin.value, None, digest.text()))
     return dues
 
 

@@ -111,7 +111,7 @@ headers = st.dictionaries(
 REVIEW_PAGES = ["/review/", "/review/queue", "/review/broadcasts", "/review/totals", "/review/login",
                 "/review/counties/{}", "/review/pairings/{}", "/review/updates/{}", "/review/broadcasts/{}",
                 "/review/login/{}", "/review/static/{}", "/review/{}", "/review", "/review/needs",
-                "/review/needs/{}", "/review/needs/{}/push", "/review/projects", "/review/projects/{}"]
+                "/review/needs/{}", "/review/needs/{}/push", "/review/projects", "/review/projects/{}", "/review/audit"]
 REVIEW_POSTS = ["/review/login", "/review/login/{}", "/review/updates/{}/{}", "/review/pairings/{}/change",
                 "/review/export", "/review/needs/{}/publish", "/review/needs/{}/close", "/review/needs/{}/push",
                 "/review/projects/{}/{}"]

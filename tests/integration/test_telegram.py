@@ -24,11 +24,13 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel, register_telegram
 from bot.components import build_components
 from bot.config import ConfigError, load_settings
+from bot.db import unit_of_work
 from bot.web import build_web
 from models.messaging import Delivery, InboundMessage
 from models.registry import ChannelIdentity, Group, Role
 from models.reporting import Attachment as AttachmentRow
 from models.reporting import ProgressEdit, ProgressUpdate
+from models.services import groups
 from tests.conftest import make_settings
 from tests.factories import CODES, add_org, county_id, invite, load_counties, pair
 from tests.standins.telegram_api import BOT_USERNAME, TOKEN, TelegramApiStandIn, Updates, telegram_api  # noqa: F401
@@ -319,6 +321,29 @@ def test_group_membership_and_addressing(polling: Bot) -> None:
     api.inject(updates.membership(group, by=5001, old="member", new="left"))
     api.wait_for(lambda: not polling.rows(Group)[0].active)
     assert len(polling.rows(ProgressUpdate)) == 2
+
+
+def test_a_recorded_group_keeps_its_title_tags_and_province(polling: Bot) -> None:
+    """Renamed, removed and added again: one row, the latest title, and what an admin set stays."""
+    api, updates = polling.api, polling.updates
+    load_counties(polling.app.engine)
+    group = updates.group(-100_600, "昭觉县工作群")
+    api.inject(updates.membership(group, by=5001, old="left", new="member"))
+    [row] = api.wait_for(lambda: polling.rows(Group))
+    with unit_of_work(polling.app.engine) as session:
+        recorded = groups.find_group(session, "昭觉县工作群")
+        groups.set_province(session, groups.add_tags(session, recorded, ["县联络员"], "test"), "四川", "test")
+    renamed = {"message": {"message_id": 90, "date": 1, "from": updates.user(5001), "chat": group,
+                           "new_chat_title": "昭觉县帮扶工作群"}}
+    api.inject(renamed)
+    api.wait_for(lambda: polling.rows(Group)[0].title == "昭觉县帮扶工作群")
+    api.inject(updates.membership(updates.group(-100_600, "昭觉县帮扶工作群"), by=5001, old="member", new="left"))
+    api.wait_for(lambda: not polling.rows(Group)[0].active)
+    api.inject(updates.membership(updates.group(-100_600, "昭觉县帮扶工作群"), by=5001, old="left", new="member"))
+    api.wait_for(lambda: polling.rows(Group)[0].active)
+    [row] = polling.rows(Group)
+    assert (row.chat_id, row.title, row.tags, row.province) == ("-100600", "昭觉县帮扶工作群", ["县联络员"], "四川省")
+    assert not polling.rows(ProgressUpdate) and not api.requests("sendMessage")  # service messages: no reply
 
 
 # --- (f) send errors --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from models.projects import ClaimStatus, Need, NeedClaim, NeedStatus, Offer
 from models.registry import Contact, Role
 from models.reporting import ProgressUpdate
 from models.services import needs
+from models.services.projects import project_figures, project_updates
 from tests.handlers.test_reporting import Clock
 from tests.handlers.test_withdraw import clock, clocked  # noqa: F401
 from tests.projects.world import World, build, contact
@@ -117,6 +118,14 @@ def test_one_need_from_the_first_message_to_a_confirmed_project(bot: App, world:
     told = [d.text for d in _rows(bot, Delivery) if d.chat_id == "结对联络人"]
     assert "已由其他组织承接" in told[-1]
     assert f"项目 #{project.id} 已建立" in [d.text for d in _rows(bot, Delivery) if d.chat_id == "促进会联络人"][-1]
+
+    # The organization reports on the project: filed under it, counted once in the ledger of the new pairing.
+    [reported] = other.send(f"项目{project.id}：本月投入资金20万元，采购冷链设备")
+    assert f"已记入项目 #{project.id}「冷链仓储设备」" in reported
+    with Session(bot.engine) as session:
+        assert project_figures(project_updates(session, project.id)) == {"funds_wan": 20}  # type: ignore[arg-type]
+        [update] = session.exec(select(ProgressUpdate).where(ProgressUpdate.project_id == project.id)).all()
+        assert update.pairing_id == project.pairing_id and "产业" in update.fields
 
 
 def _published(bot: App, world: World) -> Need:

@@ -12,6 +12,7 @@ from models.messaging import InboundMessage
 from models.pairing import Project
 from models.projects import Need, NeedClaim, NeedStatus
 from models.registry import Role
+from models.services.projects import project_figures, project_updates
 from tests.factories import CODES, add_org, county_id, invite, load_counties, pair
 from tests.integration.test_telegram import Bot, start_bot, stop_bot
 from tests.integration.test_wecom import WeCom, api, wecom  # noqa: F401
@@ -95,9 +96,17 @@ def test_telegram_need_to_project_with_inline_buttons(db_url: str, telegram_api:
         [project] = _rows(bot.app, Project)
         assert project.need_id == need.id and _rows(bot.app, Need)[0].status == NeedStatus.in_progress
         assert "项目 #" in bot.api.wait_for(lambda: [t for t in bot.api.sent_texts(org) if "已确认由贵组织承接" in t])[0]
+        assert f"已记入项目 #{project.id}" in bot.say(org, f"项目{project.id}：本月投入资金20万元")[-1]
+        _project_counts(bot.app, project.id, 20)
         assert len(bot.api.requests("answerCallbackQuery")) == 7  # every press stopped its spinner
     finally:
         stop_bot(bot)
+
+
+def _project_counts(app: App, project_id: int, funds: float) -> None:
+    """The progress update on the project went into its figures (and so into the pairing's ledger)."""
+    with Session(app.engine) as session:
+        assert project_figures(project_updates(session, project_id)) == {"funds_wan": funds}
 
 
 # --- WeCom ------------------------------------------------------------------------------------------------
@@ -139,3 +148,5 @@ def test_wecom_need_to_project_with_numbered_choices(wecom: WeCom) -> None:  # n
     [project] = _rows(wecom.app, Project)
     assert project.need_id == need.id
     assert "项目 #" in _wecom_notice(wecom, "lina", "已确认由贵组织承接")
+    assert f"已记入项目 #{project.id}" in wecom.say("lina", f"项目{project.id}：本月投入资金15万元")[-1]
+    _project_counts(wecom.app, project.id, 15)

@@ -76,8 +76,8 @@ def test_two_schedulers_at_once_send_each_reminder_once(db_url: str) -> None:
         sent = deliveries(apps[0].engine)
         assert len(sent) == len(rows) and len({d.dedupe_key for d in sent}) == len(sent)
         # Four stages to every organization and county contact; then a digest to each county, the admin's
-        # digest and the admin's weekly summary.
-        assert per_moment == [PAIRINGS + counties] * 4 + [counties + 2]
+        # digest, the admin's weekly summary and the admin's daily digest (agreements now overdue).
+        assert per_moment == [PAIRINGS + counties] * 4 + [counties + 3]
         assert any(raced)
     finally:
         for app in apps:

@@ -169,6 +169,7 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
         "PAIRBOT_SCHEDULE__LEADER_RETRY_SECONDS": "0.2",
         "PAIRBOT_SCHEDULE__QUIET_START": "00:00", "PAIRBOT_SCHEDULE__QUIET_END": "00:00",  # no quiet hours
         "PAIRBOT_SCHEDULE__WORKDAYS": today.isoformat(),  # nothing goes out on a non-working day: make today one
+        "PAIRBOT_REMINDERS__DIGEST_TIME": "",  # no daily digest: only the stage reminders are counted
         "PAIRBOT_REMINDERS__AGREEMENT_DUE": ""}  # no season's deadline: its stages would depend on the date
     first, first_log, first_reader = _spawn(["--config", str(config), "scheduler"], env, tmp_path)
     spawned = [(first, first_reader)]

@@ -30,7 +30,8 @@ STAGE_DAYS = {"30": "2026-07-31", "14": "2026-08-18", "7": "2026-08-25", "1": "2
 @pytest.fixture
 def season_app(db_url: str) -> Iterator[tuple[App, Clock]]:
     clock = Clock(local("2026-07-25 02:00"))
-    settings: Settings = make_settings(db_url, schedule={"holidays": ["2026-08-31"]})
+    settings: Settings = make_settings(db_url, schedule={"holidays": ["2026-08-31"]},
+                                       reminders={"digest_time": ""})  # the daily digest: tests/reminders/test_digest.py
     app = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=clock)
     app.queue.start_worker()
     yield app, clock

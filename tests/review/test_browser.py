@@ -164,7 +164,7 @@ def test_admin_reviews_filters_accepts_and_downloads(site, page, tmp_path: Path)
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
     assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "需求库", "帮扶项目",
-                               "2026年度统计"]
+                               "操作日志", "2026年度统计"]
     assert page.dialogs == []  # the <script> in an update never ran
 
 

@@ -38,7 +38,8 @@ def _records(sheet, header_row: int = 1) -> list[dict]:  # type: ignore[no-untyp
 
 def test_workbook_sheets_headers_and_layout(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
     book = _export(review_app, tmp_path / "ledger.xlsx")
-    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "需求库", "帮扶项目", "2026年度统计"]
+    assert book.sheetnames == ["社会组织", "结对与协议", "结对变更记录", "进展", "消息投递", "需求库", "帮扶项目", "操作日志",
+                               "2026年度统计"]
     updates = book["进展"]
     assert updates.freeze_panes == "A2" and updates.column_dimensions["H"].width > 50
     header = [c.value for c in updates[1]]

@@ -1,9 +1,11 @@
 """A stand-in for the WeCom API (qyapi.weixin.qq.com) on 127.0.0.1, for tests and benchmarks.
 
-It implements the four calls pairbot makes — `gettoken`, `message/send`, `appchat/send` and
-`webhook/send` — checks access tokens the way WeCom does (41001 missing, 40014 unknown, 42001
-expired), records every request, and fails on demand: `fail_next(path, errcode=45009)`,
+It implements the calls pairbot makes — `gettoken`, `message/send`, `appchat/create`,
+`appchat/send` and `webhook/send` — checks access tokens the way WeCom does (41001 missing, 40014
+unknown, 42001 expired), records every request, and fails on demand: `fail_next(path, errcode=45009)`,
 `fail_next(path, status=500)`, `expire_tokens()`, `departed.add(userid)` (→ 81013 + invaliduser).
+Created app chats are kept in `chats` (chat id → name, owner, members); `appchat/send` to an
+unknown one answers 86003 once any chat was created through the stand-in.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 GETTOKEN = "/cgi-bin/gettoken"
 MESSAGE_SEND = "/cgi-bin/message/send"
 APPCHAT_SEND = "/cgi-bin/appchat/send"
+APPCHAT_CREATE = "/cgi-bin/appchat/create"
 WEBHOOK_SEND = "/cgi-bin/webhook/send"
 
 
@@ -48,6 +51,7 @@ class WecomApiStandIn:
         self.calls: list[Call] = []
         self.departed: set[str] = set()
         self.robot_keys: set[str] | None = None  # None: any key is a robot
+        self.chats: dict[str, dict[str, Any]] = {}  # app chats created through appchat/create
         self._valid: set[str] = set()
         self._expired: set[str] = set()
         self._failures: dict[str, list[Failure]] = {}
@@ -116,7 +120,7 @@ class WecomApiStandIn:
                 ) -> tuple[int, dict[str, Any] | None]:
         if path == GETTOKEN and method == "GET":
             return 200, self._token(query)
-        if path not in (MESSAGE_SEND, APPCHAT_SEND, WEBHOOK_SEND) or method != "POST":
+        if path not in (MESSAGE_SEND, APPCHAT_SEND, APPCHAT_CREATE, WEBHOOK_SEND) or method != "POST":
             return 404, None
         if path == WEBHOOK_SEND:
             if self.robot_keys is not None and query.get("key") not in self.robot_keys:
@@ -137,7 +141,21 @@ class WecomApiStandIn:
             if user in self.departed:
                 return 200, {"errcode": 81013, "errmsg": "user & party & tag all invalid", "invaliduser": user}
             return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"msg-{next(self._ids)}"}
+        if path == APPCHAT_CREATE:
+            return 200, self._create_chat(body)
+        if path == APPCHAT_SEND and self.chats and body.get("chatid") not in self.chats:
+            return 200, {"errcode": 86003, "errmsg": "chat not found"}
         return 200, {"errcode": 0, "errmsg": "ok"}
+
+    def _create_chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        members = [str(user) for user in body.get("userlist") or []]
+        if len(members) < 2 or any(user in self.departed for user in members):
+            return {"errcode": 86216, "errmsg": "invalid chat member"}
+        chat_id = str(body.get("chatid") or f"chat{next(self._ids)}")
+        if chat_id in self.chats:
+            return {"errcode": 86215, "errmsg": "chat id already exists"}
+        self.chats[chat_id] = {"name": body.get("name", ""), "owner": body.get("owner", ""), "members": members}
+        return {"errcode": 0, "errmsg": "ok", "chatid": chat_id}
 
     def _token(self, query: dict[str, str]) -> dict[str, Any]:
         if query.get("corpid") != self.corp_id:

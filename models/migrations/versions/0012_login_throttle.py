@@ -1,7 +1,7 @@
 """login throttle: password evaluations per client address and per account name in a window
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 12:00:00
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import models.base
 
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
