@@ -7,6 +7,7 @@ import re
 from handlers.chatter import Kind, classify
 from handlers.commands import normalize
 from handlers.context import Context
+from models.registry import Role
 from models.services.obligations import KIND_LABELS
 from models.services.registry import pause_contact, resume_contact
 
@@ -31,4 +32,5 @@ class OptOut:
             return
         changed = pause_contact(ctx.session, ctx.contact, ctx.actor, ctx.now)
         lead = "已为您暂停报送提醒和通知。" if changed else "您已退订，提醒和通知处于暂停状态。"
-        ctx.reply(f"{lead}{still}管理员可以看到您已退订。发送“恢复”即可重新接收。进展仍可随时直接发送。")
+        reports = "进展仍可随时直接发送。" if ctx.contact.role != Role.admin else ""
+        ctx.reply(f"{lead}{still}管理员可以看到您已退订。发送“恢复”即可重新接收。{reports}")

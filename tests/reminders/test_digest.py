@@ -98,7 +98,7 @@ def test_the_daily_digest_goes_once_a_day_after_quiet_hours(engine: Engine, ledg
         record_update(session, session.get(Contact, ledger.county_contact), "本月投入资金30亿元。", "console",  # type: ignore[arg-type]
                       local("2026-11-20 12:00"))
         pause_contact(session, session.get(Contact, ledger.gx_admin), "test", local("2026-11-20 13:00"))  # type: ignore[arg-type]
-    second = _digests(engine, "2026-11-21 09:01")
+    second = _digests(engine, "2026-11-23 09:01")  # Monday: nothing goes out on the weekend
     assert list(second) == ["王主任"]  # the paused admin gets no digest
     assert "· 待审核进展 3 条（自上次摘要以来新增 1 条）" in second["王主任"].text
 

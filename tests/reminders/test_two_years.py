@@ -7,7 +7,9 @@ happens to it:
 - 2027-06-01 C records its 2027 agreement, 2027-08-20 A records its 2027 agreement; B never does;
 - 2027-12-20 countyB answers its 2027 year-end reminder (pairing B is done for 2027);
 - 2028-03-01 B records its 2028 agreement early;
-- 2028-05-08 pairing C ends; a new organization (D) is paired with C's county.
+- 2027-03-01 orgB moves to a new chat: an invite for the existing contact binds it, the old chat is unbound;
+- 2028-05-08 pairing C is replaced (pairbot pairing replace): a new organization (D) takes C's county;
+- 2028-06-01 a Sichuan group is tagged with its province and a `province:四川省` notice reaches it.
 
 Holidays for the years chinese-calendar does not know come from `[schedule] holidays` (ranges
 included); 31 August 2027 is made a local holiday, so that season's deadline moves to 1 September and
@@ -34,14 +36,18 @@ from bot.db import unit_of_work
 from bot.messages import Incoming
 from jobs.scheduler import SchedulerService
 from models.messaging import Delivery
-from models.pairing import Pairing, PairingStatus
+from models.pairing import Pairing
 from models.registry import Role
 from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
 from models.services.obligations import record_agreement
-from models.services.registry import set_pairing_status
+from models.registry import Contact
+from models.services import contacts, pairings
+from models.services.broadcast import parse_segment, queue_broadcast
+from models.services.groups import record_group, tag_group
+from models.services.invites import create_invite
 from tests.conftest import make_settings
-from tests.factories import CODES, add_org, pair
+from tests.factories import CODES, add_org
 from tests.reminders.world import CONSOLE, SHANGHAI, Clock, World, add_contact, build_world, ledger, local
 
 HOLIDAYS = ["2027-01-01", "2027-02-05..2027-02-11", "2027-08-31", "2027-10-01..2027-10-07",
@@ -99,13 +105,40 @@ def _sign(app: App, organization: str, county: str, signed: str) -> Callable[[],
 
 def _replace_c(app: App, world: World) -> Callable[[], None]:
     def replace() -> None:
+        world.organizations["D"] = add_org(app.engine, "中国人口福利基金会", CODES[2])
         with unit_of_work(app.engine) as session:
             ended = session.get(Pairing, world.pairings["C"])
-            set_pairing_status(session, ended, PairingStatus.ended, "test", "到期结束")  # type: ignore[arg-type]
-        world.organizations["D"] = add_org(app.engine, "中国人口福利基金会", CODES[2])
-        world.pairings["D"] = pair(app.engine, world.organizations["D"], world.counties["C"])
+            successor = pairings.replace(session, ended, "中国人口福利基金会",  # type: ignore[arg-type]
+                                         pairings.Change("test", "到期结束"), app.clock(), SHANGHAI)
+            world.pairings["D"] = successor.id  # type: ignore[assignment]
         world.contacts["orgD"] = add_contact(app.engine, "orgD", Role.organization, org=world.organizations["D"])
     return replace
+
+
+def _move_org_b(app: App, world: World) -> Callable[[], None]:
+    """orgB's person changes phones: a code for the existing contact binds the new chat, the old one is unbound."""
+    def move() -> None:
+        with unit_of_work(app.engine) as session:
+            code = create_invite(session, Role.organization, actor="test", expires_days=365,  # made now, redeemed in 2027
+                                 contact=session.get(Contact, world.contacts["orgB"])).code
+        app.router.handle(Incoming(channel=CONSOLE, chat_id="orgB-new", sender_id="orgB-new",
+                                   message_id=uuid.uuid4().hex, text=f"绑定 {code}"))
+        app.queue.join()
+        with unit_of_work(app.engine) as session:
+            contacts.unbind(session, session.get(Contact, world.contacts["orgB"]), CONSOLE, "orgB", "test")  # type: ignore[arg-type]
+    return move
+
+
+def _sichuan_group_notice(app: App) -> Callable[[], None]:
+    def notice() -> None:
+        with unit_of_work(app.engine) as session:
+            group, _ = record_group(session, CONSOLE, "sc-group", "四川结对工作群")
+            tag_group(session, group, "test", province="四川省")
+            queued = queue_broadcast(session, parse_segment("province:四川省"), "请各结对单位按期续签帮扶协议。",
+                                     require_ack=False, actor="test", now=app.clock())
+        app.queue.enqueue(queued.delivery_ids)
+        app.queue.join()
+    return notice
 
 
 def _county_name(app: App, world: World, side: str) -> str:
@@ -150,7 +183,9 @@ def test_two_years_of_seasons(two_years: tuple[App, Clock], caplog: pytest.LogCa
         "2027-08-20": _sign(app, "中国社会福利基金会", "布拖县", "2027-08-20"),
         "2027-12-20": _reply_to_statistics(app, world, "countyB", "2027"),
         "2028-03-01": _sign(app, "中国自动化学会", "昭觉县", "2028-03-01"),
+        "2027-03-01": _move_org_b(app, world),
         "2028-05-08": _replace_c(app, world),
+        "2028-06-01": _sichuan_group_notice(app),
     }
     scheduler = SchedulerService(app)
     caplog.set_level(logging.INFO, logger="jobs.scheduler")
@@ -190,6 +225,19 @@ def test_two_years_of_seasons(two_years: tuple[App, Clock], caplog: pytest.LogCa
     assert got["年度统计（2028）"] == {name: _at_eight(STATISTICS_2028) for name in ("orgA", "countyA", "orgB",
                                                                             "countyB", "countyC", "orgD")}
     assert "2029年帮扶协议签订" not in got  # its first stage is in July 2029
+
+    # orgB's reminders followed the person to the new chat; nothing went to the unbound one after the move.
+    console = app.channels[CONSOLE].sent  # type: ignore[attr-defined]
+    with Session(app.engine) as session:
+        to_org_b = [(d.chat_id, d.sent_at.astimezone(SHANGHAI).date().isoformat())  # type: ignore[union-attr]
+                    for d in session.exec(select(Delivery).where(Delivery.contact_id == world.contacts["orgB"],
+                                                                 Delivery.status == "sent")).all()]
+    assert {chat for chat, day in to_org_b if day < "2027-03-01"} == {"orgB"}
+    assert {chat for chat, day in to_org_b if day > "2027-03-01"} == {"orgB-new"}
+    # The province notice reached the tagged group and Sichuan's contacts, not Yunnan's.
+    notice = "请各结对单位按期续签帮扶协议。"
+    assert sorted(m.chat_id for m in console if notice in m.text) == sorted(
+        ["sc-group", "orgA", "countyA", "orgB-new", "countyB", "adminSC"])  # adminSC: responsible for 四川
 
     rows = ledger(app.engine)
     keys = Counter((r.obligation, r.obligation_id, r.period, r.stage, r.contact_id) for r in rows)
