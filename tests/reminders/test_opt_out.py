@@ -3,14 +3,12 @@ and admins can see who paused (broadcast preview and status)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.app import App
-from bot.db import make_engine, unit_of_work
+from bot.db import unit_of_work
 from models.messaging import AuditLog
 from models.registry import Contact
 from models.reporting import ProgressUpdate
@@ -20,21 +18,10 @@ from models.services.reminders import MANDATORY_NOTE, Policy, plan_reminders
 from models.services.registry import pause_contact
 from tests.conftest import simulator
 from tests.handlers.test_reporting import county_contact
-from tests.reminders.world import SHANGHAI, World, agreement_deadline, build_world, local
+from tests.reminders.test_agreements import engine, world  # noqa: F401  (fixtures: the reminder world)
+from tests.reminders.world import SHANGHAI, World, agreement_deadline, local
 
 CREATED = local("2026-08-01 00:00")
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def _pause(engine: Engine, contact_id: int) -> None:
