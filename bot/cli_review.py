@@ -106,7 +106,7 @@ def pending(
     from bot.cli_support import in_session
     from models.services.digest import build_digest
     from models.services.ledger import Scope
-    from models.services.province_lookup import UnknownProvince, find_province
+    from models.services.provinces import UnknownProvince, find_province
 
     settings = _settings(ctx)
 

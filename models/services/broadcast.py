@@ -33,7 +33,7 @@ from models.registry import ChannelIdentity, Contact, County, Group, Organizatio
 from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message
-from models.services.province_lookup import UnknownProvince, find_province
+from models.services.provinces import UnknownProvince, find_province
 from models.services.registry import contact_address, require_county
 
 ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,

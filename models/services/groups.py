@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from models.registry import Group
 from models.services.audit import audit
-from models.services.province_lookup import UnknownProvince, find_province
+from models.services.provinces import UnknownProvince, find_province
 
 WECOM = "wecom"
 ROBOT_CHANNEL = "wecom_robot"

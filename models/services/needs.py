@@ -8,7 +8,7 @@ the ids of the deliveries they wrote, so a handler can enqueue them after commit
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,9 +25,9 @@ from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Scope
 from models.services.matching import Candidate, rank
-from models.services.outbox import queue_message
+from models.services.outbox import tell
 from models.services.parsing import FIELD_ORDER
-from models.services.registry import contact_address, set_pairing_status
+from models.services.registry import set_pairing_status
 from models.services.sums import BOUNDS
 
 CONFIRM_PREFIX = "needok"  # callback data needok:<claim id>
@@ -115,21 +115,6 @@ def contacts_of_organization(session: Session, organization_id: int) -> list[Con
     return list(session.exec(select(Contact).where(
         Contact.organization_id == organization_id, Contact.role == Role.organization, col(Contact.active).is_(True),
     ).order_by(Contact.id)).all())
-
-
-def tell(session: Session, contacts: Sequence[Contact], text: str, queued: list[int] | None,
-         buttons: Sequence[Button] = ()) -> int:
-    """Write a notice to each contact's chat through the outbox; returns how many could be reached."""
-    reached = 0
-    for contact in contacts:
-        address = contact_address(session, contact)
-        if address is None:
-            continue
-        delivery = queue_message(session, address[0], address[1], text, buttons=buttons, contact_id=contact.id)
-        if queued is not None and delivery.id is not None:
-            queued.append(delivery.id)
-        reached += 1
-    return reached
 
 
 def _record(session: Session, need: Need, actor: str, action: str, **details: Any) -> None:

@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from bot.messages import Button
 from models.messaging import Delivery
+from models.registry import Contact
+from models.services.registry import contact_address
 
 
 def queue_message(
@@ -41,3 +43,18 @@ def queue_message(
     session.add(delivery)
     session.flush()
     return delivery
+
+
+def tell(session: Session, contacts: Sequence[Contact], text: str, queued: list[int] | None,
+         buttons: Sequence[Button] = ()) -> int:
+    """Write a notice to each contact's chat through the outbox; returns how many could be reached."""
+    reached = 0
+    for contact in contacts:
+        address = contact_address(session, contact)
+        if address is None:
+            continue
+        delivery = queue_message(session, address[0], address[1], text, buttons=buttons, contact_id=contact.id)
+        if queued is not None and delivery.id is not None:
+            queued.append(delivery.id)
+        reached += 1
+    return reached

@@ -20,7 +20,8 @@ from models.registry import Contact, County, Organization, Role
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Page, Scope, update_page
-from models.services.needs import MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization, tell
+from models.services.needs import MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization
+from models.services.outbox import tell
 from models.services.needs_listing import HistoryRow, history_rows
 from models.services.parsing import FIELD_ORDER
 from models.services.sums import COUNTED, FIGURES, Entry, walk

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from sqlmodel import Session, select
+
+from models.registry import County
+
 # Full name → the short form. Offers, admins' scopes and counties all use the full name.
 PROVINCES: dict[str, str] = {
     "北京市": "北京", "天津市": "天津", "河北省": "河北", "山西省": "山西", "内蒙古自治区": "内蒙古",
@@ -55,3 +59,25 @@ def nationwide(text: str) -> bool:
 def short_names(provinces: list[str]) -> str:
     """四川省、云南省 → “四川、云南”; none → “全国”."""
     return "、".join(PROVINCES.get(p, p) for p in provinces) or "全国"
+
+
+def full_name(text: str) -> str | None:
+    """The full name of the one province `text` is (四川, 四川省, 廣西 → 广西壮族自治区); None otherwise."""
+    match = _NAME_RE.fullmatch(text.strip())
+    return _BY_SHORT[_TRADITIONAL.get(match.group(1), match.group(1))] if match else None
+
+
+class UnknownProvince(LookupError):
+    """No key county lies in a province of that name; the message is Chinese and lists the known ones."""
+
+
+def find_province(session: Session, name: str) -> str:
+    """The full name of the province `name` means, among the provinces of the key counties: a group, a broadcast
+    or an admin scope for any other province would reach nobody."""
+    wanted = name.strip()
+    known = sorted(set(session.exec(select(County.province).distinct()).all()))
+    full = wanted if wanted in known else full_name(wanted)
+    if full in known:
+        return full  # type: ignore[return-value]
+    listed = "、".join(known) if known else "（重点县名单为空，请先运行 pairbot init）"
+    raise UnknownProvince(f"未找到省份“{wanted[:40]}”。可用全称或简称，例如 四川省 或 四川。重点县所在省份：{listed}")

@@ -18,9 +18,8 @@ from models.registry import Contact
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.audit import audit
 from models.services.ledger import Scope, visible_update
-from models.services.outbox import queue_message
+from models.services.outbox import tell
 from models.services.parsing import FIELD_ORDER, ParsedUpdate
-from models.services.registry import contact_address
 from models.services.reports import FIELD_LABELS, describe_update, parsed_of
 from models.services.sums import BOUNDS, COUNTS, MONEY
 
@@ -91,12 +90,8 @@ def corrected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
 def _tell_sender(session: Session, update: ProgressUpdate, text: str, queued: list[int] | None) -> None:
     """A review decision reaches the person who sent the update, where other notices reach them (no address: no message)."""
     contact = session.get(Contact, update.contact_id)
-    address = contact_address(session, contact) if contact is not None else None
-    if address is None:
-        return
-    delivery = queue_message(session, address[0], address[1], text, contact_id=update.contact_id)
-    if queued is not None and delivery.id is not None:
-        queued.append(delivery.id)
+    if contact is not None:
+        tell(session, [contact], text, queued)
 
 
 def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: datetime) -> None:

@@ -18,7 +18,7 @@ from models.messaging import AuditLog, Delivery, DeliveryStatus
 from models.registry import Group
 from models.services.broadcast import BroadcastError, Segment, resolve_audience
 from models.services.groups import record_group
-from models.services.province_lookup import UnknownProvince, find_province
+from models.services.provinces import UnknownProvince, find_province
 from tests.conftest import make_settings
 from tests.reminders.test_cli_reminders import pairbot
 from tests.standins.wecom_api import APPCHAT_CREATE, APPCHAT_SEND, WEBHOOK_SEND, WecomApiStandIn
