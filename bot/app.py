@@ -56,6 +56,7 @@ class App:
                 review_url=settings.web.public_url + "/review",
                 reply_window_hours=settings.reminders.reply_window_hours,
                 mandatory=tuple(settings.reminders.mandatory),
+                locale=settings.app.locale or "zh_CN",
             ),
             self.queue.enqueue,
             clock,

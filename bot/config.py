@@ -67,6 +67,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class AppSettings(_Section):
+    # Empty: the CLI follows LC_ALL / LANG (zh… or en…), else Chinese. Chat and pages follow each person.
+    locale: Literal["", "zh_CN", "en"] = ""
+
+
 class DatabaseSettings(_Section):
     url: str = "sqlite:///pairbot.db"
 
@@ -222,6 +227,7 @@ class Settings(BaseSettings):
         env_prefix="PAIRBOT_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
     )
 
+    app: AppSettings = AppSettings()
     database: DatabaseSettings = DatabaseSettings()
     queue: QueueSettings = QueueSettings()
     telegram: TelegramSettings = TelegramSettings()

@@ -44,6 +44,7 @@ class Incoming:
     callback_data: str | None = None
     attachments: tuple[Attachment, ...] = ()
     sent_at: datetime | None = None
+    language: str = ""  # the sender's app language when the platform says (Telegram's language_code)
 
     def __post_init__(self) -> None:
         """Whatever the platform sent, every string this message carries can be stored as it is.
@@ -51,7 +52,7 @@ class Incoming:
         A field that is not text (a platform's JSON with a number where text belongs) is a TypeError here,
         not an AttributeError deep in a handler."""
         for name in ("channel", "chat_id", "sender_id", "text", "message_id", "sender_name", "reply_to_message_id",
-                     "callback_data"):
+                     "callback_data", "language"):
             value = getattr(self, name)
             if not isinstance(value, str):
                 if value is None and name in ("reply_to_message_id", "callback_data"):

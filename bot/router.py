@@ -12,17 +12,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.db import unit_of_work
+from bot.i18n import _, N_, first_locale, using
 from bot.messages import Incoming
 from handlers.context import Context, Handler, HandlerSettings
 from models.base import utcnow
 from models.messaging import InboundMessage
+from models.registry import Contact
 from models.services.audit import audit
 from models.services.outbox import queue_message
 from models.services.registry import contact_for, mark_reachable
 
 log = logging.getLogger(__name__)
 
-SORRY = "抱歉，处理您的消息时出错了，消息已保存，管理员会尽快处理。"
+SORRY = N_("抱歉，处理您的消息时出错了，消息已保存，管理员会尽快处理。")
 
 Enqueue = Callable[[Sequence[int]], None]
 
@@ -95,14 +97,22 @@ class Router:
                 mark_reachable(session, message.channel, message.sender_id)
             ctx = Context(session=session, message=message, contact=contact,
                           inbound=session.get(InboundMessage, inbound_id), settings=self.settings, now=now)
-            for handler in self.handlers:
-                if handler.matches(ctx):
-                    handler.handle(ctx)
-                    break
+            with using(self.locale_of(message, contact)):
+                for handler in self.handlers:
+                    if handler.matches(ctx):
+                        handler.handle(ctx)
+                        break
             return ctx.delivery_ids
+
+    def locale_of(self, message: Incoming, contact: Contact | None) -> str:
+        """The sender's language: chosen in chat (语言), else the platform's hint, else the installation's."""
+        return first_locale(contact.locale if contact else None, message.language, self.settings.locale)
 
     def _apologise(self, message: Incoming, inbound_id: int) -> list[int]:
         with unit_of_work(self.engine) as session:
             audit(session, f"{message.channel}:{message.sender_id}", "handler.error", f"inbound:{inbound_id}")
-            delivery = queue_message(session, message.channel, message.chat_id, SORRY)
+            contact = contact_for(session, message.channel, message.sender_id)
+            with using(self.locale_of(message, contact)):
+                sorry = _(SORRY)
+            delivery = queue_message(session, message.channel, message.chat_id, sorry)
             return [delivery.id] if delivery.id is not None else []

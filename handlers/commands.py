@@ -19,6 +19,7 @@ ALIASES: dict[str, str] = {
     "/broadcast": "broadcast", "广播": "broadcast", "廣播": "broadcast",
     "/login": "login", "登录": "login", "登錄": "login",
     "/whoami": "whoami", "我是谁": "whoami", "我是誰": "whoami",
+    "/lang": "language", "/language": "language", "语言": "language", "語言": "language",
     # 项目库 (handlers/needs.py, claims.py, offers.py, needs_admin.py)
     "/need": "need", "需求": "need",
     "/myneeds": "my_needs", "我的需求": "my_needs",

@@ -27,6 +27,7 @@ class HandlerSettings:
     review_url: str = ""  # the admin review pages, for login links (`[web] base_url` + /review)
     reply_window_hours: int = 72  # a message that replies to nothing answers a reminder this recent
     mandatory: tuple[str, ...] = ("agreement", "annual")  # obligation kinds that still remind after 退订
+    locale: str = "zh_CN"  # `[app] locale`: for senders who chose none and whose platform says none we have
 
 
 @dataclass

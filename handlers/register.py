@@ -8,6 +8,7 @@ from handlers.channel import ChooseChannel
 from handlers.claims import Claim, ClaimDecision, DeclineReason, OpenNeeds
 from handlers.context import Handler
 from handlers.help import Help, WhoAmI
+from handlers.language import ChooseLanguage
 from handlers.login import Login
 from handlers.needs import EditNeed, MyNeeds, NeedCommand, NeedDialog, WithdrawNeed
 from handlers.needs_admin import CloseNeed, Drafts, Publish, Push, PushConfirm
@@ -26,6 +27,7 @@ def default_handlers() -> list[Handler]:
         Unregistered(),  # everything below needs a registered contact
         ConfirmRebind(),  # 确认改绑 / 取消改绑 after 绑定 from a chat already bound
         WhoAmI(),
+        ChooseLanguage(),  # 语言 English / /lang zh: the language of this contact's replies and notices
         PushConfirm(),  # before BroadcastConfirm: a typed 确认 answers the admin's newer preview
         BroadcastCommand(),
         BroadcastConfirm(),

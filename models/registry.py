@@ -56,6 +56,7 @@ class Contact(SQLModel, table=True):
     preferred_channel: str | None = Field(default=None, max_length=16)
     last_channel: str | None = Field(default=None, max_length=16)
     active: bool = True  # deactivated contacts get nothing and cannot report (pairbot contacts deactivate)
+    locale: str | None = Field(default=None, max_length=8)  # 语言 English / 中文; None: the platform's or Chinese
     paused_at: datetime | None = timestamp()  # 退订: no reminders or notices except mandatory ones, until 恢复
     created_at: datetime = created_at()
 

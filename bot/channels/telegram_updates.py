@@ -68,6 +68,7 @@ def to_incoming(update: Update, me: BotIdentity) -> Incoming | None:
         reply_to_message_id=str(message.reply_to_message.message_id) if message.reply_to_message else None,
         attachments=attachments,
         sent_at=message.edit_date if update.edited_message is not None and message.edit_date else message.date,
+        language=message.from_user.language_code or "",
     )
 
 
@@ -125,6 +126,7 @@ def _from_callback(query: CallbackQuery) -> Incoming | None:
         message_id=f"callback-{query.id}",  # unique per press, so a replayed press is recognised
         chat_type=(_chat_type(chat) or "private") if chat is not None else "private",
         callback_data=query.data,
+        language=query.from_user.language_code or "",
         reply_to_message_id=str(query.message.message_id) if query.message is not None else None,
     )
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
+from bot.i18n import _, ngettext
+
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
 from models.services.ledger import delivery_status_label, review_label
@@ -21,7 +23,9 @@ CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"
 def make_environment(zone: ZoneInfo) -> Environment:
     # autoescape=True everywhere: all that users wrote (update texts, names, notices) is escaped.
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    # {{ _("…") }} and {% trans %} follow the request's locale (bot/i18n.py's context variable).
+    env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     def when(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"

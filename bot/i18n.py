@@ -1,0 +1,138 @@
+"""Message catalogs: Chinese is the source language, English the second locale.
+
+Every user-facing string is written in Chinese in the code and wrapped in `_()`; the English catalog
+(`bot/locales/en/LC_MESSAGES/*.po`, one file per area so they can be edited apart) translates it. The
+locale in force is a context variable, so a chat handler, a page request and a CLI command each say it
+once (`using(locale)`) and everything they format follows. Catalogs are read from the `.po` files at
+first use (Babel compiles them in memory): the `.po` files are the one source, no `.mo` to keep in step.
+
+Strings formatted later (module constants, labels in enums) are marked with `N_()` and translated where
+they are shown, with `_()` again. Placeholders use `str.format` names: `_("共 {n} 户").format(n=n)`.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DEFAULT_LOCALE = "zh_CN"
+LOCALES = ("zh_CN", "en")
+LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
+CATALOGS = Path(__file__).resolve().parent / "locales"
+
+_current: ContextVar[str] = ContextVar("pairbot_locale", default=DEFAULT_LOCALE)
+
+# What people type or platforms send for a language, folded to one of LOCALES.
+_ALIASES = {
+    "zh": "zh_CN", "zh_cn": "zh_CN", "zh_hans": "zh_CN", "zh_hant": "zh_CN", "zh_tw": "zh_CN", "zh_hk": "zh_CN",
+    "cn": "zh_CN", "chinese": "zh_CN", "中文": "zh_CN", "汉语": "zh_CN", "漢語": "zh_CN", "简体中文": "zh_CN",
+    "繁體中文": "zh_CN", "繁体中文": "zh_CN", "普通话": "zh_CN", "中": "zh_CN",
+    "en": "en", "english": "en", "英文": "en", "英语": "en", "英語": "en", "eng": "en",
+}
+
+
+def normalize(tag: str | None) -> str | None:
+    """A language tag or name ("en-US", "zh_Hant", "English", "中文", "en_US.UTF-8") as a locale, or None."""
+    if not tag:
+        return None
+    text = tag.strip().split(".")[0].split("@")[0].replace("-", "_").lower()
+    if text in _ALIASES:
+        return _ALIASES[text]
+    language = re.split(r"_", text, maxsplit=1)[0]
+    return _ALIASES.get(language)
+
+
+def first_locale(*candidates: str | None) -> str:
+    """The first candidate that names a locale we have (a contact's choice, the platform's hint, the
+    installation's default), else Chinese."""
+    for candidate in candidates:
+        locale = normalize(candidate)
+        if locale:
+            return locale
+    return DEFAULT_LOCALE
+
+
+def current() -> str:
+    """The locale in force for this handler, request or command."""
+    return _current.get()
+
+
+@contextmanager
+def using(locale: str | None) -> Iterator[str]:
+    """Format everything inside in `locale` (the default when None or unknown)."""
+    token = _current.set(normalize(locale) or DEFAULT_LOCALE)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def set_locale(locale: str | None) -> str:
+    """Set the locale for the rest of this context (a CLI process); returns the one chosen."""
+    chosen = normalize(locale) or DEFAULT_LOCALE
+    _current.set(chosen)
+    return chosen
+
+
+def cli_locale(configured: str | None = None, environ: dict[str, str] | None = None) -> str:
+    """The CLI's locale: `[app] locale` when set, else LC_ALL / LC_MESSAGES / LANG when they name zh or en.
+
+    C, POSIX and unknown languages keep Chinese: the bot is Chinese first."""
+    if normalize(configured):
+        return normalize(configured)  # type: ignore[return-value]
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return normalize(value) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> gettext.NullTranslations:
+    """The merged catalog of `locale` (all its .po files); Chinese needs none, the msgids are Chinese."""
+    folder = CATALOGS / locale / "LC_MESSAGES"
+    if locale == DEFAULT_LOCALE or not folder.is_dir():
+        return gettext.NullTranslations()
+    merged = Catalog(locale=locale)
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=locale):
+                if message.id and message.string and not message.fuzzy and message.id not in merged:
+                    merged[message.id] = Message(message.id, message.string)
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    """`message` (Chinese) in the locale in force."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Plural forms; Chinese has one, English two."""
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalog without translating it now (module constants); `_()` it when shown."""
+    return message
+
+
+def translate_in(locale: str | None, message: str) -> str:
+    """`message` in a given locale, whatever is in force (a notice composed for its recipient)."""
+    with using(locale):
+        return _(message)
