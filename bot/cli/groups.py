@@ -8,9 +8,10 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-groups_app = typer.Typer(help="群：Telegram 群（机器人入群时自动登记）、企业微信群聊和群机器人；打标签、设省份，"
-                              "供 group:标签 和 province:省份 广播使用；每次操作记入操作日志。",
-                         no_args_is_help=True)
+from bot.cli.common import Group, fail, settings_from
+
+groups_commands = Group("groups", "群：Telegram 群（机器人入群时自动登记）、企业微信群聊和群机器人；打标签、设省份，"
+                              "供 group:标签 和 province:省份 广播使用；每次操作记入操作日志。")
 T = TypeVar("T")
 GroupArg = Annotated[str, typer.Argument(
     help="群编号、聊天标识（-100…、appchat:…、机器人名称）或群名；负数的 Telegram 群 id 前加 --，如 tag -- -100123 标签")]
@@ -20,11 +21,10 @@ WELCOME = "本群已接入结对帮扶助手（{name}）。有关结对帮扶的
 
 
 def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
-    from bot.cli import _settings
-    from bot.cli_support import in_session
+    from bot.cli.support import in_session
     from models.services.groups import GroupError
 
-    return in_session(_settings(ctx), work, (GroupError,))
+    return in_session(settings_from(ctx), work, (GroupError,))
 
 
 def _described(group: Any) -> str:
@@ -33,7 +33,7 @@ def _described(group: Any) -> str:
     return f"群 #{group.id}（{group.title or group.chat_id}{place}），标签：{tags}"
 
 
-@groups_app.command("list")
+@groups_commands.command("list")
 def list_groups(
     ctx: typer.Context,
     channel: Annotated[Optional[str], typer.Option(help="只看这一渠道：telegram、wecom 或 wecom_robot")] = None,
@@ -41,11 +41,10 @@ def list_groups(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """全部群：渠道、聊天标识、群名、省份、标签；群机器人只显示地址的主机名，不显示 key。"""
-    from bot.cli import _settings
-    from bot.cli_support import print_listing
+    from bot.cli.support import print_listing
     from models.services import groups
 
-    wecom = _settings(ctx).wecom
+    wecom = settings_from(ctx).wecom
     rows = _in_session(ctx, lambda session, _now, _zone: [r.as_dict() for r in groups.listing(
         session, configured=wecom.webhooks, api_base_url=wecom.api_base_url, inactive=inactive, channel=channel)])
     sources = {"config": "配置文件", "database": "pairbot groups add-robot"}
@@ -56,7 +55,7 @@ def list_groups(
                                "正常" if row["active"] else "已停用"))
 
 
-@groups_app.command("tag")
+@groups_commands.command("tag")
 def tag(ctx: typer.Context, group: GroupArg, tags: TagsArg) -> None:
     """给群加标签（group:标签 广播会发到带此标签的群）。"""
     from models.services import groups
@@ -67,7 +66,7 @@ def tag(ctx: typer.Context, group: GroupArg, tags: TagsArg) -> None:
     typer.echo(_in_session(ctx, work))
 
 
-@groups_app.command("untag")
+@groups_commands.command("untag")
 def untag(ctx: typer.Context, group: GroupArg, tags: TagsArg) -> None:
     """去掉群的标签。"""
     from models.services import groups
@@ -78,7 +77,7 @@ def untag(ctx: typer.Context, group: GroupArg, tags: TagsArg) -> None:
     typer.echo(_in_session(ctx, work))
 
 
-@groups_app.command("set-province")
+@groups_commands.command("set-province")
 def set_province(
     ctx: typer.Context,
     group: GroupArg,
@@ -94,7 +93,7 @@ def set_province(
     typer.echo(_in_session(ctx, work))
 
 
-@groups_app.command("create-wecom-chat")
+@groups_commands.command("create-wecom-chat")
 def create_wecom_chat(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="群名（最多 50 个字）")],
@@ -111,17 +110,16 @@ def create_wecom_chat(
     """
     from bot.channels.base import SendError
     from bot.channels.wecom import NAME, create_app_chat
-    from bot.cli import _fail, _settings
-    from bot.cli_delivery import _handed_over
+    from bot.cli.support import handed_over
     from models.services import groups
     from models.services.outbox import queue_message
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     name = name.strip()
     if not name or len(name) > 50:
-        raise _fail("--name 应为 1–50 个字的群名", 2)
+        raise fail("--name 应为 1–50 个字的群名", 2)
     if chat_id is not None and not groups.APPCHAT_ID.match(chat_id):
-        raise _fail("--chat-id 应为最多 32 个字母或数字", 2)
+        raise fail("--chat-id 应为最多 32 个字母或数字", 2)
 
     def checked(session: Any, _now: datetime, _zone: Any) -> tuple[list[str], str, list[str]]:
         return (groups.app_chat_members(owner, member), groups.province_of(session, province),
@@ -131,7 +129,7 @@ def create_wecom_chat(
     try:
         created = create_app_chat(settings.wecom, name, owner.strip(), userlist, chat_id)
     except SendError as exc:
-        raise _fail(f"创建群聊失败：{exc}") from None
+        raise fail(f"创建群聊失败：{exc}") from None
 
     def record(session: Any, _now: datetime, _zone: Any) -> tuple[str, int]:
         row = groups.record_app_chat(session, created, name, "cli", owner=owner.strip(), members=userlist,
@@ -142,10 +140,10 @@ def create_wecom_chat(
 
     described, welcome_id = _in_session(ctx, record)
     typer.echo(f"已创建企业微信群聊 appchat:{created}，成员 {len(userlist)} 位。{described}")
-    typer.echo("欢迎消息发出后，群会出现在成员的企业微信中。" + _handed_over(settings, [welcome_id]))
+    typer.echo("欢迎消息发出后，群会出现在成员的企业微信中。" + handed_over(settings, [welcome_id]))
 
 
-@groups_app.command("add-robot")
+@groups_commands.command("add-robot")
 def add_robot(
     ctx: typer.Context,
     tag_name: Annotated[str, typer.Argument(metavar="TAG", help="机器人名称，也是它的标签（group:名称）")],
@@ -154,10 +152,9 @@ def add_robot(
     province: ProvinceOption = "",
 ) -> None:
     """登记一个群机器人（保存在数据库中，无需修改 config.toml）；同名再次登记即更换地址。"""
-    from bot.cli import _settings
     from models.services import groups
 
-    wecom = _settings(ctx).wecom
+    wecom = settings_from(ctx).wecom
 
     def work(session: Any, _now: datetime, _zone: Any) -> str:
         row, created = groups.register_robot(session, tag_name, webhook, "cli",
@@ -170,4 +167,4 @@ def add_robot(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(groups_app, name="groups")
+    groups_commands.register(app)

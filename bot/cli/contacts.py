@@ -9,8 +9,9 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-contacts_app = typer.Typer(help="联系人管理：查看、停用、重新启用、解绑聊天账号、合并同一人的多条登记；每次操作记入操作日志。",
-                           no_args_is_help=True)
+from bot.cli.common import Group, settings_from
+
+contacts_commands = Group("contacts", "联系人管理：查看、停用、重新启用、解绑聊天账号、合并同一人的多条登记；每次操作记入操作日志。")
 T = TypeVar("T")
 ContactArg = Annotated[str, typer.Argument(help="联系人编号或姓名（重名时用编号）")]
 ReasonOption = Annotated[str, typer.Option("--reason", "-r", help="原因（必填），记入操作日志")]
@@ -18,14 +19,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 
 
 def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
-    from bot.cli import _settings
-    from bot.cli_support import in_session
+    from bot.cli.support import in_session
     from models.services.contacts import ContactError
 
-    return in_session(_settings(ctx), work, (ContactError,))
+    return in_session(settings_from(ctx), work, (ContactError,))
 
 
-@contacts_app.command("list")
+@contacts_commands.command("list")
 def list_contacts(
     ctx: typer.Context,
     role: Annotated[Optional[str], typer.Option(help="只看这一角色：county、organization 或 admin")] = None,
@@ -37,7 +37,7 @@ def list_contacts(
 
     if role is not None and role not in ("county", "organization", "admin"):
         raise typer.BadParameter("应为 county、organization 或 admin", param_hint="--role")
-    from bot.cli_support import print_listing
+    from bot.cli.support import print_listing
 
     rows = _in_session(ctx, lambda session, _now, _zone: [r.as_dict() for r in contacts.listing(session, role, inactive)])
     print_listing(rows, as_json, f"联系人 {len(rows)} 位", ("编号", "姓名", "身份", "电话", "聊天账号", "状态"),
@@ -46,7 +46,7 @@ def list_contacts(
                                "已停用" if not row["active"] else "已退订" if row["paused"] else "正常"))
 
 
-@contacts_app.command("show")
+@contacts_commands.command("show")
 def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOption = False) -> None:
     """一位联系人的登记信息、聊天账号和最近的操作记录。"""
     from sqlmodel import col, select
@@ -79,7 +79,7 @@ def _act(ctx: typer.Context, contact: str, action: Callable[[Any, Any], str]) ->
     typer.echo(_in_session(ctx, lambda session, _now, _zone: action(session, contacts.find(session, contact))))
 
 
-@contacts_app.command("deactivate")
+@contacts_commands.command("deactivate")
 def deactivate(ctx: typer.Context, contact: ContactArg, reason: ReasonOption) -> None:
     """停用：不再收到提醒和通知，也不能报送（例如已调离）；历史记录保留。"""
     from models.services import contacts
@@ -91,7 +91,7 @@ def deactivate(ctx: typer.Context, contact: ContactArg, reason: ReasonOption) ->
     _act(ctx, contact, act)
 
 
-@contacts_app.command("reactivate")
+@contacts_commands.command("reactivate")
 def reactivate(ctx: typer.Context, contact: ContactArg, reason: ReasonOption) -> None:
     """重新启用已停用的联系人。"""
     from models.services import contacts
@@ -103,7 +103,7 @@ def reactivate(ctx: typer.Context, contact: ContactArg, reason: ReasonOption) ->
     _act(ctx, contact, act)
 
 
-@contacts_app.command("unbind")
+@contacts_commands.command("unbind")
 def unbind(
     ctx: typer.Context,
     contact: ContactArg,
@@ -120,7 +120,7 @@ def unbind(
     _act(ctx, contact, act)
 
 
-@contacts_app.command("merge")
+@contacts_commands.command("merge")
 def merge(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="要并入的联系人（编号或姓名），合并后停用")],
@@ -139,4 +139,4 @@ def merge(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(contacts_app, name="contacts")
+    contacts_commands.register(app)

@@ -1,12 +1,13 @@
-"""`pairbot broadcast` (send, status, nudge) and `pairbot worker`: the delivery side of the command line."""
+"""`pairbot broadcast` (send, status, nudge): notices to a segment, and how far they got."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+
+from bot.cli.common import fail, settings_from
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -22,7 +23,6 @@ def register(app: typer.Typer) -> None:
     broadcast.callback()(send)
     broadcast.command("status")(status)
     broadcast.command("nudge")(nudge)
-    app.command("worker")(worker)
 
 
 def send(
@@ -39,16 +39,16 @@ def send(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot.cli import _fail, _settings
+    from bot.cli.support import handed_over
     from bot.db import make_engine, unit_of_work
     from models.base import utcnow
     from models.services.broadcast import BroadcastError, parse_segment, queue_broadcast, resolve_audience
 
     if not to or not text:
-        raise _fail("需要 --to 对象 和 --text 内容，例如：\n"
+        raise fail("需要 --to 对象 和 --text 内容，例如：\n"
                     "  pairbot broadcast --to county:布拖县 --text \"请于8月31日前签订协议\"\n"
                     "查看进度：pairbot broadcast status [编号]", 2)
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     try:
         segment = parse_segment(to)
@@ -56,17 +56,17 @@ def send(
             audience = resolve_audience(session, segment)
         _preview(audience)
         if not audience.recipients:
-            raise _fail("没有可以送达的收件人，未发送。")
+            raise fail("没有可以送达的收件人，未发送。")
         if not yes:
             typer.confirm(f"向 {segment.label} 发送这条通知？", abort=True)
         with unit_of_work(engine) as session:
             queued = queue_broadcast(session, segment, text, require_ack=ack, actor="cli", now=utcnow())
     except BroadcastError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     finally:
         engine.dispose()
     typer.echo(f"广播 #{queued.broadcast.id} 已加入发送队列：{len(queued.delivery_ids)} 个收件人。")
-    typer.echo(_handed_over(settings, queued.delivery_ids))
+    typer.echo(handed_over(settings, queued.delivery_ids))
 
 
 def status(
@@ -77,11 +77,10 @@ def status(
     """Sent / pending / failed / unreachable / acknowledged, and who has not acknowledged."""
     from sqlmodel import Session
 
-    from bot.cli import _fail, _settings
     from bot.db import make_engine
     from models.services import broadcast as service
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     try:
         with Session(engine) as session:
@@ -92,7 +91,7 @@ def status(
             else:
                 detail = service.report(session, broadcast_id).to_dict(settings.zone)
     except service.BroadcastError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     finally:
         engine.dispose()
     if as_json:
@@ -111,12 +110,12 @@ def nudge(
     """Remind exactly the recipients who received the notice but have not acknowledged it."""
     from sqlmodel import Session
 
-    from bot.cli import _fail, _settings
+    from bot.cli.support import handed_over
     from bot.db import make_engine, unit_of_work
     from models.base import utcnow
     from models.services import broadcast as service
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     try:
         with Session(engine) as session:
@@ -129,48 +128,14 @@ def nudge(
         with unit_of_work(engine) as session:
             queued = service.nudge(session, broadcast_id, "cli", utcnow())
     except service.BroadcastError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     finally:
         engine.dispose()
     typer.echo(f"提醒（广播 #{queued.broadcast.id}）已加入发送队列：{len(queued.delivery_ids)} 位收件人。")
-    typer.echo(_handed_over(settings, queued.delivery_ids))
-
-
-def worker(
-    ctx: typer.Context,
-    processes: Annotated[int, typer.Option("--processes", "-p", min=1, max=64, help="工作进程数")] = 1,
-    threads: Annotated[Optional[int], typer.Option(
-        "--threads", "-t", min=1, max=64, help="每个进程的线程数 (default: [queue] worker_threads)")] = None,
-    relay: Annotated[bool, typer.Option("--relay/--no-relay", help="本机是否同时运行 relay（补发丢失的消息）")] = True,
-) -> None:
-    """Send deliveries from the Redis or RabbitMQ queue ([queue] url); run on as many machines as needed."""
-    from bot.cli import _fail, _settings
-    from bot.worker import WorkerError, run_worker
-
-    settings = _settings(ctx)
-    try:
-        run_worker(settings, processes, threads, relay)
-    except WorkerError as exc:
-        raise _fail(str(exc), 2) from None
+    typer.echo(handed_over(settings, queued.delivery_ids))
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def _handed_over(settings: Settings, ids: Sequence[int]) -> str:
-    """Enqueue on a real broker now; otherwise (memory://, or the broker is down) a running process's relay will."""
-    relay = f"运行中的 pairbot run / pairbot worker 会在 {settings.queue.relay_after_seconds:g} 秒内取走发送。"
-    if settings.queue.url.startswith("memory://") or not ids:
-        return relay
-    from bot.queue import DeliveryQueue
-
-    queue = DeliveryQueue(settings.queue.url, lambda _: None, queue_name=settings.queue.name)
-    try:
-        if queue.enqueue(ids):
-            return "已交给消息队列，工作进程正在发送。"
-        return "消息队列暂时无法连接：记录已保存，" + relay
-    finally:
-        queue.close()
 
 
 def _preview(audience: Audience) -> None:

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-pairing_app = typer.Typer(help="结对关系的调整：新增、暂停、恢复、结束、更换组织；每次调整都记录原因、生效日期和操作人。",
-                          no_args_is_help=True)
+from bot.cli.common import Group, fail, settings_from
+
+pairing_commands = Group("pairing", "结对关系的调整：新增、暂停、恢复、结束、更换组织；每次调整都记录原因、生效日期和操作人。")
 T = TypeVar("T")
 
 PairingArg = Annotated[str, typer.Argument(help="结对编号，或“组织名/县名”（县可写 6 位区划代码）")]
@@ -20,21 +21,19 @@ JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 
 
 def _day(value: str | None) -> date | None:
-    from bot.cli import _fail
     from models.services.pairings import PairingError, parse_day
 
     try:
         return parse_day(value or "")
     except PairingError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
 
 
 def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
-    from bot.cli import _settings
-    from bot.cli_support import in_session
+    from bot.cli.support import in_session
     from models.services.pairings import PairingError
 
-    return in_session(_settings(ctx), work, (PairingError,))
+    return in_session(settings_from(ctx), work, (PairingError,))
 
 
 def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:
@@ -49,7 +48,7 @@ def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:
             "type": kind, "group": group.name if group else ""}
 
 
-@pairing_app.command("list")
+@pairing_commands.command("list")
 def list_pairings(
     ctx: typer.Context,
     province: Annotated[Optional[str], typer.Option(help="只看这个省份（全称）")] = None,
@@ -83,7 +82,7 @@ def list_pairings(
         kinds = pairings.kinds(session, rows)
         return [_describe(session, p, kinds[p.id]) for p in rows]
 
-    from bot.cli_support import print_listing
+    from bot.cli.support import print_listing
 
     rows = _in_session(ctx, work)
     print_listing(rows, as_json, f"结对 {len(rows)} 个", ("编号", "社会组织", "省份", "县", "状态", "类型", "组团"),
@@ -91,7 +90,7 @@ def list_pairings(
                                row["type"], row["group"]))
 
 
-@pairing_app.command("show")
+@pairing_commands.command("show")
 def show(ctx: typer.Context, pairing: PairingArg, as_json: JsonOption = False) -> None:
     """一个结对的状态、类型和全部变更记录（谁、何时、为何）。"""
     from models.services import pairings
@@ -125,31 +124,31 @@ def _change(ctx: typer.Context, pairing: str, action: str, reason: str, when: st
     typer.echo(_in_session(ctx, work))
 
 
-@pairing_app.command("suspend")
+@pairing_commands.command("suspend")
 def suspend(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """暂停结对：暂停期间不再提醒签协议和报送进展。"""
     _change(ctx, pairing, "suspend", reason, when)
 
 
-@pairing_app.command("resume")
+@pairing_commands.command("resume")
 def resume(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """恢复暂停的结对。"""
     _change(ctx, pairing, "resume", reason, when)
 
 
-@pairing_app.command("activate")
+@pairing_commands.command("activate")
 def activate(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """确认拟结对（例如项目库接单后新建的结对）为结对中。"""
     _change(ctx, pairing, "activate", reason, when)
 
 
-@pairing_app.command("end")
+@pairing_commands.command("end")
 def end(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """结束结对：历史记录和台账保留。"""
     _change(ctx, pairing, "end", reason, when)
 
 
-@pairing_app.command("add")
+@pairing_commands.command("add")
 def add(
     ctx: typer.Context,
     organization: Annotated[str, typer.Option("--org", help="社会组织全称或统一社会信用代码")],
@@ -172,7 +171,7 @@ def add(
     typer.echo(_in_session(ctx, work))
 
 
-@pairing_app.command("replace")
+@pairing_commands.command("replace")
 def replace(
     ctx: typer.Context,
     pairing: PairingArg,
@@ -194,4 +193,4 @@ def replace(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(pairing_app, name="pairing")
+    pairing_commands.register(app)

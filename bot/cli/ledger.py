@@ -7,13 +7,15 @@ from typing import Annotated, Optional
 
 import typer
 
-ledger_app = typer.Typer(help="台账汇总：与审核页面、Excel 导出同一口径的合计数。", no_args_is_help=True)
+from bot.cli.common import Group, fail, settings_from
+
+ledger_commands = Group("ledger", "台账汇总：与审核页面、Excel 导出同一口径的合计数。")
 
 COLUMNS = (("funds_wan", "投入资金（万元）"), ("committed_wan", "协议/承诺（万元）"), ("sales_wan", "消费帮扶（万元）"),
            ("households", "受益户数"), ("people", "受益人数"), ("projects", "项目数"), ("updates", "进展条数"))
 
 
-@ledger_app.command("totals")
+@ledger_commands.command("totals")
 def totals(
     ctx: typer.Context,
     province: Annotated[Optional[list[str]], typer.Option(help="只看这些省份（可重复）；不填为全部")] = None,
@@ -24,19 +26,18 @@ def totals(
     (not withdrawn, rejected or awaiting review) — the same figures as /review/totals and the export."""
     from sqlmodel import Session
 
-    from bot.cli import _fail, _settings
     from bot.db import make_engine
     from models.services.ledger import Scope, totals as ledger_totals
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     if year is not None and not 2000 <= year <= 2100:
-        raise _fail(f"--year 应为 2000 到 2100 之间的年份，而不是 {year}", 2)
+        raise fail(f"--year 应为 2000 到 2100 之间的年份，而不是 {year}", 2)
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         rows, overall = ledger_totals(session, Scope(tuple(province)) if province else Scope(), year)
     engine.dispose()
     if province and not any(r.counties for r in rows):
-        raise _fail(f"重点县名单中没有这些省份：{'、'.join(province)}（请写全称，例如 四川省）", 2)
+        raise fail(f"重点县名单中没有这些省份：{'、'.join(province)}（请写全称，例如 四川省）", 2)
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))
         return
@@ -58,14 +59,13 @@ def _as_dict(row) -> dict:  # type: ignore[no-untyped-def]
             "agreements": row.agreements, "agreed_wan": row.agreed_wan, "fields": row.fields}
 
 
-@ledger_app.command("rebuild")
+@ledger_commands.command("rebuild")
 def rebuild(ctx: typer.Context) -> None:
     """Recompute every account's running totals and monthly sums from the stored updates (safe at any time)."""
-    from bot.cli import _settings
     from bot.db import make_engine
     from models.services.sums import rebuild_all
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     with engine.begin() as connection:
         accounts = rebuild_all(connection)
@@ -74,4 +74,4 @@ def rebuild(ctx: typer.Context) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(ledger_app, name="ledger")
+    ledger_commands.register(app)

@@ -4,7 +4,7 @@ The command line acts as an operator of every province (actor ``cli``). Each com
 unit of work around one service call (`models.services.needs`, `needs_listing`, `projects`,
 `matching`); notices the step writes (to the county, the organizations) are handed to the
 queue after commit. A step the service refuses — an unknown number, a need in the wrong status, an
-option naming nothing — prints its Chinese reason and exits with 1 (`cli_support.in_session`).
+option naming nothing — prints its Chinese reason and exits with 1 (`bot.cli.support.in_session`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
+
+from bot.cli.common import Group, fail, settings_from
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -28,10 +30,8 @@ if TYPE_CHECKING:
     from models.services.needs_listing import HistoryRow
 
 T = TypeVar("T")
-needs_app = typer.Typer(help="项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。",
-                        no_args_is_help=True)
-projects_app = typer.Typer(help="帮扶项目（由确认承接的需求建立）：list 列表、show 详情与进展数字、close 关闭、done 完成。",
-                           no_args_is_help=True)
+needs_commands = Group("needs", "项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。")
+projects_commands = Group("projects", "帮扶项目（由确认承接的需求建立）：list 列表、show 详情与进展数字、close 关闭、done 完成。")
 
 NeedId = Annotated[int, typer.Argument(help="需求编号", show_default=False)]
 ProjectId = Annotated[int, typer.Argument(help="项目编号", show_default=False)]
@@ -44,7 +44,7 @@ Limit = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="最多�
 def _run(settings: Settings, work: Callable[[Session, datetime, Any], T]) -> T:
     """`work(session, now, zone)` in one unit of work; a refusal (unknown number, wrong status, an option
     naming nothing) is its Chinese reason and exit code 1."""
-    from bot.cli_support import in_session
+    from bot.cli.support import in_session
     from models.services.ledger import NotVisible
     from models.services.needs import NeedError
 
@@ -52,9 +52,8 @@ def _run(settings: Settings, work: Callable[[Session, datetime, Any], T]) -> T:
 
 
 def _read(ctx: typer.Context, work: Callable[[Session, datetime, Any], T]) -> T:
-    from bot.cli import _settings
 
-    return _run(_settings(ctx), work)
+    return _run(settings_from(ctx), work)
 
 
 def _show(ctx: typer.Context, work: Callable[[Session, datetime, Any], T], as_json: bool,
@@ -70,14 +69,13 @@ def _show(ctx: typer.Context, work: Callable[[Session, datetime, Any], T], as_js
 def _act(ctx: typer.Context, act: Callable[[Session, datetime, list[int]], str]) -> None:
     """A step that changes something: what `act` says it did is printed after commit, then its notices are
     handed to the queue."""
-    from bot.cli import _settings
-    from bot.cli_delivery import _handed_over
+    from bot.cli.support import handed_over
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     queued: list[int] = []
     typer.echo(_run(settings, lambda session, now, _zone: act(session, now, queued)))
     if queued:
-        typer.echo(f"通知 {len(queued)} 条：{_handed_over(settings, queued)}")
+        typer.echo(f"通知 {len(queued)} 条：{handed_over(settings, queued)}")
 
 
 class _BadOption(ValueError):
@@ -87,7 +85,7 @@ class _BadOption(ValueError):
 # --- needs ----------------------------------------------------------------------------------------------
 
 
-@needs_app.command("list")
+@needs_commands.command("list")
 def needs_list(
     ctx: typer.Context, province: Province = None, county: CountyOpt = None, field_: FieldOpt = None,
     status: Annotated[Optional[str], typer.Option(
@@ -112,7 +110,7 @@ def needs_list(
         empty="没有符合条件的需求。"))
 
 
-@needs_app.command("show")
+@needs_commands.command("show")
 def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> None:
     """一条需求的详情：内容、各组织的接单、建立的项目、匹配排序和办理经过。"""
     from models.services.ledger import Scope
@@ -133,7 +131,7 @@ def needs_show(ctx: typer.Context, need_id: NeedId, as_json: Json = False) -> No
     _show(ctx, work, as_json, _print_need)
 
 
-@needs_app.command("publish")
+@needs_commands.command("publish")
 def needs_publish(ctx: typer.Context, need_id: NeedId) -> None:
     """发布一条草稿需求：社会组织即可接单；同时通知县联络员。"""
     from models.services import needs
@@ -145,7 +143,7 @@ def needs_publish(ctx: typer.Context, need_id: NeedId) -> None:
     _act(ctx, publish)
 
 
-@needs_app.command("close")
+@needs_commands.command("close")
 def needs_close(
     ctx: typer.Context, need_id: NeedId,
     reason: Annotated[str, typer.Option("--reason", help="关闭原因（必填），会告知县联络员和等待确认的接单组织")] = "",
@@ -161,7 +159,7 @@ def needs_close(
     _act(ctx, close)
 
 
-@needs_app.command("match")
+@needs_commands.command("match")
 def needs_match(
     ctx: typer.Context, need_id: NeedId,
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="列出前几家社会组织")] = 20,
@@ -184,7 +182,7 @@ def needs_match(
            empty=f"{label}：没有已结对、供给匹配或有同领域项目经验的社会组织。")
 
 
-@needs_app.command("push")
+@needs_commands.command("push")
 def needs_push(
     ctx: typer.Context, need_id: NeedId,
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="推送给排序前几家社会组织")] = 10,
@@ -194,7 +192,6 @@ def needs_push(
 
     已接单的组织不再推送；通知经发件箱按各渠道的频率限制发出。
     """
-    from bot.cli import _fail
     from models.services import needs
     from models.services.ledger import Scope
 
@@ -212,7 +209,7 @@ def needs_push(
     _table(f"推送{label}", ("社会组织", "可送达的联络人"), [(name, str(n)) for name, n in preview],
            empty="排序中没有尚未接单的社会组织。")
     if reached == 0:
-        raise _fail("没有可以送达的社会组织联络人，未推送。")
+        raise fail("没有可以送达的社会组织联络人，未推送。")
     if not yes:
         typer.confirm(f"向 {len(preview)} 家社会组织的 {reached} 位联络人推送{label}？", abort=True)
 
@@ -226,7 +223,7 @@ def needs_push(
 # --- projects -------------------------------------------------------------------------------------------
 
 
-@projects_app.command("list")
+@projects_commands.command("list")
 def projects_list(
     ctx: typer.Context, province: Province = None, field_: FieldOpt = None,
     status: Annotated[Optional[str], typer.Option(
@@ -249,7 +246,7 @@ def projects_list(
         empty="没有符合条件的项目。"))
 
 
-@projects_app.command("show")
+@projects_commands.command("show")
 def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = False) -> None:
     """一个项目的详情：结对双方、状态、进展数字（按台账口径汇总注明该项目的进展）、进展和经过。"""
     from models.services.ledger import Scope, review_label
@@ -269,7 +266,7 @@ def projects_show(ctx: typer.Context, project_id: ProjectId, as_json: Json = Fal
     _show(ctx, work, as_json, _print_project)
 
 
-@projects_app.command("close")
+@projects_commands.command("close")
 def projects_close(
     ctx: typer.Context, project_id: ProjectId,
     reason: Annotated[str, typer.Option("--reason", help="关闭原因（必填），会告知双方联络人")] = "",
@@ -278,7 +275,7 @@ def projects_close(
     _finish(ctx, project_id, "closed", reason)
 
 
-@projects_app.command("done")
+@projects_commands.command("done")
 def projects_done(
     ctx: typer.Context, project_id: ProjectId,
     note: Annotated[str, typer.Option("--note", help="说明（可选），会告知双方联络人")] = "",
@@ -301,8 +298,8 @@ def _finish(ctx: typer.Context, project_id: int, status: str, reason: str) -> No
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(needs_app, name="needs")
-    app.add_typer(projects_app, name="projects")
+    needs_commands.register(app)
+    projects_commands.register(app)
 
 
 # --- options ----------------------------------------------------------------------------------------------
@@ -404,7 +401,7 @@ def _print_need(data: dict[str, Any]) -> None:
 
 
 def _print_project(data: dict[str, Any]) -> None:
-    from bot.cli_ledger import COLUMNS
+    from bot.cli.ledger import COLUMNS
 
     console = _console()
     console.print(f"项目 #{data['id']}「{data['name']}」 {data['status_label']}", style="bold", markup=False)

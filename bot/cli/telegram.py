@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli.common import fail, settings_from
+
 if TYPE_CHECKING:
     from telegram import Bot
 
@@ -35,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(ctx)
         if settings.telegram.secret_token is None:
-            raise _fail("[telegram] secret_token 未设置（或 PAIRBOT_TELEGRAM__SECRET_TOKEN）：webhook 需要它来验证请求。", 2)
+            raise fail("[telegram] secret_token 未设置（或 PAIRBOT_TELEGRAM__SECRET_TOKEN）：webhook 需要它来验证请求。", 2)
         secret = settings.telegram.secret_token.get_secret_value()
         _call(settings, lambda bot: bot.set_webhook(url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
                                                     drop_pending_updates=drop_pending))
@@ -61,11 +63,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _settings(ctx: typer.Context) -> Settings:
-    from bot.cli import _settings as load
-
-    settings = load(ctx)
+    settings = settings_from(ctx)
     if settings.telegram.token is None:
-        raise _fail("[telegram] token 未设置（或 PAIRBOT_TELEGRAM__TOKEN）。", 2)
+        raise fail("[telegram] token 未设置（或 PAIRBOT_TELEGRAM__TOKEN）。", 2)
     return settings
 
 
@@ -84,11 +84,6 @@ def _call(settings: Settings, action: Callable[[Bot], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except InvalidToken:  # PTB's own message quotes the token
-        raise _fail(rejected_token(settings.telegram)) from None
+        raise fail(rejected_token(settings.telegram)) from None
     except TelegramError as exc:
-        raise _fail(f"Telegram Bot API（{settings.telegram.api_base_url}）拒绝：{exc.message}") from None
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
+        raise fail(f"Telegram Bot API（{settings.telegram.api_base_url}）拒绝：{exc.message}") from None

@@ -1,12 +1,14 @@
-"""`pairbot cycles …`, `pairbot agreement {record,list}`, `pairbot reminders due` and `pairbot scheduler`."""
+"""`pairbot cycles …`: the obligations (报送事项) reminders are sent for, and the defaults `pairbot init` makes."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+
+from bot.cli.common import Group, fail, settings_from
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -14,24 +16,15 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from models.services.obligations import Obligation, Occurrence
 
-cycles_app = typer.Typer(help="报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。"
-                              "每个年度的“YYYY年帮扶协议签订”由 init 和调度器自动创建（9 月 1 日起为次年度）。",
-                         no_args_is_help=True)
-agreement_app = typer.Typer(help="帮扶协议：record 登记或修订某年度已签订的协议（登记后该年度的协议提醒即停止）；list 查看。", no_args_is_help=True)
-reminders_app = typer.Typer(help="提醒：due 查看某一时刻会发出的提醒（不发送、不写入）。", no_args_is_help=True)
+cycles_commands = Group("cycles", "报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。"
+                              "每个年度的“YYYY年帮扶协议签订”由 init 和调度器自动创建（9 月 1 日起为次年度）。")
+register = cycles_commands.register
 
 NameArg = Annotated[str, typer.Argument(help="事项名称，例如 “月度进展”")]
 StagesOption = Annotated[Optional[str], typer.Option(help="截止前几天提醒，逗号分隔，例如 30,14,7,3,1")]
 ProvinceOption = Annotated[Optional[list[str]], typer.Option(help="只针对这些省份的结对（可重复）")]
 PairingOption = Annotated[Optional[list[int]], typer.Option(help="只针对这些结对编号（可重复）")]
 AudienceOption = Annotated[Optional[str], typer.Option(help="提醒谁：organization、county 或 organization,county")]
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(cycles_app, name="cycles")
-    app.add_typer(agreement_app, name="agreement")
-    app.add_typer(reminders_app, name="reminders")
-    app.command("scheduler")(scheduler)
 
 
 def create_default_obligations(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
@@ -77,11 +70,10 @@ def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
 
 def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
     """Run one obligation verb in a unit of work and print the result; refusals exit 2 with the reason."""
-    from bot.cli import _fail, _settings
     from bot.db import make_engine, unit_of_work
     from models.services import obligations
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     try:
         with unit_of_work(engine) as session:
@@ -92,13 +84,13 @@ def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
             else:
                 result = obligations.set_active(session, kwargs["name"], action == "resume", actor="cli")
     except obligations.ObligationError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     finally:
         engine.dispose()
     typer.echo({"add": "已添加", "set": "已修改", "pause": "已暂停", "resume": "已恢复"}[action] + "：" + _show(result))
 
 
-@cycles_app.command("list")
+@cycles_commands.command("list")
 def cycles_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
@@ -111,14 +103,13 @@ def cycles_list(
     """
     from sqlmodel import Session
 
-    from bot.cli import _settings
     from bot.db import make_engine
     from models.base import utcnow
     from models.services.obligations import load_obligations, next_occurrence
     from models.services.reminders import Policy
     from models.services.workcalendar import years_ahead
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         found = load_obligations(session, active_only=False)
@@ -140,7 +131,7 @@ def cycles_list(
         typer.echo(note)
 
 
-@cycles_app.command("add")
+@cycles_commands.command("add")
 def cycles_add(
     ctx: typer.Context,
     name: NameArg,
@@ -152,18 +143,17 @@ def cycles_add(
     audience: AudienceOption = None,
 ) -> None:
     """Add an obligation for all active pairings, some provinces, or a list of pairings."""
-    from bot.cli import _fail, _settings
     from models.services.obligations import ObligationError, parse_stages
 
     try:
-        stage_list = parse_stages(stages) if stages else list(_settings(ctx).reminders.stages)
+        stage_list = parse_stages(stages) if stages else list(settings_from(ctx).reminders.stages)
     except ObligationError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     _edit(ctx, "add", name=name, kind=kind, due=due, stages=stage_list, provinces=province or [],
           pairings=pairing or [], roles=_audience(audience))
 
 
-@cycles_app.command("set")
+@cycles_commands.command("set")
 def cycles_set(
     ctx: typer.Context,
     name: NameArg,
@@ -176,171 +166,25 @@ def cycles_set(
     rename: Annotated[Optional[str], typer.Option(help="新名称")] = None,
 ) -> None:
     """Change an obligation's due date or rule, stages, scope, audience or name."""
-    from bot.cli import _fail
     from models.services.obligations import ObligationError, parse_stages
 
     try:
         stage_list = parse_stages(stages) if stages else None
     except ObligationError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     provinces = [] if all_pairings else province
     pairings = [] if all_pairings else pairing
     _edit(ctx, "set", name=name, due=due, stages=stage_list, provinces=provinces, pairings=pairings,
           roles=_audience(audience), new_name=rename)
 
 
-@cycles_app.command("pause")
+@cycles_commands.command("pause")
 def cycles_pause(ctx: typer.Context, name: NameArg) -> None:
     """Pause: no reminders, digests or summary lines for it until resumed."""
     _edit(ctx, "pause", name=name)
 
 
-@cycles_app.command("resume")
+@cycles_commands.command("resume")
 def cycles_resume(ctx: typer.Context, name: NameArg) -> None:
     """Resume a paused obligation (only its latest due stage goes out, not the missed ones)."""
     _edit(ctx, "resume", name=name)
-
-
-@agreement_app.command("record")
-def agreement_record(
-    ctx: typer.Context,
-    organization: Annotated[str, typer.Option(help="社会组织名称")],
-    county: Annotated[str, typer.Option(help="县名或 6 位代码")],
-    signed: Annotated[str, typer.Option(help="签订日期 YYYY-MM-DD")],
-    amount: Annotated[Optional[float], typer.Option(help="协议金额（万元）")] = None,
-    document: Annotated[str, typer.Option(help="协议文件的位置或编号（可选）")] = "",
-    season: Annotated[Optional[int], typer.Option(
-        help="协议年度：满足哪一年 8 月 31 日的截止要求；默认按签订日期（9 月 1 日起签订的算次年）")] = None,
-) -> None:
-    """Record a signed agreement for a season; another record for the same pairing and season amends it."""
-    from bot.cli import _fail, _settings
-    from bot.db import make_engine, unit_of_work
-    from models.base import utcnow
-    from models.services.agreements import AgreementError, record_agreement, result_text
-
-    signed_on = _day(signed, "--signed")
-    settings = _settings(ctx)
-    engine = make_engine(settings.database.url)
-    try:
-        with unit_of_work(engine) as session:
-            result = record_agreement(session, organization, county, signed_on, amount, actor="cli", document=document,
-                                      season=season, today=utcnow().astimezone(settings.zone).date())
-            text = result_text(result)
-    except AgreementError as exc:
-        raise _fail(f"未登记：{exc}", 2) from None
-    finally:
-        engine.dispose()
-    typer.echo(text)
-
-
-def _day(text: str, option: str) -> date:
-    """A YYYY-MM-DD option value; exits 2 with a Chinese message otherwise."""
-    from bot.cli import _fail
-
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise _fail(f"{option} 应为 YYYY-MM-DD，例如 2026-08-20，而不是“{text}”", 2) from None
-
-
-@agreement_app.command("list")
-def agreement_list(
-    ctx: typer.Context,
-    organization: Annotated[Optional[str], typer.Option(help="只看这个社会组织")] = None,
-    county: Annotated[Optional[str], typer.Option(help="只看这个县（县名或 6 位代码）")] = None,
-    season: Annotated[Optional[int], typer.Option(help="只看这个协议年度")] = None,
-    history: Annotated[bool, typer.Option("--history", help="也列出被修订取代的旧版本")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
-) -> None:
-    """List the current agreements (with --history, every version, newest first)."""
-    from sqlmodel import Session
-
-    from bot.cli import _fail, _settings
-    from bot.db import make_engine
-    from models.services.agreements import AgreementError, listing
-
-    settings = _settings(ctx)
-    engine = make_engine(settings.database.url)
-    try:
-        with Session(engine) as session:
-            rows = listing(session, organization=organization, county=county, season=season, history=history)
-    except AgreementError as exc:
-        raise _fail(str(exc), 2) from None
-    finally:
-        engine.dispose()
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        typer.echo("没有符合条件的帮扶协议。用 pairbot agreement record 登记。")
-    for row in rows:
-        typer.echo(_agreement_line(row))
-
-
-def _agreement_line(row: dict[str, Any]) -> str:
-    money = "协议金额未填" if row["amount_wan"] is None else f"协议金额 {row['amount_wan']:g} 万元"
-    document = f"，文件 {row['document']}" if row["document"] else ""
-    state = "" if row["current"] else f"（已被 {row['superseded_by_signed_on']} 签订的版本取代）"
-    return (f"结对 {row['pairing_id']} {row['organization']}—{row['county']} {row['season']} 年度："
-            f"{row['signed_on']} 签订，{money}{document}{state}")
-
-
-@reminders_app.command("due")
-def reminders_due(
-    ctx: typer.Context,
-    at: Annotated[Optional[str], typer.Option(
-        help="时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在")] = None,
-) -> None:
-    """Print, as a JSON list, the reminders that would go out at that moment; sends nothing and writes nothing."""
-    from sqlmodel import Session
-
-    from bot.cli import _fail, _settings
-    from bot.db import make_engine
-    from models.base import utcnow
-    from models.registry import Contact
-    from models.services.registry import contact_address
-    from models.services.reminders import Policy, plan_reminders
-
-    settings = _settings(ctx)
-    if at is None:
-        moment = utcnow()
-    else:
-        try:
-            moment = datetime.fromisoformat(at.strip())
-        except ValueError:
-            raise _fail(f"--at 应为 ISO-8601 时刻，例如 2026-08-01T09:00 或 2026-08-01T09:00+08:00，而不是“{at}”", 2) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=settings.zone)
-    engine = make_engine(settings.database.url)
-    with Session(engine) as session:
-        dues = plan_reminders(session, moment, Policy.from_settings(settings))
-        records = []
-        for due in dues:
-            contact = session.get(Contact, due.contact_id)
-            address = contact_address(session, contact) if contact is not None else None
-            records.append(due.as_json(address[0] if address else None))
-        session.rollback()
-    engine.dispose()
-    typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-
-
-def scheduler(ctx: typer.Context) -> None:
-    """Run the reminder scheduler alone; copies on other machines wait and take over if the leader stops."""
-    import logging
-    import signal
-    import threading
-
-    from bot.app import App
-    from bot.cli import _settings
-    from jobs.scheduler import run_scheduler
-
-    settings = _settings(ctx)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    app = App(settings)
-    try:
-        run_scheduler(app, stop)
-    finally:
-        app.close()

@@ -117,3 +117,19 @@ def print_listing(rows: Sequence[dict[str, Any]], as_json: bool, title: str, hea
     for row in rows:
         table.add_row(*cells(row))
     Console().print(table)
+
+
+def handed_over(settings: Settings, ids: Sequence[int]) -> str:
+    """Enqueue on a real broker now; otherwise (memory://, or the broker is down) a running process's relay will."""
+    relay = f"运行中的 pairbot run / pairbot worker 会在 {settings.queue.relay_after_seconds:g} 秒内取走发送。"
+    if settings.queue.url.startswith("memory://") or not ids:
+        return relay
+    from bot.queue import DeliveryQueue
+
+    queue = DeliveryQueue(settings.queue.url, lambda _: None, queue_name=settings.queue.name)
+    try:
+        if queue.enqueue(ids):
+            return "已交给消息队列，工作进程正在发送。"
+        return "消息队列暂时无法连接：记录已保存，" + relay
+    finally:
+        queue.close()

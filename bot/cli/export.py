@@ -1,0 +1,63 @@
+"""`pairbot export`: the ledger as an Excel workbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.cli.common import fail, settings_from
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件 FILE.xlsx")],
+    province: Annotated[Optional[list[str]], typer.Option(help="只导出这些省份（可重复）；不填为全部")] = None,
+    year: Annotated[Optional[int], typer.Option(help="年度统计表的年份（默认今年，按 [schedule] timezone）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件")] = False,
+) -> None:
+    """Export the ledger as an Excel workbook: organizations, pairings and agreements, updates, deliveries,
+    and the year-end statistics table. Streams in constant memory; every export is audited."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlmodel import Session, col, select
+
+    from bot.db import make_engine
+    from models.base import utcnow
+    from models.registry import County
+    from models.services.export import ExportError, count_rows, default_year, export_workbook, statistics_year
+    from models.services.ledger import Scope
+
+    settings = settings_from(ctx)
+    if out.suffix.lower() != ".xlsx":
+        raise fail(f"--out 应为 .xlsx 文件，而不是 {out}", 2)
+    if out.exists() and not force:
+        raise fail(f"文件已存在：{out}（如要覆盖，请加 --force）")
+    if not out.parent.exists():
+        raise fail(f"目录不存在：{out.parent}")
+    engine = make_engine(settings.database.url)
+    if province:
+        with Session(engine) as session:
+            known = set(session.exec(select(County.province).where(col(County.province).in_(province))).all())
+        unknown = [p for p in province if p not in known]
+        if unknown:
+            raise fail(f"重点县名单中没有这些省份：{'、'.join(unknown)}（请写全称，例如 四川省）", 2)
+    scope = Scope(tuple(province)) if province else Scope()
+    now = utcnow()
+    try:
+        year = statistics_year(year, default_year(now, settings.zone))
+    except ExportError as exc:
+        raise fail(str(exc), 2) from None
+    total = count_rows(engine, scope)
+    columns = [TextColumn("导出 {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(out.name, total=total)
+        report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
+                                 progress=lambda n: progress.advance(task, n))
+    engine.dispose()
+    typer.echo(f"已导出 {out}：{report.summary()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
