@@ -268,6 +268,27 @@ def config_path(explicit: str | Path | None = None) -> tuple[Path, bool]:
     return DEFAULT_CONFIG, False
 
 
+def configured_locale(argv: list[str]) -> str:
+    """`[app] locale` as the command line will see it (PAIRBOT_APP__LOCALE, else the config file named by
+    --config / PAIRBOT_CONFIG / ./config.toml), read before the settings are: help texts need it first.
+    Empty when unset or unreadable (loading the settings reports a broken file properly)."""
+    if os.environ.get("PAIRBOT_APP__LOCALE"):
+        return os.environ["PAIRBOT_APP__LOCALE"]
+    explicit = None
+    for index, arg in enumerate(argv):
+        if arg in ("--config", "-c") and index + 1 < len(argv):
+            explicit = argv[index + 1]
+        elif arg.startswith("--config="):
+            explicit = arg.partition("=")[2]
+    path, _named = config_path(explicit)
+    try:
+        app = tomllib.loads(path.read_text(encoding="utf-8")).get("app", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return ""
+    locale = app.get("locale", "") if isinstance(app, dict) else ""
+    return locale if isinstance(locale, str) else ""
+
+
 def load_settings(explicit: str | Path | None = None) -> Settings:
     path, named = config_path(explicit)
     data: dict[str, Any] = {}

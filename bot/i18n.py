@@ -101,9 +101,10 @@ def cli_locale(configured: str | None = None, environ: dict[str, str] | None = N
 
 @lru_cache(maxsize=None)
 def translations(locale: str) -> gettext.NullTranslations:
-    """The merged catalog of `locale` (all its .po files); Chinese needs none, the msgids are Chinese."""
+    """The merged catalog of `locale` (all its .po files). Our msgids are Chinese, so zh_CN's catalog only
+    holds the English words of the libraries we show (click's Usage:, Options, Aborted!)."""
     folder = CATALOGS / locale / "LC_MESSAGES"
-    if locale == DEFAULT_LOCALE or not folder.is_dir():
+    if not folder.is_dir():
         return gettext.NullTranslations()
     merged = Catalog(locale=locale)
     for path in sorted(folder.glob("*.po")):

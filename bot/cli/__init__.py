@@ -8,6 +8,7 @@ and they never import it, so `import bot.cli.X` runs no cycle (tests/test_cli_pa
 from __future__ import annotations
 
 import importlib
+import sys
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,9 @@ MODULES: tuple[str, ...] = (
 def build_app() -> typer.Typer:
     """The whole `pairbot` command tree, freshly made."""
     from bot.cli.common import root
+    from bot.cli.library_texts import install
 
+    install()  # click's own words (Usage:, Options, Aborted!) follow the locale too
     app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
     app.callback()(root)
     for name in MODULES:
@@ -47,5 +50,9 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The `pairbot` entry point."""
+    """The `pairbot` entry point: the language first (help texts are made in it), then the command tree."""
+    from bot.config import configured_locale
+    from bot.i18n import cli_locale, set_locale
+
+    set_locale(cli_locale(configured_locale(sys.argv[1:])))
     build_app()()
