@@ -14,7 +14,9 @@ from typing import Any
 
 import typer
 
-HELP = "结对帮扶助手 pairbot — 社会组织与国家乡村振兴重点帮扶县结对帮扶的 Telegram / 企业微信机器人。"
+from bot.i18n import N_, _
+
+HELP = N_("结对帮扶助手 pairbot — 社会组织与国家乡村振兴重点帮扶县结对帮扶的 Telegram / 企业微信机器人。")
 
 # In `pairbot --help` order (single commands are listed before command groups).
 MODULES: tuple[str, ...] = (
@@ -30,7 +32,7 @@ def build_app() -> typer.Typer:
     from bot.cli.library_texts import install
 
     install()  # click's own words (Usage:, Options, Aborted!) follow the locale too
-    app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+    app = typer.Typer(help=_(HELP), no_args_is_help=True, add_completion=False, rich_markup_mode=None)
     app.callback()(root)
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(app)

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
+from bot.i18n import _
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", "-c", help="配置文件 (default: ./config.toml or $PAIRBOT_CONFIG).")
+    Optional[Path], typer.Option("--config", "-c", help=_("配置文件（默认：./config.toml 或 $PAIRBOT_CONFIG）。"))
 ]
 
 
@@ -60,18 +62,20 @@ class Group:
 
     def __init__(self, name: str, help: str) -> None:
         self.name = name
-        self.help = help
-        self._commands: list[tuple[str, Callable[..., Any]]] = []
+        self.help = help  # marked with N_(), translated when the tree is built
+        self._commands: list[tuple[str, str | None, Callable[..., Any]]] = []
 
-    def command(self, name: str) -> Callable[[F], F]:
+    def command(self, name: str, help: str | None = None) -> Callable[[F], F]:
+        """Collect a command; `help` (marked with N_()) replaces the docstring in `--help`."""
+
         def add(function: F) -> F:
-            self._commands.append((name, function))
+            self._commands.append((name, help, function))
             return function
 
         return add
 
     def register(self, app: typer.Typer) -> None:
-        group = typer.Typer(help=self.help, no_args_is_help=True)
-        for name, function in self._commands:
-            group.command(name)(function)
+        group = typer.Typer(help=_(self.help), no_args_is_help=True)
+        for name, help, function in self._commands:
+            group.command(name, help=_(help) if help else None)(function)
         app.add_typer(group, name=self.name)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from bot.i18n import N_, _
+
 from bot.cli.common import Group, fail, settings_from
 
 if TYPE_CHECKING:
@@ -16,15 +18,15 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from models.services.obligations import Obligation, Occurrence
 
-cycles_commands = Group("cycles", "报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list, add, set, pause, resume。"
-                              "每个年度的“YYYY年帮扶协议签订”由 init 和调度器自动创建（9 月 1 日起为次年度）。")
+cycles_commands = Group("cycles", N_("报送事项（协议截止、月度进展、年度统计…）及其提醒节点：list、add、set、pause、resume。"
+                                 "每个年度的“YYYY年帮扶协议签订”由 init 和调度器自动创建（9 月 1 日起为次年度）。"))
 register = cycles_commands.register
 
-NameArg = Annotated[str, typer.Argument(help="事项名称，例如 “月度进展”")]
-StagesOption = Annotated[Optional[str], typer.Option(help="截止前几天提醒，逗号分隔，例如 30,14,7,3,1")]
-ProvinceOption = Annotated[Optional[list[str]], typer.Option(help="只针对这些省份的结对（可重复）")]
-PairingOption = Annotated[Optional[list[int]], typer.Option(help="只针对这些结对编号（可重复）")]
-AudienceOption = Annotated[Optional[str], typer.Option(help="提醒谁：organization、county 或 organization,county")]
+NameArg = Annotated[str, typer.Argument(help=_("事项名称，例如“月度进展”"))]
+StagesOption = Annotated[Optional[str], typer.Option(help=_("截止前几天提醒，逗号分隔，例如 30,14,7,3,1"))]
+ProvinceOption = Annotated[Optional[list[str]], typer.Option(help=_("只针对这些省份的结对（可重复）"))]
+PairingOption = Annotated[Optional[list[int]], typer.Option(help=_("只针对这些结对编号（可重复）"))]
+AudienceOption = Annotated[Optional[str], typer.Option(help=_("提醒谁：organization、county 或 organization,county"))]
 
 
 def create_default_obligations(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
@@ -57,15 +59,20 @@ def _row(obligation: Obligation, upcoming: Occurrence | None) -> dict[str, Any]:
 
 def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
     from models.services.obligations import KIND_LABELS
-    from models.services.workcalendar import WEEKDAYS_ZH
 
-    state = "" if obligation.active else "（已暂停）"
-    text = (f"{obligation.name}{state}：{KIND_LABELS[obligation.kind]}，截止 {obligation.due_rule}，"
-            f"提前 {','.join(map(str, obligation.stages))} 天提醒，范围：{obligation.scope_text()}")
+    state = "" if obligation.active else _("（已暂停）")
+    text = _("{name}{state}：{kind}，截止 {due}，提前 {stages} 天提醒，范围：{scope}").format(
+        name=obligation.name, state=state, kind=_(KIND_LABELS[obligation.kind]), due=obligation.due_rule,
+        stages=",".join(map(str, obligation.stages)), scope=obligation.scope_text())
     if upcoming is not None:
-        days = "、".join(dict.fromkeys(f"{d.month}月{d.day}日" for d in map(upcoming.stage_day, obligation.stages)))
-        text += f"；下次截止 {upcoming.due.isoformat()}（周{WEEKDAYS_ZH[upcoming.due.weekday()]}），提醒日 {days}"
+        days = "、".join(dict.fromkeys(_("{month}月{day}日").format(month=d.month, day=d.day)
+                                      for d in map(upcoming.stage_day, obligation.stages)))
+        text += _("；下次截止 {due}（{weekday}），提醒日 {days}").format(
+            due=upcoming.due.isoformat(), weekday=_(WEEKDAYS[upcoming.due.weekday()]), days=days)
     return text
+
+
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
 def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
@@ -87,13 +94,14 @@ def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
         raise fail(str(exc), 2) from None
     finally:
         engine.dispose()
-    typer.echo({"add": "已添加", "set": "已修改", "pause": "已暂停", "resume": "已恢复"}[action] + "：" + _show(result))
+    done = {"add": N_("已添加"), "set": N_("已修改"), "pause": N_("已暂停"), "resume": N_("已恢复")}[action]
+    typer.echo(_("{done}：{obligation}").format(done=_(done), obligation=_show(result)))
 
 
-@cycles_commands.command("list")
+@cycles_commands.command("list", N_("列出全部报送事项（含已暂停的）：截止规则、提醒节点、范围、下次截止日期和提醒日。截止日遇非工作日顺延到下一个工作日，提醒日提前到前一个工作日。chinese-calendar 不认识的年份列在最后（加 --json 时在标准错误），并说明如何补充节假日（[schedule] holidays 或 PAIRBOT_SCHEDULE__HOLIDAYS）。"))
 def cycles_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))] = False,
 ) -> None:
     """List every obligation (paused ones too): due rule, stages, scope, and the next due date with its reminder days.
 
@@ -124,19 +132,19 @@ def cycles_list(
             typer.echo(note, err=True)
         return
     if not found:
-        typer.echo("还没有报送事项。运行 pairbot init 创建默认事项，或用 pairbot cycles add 添加。")
+        typer.echo(_("还没有报送事项。运行 pairbot init 创建默认事项，或用 pairbot cycles add 添加。"))
     for obligation, occurrence in zip(found, upcoming):
         typer.echo(_show(obligation, occurrence))
     for note in notes:
         typer.echo(note)
 
 
-@cycles_commands.command("add")
+@cycles_commands.command("add", N_("为全部结对、某些省份或指定结对添加一个报送事项。"))
 def cycles_add(
     ctx: typer.Context,
     name: NameArg,
-    kind: Annotated[str, typer.Option(help="agreement（协议截止日）、monthly、quarterly 或 annual")],
-    due: Annotated[str, typer.Option(help="agreement: YYYY-MM-DD；monthly/quarterly: end 或 day:N；annual: MM-DD")],
+    kind: Annotated[str, typer.Option(help=_("agreement（协议截止日）、monthly、quarterly 或 annual"))],
+    due: Annotated[str, typer.Option(help=_("agreement：YYYY-MM-DD；monthly/quarterly：end 或 day:N；annual：MM-DD"))],
     stages: StagesOption = None,
     province: ProvinceOption = None,
     pairing: PairingOption = None,
@@ -153,17 +161,17 @@ def cycles_add(
           pairings=pairing or [], roles=_audience(audience))
 
 
-@cycles_commands.command("set")
+@cycles_commands.command("set", N_("修改报送事项的截止日期或规则、提醒节点、范围、提醒对象或名称。"))
 def cycles_set(
     ctx: typer.Context,
     name: NameArg,
-    due: Annotated[Optional[str], typer.Option(help="新的截止日期或规则")] = None,
+    due: Annotated[Optional[str], typer.Option(help=_("新的截止日期或规则"))] = None,
     stages: StagesOption = None,
     province: ProvinceOption = None,
     pairing: PairingOption = None,
-    all_pairings: Annotated[bool, typer.Option("--all-pairings", help="范围改回全部结对")] = False,
+    all_pairings: Annotated[bool, typer.Option("--all-pairings", help=_("范围改回全部结对"))] = False,
     audience: AudienceOption = None,
-    rename: Annotated[Optional[str], typer.Option(help="新名称")] = None,
+    rename: Annotated[Optional[str], typer.Option(help=_("新名称"))] = None,
 ) -> None:
     """Change an obligation's due date or rule, stages, scope, audience or name."""
     from models.services.obligations import ObligationError, parse_stages
@@ -178,13 +186,13 @@ def cycles_set(
           roles=_audience(audience), new_name=rename)
 
 
-@cycles_commands.command("pause")
+@cycles_commands.command("pause", N_("暂停：恢复前不再为它发提醒、摘要或汇总。"))
 def cycles_pause(ctx: typer.Context, name: NameArg) -> None:
     """Pause: no reminders, digests or summary lines for it until resumed."""
     _edit(ctx, "pause", name=name)
 
 
-@cycles_commands.command("resume")
+@cycles_commands.command("resume", N_("恢复已暂停的报送事项（只发最近一个到期的提醒节点，不补发错过的）。"))
 def cycles_resume(ctx: typer.Context, name: NameArg) -> None:
     """Resume a paused obligation (only its latest due stage goes out, not the missed ones)."""
     _edit(ctx, "resume", name=name)

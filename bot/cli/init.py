@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot.i18n import _
+
 from bot.cli.common import safe_url, settings_from
 
 
@@ -18,15 +20,16 @@ def init(ctx: typer.Context) -> None:
     engine = make_engine(settings.database.url)
     migrate(engine)
     report = import_file(engine, "counties", reference_counties(), actor="pairbot init")
-    typer.echo(f"数据库已就绪：{safe_url(settings.database.url)}")
-    typer.echo(f"参考县名单 {report.summary()}")
+    typer.echo(_("数据库已就绪：{url}").format(url=safe_url(settings.database.url)))
+    typer.echo(_("参考县名单 {summary}").format(summary=report.summary()))
     made = create_default_obligations(engine, settings)
     if made:
-        typer.echo(f"默认报送事项：{'、'.join(made)}（pairbot cycles list 查看，pairbot cycles set 修改）")
+        typer.echo(_("默认报送事项：{kinds}（pairbot cycles list 查看，pairbot cycles set 修改）").format(kinds="、".join(made)))
     code = first_admin_invite(engine, settings)
     if code:
-        typer.echo(f"首个管理员邀请码：{code}（在聊天中发送“绑定 {code}”，{settings.invites.expires_days} 天内有效）")
+        typer.echo(_("首个管理员邀请码：{code}（在聊天中发送“绑定 {code}”，{days} 天内有效）").format(
+            code=code, days=settings.invites.expires_days))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
+    app.command("init", help=_("创建或升级数据库，载入参考县名单（可重复运行）。"))(init)

@@ -8,17 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.i18n import N_, _
+
 from bot.cli.common import Group, fail, settings_from
 
-reminders_commands = Group("reminders", "提醒：due 查看某一时刻会发出的提醒（不发送、不写入）。")
+reminders_commands = Group("reminders", N_("提醒：due 查看某一时刻会发出的提醒（不发送、不写入）。"))
 register = reminders_commands.register
 
 
-@reminders_commands.command("due")
+@reminders_commands.command("due", N_("以 JSON 列表打印某一时刻会发出的提醒；不发送，也不写入。"))
 def reminders_due(
     ctx: typer.Context,
     at: Annotated[Optional[str], typer.Option(
-        help="时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在")] = None,
+        help=_("时刻，ISO-8601（如 2026-08-01T09:00；不带时区按 [schedule] timezone）；默认现在"))] = None,
 ) -> None:
     """Print, as a JSON list, the reminders that would go out at that moment; sends nothing and writes nothing."""
     from sqlmodel import Session
@@ -36,7 +38,8 @@ def reminders_due(
         try:
             moment = datetime.fromisoformat(at.strip())
         except ValueError:
-            raise fail(f"--at 应为 ISO-8601 时刻，例如 2026-08-01T09:00 或 2026-08-01T09:00+08:00，而不是“{at}”", 2) from None
+            raise fail(_("--at 应为 ISO-8601 时刻，例如 2026-08-01T09:00 或 2026-08-01T09:00+08:00，而不是“{at}”").format(
+                at=at), 2) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.zone)
     engine = make_engine(settings.database.url)

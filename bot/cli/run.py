@@ -6,13 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.i18n import _
+
 from bot.cli.common import settings_from
 
 
 def run(
     ctx: typer.Context,
     console: Annotated[
-        Optional[bool], typer.Option("--console/--no-console", help="Open the terminal simulator (default: when no channel is configured and stdin is a terminal).")
+        Optional[bool], typer.Option("--console/--no-console", help=_("打开终端模拟器（默认：没有配置任何渠道且标准输入是终端时）。"))
     ] = None,
 ) -> None:
     """Run everything in one process: web (callbacks, /healthz, /metrics, review pages), channels, workers, relay, scheduler."""
@@ -22,4 +24,4 @@ def run(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run)
+    app.command("run", help=_("在一个进程里运行全部：网页（回调、/healthz、/metrics、审核页面）、各渠道、发送、补发和提醒调度。"))(run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from bot.i18n import _
+
 from bot.cli.common import settings_from
 
 
@@ -29,4 +31,4 @@ def scheduler(ctx: typer.Context) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scheduler")(scheduler)
+    app.command("scheduler", help=_("单独运行提醒调度；其他机器上的副本等待，领头者停止时接替。"))(scheduler)

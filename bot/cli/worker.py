@@ -6,15 +6,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.i18n import _
+
 from bot.cli.common import fail, settings_from
 
 
 def worker(
     ctx: typer.Context,
-    processes: Annotated[int, typer.Option("--processes", "-p", min=1, max=64, help="工作进程数")] = 1,
+    processes: Annotated[int, typer.Option("--processes", "-p", min=1, max=64, help=_("工作进程数"))] = 1,
     threads: Annotated[Optional[int], typer.Option(
-        "--threads", "-t", min=1, max=64, help="每个进程的线程数 (default: [queue] worker_threads)")] = None,
-    relay: Annotated[bool, typer.Option("--relay/--no-relay", help="本机是否同时运行 relay（补发丢失的消息）")] = True,
+        "--threads", "-t", min=1, max=64, help=_("每个进程的线程数（默认：[queue] worker_threads）"))] = None,
+    relay: Annotated[bool, typer.Option("--relay/--no-relay", help=_("本机是否同时运行补发（relay，重新排队丢失的消息）"))] = True,
 ) -> None:
     """Send deliveries from the Redis or RabbitMQ queue ([queue] url); run on as many machines as needed."""
     from bot.worker import WorkerError, run_worker
@@ -27,4 +29,4 @@ def worker(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("worker")(worker)
+    app.command("worker", help=_("从 Redis 或 RabbitMQ 队列（[queue] url）发送消息；可在多台机器上运行。"))(worker)
