@@ -16,7 +16,7 @@ import gettext
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -131,6 +131,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a string for the catalog without translating it now (module constants); `_()` it when shown."""
     return message
+
+
+def joined(items: Iterable[str]) -> str:
+    """A list in a sentence: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return _("、").join(items)
 
 
 def translate_in(locale: str | None, message: str) -> str:

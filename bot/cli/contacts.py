@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, joined
 
 from bot.cli.common import Group, settings_from
 
@@ -121,7 +121,7 @@ def unbind(
 
     def act(session: Any, row: Any) -> str:
         removed = contacts.unbind(session, row, channel, account, "cli")
-        return _("已为 {name}（#{id}）解绑：{accounts}。").format(name=row.name, id=row.id, accounts="、".join(removed))
+        return _("已为 {name}（#{id}）解绑：{accounts}。").format(name=row.name, id=row.id, accounts=joined(removed))
 
     _act(ctx, contact, act)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, joined
 
 from bot.cli.common import Group, fail, settings_from
 
@@ -65,7 +65,7 @@ def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
         name=obligation.name, state=state, kind=_(KIND_LABELS[obligation.kind]), due=obligation.due_rule,
         stages=",".join(map(str, obligation.stages)), scope=obligation.scope_text())
     if upcoming is not None:
-        days = "、".join(dict.fromkeys(_("{month}月{day}日").format(month=d.month, day=d.day)
+        days = joined(dict.fromkeys(_("{month}月{day}日").format(month=d.month, day=d.day)
                                       for d in map(upcoming.stage_day, obligation.stages)))
         text += _("；下次截止 {due}（{weekday}），提醒日 {days}").format(
             due=upcoming.due.isoformat(), weekday=_(WEEKDAYS[upcoming.due.weekday()]), days=days)
@@ -98,7 +98,7 @@ def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:
     typer.echo(_("{done}：{obligation}").format(done=_(done), obligation=_show(result)))
 
 
-@cycles_commands.command("list", N_("列出全部报送事项（含已暂停的）：截止规则、提醒节点、范围、下次截止日期和提醒日。截止日遇非工作日顺延到下一个工作日，提醒日提前到前一个工作日。chinese-calendar 不认识的年份列在最后（加 --json 时在标准错误），并说明如何补充节假日（[schedule] holidays 或 PAIRBOT_SCHEDULE__HOLIDAYS）。"))
+@cycles_commands.command("list", N_("列出全部报送事项（含已暂停的）：截止规则、提醒节点、范围、下次截止日期和提醒日。截止日遇非工作日顺延到下一个工作日，提醒日提前到前一个工作日。节假日库（chinese-calendar）尚不认识的年份列在最后（加 --json 时在标准错误），并说明如何补充节假日（[schedule] holidays 或 PAIRBOT_SCHEDULE__HOLIDAYS）。"))
 def cycles_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))] = False,

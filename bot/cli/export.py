@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.i18n import _
+from bot.i18n import _, joined
 
 from bot.cli.common import fail, settings_from
 
@@ -45,7 +45,7 @@ def export(
         unknown = [p for p in province if p not in known]
         if unknown:
             raise fail(_("重点县名单中没有这些省份：{provinces}（请写全称，例如 四川省）").format(
-                provinces="、".join(unknown)), 2)
+                provinces=joined(unknown)), 2)
     scope = Scope(tuple(province)) if province else Scope()
     now = utcnow()
     try:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, joined
 
 from bot.cli.common import Group, fail, settings_from
 
@@ -31,7 +31,7 @@ def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
 
 def _described(group: Any) -> str:
     place = f"，{group.province}" if group.province else ""
-    tags = "、".join(group.tags) or _("无")
+    tags = joined(group.tags) or _("无")
     return _("群 #{id}（{title}{place}），标签：{tags}").format(
         id=group.id, title=group.title or group.chat_id, place=place, tags=tags)
 
@@ -57,7 +57,7 @@ def list_groups(
                   (_("编号"), _("渠道"), _("聊天标识"), _("群名"), _("省份"), _("标签"), _("状态")),
                   lambda row: (str(row["id"]), channel_label(row["channel"]),
                                row["chat_id"] + (f"\n{row['host']}（{sources[row['robot']]}）" if row["robot"] else ""),
-                               row["title"], row["province"] or "—", "、".join(row["tags"]) or "—",
+                               row["title"], row["province"] or "—", joined(row["tags"]) or "—",
                                _("正常") if row["active"] else _("已停用")))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.i18n import _
+from bot.i18n import _, joined
 
 from bot.cli.common import safe_url, settings_from
 
@@ -24,7 +24,7 @@ def init(ctx: typer.Context) -> None:
     typer.echo(_("参考县名单 {summary}").format(summary=report.summary()))
     made = create_default_obligations(engine, settings)
     if made:
-        typer.echo(_("默认报送事项：{kinds}（pairbot cycles list 查看，pairbot cycles set 修改）").format(kinds="、".join(made)))
+        typer.echo(_("默认报送事项：{kinds}（pairbot cycles list 查看，pairbot cycles set 修改）").format(kinds=joined(made)))
     code = first_admin_invite(engine, settings)
     if code:
         typer.echo(_("首个管理员邀请码：{code}（在聊天中发送“绑定 {code}”，{days} 天内有效）").format(

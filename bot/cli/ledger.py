@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, joined
 
 from bot.cli.common import Group, fail, settings_from
 
@@ -41,7 +41,7 @@ def totals(
     engine.dispose()
     if province and not any(r.counties for r in rows):
         raise fail(_("重点县名单中没有这些省份：{provinces}（请写全称，例如 四川省）").format(
-            provinces="、".join(province)), 2)
+            provinces=joined(province)), 2)
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))
         return

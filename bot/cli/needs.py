@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, joined
 
 from bot.cli.common import Group, fail, settings_from
 
@@ -109,7 +109,7 @@ def needs_list(
         _("项目库需求"), (_("编号"), _("省份"), _("县"), _("领域"), _("需求"), _("金额（万元）"), _("状态"),
                           _("认领组织"), _("登记时间")), [
             (str(r["id"]), r["province"], r["county"], r["field"], r["title"], _amount(r["amount_wan"]),
-             r["status_label"], "、".join(r["organizations"]) or "—", _minute(r["created_at"])) for r in rows],
+             r["status_label"], joined(r["organizations"]) or "—", _minute(r["created_at"])) for r in rows],
         empty=_("没有符合条件的需求。")))
 
 
@@ -338,7 +338,7 @@ def _field(field_: str | None) -> str:
     from models.services.parsing import FIELD_ORDER
 
     if field_ and field_ not in FIELD_ORDER:
-        raise _BadOption(_("--field 应为 {fields} 之一，而不是“{given}”").format(fields="、".join(FIELD_ORDER), given=field_))
+        raise _BadOption(_("--field 应为 {fields} 之一，而不是“{given}”").format(fields=joined(FIELD_ORDER), given=field_))
     return field_ or ""
 
 
@@ -349,7 +349,7 @@ def _status(status: str | None, labels: dict[str, str]) -> str:
     wanted = status.lower() if status.lower() in labels else {label: value for value, label in labels.items()}.get(status)
     if not wanted:
         raise _BadOption(_("--status 应为 {labels}（或 {values}）之一，而不是“{given}”").format(
-            labels="、".join(labels.values()), values="、".join(labels), given=status))
+            labels=joined(labels.values()), values=joined(labels), given=status))
     return wanted
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from bot.i18n import _
+from bot.i18n import _, joined
 
 from bot.cli.common import fail, settings_from
 
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         _call(settings, lambda bot: bot.set_webhook(url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
                                                     drop_pending_updates=drop_pending))
         typer.echo(_("已设置 webhook：{url}（带 secret_token；更新类型：{kinds}）").format(
-            url=url, kinds="、".join(ALLOWED_UPDATES)))
+            url=url, kinds=joined(ALLOWED_UPDATES)))
         if settings.telegram.mode != "webhook":
             typer.echo(_('注意：[telegram] mode 仍为 polling；polling 启动时会删除 webhook。请改为 mode = "webhook"。'),
                        err=True)
