@@ -352,7 +352,7 @@ _TOKENS: tuple[tuple[re.Pattern[str], Callable[[Reading, re.Match[str], date], R
 
 
 def bare_amount(written: str) -> tuple[float | None, str | None]:
-    """A number written alone, answering “how much?”: 万元."""
-    value = _money_value(f"{written}万元")
+    """A number written alone, answering “how much?”: 万元 as the Chinese question asks, yuan as the English one does."""
+    value = _money_value(f"{written}万元" if current() == DEFAULT_LOCALE else f"{written}元")
     return (value, None) if value is not None else (None, _("金额“{written}”不可采用：{bounds}。").format(
         written=written, bounds=bounds_note()))
