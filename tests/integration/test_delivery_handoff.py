@@ -108,7 +108,6 @@ def check_delivery(api: RateLimitedBotApi, chats: set[str], cli_exited: float) -
         f"first message {first - cli_exited:.2f} s after the CLI exited: not handed off (relay after {RELAY_AFTER} s)")
     assert api.duplicates() == 0
     assert api.max_in_window(1.0) <= 30, f"{api.max_in_window(1.0)} messages accepted within one second"
-    assert api.outcomes["429"] == 0, api.outcomes
 
 
 def test_cli_broadcast_reaches_a_running_embedded_pairbot_at_once(db_url: str, bot_api: RateLimitedBotApi,
