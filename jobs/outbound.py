@@ -85,13 +85,13 @@ def send_delivery(
     due = time.monotonic() + slot.wait
     if slot.wait > CLAIM_LEAD_SECONDS:
         time.sleep(slot.wait - CLAIM_LEAD_SECONDS)
-    token = _admit(limiter, rules, max_wait)
+    token = _admit(limiter, rules, str(delivery_id), max_wait)
     if token is None:  # the windows are full (requests answered late): back to pending, no attempt used
         limiter.cancel(rules)
         _postpone(engine, delivery_id, clock() + timedelta(seconds=max_wait))
         return Outcome("throttled", retry_in=max_wait)
     if not _claim(engine, delivery_id, clock()):
-        limiter.finish(rules, token, sent=False)
+        limiter.finish(rules, token)  # another worker has it, and perhaps the same admission: it counts until now
         limiter.cancel(rules)
         return Outcome("skipped")
     if due > time.monotonic():
@@ -110,10 +110,10 @@ def send_delivery(
     return _finish(engine, delivery_id, DeliveryStatus.sent, None, platform_message_id=platform_id, sent_at=clock())
 
 
-def _admit(limiter: RateLimiter, rules: list[Rule], max_wait: float) -> str | None:
+def _admit(limiter: RateLimiter, rules: list[Rule], token: str, max_wait: float) -> str | None:
     """Wait until every rule's sliding window has room (normally at once); None if not within `max_wait`."""
     deadline = time.monotonic() + max_wait
-    while not (admission := limiter.admit(rules)).granted:
+    while not (admission := limiter.admit(rules, token)).granted:
         if time.monotonic() >= deadline:
             return None
         # the reported wait assumes requests in flight take their longest: look again soon instead
@@ -124,7 +124,7 @@ def _admit(limiter: RateLimiter, rules: list[Rule], max_wait: float) -> str | No
 def _answered(limiter: RateLimiter, rules: list[Rule], token: str) -> None:
     """The request is over: it counts in the windows until now (whatever the answer, the platform may have counted it)."""
     try:
-        limiter.finish(rules, token, sent=True)
+        limiter.finish(rules, token)
     except Exception as exc:  # it stops counting after IN_FLIGHT_SECONDS anyway
         log.warning("rate limiter unavailable: %s", exc)
 

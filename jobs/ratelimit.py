@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -85,12 +84,15 @@ class RateLimiter(Protocol):
         """Nothing passes these rules for `seconds`: the platform asked us to wait (retry_after)."""
         ...
 
-    def admit(self, rules: Sequence[Rule]) -> Admission:
-        """Right before the request: count it in every rule's window if each has room, else in none."""
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        """Right before the request: count it in every rule's window if each has room, else in none.
+
+        `token` names the row: admitting a row again drops its earlier admission, which can only
+        belong to a worker that died before claiming it (a claimed row is never admitted again)."""
         ...
 
-    def finish(self, rules: Sequence[Rule], token: str, sent: bool) -> None:
-        """The answer came (`sent`: it counts until now) or the request was never made (it stops counting)."""
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
+        """The answer came, or the request was not made after all: it counts until now (plus the period)."""
         ...
 
     def close(self) -> None: ...
@@ -108,10 +110,10 @@ class Unlimited:
     def hold(self, rules: Sequence[Rule], seconds: float) -> None:
         pass
 
-    def admit(self, rules: Sequence[Rule]) -> Admission:
-        return Admission(True, 0.0)
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        return Admission(True, 0.0, token)
 
-    def finish(self, rules: Sequence[Rule], token: str, sent: bool) -> None:
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
         pass
 
     def close(self) -> None:
@@ -180,34 +182,31 @@ class MemoryLimiter:
             for rule in rules:
                 self._tat[rule.key] = max(self._tat.get(rule.key, now), now + seconds + rule.tolerance)
 
-    def admit(self, rules: Sequence[Rule]) -> Admission:
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
         with self._lock:
             now = time.monotonic()
             wait = 0.0
             for rule in rules:
                 window = self._window.setdefault(rule.key, {})
-                for token in [t for t, until in window.items() if until <= now - rule.period]:
-                    del window[token]
+                window.pop(token, None)
+                for old in [t for t, until in window.items() if until <= now - rule.period]:
+                    del window[old]
                 if len(window) >= rule.limit:
                     ends = sorted(window.values())
                     wait = max(wait, ends[len(window) - rule.limit] + rule.period - now)
             if wait > 0:
                 return Admission(False, wait)
-            token = uuid.uuid4().hex
             for rule in rules:
                 self._window[rule.key][token] = now + IN_FLIGHT_SECONDS
             return Admission(True, 0.0, token)
 
-    def finish(self, rules: Sequence[Rule], token: str, sent: bool) -> None:
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
         with self._lock:
             now = time.monotonic()
             for rule in rules:
                 window = self._window.get(rule.key, {})
                 if token in window:
-                    if sent:
-                        window[token] = now
-                    else:
-                        del window[token]
+                    window[token] = now
 
     def _forget(self, now: float) -> None:
         """Drop keys whose buckets are empty again, so a million chats do not keep a million entries."""
@@ -266,7 +265,7 @@ return {1, '0'}
 
 
 # KEYS: one sorted set per rule (token -> until when it counts, in ms of the Redis clock). ARGV: mode
-# ("admit" | "finish" | "release"), token, IN_FLIGHT in ms, then limit and period in ms for each key.
+# ("admit" | "finish"), token, IN_FLIGHT in ms, then limit and period in ms for each key.
 _WINDOW_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -275,6 +274,7 @@ if mode == 'admit' then
   local wait = 0
   for i, key in ipairs(KEYS) do
     local limit, period = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+    redis.call('ZREM', key, token)
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
     local count = redis.call('ZCARD', key)
     if count >= limit then
@@ -288,10 +288,8 @@ if mode == 'admit' then
     redis.call('ZADD', key, string.format('%.3f', now + inflight), token)
     redis.call('PEXPIRE', key, math.ceil(inflight + tonumber(ARGV[3 + 2 * i])))
   end
-elseif mode == 'finish' then
-  for _, key in ipairs(KEYS) do redis.call('ZADD', key, 'XX', string.format('%.3f', now), token) end
 else
-  for _, key in ipairs(KEYS) do redis.call('ZREM', key, token) end
+  for _, key in ipairs(KEYS) do redis.call('ZADD', key, 'XX', string.format('%.3f', now), token) end
 end
 return {1, '0'}
 """
@@ -333,12 +331,12 @@ class RedisLimiter:
         granted, wait_ms = self._window_script(keys=[f"{self.prefix}window:{rule.key}" for rule in rules], args=args)
         return Admission(bool(int(granted)), float(wait_ms) / 1000, token if int(granted) else "")
 
-    def admit(self, rules: Sequence[Rule]) -> Admission:
-        return self._window("admit", rules, uuid.uuid4().hex) if rules else Admission(True, 0.0)
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        return self._window("admit", rules, token) if rules else Admission(True, 0.0, token)
 
-    def finish(self, rules: Sequence[Rule], token: str, sent: bool) -> None:
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
         if rules and token:
-            self._window("finish" if sent else "release", rules, token)
+            self._window("finish", rules, token)
 
     def close(self) -> None:
         self.client.close()
