@@ -88,6 +88,12 @@ class App:
         return len(ids)
 
     def start_relay(self, interval: float = 2.0) -> None:
+        """The relay (the safety net); on the embedded queue also the hand-off of rows other processes write."""
+        if self.queue.embedded:
+            from jobs.handoff import Handoff
+
+            Handoff(self.engine, self.queue.enqueue).start(self._stop)
+
         def loop() -> None:
             while not self._stop.wait(interval):
                 try:

@@ -1,19 +1,25 @@
 """The outbox: the only way a message leaves pairbot is as a Delivery row written here.
 
 The row is part of the caller's transaction; the queue is told about it only after commit
-(see bot.router and jobs.outbound), so a rolled-back decision never sends anything.
+(see bot.router and jobs.outbound), so a rolled-back decision never sends anything. On
+PostgreSQL the transaction also NOTIFYs NOTIFY_CHANNEL (delivered at commit, once per transaction),
+which wakes the hand-off of a running `pairbot run` (jobs.handoff) for rows written elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.messages import Button
 from models.messaging import Delivery
 from models.registry import Contact
 from models.services.registry import contact_address
+
+NOTIFY_CHANNEL = "pairbot_outbox"
+_NOTIFIED = "pairbot_outbox_notified"  # session.info: the transaction that has already notified
 
 
 def queue_message(
@@ -42,7 +48,17 @@ def queue_message(
     )
     session.add(delivery)
     session.flush()
+    _notify(session)
     return delivery
+
+
+def _notify(session: Session) -> None:
+    """NOTIFY once per transaction on PostgreSQL (SQLite's listeners read data_version instead)."""
+    transaction = session.get_transaction()
+    if session.info.get(_NOTIFIED) is transaction or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    session.info[_NOTIFIED] = transaction
 
 
 def tell(session: Session, contacts: Sequence[Contact], text: str, queued: list[int] | None,
