@@ -206,7 +206,8 @@ class Withdraw:
         if not updates:
             raise ReportError(_("您最近 {minutes} 分钟内没有可撤回的进展。").format(minutes=ctx.settings.withdraw_minutes))
         reports.ask_which_withdraw(ctx.session, ctx.contact, updates, ctx.now)
-        lines = "\n".join(f"{n}. {_when(ctx, u)} “{reports.excerpt(u.raw_text)}”" for n, u in enumerate(updates, 1))
+        lines = "\n".join(f"{n}. " + _("{when} “{excerpt}”").format(when=_when(ctx, u), excerpt=reports.excerpt(u.raw_text))
+                          for n, u in enumerate(updates, 1))
         if reports.recently_withdrew(ctx.session, ctx.contact, window, ctx.now):
             ask = _("您刚撤回过一条进展。还要撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：")
         else:
