@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.i18n import set_installation_locale
 from bot.db import make_engine
 from bot.queue import DeliveryQueue
 from bot.router import Router
@@ -41,6 +42,7 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        set_installation_locale(settings.app.locale)  # notices to people who chose no language
         self.engine = make_engine(settings.database.url)
         self.channels: dict[str, Channel] = dict(channels or {})
         self.limiter = build_limiter(settings.queue.url, settings.queue.ratelimit_url)

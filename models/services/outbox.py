@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.i18n import DEFAULT_LOCALE, normalize, using
+from bot.i18n import installation_locale, normalize, using
 from bot.messages import Button
 from models.messaging import Delivery
 from models.registry import Contact
@@ -66,7 +66,7 @@ def recipient_locale(locale: str | None) -> str:
     """The language a notice to someone is written in: theirs (Contact.locale), else the installation's default.
 
     Never the sender's: an admin reading English must not turn a county's notices into English."""
-    return normalize(locale) or DEFAULT_LOCALE
+    return normalize(locale) or installation_locale()
 
 
 def tell(session: Session, contacts: Sequence[Contact], text: str | Callable[[], str], queued: list[int] | None,
