@@ -61,17 +61,18 @@ class Group:
     def __init__(self, name: str, help: str) -> None:
         self.name = name
         self.help = help
-        self._commands: list[tuple[str, Callable[..., Any]]] = []
+        self._commands: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
 
-    def command(self, name: str) -> Callable[[F], F]:
+    def command(self, name: str, **options: Any) -> Callable[[F], F]:
+        """Add the decorated function as `pairbot GROUP NAME`; `options` go to Typer's `command` (help, hidden)."""
         def add(function: F) -> F:
-            self._commands.append((name, function))
+            self._commands.append((name, function, options))
             return function
 
         return add
 
     def register(self, app: typer.Typer) -> None:
         group = typer.Typer(help=self.help, no_args_is_help=True)
-        for name, function in self._commands:
-            group.command(name)(function)
+        for name, function, options in self._commands:
+            group.command(name, **options)(function)
         app.add_typer(group, name=self.name)

@@ -28,16 +28,21 @@ def totals(
 
     from bot.db import make_engine
     from models.services.ledger import Scope, totals as ledger_totals
+    from models.services.provinces import UnknownProvince, canonical
 
     settings = settings_from(ctx)
     if year is not None and not 2000 <= year <= 2100:
         raise fail(f"--year 应为 2000 到 2100 之间的年份，而不是 {year}", 2)
+    try:
+        province = canonical(province or [])
+    except UnknownProvince as exc:
+        raise fail(str(exc), 2) from None
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         rows, overall = ledger_totals(session, Scope(tuple(province)) if province else Scope(), year)
     engine.dispose()
     if province and not any(r.counties for r in rows):
-        raise fail(f"重点县名单中没有这些省份：{'、'.join(province)}（请写全称，例如 四川省）", 2)
+        raise fail(f"重点县名单中没有这些省份：{'、'.join(province)}（台账按重点县统计）", 2)
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))
         return
