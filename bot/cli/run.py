@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.common import settings_from
+from bot.cli.common import fail, settings_from
 
 
 def run(
@@ -16,9 +16,12 @@ def run(
     ] = None,
 ) -> None:
     """Run everything in one process: web (callbacks, /healthz, /metrics, review pages), channels, workers, relay, scheduler."""
-    from bot.server import run_server
+    from bot.server import StartError, run_server
 
-    run_server(settings_from(ctx), console)
+    try:
+        run_server(settings_from(ctx), console)
+    except StartError as exc:  # nothing is left running: exit with what to change
+        raise fail(f"pairbot run 未启动：{exc}", 1) from None
 
 
 def register(app: typer.Typer) -> None:
