@@ -96,7 +96,7 @@ def serve(settings: Settings, relay: bool = True) -> None:
             app.start_relay()
         log.info("pairbot worker: queue %r on %s, %d threads, channels %s, rate limits %s",
                  settings.queue.name, app.queue.url.split("@")[-1], settings.queue.worker_threads,
-                 ", ".join(sorted(app.channels)), type(app.limiter).__name__)
+                 ", ".join(sorted(app.channels)), app.jobs.describe())
         stop.wait()
     finally:
         app.close()

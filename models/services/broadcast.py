@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _, using
 from bot.messages import Button
+from bot.vocabulary import CONTACT_ROLE
 from models.base import parse_id
 from models.messaging import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
@@ -34,11 +35,9 @@ from models.registry import ChannelIdentity, Contact, County, Group, Organizatio
 from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message, recipient_locale
-from models.services.provinces import UnknownProvince, find_province
+from models.services.provinces import UnknownProvince, find_province, full_name
 from models.services.registry import contact_address, require_county
 
-ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,
-         "县联络员": Role.county, "社会组织": Role.organization, "管理员": Role.admin}
 EVERYONE = ("all", "全部", "所有")
 KINDS = {"province": "province", "省": "province", "county": "county", "县": "county", "group": "group", "群": "group"}
 DRAFT_TTL = timedelta(hours=24)
@@ -98,12 +97,14 @@ def parse_segment(text: str) -> Segment:
     raw = text.strip().replace("：", ":")
     if raw.lower() in EVERYONE:
         return Segment("all")
-    role = ROLES.get(raw.lower())
+    role = CONTACT_ROLE.read(raw)  # county, 县联络员, 社会组织联络人, admin …: the import's words for roles
     if role is not None:
-        return Segment("role", role.value)
+        return Segment("role", role)
     kind, _colon, value = raw.partition(":")
     if kind.lower() in KINDS and value.strip():
-        return Segment(KINDS[kind.lower()], value.strip())
+        kind = KINDS[kind.lower()]
+        value = (full_name(value) or value.strip()) if kind == "province" else value.strip()  # 西藏 → 西藏自治区
+        return Segment(kind, value)
     raise BroadcastError(_("无法识别的广播对象“{text}”。可用：{segments}").format(text=text, segments=segment_help()))
 
 

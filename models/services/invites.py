@@ -14,6 +14,7 @@ from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
+from models.services.provinces import UnknownProvince, canonical
 from models.services.registry import bind_identity, describe_scope, role_scope
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -64,6 +65,11 @@ def create_invite(
         county = session.get(County, contact.county_id) if contact.county_id else None
         organization = session.get(Organization, contact.organization_id) if contact.organization_id else None
         provinces, name = list(contact.provinces), contact.name
+    elif role is Role.admin and provinces:
+        try:
+            provinces = canonical(provinces)  # 四川, 西藏自治區 → the full names counties carry
+        except UnknownProvince as exc:
+            raise InviteError(str(exc)) from None
     if role is Role.county and county is None:
         raise InviteError(_("县联络员邀请码需要指定县（--county）"))
     if role is Role.organization and organization is None:

@@ -31,6 +31,7 @@ from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
 from models.services.agreements import AgreementError, AgreementResult, record_agreement  # noqa: F401  (re-exported)
 from models.services.audit import audit
+from models.services.provinces import UnknownProvince, canonical
 from models.services.workcalendar import WorkCalendar, local_midnight
 
 AGREEMENT = "agreement"
@@ -345,7 +346,10 @@ def find_obligation(session: Session, name: str) -> Obligation:
 def _scope(provinces: Sequence[str], pairings: Sequence[int], roles: Sequence[str] | None) -> dict[str, Any]:
     scope: dict[str, Any] = {}
     if provinces:
-        scope["provinces"] = sorted({p.strip() for p in provinces if p.strip()})
+        try:  # 四川, 西藏自治區 → the full names counties carry
+            scope["provinces"] = sorted(canonical(p for p in provinces if p.strip()))
+        except UnknownProvince as exc:
+            raise ObligationError(str(exc)) from None
     if pairings:
         scope["pairings"] = sorted(set(pairings))
     if roles is not None:
