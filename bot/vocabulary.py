@@ -47,7 +47,11 @@ class Vocabulary:
         return None
 
     def allowed(self) -> str:
-        """`national/全国性、in-province/省内 …`: what a refusal and --help list."""
+        """`national/全国性、in-province/省内 …`: what a refusal and --help list (English names only in English)."""
+        from bot.i18n import current
+
+        if current() == "en":
+            return ", ".join(c.english for c in self.choices)
         return "、".join(f"{c.english}/{c.label}" for c in self.choices)
 
     def synonyms(self) -> str:
@@ -105,7 +109,10 @@ VOCABULARIES: tuple[Vocabulary, ...] = (ORG_LEVEL, ORG_KIND, PAIRING_STATUS, CON
 
 def readme_rows() -> list[str]:
     """README's table of allowed values, one Markdown row per column (checked by tests/test_vocabulary.py)."""
-    return [f"| `{v.column}` | {v.allowed()} | {v.synonyms()} |" for v in VOCABULARIES]
+    from bot.i18n import using
+
+    with using("zh_CN"):  # README's table shows both names
+        return [f"| `{v.column}` | {v.allowed()} | {v.synonyms()} |" for v in VOCABULARIES]
 
 
 README_HEADER = ("| column | allowed values (English / Chinese) | also read as |", "|---|---|---|")

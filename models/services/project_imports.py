@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.i18n import _
+
 from models.base import utcnow
 from models.projects import Need, NeedStatus, Offer
 from models.services.audit import audit
@@ -71,7 +73,7 @@ class _ProjectImporter(_Importer):
         else:
             value, problem = bare_amount(text.replace(",", ""))
         if value is None:
-            raise RowError(self.col(name), problem or f"“{text}”不是金额（单位：万元，例如 80 或 80万元）")
+            raise RowError(self.col(name), problem or _("“{text}”不是金额（单位：万元，例如 80 或 80万元）").format(text=text))
         return value
 
     def field(self, row: Row, name: str) -> str:
@@ -85,7 +87,7 @@ class _ProjectImporter(_Importer):
         try:
             return int(text)
         except ValueError:
-            raise RowError(self.col(name), f"“{row.values[name]}”不是整数") from None
+            raise RowError(self.col(name), _("“{text}”不是整数").format(text=row.values[name])) from None
 
     def checked(self, check: Callable[..., Any], columns: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
         """The chat rules (`check`) on one value of the row at a time, so a refusal names its column."""
@@ -128,7 +130,8 @@ class NeedImporter(_ProjectImporter):
         if not differs:
             return False
         if need.status not in (NeedStatus.draft, NeedStatus.published):
-            raise RowError(self.col(differs[0]), f"需求 #{need.id} 当前为{NeedStatus(need.status).label}，不能再由导入修改")
+            raise RowError(self.col(differs[0]), _("需求 #{id} 当前为{status}，不能再由导入修改").format(
+                id=need.id, status=NeedStatus(need.status).label))
         if "wanted_by" in differs:
             self._checked(values, today=_today())
         _changed(need, wanted)
@@ -154,7 +157,7 @@ class NeedImporter(_ProjectImporter):
                 return date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-        raise RowError(self.col(name), f"“{text}”不是日期（例如 2026-12-31 或 2026年12月31日）")
+        raise RowError(self.col(name), _("“{text}”不是日期（例如 2026-12-31 或 2026年12月31日）").format(text=text))
 
 
 class OfferImporter(_ProjectImporter):

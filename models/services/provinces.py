@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
+from bot.i18n import _, joined
+
 from models.registry import County
 
 # Full name → the short form. Offers, admins' scopes and counties all use the full name.
@@ -49,7 +51,8 @@ def province_list(text: str) -> list[str]:
         return []
     for part in _LIST_SEPARATORS.split(text.strip()):
         if part and not provinces_in(part):
-            raise ValueError(f"省份“{part}”无法识别，请写省份全称或简称（如 四川省、四川），多个用“、”分隔；不限地区写“全国”。")
+            raise ValueError(_("省份“{name}”无法识别，请写省份全称或简称（如 四川省、四川），多个用“、”分隔；不限地区写“全国”。")
+                             .format(name=part))
     return provinces_in(text)
 
 
@@ -59,7 +62,7 @@ def nationwide(text: str) -> bool:
 
 def short_names(provinces: list[str]) -> str:
     """四川省、云南省 → “四川、云南”; none → “全国”."""
-    return "、".join(PROVINCES.get(p, p) for p in provinces) or "全国"
+    return joined(PROVINCES.get(p, p) for p in provinces) or _("全国")
 
 
 def full_name(text: str) -> str | None:
@@ -79,7 +82,8 @@ def canonical(names: Iterable[str]) -> list[str]:
     for name in names:
         full = full_name(name)
         if full is None:
-            raise UnknownProvince(f"省份“{name.strip()[:40]}”无法识别，请写省份全称、简称或繁体，例如 四川省、四川 或 西藏自治區。")
+            raise UnknownProvince(_("省份“{name}”无法识别，请写省份全称、简称或繁体，例如 四川省、四川 或 西藏自治區。").format(
+                name=name.strip()[:40]))
         if full not in found:
             found.append(full)
     return found
@@ -93,6 +97,6 @@ def find_province(session: Session, name: str) -> str:
     if full is not None:
         return full
     known = sorted(set(session.exec(select(County.province).distinct()).all()))
-    listed = "、".join(known) if known else "（重点县名单为空，请先运行 pairbot init）"
-    raise UnknownProvince(f"未找到省份“{name.strip()[:40]}”。可用全称、简称或繁体，例如 四川省、四川 或 西藏自治區。"
-                          f"重点县所在省份：{listed}")
+    listed = joined(known) if known else _("（重点县名单为空，请先运行 pairbot init）")
+    raise UnknownProvince(_("未找到省份“{name}”。可用全称、简称或繁体，例如 四川省、四川 或 西藏自治區。重点县所在省份：{known}")
+                          .format(name=name.strip()[:40], known=listed))
