@@ -13,6 +13,8 @@ import uvicorn
 
 from bot.app import App, Component
 from bot.channels.base import Channel
+from bot.i18n import N_, _
+from bot.messages import channel_label
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.components import build_components
 from bot.config import Settings
@@ -75,22 +77,24 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     except socket.gaierror as exc:
-        raise StartError(f"无法在 {host}:{port} 上提供网页服务：地址“{host}”无法解析（{exc.strerror}）。"
-                         f"请在 config.toml 的 [web] host（或环境变量 PAIRBOT_WEB__HOST）写本机的地址，"
-                         f"例如 127.0.0.1 或 0.0.0.0。") from None
+        raise StartError(_("无法在 {address} 上提供网页服务：地址“{host}”无法解析（{reason}）。请在 config.toml 的 [web] host"
+                           "（或环境变量 PAIRBOT_WEB__HOST）写本机的地址，例如 127.0.0.1 或 0.0.0.0。").format(
+            address=f"{host}:{port}", host=host, reason=exc.strerror)) from None
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port in TIME_WAIT is free
     try:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        why = {errno.EADDRINUSE: "端口已被其他程序占用（也可能是另一个 pairbot run）",
-               errno.EACCES: "没有权限使用该端口（1024 以下的端口需要管理员权限）",
-               errno.EADDRNOTAVAIL: "本机没有这个地址"}.get(exc.errno or 0, exc.strerror or str(exc))
-        raise StartError(f"无法在 {host}:{port} 上提供网页服务：{why}。请停止占用该端口的程序，或在 config.toml 的 "
-                         f"[web] port（或环境变量 PAIRBOT_WEB__PORT）换一个端口"
-                         f"{'、在 [web] host（PAIRBOT_WEB__HOST）换一个地址' if exc.errno == errno.EADDRNOTAVAIL else ''}"
-                         f"后重新运行。") from None
+        reasons = {errno.EADDRINUSE: N_("端口已被其他程序占用（也可能是另一个 pairbot run）"),
+                   errno.EACCES: N_("没有权限使用该端口（1024 以下的端口需要管理员权限）"),
+                   errno.EADDRNOTAVAIL: N_("本机没有这个地址")}
+        why = _(reasons[exc.errno]) if exc.errno in reasons else exc.strerror or str(exc)
+        advice = (_("请在 config.toml 的 [web] port（或环境变量 PAIRBOT_WEB__PORT）换一个端口、在 [web] host"
+                    "（PAIRBOT_WEB__HOST）换一个地址后重新运行。") if exc.errno == errno.EADDRNOTAVAIL else
+                  _("请停止占用该端口的程序，或在 config.toml 的 [web] port（或环境变量 PAIRBOT_WEB__PORT）换一个端口后重新运行。"))
+        raise StartError(_("无法在 {address} 上提供网页服务：{reason}。{advice}").format(
+            address=f"{host}:{port}", reason=why, advice=advice)) from None
     sock.set_inheritable(True)
     return sock
 
@@ -98,8 +102,8 @@ def listen(host: str, port: int) -> socket.socket:
 def _component_failed(name: str, exc: Exception) -> str:
     section = {"telegram": "[telegram]（PAIRBOT_TELEGRAM__…）", "wecom": "[wecom]（PAIRBOT_WECOM__…）"}.get(
         name, f"[{name}]")
-    return (f"{name} 无法启动：{str(exc) or type(exc).__name__}。请检查 config.toml 的 {section} 设置和网络；"
-            f"不使用该渠道时，清空它的设置后重新运行。")
+    return _("{channel} 无法启动：{reason}。请检查 config.toml 的 {section} 设置和网络；不使用该渠道时，清空它的设置后重新运行。").format(
+        channel=channel_label(name), reason=str(exc) or type(exc).__name__, section=section)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -41,5 +41,5 @@ def test_a_channel_that_cannot_start_stops_run(workdir: tuple[Path, dict[str, st
     result = _run(cwd, env | {"PAIRBOT_WEB__PORT": str(port), "PAIRBOT_TELEGRAM__TOKEN": "123456:ABCdefGHIjklMNOpqr",
                               "PAIRBOT_TELEGRAM__API_BASE_URL": f"http://127.0.0.1:{nowhere}/bot"})
     assert result.returncode == 1, result.stderr
-    assert "pairbot run 未启动：telegram 无法启动" in result.stderr and "[telegram]" in result.stderr
+    assert "pairbot run 未启动：Telegram 无法启动" in result.stderr and "[telegram]" in result.stderr
     assert "serving" not in result.stderr

@@ -86,7 +86,7 @@ CONTACTS_SUMMARY = _("联系人：{columns}。").format(columns="name,role,count
 COUNTIES_SUMMARY = _("重点帮扶县：{columns}（载入或补全参考县名单）。").format(columns="code,province,prefecture,county")
 NEEDS_SUMMARY = _("项目库需求：{columns}（status 为草稿或已发布）。").format(
     columns="county,field,description,amount_wan,households,people,wanted_by,status")
-OFFERS_SUMMARY = _("社会组织供给：{columns}（provinces 用“、”分隔，空为全国）。").format(
+OFFERS_SUMMARY = _("社会组织供给：{columns}（省份用“、”分隔，空为全国）。").format(
     columns="organization,field,provinces,capacity_wan,description")
 ORGS_HELP = ORGS_SUMMARY + _allowed(ORG_LEVEL, ORG_KIND)
 PAIRINGS_HELP = PAIRINGS_SUMMARY + _allowed(PAIRING_STATUS)
