@@ -32,13 +32,14 @@ def _label(value: float) -> str:
 
 def line_chart(title: str, labels: Sequence[str], values: Sequence[float], unit: str, color: str) -> Markup:
     """A titled line chart of `values` over `labels` (months), with a y axis in `unit`; empty data says so."""
+    heading, empty = _("{title}（{unit}）").format(title=title, unit=unit), _("暂无数据")
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{LEFT}" y="16" class="chart-title">{escape(_("{title}（{unit}）").format(title=title, unit=unit))}'
+             f'<text x="{LEFT}" y="16" class="chart-title">{escape(heading)}'
              '</text>']
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not values:
-        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">{escape(_("暂无数据"))}</text>')
+        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">{escape(empty)}</text>')
         return Markup("".join(parts) + "</svg>")
     top = _nice_ceiling(max(values))
     for i in range(5):
