@@ -12,12 +12,14 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
-from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.app import App
 from bot.db import unit_of_work
-from models.registry import County
+from models.services import ledger
+from models.services.ledger import Scope
+from models.services.needs import visible_need
+from models.services.projects import project_detail
 from tests.i18n.checks import chinese_in, english_prose
 from tests.review.conftest import sign_in
 from tests.review.rich_seed import Rich, data_strings, seed_rich
@@ -111,15 +113,26 @@ def crawl(client: TestClient, start: list[str]) -> dict[str, tuple[int, str, str
     return seen
 
 
-def visible_ids(review_app: App, rich: Rich, provinces: tuple[str, ...] | None) -> list[str]:
-    """Every id of every kind in the seed, as page addresses; for a one-province admin only those in it."""
-    urls = [f"/review/{kind}/{number}" for kind, numbers in rich.ids.items() for number in numbers
-            if kind != "counties"]
+def visible_ids(review_app: App, rich: Rich, provinces: tuple[str, ...] | None) -> tuple[list[str], list[str]]:
+    """Every id of every kind in the seed as page addresses: (those the admin may see, those outside their
+    provinces), asked of the same services the pages use."""
+    scope = Scope(provinces)
+    checks = {"counties": lambda s, n: ledger.visible_county(s, scope, n),
+              "pairings": lambda s, n: ledger.visible_pairing(s, scope, n),
+              "updates": lambda s, n: ledger.visible_update(s, scope, n),
+              "needs": lambda s, n: visible_need(s, scope, n),
+              "projects": lambda s, n: project_detail(s, scope, n, 1),
+              "broadcasts": lambda s, n: ledger.broadcast_deliveries(s, scope, n)}
+    inside, outside = [], []
     with unit_of_work(review_app.engine) as session:
-        query = select(County.id, County.province)
-        counties = [cid for cid, province in session.exec(query).all() if provinces is None or province in provinces]
-    urls += [f"/review/counties/{cid}" for cid in counties]
-    return urls
+        for kind, numbers in rich.ids.items():
+            for number in numbers:
+                try:
+                    checks[kind](session, number)
+                    inside.append(f"/review/{kind}/{number}")
+                except LookupError:
+                    outside.append(f"/review/{kind}/{number}")
+    return inside, outside
 
 
 def text_of(body: str) -> str:
@@ -139,7 +152,9 @@ def test_every_page_every_link_answers_in_the_chosen_language(client: TestClient
     assert switched.status_code == 303 and switched.headers["location"] == "/review/login"
     sign_in(client, who)
     provinces = None if who == "王主任" else ("广西壮族自治区",)
-    in_scope = visible_ids(review_app, rich, provinces)
+    in_scope, out_of_scope = visible_ids(review_app, rich, provinces)
+    assert bool(out_of_scope) == (provinces is not None)
+    assert all(client.get(url).status_code == 404 for url in out_of_scope[:40])
     pages = crawl(client, ["/review/", *in_scope])
     broken = [f"{status} {url} (linked from {origin})" for url, (status, origin, _body) in pages.items()
               if status >= 400]
