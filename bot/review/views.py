@@ -386,7 +386,10 @@ class ReviewSite:
     async def broadcast(self, request: Request, admin: Admin) -> Response:
         broadcast_id = path_id(request, "broadcast_id")
         broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
-        return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
+        counts: dict[str, int] = {}
+        for row in rows:  # how many in each state, in the order they first appear
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows, counts=counts.items())
 
     @admin_only
     async def totals(self, request: Request, admin: Admin) -> Response:
