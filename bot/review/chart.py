@@ -39,7 +39,8 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float], unit:
              '</text>']
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not values:
-        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">{escape(empty)}</text>')
+        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">'
+                     f'{escape(empty)}</text>')
         return Markup("".join(parts) + "</svg>")
     top = _nice_ceiling(max(values))
     for i in range(5):

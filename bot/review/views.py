@@ -404,7 +404,8 @@ class ReviewSite:
         labels = [p.month for p in data["series"]]
         charts = [
             line_chart(_("累计投入资金"), labels, [p.cumulative_funds_wan for p in data["series"]], _("万元"), "#c0392b"),
-            line_chart(_("累计受益户数"), labels, [float(p.cumulative_households) for p in data["series"]], _("户"), "#1f6feb"),
+            line_chart(_("累计受益户数"), labels, [float(p.cumulative_households) for p in data["series"]], _("户"),
+                       "#1f6feb"),
         ]
         return self.render(request, "totals.html", admin, charts=charts, fields=FIELD_ORDER,
                            year=now.astimezone(self.zone).year, **data)
@@ -436,6 +437,7 @@ class ReviewSite:
             cleanup()
             raise
 
-        response = FileResponse(path, filename=_("结对帮扶台账-{stamp}.xlsx").format(stamp=stamp), background=BackgroundTask(cleanup),
+        response = FileResponse(path, filename=_("结对帮扶台账-{stamp}.xlsx").format(stamp=stamp),
+                                background=BackgroundTask(cleanup),
                                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return auth.secure_headers(response)

@@ -179,25 +179,26 @@ UPDATES = [Column(N_("编号"), 10, "int"), Column(N_("提交时间"), 17, "date
            Column(N_("社会组织"), 30), Column(N_("报送人"), 12), Column(N_("渠道"), 10), Column(N_("原文"), 60),
            Column(N_("投入资金（万元）"), 14, "number"), Column(N_("协议/承诺（万元）"), 14, "number"),
            Column(N_("消费帮扶（万元）"), 14, "number"), Column(N_("受益户数"), 10, "int"), Column(N_("受益人数"), 10, "int"),
-           Column(N_("项目数"), 8, "int"), Column(N_("帮扶领域"), 16), Column(N_("累计数（截至目前）"), 18),
-           Column(N_("审核状态"), 10), Column(N_("审核备注"), 30), Column(N_("撤回时间"), 17, "datetime"),
+           Column(N_("项目数"), 8, "int"), Column(N_("帮扶领域"), 16), Column(N_("累计数（截至目前）"), 18), Column(N_("审核状态"), 10),
+           Column(N_("审核备注"), 30), Column(N_("撤回时间"), 17, "datetime"),
            *(Column(LEDGER_HEADERS[key], 14, "number" if key in MONEY else "int") for key in FIGURES)]
-DELIVERIES = [Column(N_("编号"), 10, "int"), Column(N_("创建时间"), 17, "datetime"), Column(N_("渠道"), 10), Column(N_("接收人"), 16),
-              Column(N_("群"), 20), Column(N_("通知编号"), 10, "int"), Column(N_("内容"), 60), Column(N_("状态"), 10),
-              Column(N_("尝试次数"), 10, "int"), Column(N_("发送时间"), 17, "datetime"), Column(N_("确认时间"), 17, "datetime"),
-              Column(N_("最后错误"), 30)]
-AUDIT = [Column(N_("编号"), 10, "int"), Column(N_("时间"), 17, "datetime"), Column(N_("操作人"), 20), Column(N_("操作人标识"), 24),
-         Column(N_("操作"), 16), Column(N_("操作代码"), 22), Column(N_("对象"), 16), Column(N_("详情"), 60)]
+DELIVERIES = [Column(N_("编号"), 10, "int"), Column(N_("创建时间"), 17, "datetime"), Column(N_("渠道"), 10),
+              Column(N_("接收人"), 16), Column(N_("群"), 20), Column(N_("通知编号"), 10, "int"), Column(N_("内容"), 60),
+              Column(N_("状态"), 10), Column(N_("尝试次数"), 10, "int"), Column(N_("发送时间"), 17, "datetime"),
+              Column(N_("确认时间"), 17, "datetime"), Column(N_("最后错误"), 30)]
+AUDIT = [Column(N_("编号"), 10, "int"), Column(N_("时间"), 17, "datetime"), Column(N_("操作人"), 20),
+         Column(N_("操作人标识"), 24), Column(N_("操作"), 16), Column(N_("操作代码"), 22), Column(N_("对象"), 16),
+         Column(N_("详情"), 60)]
 STATISTICS = [Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("社会组织"), 36), Column(N_("统一社会信用代码"), 22),
               Column(N_("协议金额（万元）"), 14, "number"), Column(N_("投入资金（万元）"), 14, "number"),
               Column(N_("消费帮扶（万元）"), 14, "number"), Column(N_("受益户数"), 10, "int"), Column(N_("受益人数"), 10, "int"),
               Column(N_("项目数"), 8, "int"), Column(N_("帮扶领域"), 24), Column(N_("协议/承诺（万元）"), 14, "number")]
-NEEDS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("领域"), 8), Column(N_("需求内容"), 60),
-         Column(N_("金额（万元）"), 12, "number"), Column(N_("受益户数"), 10, "int"), Column(N_("受益人数"), 10, "int"),
-         Column(N_("期望完成"), 12, "date"), Column(N_("状态"), 10), Column(N_("认领组织"), 30), Column(N_("发布时间"), 17, "datetime"),
-         Column(N_("关闭原因"), 30)]
-PROJECTS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("社会组织"), 30), Column(N_("名称"), 30),
-            Column(N_("领域"), 8), Column(N_("金额（万元）"), 12, "number"), Column(N_("状态"), 10),
+NEEDS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("领域"), 8),
+         Column(N_("需求内容"), 60), Column(N_("金额（万元）"), 12, "number"), Column(N_("受益户数"), 10, "int"),
+         Column(N_("受益人数"), 10, "int"), Column(N_("期望完成"), 12, "date"), Column(N_("状态"), 10), Column(N_("认领组织"), 30),
+         Column(N_("发布时间"), 17, "datetime"), Column(N_("关闭原因"), 30)]
+PROJECTS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("社会组织"), 30),
+            Column(N_("名称"), 30), Column(N_("领域"), 8), Column(N_("金额（万元）"), 12, "number"), Column(N_("状态"), 10),
             Column(N_("计入台账：投入资金（万元）"), 16, "number"), Column(N_("计入台账：受益户数"), 14, "int"),
             Column(N_("计入台账：受益人数"), 14, "int"), Column(N_("创建时间"), 17, "datetime")]
 CHANNELS = {"telegram": N_("Telegram"), "wecom": N_("企业微信"), "console": N_("终端")}
@@ -338,7 +339,8 @@ def _pairings(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         superseded = values[-1]
         values[-1] = "" if values[9] is None else (
             _("已被修订（{day}）").format(day=f"{superseded.astimezone(_ZONE):%Y-%m-%d}") if superseded else _("现行"))
-        kind = _(kind_label(None if group is None else leader == org_id, per_org.get(org_id, 0), per_county.get(county_id, 0)))
+        kind = _(kind_label(None if group is None else leader == org_id, per_org.get(org_id, 0),
+                            per_county.get(county_id, 0)))
         yield [*values, kind, group or ""]
 
 
@@ -443,7 +445,8 @@ def _projects(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
                .order_by(ProgressUpdate.project_id, ProgressUpdate.created_at, ProgressUpdate.id))
     for row, named in _beside(connection.execute(_projects_query(scope)), connection.execute(updates)):
         figures = project_figures(named)  # type: ignore[arg-type]
-        yield [*row[:7], _(PROJECT_STATUS_LABELS[row[7]]) if row[7] in PROJECT_STATUS_LABELS else row[7], figures.get("funds_wan", 0), figures.get("households", 0),
+        status = _(PROJECT_STATUS_LABELS[row[7]]) if row[7] in PROJECT_STATUS_LABELS else row[7]
+        yield [*row[:7], status, figures.get("funds_wan", 0), figures.get("households", 0),
                figures.get("people", 0), row[8]]
 
 

@@ -5,8 +5,10 @@ plain numbers on the 万元 axis, the incomplete county list explained, one prov
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -23,8 +25,6 @@ from tests.i18n.checks import chinese_in, english_prose
 from tests.review.conftest import client, clock, review_app, sign_in  # noqa: F401 (fixtures)
 from tests.review.rich_seed import Rich, seed_rich
 from tests.review.seed import NOW
-
-import pytest
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_totals_and_matrix_list_provinces_in_one_order(client: TestClient, rich:
     assert in_totals == in_matrix
 
 
-def test_the_export_speaks_the_requesting_language(review_app: App, rich: Rich, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_speaks_the_requesting_language(review_app: App, rich: Rich, tmp_path: Path) -> None:
     for locale, sheet, header in (("zh_CN", "社会组织", "社会组织名称"), ("en", "Organization", "Organization")):
         path = tmp_path / f"{locale}.xlsx"
         with using(locale):

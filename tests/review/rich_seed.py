@@ -40,7 +40,8 @@ class Rich:
 def _update(engine: Engine, contact_id: int, text: str, days_ago: float) -> int:
     with unit_of_work(engine) as session:
         contact = session.get(Contact, contact_id)
-        return record_update(session, contact, text, "console", NOW - timedelta(days=days_ago)).update.id  # type: ignore[arg-type, return-value]
+        recorded = record_update(session, contact, text, "console", NOW - timedelta(days=days_ago))  # type: ignore[arg-type]
+        return recorded.update.id  # type: ignore[return-value]
 
 
 def seed_rich(engine: Engine) -> Rich:

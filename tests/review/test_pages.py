@@ -157,7 +157,7 @@ def test_a_province_admin_sees_only_their_provinces(client: TestClient, review_a
     assert "广西壮族自治区" in totals and "四川省" not in totals and "<strong>5</strong> 万元" in totals
     broadcasts = client.get("/review/broadcasts").text  # only 张敏 (中国乡村发展基金会 works in 马山县) is in scope
     assert re.search(r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">0</td>\s*'
-                     r'<td class="num">1</td>\s*<td class="num">0/1</td>', broadcasts)
+                     r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">0/1</td>', broadcasts)
     detail = client.get(f"/review/broadcasts/{ledger.broadcast}").text
     assert "张敏" in detail and "阿木" not in detail
 

@@ -39,7 +39,8 @@ def routes(rich: Rich) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])
-def test_a_screenshot_of_every_page_in_both_languages(rich_site, browser, locale: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_screenshot_of_every_page_in_both_languages(rich_site: tuple[str, Rich], browser: object,  # noqa: F811
+                                                      locale: str) -> None:
     base, rich = rich_site
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
