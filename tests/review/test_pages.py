@@ -167,7 +167,7 @@ def test_broadcast_status_and_acknowledgements(client: TestClient, ledger: Ledge
     page = client.get("/review/broadcasts").text
     assert "请于11月30日前报送年度统计表" in page
     assert re.search(r'<td class="num">3</td>\s*<td class="num">2</td>\s*<td class="num">0</td>\s*'
-                     r'<td class="num">1</td>\s*<td class="num">1/3</td>', page)
+                     r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">1/3</td>', page)
     detail = client.get(f"/review/broadcasts/{ledger.broadcast}").text
     assert detail.index("阿木") < detail.index("吉克")  # acknowledged first
     assert "2026-11-20 10:00" in detail and "失败" in detail
