@@ -17,9 +17,9 @@ from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.config import Settings
 from bot.db import make_engine, migrate
 from bot.simulator import Simulator
+from tests.standins.telegram_api import TelegramApiStandIn
 
 PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +104,11 @@ def engine(app: App):  # type: ignore[no-untyped-def]
 
 def simulator(app: App, sender: str = "local", name: str = "测试用户") -> Simulator:
     return Simulator(app, sender, name)
+
+
+@pytest.fixture
+def telegram_api() -> Iterator[TelegramApiStandIn]:
+    """The Telegram Bot API stand-in on 127.0.0.1 (tests/standins/telegram_api.py, which benches import too)."""
+    api = TelegramApiStandIn().start()
+    yield api
+    api.stop()
