@@ -115,3 +115,14 @@ def test_photo_is_sent_and_quit_ends_the_session(terminal: Terminal) -> None:
     out = terminal.session(f"绑定 {code}\n:photo 大棚.jpg\n:quit\n投入资金5万元\n")
     assert "绑定成功" in out and "🤖" in out.split("绑定成功")[1]  # the photo was answered
     assert _updates(terminal.app) == []  # nothing after :quit was sent
+
+
+def test_the_terminal_language_is_the_senders_hint(terminal: Terminal) -> None:
+    """`pairbot simulate` passes the CLI's locale like Telegram's language_code: the bot answers in it."""
+    load_counties(terminal.app.engine)
+    county = county_id(terminal.app.engine, "布拖县")
+    chinese, english = Simulator(terminal.app, "zh-terminal"), Simulator(terminal.app, "en-terminal", language="en")
+    for sim in (chinese, english):
+        sim.send(f"绑定 {invite(terminal.app.engine, Role.county, county=county)}")
+    assert chinese.send("/lang")[0].startswith("当前语言")
+    assert english.send("/lang")[0].startswith("Current language")
