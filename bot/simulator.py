@@ -172,7 +172,7 @@ def chat(sim: Simulator, stdin: TextIO, stdout: TextIO) -> None:
         if not line:
             break
         line = line.rstrip("\n")
-        word, _space, arg = line.strip().partition(" ")
+        word, arg = (line.split(maxsplit=1) + ["", ""])[:2]
         arg = arg.strip()
         note: str | None = None
         if word in QUIT:
