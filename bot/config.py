@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails
+from bot.i18n import N_, _, joined
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -36,7 +37,7 @@ def _date_list(value: Any) -> Any:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
-                raise ValueError('应为日期列表，例如 2027-10-01,2027-10-02 或 ["2027-10-01","2027-10-02"]') from None
+                raise ValueError(_('应为日期列表，例如 2027-10-01,2027-10-02 或 ["2027-10-01","2027-10-02"]')) from None
         else:
             value = [part for part in re.split(r"[,，\s]+", text) if part]
     if not isinstance(value, list):
@@ -49,13 +50,14 @@ def _date_list(value: Any) -> Any:
 
 def _date_range(text: str) -> list[date]:
     """'2027-10-01..2027-10-07' → the seven days, both ends included."""
-    first, _, last = text.partition("..")
+    first, _dots, last = text.partition("..")
     try:
         start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
     except ValueError:
-        raise ValueError(f"日期区间应为 YYYY-MM-DD..YYYY-MM-DD，例如 2027-10-01..2027-10-07，而不是“{text}”") from None
+        raise ValueError(_("日期区间应为 YYYY-MM-DD..YYYY-MM-DD，例如 2027-10-01..2027-10-07，而不是“{text}”").format(
+            text=text)) from None
     if not 0 <= (end - start).days <= MAX_DATE_RANGE_DAYS:
-        raise ValueError(f"日期区间“{text}”应从早到晚，且不超过 {MAX_DATE_RANGE_DAYS} 天")
+        raise ValueError(_("日期区间“{text}”应从早到晚，且不超过 {days} 天").format(text=text, days=MAX_DATE_RANGE_DAYS))
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -79,7 +81,7 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
-            raise ValueError("应为 sqlite:///路径 或 postgresql://用户@主机/数据库")
+            raise ValueError(_("应为 sqlite:///路径 或 postgresql://用户@主机/数据库"))
         return value
 
 
@@ -95,14 +97,14 @@ class QueueSettings(_Section):
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("memory://", "redis://", "rediss://", "amqp://", "amqps://")):
-            raise ValueError("应为 memory://、redis://主机:端口/N 或 amqp://用户:密码@主机:端口/")
+            raise ValueError(_("应为 memory://、redis://主机:端口/N 或 amqp://用户:密码@主机:端口/"))
         return value
 
     @field_validator("ratelimit_url")
     @classmethod
     def _redis_only(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://")):
-            raise ValueError("应为空，或 redis://主机:端口/N（保存共享限速的 Redis）")
+            raise ValueError(_("应为空，或 redis://主机:端口/N（保存共享限速的 Redis）"))
         return value
 
 
@@ -118,10 +120,9 @@ class TelegramSettings(_Section):
     def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; without it anyone could post updates.
         if value is None and info.data.get("mode") == "webhook" and info.data.get("token") is not None:
-            raise ValueError('mode = "webhook" 时必须设置：1–256 个字符 A-Z a-z 0-9 _ -，'
-                             "例如 `openssl rand -hex 32` 的输出")
+            raise ValueError(_('mode = "webhook" 时必须设置：1–256 个字符 A-Z a-z 0-9 _ -，例如 `openssl rand -hex 32` 的输出'))
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("应为 1–256 个字符 A-Z a-z 0-9 _ -（Telegram 接受的字符）")
+            raise ValueError(_("应为 1–256 个字符 A-Z a-z 0-9 _ -（Telegram 接受的字符）"))
         return value
 
 
@@ -139,13 +140,13 @@ class WecomSettings(_Section):
     @classmethod
     def _aes_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9+/]{43}", value.get_secret_value()):
-            raise ValueError("应为应用“接收消息”设置中 43 个字符的 EncodingAESKey")
+            raise ValueError(_("应为应用“接收消息”设置中 43 个字符的 EncodingAESKey"))
         return value
 
     @model_validator(mode="after")
     def _agent_with_app(self) -> WecomSettings:
         if self.corp_id and self.secret and self.agent_id is None:
-            raise ValueError("设置了 corp_id 和 secret 时必须设置 [wecom] agent_id（应用的 AgentId，例如 1000002）")
+            raise ValueError(_("设置了 corp_id 和 secret 时必须设置 [wecom] agent_id（应用的 AgentId，例如 1000002）"))
         return self
 
 
@@ -160,7 +161,7 @@ class WebSettings(_Section):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("应为 http://主机[:端口] 或 https://主机（管理员打开的地址）")
+            raise ValueError(_("应为 http://主机[:端口] 或 https://主机（管理员打开的地址）"))
         return value.rstrip("/")
 
     @property
@@ -185,7 +186,7 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("应为 IANA 时区名，例如 Asia/Shanghai") from None
+            raise ValueError(_("应为 IANA 时区名，例如 Asia/Shanghai")) from None
         return value
 
 
@@ -268,6 +269,27 @@ def config_path(explicit: str | Path | None = None) -> tuple[Path, bool]:
     return DEFAULT_CONFIG, False
 
 
+def configured_locale(argv: list[str]) -> str:
+    """`[app] locale` as the command line will see it (PAIRBOT_APP__LOCALE, else the config file named by
+    --config / PAIRBOT_CONFIG / ./config.toml), read before the settings are: help texts need it first.
+    Empty when unset or unreadable (loading the settings reports a broken file properly)."""
+    if os.environ.get("PAIRBOT_APP__LOCALE"):
+        return os.environ["PAIRBOT_APP__LOCALE"]
+    explicit = None
+    for index, arg in enumerate(argv):
+        if arg in ("--config", "-c") and index + 1 < len(argv):
+            explicit = argv[index + 1]
+        elif arg.startswith("--config="):
+            explicit = arg.partition("=")[2]
+    path, _named = config_path(explicit)
+    try:
+        app = tomllib.loads(path.read_text(encoding="utf-8")).get("app", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return ""
+    locale = app.get("locale", "") if isinstance(app, dict) else ""
+    return locale if isinstance(locale, str) else ""
+
+
 def load_settings(explicit: str | Path | None = None) -> Settings:
     path, named = config_path(explicit)
     data: dict[str, Any] = {}
@@ -275,9 +297,9 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"配置文件 {path} 无法解析：{exc}") from None
+            raise ConfigError(_("配置文件 {path} 无法解析：{reason}").format(path=path, reason=exc)) from None
     elif named:
-        raise ConfigError(f"配置文件 {path} 不存在")
+        raise ConfigError(_("配置文件 {path} 不存在").format(path=path))
     try:
         return Settings(**data)
     except ValidationError as exc:
@@ -306,32 +328,34 @@ def _source(loc: list[str], path: Path, data: dict[str, Any]) -> str:
     candidates = [ENV_PREFIX + "__".join(part.upper() for part in keys[:n]) for n in range(len(keys), 0, -1)]
     variable = _environment(candidates)
     if variable is not None:
-        return f"环境变量 {variable}"
+        return _("环境变量 {name}").format(name=variable)
     if len(keys) == 1:  # a rule across a section: its values may come from both
         variables = _section_variables(keys[0])
         if variables:
-            in_file = f"配置文件 {path} 和" if keys[0] in data else ""
-            return f"{in_file}环境变量 {'、'.join(variables)}"
-    return f"配置文件 {path}" if path.exists() else "默认值"
+            if keys[0] in data:
+                return _("配置文件 {path} 和环境变量 {names}").format(path=path, names=joined(variables))
+            return _("环境变量 {name}").format(name=joined(variables))
+    return _("配置文件 {path}").format(path=path) if path.exists() else _("默认值")
 
 
 # Pydantic's error types, said in Chinese (the others keep pydantic's English message).
 _EXPLAINED = {
-    "missing": "缺少这一项",
-    "extra_forbidden": "没有这个设置项（拼写错误？config.toml 列出了全部设置项）",
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "float_parsing": "应为数字", "float_type": "应为数字",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
-    "date_parsing": "应为日期 YYYY-MM-DD", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "date_from_datetime_inexact": "应为日期 YYYY-MM-DD", "date_type": "应为日期 YYYY-MM-DD",
-    "time_parsing": "应为时刻 HH:MM", "time_type": "应为时刻 HH:MM",
-    "string_type": "应为字符串", "list_type": "应为列表", "dict_type": "应为表（TOML 表或 JSON 对象）",
-    "too_short": "至少要有 {min_length} 项", "too_long": "最多 {max_length} 项",
-    "greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}",
-    "less_than_equal": "应不大于 {le}", "less_than": "应小于 {lt}",
-    "string_pattern_mismatch": "格式不对，应符合 {pattern}",
-    "literal_error": "应为 {expected}",
+    "missing": N_("缺少这一项"),
+    "extra_forbidden": N_("没有这个设置项（拼写错误？config.toml 列出了全部设置项）"),
+    "int_parsing": N_("应为整数"), "int_type": N_("应为整数"), "int_from_float": N_("应为整数"),
+    "float_parsing": N_("应为数字"), "float_type": N_("应为数字"),
+    "bool_parsing": N_("应为 true 或 false"), "bool_type": N_("应为 true 或 false"),
+    "date_parsing": N_("应为日期 YYYY-MM-DD"), "date_from_datetime_parsing": N_("应为日期 YYYY-MM-DD"),
+    "date_from_datetime_inexact": N_("应为日期 YYYY-MM-DD"), "date_type": N_("应为日期 YYYY-MM-DD"),
+    "time_parsing": N_("应为时刻 HH:MM"), "time_type": N_("应为时刻 HH:MM"),
+    "string_type": N_("应为字符串"), "list_type": N_("应为列表"), "dict_type": N_("应为表（TOML 表或 JSON 对象）"),
+    "too_short": N_("至少要有 {min_length} 项"), "too_long": N_("最多 {max_length} 项"),
+    "greater_than_equal": N_("应不小于 {ge}"), "greater_than": N_("应大于 {gt}"),
+    "less_than_equal": N_("应不大于 {le}"), "less_than": N_("应小于 {lt}"),
+    "string_pattern_mismatch": N_("格式不对，应符合 {pattern}"),
+    "literal_error": N_("应为 {expected}"),
 }
+_UNEXPLAINED = N_("值无效")  # a pydantic error type not listed above: its English message is not shown
 
 
 def _explain(err: ErrorDetails) -> str:
@@ -339,26 +363,27 @@ def _explain(err: ErrorDetails) -> str:
     if err["type"] == "value_error":  # our validators' own (Chinese) messages
         return str(context.get("error", err["msg"]))
     if err["type"] == "literal_error":
-        context["expected"] = str(context.get("expected", "")).replace(" or ", " 或 ")
-    template = _EXPLAINED.get(err["type"])
+        context["expected"] = str(context.get("expected", "")).replace(" or ", _(" 或 "))
+    template = _(_EXPLAINED.get(err["type"], _UNEXPLAINED))
     try:
-        return template.format(**context) if template else err["msg"]
+        return template.format(**context)
     except (KeyError, IndexError):
-        return template or err["msg"]
+        return template
 
 
 def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
     """One line per bad setting: the key, where its value came from, what is expected, what was given."""
-    lines = ["配置有误，未启动："]
+    lines = [_("配置有误，未启动：")]
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
         keys = [part for part in loc if not part.isdigit()]
         shown = f"[{keys[0]}] {'.'.join(keys[1:])}" if len(keys) > 1 else (f"[{keys[0]}]" if keys else "?")
-        shown += "".join(f" 第 {int(part) + 1} 项" for part in loc if part.isdigit())
+        shown += "".join(_(" 第 {n} 项").format(n=int(part) + 1) for part in loc if part.isdigit())
         explained, got = _explain(err), err.get("input")
         silent = isinstance(got, dict) or err["type"] == "missing" or str(got) in explained
-        shown_got = "" if silent else f"（实际为 {got!r}）"
-        lines.append(f"  {shown}，来自{_source(loc, path, data)}：{explained}{shown_got}")
+        shown_got = "" if silent else _("（实际为 {value}）").format(value=repr(got))
+        lines.append("  " + _("{key}，来自{source}：{problem}{given}").format(
+            key=shown, source=_source(loc, path, data), problem=explained, given=shown_got))
     return "\n".join(lines)
 
 
@@ -376,7 +401,7 @@ def _undecodable(exc: SettingsError) -> str:
                 json.loads(os.environ[variable])
             except ValueError:
                 bad.append(variable)
-    named = "、".join(bad or _section_variables(section)) or f"{ENV_PREFIX}{section.upper()}__…"
-    return (f"配置有误，未启动：环境变量 {named} 的值无法解析：列表和表须写成 JSON，"
-            f"例如 PAIRBOT_REMINDERS__AGREEMENT_STAGES='[30,14,7]'、"
-            f"PAIRBOT_WECOM__WEBHOOKS='{{\"四川群\": \"KEY\"}}'")
+    named = joined(bad or _section_variables(section)) or f"{ENV_PREFIX}{section.upper()}__…"
+    return _("配置有误，未启动：环境变量 {names} 的值无法解析：列表和表须写成 JSON，例如 {example1}、{example2}").format(
+        names=named, example1="PAIRBOT_REMINDERS__AGREEMENT_STAGES='[30,14,7]'",
+        example2="PAIRBOT_WECOM__WEBHOOKS='{\"group\": \"KEY\"}'")

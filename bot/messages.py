@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -78,3 +80,13 @@ class Outgoing:
     text: str
     buttons: tuple[Button, ...] = field(default=())
     reply_to: str | None = None
+
+
+_CHANNEL_LABELS = {"telegram": "Telegram", "wecom": N_("企业微信"), "console": N_("终端模拟器"),
+                   "wecom_robot": N_("企业微信群机器人")}
+
+
+def channel_label(channel: str) -> str:
+    """A channel's name as people know it, in the locale in force (the stored name if unknown)."""
+    label = _CHANNEL_LABELS.get(channel)
+    return _(label) if label else channel

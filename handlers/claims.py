@@ -10,10 +10,11 @@ number, or lists the claims waiting.
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from bot.messages import Button
-from handlers.commands import CommandWord, normalize, parse_command
+from handlers.commands import CommandWord, parse_command
 from handlers.context import Context
-from handlers.needs import CANCEL_WORDS, current, need_line, number_and_rest, numbered, pairing_asked_since
+from handlers.needs import CANCEL_WORDS, current, need_line, number_and_rest, numbered, pairing_asked_since, word
 from models.pairing import Pairing, PairingStatus
 from models.projects import Need, NeedClaim
 from models.registry import Role
@@ -22,14 +23,13 @@ from models.services.need_dialog import DECLINE_REASON
 from models.services.need_lists import county_names, organization_names
 from models.services.needs import CLAIM_PREFIX, CONFIRM_PREFIX, DECLINE_PREFIX, NeedError
 
-UNKNOWN_BUTTON = "无法识别的按钮，已忽略。"
-ASK_REASON = "请回复婉拒的原因（会转告该组织），例如：已有其他资金安排。回复“取消”则暂不婉拒。"
+UNKNOWN_BUTTON = N_("无法识别的按钮，已忽略。")
 
 
 def _button_id(data: str, prefix: str) -> int:
     raw = data[len(prefix) + 1:]
     if not raw.isdigit() or len(raw) > 12:
-        raise NeedError(UNKNOWN_BUTTON)
+        raise NeedError(_(UNKNOWN_BUTTON))
     return int(raw)
 
 
@@ -45,14 +45,14 @@ class OpenNeeds(CommandWord):
 def open_needs(ctx: Context, lead: str = "") -> tuple[str, list[Button]]:
     assert ctx.contact is not None
     if ctx.contact.role != Role.organization:
-        return "“可接需求”供社会组织联络人查看已发布的需求。", []
+        return _("“可接需求”供社会组织联络人查看已发布的需求。"), []
     rows = needs.open_needs_for(ctx.session, ctx.contact)
     if not rows:
-        return f"{lead}目前没有可接的需求。有新的需求发布并推送给贵组织时会通知您。", []
+        return lead + _("目前没有可接的需求。有新的需求发布并推送给贵组织时会通知您。"), []
     where = county_names(ctx.session, [need.county_id for need in rows])
     lines = "\n".join(need_line(need, where.get(need.county_id, "")) for need in rows)
-    buttons = [Button(f"接单 #{need.id}", f"{CLAIM_PREFIX}:{need.id}") for need in rows]
-    return f"{lead}可接的需求（已结对县优先）：\n{lines}\n点“接单”或回复“接单 编号”。", buttons
+    buttons = [Button(_("接单 #{id}").format(id=need.id), f"{CLAIM_PREFIX}:{need.id}") for need in rows]
+    return lead + _("可接的需求（已结对县优先）：\n{lines}\n点“接单”或回复“接单 编号”。").format(lines=lines), buttons
 
 
 def _pressed_or_written(ctx: Context, prefixes: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -81,7 +81,7 @@ class Claim:
             else:
                 need_id = number_and_rest(parse_command(ctx.text).args)[0]  # type: ignore[union-attr]
             if need_id is None:
-                ctx.reply(*open_needs(ctx, "请回复“接单 编号”。"))
+                ctx.reply(*open_needs(ctx, _("请回复“接单 编号”。")))
                 return
             claim = needs.claim(ctx.session, ctx.contact, need_id, ctx.now, ctx.delivery_ids)
         except NeedError as exc:
@@ -90,7 +90,8 @@ class Claim:
             return
         need = ctx.session.get(Need, claim.need_id)
         where = county_names(ctx.session, [need.county_id]).get(need.county_id, "") if need else ""
-        ctx.reply(f"已接单：{needs.need_label(need) if need else ''}（{where}）。已请县联络员确认，确认后会通知您。")
+        ctx.reply(_("已接单：{need}（{county}）。已请县联络员确认，确认后会通知您。").format(
+            need=needs.need_label(need) if need else "", county=where))
 
 
 class ClaimDecision:
@@ -132,24 +133,27 @@ class ClaimDecision:
         need = ctx.session.get(Need, project.need_id)
         pairing = ctx.session.get(Pairing, project.pairing_id)
         org = organization_names(ctx.session, [claim.organization_id]).get(claim.organization_id, "") if claim else ""
-        proposed = "（双方原未结对，已建立拟结对关系。）" if pairing and pairing.status == PairingStatus.proposed else ""
-        ctx.reply(f"已确认由{org}承接{needs.need_label(need) if need else ''}，项目 #{project.id} 已建立{proposed}。"
-                  f"已通知{org}；其他接单的组织也会收到通知。报送进展时可写“项目{project.id}：…”。")
+        proposed = _("（双方原未结对，已建立拟结对关系。）") if pairing and pairing.status == PairingStatus.proposed else ""
+        ctx.reply(_("已确认由{organization}承接{need}，项目 #{project} 已建立{proposed}。"
+                    "已通知{organization}；其他接单的组织也会收到通知。报送进展时可写“项目{project}：…”。").format(
+            organization=org, need=needs.need_label(need) if need else "", project=project.id, proposed=proposed))
 
     @staticmethod
     def _ask_reason(ctx: Context, claim_id: int) -> None:
         assert ctx.contact is not None
         if claim_id not in {claim.id for claim in needs.pending_claims_for(ctx.session, ctx.contact)}:
-            raise NeedError(f"接单 {claim_id} 不是等待本县确认的接单（可能已处理）。")
+            raise NeedError(_("接单 {id} 不是等待本县确认的接单（可能已处理）。").format(id=claim_id))
         need_dialog.ask(ctx.session, ctx.contact, DECLINE_REASON, {"claim_id": claim_id}, ctx.now)
-        ctx.reply(f"婉拒接单 {claim_id}：{ASK_REASON}")
+        ctx.reply(_("婉拒接单 {id}：请回复婉拒的原因（会转告该组织），例如：已有其他资金安排。回复“取消”则暂不婉拒。").format(
+            id=claim_id))
 
 
 def decline(ctx: Context, claim_id: int, reason: str) -> None:
     assert ctx.contact is not None
     claim = needs.decline(ctx.session, ctx.contact, claim_id, reason, ctx.now, ctx.delivery_ids)
     org = organization_names(ctx.session, [claim.organization_id]).get(claim.organization_id, "")
-    ctx.reply(f"已婉拒{org}对需求 #{claim.need_id} 的接单，原因已转告：{claim.reason}")
+    ctx.reply(_("已婉拒{organization}对需求 #{need} 的接单，原因已转告：{reason}").format(
+        organization=org, need=claim.need_id, reason=claim.reason))
 
 
 def waiting(ctx: Context) -> str:
@@ -157,11 +161,11 @@ def waiting(ctx: Context) -> str:
     assert ctx.contact is not None
     claims = needs.pending_claims_for(ctx.session, ctx.contact)
     if not claims:
-        return "目前没有等待您确认的接单。"
+        return _("目前没有等待您确认的接单。")
     names = organization_names(ctx.session, [claim.organization_id for claim in claims])
-    lines = "\n".join(f"接单 {claim.id}：{names.get(claim.organization_id, '')} → 需求 #{claim.need_id}"
-                      for claim in claims)
-    return f"等待您确认的接单：\n{lines}\n请回复“确认 编号”或“婉拒 编号 原因”。"
+    lines = "\n".join(_("接单 {claim}：{organization} → 需求 #{need}").format(
+        claim=claim.id, organization=names.get(claim.organization_id, ""), need=claim.need_id) for claim in claims)
+    return _("等待您确认的接单：\n{lines}\n请回复“确认 编号”或“婉拒 编号 原因”。").format(lines=lines)
 
 
 class DeclineReason:
@@ -173,7 +177,7 @@ class DeclineReason:
         question = current(ctx)
         if question is None or question.kind != DECLINE_REASON or ctx.message.edited:
             return False
-        text = normalize(ctx.text)
+        text = word(ctx.text)
         if text in CANCEL_WORDS:
             return True
         if not text or parse_command(ctx.text) is not None:
@@ -185,8 +189,8 @@ class DeclineReason:
         assert question is not None
         need_dialog.close(ctx.session, question, ctx.now)
         claim_id = int(question.payload["claim_id"])
-        if normalize(ctx.text) in CANCEL_WORDS:
-            ctx.reply(f"好的，暂不婉拒，接单 {claim_id} 仍等待您确认。")
+        if word(ctx.text) in CANCEL_WORDS:
+            ctx.reply(_("好的，暂不婉拒，接单 {id} 仍等待您确认。").format(id=claim_id))
             return
         try:
             decline(ctx, claim_id, ctx.text)

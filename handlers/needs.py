@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.i18n import N_, _
 from bot.messages import Button
 from handlers.chatter import Kind, classify
 from handlers.commands import Command, CommandWord, normalize, parse_command
@@ -26,23 +27,37 @@ from models.reporting import PendingQuestion
 from models.services import need_dialog, needs, reports
 from models.services.need_dialog import NEED_DRAFT, Draft
 from models.services.need_lists import county_needs, organization_names
-from models.services.need_text import Reading, read_answer, read_description
-from models.services.needs import MAX_DESCRIPTION, NeedError, NeedFields
+from models.services.need_text import Reading, field_choices, field_label, read_answer, read_description, wan_text
+from models.services.needs import MAX_DESCRIPTION, NeedError, NeedFields, too_long
 from models.services.parsing import FIELD_ORDER
 
 DRAFT_PREFIX = "needdraft"  # needdraft:<question id>:<save|cancel|skip|field>[:<field index>]
-SAVE_WORDS = ("保存", "儲存", "存草稿", "确定", "確定")
-YES_WORDS = ("确认", "確認", "好", "好的", "是", "是的", "对", "對", "可以", "没问题", "沒問題")  # at the summary only
-CANCEL_WORDS = ("取消", "放弃", "放棄", "不要了", "算了")
-EXAMPLE = "冷链仓储设备，约80万元，受益300户，2027年6月底前"
-USAGE = f"提交需求请发送“需求 内容”，例如：需求 {EXAMPLE}"
-QUESTIONS = {
-    "description": f"请用一句话写明需要什么，例如：{EXAMPLE}。",
-    "field": f"这项需求属于哪个帮扶领域？请点按钮或回复：{'、'.join(FIELD_ORDER)}。",
-    "amount": "需要多少资金？请回复金额（万元），例如“80万元”；不清楚可回复“跳过”。",
-    "beneficiaries": "预计受益多少户或多少人？例如“300户”“1200人”；可回复“跳过”。",
-    "wanted_by": "希望什么时候前完成？例如“2027-06-30”“2027年6月底”“6月30日”；可回复“跳过”。",
+# Input vocabulary (compared after `word()`: NFKC, lower case), in Chinese and English.
+SAVE_WORDS = ("保存", "儲存", "存草稿", "确定", "確定", "save", "/save")
+YES_WORDS = ("确认", "確認", "好", "好的", "是", "是的", "对", "對", "可以", "没问题", "沒問題",
+             "yes", "ok", "/confirm", "confirm")  # at the summary only
+CANCEL_WORDS = ("取消", "放弃", "放棄", "不要了", "算了", "cancel", "/cancel")
+EXAMPLE = N_("冷链仓储设备，约80万元，受益300户，2027年6月底前")
+QUESTIONS = {  # the dialog's questions by step; `ask_text(step)` shows them
+    "description": N_("请用一句话写明需要什么，例如：{example}。"),
+    "field": N_("这项需求属于哪个帮扶领域？请点按钮或回复：{choices}。"),
+    "amount": N_("需要多少资金？请回复金额（万元），例如“80万元”；不清楚可回复“跳过”。"),
+    "beneficiaries": N_("预计受益多少户或多少人？例如“300户”“1200人”；可回复“跳过”。"),
+    "wanted_by": N_("希望什么时候前完成？例如“2027-06-30”“2027年6月底”“6月30日”；可回复“跳过”。"),
 }
+
+
+def word(text: str) -> str:
+    """A reply folded for comparing with the word lists above."""
+    return normalize(text).lower()
+
+
+def usage() -> str:
+    return _("提交需求请发送“需求 内容”，例如：需求 {example}").format(example=_(EXAMPLE))
+
+
+def ask_text(step: str) -> str:
+    return _(QUESTIONS[step]).format(example=_(EXAMPLE), choices=field_choices())
 
 
 def today(ctx: Context) -> date:
@@ -64,22 +79,33 @@ def numbered(command: Command | None, name: str) -> bool:
 
 
 def amount_text(value: float | None) -> str:
-    return f"{value:g} 万元" if value is not None else "未填"
+    return wan_text(value) if value is not None else _("未填")
+
+
+def households_text(n: int) -> str:
+    return _("{n} 户").format(n=n)
+
+
+def people_text(n: int) -> str:
+    return _("{n} 人").format(n=n)
 
 
 def summary(values: NeedFields) -> str:
-    people = "、".join(part for part in (f"{values.households} 户" if values.households else "",
-                                          f"{values.people} 人" if values.people else "") if part) or "未填"
-    wanted = f"{values.wanted_by:%Y-%m-%d}" if values.wanted_by else "未填"
-    return (f"内容：{values.description}\n领域：{values.field}\n金额：{amount_text(values.amount_wan)}\n"
-            f"受益：{people}\n期望完成：{wanted}")
+    people = _("、").join(part for part in (households_text(values.households) if values.households else "",
+                                             people_text(values.people) if values.people else "") if part) or _("未填")
+    wanted = f"{values.wanted_by:%Y-%m-%d}" if values.wanted_by else _("未填")
+    return _("内容：{description}\n领域：{field}\n金额：{amount}\n受益：{people}\n期望完成：{wanted}").format(
+        description=values.description, field=field_label(values.field), amount=amount_text(values.amount_wan),
+        people=people, wanted=wanted)
 
 
 def need_line(need: Need, where: str = "") -> str:
     """“#5「冷链仓储设备」产业 · 80 万元 · 草稿” — how lists name a need."""
-    amount = f" · {need.amount_wan:g} 万元" if need.amount_wan is not None else ""
+    amount = f" · {wan_text(need.amount_wan)}" if need.amount_wan is not None else ""
     place = f"{where} · " if where else ""
-    return f"#{need.id}「{need.title}」{place}{need.field}{amount} · {NeedStatus(need.status).label}"
+    return _("#{id}「{title}」{place}{field}{amount} · {status}").format(
+        id=need.id, title=need.title, place=place, field=field_label(need.field), amount=amount,
+        status=NeedStatus(need.status).label)
 
 
 def _is_county(ctx: Context) -> bool:
@@ -88,8 +114,11 @@ def _is_county(ctx: Context) -> bool:
 
 class CountyWord(CommandWord):
     roles = (Role.county,)
-    refusal = ("需求由县联络员提交。社会组织可发送“可接需求”查看已发布的需求，或“供给 领域，省份，金额”登记可提供的帮扶；"
-               "管理员可发送“待发布”查看需求草稿。")
+
+    @property
+    def refusal(self) -> str:  # type: ignore[override]
+        return _("需求由县联络员提交。社会组织可发送“可接需求”查看已发布的需求，或“供给 领域，省份，金额”登记可提供的帮扶；"
+                 "管理员可发送“待发布”查看需求草稿。")
 
 
 class NeedCommand(CountyWord):
@@ -101,12 +130,12 @@ class NeedCommand(CountyWord):
         assert ctx.contact is not None
         text = args.strip()
         if len(text) > MAX_DESCRIPTION:
-            ctx.reply(f"需求内容过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
+            ctx.reply(too_long(len(text)))
             return
         draft, notes = described(ctx, text) if text else (Draft(), [])
         replaced = need_dialog.open_question(ctx.session, ctx.contact, [NEED_DRAFT], ctx.now) is not None
         question = need_dialog.ask(ctx.session, ctx.contact, NEED_DRAFT, draft.payload(), ctx.now)
-        lead = "之前未保存的需求草稿已放弃，重新开始。" if replaced else ""
+        lead = _("之前未保存的需求草稿已放弃，重新开始。") if replaced else ""
         prompt(ctx, question, draft, [lead, *notes])
 
 
@@ -122,7 +151,7 @@ class NeedDialog:
         question = current(ctx)
         if question is None or question.kind != NEED_DRAFT:
             return False
-        text = normalize(ctx.text)
+        text = word(ctx.text)
         if text in SAVE_WORDS + CANCEL_WORDS:
             return True
         if text in YES_WORDS:
@@ -146,7 +175,7 @@ class NeedDialog:
         assert ctx.contact is not None
         parts = data.split(":")
         if len(parts) < 3 or not parts[1].isdigit():
-            raise NeedError("无法识别的按钮，已忽略。")
+            raise NeedError(_("无法识别的按钮，已忽略。"))
         question = need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), NEED_DRAFT, ctx.now)
         draft, action = Draft.of(question.payload), parts[2]
         if action == "save":
@@ -158,13 +187,13 @@ class NeedDialog:
         elif action == "field" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < len(FIELD_ORDER):
             advance(ctx, question, draft.answered(Reading(fields=(FIELD_ORDER[int(parts[3])],)), draft.step), [])
         else:
-            raise NeedError("无法识别的按钮，已忽略。")
+            raise NeedError(_("无法识别的按钮，已忽略。"))
 
     def _typed(self, ctx: Context) -> None:
         assert ctx.contact is not None
         question = current(ctx)
         assert question is not None
-        draft, text = Draft.of(question.payload), normalize(ctx.text)
+        draft, text = Draft.of(question.payload), word(ctx.text)
         if text in CANCEL_WORDS:
             cancel(ctx, question)
         elif text in SAVE_WORDS + YES_WORDS:
@@ -179,11 +208,11 @@ class NeedDialog:
         reading = read_answer(ctx.text, today(ctx))
         if reading is None:
             if classify(ctx.text) is Kind.report:  # a progress report, not an answer: recorded as one, and said so
-                ask = "回复“保存”保存草稿，“取消”放弃。" if draft.step == "confirm" else \
-                    f"{QUESTIONS[draft.step]}回复“取消”可放弃草稿。"
-                with_note(ctx, ReportText(), f"（以上已作为进展记录。）您的需求草稿还没有保存。{ask}")
+                ask = _("回复“保存”保存草稿，“取消”放弃。") if draft.step == "confirm" else \
+                    _("{question}回复“取消”可放弃草稿。").format(question=ask_text(draft.step))
+                with_note(ctx, ReportText(), _("（以上已作为进展记录。）您的需求草稿还没有保存。{ask}").format(ask=ask))
                 return
-            prompt(ctx, question, draft, ["没有看懂这个回答，需求草稿未改动。"])
+            prompt(ctx, question, draft, [_("没有看懂这个回答，需求草稿未改动。")])
             return
         reading, problem = need_dialog.bare_answer(reading, draft.step)
         notes = [*reading.problems, problem or "", _one_field(reading)]
@@ -199,7 +228,8 @@ def described(ctx: Context, text: str) -> tuple[Draft, list[str]]:
 def _one_field(reading: Reading) -> str:
     if len(reading.fields) < 2:
         return ""
-    return f"提到了多个领域（{'、'.join(reading.fields)}），一项需求请选一个主要领域。"
+    return _("提到了多个领域（{fields}），一项需求请选一个主要领域。").format(
+        fields=_("、").join(field_label(field) for field in reading.fields))
 
 
 def current(ctx: Context) -> PendingQuestion | None:
@@ -237,46 +267,47 @@ def prompt(ctx: Context, question: PendingQuestion, draft: Draft, notes: list[st
     """The next question of the dialog (or the summary with 保存 / 取消), after any notes."""
     lead = "".join(f"{note}\n" for note in notes if note)
     step, qid = draft.step, question.id
-    cancel_button = Button("取消", f"{DRAFT_PREFIX}:{qid}:cancel")
+    cancel_button = Button(_("取消"), f"{DRAFT_PREFIX}:{qid}:cancel")
     if step == "confirm":
-        ctx.reply(f"{lead}请核对需求草稿：\n{summary(draft.values())}\n"
-                  "点“保存”存为草稿（管理员发布后社会组织即可接单），点“取消”放弃；"
-                  "也可直接回复要改的内容，如“90万元”“领域 教育”“2027年12月底”。",
-                  [Button("保存", f"{DRAFT_PREFIX}:{qid}:save"), cancel_button])
+        ctx.reply(lead + _("请核对需求草稿：\n{summary}\n点“保存”存为草稿（管理员发布后社会组织即可接单），点“取消”放弃；"
+                           "也可直接回复要改的内容，如“90万元”“领域 教育”“2027年12月底”。").format(
+                      summary=summary(draft.values())),
+                  [Button(_("保存"), f"{DRAFT_PREFIX}:{qid}:save"), cancel_button])
         return
-    known = _known(draft)
-    text = f"{lead}{known}{QUESTIONS[step]}回复“取消”可放弃。"
+    text = lead + _known(draft) + _("{question}回复“取消”可放弃。").format(question=ask_text(step))
     if step == "field":
-        buttons = [Button(name, f"{DRAFT_PREFIX}:{qid}:field:{i}") for i, name in enumerate(FIELD_ORDER)]
+        buttons = [Button(field_label(name), f"{DRAFT_PREFIX}:{qid}:field:{i}") for i, name in enumerate(FIELD_ORDER)]
         ctx.reply(text, [*buttons, cancel_button])
     elif step == "description":
         ctx.reply(text, [cancel_button])
     else:
-        ctx.reply(text, [Button("跳过", f"{DRAFT_PREFIX}:{qid}:skip"), cancel_button])
+        ctx.reply(text, [Button(_("跳过"), f"{DRAFT_PREFIX}:{qid}:skip"), cancel_button])
 
 
 def _known(draft: Draft) -> str:
-    parts = [f"领域 {draft.field}" if draft.field else "",
-             f"金额 {amount_text(draft.amount_wan)}" if draft.amount_wan is not None else "",
-             f"受益 {draft.households} 户" if draft.households else "", f"受益 {draft.people} 人" if draft.people else "",
-             f"期望 {draft.wanted_by:%Y-%m-%d} 前完成" if draft.wanted_by else ""]
-    said = "，".join(part for part in parts if part)
-    return f"已记下：{said}。\n" if said else ""
+    parts = [_("领域 {field}").format(field=field_label(draft.field)) if draft.field else "",
+             _("金额 {amount}").format(amount=amount_text(draft.amount_wan)) if draft.amount_wan is not None else "",
+             _("受益 {people}").format(people=households_text(draft.households)) if draft.households else "",
+             _("受益 {people}").format(people=people_text(draft.people)) if draft.people else "",
+             _("期望 {day} 前完成").format(day=f"{draft.wanted_by:%Y-%m-%d}") if draft.wanted_by else ""]
+    said = _("，").join(part for part in parts if part)
+    return _("已记下：{said}。\n").format(said=said) if said else ""
 
 
 def save(ctx: Context, question: PendingQuestion, draft: Draft) -> None:
     assert ctx.contact is not None
     if draft.step in ("description", "field"):
-        prompt(ctx, question, draft, ["还不能保存：缺少需求内容或帮扶领域。"])
+        prompt(ctx, question, draft, [_("还不能保存：缺少需求内容或帮扶领域。")])
         return
     need = need_dialog.save_draft(ctx.session, ctx.contact, question, today(ctx), ctx.now)
-    ctx.reply(f"已保存为草稿：{needs.need_label(need)}。管理员发布后，社会组织即可接单；有组织接单时会请您确认。\n"
-              f"发送“我的需求”查看，“修改需求 {need.id} 新内容”修改，“撤回需求 {need.id}”撤回。")
+    ctx.reply(_("已保存为草稿：{need}。管理员发布后，社会组织即可接单；有组织接单时会请您确认。\n"
+                "发送“我的需求”查看，“修改需求 {id} 新内容”修改，“撤回需求 {id}”撤回。").format(
+        need=needs.need_label(need), id=need.id))
 
 
 def cancel(ctx: Context, question: PendingQuestion) -> None:
     need_dialog.close(ctx.session, question, ctx.now)
-    ctx.reply("已取消，这条需求没有保存。")
+    ctx.reply(_("已取消，这条需求没有保存。"))
 
 
 class MyNeeds(CountyWord):
@@ -288,15 +319,15 @@ class MyNeeds(CountyWord):
         assert ctx.contact is not None
         rows = county_needs(ctx.session, ctx.contact.county_id)  # type: ignore[arg-type]
         if not rows:
-            ctx.reply(f"本县还没有提交需求。{USAGE}")
+            ctx.reply(_("本县还没有提交需求。{usage}").format(usage=usage()))
             return
         waiting = needs.pending_claims_for(ctx.session, ctx.contact)
         names = organization_names(ctx.session, [claim.organization_id for claim in waiting])
         lines = [need_line(need) for need in rows]
         for claim in waiting:
-            lines.append(f"  待您确认：{names.get(claim.organization_id, '')}对需求 #{claim.need_id} 的接单"
-                         f"（回复“确认 {claim.id}”或“婉拒 {claim.id} 原因”）")
-        ctx.reply("本县的需求：\n" + "\n".join(lines) + "\n草稿可“修改需求 编号 新内容”或“撤回需求 编号”。")
+            lines.append(_("  待您确认：{organization}对需求 #{need} 的接单（回复“确认 {claim}”或“婉拒 {claim} 原因”）").format(
+                organization=names.get(claim.organization_id, ""), need=claim.need_id, claim=claim.id))
+        ctx.reply(_("本县的需求：\n{lines}\n草稿可“修改需求 编号 新内容”或“撤回需求 编号”。").format(lines="\n".join(lines)))
 
 
 class NumberedWord(CommandWord):
@@ -325,7 +356,8 @@ class EditNeed(CountyWord, NumberedWord):
     name = "edit_need"
 
     def missing(self, ctx: Context) -> str:
-        return f"用法：修改需求 编号 新内容，例如：修改需求 5 {EXAMPLE}。\n{_drafts(ctx)}"
+        return _("用法：修改需求 编号 新内容，例如：修改需求 5 {example}。\n{drafts}").format(
+            example=_(EXAMPLE), drafts=_drafts(ctx))
 
     def take(self, ctx: Context, number: int, rest: str) -> str:
         if not rest:
@@ -333,15 +365,15 @@ class EditNeed(CountyWord, NumberedWord):
         try:
             need = self._edit(ctx, number, rest)
         except NeedError as exc:
-            raise NeedError(f"{exc}需求未修改。") from exc
-        return f"已修改{needs.need_label(need)}：\n{summary(_fields_of(need))}"
+            raise NeedError(_("{problem}需求未修改。").format(problem=exc)) from exc
+        return _("已修改{need}：\n{summary}").format(need=needs.need_label(need), summary=summary(_fields_of(need)))
 
     @staticmethod
     def _edit(ctx: Context, number: int, rest: str) -> Need:
         assert ctx.contact is not None
         need = ctx.session.get(Need, number)
         if need is None or need.county_id != ctx.contact.county_id:
-            raise NeedError(f"没有编号为 {number} 的本县需求。")
+            raise NeedError(_("没有编号为 {id} 的本县需求。").format(id=number))
         old = _fields_of(need)
         pieces = read_answer(rest, today(ctx))
         if pieces is not None and not pieces.skip:  # only some values: the description stays
@@ -370,14 +402,17 @@ class WithdrawNeed(CountyWord, NumberedWord):
     name = "withdraw_need"
 
     def missing(self, ctx: Context) -> str:
-        return f"请回复“撤回需求 编号”。\n{_drafts(ctx)}"
+        return _("请回复“撤回需求 编号”。\n{drafts}").format(drafts=_drafts(ctx))
 
     def take(self, ctx: Context, number: int, rest: str) -> str:
         assert ctx.contact is not None
-        return f"已撤回{needs.need_label(needs.withdraw_draft(ctx.session, ctx.contact, number, ctx.now))}。"
+        need = needs.withdraw_draft(ctx.session, ctx.contact, number, ctx.now)
+        return _("已撤回{need}。").format(need=needs.need_label(need))
 
 
 def _drafts(ctx: Context) -> str:
     assert ctx.contact is not None
     rows = needs.drafts_of(ctx.session, ctx.contact)
-    return ("本县的草稿：\n" + "\n".join(need_line(need) for need in rows)) if rows else "本县目前没有草稿。"
+    if not rows:
+        return _("本县目前没有草稿。")
+    return _("本县的草稿：\n{lines}").format(lines="\n".join(need_line(need) for need in rows))

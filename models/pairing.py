@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.i18n import N_, _
 from models.base import created_at, timestamp
 
 
@@ -19,7 +20,13 @@ class PairingStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"proposed": "拟结对", "active": "结对中", "suspended": "暂停", "ended": "已结束"}[self.value]
+        """The status as people read it, in the locale in force."""
+        return _(PAIRING_STATUS_LABELS[self.value])
+
+
+PAIRING_STATUS_LABELS = {  # Chinese, marked for the catalog: `.label` (or `_()`) where shown
+    "proposed": N_("拟结对"), "active": N_("结对中"), "suspended": N_("暂停"), "ended": N_("已结束"),
+}
 
 
 class PairingGroup(SQLModel, table=True):
@@ -98,10 +105,13 @@ class ProjectStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"planned": "计划中", "active": "实施中", "done": "已完成", "closed": "已关闭"}[self.value]
+        """The status as people read it, in the locale in force."""
+        return _(PROJECT_STATUS_LABELS[self.value])
 
 
-PROJECT_STATUS_LABELS = {status.value: status.label for status in ProjectStatus}
+PROJECT_STATUS_LABELS = {  # Chinese, marked for the catalog: `.label` (or `_()`) where shown
+    "planned": N_("计划中"), "active": N_("实施中"), "done": N_("已完成"), "closed": N_("已关闭"),
+}
 OPEN_PROJECT_STATUSES = (ProjectStatus.planned, ProjectStatus.active)
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.i18n import N_, _
 from models.base import created_at, json_list, timestamp
 
 
@@ -27,12 +28,13 @@ class NeedStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return NEED_STATUS_LABELS[self.value]
+        """The status as people read it, in the locale in force."""
+        return _(NEED_STATUS_LABELS[self.value])
 
 
-NEED_STATUS_LABELS = {
-    "draft": "草稿", "published": "已发布", "claimed": "已认领", "in_progress": "实施中",
-    "done": "已完成", "closed": "已关闭", "withdrawn": "已撤回",
+NEED_STATUS_LABELS = {  # Chinese, marked for the catalog: `.label` (or `_()`) where shown
+    "draft": N_("草稿"), "published": N_("已发布"), "claimed": N_("已认领"), "in_progress": N_("实施中"),
+    "done": N_("已完成"), "closed": N_("已关闭"), "withdrawn": N_("已撤回"),
 }
 OPEN_NEED_STATUSES = (NeedStatus.published, NeedStatus.claimed)  # organizations may still take these on
 
@@ -46,8 +48,13 @@ class ClaimStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"pending": "待县确认", "confirmed": "已确认", "declined": "已婉拒", "lost": "已由其他组织承接",
-                "withdrawn": "需求已关闭"}[self.value]
+        return _(CLAIM_STATUS_LABELS[self.value])
+
+
+CLAIM_STATUS_LABELS = {
+    "pending": N_("待县确认"), "confirmed": N_("已确认"), "declined": N_("已婉拒"), "lost": N_("已由其他组织承接"),
+    "withdrawn": N_("需求已关闭"),
+}
 
 
 class Need(SQLModel, table=True):

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
 from models.pairing import Pairing, PairingStatus, Project
 from models.projects import ClaimStatus, Need, NeedClaim, Offer
 from models.registry import County, Organization
+from models.services.need_text import field_label, wan_text
 
-TIERS = {1: "已结对", 2: "供给匹配", 3: "同领域项目经验"}
+TIERS = {1: N_("已结对"), 2: N_("供给匹配"), 3: N_("同领域项目经验")}  # `tier_label` shows them
 DEFAULT_LIMIT = 20
 
 
@@ -39,7 +41,7 @@ class Candidate:
 
     @property
     def tier_label(self) -> str:
-        return TIERS[self.tier]
+        return _(TIERS[self.tier])
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Matcher:
                      ((2 if org_id in fits else 0) + min(past.get(org_id, 0), 10) / 10, org_id)
                      for org_id in paired if org_id not in declined))]
         if len(picks) < limit:
-            offered = _best(limit - len(picks), ((score, org_id) for org_id, (score, _) in fits.items()
+            offered = _best(limit - len(picks), ((score, org_id) for org_id, (score, _fit) in fits.items()
                                                  if org_id not in paired and org_id not in declined))
             picks += [_Pick(org_id, 2, score, tuple(_offer_reasons(fits[org_id][1], field, province)))
                       for score, org_id in offered]
@@ -121,7 +123,7 @@ class Matcher:
             for org_id, n in self._most_projects(field):
                 if org_id in paired or org_id in fits or org_id in declined:
                     continue
-                picks.append(_Pick(org_id, 3, float(n), (f"{field}领域项目 {n} 个",)))
+                picks.append(_Pick(org_id, 3, float(n), (_projects_reason(field, n),)))
                 if len(picks) == limit:
                     break
         return picks
@@ -178,18 +180,22 @@ def _place_score(fit: _OfferFit, province: str) -> float:
 
 
 def _paired_reasons(offers: bool, projects: int, field: str) -> list[str]:
-    reasons = ["已与本县结对"]
+    reasons = [_("已与本县结对")]
     if offers:
-        reasons.append(f"有{field}领域供给")
+        reasons.append(_("有{field}领域供给").format(field=field_label(field)))
     if projects:
-        reasons.append(f"{field}领域项目 {projects} 个")
+        reasons.append(_projects_reason(field, projects))
     return reasons
 
 
+def _projects_reason(field: str, projects: int) -> str:
+    return _("{field}领域项目 {n} 个").format(field=field_label(field), n=projects)
+
+
 def _offer_reasons(fit: _OfferFit, field: str, province: str) -> list[str]:
-    where = f"服务{province}" if province in fit.provinces else "服务全国"
-    capacity = f"，能力 {fit.capacity_wan:g} 万元" if fit.capacity_wan is not None else ""
-    return [f"{field}领域供给，{where}{capacity}"]
+    where = _("服务{province}").format(province=province) if province in fit.provinces else _("服务全国")
+    capacity = _("，能力 {amount}").format(amount=wan_text(fit.capacity_wan)) if fit.capacity_wan is not None else ""
+    return [_("{field}领域供给，{where}{capacity}").format(field=field_label(field), where=where, capacity=capacity)]
 
 
 def rank(session: Session, need: Need, limit: int = DEFAULT_LIMIT) -> list[Candidate]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import _
 from models.projects import Need
 from models.registry import Contact, Role
 from models.reporting import PendingQuestion
@@ -94,7 +95,7 @@ def bare_answer(reading: Reading, step: str) -> tuple[Reading, str | None]:
     if reading.bare is None or reading.amount_wan is not None:
         return reading, None
     if step != "amount":
-        return reading, f"“{reading.bare}”是什么数？请写上单位，如“300户”“80万元”。"
+        return reading, _("“{written}”是什么数？请写上单位，如“300户”“80万元”。").format(written=reading.bare)
     value, problem = bare_amount(reading.bare)
     return replace(reading, amount_wan=value), problem
 
@@ -139,16 +140,16 @@ def own_question(session: Session, contact: Contact, question_id: int, kind: str
     """The question a button names, if it is this contact's and still open; NeedError otherwise."""
     question = session.get(PendingQuestion, question_id)
     if question is None or question.contact_id != contact.id or question.kind != kind:
-        raise NeedError("这个按钮不属于您，已忽略。")
+        raise NeedError(_("这个按钮不属于您，已忽略。"))
     if question.answered_at is not None or _touched(question) < now - QUESTION_TTL:
-        raise NeedError("这个按钮已失效（问题已回答、已取消或已过期）。")
+        raise NeedError(_("这个按钮已失效（问题已回答、已取消或已过期）。"))
     return question
 
 
 def save_draft(session: Session, contact: Contact, question: PendingQuestion, today: date, now: datetime) -> Need:
     """保存: the dialog's draft becomes a Need with status 草稿; the question is closed."""
     if contact.role != Role.county or contact.county_id is None:
-        raise NeedError("只有县联络员可以提交需求。")
+        raise NeedError(_("只有县联络员可以提交需求。"))
     values = needs.check_fields(Draft.of(question.payload).values(), today)
     need = needs.create_need(session, contact.county_id, values, f"contact:{contact.id}", contact_id=contact.id,
                              now=now)

@@ -7,8 +7,9 @@ Two ways to read:
 - `read_answer`: a reply inside the guided dialog (“80万元”, “300户”, “2027年6月底”, “教育”, “跳过”). It is
   read token by token and is an answer only when nothing else is in it, so a progress report sent
   while the dialog is open is never mistaken for one.
-Absurd figures (1e30万元, 10的20次方元, anything beyond the ledger's bounds) become a `problem` (Chinese,
-saying what was refused and why) and are never taken.
+Absurd figures (1e30万元, 10的20次方元, anything beyond the ledger's bounds) become a `problem` (in the locale
+in force, saying what was refused and why) and are never taken. English answers (“800,000 yuan”, “300
+households”, “education”, “skip”) are read too: `_from_english` turns their words into the Chinese ones first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from bot.i18n import DEFAULT_LOCALE, N_, _, current
 from models.services.parsing import FIELD_ORDER, FLAG_IMPLAUSIBLE, FLAG_RANGE, ParsedUpdate, _normalise, parse_update
 from models.services.sums import BOUNDS
 
@@ -28,7 +30,34 @@ _EXTRA_FIELD_CUES = {"冷链": "产业", "仓储": "产业", "物流": "产业",
 _CONSUMPTION = re.compile("消费|销售|带货|帮销|带销|代销|农产品|农副产品|特产|以购代")
 SKIP_WORDS = ("跳过", "略过", "暂无", "不详", "不清楚", "不确定", "待定", "不限", "无要求", "没有", "不需要", "略", "无",
               "skip")
-BOUNDS_NOTE = (f"金额须在 0 到 {BOUNDS['funds_wan']:,} 万元之间，户数、人数在 1 到 {BOUNDS['households']:,} 之间")
+# The fields as people read them (FIELD_ORDER holds the stored values, which stay Chinese).
+FIELD_LABELS = {"产业": N_("产业"), "就业": N_("就业"), "教育": N_("教育"), "健康": N_("健康"), "养老": N_("养老"),
+                "消费": N_("消费"), "其他": N_("其他")}
+
+
+def field_label(field: str) -> str:
+    """A field (产业 …) in the locale in force; anything else as stored."""
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def field_choices() -> str:
+    """“产业、就业、…” — the fields to choose from, in the locale in force."""
+    return _("、").join(field_label(field) for field in FIELD_ORDER)
+
+
+def wan_text(value: float, grouped: bool = False) -> str:
+    """An amount held in 万元 as people read it: “80 万元”; in English in yuan (“800,000 yuan”), since a unit
+    of ten thousand is not one English readers count in."""
+    if current() == DEFAULT_LOCALE:
+        return f"{value:,} 万元" if grouped else f"{value:g} 万元"
+    return _("{amount} 万元").format(amount=f"{value * 10_000:,.0f}")
+
+
+def bounds_note() -> str:
+    """The ledger's bounds, said once for every refused figure."""
+    return _("金额须在 0 到 {most}之间，户数、人数在 1 到 {households} 之间").format(
+        most=wan_text(BOUNDS["funds_wan"], grouped=True), households=f"{BOUNDS['households']:,}")
+
 
 _NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
 _MONEY_UNIT = r"(?:亿元|亿|万元|万|千元|元)"
@@ -45,6 +74,35 @@ _FILLER = re.compile(
     "大约|大概|预计|左右|以上|上下|需要|资金|金额|经费|投资|总共|合计|共计|受益|惠及|带动|覆盖|涉及|之前|以前|完成|期望|希望"
     "|争取|力争|截止|截至|领域|方面|帮扶|日期|时间|改为|改成|约|需|共|前|到|在|于|类|为|是|和|及|与")
 _SEPARATOR = re.compile(r"[\s,，、。.;；:：!！~～()（）]+")
+
+# English answer words → the Chinese the readers below know (input vocabulary, never shown).
+_EN_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
+_ENGLISH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"(?:cny|rmb|¥)\s*{_EN_NUMBER}", re.IGNORECASE), r"\1元"),
+    (re.compile(rf"{_EN_NUMBER}\s*(?:yuan|rmb|cny)\b", re.IGNORECASE), r"\1元"),
+    (re.compile(rf"{_EN_NUMBER}\s*households?\b", re.IGNORECASE), r"\1户"),
+    (re.compile(rf"{_EN_NUMBER}\s*(?:people|persons?)\b", re.IGNORECASE), r"\1人"),
+    (re.compile(r"\bcold[- ]chain\b", re.IGNORECASE), "冷链"),
+    (re.compile(r"\bindustr(?:y|ies)\b", re.IGNORECASE), "产业"),
+    (re.compile(r"\b(?:employment|jobs)\b", re.IGNORECASE), "就业"),
+    (re.compile(r"\beducation\b", re.IGNORECASE), "教育"),
+    (re.compile(r"\bhealth(?:\s*care)?\b", re.IGNORECASE), "健康"),
+    (re.compile(r"\b(?:elderly|aged)(?:\s*care)?\b", re.IGNORECASE), "养老"),
+    (re.compile(r"\bconsumption\b", re.IGNORECASE), "消费"),
+    (re.compile(r"\b(?:by|before)\b", re.IGNORECASE), "前"),
+    (re.compile(r"\b(?:about|around|approx(?:imately)?)\b", re.IGNORECASE), "约"),
+)
+_EN_OTHER = re.compile(r"^\s*other\s*$", re.IGNORECASE)
+
+
+def _from_english(text: str) -> str:
+    """English amounts, counts and fields written as the Chinese the readers know (“800,000 yuan” → 800,000元)."""
+    if not re.search("[A-Za-z¥]", text):
+        return text
+    for regex, chinese in _ENGLISH:
+        text = regex.sub(chinese, text)
+    return _EN_OTHER.sub("其他", text)
+
 
 # Dates: (pattern, builder(match, today) → date or None for a day that does not exist).
 _SUFFIX = r"(底|末|份|初|上旬|中旬|下旬)?"
@@ -82,6 +140,7 @@ class Reading:
 
 def read_description(text: str, today: date) -> Reading:
     """A need as first written: everything the text states, with problems for what cannot be taken."""
+    text = _from_english(text)
     folded = _normalise(text)
     absurd = _absurd(folded)
     parsed = parse_update(text)
@@ -98,6 +157,7 @@ def read_description(text: str, today: date) -> Reading:
 
 def read_answer(text: str, today: date) -> Reading | None:
     """A dialog reply made only of answer pieces (amount, 户/人, date, field, 跳过); None for anything else."""
+    text = _from_english(text)
     folded = _normalise(text).strip()
     reading = Reading()
     absurd = _ABSURD.search(folded)
@@ -119,6 +179,7 @@ def read_answer(text: str, today: date) -> Reading | None:
 
 def read_amount(text: str) -> tuple[float | None, str | None]:
     """An amount in 万元 from an offer or need text: (value, None), (None, None) or (None, problem)."""
+    text = _from_english(text)
     folded = _normalise(text)
     absurd = _absurd(folded)
     if absurd is not None:
@@ -130,11 +191,12 @@ def read_amount(text: str) -> tuple[float | None, str | None]:
         found = _MONEY.search(folded)
         money = _money_value(found.group()) if found else None
         if found and money is None:
-            problems.append(f"金额“{found.group()}”超出范围：{BOUNDS_NOTE}。")
+            problems.append(_("金额“{written}”超出范围：{bounds}。").format(written=found.group(), bounds=bounds_note()))
     return money, (problems[0] if problems and money is None else None)
 
 
 def fields_in(text: str) -> tuple[str, ...]:
+    text = _from_english(text)
     return _fields(_normalise(text), parse_update(text))
 
 
@@ -174,15 +236,16 @@ def _absurd(folded: str) -> str | None:
     found = _ABSURD.search(folded)
     if found is None:
         return None
-    return f"“{found.group().strip()}”不是可以采用的数字（{BOUNDS_NOTE}），未采用。"
+    return _("“{written}”不是可以采用的数字（{bounds}），未采用。").format(written=found.group().strip(),
+                                                                   bounds=bounds_note())
 
 
 def _flag_problems(parsed: ParsedUpdate) -> list[str]:
     problems = []
     if FLAG_IMPLAUSIBLE in parsed.flags:
-        problems.append(f"有数字超出合理范围（{BOUNDS_NOTE}），未采用。")
+        problems.append(_("有数字超出合理范围（{bounds}），未采用。").format(bounds=bounds_note()))
     if FLAG_RANGE in parsed.flags:
-        problems.append("区间数字（如 80-100万元）未采用，请写一个数。")
+        problems.append(_("区间数字（如 80-100万元）未采用，请写一个数。"))
     return problems
 
 
@@ -240,40 +303,44 @@ def _next(make: Callable[[int], date], today: date) -> date:
 def _take_date(reading: Reading, match: re.Match[str], today: date) -> Reading:
     day = _date_of(match, today)
     if day is None:
-        return replace(reading, problems=(*reading.problems, f"日期“{match.group().strip()}”不存在，请重新填写。"))
+        return replace(reading, problems=(*reading.problems, _("日期“{written}”不存在，请重新填写。").format(
+            written=match.group().strip())))
     if day < today:
-        return replace(reading, problems=(*reading.problems, f"日期 {day:%Y-%m-%d} 已经过去，请写一个将来的日期。"))
+        return replace(reading, problems=(*reading.problems, _("日期 {day} 已经过去，请写一个将来的日期。").format(
+            day=f"{day:%Y-%m-%d}")))
     return replace(reading, wanted_by=reading.wanted_by or day)
 
 
-def _take_money(reading: Reading, match: re.Match[str], _: date) -> Reading:
+def _take_money(reading: Reading, match: re.Match[str], _today: date) -> Reading:
     value = _money_value(match.group())
     if value is None:
-        return replace(reading, problems=(*reading.problems, f"金额“{match.group().strip()}”不可采用：{BOUNDS_NOTE}。"))
+        return replace(reading, problems=(*reading.problems, _("金额“{written}”不可采用：{bounds}。").format(
+            written=match.group().strip(), bounds=bounds_note())))
     return replace(reading, amount_wan=reading.amount_wan if reading.amount_wan is not None else value)
 
 
-def _take_count(reading: Reading, match: re.Match[str], _: date) -> Reading:
+def _take_count(reading: Reading, match: re.Match[str], _today: date) -> Reading:
     name, value = _count_value(match.group())
     if value is None or value <= 0:
-        return replace(reading, problems=(*reading.problems, f"“{match.group().strip()}”不可采用：{BOUNDS_NOTE}。"))
+        return replace(reading, problems=(*reading.problems, _("“{written}”不可采用：{bounds}。").format(
+            written=match.group().strip(), bounds=bounds_note())))
     return replace(reading, **{name: getattr(reading, name) or value})
 
 
-def _take_bare(reading: Reading, match: re.Match[str], _: date) -> Reading:
+def _take_bare(reading: Reading, match: re.Match[str], _today: date) -> Reading:
     return replace(reading, bare=reading.bare or match.group())
 
 
-def _take_field(reading: Reading, match: re.Match[str], _: date) -> Reading:
+def _take_field(reading: Reading, match: re.Match[str], _today: date) -> Reading:
     field = "其他" if match.group() == "其它" else match.group()
     return reading if field in reading.fields else replace(reading, fields=(*reading.fields, field))
 
 
-def _take_skip(reading: Reading, _match: re.Match[str], _: date) -> Reading:
+def _take_skip(reading: Reading, _match: re.Match[str], _today: date) -> Reading:
     return replace(reading, skip=True)
 
 
-def _take_nothing(reading: Reading, _match: re.Match[str], _: date) -> Reading:
+def _take_nothing(reading: Reading, _match: re.Match[str], _today: date) -> Reading:
     return reading
 
 
@@ -285,6 +352,7 @@ _TOKENS: tuple[tuple[re.Pattern[str], Callable[[Reading, re.Match[str], date], R
 
 
 def bare_amount(written: str) -> tuple[float | None, str | None]:
-    """A number written alone, answering “how much?”: 万元."""
-    value = _money_value(f"{written}万元")
-    return (value, None) if value is not None else (None, f"金额“{written}”不可采用：{BOUNDS_NOTE}。")
+    """A number written alone, answering “how much?”: 万元 as the Chinese question asks, yuan as the English one does."""
+    value = _money_value(f"{written}万元" if current() == DEFAULT_LOCALE else f"{written}元")
+    return (value, None) if value is not None else (None, _("金额“{written}”不可采用：{bounds}。").format(
+        written=written, bounds=bounds_note()))

@@ -2,13 +2,14 @@
 
 Every step checks who may take it, writes an audit row with target ``need:<id>`` (the need's
 history) and tells the other side through the outbox. Functions take a `queued` list and append
-the ids of the deliveries they wrote, so a handler can enqueue them after commit.
+the ids of the deliveries they wrote, so a handler can enqueue them after commit. A notice is composed
+in each recipient's language (`tell_each`); errors and replies in the language in force.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from bot.i18n import _, installation_locale, normalize, using
 from bot.messages import Button
 from models.base import utcnow
 from models.messaging import AuditLog
@@ -25,6 +27,7 @@ from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Scope
 from models.services.matching import Candidate, rank
+from models.services.need_text import field_choices, field_label, wan_text
 from models.services.outbox import tell
 from models.services.parsing import FIELD_ORDER
 from models.services.registry import set_pairing_status
@@ -39,7 +42,7 @@ MAX_REASON = 500
 
 
 class NeedError(ValueError):
-    """A step that cannot be taken; the message is Chinese and tells the user what to do."""
+    """A step that cannot be taken; the message (in the language in force) tells the user what to do."""
 
 
 @dataclass(frozen=True)
@@ -57,22 +60,27 @@ class NeedFields:
 def check_fields(values: NeedFields, today: date | None = None) -> NeedFields:
     """The same rules for every way a need comes in; raises NeedError naming the first bad value."""
     if values.field not in FIELD_ORDER:
-        raise NeedError(f"帮扶领域“{values.field}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
+        raise NeedError(_("帮扶领域“{field}”无法识别，请写：{choices}。").format(
+            field=values.field, choices=field_choices()))
     description = values.description.replace("\x00", "").strip()
     if not description:
-        raise NeedError("请写明需求内容，例如：冷链仓储设备，服务全县果蔬合作社。")
+        raise NeedError(_("请写明需求内容，例如：冷链仓储设备，服务全县果蔬合作社。"))
     if len(description) > MAX_DESCRIPTION:
-        raise NeedError(f"需求内容过长（{len(description)} 字），请控制在 {MAX_DESCRIPTION} 字以内。")
+        raise NeedError(too_long(len(description)))
     amount = values.amount_wan
     if amount is not None and (not math.isfinite(amount) or not 0 < amount <= BOUNDS["funds_wan"]):
-        raise NeedError(f"金额须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
-    for name, label in (("households", "户数"), ("people", "人数")):
-        number = getattr(values, name)
-        if number is not None and not 0 < number <= BOUNDS[name]:
-            raise NeedError(f"{label}须在 1 到 {BOUNDS[name]:,} 之间。")
+        raise NeedError(_("金额须在 0 到 {most}之间。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
+    if values.households is not None and not 0 < values.households <= BOUNDS["households"]:
+        raise NeedError(_("户数须在 1 到 {most} 之间。").format(most=f"{BOUNDS['households']:,}"))
+    if values.people is not None and not 0 < values.people <= BOUNDS["people"]:
+        raise NeedError(_("人数须在 1 到 {most} 之间。").format(most=f"{BOUNDS['people']:,}"))
     if values.wanted_by is not None and today is not None and values.wanted_by < today:
-        raise NeedError(f"期望完成日期 {values.wanted_by:%Y-%m-%d} 已经过去，请写一个将来的日期。")
+        raise NeedError(_("期望完成日期 {day} 已经过去，请写一个将来的日期。").format(day=f"{values.wanted_by:%Y-%m-%d}"))
     return NeedFields(values.field, description, amount, values.households, values.people, values.wanted_by)
+
+
+def too_long(length: int) -> str:
+    return _("需求内容过长（{length} 字），请控制在 {most} 字以内。").format(length=length, most=MAX_DESCRIPTION)
 
 
 def title_of(description: str) -> str:
@@ -84,7 +92,27 @@ def title_of(description: str) -> str:
 
 
 def need_label(need: Need) -> str:
-    return f"需求 #{need.id}「{need.title}」"
+    """“需求 #5「冷链仓储设备」” — how replies and notices name a need (its title stays as written)."""
+    return _("需求 #{id}「{title}」").format(id=need.id, title=need.title)
+
+
+def status_of(need: Need) -> str:
+    return NeedStatus(need.status).label
+
+
+def tell_each(session: Session, contacts: Sequence[Contact], compose: Callable[[], str], queued: list[int] | None,
+              buttons: Callable[[], Sequence[Button]] | None = None) -> int:
+    """A notice to people who may read different languages: composed once per locale, each in their own.
+
+    Returns how many could be reached (as `outbox.tell`)."""
+    groups: dict[str, list[Contact]] = {}
+    for contact in contacts:
+        groups.setdefault(normalize(contact.locale) or installation_locale(), []).append(contact)
+    reached = 0
+    for locale, group in groups.items():
+        with using(locale):
+            reached += tell(session, group, compose(), queued, buttons() if buttons else ())
+    return reached
 
 
 # --- who may do what ----------------------------------------------------------------------------
@@ -94,14 +122,14 @@ def visible_need(session: Session, scope: Scope, need_id: int) -> Need:
     need = session.get(Need, need_id)
     county = session.get(County, need.county_id) if need else None
     if need is None or county is None or not scope.allows(county.province):
-        raise NotVisible(f"没有编号为 {need_id} 的需求。")
+        raise NotVisible(_("没有编号为 {id} 的需求。").format(id=need_id))
     return need
 
 
 def _own_county_need(session: Session, contact: Contact, need_id: int) -> Need:
     need = session.get(Need, need_id)
     if need is None or contact.role != Role.county or need.county_id != contact.county_id:
-        raise NeedError(f"没有编号为 {need_id} 的本县需求。")
+        raise NeedError(_("没有编号为 {id} 的本县需求。").format(id=need_id))
     return need
 
 
@@ -148,7 +176,8 @@ def edit_draft(session: Session, contact: Contact, need_id: int, values: NeedFie
     """The author's county changes a draft; published needs are changed by an admin only."""
     need = _own_county_need(session, contact, need_id)
     if need.status != NeedStatus.draft:
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，不能再修改；如需调整请联系管理员。")
+        raise NeedError(_("{need}当前为{status}，不能再修改；如需调整请联系管理员。").format(
+            need=need_label(need), status=status_of(need)))
     values = check_fields(values)
     before = {"field": need.field, "description": need.description, "amount_wan": need.amount_wan}
     for key in ("field", "description", "amount_wan", "households", "people", "wanted_by"):
@@ -163,7 +192,8 @@ def edit_draft(session: Session, contact: Contact, need_id: int, values: NeedFie
 def withdraw_draft(session: Session, contact: Contact, need_id: int, now: datetime) -> Need:
     need = _own_county_need(session, contact, need_id)
     if need.status != NeedStatus.draft:
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，不能撤回；如需关闭请联系管理员。")
+        raise NeedError(_("{need}当前为{status}，不能撤回；如需关闭请联系管理员。").format(
+            need=need_label(need), status=status_of(need)))
     need.status = NeedStatus.withdrawn
     need.updated_at = now
     session.add(need)
@@ -186,14 +216,14 @@ def publish(session: Session, scope: Scope, need_id: int, actor: str, now: datet
     """A province admin makes a draft visible to organizations; the county is told."""
     need = visible_need(session, scope, need_id)
     if need.status != NeedStatus.draft:
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，只有草稿可以发布。")
+        raise NeedError(_("{need}当前为{status}，只有草稿可以发布。").format(need=need_label(need), status=status_of(need)))
     need.status = NeedStatus.published
     need.published_at = now
     need.updated_at = now
     session.add(need)
     _record(session, need, actor, "publish")
-    tell(session, contacts_of_county(session, need.county_id),
-         f"{need_label(need)}已由管理员发布，社会组织可以接单了。有组织接单时会请您确认。", queued)
+    tell_each(session, contacts_of_county(session, need.county_id), lambda: _(
+        "{need}已由管理员发布，社会组织可以接单了。有组织接单时会请您确认。").format(need=need_label(need)), queued)
     return need
 
 
@@ -203,9 +233,9 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
     need = visible_need(session, scope, need_id)
     reason = clean_reason(reason)
     if need.status in (NeedStatus.done, NeedStatus.closed, NeedStatus.withdrawn):
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}。")
+        raise NeedError(_("{need}当前为{status}。").format(need=need_label(need), status=status_of(need)))
     if need.status == NeedStatus.in_progress:
-        raise NeedError(f"{need_label(need)}已在实施，请关闭对应的项目（pairbot projects close）。")
+        raise NeedError(_("{need}已在实施，请关闭对应的项目（pairbot projects close）。").format(need=need_label(need)))
     need.status = NeedStatus.closed
     need.close_reason = reason
     need.updated_at = now
@@ -213,16 +243,17 @@ def close_need(session: Session, scope: Scope, need_id: int, reason: str, actor:
     _record(session, need, actor, "close", reason=reason)
     for claim in _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
         _settle(session, claim, ClaimStatus.withdrawn, actor, now, reason)
-        tell(session, contacts_of_organization(session, claim.organization_id),
-             f"{need_label(need)}已关闭（{reason}），您的接单不再需要确认。", queued)
-    tell(session, contacts_of_county(session, need.county_id), f"{need_label(need)}已关闭：{reason}。", queued)
+        tell_each(session, contacts_of_organization(session, claim.organization_id), lambda: _(
+            "{need}已关闭（{reason}），您的接单不再需要确认。").format(need=need_label(need), reason=reason), queued)
+    tell_each(session, contacts_of_county(session, need.county_id),
+              lambda: _("{need}已关闭：{reason}。").format(need=need_label(need), reason=reason), queued)
     return need
 
 
 def clean_reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
-        raise NeedError("请写明原因。")
+        raise NeedError(_("请写明原因。"))
     return reason[:MAX_REASON]
 
 
@@ -232,16 +263,18 @@ def claim(session: Session, contact: Contact, need_id: int, now: datetime,
           queued: list[int] | None = None) -> NeedClaim:
     """An organization contact takes a published need on; the county is asked to confirm (确认/婉拒)."""
     if contact.role != Role.organization or contact.organization_id is None:
-        raise NeedError("只有社会组织联络人可以接单。")
+        raise NeedError(_("只有社会组织联络人可以接单。"))
     need = _locked_need(session, need_id)
     if need is None or need.status not in OPEN_NEED_STATUSES:
-        label = need_label(need) if need else f"需求 #{need_id}"
-        state = NeedStatus(need.status).label if need and need.status != NeedStatus.draft else "不存在或尚未发布"
-        raise NeedError(f"{label}{state}，不能接单。")
+        if need is None or need.status == NeedStatus.draft:
+            raise NeedError(_("需求 #{id}不存在或尚未发布，不能接单。").format(id=need_id) if need is None else
+                            _("{need}不存在或尚未发布，不能接单。").format(need=need_label(need)))
+        raise NeedError(_("{need}{status}，不能接单。").format(need=need_label(need), status=status_of(need)))
     existing = session.exec(select(NeedClaim).where(NeedClaim.need_id == need.id,
                                                    NeedClaim.organization_id == contact.organization_id)).first()
     if existing is not None:
-        raise NeedError(f"贵组织已对{need_label(need)}接单（{ClaimStatus(existing.status).label}），无需重复。")
+        raise NeedError(_("贵组织已对{need}接单（{status}），无需重复。").format(
+            need=need_label(need), status=ClaimStatus(existing.status).label))
     row = NeedClaim(need_id=need.id, organization_id=contact.organization_id, contact_id=contact.id, created_at=now)
     session.add(row)
     session.flush()
@@ -249,14 +282,18 @@ def claim(session: Session, contact: Contact, need_id: int, now: datetime,
     need.updated_at = now
     session.add(need)
     organization = session.get(Organization, contact.organization_id)
-    org_name = organization.name if organization else "一家社会组织"
     _record(session, need, f"contact:{contact.id}", "claim", claim=row.id, organization=contact.organization_id)
-    buttons = [Button("确认", f"{CONFIRM_PREFIX}:{row.id}"), Button("婉拒", f"{DECLINE_PREFIX}:{row.id}")]
     paired = _pairing(session, contact.organization_id, need.county_id)
-    note = "" if paired and paired.status == PairingStatus.active else "（双方尚未结对，确认后将建立拟结对关系）"
-    reached = tell(session, contacts_of_county(session, need.county_id),
-                   f"{org_name}对{need_label(need)}接单{note}。请点“确认”或“婉拒”；也可回复“确认 {row.id}”或"
-                   f"“婉拒 {row.id} 原因”。", queued, buttons)
+    unpaired = not (paired and paired.status == PairingStatus.active)
+
+    def notice() -> str:
+        org_name = organization.name if organization else _("一家社会组织")
+        note = _("（双方尚未结对，确认后将建立拟结对关系）") if unpaired else ""
+        return _("{organization}对{need}接单{note}。请点“确认”或“婉拒”；也可回复“确认 {claim}”或“婉拒 {claim} 原因”。").format(
+            organization=org_name, need=need_label(need), note=note, claim=row.id)
+
+    reached = tell_each(session, contacts_of_county(session, need.county_id), notice, queued, lambda: [
+        Button(_("确认"), f"{CONFIRM_PREFIX}:{row.id}"), Button(_("婉拒"), f"{DECLINE_PREFIX}:{row.id}")])
     if not reached:
         _record(session, need, "pairbot", "claim_unreachable", claim=row.id)
     return row
@@ -302,16 +339,15 @@ def confirm(session: Session, contact: Contact, claim_id: int, now: datetime,
     session.add(need)
     _record(session, need, actor, "confirm", claim=row.id, project=project.id, pairing=pairing.id)
     county = session.get(County, need.county_id)
-    where = county.name if county else "县"
-    tell(session, contacts_of_organization(session, row.organization_id),
-         f"{where}已确认由贵组织承接{need_label(need)}，项目 #{project.id} 已建立。报送进展时可写“项目{project.id}：…”。",
-         queued)
-    tell(session, [c for c in contacts_of_county(session, need.county_id) if c.id != contact.id],
-         f"{need_label(need)}已确认承接，项目 #{project.id} 已建立。", queued)
+    tell_each(session, contacts_of_organization(session, row.organization_id), lambda: _(
+        "{county}已确认由贵组织承接{need}，项目 #{project} 已建立。报送进展时可写“项目{project}：…”。").format(
+        county=county.name if county else _("县"), need=need_label(need), project=project.id), queued)
+    tell_each(session, [c for c in contacts_of_county(session, need.county_id) if c.id != contact.id], lambda: _(
+        "{need}已确认承接，项目 #{project} 已建立。").format(need=need_label(need), project=project.id), queued)
     for other in _claims(session, need.id, ClaimStatus.pending):  # type: ignore[arg-type]
         _settle(session, other, ClaimStatus.lost, actor, now)
-        tell(session, contacts_of_organization(session, other.organization_id),
-             f"{need_label(need)}已由其他组织承接，感谢贵组织的支持。", queued)
+        tell_each(session, contacts_of_organization(session, other.organization_id), lambda: _(
+            "{need}已由其他组织承接，感谢贵组织的支持。").format(need=need_label(need)), queued)
     return project
 
 
@@ -326,8 +362,8 @@ def decline(session: Session, contact: Contact, claim_id: int, reason: str, now:
         need.updated_at = now
         session.add(need)
     _record(session, need, f"contact:{contact.id}", "decline", claim=row.id, reason=reason)
-    tell(session, contacts_of_organization(session, row.organization_id),
-         f"{need_label(need)}的接单未被确认：{reason}。", queued)
+    tell_each(session, contacts_of_organization(session, row.organization_id), lambda: _(
+        "{need}的接单未被确认：{reason}。").format(need=need_label(need), reason=reason), queued)
     return row
 
 
@@ -345,12 +381,12 @@ def _county_claim(session: Session, contact: Contact, claim_id: int) -> tuple[Ne
     row = session.get(NeedClaim, claim_id)
     need = _locked_need(session, row.need_id) if row is not None else None
     if row is None or need is None or contact.role != Role.county or need.county_id != contact.county_id:
-        raise NeedError(f"没有编号为 {claim_id} 的本县接单。")
+        raise NeedError(_("没有编号为 {id} 的本县接单。").format(id=claim_id))
     session.refresh(row)
     if row.status != ClaimStatus.pending:
-        raise NeedError(f"接单 {claim_id} 已处理（{ClaimStatus(row.status).label}）。")
+        raise NeedError(_("接单 {id} 已处理（{status}）。").format(id=claim_id, status=ClaimStatus(row.status).label))
     if need.status not in OPEN_NEED_STATUSES:
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}。")
+        raise NeedError(_("{need}当前为{status}。").format(need=need_label(need), status=status_of(need)))
     return row, need
 
 
@@ -405,9 +441,10 @@ def push_targets(session: Session, scope: Scope, need_id: int, top: int) -> tupl
     claimed the need are left out); what the confirmation step shows and what `push` sends to."""
     need = visible_need(session, scope, need_id)
     if need.status not in OPEN_NEED_STATUSES:
-        raise NeedError(f"{need_label(need)}当前为{NeedStatus(need.status).label}，只有已发布的需求可以推送。")
+        raise NeedError(_("{need}当前为{status}，只有已发布的需求可以推送。").format(
+            need=need_label(need), status=status_of(need)))
     if not 1 <= top <= MAX_PUSH:
-        raise NeedError(f"推送的组织数须在 1 到 {MAX_PUSH} 之间。")
+        raise NeedError(_("推送的组织数须在 1 到 {most} 之间。").format(most=MAX_PUSH))
     taken = {row.organization_id for row in claims_of(session, need.id)}  # type: ignore[arg-type]
     return need, [PushTarget(candidate, contacts_of_organization(session, candidate.organization_id))
                   for candidate in rank(session, need, top) if candidate.organization_id not in taken]
@@ -424,14 +461,18 @@ def push(session: Session, scope: Scope, need_id: int, top: int, actor: str, now
     need, targets = push_targets(session, scope, need_id, top)
     county = session.get(County, need.county_id)
     where = f"{county.province}{county.name}" if county else ""
-    amount = f"，约 {need.amount_wan:g} 万元" if need.amount_wan else ""
-    text = (f"{where}发布了{need.field}领域{need_label(need)}{amount}：{need.description[:200]}\n"
-            f"如愿意承接，请点“接单”或回复“接单 {need.id}”。")
+
+    def notice() -> str:
+        amount = _("，约 {amount}").format(amount=wan_text(need.amount_wan)) if need.amount_wan else ""
+        return _("{county}发布了{field}领域{need}{amount}：{description}\n如愿意承接，请点“接单”或回复“接单 {id}”。").format(
+            county=where, field=field_label(need.field), need=need_label(need), amount=amount,
+            description=need.description[:200], id=need.id)
+
     sent: list[tuple[str, int]] = []
     for target in targets:
         if only is not None and target.candidate.organization_id not in only:
             continue
-        sent.append((target.candidate.name, tell(session, target.contacts, text, queued,
-                                                 [Button("接单", f"{CLAIM_PREFIX}:{need.id}")])))
-    _record(session, need, actor, "push", organizations=len(sent), reached=sum(n for _, n in sent))
+        sent.append((target.candidate.name, tell_each(session, target.contacts, notice, queued,
+                                                      lambda: [Button(_("接单"), f"{CLAIM_PREFIX}:{need.id}")])))
+    _record(session, need, actor, "push", organizations=len(sent), reached=sum(n for _name, n in sent))
     return sent

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
 from models.base import parse_id
 from models.messaging import AuditLog
 from models.pairing import Pairing, Project
@@ -25,18 +26,24 @@ from models.services.needs import OPEN_NEED_STATUSES, claims_of, counts_by_statu
 from models.services.parsing import FIELD_ORDER
 from models.services.registry import contact_address
 
-AGES = {30: "发布超过 30 天未认领", 90: "发布超过 90 天未认领"}  # the listing's age filter: days → label
+# The listing's age filter: days → label. Labels here are Chinese, marked for the catalog: `_()` where shown.
+AGES = {30: N_("发布超过 30 天未认领"), 90: N_("发布超过 90 天未认领")}
 RANKED = (NeedStatus.draft, *OPEN_NEED_STATUSES)  # needs still looking for an organization show their ranking
 ACTIVE_CLAIMS = (ClaimStatus.pending, ClaimStatus.confirmed)  # the 认领组织 of a need
 ACTIONS = {
-    "need.create": "登记需求", "need.edit": "修改草稿", "need.withdraw": "撤回草稿", "need.publish": "发布",
-    "need.close": "关闭", "need.claim": "接单", "need.claim_unreachable": "接单通知未送达县联络员",
-    "need.confirm": "县确认承接", "need.decline": "县婉拒接单", "need.push": "推送给社会组织",
-    "need.project_done": "项目已完成", "need.project_closed": "项目已关闭",
-    "project.done": "标记已完成", "project.closed": "关闭项目",
+    "need.create": N_("登记需求"), "need.edit": N_("修改草稿"), "need.withdraw": N_("撤回草稿"), "need.publish": N_("发布"),
+    "need.close": N_("关闭"), "need.claim": N_("接单"), "need.claim_unreachable": N_("接单通知未送达县联络员"),
+    "need.confirm": N_("县确认承接"), "need.decline": N_("县婉拒接单"), "need.push": N_("推送给社会组织"),
+    "need.project_done": N_("项目已完成"), "need.project_closed": N_("项目已关闭"),
+    "project.done": N_("标记已完成"), "project.closed": N_("关闭项目"),
 }
-SOURCES = {"chat": "聊天", "import": "导入", "web": "审核页面"}
-SYSTEM_ACTORS = {"cli": "命令行", "pairbot": "系统", "import": "导入"}
+SOURCES = {"chat": N_("聊天"), "import": N_("导入"), "web": N_("审核页面")}
+SYSTEM_ACTORS = {"cli": N_("命令行"), "pairbot": N_("系统"), "import": N_("导入")}
+
+
+def _label(table: dict[str, str], key: str) -> str:
+    """A key's label from one of the tables above, in the locale in force; unknown keys as written."""
+    return _(table[key]) if key in table else key
 
 
 # --- the list ----------------------------------------------------------------------------------------
@@ -97,7 +104,7 @@ def need_page(session: Session, scope: Scope, filters: NeedFilter, now: datetime
     total = session.execute(base.with_only_columns(func.count()).order_by(None)).scalar_one()
     result = session.exec(base.order_by(col(Need.id).desc()).offset((max(1, page) - 1) * per_page)
                           .limit(per_page)).all()
-    ids = [need.id for need, _ in result]
+    ids = [need.id for need, _county in result]
     organizations: dict[int, list[str]] = defaultdict(list)
     for need_id, name in session.exec(select(NeedClaim.need_id, Organization.name)
                                       .join(Organization, col(Organization.id) == NeedClaim.organization_id)
@@ -159,7 +166,7 @@ class NeedDetail:
 
     @property
     def source(self) -> str:
-        return SOURCES.get(self.need.source, self.need.source)
+        return _label(SOURCES, self.need.source)
 
 
 def need_detail(session: Session, scope: Scope, need_id: int) -> NeedDetail:
@@ -191,25 +198,27 @@ def channels_of(session: Session, contacts: list[Contact]) -> dict[int, str]:
 
 
 def history_rows(session: Session, targets: list[str]) -> list[HistoryRow]:
-    """The audit rows of these targets (need:N, project:N), oldest first, with who and what in Chinese."""
+    """The audit rows of these targets (need:N, project:N), oldest first, with who and what in the locale in force."""
     entries = session.exec(select(AuditLog).where(col(AuditLog.target).in_(targets))
                            .order_by(col(AuditLog.at), col(AuditLog.id))).all()
     names = actor_labels(session, {e.actor for e in entries})
-    return [HistoryRow(e.at, names.get(e.actor) or SYSTEM_ACTORS.get(e.actor, e.actor),
-                       ACTIONS.get(e.action, e.action), _note(e.action, e.details or {})) for e in entries]
+    return [HistoryRow(e.at, names.get(e.actor) or _label(SYSTEM_ACTORS, e.actor),
+                       _label(ACTIONS, e.action), _note(e.action, e.details or {})) for e in entries]
 
 
 def _note(action: str, details: dict[str, Any]) -> str:
     """A few words from an audit row's details; only known keys, so nothing internal leaks onto the page."""
     parts = []
     if details.get("reason"):
-        parts.append(f"{'说明' if action.endswith('done') else '原因'}：{details['reason']}")
+        note = _("说明：{text}") if action.endswith("done") else _("原因：{text}")
+        parts.append(note.format(text=details["reason"]))
     if "organizations" in details and "reached" in details:
-        parts.append(f"推送 {details['organizations']} 家组织，送达 {details['reached']} 人")
+        parts.append(_("推送 {organizations} 家组织，送达 {reached} 人").format(
+            organizations=details["organizations"], reached=details["reached"]))
     if details.get("project"):
-        parts.append(f"项目 #{details['project']}")
+        parts.append(_("项目 #{id}").format(id=details["project"]))
     if details.get("claim"):
-        parts.append(f"接单 #{details['claim']}")
+        parts.append(_("接单 #{id}").format(id=details["claim"]))
     if details.get("source"):
-        parts.append(f"来源：{SOURCES.get(details['source'], details['source'])}")
-    return "；".join(parts)
+        parts.append(_("来源：{source}").format(source=_label(SOURCES, details["source"])))
+    return _("；").join(parts)

@@ -12,12 +12,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import _
 from models.projects import Offer
 from models.registry import Contact, Role
 from models.services.audit import audit
 from models.services.needs import MAX_DESCRIPTION, NeedError
-from models.services.parsing import FIELD_ORDER
-from models.services.provinces import PROVINCES, short_names
+from models.services.need_text import FIELD_LABELS, field_choices, field_label, wan_text
+from models.services.provinces import PROVINCES
 from models.services.sums import BOUNDS
 
 
@@ -25,7 +26,7 @@ def create_offers(session: Session, contact: Contact, fields: Sequence[str], pro
                   capacity_wan: float | None, description: str, now: datetime) -> list[Offer]:
     """One offer per field named, for the contact's organization; NeedError names the first bad value."""
     if contact.role != Role.organization or contact.organization_id is None:
-        raise NeedError("只有社会组织联络人可以登记供给。")
+        raise NeedError(_("只有社会组织联络人可以登记供给。"))
     description = check_offer(fields, provinces, capacity_wan, description)
     rows = [Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field, description=description,
                   provinces=list(provinces), capacity_wan=capacity_wan, created_at=now) for field in fields]
@@ -43,15 +44,15 @@ def check_offer(fields: Sequence[str], provinces: Sequence[str], capacity_wan: f
     Returns the description as stored.
     """
     if not fields:
-        raise NeedError(f"请写明帮扶领域：{'、'.join(FIELD_ORDER)}。")
-    unknown = [field for field in fields if field not in FIELD_ORDER]
+        raise NeedError(_("请写明帮扶领域：{choices}。").format(choices=field_choices()))
+    unknown = [field for field in fields if field not in FIELD_LABELS]
     if unknown:
-        raise NeedError(f"帮扶领域“{unknown[0]}”无法识别，请写：{'、'.join(FIELD_ORDER)}。")
+        raise NeedError(_("帮扶领域“{field}”无法识别，请写：{choices}。").format(field=unknown[0], choices=field_choices()))
     strange = [province for province in provinces if province not in PROVINCES]
     if strange:
-        raise NeedError(f"省份“{strange[0]}”无法识别。")
+        raise NeedError(_("省份“{province}”无法识别。").format(province=strange[0]))
     if capacity_wan is not None and (not math.isfinite(capacity_wan) or not 0 < capacity_wan <= BOUNDS["funds_wan"]):
-        raise NeedError(f"帮扶能力须在 0 到 {BOUNDS['funds_wan']:,} 万元之间。")
+        raise NeedError(_("帮扶能力须在 0 到 {most}之间。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
     return description.replace("\x00", "").strip()[:MAX_DESCRIPTION]
 
 
@@ -67,9 +68,9 @@ def withdraw_offer(session: Session, contact: Contact, offer_id: int, now: datet
     """Deactivate one of the organization's offers: it is no longer used for ranking."""
     row = session.get(Offer, offer_id)
     if row is None or contact.role != Role.organization or row.organization_id != contact.organization_id:
-        raise NeedError(f"没有编号为 {offer_id} 的本组织供给。")
+        raise NeedError(_("没有编号为 {id} 的本组织供给。").format(id=offer_id))
     if not row.active:
-        raise NeedError(f"供给 #{offer_id} 已经撤回了。")
+        raise NeedError(_("供给 #{id} 已经撤回了。").format(id=offer_id))
     row.active = False
     row.updated_at = now
     session.add(row)
@@ -79,6 +80,11 @@ def withdraw_offer(session: Session, contact: Contact, offer_id: int, now: datet
 
 def describe(offer: Offer) -> str:
     """“#3 教育 · 四川、云南 · 200 万元” — how chat names an offer."""
-    capacity = f" · {offer.capacity_wan:g} 万元" if offer.capacity_wan is not None else ""
-    state = "" if offer.active else "（已撤回）"
-    return f"#{offer.id} {offer.field} · {short_names(offer.provinces)}{capacity}{state}"
+    capacity = f" · {wan_text(offer.capacity_wan)}" if offer.capacity_wan is not None else ""
+    state = "" if offer.active else _("（已撤回）")
+    return f"#{offer.id} {field_label(offer.field)} · {provinces_text(offer.provinces)}{capacity}{state}"
+
+
+def provinces_text(provinces: Sequence[str]) -> str:
+    """“四川、云南”, or 全国 (nationwide) for an offer that names none; province names stay as written."""
+    return _("、").join(PROVINCES.get(p, p) for p in provinces) if provinces else _("全国")

@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.i18n import _
 from models.pairing import OPEN_PROJECT_STATUSES, Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import Need, NeedStatus
 from models.registry import Contact, County, Organization, Role
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Page, Scope, update_page
-from models.services.needs import MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization
-from models.services.outbox import tell
+from models.services.needs import (MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization,
+                                   tell_each)
 from models.services.needs_listing import HistoryRow, history_rows
 from models.services.parsing import FIELD_ORDER
 from models.services.sums import COUNTED, FIGURES, Entry, walk
@@ -35,7 +36,7 @@ def visible_project(session: Session, scope: Scope, project_id: int) -> tuple[Pr
     pairing = session.get(Pairing, project.pairing_id) if project else None
     county = session.get(County, pairing.county_id) if pairing else None
     if project is None or pairing is None or county is None or not scope.allows(county.province):
-        raise NotVisible(f"没有编号为 {project_id} 的项目。")
+        raise NotVisible(_("没有编号为 {id} 的项目。").format(id=project_id))
     return project, pairing, county
 
 
@@ -73,11 +74,11 @@ def open_projects_of(session: Session, contact: Contact) -> list[Project]:
 def finish_project(session: Session, scope: Scope, project_id: int, status: ProjectStatus, reason: str, actor: str,
                    now: datetime, queued: list[int] | None = None) -> Project:
     """An admin marks a project 已完成 (done) or 已关闭 (closed, with a reason); its need follows."""
-    project, pairing, _ = visible_project(session, scope, project_id)
+    project, pairing, _county = visible_project(session, scope, project_id)
     if project.status not in OPEN_PROJECT_STATUSES:
-        raise NeedError(f"项目 #{project.id} 当前为{ProjectStatus(project.status).label}。")
+        raise NeedError(_("项目 #{id} 当前为{status}。").format(id=project.id, status=ProjectStatus(project.status).label))
     if status not in (ProjectStatus.done, ProjectStatus.closed):
-        raise NeedError("项目只能标记为已完成或已关闭。")
+        raise NeedError(_("项目只能标记为已完成或已关闭。"))
     project.status = status
     project.close_reason = clean_reason(reason) if status == ProjectStatus.closed else reason.strip()[:MAX_REASON]
     project.closed_at = now
@@ -91,9 +92,15 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
         session.add(need)
         audit(session, actor, f"need.project_{status.value}", f"need:{need.id}", project=project.id,
               reason=project.close_reason)
-    ending = f"：{project.close_reason}" if project.close_reason else ""
-    tell(session, contacts_of_county(session, pairing.county_id) + contacts_of_organization(session, pairing.organization_id),
-         f"项目 #{project.id}「{project.name}」{ProjectStatus(status).label}{ending}。", queued)
+    def notice() -> str:
+        if not project.close_reason:
+            return _("项目 #{id}「{name}」{status}。").format(id=project.id, name=project.name,
+                                                        status=ProjectStatus(status).label)
+        return _("项目 #{id}「{name}」{status}：{reason}。").format(id=project.id, name=project.name,
+                                                             status=ProjectStatus(status).label, reason=project.close_reason)
+
+    tell_each(session, contacts_of_county(session, pairing.county_id)
+              + contacts_of_organization(session, pairing.organization_id), notice, queued)
     return project
 
 

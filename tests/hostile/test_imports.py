@@ -100,7 +100,7 @@ def test_problems_are_capped_in_the_listing_and_counted_in_full(engine, db_url: 
     assert (report.refused, len(report.problems), report.created) == (bad, MAX_LISTED, 3500 - bad)
     assert report.problems[0].row == 2 and report.problems[-1].row < 1200
     again = pairbot("import", "contacts", str(path), cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": db_url})
-    assert again.returncode == 0
+    assert again.returncode == 3  # rows were refused (README: exit codes of pairbot import)
     assert len([line for line in again.stderr.splitlines() if "第 " in line and " 行" in line]) == MAX_LISTED
     assert f"另有 {bad - MAX_LISTED:,} 行被拒绝" in again.stderr and f"共拒绝 {bad:,} 行" in again.stderr
     assert f"拒绝 {bad}" in again.stdout

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.app import App
-from bot.cli import EXTENSIONS, app as cli_app
+from bot.cli import build_app
 from models.reporting import ProgressUpdate
 from models.services.export import export_workbook
 from models.services.ledger import Scope, totals
@@ -59,16 +59,12 @@ def test_absurd_numbers_and_nul_bytes_are_stored_flagged_and_exportable(app: App
 
 
 def test_cli_totals_match_the_pages(app: App, tmp_path: Path) -> None:
-    import importlib
-
     user = county_contact(app)
     user.send("本月投入帮扶资金20万元，带动10户")
     user.send("截至目前累计投入帮扶资金120万元")
-    for name in EXTENSIONS:
-        importlib.import_module(name).register(cli_app)
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{app.settings.database.url}"\n', encoding="utf-8")
-    result = CliRunner().invoke(cli_app, ["--config", str(config), "ledger", "totals", "--json"])
+    result = CliRunner().invoke(build_app(), ["--config", str(config), "ledger", "totals", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     overall = rows[-1]

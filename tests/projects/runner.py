@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from bot import cli, cli_needs
+from bot.cli import build_app
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,7 @@ class Ran:
 
 @cache
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.callback()(cli._root)
-    app.add_typer(cli.import_app, name="import")
-    cli_needs.register(app)
-    return app
+    return build_app()
 
 
 def pairbot(db_url: str, tmp_path: Path, *args: str, answer: str | None = None) -> Ran:

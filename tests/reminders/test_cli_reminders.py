@@ -6,7 +6,6 @@ test run in-process through typer's runner, with the same root callback and sett
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 from functools import cache
@@ -16,7 +15,7 @@ import typer
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from bot import cli
+from bot.cli import build_app
 from bot.db import make_engine
 from models.registry import Role
 from tests.factories import CODES, add_org, county_id, pair
@@ -26,11 +25,7 @@ from tests.test_cli import workdir  # noqa: F401  (fixture: a database made by `
 
 @cache
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.callback()(cli._root)
-    for name in cli.EXTENSIONS:  # every command group (cycles, agreement, pairing …)
-        importlib.import_module(name).register(app)
-    return app
+    return build_app()  # every command (cycles, agreement, pairing …), as `pairbot` builds it
 
 
 def pairbot(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

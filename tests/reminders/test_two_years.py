@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.channels.console import ConsoleChannel
-from bot.cli_reminders import create_default_obligations
+from bot.cli.cycles import create_default_obligations
 from bot.db import unit_of_work
 from bot.messages import Incoming
 from jobs.scheduler import SchedulerService

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import make_engine, unit_of_work
+from bot.i18n import _
 from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, Role
@@ -29,13 +30,14 @@ def make_invite(
     With `contact` the code joins an existing contact: role and scope are theirs, not options.
     """
     if contact is not None and (role or county or organization or provinces):
-        raise ValueError("--contact 已决定身份和范围，请不要同时使用 --role、--county、--organization 或 --province")
+        raise ValueError(_("--contact 已决定身份和范围，请不要同时使用 --role、--county、--organization 或 --province"))
     try:
         role_ = Role(role or "county") if contact is not None else Role(role or "")
     except ValueError:
-        raise ValueError(f"--role 应为 county、organization 或 admin，而不是 {role!r}（或用 --contact 指定已登记的联系人）") from None
+        raise ValueError(_("--role 应为 county、organization 或 admin，而不是 {role}（或用 --contact 指定已登记的联系人）").format(
+            role=repr(role))) from None
     if expires is not None and not 1 <= expires <= 365:
-        raise ValueError("--expires 应在 1 到 365 天之间")
+        raise ValueError(_("--expires 应在 1 到 365 天之间"))
     engine = make_engine(settings.database.url)
     with unit_of_work(engine) as session:
         county_row = organization_row = None
@@ -47,7 +49,7 @@ def make_invite(
         if organization:
             organization_row = find_organization(session, organization)
             if organization_row is None:
-                raise ValueError(f"未找到社会组织“{organization}”。请先运行 pairbot import orgs")
+                raise ValueError(_("未找到社会组织“{name}”。请先运行 pairbot import orgs").format(name=organization))
         try:
             existing = contacts.find(session, contact) if contact is not None else None
             invite = create_invite(
@@ -117,3 +119,21 @@ def print_listing(rows: Sequence[dict[str, Any]], as_json: bool, title: str, hea
     for row in rows:
         table.add_row(*cells(row))
     Console().print(table)
+
+
+def handed_over(settings: Settings, ids: Sequence[int]) -> str:
+    """Enqueue on a real broker now; on memory:// the hand-off of a running `pairbot run` takes the rows (jobs.handoff);
+    a broker that is down leaves them to the relay."""
+    relay = _("运行中的 pairbot run / pairbot worker 会在 {seconds} 秒内取走发送。").format(
+        seconds=f"{settings.queue.relay_after_seconds:g}")
+    if settings.queue.url.startswith("memory://") or not ids:
+        return _("运行中的 pairbot run 会在 1 秒内取走发送（未运行时，启动后立即发送）。")
+    from bot.queue import DeliveryQueue
+
+    queue = DeliveryQueue(settings.queue.url, lambda _: None, queue_name=settings.queue.name)
+    try:
+        if queue.enqueue(ids):
+            return _("已交给消息队列，工作进程正在发送。")
+        return _("消息队列暂时无法连接：记录已保存，") + relay
+    finally:
+        queue.close()

@@ -9,32 +9,33 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-pairing_app = typer.Typer(help="结对关系的调整：新增、暂停、恢复、结束、更换组织；每次调整都记录原因、生效日期和操作人。",
-                          no_args_is_help=True)
+from bot.i18n import N_, _
+
+from bot.cli.common import Group, fail, settings_from
+
+pairing_commands = Group("pairing", N_("结对关系的调整：新增、暂停、恢复、结束、更换组织；每次调整都记录原因、生效日期和操作人。"))
 T = TypeVar("T")
 
-PairingArg = Annotated[str, typer.Argument(help="结对编号，或“组织名/县名”（县可写 6 位区划代码）")]
-ReasonOption = Annotated[str, typer.Option("--reason", "-r", help="原因（必填），写入结对的变更记录")]
-DateOption = Annotated[Optional[str], typer.Option("--date", help="生效日期 YYYY-MM-DD，不晚于今天；不填为今天")]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON")]
+PairingArg = Annotated[str, typer.Argument(help=_("结对编号，或“组织名/县名”（县可写 6 位区划代码）"))]
+ReasonOption = Annotated[str, typer.Option("--reason", "-r", help=_("原因（必填），写入结对的变更记录"))]
+DateOption = Annotated[Optional[str], typer.Option("--date", help=_("生效日期 YYYY-MM-DD，不晚于今天；不填为今天"))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))]
 
 
 def _day(value: str | None) -> date | None:
-    from bot.cli import _fail
     from models.services.pairings import PairingError, parse_day
 
     try:
         return parse_day(value or "")
     except PairingError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
 
 
 def _in_session(ctx: typer.Context, work: Callable[..., T]) -> T:
-    from bot.cli import _settings
-    from bot.cli_support import in_session
+    from bot.cli.support import in_session
     from models.services.pairings import PairingError
 
-    return in_session(_settings(ctx), work, (PairingError,))
+    return in_session(settings_from(ctx), work, (PairingError,))
 
 
 def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:
@@ -49,49 +50,57 @@ def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:
             "type": kind, "group": group.name if group else ""}
 
 
-@pairing_app.command("list")
+@pairing_commands.command("list", N_("结对列表，含结对类型（一对一、一对多、多对一、组团式）。"))
 def list_pairings(
     ctx: typer.Context,
-    province: Annotated[Optional[str], typer.Option(help="只看这个省份（全称）")] = None,
-    county: Annotated[Optional[str], typer.Option(help="只看这个县（县名或区划代码）")] = None,
-    organization: Annotated[Optional[str], typer.Option("--org", help="只看这个社会组织（全称）")] = None,
-    status: Annotated[Optional[str], typer.Option(help="只看这个状态：拟结对、结对中、暂停、已结束")] = None,
+    province: Annotated[Optional[str], typer.Option(help=_("只看这个省份（全称、简称或繁体）"))] = None,
+    county: Annotated[Optional[str], typer.Option(help=_("只看这个县（县名或区划代码）"))] = None,
+    organization: Annotated[Optional[str], typer.Option("--org", help=_("只看这个社会组织（全称）"))] = None,
+    status: Annotated[Optional[str], typer.Option(
+        help=_("只看这个状态：proposed/拟结对、active/结对中、suspended/暂停、ended/已结束（同义词如 已结对 亦可）"))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """结对列表，含结对类型（一对一、一对多、多对一、组团式）。"""
     from sqlmodel import col, select
 
-    from models.pairing import Pairing, PairingStatus
+    from models.pairing import Pairing
     from models.registry import County, Organization
+    from bot.vocabulary import PAIRING_STATUS
     from models.services import pairings
+    from models.services.provinces import UnknownProvince, canonical
 
     def work(session: Any, _now: datetime, _zone: Any) -> list[dict[str, Any]]:
         query = select(Pairing).join(County, col(County.id) == Pairing.county_id).join(
             Organization, col(Organization.id) == Pairing.organization_id)
         if province:
-            query = query.where(County.province == province)
+            try:
+                query = query.where(County.province == canonical([province])[0])
+            except UnknownProvince as exc:
+                raise pairings.PairingError(str(exc)) from None
         if county:
             query = query.where((County.name == county) | (County.code == county))
         if organization:
             query = query.where(Organization.name == organization)
         if status:
-            wanted = {s.label: s.value for s in PairingStatus} | {s.value: s.value for s in PairingStatus}
-            if status not in wanted:
-                raise pairings.PairingError(f"状态“{status}”无法识别（可用：拟结对、结对中、暂停、已结束）。")
-            query = query.where(Pairing.status == wanted[status])
+            wanted = PAIRING_STATUS.read(status)
+            if wanted is None:
+                raise pairings.PairingError(_("状态“{status}”无法识别（可用：{allowed}）。").format(
+                    status=status, allowed=PAIRING_STATUS.allowed()))
+            query = query.where(Pairing.status == wanted)
         rows = list(session.exec(query.order_by(County.province, County.name, Pairing.id)).all())
         kinds = pairings.kinds(session, rows)
         return [_describe(session, p, kinds[p.id]) for p in rows]
 
-    from bot.cli_support import print_listing
+    from bot.cli.support import print_listing
 
     rows = _in_session(ctx, work)
-    print_listing(rows, as_json, f"结对 {len(rows)} 个", ("编号", "社会组织", "省份", "县", "状态", "类型", "组团"),
+    print_listing(rows, as_json, _("结对 {n} 个").format(n=len(rows)),
+                  (_("编号"), _("社会组织"), _("省份"), _("县"), _("状态"), _("类型"), _("组团")),
                   lambda row: (str(row["id"]), row["organization"], row["province"], row["county"], row["status"],
                                row["type"], row["group"]))
 
 
-@pairing_app.command("show")
+@pairing_commands.command("show", N_("一个结对的状态、类型和全部变更记录（谁、何时、为何）。"))
 def show(ctx: typer.Context, pairing: PairingArg, as_json: JsonOption = False) -> None:
     """一个结对的状态、类型和全部变更记录（谁、何时、为何）。"""
     from models.services import pairings
@@ -105,8 +114,9 @@ def show(ctx: typer.Context, pairing: PairingArg, as_json: JsonOption = False) -
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    typer.echo(f"结对 #{data['id']}：{data['organization']} ↔ {data['province']}{data['county']}，{data['status']}，"
-               f"{data['type']}" + (f"（组团：{data['group']}）" if data["group"] else ""))
+    typer.echo(_("结对 #{id}：{organization} ↔ {province}{county}，{status}，{type}").format(
+        id=data["id"], organization=data["organization"], province=data["province"], county=data["county"],
+        status=data["status"], type=data["type"]) + (_("（组团：{group}）").format(group=data["group"]) if data["group"] else ""))
     for line in data["history"]:
         typer.echo(f"  {line}")
 
@@ -120,44 +130,45 @@ def _change(ctx: typer.Context, pairing: str, action: str, reason: str, when: st
     def work(session: Any, now: datetime, zone: Any) -> str:
         row = pairings.find(session, pairing)
         pairings.change_status(session, row, action, pairings.Change("cli", reason, day), now, zone)
-        return f"结对 #{row.id} 已{pairings.ACTIONS[action][2]}，现为{PairingStatus(row.status).label}。"
+        return _("结对 #{id} 已{done}，现为{status}。").format(
+            id=row.id, done=_(pairings.ACTIONS[action][2]), status=PairingStatus(row.status).label)
 
     typer.echo(_in_session(ctx, work))
 
 
-@pairing_app.command("suspend")
+@pairing_commands.command("suspend", N_("暂停结对：暂停期间不再提醒签协议和报送进展。"))
 def suspend(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """暂停结对：暂停期间不再提醒签协议和报送进展。"""
     _change(ctx, pairing, "suspend", reason, when)
 
 
-@pairing_app.command("resume")
+@pairing_commands.command("resume", N_("恢复暂停的结对。"))
 def resume(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """恢复暂停的结对。"""
     _change(ctx, pairing, "resume", reason, when)
 
 
-@pairing_app.command("activate")
+@pairing_commands.command("activate", N_("确认拟结对（例如项目库接单后新建的结对）为结对中。"))
 def activate(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """确认拟结对（例如项目库接单后新建的结对）为结对中。"""
     _change(ctx, pairing, "activate", reason, when)
 
 
-@pairing_app.command("end")
+@pairing_commands.command("end", N_("结束结对：历史记录和台账保留。"))
 def end(ctx: typer.Context, pairing: PairingArg, reason: ReasonOption, when: DateOption = None) -> None:
     """结束结对：历史记录和台账保留。"""
     _change(ctx, pairing, "end", reason, when)
 
 
-@pairing_app.command("add")
+@pairing_commands.command("add", N_("新增结对（已结束的同一对组织和县会重新启用）；可加入组团。"))
 def add(
     ctx: typer.Context,
-    organization: Annotated[str, typer.Option("--org", help="社会组织全称或统一社会信用代码")],
-    county: Annotated[str, typer.Option(help="县名或 6 位区划代码")],
+    organization: Annotated[str, typer.Option("--org", help=_("社会组织全称或统一社会信用代码"))],
+    county: Annotated[str, typer.Option(help=_("县名或 6 位区划代码"))],
     reason: ReasonOption,
     when: DateOption = None,
-    group: Annotated[str, typer.Option(help="组团式帮扶的组团名称（同一县内；首次使用即新建）")] = "",
-    leading: Annotated[bool, typer.Option("--leading", help="该组织为组团的牵头单位")] = False,
+    group: Annotated[str, typer.Option(help=_("组团式帮扶的组团名称（同一县内；首次使用即新建）"))] = "",
+    leading: Annotated[bool, typer.Option("--leading", help=_("该组织为组团的牵头单位"))] = False,
 ) -> None:
     """新增结对（已结束的同一对组织和县会重新启用）；可加入组团。"""
     from models.services import pairings
@@ -167,16 +178,16 @@ def add(
     def work(session: Any, now: datetime, zone: Any) -> str:
         row = pairings.add(session, organization, county, pairings.Change("cli", reason, day), group=group,
                            leading=leading, now=now, zone=zone)
-        return f"已新增结对 #{row.id}。"
+        return _("已新增结对 #{id}。").format(id=row.id)
 
     typer.echo(_in_session(ctx, work))
 
 
-@pairing_app.command("replace")
+@pairing_commands.command("replace", N_("更换组织：结束原结对，由另一组织与同一县结对（组团中的位置和牵头身份随之转移）。"))
 def replace(
     ctx: typer.Context,
     pairing: PairingArg,
-    organization: Annotated[str, typer.Option("--org", help="接替的社会组织全称或统一社会信用代码")],
+    organization: Annotated[str, typer.Option("--org", help=_("接替的社会组织全称或统一社会信用代码"))],
     reason: ReasonOption,
     when: DateOption = None,
 ) -> None:
@@ -188,10 +199,10 @@ def replace(
     def work(session: Any, now: datetime, zone: Any) -> str:
         row = pairings.find(session, pairing)
         successor = pairings.replace(session, row, organization, pairings.Change("cli", reason, day), now, zone)
-        return f"结对 #{row.id} 已结束，由结对 #{successor.id} 接替。"
+        return _("结对 #{id} 已结束，由结对 #{successor} 接替。").format(id=row.id, successor=successor.id)
 
     typer.echo(_in_session(ctx, work))
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(pairing_app, name="pairing")
+    pairing_commands.register(app)

@@ -1,0 +1,62 @@
+"""The `pairbot` command line. Commands only parse input and call services; heavy imports happen inside them.
+
+One module per command or command group; each has `register(app)`. `build_app` is the one place that
+makes the Typer tree, when `pairbot` starts. This package imports none of its modules at import time,
+and they never import it, so `import bot.cli.X` runs no cycle (tests/test_cli_package.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from functools import cache
+from typing import Any
+
+import typer
+
+from bot.i18n import N_, _
+
+HELP = N_("结对帮扶助手 pairbot — 社会组织与国家乡村振兴重点帮扶县结对帮扶的 Telegram / 企业微信机器人。")
+
+# In `pairbot --help` order (single commands are listed before command groups).
+MODULES: tuple[str, ...] = (
+    "init", "invite", "parse", "simulate", "run", "export", "worker", "scheduler",
+    "imports", "telegram", "admin", "review", "broadcast", "cycles", "agreement", "reminders",
+    "ledger", "pairing", "contacts", "needs", "groups",
+)
+
+
+def build_app() -> typer.Typer:
+    """The whole `pairbot` command tree, freshly made."""
+    from bot.cli.common import root
+    from bot.cli.library_texts import install
+
+    install()  # click's own words (Usage:, Options, Aborted!) follow the locale too
+    app = typer.Typer(help=_(HELP), no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+    app.callback()(root)
+    for name in MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(app)
+    return app
+
+
+@cache
+def _app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> Any:
+    """`bot.cli.app`: the tree built once, for tests and embedding (`main` builds its own)."""
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def main() -> None:
+    """The `pairbot` entry point: the language first (help texts are made in it), then the command tree."""
+    from bot.config import configured_locale
+    from bot.i18n import cli_locale, set_installation_locale, set_locale
+
+    configured = configured_locale(sys.argv[1:])
+    set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
+    set_locale(cli_locale(configured))  # what the operator reads
+    build_app()()

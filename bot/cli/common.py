@@ -1,0 +1,84 @@
+"""What every `pairbot` command shares: the --config option, loading the settings, failing with a reason.
+
+Light on purpose (typer only): `pairbot --help` imports every command module, and commands import
+their services inside the function body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+
+import typer
+
+from bot.i18n import _
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", "-c", help=_("配置文件（默认：./config.toml 或 $PAIRBOT_CONFIG）。"))
+]
+
+
+def root(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """The root callback: remembers --config for `settings_from(ctx)`."""
+    ctx.obj = {"config": config}
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    """The settings named by --config (or the defaults); a broken config file exits 2 with the reason."""
+    from bot.config import ConfigError, load_settings
+
+    try:
+        return load_settings(ctx.obj.get("config") if ctx.obj else None)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` on stderr and return the Exit to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Group:
+    """The commands of one `pairbot NAME …` group, collected when its module is imported.
+
+    The Typer object is made only in `register`, called from `bot.cli.build_app`: the command tree
+    is built in one place, when `pairbot` starts (where help texts can later be translated).
+    """
+
+    def __init__(self, name: str, help: str) -> None:
+        self.name = name
+        self.help = help  # marked with N_(), translated when the tree is built
+        self._commands: list[tuple[str, str | None, Callable[..., Any], dict[str, Any]]] = []
+
+    def command(self, name: str, help: str | None = None, **options: Any) -> Callable[[F], F]:
+        """Collect `pairbot GROUP NAME`; `help` (marked with N_()) replaces the docstring in `--help`;
+        `options` go to Typer's `command` (short_help, also marked, and hidden)."""
+
+        def add(function: F) -> F:
+            self._commands.append((name, help, function, options))
+            return function
+
+        return add
+
+    def register(self, app: typer.Typer) -> None:
+        group = typer.Typer(help=_(self.help), no_args_is_help=True)
+        for name, help, function, options in self._commands:
+            if options.get("short_help"):
+                options = {**options, "short_help": _(options["short_help"])}
+            group.command(name, help=_(help) if help else None, **options)(function)
+        app.add_typer(group, name=self.name)

@@ -1,0 +1,71 @@
+"""`pairbot export`: the ledger as an Excel workbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.i18n import _, joined
+
+from bot.cli.common import fail, settings_from
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help=_("输出文件 FILE.xlsx"))],
+    province: Annotated[Optional[list[str]], typer.Option(help=_("只导出这些省份（可重复）；不填为全部"))] = None,
+    year: Annotated[Optional[int], typer.Option(help=_("年度统计表的年份（默认今年，按 [schedule] timezone）"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=_("覆盖已存在的文件"))] = False,
+) -> None:
+    """Export the ledger as an Excel workbook: organizations, pairings and agreements, updates, deliveries,
+    and the year-end statistics table. Streams in constant memory; every export is audited."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlmodel import Session, col, select
+
+    from bot.db import make_engine
+    from models.base import utcnow
+    from models.registry import County
+    from models.services.export import ExportError, count_rows, default_year, export_workbook, statistics_year
+    from models.services.ledger import Scope
+    from models.services.provinces import UnknownProvince, canonical
+
+    settings = settings_from(ctx)
+    if out.suffix.lower() != ".xlsx":
+        raise fail(_("--out 应为 .xlsx 文件，而不是 {out}").format(out=out), 2)
+    if out.exists() and not force:
+        raise fail(_("文件已存在：{out}（如要覆盖，请加 --force）").format(out=out))
+    if not out.parent.exists():
+        raise fail(_("目录不存在：{folder}").format(folder=out.parent))
+    try:
+        province = canonical(province or [])
+    except UnknownProvince as exc:
+        raise fail(str(exc), 2) from None
+    engine = make_engine(settings.database.url)
+    if province:
+        with Session(engine) as session:
+            known = set(session.exec(select(County.province).where(col(County.province).in_(province))).all())
+        unknown = [p for p in province if p not in known]
+        if unknown:
+            raise fail(_("重点县名单中没有这些省份：{provinces}（台账按重点县统计）").format(
+                provinces=joined(unknown)), 2)
+    scope = Scope(tuple(province)) if province else Scope()
+    now = utcnow()
+    try:
+        year = statistics_year(year, default_year(now, settings.zone))
+    except ExportError as exc:
+        raise fail(str(exc), 2) from None
+    total = count_rows(engine, scope)
+    columns = [TextColumn(_("导出") + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(out.name, total=total)
+        report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
+                                 progress=lambda n: progress.advance(task, n))
+    engine.dispose()
+    typer.echo(_("已导出 {out}：{summary}").format(out=out, summary=report.summary()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export", help=_("把台账导出为 Excel 工作簿：社会组织、结对与协议、进展、投递和年度统计表。流式写出，内存恒定；每次导出都记入操作日志。"))(export)
