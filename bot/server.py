@@ -111,11 +111,12 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _serve_with_simulator(app: App, server: uvicorn.Server, listening: socket.socket) -> None:
+    from bot.i18n import current
     from bot.simulator import Simulator, chat
 
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="pairbot-web", daemon=True)
     thread.start()
     logging.getLogger().setLevel(logging.WARNING)
-    chat(Simulator(app), sys.stdin, sys.stdout)
+    chat(Simulator(app, language=current()), sys.stdin, sys.stdout)
     server.should_exit = True
     thread.join(timeout=5)

@@ -22,9 +22,9 @@ from bot.simulator import Simulator
 from models.services.registry import contact_for
 from sqlmodel import Session
 from tests.i18n.checks import english_prose
+from tests.standins.telegram_api import TelegramApiStandIn
 
 PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +133,11 @@ class CheckedSimulator(Simulator):
 
 def simulator(app: App, sender: str = "local", name: str = "测试用户") -> Simulator:
     return CheckedSimulator(app, sender, name)
+
+
+@pytest.fixture
+def telegram_api() -> Iterator[TelegramApiStandIn]:
+    """The Telegram Bot API stand-in on 127.0.0.1 (tests/standins/telegram_api.py, which benches import too)."""
+    api = TelegramApiStandIn().start()
+    yield api
+    api.stop()
