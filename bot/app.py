@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.messages import Incoming
 from bot.db import make_engine
+from bot.inbound import GroupCommit
 from bot.queue import DeliveryQueue
 from bot.router import Router
 from handlers.context import HandlerSettings
@@ -60,6 +62,8 @@ class App:
             self.queue.enqueue,
             clock,
         )
+        # Channels hand their messages to this writer: several per transaction under load (bot.inbound).
+        self.inbound: GroupCommit[Incoming, list[int]] = GroupCommit(self.router.handle_batch, "pairbot-inbound")
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
 
@@ -99,6 +103,7 @@ class App:
 
     def close(self) -> None:
         self._stop.set()
+        self.inbound.close()
         self.queue.close()
         self.limiter.close()
         self.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from models.base import utcnow
@@ -48,10 +49,23 @@ def find_organization(session: Session, name: str) -> Organization | None:
     return session.exec(select(Organization).where(Organization.name == name.strip())).first()
 
 
+_FOUND = "identities_found"
+
+
 def find_identity(session: Session, channel: str, external_id: str) -> ChannelIdentity | None:
-    return session.exec(
+    """The chat account's row; found once per session (the router asks for each message several times),
+    asked again when the row found is no longer in the session or no longer names that account."""
+    found: dict[tuple[str, str], ChannelIdentity] = session.info.setdefault(_FOUND, {})
+    identity = found.get((channel, external_id))
+    if identity is not None and identity in session and identity not in session.deleted \
+            and not inspect(identity).was_deleted and identity.channel == channel and identity.external_id == external_id:
+        return identity
+    identity = session.exec(
         select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     ).first()
+    if identity is not None:
+        found[(channel, external_id)] = identity
+    return identity
 
 
 def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:
