@@ -12,7 +12,7 @@ from bot.channels.base import Channel
 from bot.config import Settings
 from bot.messages import Incoming
 from bot.db import make_engine
-from bot.inbound import GroupCommit
+from bot.inbound import GroupCommit, lanes_for
 from bot.queue import DeliveryQueue
 from bot.router import Router
 from handlers.context import HandlerSettings
@@ -63,7 +63,8 @@ class App:
             clock,
         )
         # Channels hand their messages to this writer: several per transaction under load (bot.inbound).
-        self.inbound: GroupCommit[Incoming, list[int]] = GroupCommit(self.router.handle_batch, "pairbot-inbound")
+        self.inbound: GroupCommit[Incoming, list[int]] = GroupCommit(self.router.handle_batch, "pairbot-inbound",
+                                                                     lanes_for(self.engine))
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
 

@@ -4,8 +4,12 @@ Channels hand each message to `GroupCommit.submit` and wait on the future it ret
 takes whatever is waiting (up to `max_batch`) and passes it to the router in one call, so the
 messages share one transaction and one commit, each handled in its own savepoint (see
 bot.router). When messages arrive one at a time, a batch is one message and nothing waits: a
-batch forms only while the previous one is being written. One writer keeps the order in which
-messages arrived, so one person's messages are handled in the order they were sent.
+batch forms only while the previous one is being written.
+
+Writers work in lanes: one on SQLite (one writer at a time is all the file allows), `PG_LANES` on
+PostgreSQL, where a transaction spends much of its time waiting for the server and another lane
+can use that time. A chat always lands on the same lane, which writes in the order messages
+arrived, so one person's messages are handled in the order they were sent.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
+
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -23,34 +30,43 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_BATCH = 64
+PG_LANES = 4
+
+
+def lanes_for(engine: Engine) -> int:
+    return 1 if engine.dialect.name == "sqlite" else PG_LANES
 
 
 class GroupCommit(Generic[T, R]):
     """Items in, `run(batch)` on the writer thread, each item's result (or exception) back in its future."""
 
-    def __init__(self, run: Callable[[Sequence[T]], Sequence[R | BaseException]], name: str,
+    def __init__(self, run: Callable[[Sequence[T]], Sequence[R | BaseException]], name: str, lanes: int = 1,
                  max_batch: int = MAX_BATCH) -> None:
         self.run = run
         self.name = name
         self.max_batch = max_batch
-        self._waiting: queue.SimpleQueue[tuple[T, concurrent.futures.Future[R]] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._lanes: list[queue.SimpleQueue[tuple[T, concurrent.futures.Future[R]] | None]] = [
+            queue.SimpleQueue() for _ in range(lanes)]
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
         self._unfinished = 0
         self._finished = threading.Condition(self._lock)
 
-    def submit(self, item: T) -> concurrent.futures.Future[R]:
+    def submit(self, item: T, key: str = "") -> concurrent.futures.Future[R]:
+        """Queue `item` on the lane of `key` (a chat id: its items are written in order)."""
         future: concurrent.futures.Future[R] = concurrent.futures.Future()
         with self._lock:
             if self._closed:
                 future.set_exception(RuntimeError(f"{self.name} is closed"))
                 return future
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write, name=self.name, daemon=True)
-                self._thread.start()
+            if not self._threads:
+                for n, lane in enumerate(self._lanes):
+                    thread = threading.Thread(target=self._write, args=(lane,), name=f"{self.name}-{n}", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
             self._unfinished += 1
-            self._waiting.put((item, future))
+            self._lanes[zlib.crc32(key.encode()) % len(self._lanes)].put((item, future))
         return future
 
     def join(self, timeout: float | None = None) -> bool:
@@ -58,20 +74,16 @@ class GroupCommit(Generic[T, R]):
         with self._finished:
             return self._finished.wait_for(lambda: self._unfinished == 0, timeout)
 
-    def __call__(self, item: T) -> R:
-        """Submit and wait (for callers on a plain thread)."""
-        return self.submit(item).result()
-
-    def _write(self) -> None:
+    def _write(self, lane: queue.SimpleQueue[tuple[T, concurrent.futures.Future[R]] | None]) -> None:
         stopping = False
         while not stopping:
-            first = self._waiting.get()
+            first = lane.get()
             if first is None:
                 return
             batch = [first]
             while len(batch) < self.max_batch:
                 try:
-                    entry = self._waiting.get_nowait()
+                    entry = lane.get_nowait()
                 except queue.Empty:
                     break
                 if entry is None:
@@ -99,7 +111,8 @@ class GroupCommit(Generic[T, R]):
         """Write what was submitted so far, then stop the writer."""
         with self._lock:
             self._closed = True
-            thread = self._thread
-        if thread is not None:
-            self._waiting.put(None)
+            threads = self._threads
+        for lane in self._lanes[: len(threads)]:
+            lane.put(None)
+        for thread in threads:
             thread.join(timeout)

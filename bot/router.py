@@ -1,10 +1,12 @@
 """The router: one unit of work per incoming message, replies enqueued only after commit.
 
 Each message is stored (its raw InboundMessage row, first) and handled in one transaction. Under
-load several messages share a transaction (`handle_batch`, fed by bot.inbound.GroupCommit): each
-one's handling runs in its own savepoint, so a handler that fails undoes only its own work — its
-raw row stays and its sender gets the apology — and the batch costs one commit. If the shared
-transaction itself fails, its messages are handled again one by one.
+load several messages share a transaction (`handle_batch`, fed by bot.inbound.GroupCommit) and
+one commit. If anything in it fails, the transaction is rolled back and each message is done
+again in a transaction of its own, its handling in a savepoint: a handler that fails then undoes
+only its own work — the raw row stays and the sender gets the apology. A failure of the database
+itself (a deadlock, a lost connection: no reason to apologise) is reported to the channel, which
+has the platform send the message again.
 
 A message can also be stored first and handled later (`store`, then `handle_stored`): the WeCom
 callback answers once the raw row is committed; the row's `handled_at` stays empty until the
@@ -20,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -80,13 +83,13 @@ class Router:
         """Store and handle `messages` in one transaction, in order; a duplicate gets [] and changes nothing."""
         return self._run(messages, self._store_and_handle)
 
-    def _store_and_handle(self, session: Session, message: Incoming, now: datetime) -> list[int]:
+    def _store_and_handle(self, session: Session, message: Incoming, now: datetime, isolated: bool) -> list[int]:
         contact = contact_for(session, message.channel, message.sender_id)
         row = self._record(session, message, contact, now, handled=True)
         if row is None:
             log.info("duplicate %s message %s ignored", message.channel, message.message_id)
             return []
-        return self._handle_row(session, message, contact, row, now)
+        return self._handle_row(session, message, contact, row, now, isolated)
 
     # --- stored first, handled afterwards ------------------------------------------------------
 
@@ -109,13 +112,14 @@ class Router:
         """Handle stored rows (by id) in one transaction; a row already handled is skipped."""
         return self._run(ids, self._handle_stored_one)
 
-    def unhandled(self, limit: int = 1000) -> list[int]:
-        """Ids of stored messages not handled yet, oldest first (what a restart has to finish)."""
+    def unhandled(self) -> list[tuple[int, str]]:
+        """(id, chat id) of the stored messages not handled yet, oldest first (what a restart has to finish)."""
         with Session(self.engine) as session:
-            return list(session.exec(select(InboundMessage.id).where(col(InboundMessage.handled_at).is_(None))
-                                     .order_by(col(InboundMessage.id)).limit(limit)).all())  # type: ignore[arg-type]
+            rows = session.exec(select(InboundMessage.id, InboundMessage.chat_id)
+                                .where(col(InboundMessage.handled_at).is_(None)).order_by(col(InboundMessage.id)))
+            return [(int(inbound_id), chat_id) for inbound_id, chat_id in rows]  # type: ignore[arg-type]
 
-    def _handle_stored_one(self, session: Session, inbound_id: int, now: datetime) -> list[int]:
+    def _handle_stored_one(self, session: Session, inbound_id: int, now: datetime, isolated: bool) -> list[int]:
         # Claim the row: a second process, or a second copy of the id, finds it handled and skips it.
         claimed = session.execute(
             update(InboundMessage).where(col(InboundMessage.id) == inbound_id,
@@ -132,25 +136,28 @@ class Router:
             if message.callback_data and row.text != message.callback_data:
                 row.text = message.callback_data  # as a press is stored (the typed text stays in the payload)
         return self._handle_row(session, message, contact_for(session, message.channel, message.sender_id), row,
-                                now)
+                                now, isolated)
 
     # --- the shared machinery ------------------------------------------------------------------
 
-    def _run(self, items: Sequence[Any], one: Callable[[Session, Any, datetime], list[int]]) -> list[Outcome]:
-        """Each item through `one` in one transaction; the replies enqueued after the commit. When the
-        transaction fails as a whole, each item again in a transaction of its own."""
+    def _run(self, items: Sequence[Any], one: Callable[[Session, Any, datetime, bool], list[int]],
+             isolated: bool = False) -> list[Outcome]:
+        """Each item through `one` in one transaction; the replies enqueued after the commit.
+
+        First without savepoints (handlers rarely fail, and a savepoint costs two statements); if
+        anything fails, each item again in a transaction of its own, its handling in a savepoint."""
         now = self.clock()
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 begin_write(session)
-                outcomes: list[Outcome] = [one(session, item, now) for item in items]
+                outcomes: list[Outcome] = [one(session, item, now, isolated) for item in items]
                 session.commit()
         except Exception as exc:
-            if len(items) == 1:
+            if isolated:
                 log.exception("inbound message could not be stored")
                 return [exc]
-            log.warning("a transaction of %d inbound messages failed (%r); storing them one by one", len(items), exc)
-            return [self._run([item], one)[0] for item in items]
+            log.info("a transaction of %d inbound messages failed (%r); again one by one", len(items), exc)
+            return [self._run([item], one, isolated=True)[0] for item in items]
         replies = [delivery_id for ids in outcomes if isinstance(ids, list) for delivery_id in ids]
         if replies:
             self.enqueue(replies)
@@ -185,10 +192,14 @@ class Router:
         return row
 
     def _handle_row(self, session: Session, message: Incoming, contact: Contact | None, row: InboundMessage,
-                    now: datetime) -> list[int]:
+                    now: datetime, isolated: bool) -> list[int]:
+        if not isolated:  # a failure undoes the whole transaction, and `_run` tries again, isolated
+            return self._dispatch(session, message, contact, row, now)
         try:
             with session.begin_nested():
                 return self._dispatch(session, message, contact, row, now)
+        except OperationalError:  # the database, not the handler (a deadlock, a lost connection): try again
+            raise
         except Exception:
             log.exception("handler failed for %s message %s", message.channel, message.message_id)
             return self._apologise(session, message, row)

@@ -291,7 +291,7 @@ class TelegramChannel:
             if incoming is None:
                 log.info("telegram update %s (%s) ignored", update.update_id, describe(update))
                 return
-            await asyncio.wrap_future(self._app.inbound.submit(incoming))  # stored and answered in the outbox
+            await asyncio.wrap_future(self._app.inbound.submit(incoming, incoming.chat_id))  # stored and answered in the outbox
         except Exception:
             self._failed.add(update.update_id)
             raise

@@ -44,7 +44,7 @@ from bot.channels.wecom import NAME
 from bot.channels.wecom_choices import press_choice
 from bot.config import Settings
 from bot.http_body import read_body
-from bot.inbound import GroupCommit
+from bot.inbound import GroupCommit, lanes_for
 from bot.messages import Attachment, Incoming
 from models.base import whole_number
 
@@ -181,42 +181,43 @@ class Inbox:
     def __init__(self, router: Router, attempts: int = 3) -> None:
         self.router = router
         self.attempts = attempts
-        self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "wecom-store")
-        self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "wecom-handle")
+        lanes = lanes_for(router.engine)
+        self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "wecom-store", lanes)
+        self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "wecom-handle", lanes)
 
     async def store(self, message: Incoming) -> bool:
         """True once the message is durable (stored now or before); False when it could not be stored."""
         try:
-            await asyncio.wrap_future(self.storing.submit(message))
+            await asyncio.wrap_future(self.storing.submit(message, message.chat_id))
         except Exception:
             return False
         return True
 
     def _store(self, messages: Sequence[Incoming]) -> list[int | None | BaseException]:
         outcomes = self.router.store(messages)
-        for outcome in outcomes:  # handed on from the writer itself, so they are handled in the order received
-            if isinstance(outcome, int):
-                self._handle(outcome)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if isinstance(outcome, int):  # handed on from the writer itself: handled in the order received
+                self._handle(outcome, message.chat_id)
         return outcomes
 
-    def _handle(self, inbound_id: int, attempt: int = 1) -> None:
+    def _handle(self, inbound_id: int, chat_id: str, attempt: int = 1) -> None:
         def done(future: concurrent.futures.Future[list[int]]) -> None:
             if future.exception() is None:
                 return
             if attempt >= self.attempts:
                 log.error("WeCom message (inbound %s) still not handled; it is handled at the next start", inbound_id)
                 return
-            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, attempt + 1))
+            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, chat_id, attempt + 1))
             timer.daemon = True
             timer.start()
 
-        self.handling.submit(inbound_id).add_done_callback(done)
+        self.handling.submit(inbound_id, chat_id).add_done_callback(done)
 
     def resume(self) -> int:
         """Hand every stored but unhandled message to the router (at start-up); how many there were."""
         ids = self.router.unhandled()
-        for inbound_id in ids:
-            self._handle(inbound_id)
+        for inbound_id, chat_id in ids:
+            self._handle(inbound_id, chat_id)
         if ids:
             log.warning("handling %d WeCom messages stored before the last stop", len(ids))
         return len(ids)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import inspect
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.base import utcnow
 from models.pairing import Pairing, PairingStatus
@@ -53,19 +53,24 @@ _FOUND = "identities_found"
 
 
 def find_identity(session: Session, channel: str, external_id: str) -> ChannelIdentity | None:
-    """The chat account's row; found once per session (the router asks for each message several times),
-    asked again when the row found is no longer in the session or no longer names that account."""
-    found: dict[tuple[str, str], ChannelIdentity] = session.info.setdefault(_FOUND, {})
-    identity = found.get((channel, external_id))
-    if identity is not None and identity in session and identity not in session.deleted \
-            and not inspect(identity).was_deleted and identity.channel == channel and identity.external_id == external_id:
-        return identity
-    identity = session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    """The chat account's row, read with its contact in one query; found once per session (the router asks
+    for each message several times), asked again when the row found is no longer in the session or no
+    longer names that account."""
+    found: dict[tuple[str, str], tuple[ChannelIdentity, Contact]] = session.info.setdefault(_FOUND, {})
+    known = found.get((channel, external_id))
+    if known is not None:
+        identity = known[0]
+        if identity in session and identity not in session.deleted and not inspect(identity).was_deleted \
+                and identity.channel == channel and identity.external_id == external_id:
+            return identity
+    row = session.exec(
+        select(ChannelIdentity, Contact).join(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     ).first()
-    if identity is not None:
-        found[(channel, external_id)] = identity
-    return identity
+    if row is None:
+        return None
+    found[(channel, external_id)] = (row[0], row[1])  # held here: the session keeps only weak references
+    return row[0]
 
 
 def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:
