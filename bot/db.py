@@ -63,21 +63,36 @@ class _WriteGate:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Semaphore(1)  # a semaphore: a connection may commit on another thread
-        self._holder: int | None = None  # thread that took it
+        # Served in turn (a ticket lock): a writer that just let go cannot take it straight back while
+        # others wait, so the WeCom callback's short store transactions are not starved by long batches.
+        self._turn = threading.Condition()
+        self._next = 0  # the next ticket handed out
+        self._serving = 0  # the ticket that holds the lock
+        self._abandoned: set[int] = set()
+        self._holder: int | None = None  # thread that holds it
 
     def take(self) -> bool:
         """Wait for the lock; False (go on without it) when this thread already holds it through another
         connection, where waiting would never end, or after BUSY_SECONDS, as SQLite would."""
         me = threading.get_ident()
-        if self._holder == me or not self._lock.acquire(timeout=BUSY_SECONDS):
-            return False
-        self._holder = me
-        return True
+        with self._turn:
+            if self._holder == me:
+                return False
+            ticket, self._next = self._next, self._next + 1
+            if not self._turn.wait_for(lambda: self._serving == ticket, BUSY_SECONDS):
+                self._abandoned.add(ticket)
+                return False
+            self._holder = me
+            return True
 
     def give(self) -> None:
-        self._holder = None
-        self._lock.release()
+        with self._turn:
+            self._holder = None
+            self._serving += 1
+            while self._serving in self._abandoned:
+                self._abandoned.discard(self._serving)
+                self._serving += 1
+            self._turn.notify_all()
 
 
 class _GatedCursor(sqlite3.Cursor):

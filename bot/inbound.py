@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-MAX_BATCH = 64
+MAX_BATCH = 16  # enough to share a commit; small enough that a batch holds the SQLite lock briefly
 PG_LANES = 4
 
 
