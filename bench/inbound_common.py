@@ -3,18 +3,48 @@ database they load, and scratch PostgreSQL databases."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.factories import CODES  # noqa: E402
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--contacts", type=int, default=50, help="distinct senders (at most the reference counties)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both",
+                        help="pairbot's database; the bare echo bot runs beside each, just before it")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="an admin URL; a scratch database is created beside it")
+
+
+def backends(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, str]]:
+    """(name, database URL) for each database asked for; a PostgreSQL scratch database is dropped afterwards."""
+    if args.database in ("sqlite", "both"):
+        yield "sqlite", f"sqlite:///{workdir / 'bench.db'}"
+    if args.database in ("postgresql", "both"):
+        pg_url = create_pg_database(args.pg)
+        if pg_url is None:
+            return
+        try:
+            yield "postgresql", pg_url
+        finally:
+            drop_pg_database(args.pg, pg_url)
+
+
+def ratio(pairbot: float, echo: float) -> float:
+    return round(pairbot / echo, 2) if echo else 0.0
 
 
 def free_port() -> int:

@@ -4,16 +4,20 @@ Both run as separate processes on uvicorn and send to the same stand-in Bot API 
 this process); a load generator (httpx, N concurrent connections) posts text updates with the
 secret-token header and measures messages per second.
 
-- pairbot: `pairbot run` in webhook mode. One request = secret check → PTB Update → router →
-  message stored → progress update parsed and stored → confirmation Delivery row written; the
-  HTTP answer comes after that commit. Replies go out afterwards through the delivery workers,
+- pairbot: `pairbot run` in webhook mode. One request = secret check → PTB Update → inbound
+  writer (group commit) → message stored → progress update parsed and stored → confirmation
+  Delivery row written; the HTTP answer comes after that commit. Replies go out afterwards through the delivery workers,
   so two figures: *accepted* (last HTTP answer) and *replied* (last sendMessage at the stand-in).
 - bare PTB: an Application with one MessageHandler that echoes the text with reply_text; the
   route awaits `process_update`, so its answer comes after the reply was sent.
 
+The echo bot runs just before pairbot for each database, and the ratio of the two is printed:
+the machine's other load changes from minute to minute, so only figures measured side by side
+compare.
+
 Usage:
     .venv/bin/python bench/telegram_inbound.py [--messages 2000] [--concurrency 16] [--contacts 50]
-                                               [--pg postgresql://postgres@127.0.0.1:5432/test | --pg '']
+        [--database sqlite|postgresql|both] [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from inbound_common import (  # noqa: E402
-    create_pg_database,
-    drop_pg_database,
+    add_common_arguments,
+    backends,
     free_port,
     prepare_database,
+    ratio,
     wait_healthy,
 )
 from tests.standins.telegram_api import TOKEN, TelegramApiStandIn, Updates  # noqa: E402
@@ -171,37 +176,32 @@ def run_one(label: str, process: subprocess.Popen[bytes], port: int, path: str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--contacts", type=int, default=50, help="distinct senders (at most the reference counties)")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="an admin URL; a scratch database is created beside it ('' to skip)")
+    add_common_arguments(parser)
     args = parser.parse_args()
     api = TelegramApiStandIn().start()
-    results = []
+    results, summary = [], []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
-            pg_url = create_pg_database(args.pg) if args.pg else None
-            if pg_url:
-                backends.append(("postgresql", pg_url))
-            try:
-                for backend, db_url in backends:
-                    prepare_database(db_url, args.contacts, "telegram", lambda n: str(FIRST_USER + n))
-                    port, log = free_port(), workdir / f"pairbot-{backend}.log"
-                    results.append({"database": backend, **run_one(
-                        "pairbot", start_pairbot(db_url, api, port, log), port, "/telegram/webhook", api, args, log)})
-            finally:
-                if pg_url:
-                    drop_pg_database(args.pg, pg_url)
-            port, log = free_port(), workdir / "echo.log"
-            results.append({"database": "-", **run_one("bare python-telegram-bot echo", start_echo(api, port, log),
-                                                        port, "/webhook", api, args, log)})
+            for backend, db_url in backends(args, workdir):
+                # The echo bot just before pairbot, so both meet the same load from the rest of the machine.
+                port, log = free_port(), workdir / f"echo-{backend}.log"
+                echo = run_one("bare python-telegram-bot echo", start_echo(api, port, log), port, "/webhook", api,
+                               args, log)
+                prepare_database(db_url, args.contacts, "telegram", lambda n: str(FIRST_USER + n))
+                port, log = free_port(), workdir / f"pairbot-{backend}.log"
+                mine = run_one("pairbot", start_pairbot(db_url, api, port, log), port, "/telegram/webhook", api,
+                               args, log)
+                mine["ratio_to_echo"] = ratio(mine["accepted_per_s"], echo["accepted_per_s"])
+                results += [{"database": backend, **echo}, {"database": backend, **mine}]
+                summary.append(f"{backend}: pairbot {mine['accepted_per_s']} msg/s (stored, parsed, reply row "
+                               f"committed), bare PTB echo {echo['accepted_per_s']} msg/s → "
+                               f"{mine['ratio_to_echo']}×")
     finally:
         api.stop()
     print(json.dumps({"messages": args.messages, "concurrency": args.concurrency, "senders": args.contacts,
                       "cpus": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2))
+    print("\n".join(summary))
 
 
 if __name__ == "__main__":

@@ -7,18 +7,22 @@ the independent WXBizMsgCrypt of tests/integration/wecom_support.py) posts progr
 from registered county contacts, after a warm-up of 100.
 
 - pairbot: `pairbot run --no-console` with `[wecom]` configured. One request = signature check →
-  AES decrypt → defusedxml parse → answered at once (empty 200); a background lane then stores the
-  message, parses and stores the progress update and writes the confirmation Delivery row; the
-  delivery workers send it through `message/send`. Three figures: *answered* (last HTTP answer),
-  *processed* (every message stored with its reply row written — the full inbound path), *replied*
+  AES decrypt → defusedxml parse → raw message committed (group commit) → answered (empty 200);
+  the router then handles the stored row: parses and stores the progress update and writes the
+  confirmation Delivery row; the delivery workers send it through `message/send`. Three figures:
+  *answered* (last HTTP answer), *processed* (every message handled with its reply row written —
+  the full inbound path, the figure compared with the echo bot), *replied*
   (last reply accepted by the stand-in; pairbot's outbox keeps to WeCom's per-member limit of 30
   messages a minute, so with 40 messages per sender this is rate-limited by design).
 - bare wechatpy echo: a Starlette route on uvicorn that checks the signature, decrypts with
   `WeChatCrypto`, parses, sends the text back with wechatpy's `message.send_text` and then answers.
 
+The echo bot runs just before pairbot for each database, and the ratio is printed (pairbot's
+*processed* to the echo's answered): only figures measured side by side compare.
+
 Usage:
     .venv/bin/python bench/wecom_inbound.py [--messages 2000] [--concurrency 16] [--contacts 50]
-                                            [--pg postgresql://postgres@127.0.0.1:5432/test | --pg '']
+        [--database sqlite|postgresql|both] [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -39,10 +43,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from inbound_common import (  # noqa: E402
-    create_pg_database,
-    drop_pg_database,
+    add_common_arguments,
+    backends,
     free_port,
     prepare_database,
+    ratio,
     wait_healthy,
 )
 from tests.integration.wecom_support import (  # noqa: E402
@@ -214,33 +219,26 @@ def run_one(label: str, process: subprocess.Popen[bytes], port: int, api: WecomA
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--contacts", type=int, default=50, help="distinct senders (at most the reference counties)")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="an admin URL; a scratch database is created beside it ('' to skip)")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    results = []
+    results, summary = [], []
     with WecomApiStandIn(corp_id=SAMPLE_CORP_ID, secret=SECRET) as api, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        backends = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
-        pg_url = create_pg_database(args.pg) if args.pg else None
-        if pg_url:
-            backends.append(("postgresql", pg_url))
-        try:
-            for backend, db_url in backends:
-                prepare_database(db_url, args.contacts, "wecom", sender)
-                port, log = free_port(), workdir / f"pairbot-{backend}.log"
-                results.append({"database": backend, **run_one(
-                    "pairbot", start_pairbot(db_url, api, port, log), port, api, args, log, db_url)})
-        finally:
-            if pg_url:
-                drop_pg_database(args.pg, pg_url)
-        port, log = free_port(), workdir / "echo.log"
-        results.append({"database": "-", **run_one("bare wechatpy echo", start_echo(api, port, log), port, api,
-                                                    args, log, None)})
+        for backend, db_url in backends(args, workdir):
+            # The echo bot just before pairbot, so both meet the same load from the rest of the machine.
+            port, log = free_port(), workdir / f"echo-{backend}.log"
+            echo = run_one("bare wechatpy echo", start_echo(api, port, log), port, api, args, log, None)
+            prepare_database(db_url, args.contacts, "wecom", sender)
+            port, log = free_port(), workdir / f"pairbot-{backend}.log"
+            mine = run_one("pairbot", start_pairbot(db_url, api, port, log), port, api, args, log, db_url)
+            mine["ratio_to_echo"] = ratio(mine["processed_per_s"], echo["answered_per_s"])
+            results += [{"database": backend, **echo}, {"database": backend, **mine}]
+            summary.append(f"{backend}: pairbot {mine['processed_per_s']} msg/s processed (stored, parsed, reply row "
+                           f"committed; answered {mine['answered_per_s']} msg/s once stored), bare wechatpy echo "
+                           f"{echo['answered_per_s']} msg/s → {mine['ratio_to_echo']}×")
     print(json.dumps({"messages": args.messages, "concurrency": args.concurrency, "senders": args.contacts,
                       "cpus": os.cpu_count(), "results": results}, ensure_ascii=False, indent=2))
+    print("\n".join(summary))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ from typing import Protocol
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.i18n import set_installation_locale
+from bot.messages import Incoming
 from bot.db import make_engine
+from bot.inbound import GroupCommit, lanes_for
 from bot.queue import DeliveryQueue
 from bot.router import Router
 from handlers.context import HandlerSettings
@@ -90,6 +92,9 @@ class App:
             self.queue.enqueue,
             clock,
         )
+        # Channels hand their messages to this writer: several per transaction under load (bot.inbound).
+        self.inbound: GroupCommit[Incoming, list[int]] = GroupCommit(self.router.handle_batch, "pairbot-inbound",
+                                                                     lanes_for(self.engine))
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
 
@@ -132,6 +137,7 @@ class App:
 
     def close(self) -> None:
         self._stop.set()
+        self.inbound.close()
         self.queue.close()
         self.jobs.close()
         self.engine.dispose()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -24,7 +27,8 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS,
+                                                  "factory": _GatedConnection})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -38,6 +42,130 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+# --- SQLite: one writer at a time in this process, waiting on a lock rather than in SQLite's busy handler ---
+
+BUSY_SECONDS = 30
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+_gates: dict[str, _WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+class _WriteGate:
+    """The write lock of one SQLite file, for the threads of this process.
+
+    SQLite lets one transaction write at a time; a writer that finds the file locked sleeps in its
+    busy handler (1, 2, 5, 10 … 100 ms steps), so threads that write concurrently (the inbound
+    writer, delivery workers, the relay) lose most of their time asleep while the file is free.
+    Taking this lock before a transaction's first write makes them queue and wake as soon as the
+    previous writer commits. Another process still meets SQLite's own lock and busy timeout.
+    """
+
+    def __init__(self) -> None:
+        # Served in turn (a ticket lock): a writer that just let go cannot take it straight back while
+        # others wait, so the WeCom callback's short store transactions are not starved by long batches.
+        self._turn = threading.Condition()
+        self._next = 0  # the next ticket handed out
+        self._serving = 0  # the ticket that holds the lock
+        self._abandoned: set[int] = set()
+        self._holder: int | None = None  # thread that holds it
+
+    def take(self) -> bool:
+        """Wait for the lock; False (go on without it) when this thread already holds it through another
+        connection, where waiting would never end, or after BUSY_SECONDS, as SQLite would."""
+        me = threading.get_ident()
+        with self._turn:
+            if self._holder == me:
+                return False
+            ticket, self._next = self._next, self._next + 1
+            if not self._turn.wait_for(lambda: self._serving == ticket, BUSY_SECONDS):
+                self._abandoned.add(ticket)
+                return False
+            self._holder = me
+            return True
+
+    def give(self) -> None:
+        with self._turn:
+            self._holder = None
+            self._serving += 1
+            while self._serving in self._abandoned:
+                self._abandoned.discard(self._serving)
+                self._serving += 1
+            self._turn.notify_all()
+
+
+class _GatedCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        connection: _GatedConnection = self.connection  # type: ignore[assignment]
+        connection.before(sql)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            connection.after()
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        connection: _GatedConnection = self.connection  # type: ignore[assignment]
+        connection.before(sql)
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            connection.after()
+
+
+class _GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection that holds its file's _WriteGate from its first write until commit or rollback."""
+
+    def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        key = str(Path(database).resolve()) if database not in ("", ":memory:") and "mode=memory" not in database \
+            else f"memory:{id(self)}"
+        with _gates_lock:
+            self._gate = _gates.setdefault(key, _WriteGate())
+        self._held = False
+
+    def cursor(self, factory: Any = _GatedCursor) -> sqlite3.Cursor:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def before(self, sql: str) -> None:
+        if not self._held and not self.in_transaction and sql.lstrip()[:9].upper().startswith(_WRITES):
+            self._held = self._gate.take()
+
+    def after(self) -> None:
+        if self._held and not self.in_transaction:  # autocommit statement, or it failed before BEGIN
+            self._release()
+
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            self._gate.give()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+
+def begin_write(session: Session) -> None:
+    """Open the session's transaction for writing at once (SQLite: BEGIN IMMEDIATE, so a transaction that
+    reads first cannot fail on upgrading its lock; also the start savepoints need). No-op elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

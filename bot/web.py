@@ -47,6 +47,8 @@ def build_web(app: App) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if wecom is not None:  # the messages stored but not handled before the last stop
+            await run_in_threadpool(wecom.start)
         yield
         if wecom is not None:  # finish the callback messages already accepted
             await run_in_threadpool(wecom.close)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, created_at, json_dict, json_list, timestamp
@@ -21,9 +21,18 @@ class DeliveryStatus(StrEnum):
 
 
 class InboundMessage(SQLModel, table=True):
-    """Every message received, once: the unique key makes a resent or replayed message a no-op."""
+    """Every message received, once: the unique key makes a resent or replayed message a no-op.
 
-    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id", "revision"),)
+    `handled_at` is empty while a stored message waits for the router (WeCom's callback is answered once
+    the row is committed, and handled afterwards; `payload` keeps what the row's columns do not, so a
+    restart can finish it). Telegram's messages are stored and handled in one transaction.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "message_id", "revision"),
+        Index("ix_inboundmessage_unhandled", "id", sqlite_where=text("handled_at IS NULL"),
+              postgresql_where=text("handled_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -34,6 +43,8 @@ class InboundMessage(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     text: str = Field(default="", sa_type=Text)
     received_at: datetime = created_at()
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class BroadcastStatus(StrEnum):

@@ -3,8 +3,8 @@
 PTB is asyncio; the router and the delivery workers are threads. The channel owns one event
 loop in a thread of its own, on which the PTB Application (its Bot and HTTP connection pool)
 lives. Workers send with `run_coroutine_threadsafe` and wait for the result; updates (polled,
-or posted to the webhook) are processed on that loop and reach the synchronous router through
-`asyncio.to_thread`. The same object is the channel in `App.channels` and the `pairbot run`
+or posted to the webhook) are processed on that loop and reach the router through the app's
+inbound writer (`App.inbound`, group commit: several updates per transaction under load). The same object is the channel in `App.channels` and the `pairbot run`
 component that polls.
 """
 
@@ -291,7 +291,7 @@ class TelegramChannel:
             if incoming is None:
                 log.info("telegram update %s (%s) ignored", update.update_id, describe(update))
                 return
-            await asyncio.to_thread(self._app.router.handle, incoming)
+            await asyncio.wrap_future(self._app.inbound.submit(incoming, incoming.chat_id))  # stored and answered in the outbox
         except Exception:
             self._failed.add(update.update_id)
             raise

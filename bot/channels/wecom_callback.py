@@ -5,28 +5,29 @@ pattern (`<Encrypt>` holding base64 only) and msg_signature (SHA1 over token, ti
 that ciphertext) compared in constant time, so a forgery costs one hash and gets 403 whatever the
 body holds. Only then is it decrypted with wechatpy's `WeChatCrypto` and the plaintext parsed with
 defusedxml (no DTDs, entities or external references; at most `MAX_DEPTH` levels, which WeCom's
-messages never approach) in a worker thread, off the event loop. It is answered at once with an
-empty 200; the router runs later on a background lane, so WeCom's 5-second limit never waits for
-the database. A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a MsgId seen
-before (the router's unique key) — is answered 200 and not processed again. Refusals name what was
-wrong in Chinese, never the exception that found it (that goes to the log).
+messages never approach) in a worker thread, off the event loop.
 
-Trade-off of answering first: a message accepted but not yet stored when the process is killed
-is lost (a clean stop drains the lanes); WeCom's own retries cover only an unanswered request.
+Store, then answer: the message's raw InboundMessage row is committed (several callbacks share a
+commit under load, bot.inbound) before WeCom gets its empty 200, well within WeCom's 5 seconds;
+the router handles the stored row afterwards, in the order received, and `pairbot run` finishes at
+start-up whatever was stored but not handled. So a process killed at any moment loses no message
+it answered 200: WeCom sends again every one it got no 200 for. A message that could not be stored
+gets 503 (WeCom retries). A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a
+MsgId stored before (the router's unique key) — is answered 200 and not stored or handled again.
+Refusals name what was wrong in Chinese, never the exception that found it (that goes to the log).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import hmac
 import io
 import logging
-import queue
 import re
 import threading
-import time
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError
@@ -43,11 +44,13 @@ from bot.channels.wecom import NAME
 from bot.channels.wecom_choices import press_choice
 from bot.config import Settings
 from bot.http_body import read_body
+from bot.inbound import GroupCommit, lanes_for
 from bot.messages import Attachment, Incoming
 from models.base import whole_number
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -169,74 +172,65 @@ def _filename(kind: str, fields: dict[str, Any], message_id: str) -> str:
 
 
 class Inbox:
-    """Background lanes that hand messages to the router.
+    """Store, then handle: callbacks' messages committed as raw rows (group commit), then handled in order.
 
-    A sender always lands on the same lane, so one person's messages are handled in the order
-    they arrived (an invite before the first update, a photo before its text).
+    A stored row whose handling failed is tried again after 1 and 2 seconds; after that it waits,
+    unhandled, for the next start (`resume`).
     """
 
-    def __init__(self, handle: Callable[[Incoming], object], lanes: int = 4, capacity: int = 1000,
-                 attempts: int = 3) -> None:
-        self.handle = handle
+    def __init__(self, router: Router, attempts: int = 3) -> None:
+        self.router = router
         self.attempts = attempts
-        self._lanes: list[queue.Queue[Incoming | None]] = [queue.Queue(maxsize=capacity) for _ in range(lanes)]
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
+        lanes = lanes_for(router.engine)
+        self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "wecom-store", lanes)
+        self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "wecom-handle", lanes)
 
-    def submit(self, message: Incoming) -> bool:
-        """Queue a message; False when its lane is full (overload: the caller asks WeCom to retry)."""
-        self._start()
-        lane = self._lanes[zlib.crc32(message.chat_id.encode()) % len(self._lanes)]
+    async def store(self, message: Incoming) -> bool:
+        """True once the message is durable (stored now or before); False when it could not be stored."""
         try:
-            lane.put_nowait(message)
-        except queue.Full:
+            await asyncio.wrap_future(self.storing.submit(message, message.chat_id))
+        except Exception:
             return False
         return True
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._threads:
-                return
-            for n, lane in enumerate(self._lanes):
-                thread = threading.Thread(target=self._work, args=(lane,), name=f"wecom-inbox-{n}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+    def _store(self, messages: Sequence[Incoming]) -> list[int | None | BaseException]:
+        outcomes = self.router.store(messages)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if isinstance(outcome, int):  # handed on from the writer itself: handled in the order received
+                self._handle(outcome, message.chat_id)
+        return outcomes
 
-    def _work(self, lane: queue.Queue[Incoming | None]) -> None:
-        while True:
-            message = lane.get()
-            try:
-                if message is None:
-                    return
-                self._process(message)
-            finally:
-                lane.task_done()
-
-    def _process(self, message: Incoming) -> None:
-        # Retrying is safe: the router recognises a message it already stored.
-        for attempt in range(1, self.attempts + 1):
-            try:
-                self.handle(message)
+    def _handle(self, inbound_id: int, chat_id: str, attempt: int = 1) -> None:
+        def done(future: concurrent.futures.Future[list[int]]) -> None:
+            if future.exception() is None:
                 return
-            except Exception:
-                log.exception("WeCom message %s from %s: attempt %s failed", message.message_id,
-                              message.sender_id, attempt)
-                if attempt < self.attempts:
-                    time.sleep(2 ** (attempt - 1))
+            if attempt >= self.attempts:
+                log.error("WeCom message (inbound %s) still not handled; it is handled at the next start", inbound_id)
+                return
+            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, chat_id, attempt + 1))
+            timer.daemon = True
+            timer.start()
+
+        self.handling.submit(inbound_id, chat_id).add_done_callback(done)
+
+    def resume(self) -> int:
+        """Hand every stored but unhandled message to the router (at start-up); how many there were."""
+        ids = self.router.unhandled()
+        for inbound_id, chat_id in ids:
+            self._handle(inbound_id, chat_id)
+        if ids:
+            log.warning("handling %d WeCom messages stored before the last stop", len(ids))
+        return len(ids)
 
     def join(self) -> None:
-        """Wait until everything submitted so far was handled (tests, benchmarks)."""
-        for lane in self._lanes:
-            lane.join()
+        """Wait until everything received so far was stored and handled (tests, benchmarks)."""
+        self.storing.join()
+        self.handling.join()
 
     def close(self, timeout: float = 30.0) -> None:
-        """Finish what is queued, then stop the threads."""
-        with self._lock:
-            threads, self._threads = self._threads, []
-        for lane in self._lanes[: len(threads)]:
-            lane.put(None)
-        for thread in threads:
-            thread.join(timeout)
+        """Store and handle what was received, then stop."""
+        self.storing.close(timeout)
+        self.handling.close(timeout)
 
 
 class WecomCallback:
@@ -251,8 +245,8 @@ class WecomCallback:
                                    settings.wecom.encoding_aes_key.get_secret_value(), settings.wecom.corp_id)
         self.clock = clock or (lambda: app.clock().timestamp())
         self.max_body = settings.web.max_body_bytes
-        self.inbox = Inbox(lambda message: app.router.handle(press_choice(app.engine, message, app.clock())),
-                           lanes=settings.wecom.callback_threads)
+        app.router.prepare[NAME] = lambda message, now: press_choice(app.engine, message, now)
+        self.inbox = Inbox(app.router)
 
     def routes(self) -> list[Route]:
         return [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
@@ -298,9 +292,9 @@ class WecomCallback:
             message = await run_in_threadpool(self._open, encrypted, signature, timestamp, nonce)
         except BadMessage as exc:
             return _refuse(400, str(exc))
-        if message is not None and not self.inbox.submit(message):
-            log.warning("WeCom inbox full; asking WeCom to retry message %s", message.message_id)
-            return _refuse(503, "服务繁忙，请稍后重试")
+        if message is not None and not await self.inbox.store(message):
+            log.warning("WeCom message %s could not be stored; asking WeCom to send it again", message.message_id)
+            return _refuse(503, "消息未能保存，请稍后重试")
         return Response(status_code=200)
 
     def _open(self, encrypted: str, signature: str, timestamp: str, nonce: str) -> Incoming | None:
@@ -311,6 +305,10 @@ class WecomCallback:
             log.info("WeCom message not decryptable: %r", exc)
             raise BadMessage("消息无法解密（EncodingAESKey 或 CorpID 不符，或密文已损坏）") from None
         return to_incoming(parse_xml(plain), self.settings)
+
+    def start(self) -> None:
+        """At start-up: finish the messages stored but not handled before the last stop."""
+        self.inbox.resume()
 
     def close(self) -> None:
         self.inbox.close()

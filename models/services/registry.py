@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
 
 from bot.i18n import _
 from models.base import utcnow
@@ -50,10 +51,28 @@ def find_organization(session: Session, name: str) -> Organization | None:
     return session.exec(select(Organization).where(Organization.name == name.strip())).first()
 
 
+_FOUND = "identities_found"
+
+
 def find_identity(session: Session, channel: str, external_id: str) -> ChannelIdentity | None:
-    return session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    """The chat account's row, read with its contact in one query; found once per session (the router asks
+    for each message several times), asked again when the row found is no longer in the session or no
+    longer names that account."""
+    found: dict[tuple[str, str], tuple[ChannelIdentity, Contact]] = session.info.setdefault(_FOUND, {})
+    known = found.get((channel, external_id))
+    if known is not None:
+        identity = known[0]
+        if identity in session and identity not in session.deleted and not inspect(identity).was_deleted \
+                and identity.channel == channel and identity.external_id == external_id:
+            return identity
+    row = session.exec(
+        select(ChannelIdentity, Contact).join(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     ).first()
+    if row is None:
+        return None
+    found[(channel, external_id)] = (row[0], row[1])  # held here: the session keeps only weak references
+    return row[0]
 
 
 def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:

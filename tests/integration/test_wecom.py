@@ -5,6 +5,7 @@ published sample values and against an independent implementation, in both direc
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -330,20 +331,30 @@ def test_xxe_payloads_are_refused_outside_and_inside_the_encryption(wecom: WeCom
     assert wecom.rows(InboundMessage) == [] and wecom.api.calls_to(MESSAGE_SEND) == []
 
 
-def test_the_callback_answers_without_waiting_for_the_database(wecom: WeCom) -> None:
+def test_the_callback_answers_only_once_the_message_is_stored(wecom: WeCom) -> None:
     lock = wecom.app.engine.raw_connection()  # another connection holds the inbound table locked
+    answered: dict[str, float] = {}
+
+    def post() -> None:
+        status = wecom.post(message_xml("lisi", "text", _next_id(), SAMPLE_CORP_ID, AGENT, Content="你好"))
+        answered.update(status=status, at=time.monotonic(), stored=len(wecom.rows(InboundMessage)))
+
     try:
         cursor = lock.cursor()
         if wecom.app.engine.dialect.name == "sqlite":
             cursor.execute("BEGIN EXCLUSIVE")
         else:
             cursor.execute("LOCK TABLE inboundmessage IN ACCESS EXCLUSIVE MODE")
-        started = time.monotonic()
-        assert wecom.post(message_xml("lisi", "text", _next_id(), SAMPLE_CORP_ID, AGENT, Content="你好")) == 200
-        assert time.monotonic() - started < 2
+        poster = threading.Thread(target=post)
+        poster.start()
+        time.sleep(1.0)
+        assert answered == {}  # no 200 while the message cannot be stored: WeCom would send it again
     finally:
+        released = time.monotonic()
         lock.rollback()
         lock.close()
+    poster.join(30)
+    assert answered["status"] == 200 and answered["at"] >= released and answered["stored"] == 1
     wecom.settle()
     assert len(wecom.rows(InboundMessage)) == 1 and len(wecom.api.texts_to("lisi")) == 1
 
