@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine, unit_of_work
 from bot.i18n import using
+from models.base import utcnow
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Group, Role
 from models.services import pairings
@@ -56,8 +57,6 @@ def _world(url: str) -> dict[str, int]:
         groups = [Group(channel="telegram", chat_id=f"-100{n}", title=GROUP_TITLE, tags=["四川"]) for n in (1, 2)]
         session.add_all([admin, amu, other, jike, *groups])
         session.flush()
-        from models.base import utcnow
-
         session.add(ChannelIdentity(contact_id=amu.id, channel="telegram", external_id="1001",
                                     unreachable_since=utcnow()))
         ids = {"admin": admin.id, "amu": amu.id, "other": other.id, "jike": jike.id, "group": groups[0].id}
