@@ -23,13 +23,13 @@ OUT = REPO / "bench" / "out"
 
 
 def rss_mib(pid: int) -> float | None:
+    """The resident memory of a running process, or None once it is gone."""
+    import psutil
+
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except psutil.Error:
         return None
-    return None
 
 
 def export(url: str, out: Path) -> dict[str, object]:

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.inbound_common import create_pg_database, drop_pg_database, free_port, wait_healthy  # noqa: E402
-from tests.hostile.test_imports import _replace_part, _shared_strings, _workbook  # noqa: E402
+from tests.hostile.workbooks import replace_part, shared_strings, workbook  # noqa: E402
 from tests.integration.wecom_support import SAMPLE_AES_KEY, SAMPLE_CORP_ID, SAMPLE_TOKEN  # noqa: E402
 
 PASSWORD = "correct horse battery"
@@ -79,9 +79,9 @@ def peak_rss_of(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, An
 def xlsx_bomb(workdir: Path, gib: float) -> dict[str, Any]:
     env = clean_env(PAIRBOT_DATABASE__URL=f"sqlite:///{workdir / 'bomb.db'}")
     assert pairbot(["init"], env, workdir).returncode == 0
-    path = _workbook(workdir / "bomb.xlsx", [["姓名", "角色"], ["张三", "管理员"]])
+    path = workbook(workdir / "bomb.xlsx", [["姓名", "角色"], ["张三", "管理员"]])
     started = time.perf_counter()
-    _replace_part(path, "xl/sharedStrings.xml", _shared_strings(int(gib * 2**30)))
+    replace_part(path, "xl/sharedStrings.xml", shared_strings(int(gib * 2**30)))
     built = time.perf_counter() - started
     result = peak_rss_of(["import", "contacts", str(path)], env, workdir)
     return {"file_mib": round(path.stat().st_size / 2**20, 1), "shared_strings_gib": gib,

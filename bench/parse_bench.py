@@ -1,8 +1,8 @@
 """How many progress updates per second parse_update handles on one core.
 
-Runs the parser over every labelled sentence we have (shared/samples/updates.jsonl and
-tests/parsing/data/*.jsonl), round after round, for --seconds, pinned to one CPU, and prints
-one JSON object. Needs the project installed (`pip install -e .`), as the venv has it:
+Runs the parser over every labelled sentence we have (tests/data/samples/updates.jsonl, the copy of
+shared/samples/updates.jsonl, and tests/parsing/data/*.jsonl), round after round, for --seconds, pinned
+to one CPU, and prints one JSON object. Needs the project installed (`pip install -e '.[bench]'`):
 
     .venv/bin/python bench/parse_bench.py --seconds 5
 """
@@ -21,7 +21,7 @@ from models.services.parsing import parse_update
 REPO = Path(__file__).resolve().parents[1]
 
 CORPORA = (
-    REPO.parent / "shared/samples/updates.jsonl",
+    REPO / "tests/data/samples/updates.jsonl",
     REPO / "tests/parsing/data/tuning.jsonl",
     REPO / "tests/parsing/data/holdout.jsonl",
     REPO / "tests/parsing/data/holdout2.jsonl",

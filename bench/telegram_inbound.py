@@ -111,7 +111,7 @@ def serve_echo(api_url: str, port: int) -> None:
 
 
 def message_texts() -> itertools.cycle[str]:
-    with (REPO.parent / "shared" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
+    with (REPO / "tests" / "data" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
         texts = [json.loads(line)["text"] for line in handle if line.strip()][:40]
     return itertools.cycle(texts or ["本月投入帮扶资金20万元，带动38户增收"])
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Protocol
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.channels.base import Channel
 from bot.config import Settings
+from bot.i18n import set_installation_locale
 from bot.db import make_engine
 from bot.queue import DeliveryQueue
 from bot.router import Router
 from handlers.context import HandlerSettings
 from handlers.register import default_handlers
-from jobs.outbound import due_pending, expire_sending, send_delivery
-from jobs.ratelimit import build_limiter
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,6 +31,35 @@ class Component(Protocol):
     def stop(self) -> None: ...
 
 
+class DeliveryJobs(Protocol):
+    """What the App needs from jobs/ to move outbox rows; jobs.delivery.OutboxJobs implements it."""
+
+    def send(self, delivery_id: int) -> float | None:
+        """Send one outbox row; seconds until it should be tried again, or None when it is settled."""
+        ...
+
+    def expire_sending(self, older_than: timedelta) -> list[int]:
+        """Mark rows left `sending` longer than `older_than` as of unknown outcome (never resent)."""
+        ...
+
+    def due_pending(self, older_than: timedelta) -> list[int]:
+        """Pending rows the queue seems to have lost."""
+        ...
+
+    def describe(self) -> str:
+        """One word for the start-up log (which rate limiter)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def outbox_jobs(app: App) -> DeliveryJobs:
+    """The one place bot/ is wired to jobs/ for sending."""
+    from jobs.delivery import OutboxJobs
+
+    return OutboxJobs(app.engine, app.channels, app.clock, app.settings.queue)
+
+
 class App:
     def __init__(
         self,
@@ -41,10 +69,11 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        set_installation_locale(settings.app.locale)  # notices to people who chose no language
         self.engine = make_engine(settings.database.url)
         self.channels: dict[str, Channel] = dict(channels or {})
-        self.limiter = build_limiter(settings.queue.url, settings.queue.ratelimit_url)
-        self.queue = DeliveryQueue(settings.queue.url, self._send, settings.queue.worker_threads,
+        self.jobs = outbox_jobs(self)
+        self.queue = DeliveryQueue(settings.queue.url, self.jobs.send, settings.queue.worker_threads,
                                    queue_name=settings.queue.name)
         self.router = Router(
             self.engine,
@@ -64,9 +93,6 @@ class App:
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
 
-    def _send(self, delivery_id: int) -> float | None:
-        return send_delivery(self.engine, self.channels, delivery_id, self.clock, self.limiter).retry_in
-
     def relay_once(self) -> int:
         """Queue again what the broker seems to have lost; returns how many.
 
@@ -75,19 +101,25 @@ class App:
         backlog (a large broadcast drains at the platforms' pace) the rows are most likely in it.
         """
         queue = self.settings.queue
-        expire_sending(self.engine, timedelta(seconds=queue.sending_timeout_seconds), self.clock)
+        self.jobs.expire_sending(timedelta(seconds=queue.sending_timeout_seconds))
         try:
             if self.queue.ready() > 0:
                 return 0
         except Exception as exc:  # broker unreachable: nothing can be enqueued this round
             log.warning("relay: broker unreachable: %s", exc)
             return 0
-        ids = due_pending(self.engine, timedelta(seconds=queue.relay_after_seconds), self.clock)
+        ids = self.jobs.due_pending(timedelta(seconds=queue.relay_after_seconds))
         if ids and not self.queue.enqueue(ids):
             return 0
         return len(ids)
 
     def start_relay(self, interval: float = 2.0) -> None:
+        """The relay (the safety net); on the embedded queue also the hand-off of rows other processes write."""
+        if self.queue.embedded:
+            from jobs.handoff import Handoff
+
+            Handoff(self.engine, self.queue.enqueue).start(self._stop)
+
         def loop() -> None:
             while not self._stop.wait(interval):
                 try:
@@ -101,5 +133,5 @@ class App:
     def close(self) -> None:
         self._stop.set()
         self.queue.close()
-        self.limiter.close()
+        self.jobs.close()
         self.engine.dispose()

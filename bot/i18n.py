@@ -31,7 +31,8 @@ LOCALES = ("zh_CN", "en")
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
 CATALOGS = Path(__file__).resolve().parent / "locales"
 
-_current: ContextVar[str] = ContextVar("pairbot_locale", default=DEFAULT_LOCALE)
+_current: ContextVar[str] = ContextVar("pairbot_locale")
+_installation = [DEFAULT_LOCALE]  # `[app] locale`: the language of whoever chose none (set once at start)
 
 # What people type or platforms send for a language, folded to one of LOCALES.
 _ALIASES = {
@@ -60,18 +61,28 @@ def first_locale(*candidates: str | None) -> str:
         locale = normalize(candidate)
         if locale:
             return locale
-    return DEFAULT_LOCALE
+    return _installation[0]
+
+
+def set_installation_locale(locale: str | None) -> str:
+    """`[app] locale`: the language of people who chose none, and of threads that set none."""
+    _installation[0] = normalize(locale) or DEFAULT_LOCALE
+    return _installation[0]
+
+
+def installation_locale() -> str:
+    return _installation[0]
 
 
 def current() -> str:
-    """The locale in force for this handler, request or command."""
-    return _current.get()
+    """The locale in force for this handler, request or command (else the installation's)."""
+    return _current.get(_installation[0])
 
 
 @contextmanager
 def using(locale: str | None) -> Iterator[str]:
-    """Format everything inside in `locale` (the default when None or unknown)."""
-    token = _current.set(normalize(locale) or DEFAULT_LOCALE)
+    """Format everything inside in `locale` (the installation's when None or unknown)."""
+    token = _current.set(normalize(locale) or _installation[0])
     try:
         yield _current.get()
     finally:
@@ -80,7 +91,7 @@ def using(locale: str | None) -> Iterator[str]:
 
 def set_locale(locale: str | None) -> str:
     """Set the locale for the rest of this context (a CLI process); returns the one chosen."""
-    chosen = normalize(locale) or DEFAULT_LOCALE
+    chosen = normalize(locale) or _installation[0]
     _current.set(chosen)
     return chosen
 
@@ -120,12 +131,12 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """`message` (Chinese) in the locale in force."""
-    return translations(_current.get()).gettext(message)
+    return translations(current()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Plural forms; Chinese has one, English two."""
-    return translations(_current.get()).ngettext(singular, plural, n)
+    return translations(current()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

@@ -4,11 +4,14 @@
 default); `redis://` and `amqp://` are the real brokers shared by `pairbot worker` processes.
 The queue only carries delivery ids; the rows in the database are the truth, so a message the
 broker loses or delivers twice changes nothing (the relay re-enqueues, the claim dedupes).
+The embedded queue also remembers the ids it holds and drops an id handed to it again (by the
+writer after its commit and by the hand-off or the relay), so a row is not raced for by two threads.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -60,6 +63,8 @@ class DeliveryQueue:
             options={"max_retries": 0},
         )
         self.worker: dramatiq.Worker | None = None
+        self._held: set[int] = set()  # embedded only: ids queued, delayed or being sent here
+        self._held_lock = threading.Lock()
 
     @property
     def embedded(self) -> bool:
@@ -68,11 +73,22 @@ class DeliveryQueue:
     def _run(self, delivery_id: int) -> None:
         """Send; a short wait (a quick retry, a rate-limit slot) is slept here, so the retry does not queue up
         behind a whole broadcast; a longer one goes back to the broker as a delayed message."""
-        while (retry_in := self._attempt(delivery_id)) is not None:
-            if retry_in > INLINE_RETRY_SECONDS:
-                self.enqueue([delivery_id], delay=retry_in)  # if the broker is down, the relay will
-                return
-            time.sleep(max(retry_in, 0.0))
+        try:
+            while (retry_in := self._attempt(delivery_id)) is not None:
+                if retry_in > INLINE_RETRY_SECONDS:
+                    self._release(delivery_id)
+                    self.enqueue([delivery_id], delay=retry_in)  # if the broker is down, the relay will
+                    return
+                time.sleep(max(retry_in, 0.0))
+        except BaseException:
+            self._release(delivery_id)
+            raise
+        self._release(delivery_id)
+
+    def _release(self, delivery_id: int) -> None:
+        if self.embedded:
+            with self._held_lock:
+                self._held.discard(delivery_id)
 
     def _attempt(self, delivery_id: int) -> float | None:
         """One send; an unexpected error (the database briefly locked or unreachable) is retried shortly,
@@ -85,10 +101,16 @@ class DeliveryQueue:
 
     def enqueue(self, delivery_ids: Sequence[int], delay: float | None = None) -> bool:
         """Hand ids to the broker; False if it is unreachable (the relay will pick the rows up later)."""
+        if self.embedded:
+            with self._held_lock:
+                delivery_ids = [i for i in dict.fromkeys(delivery_ids) if i not in self._held]
+                self._held.update(delivery_ids)
         try:
             for delivery_id in delivery_ids:
                 self.actor.send_with_options(args=(delivery_id,), delay=max(1, int(delay * 1000)) if delay else None)
         except Exception as exc:  # broker down: the rows stay pending
+            for delivery_id in delivery_ids:
+                self._release(delivery_id)
             log.warning("could not enqueue %d deliveries: %s", len(delivery_ids), exc)
             return False
         return True

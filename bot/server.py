@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import sys
 import threading
 
@@ -11,6 +13,8 @@ import uvicorn
 
 from bot.app import App, Component
 from bot.channels.base import Channel
+from bot.i18n import N_, _
+from bot.messages import channel_label
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.components import build_components
 from bot.config import Settings
@@ -28,10 +32,16 @@ def configured_channels(settings: Settings) -> list[str]:
     return names
 
 
+class StartError(Exception):
+    """`pairbot run` cannot start as configured (port taken, a channel refused); the message is Chinese and
+    says what to change. Raised before anything is served, so nothing half-started is left running."""
+
+
 def run_server(settings: Settings, console: bool | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if console is None:
         console = not configured_channels(settings) and sys.stdin.isatty()
+    listening = listen(settings.web.host, settings.web.port)  # first: a taken port stops us before anything runs
     channels: dict[str, Channel] = {CONSOLE: ConsoleChannel(sys.stdout)}
     app = App(settings, channels=channels)
     started: list[Component] = []
@@ -45,29 +55,68 @@ def run_server(settings: Settings, console: bool | None) -> None:
         app.queue.start_worker()
         app.start_relay()
         for component in components:
-            component.start()
+            try:
+                component.start()
+            except Exception as exc:
+                raise StartError(_component_failed(component.name, exc)) from exc
             started.append(component)
         log.info("pairbot serving http://%s:%s/healthz", settings.web.host, settings.web.port)
         if console:
-            _serve_with_simulator(app, server)
+            _serve_with_simulator(app, server, listening)
         else:
-            server.run()
+            server.run(sockets=[listening])
     finally:
         for component in reversed(started):
             component.stop()
         app.close()
+        listening.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The web server's socket, bound now; StartError naming host:port and what to do when it cannot be."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise StartError(_("无法在 {address} 上提供网页服务：地址“{host}”无法解析（{reason}）。请在 config.toml 的 [web] host"
+                           "（或环境变量 PAIRBOT_WEB__HOST）写本机的地址，例如 127.0.0.1 或 0.0.0.0。").format(
+            address=f"{host}:{port}", host=host, reason=exc.strerror)) from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port in TIME_WAIT is free
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reasons = {errno.EADDRINUSE: N_("端口已被其他程序占用（也可能是另一个 pairbot run）"),
+                   errno.EACCES: N_("没有权限使用该端口（1024 以下的端口需要管理员权限）"),
+                   errno.EADDRNOTAVAIL: N_("本机没有这个地址")}
+        why = _(reasons[exc.errno]) if exc.errno in reasons else exc.strerror or str(exc)
+        advice = (_("请在 config.toml 的 [web] port（或环境变量 PAIRBOT_WEB__PORT）换一个端口、在 [web] host"
+                    "（PAIRBOT_WEB__HOST）换一个地址后重新运行。") if exc.errno == errno.EADDRNOTAVAIL else
+                  _("请停止占用该端口的程序，或在 config.toml 的 [web] port（或环境变量 PAIRBOT_WEB__PORT）换一个端口后重新运行。"))
+        raise StartError(_("无法在 {address} 上提供网页服务：{reason}。{advice}").format(
+            address=f"{host}:{port}", reason=why, advice=advice)) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _component_failed(name: str, exc: Exception) -> str:
+    section = {"telegram": "[telegram]（PAIRBOT_TELEGRAM__…）", "wecom": "[wecom]（PAIRBOT_WECOM__…）"}.get(
+        name, f"[{name}]")
+    return _("{channel} 无法启动：{reason}。请检查 config.toml 的 {section} 设置和网络；不使用该渠道时，清空它的设置后重新运行。").format(
+        channel=channel_label(name), reason=str(exc) or type(exc).__name__, section=section)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _serve_with_simulator(app: App, server: uvicorn.Server) -> None:
+def _serve_with_simulator(app: App, server: uvicorn.Server, listening: socket.socket) -> None:
+    from bot.i18n import current
     from bot.simulator import Simulator, chat
 
-    thread = threading.Thread(target=server.run, name="pairbot-web", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="pairbot-web", daemon=True)
     thread.start()
     logging.getLogger().setLevel(logging.WARNING)
-    chat(Simulator(app), sys.stdin, sys.stdout)
+    chat(Simulator(app, language=current()), sys.stdin, sys.stdout)
     server.should_exit = True
     thread.join(timeout=5)

@@ -51,7 +51,7 @@ def build_web(app: App) -> Starlette:
         if wecom is not None:  # finish the callback messages already accepted
             await run_in_threadpool(wecom.close)
 
-    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=error_handlers())
+    web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=error_handlers(app.settings.app.locale))
     web.state.wecom = wecom
     return web
 

@@ -20,21 +20,25 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.i18n import N_, _, using
+
 log = logging.getLogger(__name__)
 
 REASONS = {
-    400: "请求格式有误，无法处理",
-    403: "没有权限",
-    404: "没有找到该页面",
-    405: "该地址不支持这种请求方法",
-    413: "请求体过大",
-    500: "服务器内部错误（已记录），请稍后重试",
+    400: N_("请求格式有误，无法处理"),
+    403: N_("没有权限"),
+    404: N_("没有找到该页面"),
+    405: N_("该地址不支持这种请求方法"),
+    413: N_("请求体过大"),
+    500: N_("服务器内部错误（已记录），请稍后重试"),
 }
-NUL_REFUSED = "请求地址或参数中含有空字符（NUL），无法处理"
+NUL_REFUSED = N_("请求地址或参数中含有空字符（NUL），无法处理")
 
 
 def refusal(status: int, reason: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
-    text = reason or REASONS.get(status, f"请求无法处理（HTTP {status}）")
+    """A plain-text refusal in the locale in force (a reason given is already in it)."""
+    text = reason or (_(REASONS[status]) if status in REASONS else _("请求无法处理（HTTP {status}）").format(
+        status=status))
     return PlainTextResponse(text, status_code=status, headers=dict(headers or {}))
 
 
@@ -54,7 +58,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"] or b"\x00" in scope["query_string"] or b"%00" in scope["query_string"]:
-            await refusal(400, NUL_REFUSED)(scope, receive, send)
+            await refusal(400, _(NUL_REFUSED))(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
@@ -86,19 +90,25 @@ class RequestGuard:
 
     @property
     def _too_large(self) -> str:
-        return f"请求体超过 [web] max_body_bytes = {self.limit} 字节"
+        return _("请求体超过 [web] max_body_bytes = {limit} 字节").format(limit=self.limit)
 
 
-async def _http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return refusal(exc.status_code, headers=exc.headers)
+def error_handlers(default_locale: str | None = None) -> dict[Any, Any]:
+    """For `Starlette(exception_handlers=…)`: refusals in the page's language (the review pages' cookie, the
+    browser's Accept-Language, `[app] locale`), since they are answered outside the pages' own middleware."""
+    from bot.review.locale import request_locale
 
+    def locale_of(request: Request) -> str:
+        return request_locale(request.headers, default_locale)[0]
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return refusal(500)
+    async def http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        with using(locale_of(request)):
+            return refusal(exc.status_code, headers=exc.headers)
 
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        with using(locale_of(request)):
+            return refusal(500)
 
-def error_handlers() -> dict[Any, Any]:
-    """For `Starlette(exception_handlers=…)`."""
-    return {HTTPException: _http_exception, Exception: _server_error}
+    return {HTTPException: http_exception, Exception: server_error}

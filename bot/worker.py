@@ -15,6 +15,7 @@ import signal
 import threading
 from types import FrameType
 
+from bot.i18n import _
 from bot.app import App
 from bot.config import Settings
 
@@ -39,14 +40,14 @@ def register_channels(app: App) -> None:
 def check(settings: Settings, processes: int) -> list[str]:
     """Refuse a configuration that cannot work; return warnings for one that works poorly."""
     if settings.queue.url.startswith("memory://"):
-        raise WorkerError("[queue] url 为 memory://：投递在 pairbot run 进程内完成，无需 pairbot worker。"
-                          "多机部署请设为 redis://HOST:6379/0 或 amqp://USER:PASS@HOST:5672/")
+        raise WorkerError(_("[queue] url 为 memory://：投递在 pairbot run 进程内完成，无需 pairbot worker。"
+                            "多机部署请设为 redis://HOST:6379/0 或 amqp://USER:PASS@HOST:5672/"))
     wecom = settings.wecom
     if not (settings.telegram.token or (wecom.corp_id and wecom.secret) or wecom.webhooks):
-        raise WorkerError("没有配置任何渠道：请设置 [telegram] token 或 [wecom] corp_id / secret / webhooks")
+        raise WorkerError(_("没有配置任何渠道：请设置 [telegram] token 或 [wecom] corp_id / secret / webhooks"))
     warnings = []
     if settings.queue.url.startswith(("amqp://", "amqps://")) and not settings.queue.ratelimit_url and processes > 1:
-        warnings.append("[queue] ratelimit_url 未设置：每个进程各自限速，多进程合计可能超过平台限额。请设为 redis://…")
+        warnings.append(_("[queue] ratelimit_url 未设置：每个进程各自限速，多进程合计可能超过平台限额。请设为 redis://…"))
     return warnings
 
 
@@ -78,7 +79,7 @@ def run_worker(settings: Settings, processes: int = 1, threads: int | None = Non
             child.join()
     failed = [child.name for child in children if child.exitcode not in (0, -signal.SIGTERM)]
     if failed and not stop.is_set():
-        raise WorkerError(f"工作进程 {', '.join(failed)} 意外退出，已停止全部进程")
+        raise WorkerError(_("工作进程 {names} 意外退出，已停止全部进程").format(names=", ".join(failed)))
 
 
 def serve(settings: Settings, relay: bool = True) -> None:
@@ -89,13 +90,13 @@ def serve(settings: Settings, relay: bool = True) -> None:
     try:
         register_channels(app)
         if not app.channels:
-            raise WorkerError("没有配置任何渠道：请设置 [telegram] token 或 [wecom] corp_id / secret / webhooks")
+            raise WorkerError(_("没有配置任何渠道：请设置 [telegram] token 或 [wecom] corp_id / secret / webhooks"))
         app.queue.start_worker()
         if relay:
             app.start_relay()
         log.info("pairbot worker: queue %r on %s, %d threads, channels %s, rate limits %s",
                  settings.queue.name, app.queue.url.split("@")[-1], settings.queue.worker_threads,
-                 ", ".join(sorted(app.channels)), type(app.limiter).__name__)
+                 ", ".join(sorted(app.channels)), app.jobs.describe())
         stop.wait()
     finally:
         app.close()

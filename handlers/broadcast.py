@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n import N_, _
 from bot.messages import Button
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
@@ -21,13 +22,17 @@ from models.services.broadcast import BroadcastError
 
 CONFIRM_DATA = "bc:ok:"
 CANCEL_DATA = "bc:no:"
-CONFIRM_WORDS = ("确认", "確認", "确认发送")
-CANCEL_WORDS = ("取消",)
+CONFIRM_WORDS = ("确认", "確認", "确认发送", "confirm", "send")
+CANCEL_WORDS = ("取消", "cancel")
 ACK_FLAGS = ("--ack", "回执", "回執", "需回执", "要求回执")
-USAGE = ("用法：广播 对象 内容，例如：\n  广播 county:布拖县 请于8月31日前签订帮扶协议\n"
-         "  广播 all 回执 明天上午召开视频调度会（“回执”表示要求回复“收到”）\n"
-         f"对象可以是：{service.SEGMENT_HELP}")
-ADMINS_ONLY = "抱歉，只有管理员可以发送广播。"
+USAGE = N_("用法：广播 对象 内容，例如：\n  广播 county:布拖县 请于8月31日前签订帮扶协议\n"
+           "  广播 all 回执 明天上午召开视频调度会（“回执”表示要求回复“收到”）\n"
+           "对象可以是：{segments}")
+ADMINS_ONLY = N_("抱歉，只有管理员可以发送广播。")
+
+
+def usage() -> str:
+    return _(USAGE).format(segments=service.segment_help())
 # "收到", "收到了", "收到，谢谢！" acknowledge; "收到捐款20万元" is a progress update, not an acknowledgement.
 _ACK_TAIL = re.compile(r"^[了啦啊的]?[\s!！。.~～,，]*(谢谢|謝謝)?[\s!！。.~～]*$")
 
@@ -42,27 +47,27 @@ class BroadcastCommand:
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
         if ctx.contact.role != Role.admin:
-            ctx.reply(ADMINS_ONLY)
+            ctx.reply(_(ADMINS_ONLY))
             return
         if ctx.message.is_group:
-            ctx.reply("为避免误发，请在与我的私聊中发送广播命令。")
+            ctx.reply(_("为避免误发，请在与我的私聊中发送广播命令。"))
             return
         args = parse_command(ctx.text).args.split(None, 1)  # type: ignore[union-attr]
         if len(args) < 2:
-            ctx.reply(USAGE)
+            ctx.reply(usage())
             return
         segment_text, text = args
-        first, _, rest = text.partition(" ")
+        first, _space, rest = text.partition(" ")
         require_ack = first.lower() in ACK_FLAGS
         if require_ack:
             text = rest
         try:
             segment = service.parse_segment(segment_text)
         except BroadcastError as exc:
-            ctx.reply(f"{exc}\n{USAGE}")
+            ctx.reply(f"{exc}\n{usage()}")
             return
         if not text.strip():
-            ctx.reply(USAGE)
+            ctx.reply(usage())
             return
         try:
             draft, audience = service.create_draft(ctx.session, ctx.contact, segment, text,
@@ -71,13 +76,15 @@ class BroadcastCommand:
             ctx.reply(str(exc))
             return
         ctx.audit("broadcast.draft", f"broadcast:{draft.id}", segment=str(segment), recipients=len(audience.recipients))
-        scope = f"（限您负责的省份：{'、'.join(ctx.contact.provinces)}）" if ctx.contact.provinces else ""
-        ack = "\n收件人需回复“收到”确认。" if require_ack else ""
+        scope = _("（限您负责的省份：{provinces}）").format(provinces=_("、").join(ctx.contact.provinces)) \
+            if ctx.contact.provinces else ""
+        ack = "\n" + _("收件人需回复“收到”确认。") if require_ack else ""
         ctx.reply(
-            f"广播预览（#{draft.id}）\n对象：{segment.label}{scope}\n收件人：{audience.summary_zh()}{ack}\n"
-            f"内容：\n{service.notice_text(draft.text, False, '')}\n\n"
-            "点“确认发送”或回复“确认”即发送；回复“取消”放弃。",
-            [Button("确认发送", f"{CONFIRM_DATA}{draft.id}"), Button("取消", f"{CANCEL_DATA}{draft.id}")],
+            _("广播预览（#{id}）").format(id=draft.id) + "\n" + _("对象：{segment}").format(segment=segment.label)
+            + scope + "\n" + _("收件人：{summary}").format(summary=audience.summary_zh()) + ack + "\n"
+            + _("内容：") + f"\n{service.notice_text(draft.text, False, '')}\n\n"
+            + _("点“确认发送”或回复“确认”即发送；回复“取消”放弃。"),
+            [Button(_("确认发送"), f"{CONFIRM_DATA}{draft.id}"), Button(_("取消"), f"{CANCEL_DATA}{draft.id}")],
         )
 
 
@@ -90,7 +97,7 @@ class BroadcastConfirm:
             return data.startswith((CONFIRM_DATA, CANCEL_DATA))
         if ctx.contact is None or ctx.contact.role != Role.admin:
             return False
-        if normalize(ctx.text) not in CONFIRM_WORDS + CANCEL_WORDS:
+        if normalize(ctx.text).lower() not in CONFIRM_WORDS + CANCEL_WORDS:
             return False
         return service.latest_draft(ctx.session, ctx.contact, ctx.now) is not None
 
@@ -98,11 +105,11 @@ class BroadcastConfirm:
         confirm, draft_id = self._choice(ctx)
         try:
             if ctx.contact is None or ctx.contact.role != Role.admin or draft_id is None:
-                raise BroadcastError("无法确认：没有找到您创建的这条广播。")
+                raise BroadcastError(_("无法确认：没有找到您创建的这条广播。"))
             if not confirm:
                 service.cancel_draft(ctx.session, ctx.contact, draft_id, ctx.now)
                 ctx.audit("broadcast.cancel", f"broadcast:{draft_id}")
-                ctx.reply(f"已取消广播 #{draft_id}，没有发送任何消息。")
+                ctx.reply(_("已取消广播 #{id}，没有发送任何消息。").format(id=draft_id))
                 return
             queued = service.confirm_draft(ctx.session, ctx.contact, draft_id, ctx.now)
         except BroadcastError as exc:
@@ -110,8 +117,8 @@ class BroadcastConfirm:
             ctx.reply(str(exc))
             return
         ctx.delivery_ids.extend(queued.delivery_ids)  # enqueued with the reply, after commit
-        ctx.reply(f"广播 #{queued.broadcast.id} 已开始发送：{queued.audience.summary_zh()}。\n"
-                  f"查看进度：pairbot broadcast status {queued.broadcast.id}")
+        ctx.reply(_("广播 #{id} 已开始发送：{summary}。").format(id=queued.broadcast.id, summary=queued.audience.summary_zh())
+                  + "\n" + _("查看进度：{command}").format(command=f"pairbot broadcast status {queued.broadcast.id}"))
 
     @staticmethod
     def _choice(ctx: Context) -> tuple[bool, int | None]:
@@ -120,7 +127,7 @@ class BroadcastConfirm:
             raw = data.split(":")[-1]
             return data.startswith(CONFIRM_DATA), parse_id(raw)
         draft: Broadcast | None = service.latest_draft(ctx.session, ctx.contact, ctx.now)  # type: ignore[arg-type]
-        return normalize(ctx.text) in CONFIRM_WORDS, draft.id if draft else None
+        return normalize(ctx.text).lower() in CONFIRM_WORDS, draft.id if draft else None
 
 
 class Acknowledge:
@@ -152,11 +159,11 @@ class Acknowledge:
                 ctx.reply(str(exc))
                 return
             ctx.audit("broadcast.ack", message.callback_data)
-            ctx.reply("已确认收到，谢谢！" if marked else "您已确认过这条通知，谢谢。")
+            ctx.reply(_("已确认收到，谢谢！") if marked else _("您已确认过这条通知，谢谢。"))
             return
         rows = service.acknowledge_chat(ctx.session, message.channel, message.chat_id, ctx.now)
         if not rows:
-            ctx.reply("目前没有需要您确认的通知。")
+            ctx.reply(_("目前没有需要您确认的通知。"))
             return
         ctx.audit("broadcast.ack", ",".join(f"delivery:{row.id}" for row in rows))
-        ctx.reply("已确认收到，谢谢！" if len(rows) == 1 else f"已确认收到 {len(rows)} 条通知，谢谢！")
+        ctx.reply(_("已确认收到，谢谢！") if len(rows) == 1 else _("已确认收到 {n} 条通知，谢谢！").format(n=len(rows)))

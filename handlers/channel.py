@@ -7,20 +7,21 @@ applies the choice.
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
 from models.registry import ChannelIdentity
 from models.services.registry import identities_of
 
 WORD = "渠道"
-LABELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端模拟器"}
+LABELS = {"telegram": "Telegram", "wecom": N_("企业微信"), "console": N_("终端模拟器"), "wecom_robot": N_("企业微信群机器人")}
 # What a contact may type after the command → the channel it means; None is 自动 (the last one used).
 CHOICES: dict[str, str | None] = {
     "telegram": "telegram", "tg": "telegram", "电报": "telegram", "電報": "telegram",
     "wecom": "wecom", "企业微信": "wecom", "企業微信": "wecom", "企微": "wecom",
     "auto": None, "自动": None, "自動": None, "默认": None, "默認": None,
 }
-USAGE = "发送“渠道 Telegram”“渠道 企业微信”或“渠道 自动”可更改。"
+USAGE = N_("发送“渠道 Telegram”“渠道 企业微信”或“渠道 自动”可更改。")
 
 
 def requested(text: str) -> str | None:
@@ -40,7 +41,8 @@ def requested(text: str) -> str | None:
 
 
 def label(channel: str | None) -> str:
-    return LABELS.get(channel or "", channel or "")
+    """A channel's name as people know it, in the locale in force (企业微信, not wecom)."""
+    return _(LABELS[channel]) if channel in LABELS else channel or ""
 
 
 class ChooseChannel:
@@ -55,32 +57,35 @@ class ChooseChannel:
             ctx.reply(overview(identities, ctx.contact.preferred_channel, ctx.contact.last_channel))
             return
         if argument.lower() not in CHOICES:
-            ctx.reply(f"无法识别的渠道“{argument}”。可选：Telegram、企业微信、自动。")
+            ctx.reply(_("无法识别的渠道“{argument}”。可选：Telegram、企业微信、自动。").format(argument=argument))
             return
         wanted = CHOICES[argument.lower()]
         if wanted is not None and wanted not in {i.channel for i in identities}:
-            ctx.reply(f"您还没有在{label(wanted)}上绑定，不能改为该渠道。"
-                      f"已绑定：{_bound(identities)}。请先在{label(wanted)}中发送“绑定 邀请码”。")
+            ctx.reply(_("您还没有在{channel}上绑定，不能改为该渠道。已绑定：{bound}。请先在{channel}中发送“绑定 邀请码”。")
+                      .format(channel=label(wanted), bound=_bound(identities)))
             return
         previous = ctx.contact.preferred_channel
         ctx.contact.preferred_channel = wanted
         ctx.session.add(ctx.contact)
         ctx.audit("contact.preferred_channel", f"contact:{ctx.contact.id}", previous=previous, chosen=wanted)
         if wanted is None:
-            ctx.reply("好的，以后消息发到您最近使用的渠道。")
+            ctx.reply(_("好的，以后消息发到您最近使用的渠道。"))
         else:
-            ctx.reply(f"好的，以后消息发到{label(wanted)}。发送“渠道 自动”可恢复为最近使用的渠道。")
+            ctx.reply(_("好的，以后消息发到{channel}。发送“渠道 自动”可恢复为最近使用的渠道。").format(channel=label(wanted)))
 
 
 def overview(identities: list[ChannelIdentity], preferred: str | None, last: str | None) -> str:
     """The contact's channels and where messages go now."""
     if preferred:
-        current = f"当前：{label(preferred)}（您选择的）"
+        current = _("当前：{channel}（您选择的）。").format(channel=label(preferred))
+    elif last:
+        current = _("当前：自动（发到您最近使用的渠道，目前是{channel}）。").format(channel=label(last))
     else:
-        current = "当前：自动（发到您最近使用的渠道" + (f"，目前是{label(last)}）" if last else "）")
-    return f"您已绑定的渠道：{_bound(identities)}。\n{current}。\n{USAGE}"
+        current = _("当前：自动（发到您最近使用的渠道）。")
+    return _("您已绑定的渠道：{bound}。").format(bound=_bound(identities)) + f"\n{current}\n" + _(USAGE)
 
 
 def _bound(identities: list[ChannelIdentity]) -> str:
-    names = [label(i.channel) + ("（无法送达）" if i.unreachable_since else "") for i in identities]
-    return "、".join(names) or "无"
+    names = [_("{channel}（无法送达）").format(channel=label(i.channel)) if i.unreachable_since else label(i.channel)
+             for i in identities]
+    return _("、").join(names) or _("无")

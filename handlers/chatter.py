@@ -10,6 +10,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
+from bot.i18n import N_, _
 from handlers.commands import normalize
 from models.services.parsing import parse_update
 
@@ -121,17 +122,23 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
-EXAMPLE = "例如：本月向布拖县投入帮扶资金20万元，带动38户增收。"
-HOW_TO_REPORT = f"报送进展请用文字写明做了什么、投入多少、惠及多少户或人，{EXAMPLE}发送“帮助”（/help）查看全部说明。"
+EXAMPLE = N_("例如：本月向布拖县投入帮扶资金20万元，带动38户增收。")
+HOW_TO_REPORT = N_("报送进展请用文字写明做了什么、投入多少、惠及多少户或人，{example}发送“帮助”（/help）查看全部说明。")
+
+
+def how_to_report() -> str:
+    """What a report looks like, with an example, in the locale in force."""
+    return _(HOW_TO_REPORT).format(example=_(EXAMPLE))
+
 
 ANSWERS = {
-    Kind.empty: f"没有收到可记录的文字内容。{HOW_TO_REPORT}",
-    Kind.near_withdraw: "如要撤回刚才提交的进展，请只发送“撤回”两个字。",
-    Kind.near_correct: "如要更正刚才提交的进展，请发送“更正”加完整的新内容，例如：更正 本月投入资金25万元，带动40户。",
-    Kind.opt_out: "退订请在与我的私聊中发送“退订”，恢复请发送“恢复”。",
-    Kind.question: f"{HOW_TO_REPORT}我会回复识别出的数字供您核对。其他问题请联系管理员。",
-    Kind.noise: f"没有看懂这条消息，未作为进展记录。{HOW_TO_REPORT}",
-    Kind.chatter: f"这条消息没有作为进展记录：其中没有数字，也没有写明开展的帮扶活动。{HOW_TO_REPORT}",
+    Kind.empty: N_("没有收到可记录的文字内容。{how}"),
+    Kind.near_withdraw: N_("如要撤回刚才提交的进展，请只发送“撤回”两个字。"),
+    Kind.near_correct: N_("如要更正刚才提交的进展，请发送“更正”加完整的新内容，例如：更正 本月投入资金25万元，带动40户。"),
+    Kind.opt_out: N_("退订请在与我的私聊中发送“退订”，恢复请发送“恢复”。"),
+    Kind.question: N_("{how}我会回复识别出的数字供您核对。其他问题请联系管理员。"),
+    Kind.noise: N_("没有看懂这条消息，未作为进展记录。{how}"),
+    Kind.chatter: N_("这条消息没有作为进展记录：其中没有数字，也没有写明开展的帮扶活动。{how}"),
 }
 
 
@@ -139,8 +146,8 @@ def answer(kind: Kind, text: str) -> str:
     """The reply to a message that is not a report: what it was taken as, and what to send instead."""
     if kind is Kind.command:
         word = normalize(text).split(None, 1)[0]
-        return f"没有“{word[:20]}”这个命令。{HOW_TO_REPORT}"
+        return _("没有“{word}”这个命令。").format(word=word[:20]) + how_to_report()
     if kind is Kind.greeting:
-        lead = "不客气。" if re.search(r"谢|謝|thank|thx|辛苦", text, re.IGNORECASE) else "您好。"
-        return f"{lead}需要报送进展时，直接用文字发送即可，{EXAMPLE}发送“帮助”查看全部说明。"
-    return ANSWERS[kind]
+        lead = _("不客气。") if re.search(r"谢|謝|thank|thx|辛苦", text, re.IGNORECASE) else _("您好。")
+        return lead + _("需要报送进展时，直接用文字发送即可，{example}发送“帮助”查看全部说明。").format(example=_(EXAMPLE))
+    return _(ANSWERS[kind]).format(how=how_to_report())

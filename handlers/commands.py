@@ -35,7 +35,9 @@ ALIASES: dict[str, str] = {
     "/publish": "publish_need", "发布": "publish_need", "發布": "publish_need", "發佈": "publish_need",
     "/push": "push_need", "推送": "push_need",
     "/closeneed": "close_need", "关闭需求": "close_need", "關閉需求": "close_need",
+    # English slash forms of commands that only had Chinese words (named in the English help)
     "/editneed": "edit_need", "/withdrawneed": "withdraw_need", "/withdrawoffer": "withdraw_offer",
+    "/ack": "ack", "/channel": "channel",
 }
 # Separators that may follow a command word: “需求：冷链…” is the command, “需求调研…” is not.
 SEPARATORS = " \u3000:：,，"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import _
 from handlers.commands import parse_command
 from handlers.context import Context
 from models.registry import Role
@@ -16,12 +17,12 @@ class Login:
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
         if ctx.contact.role != Role.admin:
-            ctx.reply("审核页面只对管理员开放。您可以直接发送进展，发送“帮助”查看可用功能。")
+            ctx.reply(_("审核页面只对管理员开放。您可以直接发送进展，发送“帮助”查看可用功能。"))
             return
         if ctx.message.is_group:
-            ctx.reply("为保护登录链接，请在与我的私聊中发送“登录”。")
+            ctx.reply(_("为保护登录链接，请在与我的私聊中发送“登录”。"))
             return
         token = issue_login_link(ctx.session, ctx.contact, ctx.now)
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
-        ctx.reply(f"审核页面登录链接（{minutes} 分钟内有效，只能使用一次，请勿转发）：\n"
-                  f"{ctx.settings.review_url}/login/{token}")
+        ctx.reply(_("审核页面登录链接（{minutes} 分钟内有效，只能使用一次，请勿转发）：").format(minutes=minutes)
+                  + f"\n{ctx.settings.review_url}/login/{token}")

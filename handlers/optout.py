@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n import _
 from handlers.chatter import Kind, classify
 from handlers.commands import normalize
 from handlers.context import Context
@@ -24,13 +25,13 @@ class OptOut:
 
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
-        mandatory = "、".join(KIND_LABELS.get(kind, kind) for kind in ctx.settings.mandatory)
-        still = f"必报事项（{mandatory}）到期前仍会提醒您。" if mandatory else ""
+        mandatory = _("、").join(_(KIND_LABELS[kind]) if kind in KIND_LABELS else kind for kind in ctx.settings.mandatory)
+        still = _("必报事项（{kinds}）到期前仍会提醒您。").format(kinds=mandatory) if mandatory else ""
         if _RESUME.match(normalize(ctx.text)):
             changed = resume_contact(ctx.session, ctx.contact, ctx.actor)
-            ctx.reply("已恢复，您会重新收到报送提醒和通知。" if changed else "您没有退订，提醒和通知照常发送。")
+            ctx.reply(_("已恢复，您会重新收到报送提醒和通知。") if changed else _("您没有退订，提醒和通知照常发送。"))
             return
         changed = pause_contact(ctx.session, ctx.contact, ctx.actor, ctx.now)
-        lead = "已为您暂停报送提醒和通知。" if changed else "您已退订，提醒和通知处于暂停状态。"
-        reports = "进展仍可随时直接发送。" if ctx.contact.role != Role.admin else ""
-        ctx.reply(f"{lead}{still}管理员可以看到您已退订。发送“恢复”即可重新接收。{reports}")
+        lead = _("已为您暂停报送提醒和通知。") if changed else _("您已退订，提醒和通知处于暂停状态。")
+        reports = _("进展仍可随时直接发送。") if ctx.contact.role != Role.admin else ""
+        ctx.reply(lead + still + _("管理员可以看到您已退订。发送“恢复”即可重新接收。") + reports)

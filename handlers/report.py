@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.i18n import N_, _
 from bot.messages import Button
 from handlers.chatter import Kind, answer, classify
 from handlers.commands import normalize, parse_command
@@ -17,7 +18,7 @@ from models.reporting import PendingQuestion, ProgressUpdate
 from models.services import obligations, reports
 from models.services.reports import Recorded, ReportError
 
-HOW_TO_FIX = "回复“更正 …”可修改，“撤回”可删除。"
+HOW_TO_FIX = N_("回复“更正 …”可修改，“撤回”可删除。")
 PICK_PREFIX = "pick"
 CHOICE = re.compile(r"j?\d{1,18}")  # a pairing id, or j + a project id
 
@@ -27,44 +28,55 @@ def _is_reporter(contact: Contact | None) -> bool:
 
 
 # What the parser's flags mean for the sender: the figure was set aside, the text is kept.
-FLAG_NOTES = {"数字异常": "超出合理范围的数字未计入台账", "数字为区间": "区间数字（如150-200户）未计入台账"}
+FLAG_NOTES = {"数字异常": N_("超出合理范围的数字未计入台账"), "数字为区间": N_("区间数字（如150-200户）未计入台账")}
 
 
 def flag_reasons(flags: list[str]) -> str:
-    return "；".join(f"{flag}：{FLAG_NOTES[flag]}" if flag in FLAG_NOTES else flag for flag in flags)
+    """The review flags as the sender reads them, in the locale in force."""
+    return _("；").join(
+        _("{flag}：{note}").format(flag=reports.flag_label(flag), note=_(FLAG_NOTES[flag])) if flag in FLAG_NOTES
+        else reports.flag_label(flag) for flag in flags)
+
+
+def _review_note(flags: list[str]) -> str:
+    """“将由管理员核对（…）。”, naming the reasons; “nothing understood” is said by the lead already."""
+    reasons = [flag for flag in flags if flag != reports.FLAG_NOTHING]
+    if not reasons:
+        return _("将由管理员核对。") if flags else ""
+    return _("将由管理员核对（{reasons}）。").format(reasons=flag_reasons(reasons))
 
 
 def confirmation(recorded: Recorded) -> str:
     """One short message: what was understood, what a reviewer will check, how to fix it."""
     summary = recorded.parsed.summary_zh()
     if recorded.duplicate_of is not None:
-        return "这条进展与您刚才提交的一条相同，未重复记录。"
+        return _("这条进展与您刚才提交的一条相同，未重复记录。")
     if summary:
-        head = f"已记录：{summary}。"
+        head = _("已记录：{summary}。").format(summary=summary)
     elif recorded.parsed.flags:
-        head = "已记录您的进展（原文已保存）。"
+        head = _("已记录您的进展（原文已保存）。")
     else:
-        head = "已记录您的进展，但没有识别出数字或帮扶领域。"
-    if recorded.flags:
-        head += f"将由管理员核对（{flag_reasons(recorded.flags)}）。"
+        head = _("已记录您的进展，但没有识别出数字或帮扶领域。")
+    head += _review_note(recorded.flags)
     if recorded.project is not None:
-        head += f"已记入{reports.project_label_short(recorded.project)}。"
+        head += _("已记入{project}。").format(project=reports.project_label_short(recorded.project))
     elif recorded.project_note:
-        head += f"{recorded.project_note}。"
+        head += recorded.project_note
     if recorded.question is None:
-        return f"{head}{recorded.ledger}{HOW_TO_FIX}"
-    choices = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(recorded.options, start=1))
+        return f"{head}{recorded.ledger}{_(HOW_TO_FIX)}"
+    choices = "\n".join(f"{n}. {label}" for n, (_token, label) in enumerate(recorded.options, start=1))
     if recorded.optional:
-        return (f"{head}{recorded.ledger}{HOW_TO_FIX}\n这条进展属于哪个项目？请点按钮或回复序号"
-                f"（不选则记为结对的一般进展；以后可在开头写“项目编号：”直接记入）：\n{choices}")
-    return f"{head}\n您有多个结对，这条进展属于哪一个？请点按钮或回复序号：\n{choices}"
+        return (f"{head}{recorded.ledger}{_(HOW_TO_FIX)}\n" + _("这条进展属于哪个项目？请点按钮或回复序号"
+                "（不选则记为结对的一般进展；以后可在开头写“项目编号：”直接记入）：") + f"\n{choices}")
+    return f"{head}\n" + _("您有多个结对，这条进展属于哪一个？请点按钮或回复序号：") + f"\n{choices}"
 
 
 def corrected(recorded: Recorded, lead: str) -> str:
-    """The answer to a correction (更正 or an edited message): what is now understood, and what a reviewer checks."""
-    summary = recorded.parsed.summary_zh() or "没有识别出数字或帮扶领域"
-    review = f"将由管理员核对（{flag_reasons(recorded.flags)}）。" if recorded.flags else ""
-    return f"{lead}：{summary}。{review}{recorded.ledger}"
+    """The answer to a correction (更正 or an edited message): what is now understood, and what a reviewer checks.
+
+    `lead` is a msgid with a {summary} placeholder (“已更正：{summary}。”)."""
+    summary = recorded.parsed.summary_zh() or _("没有识别出数字或帮扶领域")
+    return _(lead).format(summary=summary) + _review_note(recorded.flags) + recorded.ledger
 
 
 def choice_buttons(recorded: Recorded) -> list[Button]:
@@ -99,8 +111,10 @@ class PickPairing:
         if project is not None:
             where = reports.project_label(ctx.session, ctx.contact, project)
         else:
-            where = f"与{reports.pairing_label(ctx.session, ctx.contact, pairing)}的结对" if pairing else "所选结对"
-        ctx.reply(f"好的，这条进展已记入{where}。{reports.ledger_line(ctx.session, update)}{HOW_TO_FIX}")
+            where = _("与{other}的结对").format(other=reports.pairing_label(ctx.session, ctx.contact, pairing)) \
+                if pairing else _("所选结对")
+        ctx.reply(_("好的，这条进展已记入{where}。").format(where=where) + reports.ledger_line(ctx.session, update)
+                  + _(HOW_TO_FIX))
 
     @staticmethod
     def _choice(ctx: Context) -> tuple[int, str]:
@@ -110,14 +124,14 @@ class PickPairing:
             parts = data.split(":")
             question_id = parse_id(parts[1]) if len(parts) == 3 else None
             if question_id is None or not CHOICE.fullmatch(parts[2]):
-                raise ReportError("无法识别的选项，已忽略。")
+                raise ReportError(_("无法识别的选项，已忽略。"))
             return question_id, parts[2]
         question = _pairing_question(ctx)
         assert question is not None
         options = reports.question_choices(question)
         number = int(normalize(ctx.text))
         if not 1 <= number <= len(options):
-            raise ReportError(f"请回复 1 到 {len(options)} 之间的序号。")
+            raise ReportError(_("请回复 1 到 {n} 之间的序号。").format(n=len(options)))
         return question.id, options[number - 1]
 
 
@@ -137,14 +151,14 @@ class Correct:
         assert ctx.contact is not None
         new_text = parse_command(ctx.text).args  # type: ignore[union-attr]
         if not new_text:
-            ctx.reply("请在“更正”后写上正确的完整内容，例如：更正 本月投入资金25万元，带动40户。")
+            ctx.reply(_("请在“更正”后写上正确的完整内容，例如：更正 本月投入资金25万元，带动40户。"))
             return
         if classify(new_text) is not Kind.report:
-            ctx.reply("“更正”后面要写完整的新进展（数字或开展的帮扶活动），例如：更正 本月投入资金25万元，带动40户。")
+            ctx.reply(_("“更正”后面要写完整的新进展（数字或开展的帮扶活动），例如：更正 本月投入资金25万元，带动40户。"))
             return
         update = reports.last_update(ctx.session, ctx.contact)
         if update is None:
-            ctx.reply("还没有可更正的进展。直接发送进展内容即可记录。")
+            ctx.reply(_("还没有可更正的进展。直接发送进展内容即可记录。"))
             return
         try:
             recorded = reports.correct_update(ctx.session, ctx.contact, update, new_text, "correction", ctx.now)
@@ -152,7 +166,7 @@ class Correct:
             ctx.reply(str(exc))
             return
         ctx.audit("report.correct", f"update:{update.id}")
-        ctx.reply(corrected(recorded, "已更正"))
+        ctx.reply(corrected(recorded, N_("已更正：{summary}。")))
 
 
 class Withdraw:
@@ -190,23 +204,29 @@ class Withdraw:
         assert ctx.contact is not None
         updates = reports.withdrawable_updates(ctx.session, ctx.contact, window, ctx.now)
         if not updates:
-            raise ReportError(f"您最近 {ctx.settings.withdraw_minutes} 分钟内没有可撤回的进展。")
+            raise ReportError(_("您最近 {minutes} 分钟内没有可撤回的进展。").format(minutes=ctx.settings.withdraw_minutes))
         reports.ask_which_withdraw(ctx.session, ctx.contact, updates, ctx.now)
-        lines = "\n".join(f"{n}. {_when(ctx, u)} “{reports.excerpt(u.raw_text)}”" for n, u in enumerate(updates, 1))
-        lead = "您刚撤回过一条进展。还要" if reports.recently_withdrew(ctx.session, ctx.contact, window, ctx.now) else "要"
-        ctx.reply(f"{lead}撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：\n{lines}")
+        lines = "\n".join(f"{n}. " + _("{when} “{excerpt}”").format(when=_when(ctx, u), excerpt=reports.excerpt(u.raw_text))
+                          for n, u in enumerate(updates, 1))
+        if reports.recently_withdrew(ctx.session, ctx.contact, window, ctx.now):
+            ask = _("您刚撤回过一条进展。还要撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：")
+        else:
+            ask = _("要撤回哪一条？请回复“撤回 序号”，例如“撤回 1”：")
+        ctx.reply(f"{ask}\n{lines}")
 
     def _explain(self, ctx: Context, window: timedelta) -> None:
         """撤回? and the like: say what 撤回 would do instead of doing it."""
         assert ctx.contact is not None
         updates = reports.withdrawable_updates(ctx.session, ctx.contact, window, ctx.now)
-        which = f"将撤回您 {reports.describe_update(updates[0], ctx.settings.zone)}。" if updates else ""
-        ctx.reply(f"发送“撤回”可删除您 {ctx.settings.withdraw_minutes} 分钟内提交的最近一条进展。{which}")
+        which = _("将撤回您 {update}。").format(update=reports.describe_update(updates[0], ctx.settings.zone)) \
+            if updates else ""
+        ctx.reply(_("发送“撤回”可删除您 {minutes} 分钟内提交的最近一条进展。").format(
+            minutes=ctx.settings.withdraw_minutes) + which)
 
     @staticmethod
     def _done(ctx: Context, update: ProgressUpdate) -> None:
         ctx.audit("report.withdraw", f"update:{update.id}")
-        ctx.reply(f"已撤回您 {reports.describe_update(update, ctx.settings.zone)}。")
+        ctx.reply(_("已撤回您 {update}。").format(update=reports.describe_update(update, ctx.settings.zone)))
 
 
 def _when(ctx: Context, update: ProgressUpdate) -> str:
@@ -226,14 +246,14 @@ class EditedMessage:
             ReportText().handle(ctx)
             return
         if classify(ctx.text) is not Kind.report:
-            ctx.reply("修改后的消息不像一条进展（没有数字或帮扶活动），原进展未更改。如要删除它，请发送“撤回”。")
+            ctx.reply(_("修改后的消息不像一条进展（没有数字或帮扶活动），原进展未更改。如要删除它，请发送“撤回”。"))
             return
         try:
             recorded = reports.correct_update(ctx.session, ctx.contact, update, ctx.text, "edit", ctx.now)
         except ReportError as exc:
             ctx.reply(str(exc))
             return
-        ctx.reply(corrected(recorded, "已按修改后的消息更正"))
+        ctx.reply(corrected(recorded, N_("已按修改后的消息更正：{summary}。")))
 
 
 class Files:
@@ -249,9 +269,9 @@ class Files:
         files = [(a.kind, a.file_id, a.filename) for a in ctx.message.attachments]
         rows = reports.attach_files(ctx.session, ctx.contact, ctx.message.channel, files, ctx.now, None)
         if rows[0].update_id is not None:
-            ctx.reply(f"已收到 {len(rows)} 个附件，已附在您最近一条进展后。")
+            ctx.reply(_("已收到 {n} 个附件，已附在您最近一条进展后。").format(n=len(rows)))
         else:
-            ctx.reply(f"已收到 {len(rows)} 个附件。请再发送一段文字说明进展，附件会附在其后。")
+            ctx.reply(_("已收到 {n} 个附件。请再发送一段文字说明进展，附件会附在其后。").format(n=len(rows)))
 
 
 def _local_month(ctx: Context) -> str:
@@ -284,7 +304,7 @@ class ReportText:
         text = confirmation(recorded)
         if target is not None and recorded.duplicate_of is None:
             obligations.mark_answered(ctx.session, target, recorded.update, ctx.now)
-            text += f"\n已记入“{target.title}”，本期不再提醒您。"
+            text += "\n" + _("已记入“{title}”，本期不再提醒您。").format(title=target.title)
         ctx.reply(text, choice_buttons(recorded))
 
 
@@ -296,7 +316,7 @@ def _not_a_report(ctx: Context, kind: Kind) -> None:
     text = answer(kind, ctx.text)
     target = _answered_reminder(ctx)
     if target is not None:
-        text += f"\n“{target.title}”的提醒仍有效，请直接回复本期进展。"
+        text += "\n" + _("“{title}”的提醒仍有效，请直接回复本期进展。").format(title=target.title)
     ctx.reply(text)
 
 

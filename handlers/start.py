@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from bot.messages import Button
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
@@ -11,7 +12,7 @@ from models.services.invites import InviteError, invite_scope, redeem_invite, us
 from models.services.registry import describe_scope, identities_of
 from models.services.reports import open_question
 
-HOW_TO_REGISTER = (
+HOW_TO_REGISTER = N_(
     "您好，我是结对帮扶助手。您还没有登记，请向管理员（民政或乡村振兴部门）索取邀请码，"
     "然后发送“绑定 邀请码”，例如：绑定 7KQ3M9XA。"
 )
@@ -26,12 +27,13 @@ class BindInvite:
         code = parse_command(ctx.text).args.split(" ")[0] if ctx.text else ""  # type: ignore[union-attr]
         if not code:
             if ctx.contact is None:
-                ctx.reply(HOW_TO_REGISTER)
+                ctx.reply(_(HOW_TO_REGISTER))
             else:
-                ctx.reply(f"您已登记为{describe_scope(ctx.session, ctx.contact)}。发送“帮助”查看可用功能。")
+                ctx.reply(_("您已登记为{scope}。发送“帮助”查看可用功能。").format(
+                    scope=describe_scope(ctx.session, ctx.contact)))
             return
         if ctx.message.is_group:
-            ctx.reply("为保护邀请码，请在与我的私聊中发送“绑定 邀请码”。")
+            ctx.reply(_("为保护邀请码，请在与我的私聊中发送“绑定 邀请码”。"))
             return
         if ctx.contact is not None:
             _ask_before_moving(ctx, code)
@@ -46,7 +48,8 @@ class BindInvite:
             return
         ctx.contact = binding.contact
         scope = describe_scope(ctx.session, binding.contact)
-        ctx.reply(f"绑定成功！您已登记为{scope}，姓名：{binding.contact.name}。\n{_next_step(Role(binding.contact.role))}")
+        ctx.reply(_("绑定成功！您已登记为{scope}，姓名：{name}。").format(scope=scope, name=binding.contact.name)
+                  + "\n" + _next_step(Role(binding.contact.role)))
 
 
 REBIND = "confirm_rebind"
@@ -64,9 +67,9 @@ def _ask_before_moving(ctx: Context, code: str) -> None:
         ctx.audit("invite.refused", code, reason=str(exc))
         ctx.reply(str(exc))
         return
-    current = f"{describe_scope(ctx.session, ctx.contact)}（{ctx.contact.name}）"
+    current = _("{scope}（{name}）").format(scope=describe_scope(ctx.session, ctx.contact), name=ctx.contact.name)
     if invite.contact_id == ctx.contact.id:
-        ctx.reply(f"这个聊天账号已经是{current}，无需再绑定；邀请码未使用。")
+        ctx.reply(_("这个聊天账号已经是{current}，无需再绑定；邀请码未使用。").format(current=current))
         return
     question = PendingQuestion(contact_id=ctx.contact.id, kind=REBIND, created_at=ctx.now,
                                payload={"code": invite.code, "channel": ctx.message.channel,
@@ -75,10 +78,12 @@ def _ask_before_moving(ctx: Context, code: str) -> None:
     ctx.session.flush()
     warning = ""
     if ctx.contact.role == Role.admin and len(identities_of(ctx.session, ctx.contact.id)) <= 1:  # type: ignore[arg-type]
-        warning = "注意：这是您唯一绑定的聊天账号，改绑后您将不再是管理员，也无法再登录审核页面。"
-    ctx.reply(f"这个聊天账号已登记为{current}。邀请码 {invite.code} 将把它改为{invite_scope(ctx.session, invite)}。"
-              f"{warning}确认改绑吗？请点按钮，或回复“确认改绑”/“取消改绑”。",
-              [Button("确认改绑", f"{REBIND_PREFIX}:{question.id}:yes"), Button("取消", f"{REBIND_PREFIX}:{question.id}:no")])
+        warning = _("注意：这是您唯一绑定的聊天账号，改绑后您将不再是管理员，也无法再登录审核页面。")
+    ctx.reply(_("这个聊天账号已登记为{current}。邀请码 {code} 将把它改为{scope}。").format(
+                  current=current, code=invite.code, scope=invite_scope(ctx.session, invite))
+              + warning + _("确认改绑吗？请点按钮，或回复“确认改绑”/“取消改绑”。"),
+              [Button(_("确认改绑"), f"{REBIND_PREFIX}:{question.id}:yes"),
+               Button(_("取消"), f"{REBIND_PREFIX}:{question.id}:no")])
 
 
 class ConfirmRebind:
@@ -96,12 +101,12 @@ class ConfirmRebind:
         assert ctx.contact is not None
         question, yes = self._answer(ctx)
         if question is None:
-            ctx.reply("没有待确认的改绑。如需绑定，请发送“绑定 邀请码”。")
+            ctx.reply(_("没有待确认的改绑。如需绑定，请发送“绑定 邀请码”。"))
             return
         question.answered_at = ctx.now
         ctx.session.add(question)
         if not yes:
-            ctx.reply(f"已取消，您仍是{describe_scope(ctx.session, ctx.contact)}。邀请码未使用。")
+            ctx.reply(_("已取消，您仍是{scope}。邀请码未使用。").format(scope=describe_scope(ctx.session, ctx.contact)))
             return
         previous = ctx.contact
         try:
@@ -113,8 +118,8 @@ class ConfirmRebind:
         ctx.audit("identity.rebind", f"contact:{previous.id}", to_contact=binding.contact.id)
         ctx.contact = binding.contact
         scope = describe_scope(ctx.session, binding.contact)
-        ctx.reply(f"已改绑：这个聊天账号现在登记为{scope}，姓名：{binding.contact.name}。\n"
-                  f"{_next_step(Role(binding.contact.role))}")
+        ctx.reply(_("已改绑：这个聊天账号现在登记为{scope}，姓名：{name}。").format(scope=scope, name=binding.contact.name)
+                  + "\n" + _next_step(Role(binding.contact.role)))
 
     @staticmethod
     def _answer(ctx: Context) -> tuple[PendingQuestion | None, bool]:
@@ -139,8 +144,8 @@ class ConfirmRebind:
 
 def _next_step(role: Role) -> str:
     if role is Role.admin:
-        return "发送“帮助”查看管理功能。"
-    return "以后直接发送进展情况即可，例如：本月投入帮扶资金20万元，带动38户增收。发送“帮助”查看更多。"
+        return _("发送“帮助”查看管理功能。")
+    return _("以后直接发送进展情况即可，例如：本月投入帮扶资金20万元，带动38户增收。发送“帮助”查看更多。")
 
 
 class Unregistered:
@@ -152,4 +157,4 @@ class Unregistered:
     def handle(self, ctx: Context) -> None:
         if ctx.message.is_group and not ctx.message.addressed:
             return
-        ctx.reply(HOW_TO_REGISTER)
+        ctx.reply(_(HOW_TO_REGISTER))

@@ -8,7 +8,8 @@ Order of a send, and why:
 2. a slot is reserved under the platform's rate limits (jobs.ratelimit) and waited for before the
    claim, so a worker that dies while waiting leaves a row that is still `pending` and simply goes
    out later; a wait longer than `max_wait` puts the row back with `next_attempt_at` (no attempt
-   is used);
+   is used); then the request is admitted into the limits' sliding windows, where it counts until
+   its answer (a full window, which late requests can cause, is waited out the same way);
 3. the claim (`pending` → `sending`, attempts + 1, claimed_at) is committed, CLAIM_LEAD_SECONDS
    before the slot so that the database round trip does not make the request late;
 4. the platform is called, and the outcome recorded (`sent` with the platform's message id,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (0.25, 1, 2, 5, 15, 60, 120, 300)  # after a 5xx, a timeout, a network error
 MAX_WAIT_SECONDS = 1.0  # a rate-limit wait up to this long is slept in the worker; longer ones are rescheduled
+ADMIT_POLL_SECONDS = 0.01  # how often a send held back by a full window looks again
 CLAIM_LEAD_SECONDS = 0.02  # claim this long before the slot, so the database round trip does not delay the send
 UNLIMITED = Unlimited()
 UNKNOWN_OUTCOME = "结果未知：发送时工作进程中断，平台可能已收到；为避免重复，不再自动重发，请核实"
@@ -83,7 +85,13 @@ def send_delivery(
     due = time.monotonic() + slot.wait
     if slot.wait > CLAIM_LEAD_SECONDS:
         time.sleep(slot.wait - CLAIM_LEAD_SECONDS)
+    token = _admit(limiter, rules, str(delivery_id), max_wait)
+    if token is None:  # the windows are full (requests answered late): back to pending, no attempt used
+        limiter.cancel(rules)
+        _postpone(engine, delivery_id, clock() + timedelta(seconds=max_wait))
+        return Outcome("throttled", retry_in=max_wait)
     if not _claim(engine, delivery_id, clock()):
+        limiter.finish(rules, token)  # another worker has it, and perhaps the same admission: it counts until now
         limiter.cancel(rules)
         return Outcome("skipped")
     if due > time.monotonic():
@@ -95,14 +103,35 @@ def send_delivery(
         error = exc if isinstance(exc, SendError) else SendError(f"{type(exc).__name__}: {exc}")
         if not isinstance(exc, SendError):  # a bug or a network fault: retried like a 5xx
             log.exception("sending delivery %s failed", delivery_id)
-        _settle(limiter, rules, error)
+        _settle(limiter, rules, error, token)
         return _failed_attempt(engine, delivery, error, clock())
+    _answered(limiter, rules, token)
     # last_error is kept: an admin can still see why earlier attempts failed.
     return _finish(engine, delivery_id, DeliveryStatus.sent, None, platform_message_id=platform_id, sent_at=clock())
 
 
-def _settle(limiter: RateLimiter, rules: list[Rule], error: SendError) -> None:
+def _admit(limiter: RateLimiter, rules: list[Rule], token: str, max_wait: float) -> str | None:
+    """Wait until every rule's sliding window has room (normally at once); None if not within `max_wait`."""
+    deadline = time.monotonic() + max_wait
+    while not (admission := limiter.admit(rules, token)).granted:
+        if time.monotonic() >= deadline:
+            return None
+        # the reported wait assumes requests in flight take their longest: look again soon instead
+        time.sleep(min(admission.wait, ADMIT_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+    return admission.token
+
+
+def _answered(limiter: RateLimiter, rules: list[Rule], token: str) -> None:
+    """The request is over: it counts in the windows until now (whatever the answer, the platform may have counted it)."""
+    try:
+        limiter.finish(rules, token)
+    except Exception as exc:  # it stops counting after IN_FLIGHT_SECONDS anyway
+        log.warning("rate limiter unavailable: %s", exc)
+
+
+def _settle(limiter: RateLimiter, rules: list[Rule], error: SendError, token: str) -> None:
     """Tell the limiter what the platform did; a limiter that is unreachable must not keep the row `sending`."""
+    _answered(limiter, rules, token)
     try:
         if error.retry_after is not None:
             limiter.hold(per_recipient(rules), error.retry_after)

@@ -12,6 +12,16 @@ A send the platform did not count (5xx, timeout, a claim lost to another worker)
 back (`cancel`), so the bucket stays level with the platform's own; a platform's `retry_after`
 holds the keys of that one chat (`hold`) while everyone else carries on.
 
+Spacing alone is not enough: a slot is a time on our side, and a request reaches the platform a
+little later — a database claim, the HTTP client, a busy machine — so a late message and the ones
+on time after it can land in one second together (38 in one second, pacing at exactly 30/s). So
+each send also passes a sliding window at the moment of the request (`admit`): a message counts
+in a rule's window from the moment it is admitted until its answer comes back (`finish`), and a
+new one is admitted only while fewer than `limit` messages count within the last `period`. The
+platform receives a message between those two moments, so no window of `period` on its clock
+can hold more than `limit` of ours, however late a request was. `PACE` keeps the spacing a little
+under each limit, so that the window rarely has to hold anyone back.
+
 Two implementations share that interface and the same tests:
 - `MemoryLimiter`: a dict and a lock, for the embedded default (one process);
 - `RedisLimiter`: one Lua script per call, atomic on the Redis server and timed by its clock, so
@@ -26,7 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-PACE = 1.0  # the fraction of each platform limit we use
+PACE = 0.96  # the fraction of each platform limit the spacing uses; the window guarantees the limit itself
+IN_FLIGHT_SECONDS = 120.0  # a request whose answer never came (the worker died) stops counting after this
 KEY_PREFIX = "pairbot:ratelimit:"
 
 
@@ -53,6 +64,13 @@ class Reservation:
     wait: float  # granted: sleep this long, then send; refused: nothing reserved, try again after this long
 
 
+@dataclass(frozen=True)
+class Admission:
+    granted: bool
+    wait: float  # refused: the window may have room after this long
+    token: str = ""  # granted: hand back to `finish`
+
+
 class RateLimiter(Protocol):
     def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
         """Take one slot under every rule if it comes within `max_wait` seconds; otherwise take none."""
@@ -64,6 +82,17 @@ class RateLimiter(Protocol):
 
     def hold(self, rules: Sequence[Rule], seconds: float) -> None:
         """Nothing passes these rules for `seconds`: the platform asked us to wait (retry_after)."""
+        ...
+
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        """Right before the request: count it in every rule's window if each has room, else in none.
+
+        `token` names the row: admitting a row again drops its earlier admission, which can only
+        belong to a worker that died before claiming it (a claimed row is never admitted again)."""
+        ...
+
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
+        """The answer came, or the request was not made after all: it counts until now (plus the period)."""
         ...
 
     def close(self) -> None: ...
@@ -79,6 +108,12 @@ class Unlimited:
         pass
 
     def hold(self, rules: Sequence[Rule], seconds: float) -> None:
+        pass
+
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        return Admission(True, 0.0, token)
+
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
         pass
 
     def close(self) -> None:
@@ -119,6 +154,7 @@ class MemoryLimiter:
 
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
+        self._window: dict[str, dict[str, float]] = {}  # rule key -> token -> until when it counts
         self._lock = threading.Lock()
 
     def reserve(self, rules: Sequence[Rule], max_wait: float) -> Reservation:
@@ -146,10 +182,38 @@ class MemoryLimiter:
             for rule in rules:
                 self._tat[rule.key] = max(self._tat.get(rule.key, now), now + seconds + rule.tolerance)
 
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        with self._lock:
+            now = time.monotonic()
+            wait = 0.0
+            for rule in rules:
+                window = self._window.setdefault(rule.key, {})
+                window.pop(token, None)
+                for old in [t for t, until in window.items() if until <= now - rule.period]:
+                    del window[old]
+                if len(window) >= rule.limit:
+                    ends = sorted(window.values())
+                    wait = max(wait, ends[len(window) - rule.limit] + rule.period - now)
+            if wait > 0:
+                return Admission(False, wait)
+            for rule in rules:
+                self._window[rule.key][token] = now + IN_FLIGHT_SECONDS
+            return Admission(True, 0.0, token)
+
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            for rule in rules:
+                window = self._window.get(rule.key, {})
+                if token in window:
+                    window[token] = now
+
     def _forget(self, now: float) -> None:
         """Drop keys whose buckets are empty again, so a million chats do not keep a million entries."""
         for key in [key for key, tat in self._tat.items() if tat < now]:
             del self._tat[key]
+        for key in [key for key, window in self._window.items() if not window or max(window.values()) < now - 3600]:
+            del self._window[key]
 
     def close(self) -> None:
         pass
@@ -200,6 +264,37 @@ return {1, '0'}
 """
 
 
+# KEYS: one sorted set per rule (token -> until when it counts, in ms of the Redis clock). ARGV: mode
+# ("admit" | "finish"), token, IN_FLIGHT in ms, then limit and period in ms for each key.
+_WINDOW_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local mode, token, inflight = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if mode == 'admit' then
+  local wait = 0
+  for i, key in ipairs(KEYS) do
+    local limit, period = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+    redis.call('ZREM', key, token)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+    local count = redis.call('ZCARD', key)
+    if count >= limit then
+      local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+      local w = tonumber(oldest[2]) + period - now
+      if w > wait then wait = w end
+    end
+  end
+  if wait > 0 then return {0, string.format('%.3f', wait)} end
+  for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, string.format('%.3f', now + inflight), token)
+    redis.call('PEXPIRE', key, math.ceil(inflight + tonumber(ARGV[3 + 2 * i])))
+  end
+else
+  for _, key in ipairs(KEYS) do redis.call('ZADD', key, 'XX', string.format('%.3f', now), token) end
+end
+return {1, '0'}
+"""
+
+
 class RedisLimiter:
     """GCRA on Redis: the same budget for every worker process on every machine."""
 
@@ -209,6 +304,7 @@ class RedisLimiter:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.prefix = prefix
         self._script = self.client.register_script(_SCRIPT)
+        self._window_script = self.client.register_script(_WINDOW_SCRIPT)
 
     def _call(self, mode: str, rules: Sequence[Rule], arg_seconds: float) -> Reservation:
         args: list[str] = [mode, f"{arg_seconds * 1000:.3f}"]
@@ -227,6 +323,20 @@ class RedisLimiter:
     def hold(self, rules: Sequence[Rule], seconds: float) -> None:
         if rules:
             self._call("hold", rules, seconds)
+
+    def _window(self, mode: str, rules: Sequence[Rule], token: str) -> Admission:
+        args: list[str] = [mode, token, f"{IN_FLIGHT_SECONDS * 1000:.0f}"]
+        for rule in rules:
+            args += [str(rule.limit), f"{rule.period * 1000:.3f}"]
+        granted, wait_ms = self._window_script(keys=[f"{self.prefix}window:{rule.key}" for rule in rules], args=args)
+        return Admission(bool(int(granted)), float(wait_ms) / 1000, token if int(granted) else "")
+
+    def admit(self, rules: Sequence[Rule], token: str) -> Admission:
+        return self._window("admit", rules, token) if rules else Admission(True, 0.0, token)
+
+    def finish(self, rules: Sequence[Rule], token: str) -> None:
+        if rules and token:
+            self._window("finish", rules, token)
 
     def close(self) -> None:
         self.client.close()

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.i18n import N_, _
 from models.base import UTCDateTime, created_at, json_list, timestamp
 
 
@@ -18,7 +19,11 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"county": "县联络员", "organization": "社会组织联络人", "admin": "管理员"}[self.value]
+        """县联络员 / 社会组织联络人 / 管理员 in the locale in force."""
+        return _(ROLE_LABELS[self.value])
+
+
+ROLE_LABELS = {"county": N_("县联络员"), "organization": N_("社会组织联络人"), "admin": N_("管理员")}
 
 
 class County(SQLModel, table=True):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -17,9 +19,12 @@ from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.config import Settings
 from bot.db import make_engine, migrate
 from bot.simulator import Simulator
+from models.services.registry import contact_for
+from sqlmodel import Session
+from tests.i18n.checks import english_prose
+from tests.standins.telegram_api import TelegramApiStandIn
 
 PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -102,5 +107,37 @@ def engine(app: App):  # type: ignore[no-untyped-def]
     return app.engine
 
 
+# Words a Chinese reply may contain as they are (command arguments, segment names, CLI words).
+CHAT_WORDS = {"admin", "invite", "broadcast", "export", "import", "auto"}
+
+
+class CheckedSimulator(Simulator):
+    """The dialog tests' simulator: every reply to a sender reading Chinese must hold no English prose
+    (tests.i18n.checks.english_prose), so each dialog test is a language check as well. What the sender
+    typed may come back as written (“无法识别的渠道“fax””)."""
+
+    def send(self, text: str = "", **kwargs: Any) -> list[str]:
+        replies = super().send(text, **kwargs)
+        if replies and self._reads_chinese():
+            typed = CHAT_WORDS | set(text.lower().split()) | set(re.findall(r"[a-z]+", text.lower()))  # echoed input
+            wrong = {reply: words for reply in replies if (words := english_prose(reply, typed))}
+            assert not wrong, f"English prose in a Chinese reply to {text!r}: {wrong}"
+        return replies
+
+    def _reads_chinese(self) -> bool:
+        with Session(self.app.engine) as session:
+            contact = contact_for(session, CONSOLE, self.sender_id)
+            chosen = contact.locale if contact is not None else None
+        return (chosen or self.app.settings.app.locale or "zh_CN") == "zh_CN"
+
+
 def simulator(app: App, sender: str = "local", name: str = "测试用户") -> Simulator:
-    return Simulator(app, sender, name)
+    return CheckedSimulator(app, sender, name)
+
+
+@pytest.fixture
+def telegram_api() -> Iterator[TelegramApiStandIn]:
+    """The Telegram Bot API stand-in on 127.0.0.1 (tests/standins/telegram_api.py, which benches import too)."""
+    api = TelegramApiStandIn().start()
+    yield api
+    api.stop()

@@ -61,9 +61,13 @@ def test_import_prints_problems_and_a_summary(workdir: tuple[Path, dict[str, str
     cwd, env = workdir
     (cwd / "orgs.csv").write_text(f"name,credit_code\n甲基金会,{CODES[0]}\n乙基金会,123\n", encoding="utf-8")
     result = pairbot("import", "orgs", "orgs.csv", cwd=cwd, env=env)
-    assert result.returncode == 0
+    assert result.returncode == 3  # a row was refused
     assert "orgs.csv 第 3 行，列 credit_code（统一社会信用代码）" in result.stderr
     assert "新增 1，更新 0，未变 0，拒绝 1" in result.stdout
+    partial = pairbot("import", "organizations", "orgs.csv", "--allow-partial", cwd=cwd, env=env)
+    assert partial.returncode == 0 and "新增 0，更新 0，未变 1，拒绝 1" in partial.stdout
+    (cwd / "bad.csv").write_text("name,credit_code\n乙基金会,123\n", encoding="utf-8")
+    assert pairbot("import", "orgs", "bad.csv", "--allow-partial", cwd=cwd, env=env).returncode == 3  # none imported
     absent = pairbot("import", "orgs", "nope.csv", cwd=cwd, env=env)
     assert absent.returncode == 1 and "文件不存在" in absent.stderr
 

@@ -32,6 +32,14 @@ class ConsoleChannel:
 
 
 def render(message: Outgoing) -> str:
-    lines = [f"🤖 {line}" if n == 0 else f"   {line}" for n, line in enumerate(message.text.splitlines() or [""])]
-    lines += [f"   [{n}] {button.label}" for n, button in enumerate(message.buttons, start=1)]
-    return "\n".join(lines)
+    """The message as the terminal shows it: its text, then its buttons once, as `[N] 标签` (what :press N presses).
+
+    Handlers also list choices in the text as `N. 标签` lines, for channels without buttons; those lines are
+    left out here when they say the same as the buttons, so each choice is shown once."""
+    lines = message.text.splitlines() or [""]
+    listed = [f"{n}. {button.label}" for n, button in enumerate(message.buttons, start=1)]
+    if listed and all(line in lines for line in listed):
+        lines = [line for line in lines if line not in listed] or [""]
+    out = [f"🤖 {line}" if n == 0 else f"   {line}" for n, line in enumerate(lines)]
+    out += [f"   [{n}] {button.label}" for n, button in enumerate(message.buttons, start=1)]
+    return "\n".join(out)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.i18n import _
 from bot.messages import Button, Incoming
 from models.messaging import Delivery, DeliveryStatus
 
@@ -28,7 +29,7 @@ def with_choices(text: str, buttons: tuple[Button, ...]) -> str:
     lines = [f"{n}. {button.label}" for n, button in enumerate(buttons, start=1)]
     if all(line in text for line in lines):
         return text
-    return text + "\n回复序号：\n" + "\n".join(lines)
+    return text + "\n" + _("回复序号：") + "\n" + "\n".join(lines)
 
 
 def press_choice(engine: Engine, message: Incoming, now: datetime) -> Incoming:

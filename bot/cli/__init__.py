@@ -54,7 +54,9 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     """The `pairbot` entry point: the language first (help texts are made in it), then the command tree."""
     from bot.config import configured_locale
-    from bot.i18n import cli_locale, set_locale
+    from bot.i18n import cli_locale, set_installation_locale, set_locale
 
-    set_locale(cli_locale(configured_locale(sys.argv[1:])))
+    configured = configured_locale(sys.argv[1:])
+    set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
+    set_locale(cli_locale(configured))  # what the operator reads
     build_app()()

@@ -63,19 +63,22 @@ class Group:
     def __init__(self, name: str, help: str) -> None:
         self.name = name
         self.help = help  # marked with N_(), translated when the tree is built
-        self._commands: list[tuple[str, str | None, Callable[..., Any]]] = []
+        self._commands: list[tuple[str, str | None, Callable[..., Any], dict[str, Any]]] = []
 
-    def command(self, name: str, help: str | None = None) -> Callable[[F], F]:
-        """Collect a command; `help` (marked with N_()) replaces the docstring in `--help`."""
+    def command(self, name: str, help: str | None = None, **options: Any) -> Callable[[F], F]:
+        """Collect `pairbot GROUP NAME`; `help` (marked with N_()) replaces the docstring in `--help`;
+        `options` go to Typer's `command` (short_help, also marked, and hidden)."""
 
         def add(function: F) -> F:
-            self._commands.append((name, help, function))
+            self._commands.append((name, help, function, options))
             return function
 
         return add
 
     def register(self, app: typer.Typer) -> None:
         group = typer.Typer(help=_(self.help), no_args_is_help=True)
-        for name, help, function in self._commands:
-            group.command(name, help=_(help) if help else None)(function)
+        for name, help, function, options in self._commands:
+            if options.get("short_help"):
+                options = {**options, "short_help": _(options["short_help"])}
+            group.command(name, help=_(help) if help else None, **options)(function)
         app.add_typer(group, name=self.name)

@@ -30,6 +30,7 @@ def export(
     from models.registry import County
     from models.services.export import ExportError, count_rows, default_year, export_workbook, statistics_year
     from models.services.ledger import Scope
+    from models.services.provinces import UnknownProvince, canonical
 
     settings = settings_from(ctx)
     if out.suffix.lower() != ".xlsx":
@@ -38,13 +39,17 @@ def export(
         raise fail(_("文件已存在：{out}（如要覆盖，请加 --force）").format(out=out))
     if not out.parent.exists():
         raise fail(_("目录不存在：{folder}").format(folder=out.parent))
+    try:
+        province = canonical(province or [])
+    except UnknownProvince as exc:
+        raise fail(str(exc), 2) from None
     engine = make_engine(settings.database.url)
     if province:
         with Session(engine) as session:
             known = set(session.exec(select(County.province).where(col(County.province).in_(province))).all())
         unknown = [p for p in province if p not in known]
         if unknown:
-            raise fail(_("重点县名单中没有这些省份：{provinces}（请写全称，例如 四川省）").format(
+            raise fail(_("重点县名单中没有这些省份：{provinces}（台账按重点县统计）").format(
                 provinces=joined(unknown)), 2)
     scope = Scope(tuple(province)) if province else Scope()
     now = utcnow()

@@ -31,16 +31,21 @@ def totals(
 
     from bot.db import make_engine
     from models.services.ledger import Scope, totals as ledger_totals
+    from models.services.provinces import UnknownProvince, canonical
 
     settings = settings_from(ctx)
     if year is not None and not 2000 <= year <= 2100:
         raise fail(_("--year 应为 2000 到 2100 之间的年份，而不是 {year}").format(year=year), 2)
+    try:
+        province = canonical(province or [])
+    except UnknownProvince as exc:
+        raise fail(str(exc), 2) from None
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         rows, overall = ledger_totals(session, Scope(tuple(province)) if province else Scope(), year)
     engine.dispose()
     if province and not any(r.counties for r in rows):
-        raise fail(_("重点县名单中没有这些省份：{provinces}（请写全称，例如 四川省）").format(
+        raise fail(_("重点县名单中没有这些省份：{provinces}（台账按重点县统计）").format(
             provinces=joined(province)), 2)
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))

@@ -53,34 +53,40 @@ def _describe(session: Any, pairing: Any, kind: str = "") -> dict[str, Any]:
 @pairing_commands.command("list", N_("结对列表，含结对类型（一对一、一对多、多对一、组团式）。"))
 def list_pairings(
     ctx: typer.Context,
-    province: Annotated[Optional[str], typer.Option(help=_("只看这个省份（全称或简称）"))] = None,
+    province: Annotated[Optional[str], typer.Option(help=_("只看这个省份（全称、简称或繁体）"))] = None,
     county: Annotated[Optional[str], typer.Option(help=_("只看这个县（县名或区划代码）"))] = None,
     organization: Annotated[Optional[str], typer.Option("--org", help=_("只看这个社会组织（全称）"))] = None,
-    status: Annotated[Optional[str], typer.Option(help=_("只看这个状态：拟结对、结对中、暂停、已结束"))] = None,
+    status: Annotated[Optional[str], typer.Option(
+        help=_("只看这个状态：proposed/拟结对、active/结对中、suspended/暂停、ended/已结束（同义词如 已结对 亦可）"))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """结对列表，含结对类型（一对一、一对多、多对一、组团式）。"""
     from sqlmodel import col, select
 
-    from models.pairing import Pairing, PairingStatus
+    from models.pairing import Pairing
     from models.registry import County, Organization
+    from bot.vocabulary import PAIRING_STATUS
     from models.services import pairings
+    from models.services.provinces import UnknownProvince, canonical
 
     def work(session: Any, _now: datetime, _zone: Any) -> list[dict[str, Any]]:
         query = select(Pairing).join(County, col(County.id) == Pairing.county_id).join(
             Organization, col(Organization.id) == Pairing.organization_id)
         if province:
-            query = query.where(County.province == province)
+            try:
+                query = query.where(County.province == canonical([province])[0])
+            except UnknownProvince as exc:
+                raise pairings.PairingError(str(exc)) from None
         if county:
             query = query.where((County.name == county) | (County.code == county))
         if organization:
             query = query.where(Organization.name == organization)
         if status:
-            wanted = {s.label: s.value for s in PairingStatus} | {s.value: s.value for s in PairingStatus}
-            if status not in wanted:
-                raise pairings.PairingError(_("状态“{status}”无法识别（可用：拟结对、结对中、暂停、已结束）。").format(
-                    status=status))
-            query = query.where(Pairing.status == wanted[status])
+            wanted = PAIRING_STATUS.read(status)
+            if wanted is None:
+                raise pairings.PairingError(_("状态“{status}”无法识别（可用：{allowed}）。").format(
+                    status=status, allowed=PAIRING_STATUS.allowed()))
+            query = query.where(Pairing.status == wanted)
         rows = list(session.exec(query.order_by(County.province, County.name, Pairing.id)).all())
         kinds = pairings.kinds(session, rows)
         return [_describe(session, p, kinds[p.id]) for p in rows]

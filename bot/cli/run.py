@@ -6,9 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.cli.common import fail, settings_from
 from bot.i18n import _
-
-from bot.cli.common import settings_from
 
 
 def run(
@@ -18,9 +17,12 @@ def run(
     ] = None,
 ) -> None:
     """Run everything in one process: web (callbacks, /healthz, /metrics, review pages), channels, workers, relay, scheduler."""
-    from bot.server import run_server
+    from bot.server import StartError, run_server
 
-    run_server(settings_from(ctx), console)
+    try:
+        run_server(settings_from(ctx), console)
+    except StartError as exc:  # nothing is left running: exit with what to change
+        raise fail(_("pairbot run 未启动：{reason}").format(reason=exc), 1) from None
 
 
 def register(app: typer.Typer) -> None:

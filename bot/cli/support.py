@@ -122,11 +122,12 @@ def print_listing(rows: Sequence[dict[str, Any]], as_json: bool, title: str, hea
 
 
 def handed_over(settings: Settings, ids: Sequence[int]) -> str:
-    """Enqueue on a real broker now; otherwise (memory://, or the broker is down) a running process's relay will."""
+    """Enqueue on a real broker now; on memory:// the hand-off of a running `pairbot run` takes the rows (jobs.handoff);
+    a broker that is down leaves them to the relay."""
     relay = _("运行中的 pairbot run / pairbot worker 会在 {seconds} 秒内取走发送。").format(
         seconds=f"{settings.queue.relay_after_seconds:g}")
     if settings.queue.url.startswith("memory://") or not ids:
-        return relay
+        return _("运行中的 pairbot run 会在 1 秒内取走发送（未运行时，启动后立即发送）。")
     from bot.queue import DeliveryQueue
 
     queue = DeliveryQueue(settings.queue.url, lambda _: None, queue_name=settings.queue.name)

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
+from bot.review.locale import PageLocale
 from bot.web_guard import RequestGuard
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,5 +47,6 @@ def review_routes(app: App) -> list[BaseRoute]:
     ])
     return [
         Route("/review", lambda _: RedirectResponse("/review/", status_code=308)),
-        Mount("/review", app=RequestGuard(pages, app.settings.web.max_body_bytes)),
+        Mount("/review", app=PageLocale(RequestGuard(pages, app.settings.web.max_body_bytes), app.settings.app.locale,
+                                         app.settings.web.public_url.startswith("https://"))),
     ]

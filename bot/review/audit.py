@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.i18n import _
 from bot.review.auth import Admin
 from bot.review.views import ReviewSite, admin_only
 from models.base import whole_number
@@ -27,7 +28,7 @@ def _page(value: str | None) -> int:
         return 1
     page = whole_number(value, 10**MAX_PAGE_DIGITS - 1)  # ASCII digits only: "²" is a digit int() refuses
     if not page:
-        raise AuditQueryError("页码应为正整数。")
+        raise AuditQueryError(_("页码应为正整数。"))
     return page
 
 

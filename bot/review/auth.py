@@ -40,6 +40,7 @@ class Admin:
     name: str
     scope: Scope
     csrf: str
+    locale: str | None = None  # the admin's own choice (语言 in chat): the pages' language unless ?lang chose
 
     @property
     def actor(self) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from bot.i18n import _
+
 WIDTH, HEIGHT = 520, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 40
 
@@ -22,21 +24,23 @@ def _nice_ceiling(value: float) -> float:
 
 
 def _label(value: float) -> str:
-    if value >= 100_000_000:
-        return f"{value / 100_000_000:g}亿"
-    if value >= 10_000:
-        return f"{value / 10_000:g}万"
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
+    """A plain number in the axis's own unit (12,119 on a 万元 axis, never "1.2119万" of 万元)."""
+    if value >= 10 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def line_chart(title: str, labels: Sequence[str], values: Sequence[float], unit: str, color: str) -> Markup:
     """A titled line chart of `values` over `labels` (months), with a y axis in `unit`; empty data says so."""
+    heading, empty = _("{title}（{unit}）").format(title=title, unit=unit), _("暂无数据")
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{LEFT}" y="16" class="chart-title">{escape(title)}（{escape(unit)}）</text>']
+             f'<text x="{LEFT}" y="16" class="chart-title">{escape(heading)}'
+             '</text>']
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not values:
-        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">暂无数据</text>')
+        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="chart-empty">'
+                     f'{escape(empty)}</text>')
         return Markup("".join(parts) + "</svg>")
     top = _nice_ceiling(max(values))
     for i in range(5):
@@ -48,7 +52,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float], unit:
     points = [(LEFT + (i * step if len(values) > 1 else plot_w / 2), TOP + plot_h - plot_h * v / top)
               for i, v in enumerate(values)]
     every = max(1, -(-len(labels) // 8))  # at most about eight month labels
-    for i, (x, _) in enumerate(points):
+    for i, (x, _y) in enumerate(points):
         if i % every == 0 or i == len(points) - 1:
             anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and i else "middle"
             parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}" class="axis">'

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.i18n import N_, _
 from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.views import ReviewSite, admin_only, form_text, path_id, positive_int
@@ -35,18 +36,35 @@ Step = Callable[[Session, datetime, list[int]], Any]  # a service call: (session
 DEFAULT_TOP = 5  # organizations a push offers to message unless the admin asks for another number
 
 
-def _done_message(request: Request, subject: str) -> str:
+DONE_MESSAGES = {
+    "need": {"publish": N_("需求 #{id} 已发布，社会组织可以接单了。"), "close": N_("需求 #{id} 已关闭。"),
+             "push": N_("已推送给 {number} 家社会组织，通知正在发送。")},
+    "project": {"close": N_("项目 #{id} 已关闭。"), "done": N_("项目 #{id} 已标记为已完成。")},
+}
+
+
+def _done_message(request: Request, kind: str, row_id: int) -> str:
     """The confirmation after an action (?done=push:3), from known words and digits only, never echoed."""
-    action, _, number = request.query_params.get("done", "").partition(":")
-    messages = {"publish": f"{subject}已发布，社会组织可以接单了。", "close": f"{subject}已关闭。",
-                "done": f"{subject}已标记为已完成。",
-                "push": f"已推送给 {number} 家社会组织，通知正在发送。" if number.isdigit() else ""}
-    return messages.get(action, "")
+    action, _sep, number = request.query_params.get("done", "").partition(":")
+    message = DONE_MESSAGES[kind].get(action)
+    if message is None or (action == "push" and not number.isdigit()):
+        return ""
+    return _(message).format(id=row_id, number=number)
 
 
 def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
     """Filter choices whose value is their label (provinces, fields)."""
     return [(value, value) for value in values]
+
+
+def _fields() -> list[tuple[str, str]]:
+    """The field filter: the stored name (产业 …) as the value, shown in the page's language."""
+    return [(name, _(name)) for name in FIELD_ORDER]
+
+
+def _labelled(labels: dict[Any, str]) -> list[tuple[Any, str]]:
+    """Filter choices from a value → Chinese label table, the labels in the page's language."""
+    return [(value, _(label)) for value, label in labels.items()]
 
 
 class ProjectPages:
@@ -86,14 +104,14 @@ class ProjectPages:
 
         data = await self.db(load)
         options = {"province": _pairs(data.pop("provinces")), "county": [(c.id, c.name) for c in data.pop("counties")],
-                   "field": _pairs(FIELD_ORDER), "status": list(NEED_STATUS_LABELS.items()), "age": list(AGES.items())}
+                   "field": _fields(), "status": _labelled(NEED_STATUS_LABELS), "age": _labelled(AGES)}
         return self.render(request, "needs.html", admin, filters=filters, options=options,
                            statuses=NEED_STATUS_LABELS, **data)
 
     @admin_only
     async def need(self, request: Request, admin: Admin) -> Response:
         need_id = path_id(request, "need_id")
-        return await self._need_page(request, admin, need_id, message=_done_message(request, f"需求 #{need_id} "))
+        return await self._need_page(request, admin, need_id, message=_done_message(request, "need", need_id))
 
     async def _need_page(self, request: Request, admin: Admin, need_id: int, status: int = 200,
                          **context: Any) -> Response:
@@ -140,7 +158,7 @@ class ProjectPages:
         chosen = {number for value in form.getlist("organization") if (number := parse_id(value))}
         if not chosen:  # only the confirmation page names the organizations: no push without it
             return await self._need_page(request, admin, need_id, 400, top=top or DEFAULT_TOP,
-                                         error="请先打开推送确认页，核对将收到通知的组织后再确认。")
+                                         error=_("请先打开推送确认页，核对将收到通知的组织后再确认。"))
         return await self._need_action(request, admin, need_id, "push", lambda s, now, queued: len(needs.push(
             s, admin.scope, need_id, top, admin.actor, now, queued, only=chosen)))
 
@@ -176,15 +194,15 @@ class ProjectPages:
                     "provinces": ledger.provinces_in(session, admin.scope)}
 
         data = await self.db(load)
-        options = {"province": _pairs(data.pop("provinces")), "field": _pairs(FIELD_ORDER),
-                   "status": list(PROJECT_STATUS_LABELS.items())}
+        options = {"province": _pairs(data.pop("provinces")), "field": _fields(),
+                   "status": _labelled(PROJECT_STATUS_LABELS)}
         return self.render(request, "projects.html", admin, filters=filters, options=options, **data)
 
     @admin_only
     async def project(self, request: Request, admin: Admin) -> Response:
         project_id = path_id(request, "project_id")
         return await self._project_page(request, admin, project_id,
-                                        message=_done_message(request, f"项目 #{project_id} "))
+                                        message=_done_message(request, "project", project_id))
 
     async def _project_page(self, request: Request, admin: Admin, project_id: int, status: int = 200,
                             **context: Any) -> Response:

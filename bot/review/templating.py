@@ -1,4 +1,5 @@
-"""Jinja2 for the review pages: autoescaped templates and the filters that format ledger values in Chinese."""
+"""Jinja2 for the review pages: autoescaped templates and the filters that format ledger values in the page's
+language (bot.i18n's locale in force: Chinese labels in Chinese, never a stored "failed" or "telegram")."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
-from bot.i18n import _, ngettext
+import re
+
+from bot.i18n import N_, _, current, ngettext
 
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
@@ -17,7 +20,29 @@ from models.services.ledger import delivery_status_label, review_label
 
 LabelledStatus = PairingStatus | ProjectStatus | ClaimStatus | NeedStatus
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
+CHANNELS = {"telegram": N_("Telegram"), "wecom": N_("企业微信"), "console": N_("终端")}
+# Errors pairbot itself stores on a delivery, shown in the page's language; a platform's own text stays as sent.
+DELIVERY_ERRORS = [
+    (re.compile(r"^channel (?P<channel>\w+) is not configured$"), N_("渠道 {channel} 未配置，未能发送。")),
+    (re.compile(r"^telegram channel is stopped$"), N_("Telegram 渠道已停止，未能发送。")),
+    (re.compile(r"^Telegram: no answer within (?P<seconds>\d+) s$"), N_("Telegram 在 {seconds} 秒内没有应答。")),
+]
+# Why an organization is recommended for a need (models.services.matching), shown in the page's language.
+REASONS = [
+    (re.compile(r"^有(?P<field>.+)领域供给$"), N_("有{field}领域供给")),
+    (re.compile(r"^(?P<field>.+)领域项目 (?P<n>\d+) 个$"), N_("{field}领域项目 {n} 个")),
+    (re.compile(r"^(?P<field>.+?)领域供给，服务全国，能力 (?P<amount>[\d.]+) 万元$"), N_("{field}领域供给，服务全国，能力 {amount} 万元")),
+    (re.compile(r"^(?P<field>.+?)领域供给，服务全国$"), N_("{field}领域供给，服务全国")),
+    (re.compile(r"^(?P<field>.+?)领域供给，服务(?P<province>.+?)，能力 (?P<amount>[\d.]+) 万元$"),
+     N_("{field}领域供给，服务{province}，能力 {amount} 万元")),
+    (re.compile(r"^(?P<field>.+?)领域供给，服务(?P<province>.+)$"), N_("{field}领域供给，服务{province}")),
+]
+# Reasons an update waits for review (models.services.reports.review_flags), joined by "；" in review_note.
+NOTE_PATTERNS = [
+    (re.compile(r"^(?P<label>.+)为负数$"), N_("{label}为负数")),
+    (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
+    (re.compile(r"^投入资金远超协议金额（(?P<amount>[\d.]+) 万元）$"), N_("投入资金远超协议金额（{amount} 万元）")),
+]
 
 
 def make_environment(zone: ZoneInfo) -> Environment:
@@ -52,21 +77,72 @@ def make_environment(zone: ZoneInfo) -> Environment:
     env.filters.update(when=when, day=day, wan=wan, num=num, plain=plain, pairing_status=label_of(PairingStatus),
                        need_status=label_of(NeedStatus), claim_status=label_of(ClaimStatus),
                        project_status=label_of(ProjectStatus), review=review_label, delivery=delivery_status_label,
-                       channel=lambda v: CHANNELS.get(v, v))
+                       channel=channel_label, tr=translated, field=translated, unit=unit_label, note=review_note,
+                       delivery_error=delivery_error, reason=match_reason)
     env.globals["page_numbers"] = page_numbers  # a global, so imported macros (the pager) see it too
     return env
 
 
 def label_of(kind: type[LabelledStatus]) -> Callable[[str], str]:
-    """A filter that shows a stored status in Chinese (the status itself if it is not one of `kind`)."""
+    """A filter that shows a stored status in the page's language (the status itself if it is not one of `kind`)."""
 
     def label(value: str) -> str:
         try:
-            return kind(value).label
+            return _(kind(value).label)
         except ValueError:
             return value
 
     return label
+
+
+def translated(value: object) -> str:
+    """A label the code made (a field name such as 产业, 合计, a history action) in the page's language; anything
+    else (names, what people wrote) as it is."""
+    text = "" if value is None else str(value)
+    return _(text) if text else text
+
+
+def channel_label(value: str | None) -> str:
+    return _(CHANNELS[value]) if value in CHANNELS else (value or "")
+
+
+def unit_label(unit: str) -> str:
+    """万元, 户, 人 in the page's language; 个 (a count of projects) needs no word in English."""
+    if unit == "个" and current() != "zh_CN":
+        return ""
+    return _(unit)
+
+
+def review_note(note: str) -> str:
+    """Why an update waits for review, each reason in the page's language; a reviewer's own note as written."""
+    parts = []
+    for part in note.split("；"):
+        for pattern, message in NOTE_PATTERNS:
+            found = pattern.match(part)
+            if found:
+                values = found.groupdict()
+                if "label" in values:
+                    values["label"] = _(values["label"])
+                part = _(message).format(**values)
+                break
+        else:
+            part = _(part) if part else part
+        parts.append(part)
+    return _("；").join(parts)
+
+
+def delivery_error(error: str | None) -> str:
+    """A delivery's last error: pairbot's own reasons in the page's language, a platform's text as it came."""
+    if not error:
+        return ""
+    for pattern, message in DELIVERY_ERRORS:
+        found = pattern.match(error)
+        if found:
+            values = found.groupdict()
+            if "channel" in values:
+                values["channel"] = channel_label(values["channel"])
+            return _(message).format(**values)
+    return _(error)
 
 
 def page_numbers(page: int, pages: int) -> list[int]:
@@ -78,3 +154,14 @@ def page_numbers(page: int, pages: int) -> list[int]:
             out.append(0)
         out.append(n)
     return out
+
+
+def match_reason(reason: str) -> str:
+    """A recommendation's reason (已与本县结对, 有产业领域供给 …) in the page's language."""
+    for pattern, message in REASONS:
+        found = pattern.match(reason)
+        if found:
+            values = found.groupdict()
+            values["field"] = _(values["field"])
+            return _(message).format(**values)
+    return _(reason)

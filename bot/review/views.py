@@ -7,6 +7,7 @@ database work runs in a worker thread, one unit of work per request.
 from __future__ import annotations
 
 import tempfile
+from urllib.parse import urlencode
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import wraps
@@ -22,10 +23,12 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from bot.app import App
 from bot.db import unit_of_work
+from bot.i18n import N_, _, current
 from bot.messages import storable
 from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.chart import line_chart
+from bot.review.locale import admin_choice
 from bot.review.templating import make_environment
 from models.base import parse_id
 from models.registry import Contact
@@ -44,7 +47,11 @@ T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
 P = TypeVar("P", bound="Pages")
 AdminEndpoint = Callable[[P, Request, Admin], Awaitable[Response]]
-DONE = {"accept": "已通过", "correct": "已更正并通过", "reject": "已退回"}
+DONE = {"accept": N_("进展 #{number} 已通过。"), "correct": N_("进展 #{number} 已更正并通过。"),
+        "reject": N_("进展 #{number} 已退回。")}
+CHANGED = {"activate": N_("已确认结对，变更已记入下方记录。"), "suspend": N_("已暂停，变更已记入下方记录。"),
+           "resume": N_("已恢复，变更已记入下方记录。"), "end": N_("已结束，变更已记入下方记录。"),
+           "replace": N_("已更换组织，变更已记入下方记录。")}
 
 
 MAX_PAGE = 1_000_000  # a page number past this is past the end anyway, and keeps OFFSET within range
@@ -66,9 +73,8 @@ def form_text(form: FormData, name: str, raw: bool = False) -> str:
 
 def _changed_message(request: Request) -> str:
     """The confirmation after a pairing change (?changed=suspend); from known words only, never echoed."""
-    verbs = {action: verb for action, (_, _, verb) in pairings.ACTIONS.items()} | {"replace": "更换组织"}
     action = request.query_params.get("changed", "")
-    return f"已{verbs[action]}，变更已记入下方记录。" if action in verbs else ""
+    return _(CHANGED[action]) if action in CHANGED else ""
 
 
 def path_id(request: Request, name: str) -> int:
@@ -81,9 +87,16 @@ def path_id(request: Request, name: str) -> int:
 
 def _done_message(request: Request) -> str:
     """The confirmation after a review action (?done=accept:12); built from known words only, never echoed."""
-    action, _, number = request.query_params.get("done", "").partition(":")
+    action, _sep, number = request.query_params.get("done", "").partition(":")
     update_id = parse_id(number)
-    return f"进展 #{update_id} {DONE[action]}。" if action in DONE and update_id is not None else ""
+    return _(DONE[action]).format(number=update_id) if action in DONE and update_id is not None else ""
+
+
+def _lang_link(request: Request, code: str) -> str:
+    """This page again with ?lang=code (the other query parameters kept): the header's language switch. Relative,
+    so a page says nothing of its own address (a 404 reads the same for every missing id)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)]
+    return "?" + urlencode(params)
 
 
 class Pages(Protocol):
@@ -104,18 +117,18 @@ def admin_only(handler: AdminEndpoint[P]) -> Callable[[P, Request], Awaitable[Re
         if admin is None:
             if request.method == "POST":
                 return site.render(request, "error.html", None, status=403,
-                                   message="登录已过期，请重新登录后再提交。")
+                                   message=_("登录已过期，请重新登录后再提交。"))
             return auth.secure_headers(auth.to_login(request))
         if request.method == "POST":
             form = await request.form()
             if not auth.csrf_ok(admin.csrf, form.get("csrf")):
                 return site.render(request, "error.html", admin, status=403,
-                                   message="表单已失效（安全校验未通过），请刷新页面后重试。")
+                                   message=_("表单已失效（安全校验未通过），请刷新页面后重试。"))
         try:
             return await handler(site, request, admin)
         except NotVisible:
             return site.render(request, "error.html", admin, status=404,
-                               message="没有找到该页面，或它不在您可查看的省份范围内。")
+                               message=_("没有找到该页面，或它不在您可查看的省份范围内。"))
 
     return wrapper
 
@@ -140,7 +153,8 @@ class ReviewSite:
     def render(self, request: Request, template: str, admin: Admin | None, status: int = 200,
                **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
-            admin=admin, path=request.url.path, prefix=auth.PREFIX, **context)
+            admin=admin, path=request.url.path, prefix=auth.PREFIX, locale=current(),
+            lang_link=lambda code: _lang_link(request, code), **context)
         return auth.secure_headers(HTMLResponse(html, status_code=status))  # type: ignore[return-value]
 
     async def current_admin(self, request: Request) -> Admin | None:
@@ -153,9 +167,13 @@ class ReviewSite:
             if found is None:
                 return None
             row, contact = found
-            return Admin(contact.id, contact.name, Scope.of(contact), row.csrf_token)  # type: ignore[arg-type]
+            return Admin(contact.id, contact.name, Scope.of(contact), row.csrf_token,  # type: ignore[arg-type]
+                         contact.locale)
 
-        return await self.db(lookup)
+        admin = await self.db(lookup)
+        if admin is not None:
+            admin_choice(request.scope, admin.locale)  # before anything is rendered
+        return admin
 
     def _signed_in(self, opened: access.OpenedSession, target: str) -> Response:
         response = RedirectResponse(auth.safe_next(target), status_code=303)
@@ -180,7 +198,7 @@ class ReviewSite:
     async def login_submit(self, request: Request) -> Response:
         form = await request.form()
         if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
-            return self._login_page(request, "页面已过期，请重新输入。", 403)
+            return self._login_page(request, _("页面已过期，请重新输入。"), 403)
         who, password = form_text(form, "who", raw=True).strip(), form_text(form, "password", raw=True)
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
         client = request.client.host if request.client else None
@@ -207,7 +225,7 @@ class ReviewSite:
         token = request.path_params["token"]
         form = await request.form()
         if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
-            return self.render(request, "error.html", None, status=403, message="页面已过期，请重新打开登录链接。")
+            return self.render(request, "error.html", None, status=403, message=_("页面已过期，请重新打开登录链接。"))
         lifetime = timedelta(minutes=self.settings.web.session_minutes)
 
         def sign_in(session: Session) -> access.OpenedSession:
@@ -238,12 +256,13 @@ class ReviewSite:
 
         def load(session: Session) -> dict[str, Any]:
             data = ledger.coverage(session, admin.scope.narrowed(province), self.app.clock(), self.zone)
-            return {"coverage": data, "provinces": ledger.provinces_in(session, admin.scope)}
+            return {"coverage": data, "provinces": ledger.provinces_in(session, admin.scope),
+                    "known_counties": ledger.known_counties(session)}
 
         data = await self.db(load)
         rows = [r for r in data["coverage"].rows if r.overdue] if only_overdue else data["coverage"].rows
         return self.render(request, "matrix.html", admin, province=province, only_overdue=only_overdue, rows=rows,
-                           stale_days=ledger.STALE_AFTER.days, **data)
+                           stale_days=ledger.STALE_AFTER.days, key_counties=ledger.KEY_COUNTIES, **data)
 
     @admin_only
     async def county(self, request: Request, admin: Admin) -> Response:
@@ -293,7 +312,7 @@ class ReviewSite:
             if action == "replace":
                 return pairings.replace(session, row, form.get("organization", ""), change, now, self.zone).id  # type: ignore[return-value]
             if action not in pairings.ACTIONS:
-                raise pairings.PairingError("未知的操作。")
+                raise pairings.PairingError(_("未知的操作。"))
             pairings.change_status(session, row, action, change, now, self.zone)
             return pairing_id
 
@@ -367,7 +386,10 @@ class ReviewSite:
     async def broadcast(self, request: Request, admin: Admin) -> Response:
         broadcast_id = path_id(request, "broadcast_id")
         broadcast, rows = await self.db(lambda s: ledger.broadcast_deliveries(s, admin.scope, broadcast_id))
-        return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows)
+        counts: dict[str, int] = {}
+        for row in rows:  # how many in each state, in the order they first appear
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return self.render(request, "broadcast.html", admin, broadcast=broadcast, rows=rows, counts=counts.items())
 
     @admin_only
     async def totals(self, request: Request, admin: Admin) -> Response:
@@ -381,8 +403,9 @@ class ReviewSite:
         data = await self.db(load) | {"computed_at": now}  # sums kept with the updates: always current
         labels = [p.month for p in data["series"]]
         charts = [
-            line_chart("累计投入资金", labels, [p.cumulative_funds_wan for p in data["series"]], "万元", "#c0392b"),
-            line_chart("累计受益户数", labels, [float(p.cumulative_households) for p in data["series"]], "户", "#1f6feb"),
+            line_chart(_("累计投入资金"), labels, [p.cumulative_funds_wan for p in data["series"]], _("万元"), "#c0392b"),
+            line_chart(_("累计受益户数"), labels, [float(p.cumulative_households) for p in data["series"]], _("户"),
+                       "#1f6feb"),
         ]
         return self.render(request, "totals.html", admin, charts=charts, fields=FIELD_ORDER,
                            year=now.astimezone(self.zone).year, **data)
@@ -414,6 +437,7 @@ class ReviewSite:
             cleanup()
             raise
 
-        response = FileResponse(path, filename=f"结对帮扶台账-{stamp}.xlsx", background=BackgroundTask(cleanup),
+        response = FileResponse(path, filename=_("结对帮扶台账-{stamp}.xlsx").format(stamp=stamp),
+                                background=BackgroundTask(cleanup),
                                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return auth.secure_headers(response)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
 from bot.messages import storable
+from bot.i18n import N_, _
 from models.access import AdminCredential, AdminSession, LoginToken
 from models.base import parse_id
 from models.registry import Contact, Role
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 LINK_LIFETIME = timedelta(minutes=10)
 MIN_PASSWORD = 10
-TOO_MANY = "登录尝试次数过多，请 15 分钟后再试，或在聊天中向机器人发送“登录”获取登录链接"
+TOO_MANY = N_("登录尝试次数过多，请 15 分钟后再试，或在聊天中向机器人发送“登录”获取登录链接")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -75,15 +76,16 @@ def find_admin(session: Session, who: str) -> Contact:
     query = query.where(Contact.id == number) if number is not None else query.where(Contact.name == key)
     matches = session.exec(query).all()
     if not matches:
-        raise AccessError(f"没有名为或编号为“{key}”的管理员")
+        raise AccessError(_("没有名为或编号为“{key}”的管理员").format(key=key))
     if len(matches) > 1:
-        raise AccessError(f"有 {len(matches)} 位管理员名为“{key}”，请改用编号：" + "、".join(str(c.id) for c in matches))
+        raise AccessError(_("有 {n} 位管理员名为“{key}”，请改用编号：{ids}").format(
+            n=len(matches), key=key, ids=_("、").join(str(c.id) for c in matches)))
     return matches[0]
 
 
 def set_password(session: Session, contact: Contact, password: str, actor: str, now: datetime) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccessError(f"密码至少 {MIN_PASSWORD} 个字符")
+        raise AccessError(_("密码至少 {n} 个字符").format(n=MIN_PASSWORD))
     credential = session.exec(select(AdminCredential).where(AdminCredential.contact_id == contact.id)).first()
     if credential is None:
         credential = AdminCredential(contact_id=contact.id, password_hash="", created_at=now)  # type: ignore[arg-type]
@@ -110,7 +112,7 @@ def sign_in_with_password(engine: Engine, who: str, password: str, client: str |
     except throttle.Throttled as exc:
         log.warning("review login throttled (%s, %s)", "client" if str(exc).startswith("client:") else "account",
                     client)
-        raise TooManyAttempts(TOO_MANY) from None
+        raise TooManyAttempts(_(TOO_MANY)) from None
     with unit_of_work(engine) as session:
         contact = _admin_named(session, who)
         credential = session.exec(select(AdminCredential).where(AdminCredential.contact_id == contact.id)).first() \
@@ -121,7 +123,7 @@ def sign_in_with_password(engine: Engine, who: str, password: str, client: str |
         target = f"contact:{contact.id}" if contact is not None else storable(who[:200])
         audit(session, "web", "review.login_failed", target, client=storable((client or "")[:64]),
               **({} if contact is not None else {"reason": "unknown admin"}))
-    raise AccessError("姓名（或编号）或密码不正确")
+    raise AccessError(_("姓名（或编号）或密码不正确"))
 
 
 def _admin_named(session: Session, who: str) -> Contact | None:
@@ -141,7 +143,7 @@ def _decoy_hash() -> str:
 def issue_login_link(session: Session, contact: Contact, now: datetime) -> str:
     """A random token for `/review/login/TOKEN`, valid once for LINK_LIFETIME; only its digest is stored."""
     if contact.role != Role.admin or not contact.active:
-        raise AccessError("只有管理员可以登录审核页面")
+        raise AccessError(_("只有管理员可以登录审核页面"))
     token = secrets.token_urlsafe(24)
     session.add(LoginToken(token_hash=digest(token), contact_id=contact.id, created_at=now,  # type: ignore[arg-type]
                            expires_at=now + LINK_LIFETIME))
@@ -154,7 +156,7 @@ def peek_login_link(session: Session, token: str, now: datetime) -> Contact:
     row = _live_link(session, token, now)
     contact = session.get(Contact, row.contact_id)
     if contact is None or contact.role != Role.admin or not contact.active:
-        raise AccessError("该账号已不是管理员，不能登录")
+        raise AccessError(_("该账号已不是管理员，不能登录"))
     return contact
 
 
@@ -166,18 +168,18 @@ def redeem_login_link(session: Session, token: str, now: datetime) -> Contact:
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise AccessError("该登录链接已被使用过，请在聊天中重新发送“登录”")
+        raise AccessError(_("该登录链接已被使用过，请在聊天中重新发送“登录”"))
     return contact
 
 
 def _live_link(session: Session, token: str, now: datetime) -> LoginToken:
     row = session.exec(select(LoginToken).where(LoginToken.token_hash == digest(token))).first()
     if row is None:
-        raise AccessError("登录链接无效，请在聊天中向机器人发送“登录”获取新的链接")
+        raise AccessError(_("登录链接无效，请在聊天中向机器人发送“登录”获取新的链接"))
     if row.used_at is not None:
-        raise AccessError("该登录链接已被使用过，请在聊天中重新发送“登录”")
+        raise AccessError(_("该登录链接已被使用过，请在聊天中重新发送“登录”"))
     if row.expires_at <= now:
-        raise AccessError("登录链接已过期（10 分钟内有效），请在聊天中重新发送“登录”")
+        raise AccessError(_("登录链接已过期（10 分钟内有效），请在聊天中重新发送“登录”"))
     return row
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, select
 
+from bot.i18n import _
 from models.base import utcnow
 from models.pairing import Agreement, Pairing, PairingStatus, agreement_season
 from models.registry import County, Organization
@@ -129,7 +130,7 @@ def listing(session: Session, organization: str | None = None, county: str | Non
     if organization is not None:
         org = find_organization(session, organization)
         if org is None:
-            raise AgreementError(f"未找到社会组织“{organization.strip()}”")
+            raise AgreementError(_("未找到社会组织“{name}”").format(name=organization.strip()))
         query = query.where(Pairing.organization_id == org.id)
     if county is not None:
         try:
@@ -166,7 +167,7 @@ def _find_pairing(session: Session, organization: str, county: str) -> tuple[Pai
     """The pairing between them, locked for this unit of work; AgreementError naming what is missing."""
     org = find_organization(session, organization)
     if org is None:
-        raise AgreementError(f"未找到社会组织“{organization.strip()}”，请检查名称或先导入社会组织")
+        raise AgreementError(_("未找到社会组织“{name}”，请检查名称或先导入社会组织").format(name=organization.strip()))
     try:
         county_row = require_county(session, county)
     except LookupError as exc:
@@ -175,9 +176,10 @@ def _find_pairing(session: Session, organization: str, county: str) -> tuple[Pai
                                                  Pairing.county_id == county_row.id).with_for_update()).first()
     where = f"{county_row.province}{county_row.name}"
     if pairing is None:
-        raise AgreementError(f"{org.name} 与 {where} 没有结对关系，请先导入结对")
+        raise AgreementError(_("{org} 与 {county} 没有结对关系，请先导入结对").format(org=org.name, county=where))
     if pairing.status == PairingStatus.ended:
-        raise AgreementError(f"{org.name} 与 {where} 的结对（编号 {pairing.id}）状态为“已结束”，不能登记协议")
+        raise AgreementError(_("{org} 与 {county} 的结对（编号 {id}）状态为“已结束”，不能登记协议").format(
+            org=org.name, county=where, id=pairing.id))
     return pairing, org, county_row
 
 
@@ -186,20 +188,23 @@ def check_amount(amount_wan: float | None) -> float | None:
     if amount_wan is None:
         return None
     if not math.isfinite(amount_wan) or not 0 <= amount_wan <= MAX_AMOUNT_WAN:
-        raise AgreementError(f"协议金额应为 0 到 {MAX_AMOUNT_WAN:,} 万元之间的数，而不是“{amount_wan}”")
+        raise AgreementError(_("协议金额应为 0 到 {max} 万元之间的数，而不是“{amount}”").format(
+            max=f"{MAX_AMOUNT_WAN:,}", amount=amount_wan))
     return float(amount_wan)
 
 
 def check_dates(signed_on: date, season: int | None, today: date) -> int:
     """The season (default: from the signing date); AgreementError for a future date or an absurd season."""
     if signed_on > today + timedelta(days=1):
-        raise AgreementError(f"签订日期 {signed_on.isoformat()} 晚于今天（{today.isoformat()}），请检查日期")
+        raise AgreementError(_("签订日期 {signed} 晚于今天（{today}），请检查日期").format(
+            signed=signed_on.isoformat(), today=today.isoformat()))
     if season is None:
         season = agreement_season(signed_on)
     if season < FIRST_SEASON:
-        raise AgreementError(f"协议年度 {season} 不合理：应不早于 {FIRST_SEASON} 年")
+        raise AgreementError(_("协议年度 {season} 不合理：应不早于 {first} 年").format(season=season, first=FIRST_SEASON))
     if abs(season - signed_on.year) > 1:
-        raise AgreementError(f"协议年度 {season} 与签订日期 {signed_on.isoformat()} 相差超过一年，请检查 --season 或 --signed")
+        raise AgreementError(_("协议年度 {season} 与签订日期 {signed} 相差超过一年，请检查 --season 或 --signed").format(
+            season=season, signed=signed_on.isoformat()))
     return season
 
 
@@ -207,7 +212,7 @@ def check_document(document: str) -> str:
     """The document reference, trimmed; AgreementError when too long."""
     document = document.strip()
     if len(document) > DOCUMENT_MAX:
-        raise AgreementError(f"协议文件说明过长（{len(document)} 字），最多 {DOCUMENT_MAX} 字")
+        raise AgreementError(_("协议文件说明过长（{n} 字），最多 {max} 字").format(n=len(document), max=DOCUMENT_MAX))
     return document
 
 
@@ -253,23 +258,26 @@ def record_agreement(
 # --- wording -------------------------------------------------------------------------------------
 
 def describe(agreement: Agreement) -> str:
-    """2026-08-20 签订，协议金额 30 万元，文件 X — one version, in Chinese."""
-    parts = [f"{agreement.signed_on.isoformat()} 签订"]
-    parts.append("协议金额未填" if agreement.amount_wan is None else f"协议金额 {agreement.amount_wan:g} 万元")
+    """2026-08-20 签订，协议金额 30 万元，文件 X — one version, in the locale in force."""
+    parts = [_("{day} 签订").format(day=agreement.signed_on.isoformat())]
+    parts.append(_("协议金额未填") if agreement.amount_wan is None
+                 else _("协议金额 {amount} 万元").format(amount=f"{agreement.amount_wan:g}"))
     if agreement.document:
-        parts.append(f"文件 {agreement.document}")
-    return "，".join(parts)
+        parts.append(_("文件 {document}").format(document=agreement.document))
+    return _("，").join(parts)
 
 
 def result_text(result: AgreementResult) -> str:
     """The one-line Chinese report of `record_agreement` for the admin."""
-    who = f"结对 {result.pairing.id}（{result.organization.name}—{result.county.province}{result.county.name}）"
-    what = f"{who} {result.agreement.season} 年度帮扶协议（{describe(result.agreement)}）"
+    who = _("结对 {id}（{org}—{county}）").format(id=result.pairing.id, org=result.organization.name,
+                                                 county=f"{result.county.province}{result.county.name}")
+    what = _("{pairing} {season} 年度帮扶协议（{version}）").format(pairing=who, season=result.agreement.season,
+                                                             version=describe(result.agreement))
     if result.outcome == CREATED:
-        return f"已登记：{what}"
+        return _("已登记：{what}").format(what=what)
     if result.outcome == UNCHANGED:
-        return f"已存在，未改动：{what}"
+        return _("已存在，未改动：{what}").format(what=what)
     old = result.superseded
     assert old is not None
-    return (f"已修订：{what}；原版本（{describe(old)}）已被取代，保留在历史中，"
-            f"金额以新版本为准，不累加")
+    return _("已修订：{what}；原版本（{old}）已被取代，保留在历史中，金额以新版本为准，不累加").format(
+        what=what, old=describe(old))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, cast, false, func, literal, or_, true, union_all
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
 from models.messaging import AuditLog
 from models.pairing import Pairing, Project
 from models.projects import Need
@@ -33,22 +34,25 @@ MAX_ACTOR, MAX_ACTION = 128, 64
 YEARS = (2000, 2100)  # dates outside are refused (400), never turned into an overflow
 LOGIN_LINK = re.compile(r"(/review/login/)[A-Za-z0-9_\-]+")  # a live login token never leaves in a listing
 ACTIONS = {  # what the common actions mean, for the page and the sheet (others are shown as written)
-    "review.accept": "审核通过", "review.reject": "退回进展", "review.correct": "更正数字",
-    "review.login": "登录审核页面", "review.login_failed": "登录失败", "review.link_issued": "申请登录链接",
-    "review.logout": "退出审核页面", "export": "导出台账", "admin.set_password": "设置密码",
-    "broadcast.queue": "发送广播", "broadcast.draft": "起草广播", "broadcast.nudge": "催办回执",
-    "invite.create": "生成邀请码", "invite.redeem": "绑定邀请码", "invite.refused": "邀请码被拒",
-    "identity.rebind": "改绑聊天账号", "identity.moved": "聊天账号转移",
-    "contact.pause": "退订提醒", "contact.resume": "恢复提醒", "contact.deactivate": "停用联系人",
-    "contact.reactivate": "重新启用联系人", "contact.unbind": "解绑聊天账号", "contact.merge": "合并联系人",
-    "report.correct": "更正进展", "report.withdraw": "撤回进展",
-    "group.recorded": "登记群", "group.left": "退出群", "group.tag": "群标签与省份", "group.add_robot": "登记群机器人",
-    "group.update_robot": "更换群机器人地址", "group.create_wecom_chat": "创建企业微信群聊",
+    "review.accept": N_("审核通过"), "review.reject": N_("退回进展"), "review.correct": N_("更正数字"),
+    "review.login": N_("登录审核页面"), "review.login_failed": N_("登录失败"),
+    "review.link_issued": N_("申请登录链接"),
+    "review.logout": N_("退出审核页面"), "export": N_("导出台账"), "admin.set_password": N_("设置密码"),
+    "broadcast.queue": N_("发送广播"), "broadcast.draft": N_("起草广播"), "broadcast.nudge": N_("催办回执"),
+    "invite.create": N_("生成邀请码"), "invite.redeem": N_("绑定邀请码"), "invite.refused": N_("邀请码被拒"),
+    "identity.rebind": N_("改绑聊天账号"), "identity.moved": N_("聊天账号转移"),
+    "contact.pause": N_("退订提醒"), "contact.resume": N_("恢复提醒"), "contact.deactivate": N_("停用联系人"),
+    "contact.reactivate": N_("重新启用联系人"), "contact.unbind": N_("解绑聊天账号"),
+    "contact.merge": N_("合并联系人"),
+    "report.correct": N_("更正进展"), "report.withdraw": N_("撤回进展"),
+    "group.recorded": N_("登记群"), "group.left": N_("退出群"), "group.tag": N_("群标签与省份"),
+    "group.add_robot": N_("登记群机器人"),
+    "group.update_robot": N_("更换群机器人地址"), "group.create_wecom_chat": N_("创建企业微信群聊"),
 }
-PREFIXES = {"pairing.": "结对调整", "agreement.": "帮扶协议", "need.": "项目库需求", "project.": "帮扶项目",
-            "import.": "导入", "obligation.": "报送事项"}
-LINKS = {"county": "counties", "pairing": "pairings", "update": "updates", "broadcast": "broadcasts"}
-BARE_CONTACT = re.compile(r"^contact:\d+$")  # no "via …": the entry does not say whether chat or web
+PREFIXES = {"pairing.": N_("结对调整"), "agreement.": N_("帮扶协议"), "need.": N_("项目库需求"),
+            "project.": N_("帮扶项目"), "import.": N_("导入"), "obligation.": N_("报送事项")}
+LINKS = {"county": "counties", "pairing": "pairings", "update": "updates", "broadcast": "broadcasts", "need": "needs",
+         "project": "projects"}
 
 
 class AuditQueryError(ValueError):
@@ -66,10 +70,11 @@ class AuditFilter:
     def parse(cls, params: dict[str, str]) -> AuditFilter:
         actor, action = params.get("actor", "").strip(), params.get("action", "").strip()
         if len(actor) > MAX_ACTOR or len(action) > MAX_ACTION:
-            raise AuditQueryError(f"操作人最多 {MAX_ACTOR} 个字，操作最多 {MAX_ACTION} 个字。")
+            raise AuditQueryError(_("操作人最多 {actor} 个字，操作最多 {action} 个字。").format(actor=MAX_ACTOR,
+                                                                                  action=MAX_ACTION))
         start, end = _day(params.get("from", "")), _day(params.get("to", ""))
         if start and end and start > end:
-            raise AuditQueryError("开始日期晚于结束日期。")
+            raise AuditQueryError(_("开始日期晚于结束日期。"))
         return cls(actor, action, start, end)
 
     def params(self) -> dict[str, str]:
@@ -88,7 +93,7 @@ def _day(text: str) -> date | None:
     except ValueError:
         day = None
     if day is None or not YEARS[0] <= day.year <= YEARS[1]:
-        raise AuditQueryError(f"日期应为 {YEARS[0]}–{YEARS[1]} 年间的 YYYY-MM-DD。")
+        raise AuditQueryError(_("日期应为 {first}–{last} 年间的 YYYY-MM-DD。").format(first=YEARS[0], last=YEARS[1]))
     return day
 
 
@@ -178,15 +183,14 @@ def audit_page(session: Session, scope: Scope, viewer: int | None, wanted: Audit
 
 def actor_names(session: Session, actors: set[str]) -> dict[str, str]:
     """Who acted, by name: "王主任（审核页面）" as on the pairing page; a bare contact:N is just the name."""
-    labels = actor_labels(session, actors)
-    return {a: label.rsplit("（", 1)[0] if BARE_CONTACT.match(a) else label for a, label in labels.items()}
+    return actor_labels(session, actors, bare_names=True)
 
 
 def action_label(action: str) -> str:
     """审核通过, 结对调整 … for the actions people look for; the recorded name otherwise."""
     if action in ACTIONS:
-        return ACTIONS[action]
-    return next((label for prefix, label in PREFIXES.items() if action.startswith(prefix)), "")
+        return _(ACTIONS[action])
+    return next((_(label) for prefix, label in PREFIXES.items() if action.startswith(prefix)), "")
 
 
 def target_link(target: str) -> str | None:

@@ -25,19 +25,19 @@ from typing import Any
 from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _, using
 from bot.messages import Button
+from bot.vocabulary import CONTACT_ROLE
 from models.base import parse_id
 from models.messaging import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Group, Organization, Role
 from models.services.audit import audit
 from models.services.groups import groups_tagged
-from models.services.outbox import queue_message
-from models.services.provinces import UnknownProvince, find_province
+from models.services.outbox import queue_message, recipient_locale
+from models.services.provinces import UnknownProvince, find_province, full_name
 from models.services.registry import contact_address, require_county
 
-ROLES = {"county": Role.county, "organization": Role.organization, "admin": Role.admin,
-         "县联络员": Role.county, "社会组织": Role.organization, "管理员": Role.admin}
 EVERYONE = ("all", "全部", "所有")
 KINDS = {"province": "province", "省": "province", "county": "county", "县": "county", "group": "group", "群": "group"}
 DRAFT_TTL = timedelta(hours=24)
@@ -46,11 +46,32 @@ ACK_WORD = "收到"
 NO_BUTTONS = frozenset({"wecom", "wecom_robot"})  # WeCom app messages have no inline buttons
 NO_REPLIES = frozenset({"wecom_robot"})  # a group robot can post but never hears an answer
 LIVE_PAIRINGS = (PairingStatus.active, PairingStatus.proposed)
-SEGMENT_HELP = "all、county、organization、admin、province:省名、county:县名或代码、group:标签"
+SEGMENT_HELP = N_("all、county、organization、admin、province:省名、county:县名或代码、group:标签")
+# Channel names as people know them (the Chinese screen says 企业微信, not wecom).
+CHANNEL_LABELS = {"telegram": "Telegram", "wecom": N_("企业微信"), "wecom_robot": N_("企业微信群机器人"),
+                  "console": N_("终端模拟器")}
+# Delivery statuses and report buckets as shown to people.
+STATUS_LABELS = {"pending": N_("待发送"), "sending": N_("发送中"), "sent": N_("已发送"), "failed": N_("失败"),
+                 "blocked": N_("无法送达"), "unreachable": N_("无法送达"), "acknowledged": N_("已确认"),
+                 "total": N_("合计")}
+
+
+def segment_help() -> str:
+    return _(SEGMENT_HELP)
+
+
+def channel_label(channel: str) -> str:
+    """“企业微信” for wecom, in the locale in force; an unknown channel as it is."""
+    return _(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else channel
+
+
+def status_label(status: str) -> str:
+    """“已发送” for sent, “失败” for failed, in the locale in force; an unknown status as it is."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 class BroadcastError(ValueError):
-    """Refused, with a Chinese message saying why."""
+    """Refused, with a message saying why (in the locale in force)."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +85,11 @@ class Segment:
     @property
     def label(self) -> str:
         if self.kind == "all":
-            return "全部联系人和群"
+            return _("全部联系人和群")
         if self.kind == "role":
-            return f"全部{Role(self.value).label}"
+            return _("全部{role}").format(role=_(Role(self.value).label))
         if self.kind == "group":
-            return f"标签为“{self.value}”的群"
+            return _("标签为“{tag}”的群").format(tag=self.value)
         return self.value
 
 
@@ -76,13 +97,15 @@ def parse_segment(text: str) -> Segment:
     raw = text.strip().replace("：", ":")
     if raw.lower() in EVERYONE:
         return Segment("all")
-    role = ROLES.get(raw.lower())
+    role = CONTACT_ROLE.read(raw)  # county, 县联络员, 社会组织联络人, admin …: the import's words for roles
     if role is not None:
-        return Segment("role", role.value)
-    kind, _, value = raw.partition(":")
+        return Segment("role", role)
+    kind, _colon, value = raw.partition(":")
     if kind.lower() in KINDS and value.strip():
-        return Segment(KINDS[kind.lower()], value.strip())
-    raise BroadcastError(f"无法识别的广播对象“{text}”。可用：{SEGMENT_HELP}")
+        kind = KINDS[kind.lower()]
+        value = (full_name(value) or value.strip()) if kind == "province" else value.strip()  # 西藏 → 西藏自治区
+        return Segment(kind, value)
+    raise BroadcastError(_("无法识别的广播对象“{text}”。可用：{segments}").format(text=text, segments=segment_help()))
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,7 @@ class Recipient:
     chat_id: str
     contact_id: int | None = None
     group_id: int | None = None
+    locale: str | None = None  # the contact's language (None: the installation's); the bot's frame follows it
 
 
 @dataclass
@@ -110,12 +134,15 @@ class Audience:
     def summary_zh(self) -> str:
         contacts = sum(1 for r in self.recipients if r.group_id is None)
         groups = len(self.recipients) - contacts
-        per_channel = "，".join(f"{name} {c['contacts'] + c['groups']}" for name, c in self.counts().items())
-        text = f"联系人 {contacts} 位、群 {groups} 个" + (f"（{per_channel}）" if per_channel else "")
+        per_channel = _("，").join(f"{channel_label(name)} {c['contacts'] + c['groups']}"
+                                   for name, c in self.counts().items())
+        text = _("联系人 {contacts} 位、群 {groups} 个").format(contacts=contacts, groups=groups)
+        if per_channel:
+            text += _("（{per_channel}）").format(per_channel=per_channel)
         if self.unreachable:
-            text += f"；另有 {len(self.unreachable)} 位联系人无法送达"
+            text += _("；另有 {n} 位联系人无法送达").format(n=len(self.unreachable))
         if self.paused:
-            text += f"；{len(self.paused)} 位联系人已退订通知，不会收到"
+            text += _("；{n} 位联系人已退订通知，不会收到").format(n=len(self.paused))
         return text
 
 
@@ -141,7 +168,7 @@ def resolve_audience(session: Session, segment: Segment, provinces: Sequence[str
             audience.unreachable.append(contact.id)  # type: ignore[arg-type]
         elif address not in seen:
             seen.add(address)
-            audience.recipients.append(Recipient(address[0], address[1], contact_id=contact.id))
+            audience.recipients.append(Recipient(address[0], address[1], contact_id=contact.id, locale=contact.locale))
     for group in sorted(groups, key=lambda g: g.id or 0):
         if (group.channel, group.chat_id) not in seen:
             seen.add((group.channel, group.chat_id))
@@ -159,19 +186,21 @@ def _select(session: Session, segment: Segment, scope: set[str]) -> tuple[list[C
     if segment.kind == "group":
         groups = groups_tagged(session, segment.value)
         if not groups:
-            raise BroadcastError(f"没有带标签“{segment.value}”的群。")
+            raise BroadcastError(_("没有带标签“{tag}”的群。").format(tag=segment.value))
         return [], groups
     if segment.kind == "province":
         province = _province(session, segment.value)
         if scope and province not in scope:
-            raise BroadcastError(f"您只能向您负责的省份（{'、'.join(sorted(scope))}）发送广播。")
+            raise BroadcastError(_("您只能向您负责的省份（{provinces}）发送广播。").format(
+                provinces=_("、").join(sorted(scope))))
         contacts = list(session.exec(active).all())
         where = _contact_provinces(session, contacts)
         chosen = [c for c in contacts if province in where.get(c.id, set())]  # type: ignore[arg-type]
         return chosen, list(session.exec(live_groups.where(Group.province == province)).all())
     county = _county(session, segment.value)
     if scope and county.province not in scope:
-        raise BroadcastError(f"{county.name}不在您负责的省份（{'、'.join(sorted(scope))}）内。")
+        raise BroadcastError(_("{county}不在您负责的省份（{provinces}）内。").format(
+            county=county.name, provinces=_("、").join(sorted(scope))))
     org_ids = session.exec(select(Pairing.organization_id).where(
         Pairing.county_id == county.id, col(Pairing.status).in_(LIVE_PAIRINGS))).all()
     chosen = session.exec(active.where(
@@ -247,7 +276,7 @@ def create_draft(session: Session, contact: Contact, segment: Segment, text: str
     text = _checked_text(text)
     audience = resolve_audience(session, segment, contact.provinces)
     if not audience.recipients:
-        raise BroadcastError(f"{segment.label}中没有可以送达的收件人，未创建广播。")
+        raise BroadcastError(_("{segment}中没有可以送达的收件人，未创建广播。").format(segment=segment.label))
     draft = Broadcast(segment=str(segment), text=text, require_ack=require_ack, status=BroadcastStatus.draft,
                       created_by=f"contact:{contact.id}", creator_contact_id=contact.id, scope=list(contact.provinces),
                       created_at=now)
@@ -272,7 +301,7 @@ def confirm_draft(session: Session, contact: Contact, broadcast_id: int, now: da
         .values(status=BroadcastStatus.queued, queued_at=now)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]  # confirmed at the same moment elsewhere
-        raise BroadcastError("这条广播已经发送，不会重复发送。")
+        raise BroadcastError(_("这条广播已经发送，不会重复发送。"))
     session.refresh(draft)
     audience = resolve_audience(session, parse_segment(draft.segment), draft.scope)
     ids = _write(session, draft, audience, now)
@@ -291,35 +320,41 @@ def cancel_draft(session: Session, contact: Contact, broadcast_id: int, now: dat
 def _own_draft(session: Session, contact: Contact, broadcast_id: int, now: datetime) -> Broadcast:
     draft = session.get(Broadcast, broadcast_id)
     if draft is None or draft.creator_contact_id != contact.id:
-        raise BroadcastError("无法确认：没有找到您创建的这条广播。")
+        raise BroadcastError(_("无法确认：没有找到您创建的这条广播。"))
     if draft.status == BroadcastStatus.queued:
-        raise BroadcastError("这条广播已经发送，不会重复发送。")
+        raise BroadcastError(_("这条广播已经发送，不会重复发送。"))
     if draft.status == BroadcastStatus.cancelled:
-        raise BroadcastError("这条广播已取消。如需发送，请重新输入广播命令。")
+        raise BroadcastError(_("这条广播已取消。如需发送，请重新输入广播命令。"))
     if draft.created_at <= now - DRAFT_TTL:
-        raise BroadcastError("这条广播草稿已超过 24 小时，请重新输入广播命令。")
+        raise BroadcastError(_("这条广播草稿已超过 24 小时，请重新输入广播命令。"))
     return draft
 
 
 def _checked_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise BroadcastError("广播内容不能为空。")
+        raise BroadcastError(_("广播内容不能为空。"))
     if len(text) > 3000:
-        raise BroadcastError(f"广播内容过长（{len(text)} 字），请控制在 3000 字以内。")
+        raise BroadcastError(_("广播内容过长（{n} 字），请控制在 3000 字以内。").format(n=len(text)))
     return text
 
 
 def notice_text(text: str, require_ack: bool, channel: str) -> str:
-    return f"【通知】{text}" + (_ack_request(channel) if require_ack else "")
+    """The admin's words as written, in the bot's frame (【通知】, how to acknowledge) in the locale in force."""
+    return _("【通知】{text}").format(text=text) + (_ack_request(channel) if require_ack else "")
 
 
 def _ack_request(channel: str) -> str:
     if channel in NO_REPLIES:
         return ""
     if channel in NO_BUTTONS:
-        return f"\n\n请回复“{ACK_WORD}”确认。"
-    return f"\n\n请点“{ACK_WORD}”或回复“{ACK_WORD}”确认。"
+        return "\n\n" + _("请回复“收到”确认。")
+    return "\n\n" + _("请点“收到”或回复“收到”确认。")
+
+
+def ack_button_label() -> str:
+    """The 收到 button's label in the locale in force (its data, not its label, is what counts)."""
+    return _(ACK_WORD)
 
 
 def _write(session: Session, broadcast: Broadcast, audience: Audience, now: datetime) -> list[int]:
@@ -327,18 +362,31 @@ def _write(session: Session, broadcast: Broadcast, audience: Audience, now: date
     broadcast.queued_at = now
     session.add(broadcast)
     ids: list[int] = []
+    texts: dict[tuple[str | None, str], tuple[str, str]] = {}  # (locale, channel) → (text, button): composed once
     for r in audience.recipients:
+        if (r.locale, r.channel) not in texts:
+            with using(recipient_locale(r.locale)):
+                texts[r.locale, r.channel] = (notice_text(broadcast.text, broadcast.require_ack, r.channel),
+                                              ack_button_label())
+        text, ack_label = texts[r.locale, r.channel]
         delivery = queue_message(
-            session, r.channel, r.chat_id, notice_text(broadcast.text, broadcast.require_ack, r.channel),
+            session, r.channel, r.chat_id, text,
             contact_id=r.contact_id, group_id=r.group_id, broadcast_id=broadcast.id,
             dedupe_key=f"broadcast:{broadcast.id}:{r.channel}:{r.chat_id}",
         )
         if broadcast.require_ack and r.channel not in NO_BUTTONS:
-            delivery.buttons = [[ACK_WORD, f"{ACK_DATA}{delivery.id}"]]
+            delivery.buttons = [[ack_label, f"{ACK_DATA}{delivery.id}"]]
             session.add(delivery)
         ids.append(delivery.id)  # type: ignore[arg-type]
     session.flush()
     return ids
+
+
+def _locales_of(session: Session, contact_ids: Sequence[int]) -> dict[int, str | None]:
+    if not contact_ids:
+        return {}
+    rows = session.exec(select(Contact.id, Contact.locale).where(col(Contact.id).in_(list(set(contact_ids))))).all()
+    return {cid: locale for cid, locale in rows}  # type: ignore[misc]
 
 
 # --- Acknowledgements and nudges --------------------------------------------------------------------------
@@ -367,7 +415,7 @@ def acknowledge_button(session: Session, channel: str, chat_id: str, data: str, 
     broadcast = session.get(Broadcast, delivery.broadcast_id) if delivery and delivery.broadcast_id else None
     if delivery is None or broadcast is None or not broadcast.require_ack \
             or (delivery.channel, delivery.chat_id) != (channel, chat_id):
-        raise BroadcastError("无法确认：这条通知不是发给您的。")
+        raise BroadcastError(_("无法确认：这条通知不是发给您的。"))
     if delivery.acknowledged_at is not None:
         return False
     delivery.acknowledged_at = now
@@ -397,9 +445,9 @@ def nudgeable(session: Session, broadcast_id: int) -> tuple[Broadcast, list[Deli
     """The notice and who a nudge would remind; BroadcastError when it cannot be nudged."""
     original = session.get(Broadcast, broadcast_id)
     if original is None or original.status != BroadcastStatus.queued:
-        raise BroadcastError(f"没有编号为 {broadcast_id} 的已发送广播。")
+        raise BroadcastError(_("没有编号为 {id} 的已发送广播。").format(id=broadcast_id))
     if not original.require_ack:
-        raise BroadcastError(f"广播 #{broadcast_id} 不要求回复“收到”，无需催办。")
+        raise BroadcastError(_("广播 #{id} 不要求回复“收到”，无需催办。").format(id=broadcast_id))
     return original, nudge_targets(session, original)
 
 
@@ -412,9 +460,11 @@ def nudge(session: Session, broadcast_id: int, actor: str, now: datetime) -> Que
     session.add(child)
     session.flush()
     ids: list[int] = []
+    locales = _locales_of(session, [t.contact_id for t in targets if t.contact_id])
     for target in targets:
-        text = f"【提醒】请确认收到以下通知：\n{original.text}" + _ack_request(target.channel)
-        buttons = () if target.channel in NO_BUTTONS else (Button(ACK_WORD, f"{ACK_DATA}{target.id}"),)
+        with using(recipient_locale(locales.get(target.contact_id))):  # type: ignore[arg-type]
+            text = _("【提醒】请确认收到以下通知：") + f"\n{original.text}" + _ack_request(target.channel)
+            buttons = () if target.channel in NO_BUTTONS else (Button(ack_button_label(), f"{ACK_DATA}{target.id}"),)
         delivery = queue_message(session, target.channel, target.chat_id, text, buttons=buttons,
                                  contact_id=target.contact_id, group_id=target.group_id, broadcast_id=child.id,
                                  dedupe_key=f"nudge:{child.id}:{target.id}")
@@ -494,13 +544,14 @@ def _bucket(status: str) -> str:
 def report(session: Session, broadcast_id: int) -> Report:
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
-        raise BroadcastError(f"没有编号为 {broadcast_id} 的广播。")
+        raise BroadcastError(_("没有编号为 {id} 的广播。").format(id=broadcast_id))
     deliveries = session.exec(select(Delivery).where(Delivery.broadcast_id == broadcast_id)
                               .order_by(col(Delivery.id))).all()
     names = _names(session, deliveries, broadcast.unreachable)
     line = lambda d: Line(names.get(("d", d.id), d.chat_id), d.channel, d.chat_id, d.status, d.last_error, d.id)  # noqa: E731
     unreachable = [line(d) for d in deliveries if d.status == DeliveryStatus.blocked]
-    unreachable += [Line(names.get(("c", cid), f"联系人 {cid}"), "", "", "unreachable", "没有可用的聊天账号")
+    unreachable += [Line(names.get(("c", cid), _("联系人 {id}").format(id=cid)), "", "", "unreachable",
+                         _("没有可用的聊天账号"))
                     for cid in broadcast.unreachable]
     failed = [line(d) for d in deliveries if d.status == DeliveryStatus.failed]
     unacked = [line(d) for d in deliveries if broadcast.require_ack and broadcast.parent_id is None
@@ -516,12 +567,13 @@ def _names(session: Session, deliveries: Sequence[Delivery], contact_ids: Sequen
     contacts = {c.id: c.name for c in session.exec(select(Contact).where(col(Contact.id).in_(list(wanted)))).all()}
     groups = {g.id: g.title or g.chat_id for g in session.exec(select(Group).where(
         col(Group.id).in_([d.group_id for d in deliveries if d.group_id]))).all()}
-    names: dict[tuple[str, int], str] = {("c", cid): contacts.get(cid, f"联系人 {cid}") for cid in contact_ids}
+    names: dict[tuple[str, int], str] = {("c", cid): contacts.get(cid, _("联系人 {id}").format(id=cid))
+                                         for cid in contact_ids}
     for d in deliveries:
         if d.contact_id in contacts:
             names[("d", d.id)] = contacts[d.contact_id]  # type: ignore[index]
         elif d.group_id in groups:
-            names[("d", d.id)] = f"群 {groups[d.group_id]}"  # type: ignore[index]
+            names[("d", d.id)] = _("群 {title}").format(title=groups[d.group_id])  # type: ignore[index]
     return names
 
 

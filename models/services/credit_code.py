@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.i18n import _
+
 __all__ = [
     "ALPHABET",
     "CODE_LENGTH",
@@ -62,11 +64,11 @@ def check_character(first17: str) -> str:
     """
     if len(first17) != CODE_LENGTH - 1:
         raise CreditCodeError(
-            f"计算校验位需要前17位，实际为{len(first17)}位：{first17}", first17
+            _("计算校验位需要前17位，实际为{n}位：{code}").format(n=len(first17), code=first17), first17
         )
     problems = _illegal_characters(first17)
     if problems:
-        raise CreditCodeError("；".join(problems), first17)
+        raise CreditCodeError(_("；").join(problems), first17)
     total = sum(_VALUES[ch] * w for ch, w in zip(first17, _WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
@@ -80,17 +82,18 @@ def validate_credit_code(raw: str) -> str:
     """
     code = normalize_credit_code(raw)
     if not code:
-        raise CreditCodeError("统一社会信用代码为空", code)
+        raise CreditCodeError(_("统一社会信用代码为空"), code)
     problems = _illegal_characters(code)
     if len(code) != CODE_LENGTH:
-        problems.append(f"长度应为{CODE_LENGTH}位，实际为{len(code)}位")
+        problems.append(_("长度应为{expected}位，实际为{n}位").format(expected=CODE_LENGTH, n=len(code)))
     problems.extend(_division_problems(code))
     if problems:
-        raise CreditCodeError(f"统一社会信用代码 {code} 有误：" + "；".join(problems), code)
+        raise CreditCodeError(_("统一社会信用代码 {code} 有误：{problems}").format(code=code, problems=_("；").join(problems)), code)
     expected = check_character(code[:17])
     if code[17] != expected:
         raise CreditCodeError(
-            f"统一社会信用代码 {code} 有误：校验位（第18位）应为{expected}，实际为{code[17]}",
+            _("统一社会信用代码 {code} 有误：校验位（第18位）应为{expected}，实际为{actual}").format(
+                code=code, expected=expected, actual=code[17]),
             code,
         )
     return code
@@ -102,10 +105,10 @@ def _illegal_characters(code: str) -> list[str]:
     for position, ch in enumerate(code, start=1):
         if ch in _VALUES:
             continue
-        hint = f"（是否应为数字{_LOOKALIKES[ch]}？）" if ch in _LOOKALIKES else ""
-        problems.append(f"第{position}位字符“{ch}”不合法{hint}")
+        hint = _("（是否应为数字{digit}？）").format(digit=_LOOKALIKES[ch]) if ch in _LOOKALIKES else ""
+        problems.append(_("第{position}位字符“{ch}”不合法").format(position=position, ch=ch) + hint)
     if problems:
-        problems.append("只能使用数字和除 I、O、S、V、Z 以外的大写字母")
+        problems.append(_("只能使用数字和除 I、O、S、V、Z 以外的大写字母"))
     return problems
 
 
@@ -118,4 +121,4 @@ def _division_problems(code: str) -> list[str]:
     ]
     if not bad:
         return []
-    return [f"第3–8位是登记管理机关行政区划码，应为数字，第{'、'.join(bad)}位不是"]
+    return [_("第3–8位是登记管理机关行政区划码，应为数字，第{positions}位不是").format(positions=_("、").join(bad))]

@@ -21,14 +21,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models.registry import ChannelIdentity, Contact
+from models.registry import ChannelIdentity, Contact, Role
 from models.reminders import ObligationKind, ReminderSent
 from models.reporting import ProgressUpdate, ReviewStatus
 from models.services.broadcast import paused_contacts, unreachable_contacts
 from models.services.ledger import STALE_AFTER, Coverage, CountyCoverage, Scope, coverage, scoped_updates
-from models.services.registry import describe_scope
+from bot.i18n import N_, _
+from models.services.obligations import day_label
+from models.services.registry import describe_scope, scoped_label, where
 
-DIGEST_NAME = "每日待办"
+DIGEST_NAME = N_("每日待办")
 LIST_LIMIT = 5  # names listed in one line before "等 N 个"
 
 
@@ -37,6 +39,12 @@ class Person:
     name: str
     scope: str  # role and where, as describe_scope says it
     since: datetime | None  # paused at / unreachable since
+    role: str = ""
+    where: str | None = None  # registry.where: the scope as data, so the text can say it in any language
+
+    def described(self) -> str:
+        return _("{name}（{scope}）").format(name=self.name, scope=scoped_label(self.role, self.where)
+                                            if self.role else self.scope)
 
 
 @dataclass
@@ -56,22 +64,28 @@ class Digest:
         return not (self.flagged or self.overdue or self.unreachable or self.paused)
 
     def text(self) -> str:
-        """The chat message (plain text: it also goes to WeCom, which has no formatting)."""
-        lines = [f"【{DIGEST_NAME}】{self.day.year}年{self.day.month}月{self.day.day}日 · {self.scope.label}"]
+        """The chat message in the locale in force (plain text: it also goes to WeCom, which has no formatting)."""
+        provinces = self.scope.provinces
+        place = _("全部省份") if provinces is None else _("、").join(provinces) or _("无")
+        lines = [_("【{name}】{year}年{month}月{day}日 · {scope}").format(
+            name=_(DIGEST_NAME), year=self.day.year, month=self.day.month, day=self.day.day, scope=place)]
         if self.flagged:
-            new = f"（自上次摘要以来新增 {self.flagged_new} 条）" if self.flagged_new is not None else ""
-            lines.append(f"· 待审核进展 {self.flagged} 条{new}")
+            new = _("（自上次摘要以来新增 {n} 条）").format(n=self.flagged_new) if self.flagged_new is not None else ""
+            lines.append(_("· 待审核进展 {n} 条").format(n=self.flagged) + new)
         if self.overdue:
-            several = self.scope.provinces is None or len(self.scope.provinces) > 1
-            items = [f"{c.province if several else ''}{c.name}（{_overdue_label(c)}）" for c in self.overdue]
-            lines.append(f"· 有逾期事项的县 {len(self.overdue)} 个：{_listed(items)}")
+            several = provinces is None or len(provinces) > 1
+            items = [_("{county}（{overdue}）").format(county=f"{c.province if several else ''}{c.name}",
+                                                     overdue=_overdue_label(c)) for c in self.overdue]
+            lines.append(_("· 有逾期事项的县 {n} 个：{items}").format(n=len(self.overdue), items=_listed(items)))
         if self.unreachable:
-            lines.append(f"· 无法送达的联系人 {len(self.unreachable)} 位：{_listed(_people(self.unreachable))}")
+            lines.append(_("· 无法送达的联系人 {n} 位：{people}").format(
+                n=len(self.unreachable), people=_listed(_people(self.unreachable))))
         if self.paused:
-            lines.append(f"· 已退订提醒的联系人 {len(self.paused)} 位：{_listed(_people(self.paused))}")
+            lines.append(_("· 已退订提醒的联系人 {n} 位：{people}").format(
+                n=len(self.paused), people=_listed(_people(self.paused))))
         if self.empty:
-            lines.append("· 暂无待办事项。")
-        lines.append(f"审核页面：{self.review_url}/queue（在与机器人的私聊中发送“登录”获取一次性登录链接）")
+            lines.append(_("· 暂无待办事项。"))
+        lines.append(_("审核页面：{url}（在与机器人的私聊中发送“登录”获取一次性登录链接）").format(url=f"{self.review_url}/queue"))
         return "\n".join(lines)
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
@@ -92,19 +106,19 @@ class Digest:
 def _overdue_label(county: CountyCoverage) -> str:
     parts = []
     if county.agreement_overdue:
-        parts.append(f"协议逾期 {county.agreement_overdue}")
+        parts.append(_("协议逾期 {n}").format(n=county.agreement_overdue))
     if county.stale:
-        parts.append(f"{STALE_AFTER.days} 天无进展 {county.stale}")
-    return "，".join(parts)
+        parts.append(_("{days} 天无进展 {n}").format(days=STALE_AFTER.days, n=county.stale))
+    return _("，").join(parts)
 
 
 def _people(people: list[Person]) -> list[str]:
-    return [f"{p.name}（{p.scope}）" for p in people]
+    return [p.described() for p in people]
 
 
 def _listed(items: list[str]) -> str:
-    shown = "、".join(items[:LIST_LIMIT])
-    return f"{shown} 等 {len(items)} 个" if len(items) > LIST_LIMIT else shown
+    shown = _("、").join(items[:LIST_LIMIT])
+    return _("{shown} 等 {n} 个").format(shown=shown, n=len(items)) if len(items) > LIST_LIMIT else shown
 
 
 def build_digest(session: Session, scope: Scope, now: datetime, zone: ZoneInfo, *, review_url: str,
@@ -129,7 +143,9 @@ def build_digest(session: Session, scope: Scope, now: datetime, zone: ZoneInfo, 
 
 
 def _person(session: Session, contact: Contact, since: datetime | None) -> Person:
-    return Person(contact.name, describe_scope(session, contact), since)
+    role = Role(contact.role)
+    return Person(contact.name, describe_scope(session, contact), since, role.value,
+                  where(session, role, contact.county_id, contact.organization_id, contact.provinces))
 
 
 def _unreachable_since(session: Session, contact: Contact) -> datetime | None:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, Select, func
 from sqlmodel import Session, col, select
 
 from bot.db import unit_of_work
+from bot.i18n import N_, _
 from models.messaging import AuditLog, Delivery
 from models.pairing import (PROJECT_STATUS_LABELS, Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange,
                             Project)
@@ -75,7 +76,8 @@ def statistics_year(value: int | str | None, default: int) -> int:
     text = unicodedata.normalize("NFKC", str(value)).strip()  # ２０２６ typed with a Chinese IME is 2026
     year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
     if year is None or year not in YEARS:
-        raise ExportError(f"统计年度应为 {YEARS.start}–{YEARS.stop - 1} 之间的年份，而不是“{text[:20]}”")
+        raise ExportError(_("统计年度应为 {first}–{last} 之间的年份，而不是“{text}”").format(
+            first=YEARS.start, last=YEARS.stop - 1, text=text[:20]))
     return year
 
 
@@ -92,7 +94,7 @@ class ExportReport:
     rows: dict[str, int] = field(default_factory=dict)  # sheet name → data rows written
 
     def summary(self) -> str:
-        return "，".join(f"{sheet} {n} 行" for sheet, n in self.rows.items())
+        return _("，").join(_("{sheet} {n} 行").format(sheet=sheet, n=n) for sheet, n in self.rows.items())
 
 
 def formula_like(text: str) -> bool:
@@ -114,7 +116,7 @@ class _Sheet:
             self.sheet.merge_range(0, 0, 0, len(columns) - 1, title, formats["title"])
         for index, column in enumerate(columns):
             self.sheet.set_column(index, index, column.width)
-            self.sheet.write_string(self.first, index, column.header, formats["header"])
+            self.sheet.write_string(self.first, index, _(column.header), formats["header"])
         self.sheet.freeze_panes(self.first + 1, 0)
         self.next_row = self.first + 1
         self._writers = [self._writer(c.kind) for c in columns]
@@ -124,12 +126,12 @@ class _Sheet:
 
         def text(r: int, c: int, v: Any) -> None:
             v = str(v)
-            v = v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + "…（已截断）"
+            v = v if len(v) <= MAX_CELL else v[: MAX_CELL - 6] + _("…（已截断）")
             sheet.write_string(r, c, v, fmt["quoted"] if formula_like(v) else None)
 
         def number(r: int, c: int, v: Any) -> None:
             if not math.isfinite(v):  # never stored now, but a workbook must open whatever an old row holds
-                sheet.write_string(r, c, "数字异常")
+                sheet.write_string(r, c, _("数字异常"))
                 return
             sheet.write_number(r, c, v, fmt[kind])
 
@@ -158,43 +160,48 @@ class _Sheet:
         return rows
 
 
-ORGANIZATIONS = [Column("编号", 8, "int"), Column("社会组织名称", 36), Column("统一社会信用代码", 22),
-                 Column("层级", 10), Column("类型", 14), Column("业务主管单位", 24), Column("所在省份", 12),
-                 Column("结对县数", 10, "int"), Column("登记时间", 17, "datetime")]
-PAIRINGS = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("统一社会信用代码", 22), Column("省份", 12),
-            Column("市州", 16), Column("县", 14), Column("县代码", 10), Column("结对状态", 10),
-            Column("结对时间", 17, "datetime"), Column("协议年度", 9, "int"), Column("协议签订日期", 13, "date"),
-            Column("协议金额（万元）", 14, "number"), Column("协议文件", 30), Column("协议版本", 22),
-            Column("结对类型", 14), Column("组团", 20)]
-PAIRING_CHANGES = [Column("结对编号", 10, "int"), Column("社会组织", 36), Column("省份", 12), Column("县", 14),
-                   Column("记录时间", 17, "datetime"), Column("生效日期", 13, "date"), Column("原状态", 10),
-                   Column("新状态", 10), Column("原因", 40), Column("操作人", 24)]
-UPDATES = [Column("编号", 10, "int"), Column("提交时间", 17, "datetime"), Column("省份", 12), Column("县", 14),
-           Column("社会组织", 30), Column("报送人", 12), Column("渠道", 10), Column("原文", 60),
-           Column("投入资金（万元）", 14, "number"), Column("协议/承诺（万元）", 14, "number"),
-           Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
-           Column("项目数", 8, "int"), Column("帮扶领域", 16), Column("累计数（截至目前）", 18),
-           Column("审核状态", 10), Column("审核备注", 30), Column("撤回时间", 17, "datetime"),
-           *(Column(f"计入台账：{FIELD_LABELS[key]}", 14, "number" if key in MONEY else "int") for key in FIGURES)]
-DELIVERIES = [Column("编号", 10, "int"), Column("创建时间", 17, "datetime"), Column("渠道", 10), Column("接收人", 16),
-              Column("群", 20), Column("通知编号", 10, "int"), Column("内容", 60), Column("状态", 10),
-              Column("尝试次数", 10, "int"), Column("发送时间", 17, "datetime"), Column("确认时间", 17, "datetime"),
-              Column("最后错误", 30)]
-AUDIT = [Column("编号", 10, "int"), Column("时间", 17, "datetime"), Column("操作人", 20), Column("操作人标识", 24),
-         Column("操作", 16), Column("操作代码", 22), Column("对象", 16), Column("详情", 60)]
-STATISTICS = [Column("省份", 12), Column("县", 14), Column("社会组织", 36), Column("统一社会信用代码", 22),
-              Column("协议金额（万元）", 14, "number"), Column("投入资金（万元）", 14, "number"),
-              Column("消费帮扶（万元）", 14, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
-              Column("项目数", 8, "int"), Column("帮扶领域", 24), Column("协议/承诺（万元）", 14, "number")]
-NEEDS = [Column("编号", 8, "int"), Column("省份", 12), Column("县", 14), Column("领域", 8), Column("需求内容", 60),
-         Column("金额（万元）", 12, "number"), Column("受益户数", 10, "int"), Column("受益人数", 10, "int"),
-         Column("期望完成", 12, "date"), Column("状态", 10), Column("认领组织", 30), Column("发布时间", 17, "datetime"),
-         Column("关闭原因", 30)]
-PROJECTS = [Column("编号", 8, "int"), Column("省份", 12), Column("县", 14), Column("社会组织", 30), Column("名称", 30),
-            Column("领域", 8), Column("金额（万元）", 12, "number"), Column("状态", 10),
-            Column("计入台账：投入资金（万元）", 16, "number"), Column("计入台账：受益户数", 14, "int"),
-            Column("计入台账：受益人数", 14, "int"), Column("创建时间", 17, "datetime")]
-CHANNELS = {"telegram": "Telegram", "wecom": "企业微信", "console": "终端"}
+# The 进展 sheet's ledger columns (what each update put into the ledger), one per figure.
+LEDGER_HEADERS = {"funds_wan": N_("计入台账：投入资金"), "committed_wan": N_("计入台账：协议/承诺金额"),
+                  "sales_wan": N_("计入台账：消费帮扶销售额"), "households": N_("计入台账：户数"),
+                  "people": N_("计入台账：人数"), "projects": N_("计入台账：项目数")}
+ORGANIZATIONS = [Column(N_("编号"), 8, "int"), Column(N_("社会组织名称"), 36), Column(N_("统一社会信用代码"), 22),
+                 Column(N_("层级"), 10), Column(N_("类型"), 14), Column(N_("业务主管单位"), 24), Column(N_("所在省份"), 12),
+                 Column(N_("结对县数"), 10, "int"), Column(N_("登记时间"), 17, "datetime")]
+PAIRINGS = [Column(N_("结对编号"), 10, "int"), Column(N_("社会组织"), 36), Column(N_("统一社会信用代码"), 22), Column(N_("省份"), 12),
+            Column(N_("市州"), 16), Column(N_("县"), 14), Column(N_("县代码"), 10), Column(N_("结对状态"), 10),
+            Column(N_("结对时间"), 17, "datetime"), Column(N_("协议年度"), 9, "int"), Column(N_("协议签订日期"), 13, "date"),
+            Column(N_("协议金额（万元）"), 14, "number"), Column(N_("协议文件"), 30), Column(N_("协议版本"), 22),
+            Column(N_("结对类型"), 14), Column(N_("组团"), 20)]
+PAIRING_CHANGES = [Column(N_("结对编号"), 10, "int"), Column(N_("社会组织"), 36), Column(N_("省份"), 12), Column(N_("县"), 14),
+                   Column(N_("记录时间"), 17, "datetime"), Column(N_("生效日期"), 13, "date"), Column(N_("原状态"), 10),
+                   Column(N_("新状态"), 10), Column(N_("原因"), 40), Column(N_("操作人"), 24)]
+UPDATES = [Column(N_("编号"), 10, "int"), Column(N_("提交时间"), 17, "datetime"), Column(N_("省份"), 12), Column(N_("县"), 14),
+           Column(N_("社会组织"), 30), Column(N_("报送人"), 12), Column(N_("渠道"), 10), Column(N_("原文"), 60),
+           Column(N_("投入资金（万元）"), 14, "number"), Column(N_("协议/承诺（万元）"), 14, "number"),
+           Column(N_("消费帮扶（万元）"), 14, "number"), Column(N_("受益户数"), 10, "int"), Column(N_("受益人数"), 10, "int"),
+           Column(N_("项目数"), 8, "int"), Column(N_("帮扶领域"), 16), Column(N_("累计数（截至目前）"), 18), Column(N_("审核状态"), 10),
+           Column(N_("审核备注"), 30), Column(N_("撤回时间"), 17, "datetime"),
+           *(Column(LEDGER_HEADERS[key], 14, "number" if key in MONEY else "int") for key in FIGURES)]
+DELIVERIES = [Column(N_("编号"), 10, "int"), Column(N_("创建时间"), 17, "datetime"), Column(N_("渠道"), 10),
+              Column(N_("接收人"), 16), Column(N_("群"), 20), Column(N_("通知编号"), 10, "int"), Column(N_("内容"), 60),
+              Column(N_("状态"), 10), Column(N_("尝试次数"), 10, "int"), Column(N_("发送时间"), 17, "datetime"),
+              Column(N_("确认时间"), 17, "datetime"), Column(N_("最后错误"), 30)]
+AUDIT = [Column(N_("编号"), 10, "int"), Column(N_("时间"), 17, "datetime"), Column(N_("操作人"), 20),
+         Column(N_("操作人标识"), 24), Column(N_("操作"), 16), Column(N_("操作代码"), 22), Column(N_("对象"), 16),
+         Column(N_("详情"), 60)]
+STATISTICS = [Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("社会组织"), 36), Column(N_("统一社会信用代码"), 22),
+              Column(N_("协议金额（万元）"), 14, "number"), Column(N_("投入资金（万元）"), 14, "number"),
+              Column(N_("消费帮扶（万元）"), 14, "number"), Column(N_("受益户数"), 10, "int"), Column(N_("受益人数"), 10, "int"),
+              Column(N_("项目数"), 8, "int"), Column(N_("帮扶领域"), 24), Column(N_("协议/承诺（万元）"), 14, "number")]
+NEEDS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("领域"), 8),
+         Column(N_("需求内容"), 60), Column(N_("金额（万元）"), 12, "number"), Column(N_("受益户数"), 10, "int"),
+         Column(N_("受益人数"), 10, "int"), Column(N_("期望完成"), 12, "date"), Column(N_("状态"), 10), Column(N_("认领组织"), 30),
+         Column(N_("发布时间"), 17, "datetime"), Column(N_("关闭原因"), 30)]
+PROJECTS = [Column(N_("编号"), 8, "int"), Column(N_("省份"), 12), Column(N_("县"), 14), Column(N_("社会组织"), 30),
+            Column(N_("名称"), 30), Column(N_("领域"), 8), Column(N_("金额（万元）"), 12, "number"), Column(N_("状态"), 10),
+            Column(N_("计入台账：投入资金（万元）"), 16, "number"), Column(N_("计入台账：受益户数"), 14, "int"),
+            Column(N_("计入台账：受益人数"), 14, "int"), Column(N_("创建时间"), 17, "datetime")]
+CHANNELS = {"telegram": N_("Telegram"), "wecom": N_("企业微信"), "console": N_("终端")}
 
 
 def _formats(book: Any) -> dict[str, Any]:
@@ -249,22 +256,22 @@ def export_workbook(
         with engine.connect() as connection:
             stream = connection.execution_options(stream_results=True, yield_per=BATCH)
             sections: list[tuple[str, Sequence[Column], Iterable[Sequence[Any]], str]] = [
-                ("社会组织", ORGANIZATIONS, _organizations(stream, scope), ""),
-                ("结对与协议", PAIRINGS, _pairings(stream, scope), ""),
-                ("结对变更记录", PAIRING_CHANGES, _pairing_changes(stream, scope), ""),
-                ("进展", UPDATES, _updates(stream, scope), ""),
-                ("消息投递", DELIVERIES, _deliveries(stream, scope), ""),
-                ("需求库", NEEDS, _needs(stream, scope), ""),
-                ("帮扶项目", PROJECTS, _projects(stream, scope), ""),
+                (_("社会组织"), ORGANIZATIONS, _organizations(stream, scope), ""),
+                (_("结对与协议"), PAIRINGS, _pairings(stream, scope), ""),
+                (_("结对变更记录"), PAIRING_CHANGES, _pairing_changes(stream, scope), ""),
+                (_("进展"), UPDATES, _updates(stream, scope), ""),
+                (_("消息投递"), DELIVERIES, _deliveries(stream, scope), ""),
+                (_("需求库"), NEEDS, _needs(stream, scope), ""),
+                (_("帮扶项目"), PROJECTS, _projects(stream, scope), ""),
             ]
             for name, columns, rows, title in sections:
                 report.rows[name] = _write(book, formats, name, columns, rows, zone, tick, title)
             with Session(bind=stream) as session:
-                report.rows["操作日志"] = _write(book, formats, "操作日志", AUDIT,
+                report.rows[_("操作日志")] = _write(book, formats, _("操作日志"), AUDIT,
                                                audit_rows(session, scope, viewer, zone, BATCH), zone, tick)
         with Session(engine) as session:
-            name = f"{year}年度统计"
-            title = f"{year} 年度社会组织结对帮扶统计表（{scope.label}；金额单位：万元）"
+            name = _("{year}年度统计").format(year=year)
+            title = _("{year} 年度社会组织结对帮扶统计表（{scope}；金额单位：万元）").format(year=year, scope=scope.label)
             report.rows[name] = _write(book, formats, name, STATISTICS, _statistics(session, scope, year, zone),
                                        zone, lambda n: None, title, total_row=True)
         book.close()
@@ -296,7 +303,7 @@ def _write(book: Any, formats: dict[str, Any], name: str, columns: Sequence[Colu
     tick(pending)
     written = sheet.next_row - sheet.first - 1
     if total_row:
-        sheet.row(["合计"] + [sums[i] if c.kind in ("number", "int") else None for i, c in enumerate(columns)][1:],
+        sheet.row([_("合计")] + [sums[i] if c.kind in ("number", "int") else None for i, c in enumerate(columns)][1:],
                   bold=True)
     sheet.finish()
     return written
@@ -331,8 +338,9 @@ def _pairings(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         values[7] = _pairing_status(values[7])
         superseded = values[-1]
         values[-1] = "" if values[9] is None else (
-            f"已被修订（{superseded.astimezone(_ZONE):%Y-%m-%d}）" if superseded else "现行")
-        kind = kind_label(None if group is None else leader == org_id, per_org.get(org_id, 0), per_county.get(county_id, 0))
+            _("已被修订（{day}）").format(day=f"{superseded.astimezone(_ZONE):%Y-%m-%d}") if superseded else _("现行"))
+        kind = _(kind_label(None if group is None else leader == org_id, per_org.get(org_id, 0),
+                            per_county.get(county_id, 0)))
         yield [*values, kind, group or ""]
 
 
@@ -356,14 +364,14 @@ def _pairing_changes(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
              .where(scope.county_filter()).order_by(change.pairing_id, change.changed_at, change.id))
     for row in connection.execute(query):
         values = list(row)
-        values[6] = _pairing_status(values[6]) if values[6] else "新建"
+        values[6] = _pairing_status(values[6]) if values[6] else _("新建")
         values[7] = _pairing_status(values[7])
         yield values
 
 
 def _pairing_status(status: str) -> str:
     try:
-        return PairingStatus(status).label
+        return _(PairingStatus(status).label)
     except ValueError:
         return status
 
@@ -381,7 +389,7 @@ def _updates(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         values = list(row)
         values[6] = CHANNELS.get(values[6], values[6])
         values[14] = "、".join(values[14] or ())
-        values[15] = "、".join(FIELD_LABELS.get(key, key) for key in values[15] or ())
+        values[15] = _("、").join(_(FIELD_LABELS[key]) if key in FIELD_LABELS else key for key in values[15] or ())
         values[16] = review_label(values[16])
         delta = values.pop() or {}
         yield values + [delta.get(key) for key in FIGURES]
@@ -395,7 +403,7 @@ def _deliveries(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
              .where(visible_deliveries(scope)).order_by(Delivery.id))
     for row in connection.execute(query):
         values = list(row)
-        values[2] = CHANNELS.get(values[2], values[2])
+        values[2] = _(CHANNELS[values[2]]) if values[2] in CHANNELS else values[2]
         values[6] = _LOGIN_LINK.sub(r"\1…", values[6] or "")
         values[7] = delivery_status_label(values[7])
         yield values
@@ -415,7 +423,8 @@ def _needs(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
               .order_by(NeedClaim.need_id, NeedClaim.id))
     for row, claimed in _beside(connection.execute(_needs_query(scope)), connection.execute(claims)):
         values = list(row)
-        yield values[:9] + [NEED_STATUS_LABELS.get(values[9], values[9]), "、".join(name for _, name in claimed),
+        status = _(NEED_STATUS_LABELS[values[9]]) if values[9] in NEED_STATUS_LABELS else values[9]
+        yield values[:9] + [status, _("、").join(name for _n, name in claimed),
                             *values[10:]]
 
 
@@ -436,7 +445,8 @@ def _projects(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
                .order_by(ProgressUpdate.project_id, ProgressUpdate.created_at, ProgressUpdate.id))
     for row, named in _beside(connection.execute(_projects_query(scope)), connection.execute(updates)):
         figures = project_figures(named)  # type: ignore[arg-type]
-        yield [*row[:7], PROJECT_STATUS_LABELS.get(row[7], row[7]), figures.get("funds_wan", 0), figures.get("households", 0),
+        status = _(PROJECT_STATUS_LABELS[row[7]]) if row[7] in PROJECT_STATUS_LABELS else row[7]
+        yield [*row[:7], status, figures.get("funds_wan", 0), figures.get("households", 0),
                figures.get("people", 0), row[8]]
 
 
@@ -458,8 +468,8 @@ def _beside(rows: Iterable[Sequence[Any]], extras: Iterable[Sequence[Any]]) -> I
 
 def _statistics(session: Session, scope: Scope, year: int, zone: ZoneInfo) -> Iterable[Sequence[Any]]:
     for r in year_statistics(session, scope, year):
-        yield [r.province, r.county, r.organization, r.credit_code, r.agreed_wan, r.funds_wan, r.sales_wan,
-               r.households, r.people, r.projects, "、".join(r.fields), r.committed_wan]
+        yield [_(r.province), _(r.county), _(r.organization), r.credit_code, r.agreed_wan, r.funds_wan, r.sales_wan,
+               r.households, r.people, r.projects, _("、").join(_(f) for f in r.fields), r.committed_wan]
 
 
 def default_year(now: datetime, zone: ZoneInfo) -> int:

@@ -26,6 +26,7 @@ from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.credit_code import CreditCodeError, validate_credit_code
 from models.services.phones import PhoneError, normalize_phone
+from models.services.provinces import full_name
 from models.services.registry import set_pairing_status
 from models.services.tabular import (
     CONTACT_COLUMNS,
@@ -36,20 +37,11 @@ from models.services.tabular import (
     TabularError,
     read_rows,
 )
+from bot.vocabulary import CONTACT_ROLE, ORG_KIND, ORG_LEVEL, PAIRING_STATUS, Vocabulary
 
 BATCH = 1000
 MAX_LISTED = 1000  # refused rows listed with their reasons; the rest are counted
 KINDS = ("orgs", "pairings", "contacts", "counties")
-
-ORG_LEVELS = {"全国性": "全国性", "全国": "全国性", "national": "全国性", "东部省": "东部省", "eastern": "东部省",
-              "省内": "省内", "provincial": "省内", "中部省": "中部省", "central": "中部省"}
-ORG_KINDS = {"社会团体": "社会团体", "社团": "社会团体", "基金会": "基金会", "社会服务机构": "社会服务机构",
-             "民办非企业单位": "社会服务机构", "民非": "社会服务机构"}
-STATUSES = {s.value: s for s in PairingStatus} | {s.label: s for s in PairingStatus} | {"进行中": PairingStatus.active}
-ROLES = {r.value: r for r in Role} | {r.label: r for r in Role} | {
-    "县": Role.county, "县联络人": Role.county, "组织": Role.organization, "社会组织": Role.organization,
-    "组织联络人": Role.organization, "管理": Role.admin}
-
 
 class RowError(Exception):
     def __init__(self, column: str, message: str) -> None:
@@ -138,6 +130,24 @@ class _Importer:
             raise RowError(self.col(name), "不能为空")
         return value
 
+    def choice(self, row: Row, name: str, vocabulary: Vocabulary) -> str:
+        """The stored value of an enumerated column ("" when empty); RowError listing what is allowed."""
+        value = row.values.get(name, "")
+        if not value:
+            return ""
+        found = vocabulary.read(value)
+        if found is None:
+            raise RowError(self.col(name), f"“{value}”不是可用的取值（可用：{vocabulary.allowed()}）")
+        return found
+
+    def province(self, row: Row, name: str) -> str:
+        """A province in any common form (四川, 四川省, 西藏自治區), stored by its full name."""
+        value = self.need(row, name)
+        found = full_name(value)
+        if found is None:
+            raise RowError(self.col(name), f"“{value}”不是省份（请写省份全称或简称，例如 四川省 或 四川）")
+        return found
+
     def claim(self, key: Any, row: Row, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
@@ -201,7 +211,7 @@ class CountyImporter(_Importer):
         if len(code) != 6 or not (code.isascii() and code.isdigit()):
             raise RowError(self.col("code"), f"应为 6 位数字的行政区划代码，实际为“{code}”")
         self.claim(code, row, "code")
-        values = {"name": self.need(row, "county"), "province": self.need(row, "province"),
+        values = {"name": self.need(row, "county"), "province": self.province(row, "province"),
                   "prefecture": row.values.get("prefecture", "")}
         county = self.session.exec(select(County).where(County.code == code)).first()
         if county is None:
@@ -226,8 +236,9 @@ class OrganizationImporter(_Importer):
             raise RowError(self.col("credit_code"), str(exc)) from None
         self.claim(code, row, "credit_code")
         self.claim(("name", name), row, "name")
-        values = {"name": name, "level": self._choice(row, "level", ORG_LEVELS),
-                  "kind": self._choice(row, "kind", ORG_KINDS), "province": row.values.get("province", ""),
+        values = {"name": name, "level": self.choice(row, "level", ORG_LEVEL),
+                  "kind": self.choice(row, "kind", ORG_KIND),
+                  "province": self.province(row, "province") if row.values.get("province") else "",
                   "supervisor": row.values.get("supervisor", "")}
         by_name = self.session.exec(select(Organization).where(Organization.name == name)).first()
         if by_name is not None and by_name.credit_code != code:
@@ -241,13 +252,6 @@ class OrganizationImporter(_Importer):
             return "updated"
         return "unchanged"
 
-    def _choice(self, row: Row, name: str, allowed: Mapping[str, str]) -> str:
-        value = row.values.get(name, "")
-        if value and value not in allowed and value.lower() not in allowed:
-            choices = "、".join(sorted(set(allowed.values())))
-            raise RowError(self.col(name), f"“{value}”不是可用的取值（可用：{choices}）")
-        return allowed.get(value) or allowed.get(value.lower(), "")
-
 
 class PairingImporter(_Importer):
     columns = PAIRING_COLUMNS
@@ -256,10 +260,7 @@ class PairingImporter(_Importer):
     def apply(self, row: Row) -> str:
         org = self.organization(self.need(row, "organization"), "organization")
         county = self.county(self.need(row, "county"), "county")
-        raw_status = row.values.get("status", "") or PairingStatus.active.value
-        status = STATUSES.get(raw_status) or STATUSES.get(raw_status.lower())
-        if status is None:
-            raise RowError(self.col("status"), f"“{raw_status}”不是可用的状态（可用：拟结对、结对中、暂停、已结束）")
+        status = PairingStatus(self.choice(row, "status", PAIRING_STATUS) or PairingStatus.active)
         self.claim((org.id, county.id), row, "county")
         pairing = self.session.exec(
             select(Pairing).where(Pairing.organization_id == org.id, Pairing.county_id == county.id)
@@ -338,10 +339,8 @@ class ContactImporter(_Importer):
     def _plan(self, row: Row) -> _PlannedContact:
         self.check(row)
         name = self.need(row, "name")
-        raw_role = self.need(row, "role")
-        role = ROLES.get(raw_role) or ROLES.get(raw_role.lower())
-        if role is None:
-            raise RowError(self.col("role"), f"“{raw_role}”不是可用的角色（可用：county/县联络员、organization/社会组织联络人、admin/管理员）")
+        self.need(row, "role")
+        role = Role(self.choice(row, "role", CONTACT_ROLE))
         county = self.county(row.values["county"], "county") if row.values.get("county") else None
         org = self.organization(row.values["organization"], "organization") if row.values.get("organization") else None
         if role is Role.county and county is None:

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from bot.i18n import _
 from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, County, Organization, Role
 from models.services.audit import audit
-from models.services.registry import bind_identity, describe_scope
+from models.services.provinces import UnknownProvince, canonical
+from models.services.registry import bind_identity, describe_scope, role_scope
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -57,15 +59,21 @@ def create_invite(
     """
     if contact is not None:
         if not contact.active:
-            raise InviteError(f"联系人 {contact.name}（#{contact.id}）已停用，请先重新启用（pairbot contacts reactivate）。")
+            raise InviteError(_("联系人 {name}（#{id}）已停用，请先重新启用（pairbot contacts reactivate）。").format(
+                name=contact.name, id=contact.id))
         role = Role(contact.role)
         county = session.get(County, contact.county_id) if contact.county_id else None
         organization = session.get(Organization, contact.organization_id) if contact.organization_id else None
         provinces, name = list(contact.provinces), contact.name
+    elif role is Role.admin and provinces:
+        try:
+            provinces = canonical(provinces)  # 四川, 西藏自治區 → the full names counties carry
+        except UnknownProvince as exc:
+            raise InviteError(str(exc)) from None
     if role is Role.county and county is None:
-        raise InviteError("县联络员邀请码需要指定县（--county）")
+        raise InviteError(_("县联络员邀请码需要指定县（--county）"))
     if role is Role.organization and organization is None:
-        raise InviteError("社会组织联络人邀请码需要指定社会组织（--organization）")
+        raise InviteError(_("社会组织联络人邀请码需要指定社会组织（--organization）"))
     invite = Invite(
         code=new_code(),
         role=role,
@@ -95,7 +103,7 @@ def redeem_invite(
         update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now)  # type: ignore[union-attr]
     )
     if spent.rowcount != 1:
-        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。")
+        raise InviteError(_("邀请码 {code} 已被使用过，每个邀请码只能使用一次。").format(code=code))
     contact, created = _contact_for_invite(session, invite, display_name)
     bind_identity(session, contact, channel, external_id)
     invite.used_by_contact_id = contact.id
@@ -111,28 +119,31 @@ def usable_invite(session: Session, raw_code: str, now: datetime) -> Invite:
     code = normalize_code(raw_code)
     invite = session.exec(select(Invite).where(Invite.code == code)).first() if len(code) <= 32 else None
     if invite is None:
-        raise InviteError(f"邀请码 {code[:32]} 无效，请核对后重试，或向管理员索取新的邀请码。")
+        raise InviteError(_("邀请码 {code} 无效，请核对后重试，或向管理员索取新的邀请码。").format(code=code[:32]))
     if invite.used_at is not None:
-        raise InviteError(f"邀请码 {code} 已被使用过，每个邀请码只能使用一次。请向管理员索取新的邀请码。")
+        raise InviteError(_("邀请码 {code} 已被使用过，每个邀请码只能使用一次。请向管理员索取新的邀请码。").format(code=code))
     if invite.expires_at <= now:
-        raise InviteError(f"邀请码 {code} 已于 {invite.expires_at:%Y-%m-%d} 过期。请向管理员索取新的邀请码。")
+        raise InviteError(_("邀请码 {code} 已于 {day} 过期。请向管理员索取新的邀请码。").format(
+            code=code, day=f"{invite.expires_at:%Y-%m-%d}"))
     return invite
 
 
 def invite_scope(session: Session, invite: Invite) -> str:
-    """What redeeming the invite makes its user, in Chinese (“县联络员（四川省布拖县）”, or the contact it joins)."""
+    """What redeeming the invite makes its user (“县联络员（四川省布拖县）”, or the contact it joins)."""
     if invite.contact_id is not None:
         contact = session.get(Contact, invite.contact_id)
         if contact is not None:
-            return f"{contact.name}的{describe_scope(session, contact)}"
-    role = Role(invite.role)
-    if role is Role.county and invite.county_id:
-        county = session.get(County, invite.county_id)
-        return f"{role.label}（{county.province}{county.name}）" if county else role.label
-    if role is Role.organization and invite.organization_id:
-        org = session.get(Organization, invite.organization_id)
-        return f"{role.label}（{org.name}）" if org else role.label
-    return f"{role.label}（{'、'.join(invite.provinces) or '全部省份'}）"
+            return _("{name}的{scope}").format(name=contact.name, scope=describe_scope(session, contact))
+    return role_scope(session, Role(invite.role), invite.county_id, invite.organization_id, invite.provinces)
+
+
+def _contact_name(invite: Invite, display_name: str) -> str:
+    """The name the invite gives, else the chat's display name. A name that only repeats the role (the first
+    admin's invite says “管理员”) yields to the person's own name, so 我是谁 reads “张三，管理员（全部省份）”."""
+    placeholder = invite.name.strip() in {Role(invite.role).label, ""}
+    if placeholder and display_name.strip():
+        return display_name.strip()[:64]
+    return invite.name or display_name or "未命名联系人"
 
 
 def _contact_for_invite(session: Session, invite: Invite, display_name: str) -> tuple[Contact, bool]:
@@ -141,7 +152,7 @@ def _contact_for_invite(session: Session, invite: Invite, display_name: str) -> 
         if contact is not None:
             return contact, False
     contact = Contact(
-        name=invite.name or display_name or "未命名联系人",
+        name=_contact_name(invite, display_name),
         role=invite.role,
         county_id=invite.county_id,
         organization_id=invite.organization_id,

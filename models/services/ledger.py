@@ -23,6 +23,7 @@ from sqlalchemy import (ColumnElement, Select, and_, distinct, false, func, or_,
                         union_all)
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
 from models.messaging import Broadcast, Delivery, DeliveryStatus
 from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import Contact, County, Group, Organization
@@ -33,7 +34,7 @@ from models.services.sums import Figures, ShowsFigures, figures_by
 
 STALE_AFTER = timedelta(days=35)  # an active pairing with no update for this long is overdue
 COUNTED = (ReviewStatus.received, ReviewStatus.accepted)
-UNKNOWN_PROVINCE = "（未确定县）"
+UNKNOWN_PROVINCE = N_("（未确定县）")  # a row key; shown with _()
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Scope:
 
     @property
     def label(self) -> str:
-        return "全部省份" if self.provinces is None else "、".join(self.provinces) or "无"
+        return _("全部省份") if self.provinces is None else _("、").join(self.provinces) or _("无")
 
 
 class NotVisible(LookupError):
@@ -175,8 +176,8 @@ class CountyCoverage:
         if not self.active:
             return ""
         if self.grouped:
-            return "组团式"
-        return "多对一" if self.active > 1 else "一对多" if self.one_to_many else "一对一"
+            return _("组团式")
+        return _("多对一") if self.active > 1 else _("一对多") if self.one_to_many else _("一对一")
 
     @property
     def overdue(self) -> bool:
@@ -251,6 +252,14 @@ def coverage(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> C
         if last is not None and (row.last_update is None or last > row.last_update):
             row.last_update = last
     return Coverage(list(rows.values()), due)
+
+
+KEY_COUNTIES = 160  # 国家乡村振兴重点帮扶县: the full reference list; models/data/key_counties.csv holds fewer so far
+
+
+def known_counties(session: Session) -> int:
+    """How many key counties the reference list holds (the matrix says so while it is short of KEY_COUNTIES)."""
+    return session.execute(select(func.count()).select_from(County)).scalar_one()
 
 
 def provinces_in(session: Session, scope: Scope) -> list[str]:
@@ -418,16 +427,22 @@ def _name_actors(session: Session, rows: list[UpdateRow]) -> None:
         row.actors = labels
 
 
-def actor_labels(session: Session, actors: set[str]) -> dict[str, str]:
-    """"contact:7 via web" → "王主任（审核页面）", so a history says who, not which row (others stay as written)."""
+def actor_labels(session: Session, actors: set[str], bare_names: bool = False) -> dict[str, str]:
+    """"contact:7 via web" → "王主任（审核页面）", so a history says who, not which row (others stay as written);
+    with bare_names a bare "contact:7" (not saying how) is just the name."""
     ids = {int(m.group(1)) for a in actors if (m := _ACTOR.match(a))}
     names = dict(session.execute(select(Contact.id, Contact.name).where(col(Contact.id).in_(ids))).all()) if ids else {}
     labels = {}
     for actor in actors:
         match = _ACTOR.match(actor)
         if match and int(match.group(1)) in names:
-            how = "审核页面" if "via web" in match.group(2) else "聊天"
-            labels[actor] = f"{names[int(match.group(1))]}（{how}）"
+            name = names[int(match.group(1))]
+            if bare_names and not match.group(2):
+                labels[actor] = name
+            elif "via web" in match.group(2):
+                labels[actor] = _("{name}（审核页面）").format(name=name)
+            else:
+                labels[actor] = _("{name}（聊天）").format(name=name)
     return labels
 
 
@@ -436,12 +451,29 @@ def actor_labels(session: Session, actors: set[str]) -> dict[str, str]:
 @dataclass
 class BroadcastStatus:
     broadcast: Broadcast
-    by_status: dict[str, int]
+    by_status: dict[str, int]  # delivery statuses, and UNREACHABLE: contacts with no chat account to send to
     acknowledged: int
 
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
+
+
+UNREACHABLE = "unreachable"  # a recipient the notice could not be queued for (no usable chat account)
+
+
+def _unreachable_in_scope(session: Session, scope: Scope, broadcasts: Sequence[Broadcast]) -> dict[int, list[int]]:
+    """Per broadcast, the contacts it could not reach (Broadcast.unreachable) that the admin may see."""
+    wanted = {cid for b in broadcasts for cid in b.unreachable}
+    if not wanted:
+        return {}
+    query = select(Contact.id).where(col(Contact.id).in_(wanted))
+    if scope.provinces is not None:
+        county_ids = select(County.id).where(scope.county_filter())
+        query = query.where(or_(col(Contact.county_id).in_(county_ids),
+                                col(Contact.organization_id).in_(visible_organization_ids(scope))))
+    visible = set(session.exec(query).all())
+    return {b.id: [cid for cid in b.unreachable if cid in visible] for b in broadcasts}  # type: ignore[misc]
 
 
 def broadcast_statuses(session: Session, scope: Scope, limit: int = 100) -> list[BroadcastStatus]:
@@ -456,6 +488,12 @@ def broadcast_statuses(session: Session, scope: Scope, limit: int = 100) -> list
         by_status, total_acked = stats.setdefault(broadcast_id, ({}, 0))
         by_status[status] = n
         stats[broadcast_id] = (by_status, total_acked + acked)
+    recent = session.exec(select(Broadcast).where(Broadcast.status != "draft")
+                          .order_by(col(Broadcast.id).desc()).limit(limit)).all()
+    for broadcast_id, contacts in _unreachable_in_scope(session, scope, recent).items():
+        if contacts:
+            by_status, total_acked = stats.setdefault(broadcast_id, ({}, 0))
+            by_status[UNREACHABLE] = len(contacts)
     ids = sorted(stats, reverse=True)[:limit]
     broadcasts = {b.id: b for b in session.exec(select(Broadcast).where(col(Broadcast.id).in_(ids))).all()}
     return [BroadcastStatus(broadcasts[i], *stats[i]) for i in ids if i in broadcasts]
@@ -463,11 +501,19 @@ def broadcast_statuses(session: Session, scope: Scope, limit: int = 100) -> list
 
 @dataclass
 class DeliveryRow:
-    delivery: Delivery
+    """One recipient of a notice and where it stands: a delivery, or a contact it could not be sent to."""
+
     recipient: str
+    status: str  # a DeliveryStatus, or UNREACHABLE
+    channel: str = ""
+    sent_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    error: str = ""
 
 
 def broadcast_deliveries(session: Session, scope: Scope, broadcast_id: int) -> tuple[Broadcast, list[DeliveryRow]]:
+    """Every recipient in scope, as `pairbot broadcast status` counts them: the deliveries (acknowledged first)
+    and the contacts with no usable chat account when it was sent (never queued, so no delivery row)."""
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise NotVisible(broadcast_id)
@@ -477,10 +523,18 @@ def broadcast_deliveries(session: Session, scope: Scope, broadcast_id: int) -> t
         .where(Delivery.broadcast_id == broadcast_id, visible_deliveries(scope))
         .order_by(col(Delivery.acknowledged_at).is_(None), Delivery.id)
     ).all()
-    if not result and scope.provinces is not None:
+    rows = [DeliveryRow(name or (_("群：{title}").format(title=title) if title is not None else d.chat_id), d.status,
+                        d.channel, d.sent_at, d.acknowledged_at, d.last_error) for d, name, title in result]
+    unreachable = _unreachable_in_scope(session, scope, [broadcast]).get(broadcast_id, [])
+    names = dict(session.execute(select(Contact.id, Contact.name).where(col(Contact.id).in_(unreachable))).all())
+    rows += [DeliveryRow(names.get(cid, _("联系人 {id}").format(id=cid)), UNREACHABLE, error=NO_CHAT_ACCOUNT)
+             for cid in unreachable]
+    if not rows and scope.provinces is not None:
         raise NotVisible(broadcast_id)
-    return broadcast, [DeliveryRow(d, name or (f"群：{title}" if title is not None else d.chat_id))
-                       for d, name, title in result]
+    return broadcast, rows
+
+
+NO_CHAT_ACCOUNT = N_("没有可用的聊天账号")
 
 
 # --- totals: where, for whom, how much, with what effect --------------------------------------
@@ -537,7 +591,7 @@ def totals(session: Session, scope: Scope, year: int | None = None) -> tuple[lis
     order = {name: i for i, name in enumerate(provinces_in(session, scope))}
     rows = sorted(by.values(), key=lambda t: (t.province == UNKNOWN_PROVINCE, order.get(t.province, len(order)),
                                                t.province))
-    overall = Totals("合计")
+    overall = Totals(N_("合计"))  # shown with _()
     for r in rows:
         overall.add(r)
     overall.organizations = session.execute(
@@ -579,7 +633,7 @@ def _months_between(first: str, last: str) -> list[str]:
 
 # --- the year-end statistics table (统计表) -----------------------------------------------------
 
-UNFILED = "未指定结对"
+UNFILED = N_("未指定结对")  # shown with _()
 
 
 @dataclass
@@ -635,15 +689,21 @@ def year_statistics(session: Session, scope: Scope, year: int) -> Iterable[YearR
         )
 
 
+DELIVERY_LABELS = {DeliveryStatus.pending: N_("待发送"), DeliveryStatus.sending: N_("发送中"),
+                   DeliveryStatus.sent: N_("已发送"), DeliveryStatus.failed: N_("失败"),
+                   DeliveryStatus.blocked: N_("无法送达"), UNREACHABLE: N_("无法送达"), "acknowledged": N_("已确认")}
+
+
 def delivery_status_label(status: str) -> str:
-    return {DeliveryStatus.pending: "待发送", DeliveryStatus.sending: "发送中", DeliveryStatus.sent: "已发送",
-            DeliveryStatus.failed: "失败", DeliveryStatus.blocked: "无法送达"}.get(status, status)  # type: ignore[call-overload]
+    """待发送 / 已发送 / 失败 / 无法送达 … in the locale in force (an unknown status as stored)."""
+    return _(DELIVERY_LABELS[status]) if status in DELIVERY_LABELS else status
 
 
-REVIEW_LABELS = {ReviewStatus.received: "已收到", ReviewStatus.accepted: "已审核", ReviewStatus.flagged: "待核对",
-                 ReviewStatus.rejected: "已退回"}
+REVIEW_LABELS = {ReviewStatus.received: N_("已收到"), ReviewStatus.accepted: N_("已审核"),
+                 ReviewStatus.flagged: N_("待核对"), ReviewStatus.rejected: N_("已退回")}
 
 
 def review_label(status: str) -> str:
-    return REVIEW_LABELS.get(status, status)  # type: ignore[call-overload]
+    """已收到 / 已审核 / 待核对 / 已退回 in the locale in force."""
+    return _(REVIEW_LABELS[status]) if status in REVIEW_LABELS else status  # type: ignore[index]
 

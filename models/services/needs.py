@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
-from bot.i18n import DEFAULT_LOCALE, _, normalize, using
+from bot.i18n import _, installation_locale, normalize, using
 from bot.messages import Button
 from models.base import utcnow
 from models.messaging import AuditLog
@@ -107,7 +107,7 @@ def tell_each(session: Session, contacts: Sequence[Contact], compose: Callable[[
     Returns how many could be reached (as `outbox.tell`)."""
     groups: dict[str, list[Contact]] = {}
     for contact in contacts:
-        groups.setdefault(normalize(contact.locale) or DEFAULT_LOCALE, []).append(contact)
+        groups.setdefault(normalize(contact.locale) or installation_locale(), []).append(contact)
     reached = 0
     for locale, group in groups.items():
         with using(locale):

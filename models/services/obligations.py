@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
+
 from models.messaging import Delivery
 from models.pairing import Pairing
 from models.registry import Contact, Role
@@ -29,18 +31,36 @@ from models.reminders import ObligationKind, ReminderSent
 from models.reporting import Deadline, ProgressUpdate, ReportCycle
 from models.services.agreements import AgreementError, AgreementResult, record_agreement  # noqa: F401  (re-exported)
 from models.services.audit import audit
+from models.services.provinces import UnknownProvince, canonical
 from models.services.workcalendar import WorkCalendar, local_midnight
 
 AGREEMENT = "agreement"
 CYCLE_KINDS = ("monthly", "quarterly", "annual")
 KINDS = (AGREEMENT, *CYCLE_KINDS)
-KIND_LABELS = {AGREEMENT: "签订帮扶协议", "monthly": "月度进展", "quarterly": "季度进展", "annual": "年度报送"}
+KIND_LABELS = {AGREEMENT: N_("签订帮扶协议"), "monthly": N_("月度进展"), "quarterly": N_("季度进展"),
+               "annual": N_("年度报送")}
+# The names pairbot gives the obligations it makes (models.services.seasons): shown translated; names people
+# gave stay as written.
+DEFAULT_NAMES = (N_("月度进展"), N_("年度统计"))
+_SEASON_NAME = re.compile(r"^(\d{4})年帮扶协议签订$")
+
+
+def obligation_name(name: str) -> str:
+    """An obligation's name as shown, in the locale in force: pairbot's own names are translated."""
+    season = _SEASON_NAME.match(name)
+    if season:
+        return _("{season}年帮扶协议签订").format(season=season.group(1))
+    return _(name) if name in DEFAULT_NAMES else name
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 REMINDED_ROLES = (Role.organization.value, Role.county.value)
 MAX_STAGE = 366
 
 
 class ObligationError(ValueError):
-    """An obligation request that cannot be done; the message says what was wrong, in Chinese."""
+    """An obligation request that cannot be done; the message says what was wrong, in the locale in force."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +93,12 @@ class Obligation:
     def scope_text(self) -> str:
         parts = []
         if self.provinces:
-            parts.append("、".join(self.provinces))
+            parts.append(_("、").join(self.provinces))
         if self.pairings:
-            parts.append(f"结对 {','.join(map(str, self.pairings))}")
+            parts.append(_("结对 {ids}").format(ids=",".join(map(str, self.pairings))))
         if tuple(self.roles) != REMINDED_ROLES:
-            parts.append("提醒" + "、".join(Role(r).label for r in self.roles))
-        return "；".join(parts) or "全部结对"
+            parts.append(_("提醒{roles}").format(roles=_("、").join(_(Role(r).label) for r in self.roles)))
+        return _("；").join(parts) or _("全部结对")
 
 
 @dataclass(frozen=True)
@@ -130,8 +150,7 @@ class Occurrence:
     @property
     def title(self) -> str:
         """月度进展（2026年8月）, 2026年帮扶协议签订"""
-        label = period_label(self.obligation.kind, self.period)
-        return f"{self.obligation.name}（{label}）" if label else self.obligation.name
+        return titled(self.obligation.name, self.obligation.kind, self.period)
 
 
 # --- due rules and periods -------------------------------------------------------------------------
@@ -147,16 +166,17 @@ def check_due_rule(kind: str, rule: str) -> str:
         try:
             return date.fromisoformat(rule).isoformat()
         except ValueError:
-            raise ObligationError(f"截止日期应为 YYYY-MM-DD，例如 2026-08-31，而不是“{rule}”") from None
+            raise ObligationError(_("截止日期应为 YYYY-MM-DD，例如 2026-08-31，而不是“{rule}”").format(rule=rule)) from None
     if kind in ("monthly", "quarterly"):
         if rule == "end" or _DAY_RULE.match(rule):
             return rule
-        raise ObligationError(f"{KIND_LABELS[kind]}的截止规则应为 end（期末最后一天）或 day:N（下期第 N 天），而不是“{rule}”")
+        raise ObligationError(_("{kind}的截止规则应为 end（期末最后一天）或 day:N（下期第 N 天），而不是“{rule}”").format(
+            kind=kind_label(kind), rule=rule))
     if kind == "annual":
         if _MONTH_DAY.match(rule) and _valid_month_day(rule):
             return rule
-        raise ObligationError(f"年度报送的截止日应为 MM-DD，例如 12-31，而不是“{rule}”")
-    raise ObligationError(f"类型应为 {'、'.join(KINDS)} 之一，而不是“{kind}”")
+        raise ObligationError(_("年度报送的截止日应为 MM-DD，例如 12-31，而不是“{rule}”").format(rule=rule))
+    raise ObligationError(_("类型应为 {kinds} 之一，而不是“{kind}”").format(kinds=_("、").join(KINDS), kind=kind))
 
 
 def _valid_month_day(rule: str) -> bool:
@@ -167,9 +187,9 @@ def _valid_month_day(rule: str) -> bool:
 def check_stages(stages: Iterable[int]) -> tuple[int, ...]:
     values = sorted(set(stages), reverse=True)
     if not values:
-        raise ObligationError("至少需要一个提醒节点（截止前的天数），例如 30,14,7,3,1")
+        raise ObligationError(_("至少需要一个提醒节点（截止前的天数），例如 30,14,7,3,1"))
     if any(s < 0 or s > MAX_STAGE for s in values):
-        raise ObligationError(f"提醒节点应为 0 到 {MAX_STAGE} 之间的天数")
+        raise ObligationError(_("提醒节点应为 0 到 {max} 之间的天数").format(max=MAX_STAGE))
     return tuple(values)
 
 
@@ -177,20 +197,47 @@ def parse_stages(text: str) -> tuple[int, ...]:
     """'30,14,7' (also full-width commas and spaces) → (30, 14, 7)."""
     parts = [p for p in re.split(r"[,，、\s]+", text.strip()) if p]
     if not parts or not all(p.isdigit() for p in parts):
-        raise ObligationError(f"提醒节点应为用逗号分隔的天数，例如 30,14,7,3,1，而不是“{text}”")
+        raise ObligationError(_("提醒节点应为用逗号分隔的天数，例如 30,14,7,3,1，而不是“{text}”").format(text=text))
     return check_stages(int(p) for p in parts)
 
 
 def period_label(kind: str, period: str) -> str:
+    """2026年8月, 2026年第3季度, 2026年 — in the locale in force."""
     if kind == "monthly":
         year, month = period.split("-")
-        return f"{year}年{int(month)}月"
+        return _(MONTH_PERIODS[int(month) - 1]).format(year=year)
     if kind == "quarterly":
         year, quarter = period.split("-Q")
-        return f"{year}年第{quarter}季度"
+        return _("{year}年第{quarter}季度").format(year=year, quarter=quarter)
     if kind == "annual":
-        return f"{period}年"
+        return _("{year}年").format(year=period)
     return ""
+
+
+# One msgid per month, so English can say “August 2026”.
+MONTH_PERIODS = (N_("{year}年1月"), N_("{year}年2月"), N_("{year}年3月"), N_("{year}年4月"), N_("{year}年5月"),
+                 N_("{year}年6月"), N_("{year}年7月"), N_("{year}年8月"), N_("{year}年9月"), N_("{year}年10月"),
+                 N_("{year}年11月"), N_("{year}年12月"))
+
+
+# Days as reminders name them: 8月31日（周一）; one msgid per month so English can say “Mon 31 August”.
+DAY_LABELS = (N_("1月{day}日（{weekday}）"), N_("2月{day}日（{weekday}）"), N_("3月{day}日（{weekday}）"),
+              N_("4月{day}日（{weekday}）"), N_("5月{day}日（{weekday}）"), N_("6月{day}日（{weekday}）"),
+              N_("7月{day}日（{weekday}）"), N_("8月{day}日（{weekday}）"), N_("9月{day}日（{weekday}）"),
+              N_("10月{day}日（{weekday}）"), N_("11月{day}日（{weekday}）"), N_("12月{day}日（{weekday}）"))
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
+
+
+def day_label(day: date) -> str:
+    """8月31日（周一） in the locale in force (workcalendar.day_label is the Chinese original)."""
+    return _(DAY_LABELS[day.month - 1]).format(day=day.day, weekday=_(WEEKDAYS[day.weekday()]))
+
+
+def titled(name: str, kind: str, period: str) -> str:
+    """月度进展（2026年8月）: an obligation's name with its period, as reminders and replies name it."""
+    label = period_label(kind, period)
+    shown = obligation_name(name)
+    return _("{name}（{period}）").format(name=shown, period=label) if label else shown
 
 
 def _add_months(day: date, months: int) -> date:
@@ -292,20 +339,23 @@ def _find_row(session: Session, name: str) -> ReportCycle | Deadline | None:
 def find_obligation(session: Session, name: str) -> Obligation:
     row = _find_row(session, name)
     if row is None:
-        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+        raise ObligationError(_("没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项").format(name=name))
     return _as_obligation(row)
 
 
 def _scope(provinces: Sequence[str], pairings: Sequence[int], roles: Sequence[str] | None) -> dict[str, Any]:
     scope: dict[str, Any] = {}
     if provinces:
-        scope["provinces"] = sorted({p.strip() for p in provinces if p.strip()})
+        try:  # 四川, 西藏自治區 → the full names counties carry
+            scope["provinces"] = sorted(canonical(p for p in provinces if p.strip()))
+        except UnknownProvince as exc:
+            raise ObligationError(str(exc)) from None
     if pairings:
         scope["pairings"] = sorted(set(pairings))
     if roles is not None:
         unknown = [r for r in roles if r not in REMINDED_ROLES]
         if unknown or not roles:
-            raise ObligationError(f"提醒对象应为 organization、county 或两者，而不是“{','.join(roles)}”")
+            raise ObligationError(_("提醒对象应为 organization、county 或两者，而不是“{roles}”").format(roles=",".join(roles)))
         if set(roles) != set(REMINDED_ROLES):
             scope["roles"] = [r for r in REMINDED_ROLES if r in roles]
     return scope
@@ -317,7 +367,7 @@ def _check_pairings(session: Session, pairings: Sequence[int]) -> None:
     known = set(session.exec(select(Pairing.id).where(col(Pairing.id).in_(list(pairings)))).all())
     missing = sorted(set(pairings) - known)
     if missing:
-        raise ObligationError(f"结对编号不存在：{', '.join(map(str, missing))}")
+        raise ObligationError(_("结对编号不存在：{ids}").format(ids=", ".join(map(str, missing))))
 
 
 def add_obligation(
@@ -327,9 +377,9 @@ def add_obligation(
     """Create a deadline (kind agreement) or a report cycle; `now` is its creation time (default: the real now)."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise ObligationError("名称不能为空，且不超过 64 个字")
+        raise ObligationError(_("名称不能为空，且不超过 64 个字"))
     if _find_row(session, name) is not None:
-        raise ObligationError(f"已有名为“{name}”的报送事项；修改请用 pairbot cycles set")
+        raise ObligationError(_("已有名为“{name}”的报送事项；修改请用 pairbot cycles set").format(name=name))
     rule = check_due_rule(kind, due)
     checked = list(check_stages(stages))
     _check_pairings(session, pairings)
@@ -360,7 +410,7 @@ def change_obligation(
     """Change what is given; a scope given replaces the old one (`provinces=[]`, `pairings=[]` mean all)."""
     row = _find_row(session, name)
     if row is None:
-        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+        raise ObligationError(_("没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项").format(name=name))
     before = _as_obligation(row)
     if due is not None:
         rule = check_due_rule(row.kind, due)
@@ -377,7 +427,7 @@ def change_obligation(
                            list(roles) if roles is not None else list(before.roles))
     if new_name is not None and new_name.strip() != row.name:
         if _find_row(session, new_name) is not None:
-            raise ObligationError(f"已有名为“{new_name.strip()}”的报送事项")
+            raise ObligationError(_("已有名为“{name}”的报送事项").format(name=new_name.strip()))
         row.name = new_name.strip()
     session.add(row)
     session.flush()
@@ -397,7 +447,7 @@ def set_active(session: Session, name: str, active: bool, actor: str) -> Obligat
     """Pause or resume: a paused obligation sends nothing and is left out of digests and summaries."""
     row = _find_row(session, name)
     if row is None:
-        raise ObligationError(f"没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项")
+        raise ObligationError(_("没有名为“{name}”的报送事项。用 pairbot cycles list 查看现有事项").format(name=name))
     if row.active != active:
         row.active = active
         session.add(row)
@@ -446,7 +496,7 @@ def reply_target(
     cycle = session.get(ReportCycle, reminder.obligation_id)
     if cycle is None:
         return None
-    title = f"{cycle.name}（{period_label(cycle.kind, reminder.period)}）"
+    title = titled(cycle.name, cycle.kind, reminder.period)
     return ReplyTarget(reminder, cycle.id, reminder.period, title)  # type: ignore[arg-type]
 
 

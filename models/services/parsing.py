@@ -51,6 +51,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bot.i18n import N_, _
+
 FIELD_ORDER: tuple[str, ...] = ("产业", "就业", "教育", "健康", "养老", "消费", "其他")
 
 _FUNDS, _COMMITTED, _SALES = "funds_wan", "committed_wan", "sales_wan"
@@ -102,28 +104,41 @@ class ParsedUpdate:
         return not self.has_figures() and not self.fields
 
     def summary_zh(self) -> str:
-        """Short Chinese echo for the sender to confirm, e.g. "投入资金 20 万元，受益 38 户，领域：产业";
-        a running total reads "累计投入资金 120 万元"."""
+        """Short echo for the sender to confirm, in the locale in force (Chinese by default), e.g.
+        "投入资金 20 万元，受益 38 户，领域：产业"; a running total reads "累计投入资金 120 万元"."""
         parts = []
-        for name, label, unit in _SUMMARY_LABELS:
+        for name, (plain, running) in _SUMMARY_LABELS.items():
             value = getattr(self, name)
             if value is None:
                 continue
             shown = _format_number(value) if name in _MONEY_NAMES else str(value)
-            prefix = "累计" if name in self.cumulative else ""
-            parts.append(f"{prefix}{label} {shown} {unit}")
+            parts.append(_(running if name in self.cumulative else plain).format(n=shown))
         if self.fields:
-            parts.append("领域：" + "、".join(self.fields))
-        return "，".join(parts)
+            parts.append(_("领域：{fields}").format(fields=_("、").join(field_label(f) for f in self.fields)))
+        return _("，").join(parts)
 
 
 _MONEY_NAMES = ("funds_wan", "committed_wan", "sales_wan")
 _FIGURE_NAMES = (*_MONEY_NAMES, "households", "people", "projects")
-_SUMMARY_LABELS = (
-    ("funds_wan", "投入资金", "万元"), ("committed_wan", "协议/承诺", "万元"),
-    ("sales_wan", "消费帮扶销售", "万元"), ("households", "受益", "户"), ("people", "惠及", "人"),
-    ("projects", "项目", "个"),
-)
+
+
+# Each figure as echoed: (increment, running total); one sentence each, so a translation may reorder it.
+_SUMMARY_LABELS = {
+    "funds_wan": (N_("投入资金 {n} 万元"), N_("累计投入资金 {n} 万元")),
+    "committed_wan": (N_("协议/承诺 {n} 万元"), N_("累计协议/承诺 {n} 万元")),
+    "sales_wan": (N_("消费帮扶销售 {n} 万元"), N_("累计消费帮扶销售 {n} 万元")),
+    "households": (N_("受益 {n} 户"), N_("累计受益 {n} 户")),
+    "people": (N_("惠及 {n} 人"), N_("累计惠及 {n} 人")),
+    "projects": (N_("项目 {n} 个"), N_("累计项目 {n} 个")),
+}
+# The assistance fields (stored in Chinese, as FIELD_ORDER) as shown to people.
+FIELD_LABELS = {"产业": N_("产业"), "就业": N_("就业"), "教育": N_("教育"), "健康": N_("健康"), "养老": N_("养老"),
+                "消费": N_("消费"), "其他": N_("其他")}
+
+
+def field_label(field: str) -> str:
+    """An assistance field (产业 …) in the locale in force; an unknown one as stored."""
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 def _format_number(value: float) -> str:

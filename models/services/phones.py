@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.i18n import _
+
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Area codes: 010 and 02X have three digits, every other one four (0xxx); the local number 7 or 8.
 _LANDLINE = re.compile(r"(010|02\d|0[3-9]\d{2})([2-9]\d{6,7})")
@@ -35,8 +37,8 @@ def normalize_phone(raw: str) -> str:
         return digits
     if landline := _LANDLINE.fullmatch(digits):
         return f"{landline.group(1)}-{landline.group(2)}" + (f"-{extension}" if extension else "")
-    raise PhoneError(f"“{raw[:40]}”不是有效的电话号码：请写 11 位手机号（如 13912345678），"
-                     "或带区号的固定电话（如 028-85012345），不知道可留空")
+    raise PhoneError(_("“{raw}”不是有效的电话号码：请写 11 位手机号（如 13912345678），"
+                       "或带区号的固定电话（如 028-85012345），不知道可留空").format(raw=raw[:40]))
 
 
 def _digits(text: str) -> str:

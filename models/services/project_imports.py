@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.i18n import _
+
 from models.base import utcnow
 from models.projects import Need, NeedStatus, Offer
 from models.services.audit import audit
@@ -34,6 +36,7 @@ from models.services.offers import check_offer
 from models.services.provinces import province_list
 from models.services.sums import LEDGER_ZONE
 from models.services.tabular import Row
+from bot.vocabulary import FIELD, NEED_STATUS
 
 NEED_COLUMNS: Mapping[str, Sequence[str]] = {
     "county": ("county", "需求县", "县", "县名", "县代码", "帮扶县", "所在县"),
@@ -52,8 +55,6 @@ OFFER_COLUMNS: Mapping[str, Sequence[str]] = {
     "capacity_wan": ("capacity_wan", "帮扶能力", "能力", "可投入资金", "资金规模", "金额", "capacity"),
     "description": ("description", "供给内容", "说明", "内容", "描述"),
 }
-NEED_STATUSES = {"draft": NeedStatus.draft, "草稿": NeedStatus.draft,
-                 "published": NeedStatus.published, "已发布": NeedStatus.published, "发布": NeedStatus.published}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s].*)?")
 _NEED_VALUES = tuple(f.name for f in dataclass_fields(NeedFields))
 _NEED_BASELINE = NeedFields(description="-")  # a valid need: one value of a row put in it is checked alone
@@ -72,8 +73,12 @@ class _ProjectImporter(_Importer):
         else:
             value, problem = bare_amount(text.replace(",", ""))
         if value is None:
-            raise RowError(self.col(name), problem or f"“{text}”不是金额（单位：万元，例如 80 或 80万元）")
+            raise RowError(self.col(name), problem or _("“{text}”不是金额（单位：万元，例如 80 或 80万元）").format(text=text))
         return value
+
+    def field(self, row: Row, name: str) -> str:
+        """产业, industry, 产业帮扶, 教育类…: one of FIELD_ORDER ("" when empty)."""
+        return self.choice(row, name, FIELD)
 
     def whole(self, row: Row, name: str, unit: str) -> int | None:
         text = row.values.get(name, "").replace(",", "").strip().removesuffix("次").removesuffix(unit).strip()
@@ -82,7 +87,7 @@ class _ProjectImporter(_Importer):
         try:
             return int(text)
         except ValueError:
-            raise RowError(self.col(name), f"“{row.values[name]}”不是整数") from None
+            raise RowError(self.col(name), _("“{text}”不是整数").format(text=row.values[name])) from None
 
     def checked(self, check: Callable[..., Any], columns: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
         """The chat rules (`check`) on one value of the row at a time, so a refusal names its column."""
@@ -100,13 +105,10 @@ class NeedImporter(_ProjectImporter):
     def apply(self, row: Row) -> str:
         county = self.county(self.need(row, "county"), "county")
         values = NeedFields(
-            field=_field(row.values.get("field", "")) or "其他", description=self.need(row, "description"),
+            field=self.field(row, "field") or "其他", description=self.need(row, "description"),
             amount_wan=self.amount(row, "amount_wan"), households=self.whole(row, "households", "户"),
             people=self.whole(row, "people", "人"), wanted_by=self._date(row, "wanted_by"))
-        raw_status = row.values.get("status", "")
-        status = NEED_STATUSES.get(raw_status.lower()) if raw_status else NeedStatus.draft
-        if status is None:
-            raise RowError(self.col("status"), f"“{raw_status}”不是可用的状态（可用：草稿/draft、已发布/published）")
+        status = NeedStatus(self.choice(row, "status", NEED_STATUS) or NeedStatus.draft)
         values = self._checked(values, today=None)
         self.claim((county.id, values.description), row, "description")
         need = self.session.exec(select(Need).where(Need.county_id == county.id, Need.description == values.description)
@@ -128,7 +130,8 @@ class NeedImporter(_ProjectImporter):
         if not differs:
             return False
         if need.status not in (NeedStatus.draft, NeedStatus.published):
-            raise RowError(self.col(differs[0]), f"需求 #{need.id} 当前为{NeedStatus(need.status).label}，不能再由导入修改")
+            raise RowError(self.col(differs[0]), _("需求 #{id} 当前为{status}，不能再由导入修改").format(
+                id=need.id, status=NeedStatus(need.status).label))
         if "wanted_by" in differs:
             self._checked(values, today=_today())
         _changed(need, wanted)
@@ -154,7 +157,7 @@ class NeedImporter(_ProjectImporter):
                 return date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-        raise RowError(self.col(name), f"“{text}”不是日期（例如 2026-12-31 或 2026年12月31日）")
+        raise RowError(self.col(name), _("“{text}”不是日期（例如 2026-12-31 或 2026年12月31日）").format(text=text))
 
 
 class OfferImporter(_ProjectImporter):
@@ -167,7 +170,8 @@ class OfferImporter(_ProjectImporter):
             provinces = province_list(row.values.get("provinces", ""))
         except ValueError as exc:
             raise RowError(self.col("provinces"), str(exc)) from None
-        field, capacity = _field(self.need(row, "field")), self.amount(row, "capacity_wan")
+        self.need(row, "field")
+        field, capacity = self.field(row, "field"), self.amount(row, "capacity_wan")
         self.checked(check_offer, [("field", ([field], [], None, "")), ("capacity_wan", (["其他"], [], capacity, ""))])
         description = check_offer([field], provinces, capacity, row.values.get("description", ""))
         self.claim((org.id, field, frozenset(provinces)), row, "provinces")
@@ -189,11 +193,6 @@ class OfferImporter(_ProjectImporter):
         self.session.add(offer)
         audit(self.session, self.actor, "offer.edit", f"offer:{offer.id}", source="import", before=before)
         return "updated"
-
-
-def _field(text: str) -> str:
-    """产业帮扶 / 教育类 are 产业 / 教育; anything else is left for check_fields to name."""
-    return text.removesuffix("帮扶").removesuffix("类").removesuffix("领域") if text else ""
 
 
 def _today() -> date:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlmodel import Session, select
+
+from bot.i18n import _, joined
 
 from models.registry import County
 
@@ -48,7 +51,8 @@ def province_list(text: str) -> list[str]:
         return []
     for part in _LIST_SEPARATORS.split(text.strip()):
         if part and not provinces_in(part):
-            raise ValueError(f"省份“{part}”无法识别，请写省份全称或简称（如 四川省、四川），多个用“、”分隔；不限地区写“全国”。")
+            raise ValueError(_("省份“{name}”无法识别，请写省份全称或简称（如 四川省、四川），多个用“、”分隔；不限地区写“全国”。")
+                             .format(name=part))
     return provinces_in(text)
 
 
@@ -58,7 +62,7 @@ def nationwide(text: str) -> bool:
 
 def short_names(provinces: list[str]) -> str:
     """四川省、云南省 → “四川、云南”; none → “全国”."""
-    return "、".join(PROVINCES.get(p, p) for p in provinces) or "全国"
+    return joined(PROVINCES.get(p, p) for p in provinces) or _("全国")
 
 
 def full_name(text: str) -> str | None:
@@ -68,16 +72,31 @@ def full_name(text: str) -> str | None:
 
 
 class UnknownProvince(LookupError):
-    """No key county lies in a province of that name; the message is Chinese and lists the known ones."""
+    """A name that is none of the 31 provinces in any common form; the message is Chinese."""
+
+
+def canonical(names: Iterable[str]) -> list[str]:
+    """Full names of provinces written in any common form (西藏, 西藏自治区, 西藏自治區), each once, in order;
+    UnknownProvince for the first name that is no province. For options and scopes given one name at a time."""
+    found: list[str] = []
+    for name in names:
+        full = full_name(name)
+        if full is None:
+            raise UnknownProvince(_("省份“{name}”无法识别，请写省份全称、简称或繁体，例如 四川省、四川 或 西藏自治區。").format(
+                name=name.strip()[:40]))
+        if full not in found:
+            found.append(full)
+    return found
 
 
 def find_province(session: Session, name: str) -> str:
-    """The full name of the province `name` means, among the provinces of the key counties: a group, a broadcast
-    or an admin scope for any other province would reach nobody."""
-    wanted = name.strip()
+    """The full name of the province `name` means, in any common form — also a province without key counties
+    (organizations based in 西藏自治区 are reached by `province:西藏自治区`). An unknown name is refused with
+    the provinces of the key counties as examples."""
+    full = full_name(name)
+    if full is not None:
+        return full
     known = sorted(set(session.exec(select(County.province).distinct()).all()))
-    full = wanted if wanted in known else full_name(wanted)
-    if full in known:
-        return full  # type: ignore[return-value]
-    listed = "、".join(known) if known else "（重点县名单为空，请先运行 pairbot init）"
-    raise UnknownProvince(f"未找到省份“{wanted[:40]}”。可用全称或简称，例如 四川省 或 四川。重点县所在省份：{listed}")
+    listed = joined(known) if known else _("（重点县名单为空，请先运行 pairbot init）")
+    raise UnknownProvince(_("未找到省份“{name}”。可用全称、简称或繁体，例如 四川省、四川 或 西藏自治區。重点县所在省份：{known}")
+                          .format(name=name.strip()[:40], known=listed))

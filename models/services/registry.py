@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.i18n import _
 from models.base import utcnow
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
@@ -32,7 +33,7 @@ def find_county(session: Session, name_or_code: str) -> County | None:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise AmbiguousName(f"县名“{key}”不唯一，请使用 6 位行政区划代码")
+        raise AmbiguousName(_("县名“{name}”不唯一，请使用 6 位行政区划代码").format(name=key))
     return None
 
 
@@ -40,7 +41,8 @@ def require_county(session: Session, name_or_code: str) -> County:
     """The county by name or code; LookupError (AmbiguousName or NotFound) with a Chinese message otherwise."""
     county = find_county(session, name_or_code)
     if county is None:
-        raise NotFound(f"未找到县“{name_or_code.strip()}”。请检查县名或 6 位行政区划代码，或先运行 pairbot import counties。")
+        raise NotFound(_("未找到县“{name}”。请检查县名或 6 位行政区划代码，或先运行 pairbot import counties。").format(
+            name=name_or_code.strip()))
     return county
 
 
@@ -107,17 +109,42 @@ def contact_address(session: Session, contact: Contact) -> tuple[str, str] | Non
 
 
 def describe_scope(session: Session, contact: Contact) -> str:
-    """The contact's role and scope in a few Chinese words, for replies and listings."""
-    role = Role(contact.role)
-    if role is Role.county and contact.county_id:
-        county = session.get(County, contact.county_id)
-        return f"{role.label}（{county.province}{county.name}）" if county else role.label
-    if role is Role.organization and contact.organization_id:
-        org = session.get(Organization, contact.organization_id)
-        return f"{role.label}（{org.name}）" if org else role.label
+    """The contact's role and scope in a few words (locale in force), for replies and listings."""
+    return role_scope(session, Role(contact.role), contact.county_id, contact.organization_id, contact.provinces)
+
+
+def role_label(role: Role | str) -> str:
+    """县联络员 / 社会组织联络人 / 管理员 in the locale in force."""
+    return _(Role(role).label)
+
+
+def role_scope(session: Session, role: Role, county_id: int | None, organization_id: int | None,
+               provinces: Sequence[str]) -> str:
+    """“县联络员（四川省布拖县）”, “管理员（全部省份）” — a role and where it works, said once."""
+    return scoped_label(role, where(session, role, county_id, organization_id, provinces))
+
+
+def where(session: Session, role: Role, county_id: int | None, organization_id: int | None,
+          provinces: Sequence[str]) -> str | None:
+    """Where a role works, as data (四川省布拖县, an organization's name, admins' provinces); "" for all
+    provinces; None when unknown."""
+    if role is Role.county and county_id:
+        county = session.get(County, county_id)
+        return f"{county.province}{county.name}" if county else None
+    if role is Role.organization and organization_id:
+        org = session.get(Organization, organization_id)
+        return org.name if org else None
     if role is Role.admin:
-        return f"{role.label}（{'、'.join(contact.provinces) or '全部省份'}）"
-    return role.label
+        return "、".join(provinces)
+    return None
+
+
+def scoped_label(role: Role | str, place: str | None) -> str:
+    """“县联络员（四川省布拖县）” from a role and `where`, in the locale in force."""
+    label = role_label(role)
+    if place is None:
+        return label
+    return _("{role}（{scope}）").format(role=label, scope=place or _("全部省份"))
 
 
 def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (PairingStatus.active,)) -> list[Pairing]:

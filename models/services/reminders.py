@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from operator import itemgetter
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true, union_all, update
 from sqlmodel import Session
 
+from bot.i18n import N_, _, current, using
 from models.base import upsert_insert
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
@@ -37,16 +39,16 @@ from models.reporting import ProgressUpdate
 from models.services.agreements import deadline_season, has_current_agreement
 from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
 from models.services.ledger import Scope, coverage
-from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
-from models.services.outbox import queue_message
+from models.services.obligations import Obligation, Occurrence, day_label, load_obligations, occurrences
+from models.services.outbox import queue_message, recipient_locale
 from models.services.registry import contact_address
-from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, day_label, in_quiet_hours
+from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
 P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
     Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent))
 
-SUMMARY_NAME = "每周逾期汇总"
+SUMMARY_NAME = N_("每周逾期汇总")
 LIST_LIMIT = 5  # pairings named in one message before "等 N 个"
 CLAIM_CHUNK = 500
 KEY_COLUMNS = ["obligation", "obligation_id", "period", "stage", "contact_id"]  # the ledger's unique key
@@ -101,8 +103,9 @@ class Due(NamedTuple):
     contact_name: str
     role: str
     due_on: date | None
-    text: str
+    text: str  # composed in the locale in force when planned
     pairings: tuple[int, ...] = ()
+    compose: Callable[[], str] | None = None  # the same text in the locale in force (a recipient's other language)
 
     @property
     def key(self) -> str:
@@ -263,8 +266,22 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str, head: str,
-                 tail: str) -> list[Due]:
+class _Wording:
+    """A reminder's frame (head, tail, the 退订 note) composed once per locale; the pairings per contact."""
+
+    def __init__(self, head: Callable[[], str], tail: Callable[[], str]) -> None:
+        self.head, self.tail = head, tail
+        self.frames: dict[str, tuple[str, str, str]] = {}
+
+    def text(self, labels: Sequence[str], paused: bool) -> str:
+        frame = self.frames.get(current())
+        if frame is None:
+            frame = self.frames[current()] = (self.head(), self.tail(), _(MANDATORY_NOTE))
+        head, tail, note = frame
+        return f"{head}{_labels(labels)}{tail}{note if paused else ''}"
+
+
+def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str, wording: _Wording) -> list[Due]:
     """One Due per contact from (contact, name, role, pairing, counterpart) rows: the text names the pairings."""
     groups: dict[int, list[tuple[Any, ...]]] = {}
     for row in session.execute(query).all():
@@ -275,10 +292,10 @@ def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: s
         group = groups[contact_id]
         if len(group) > 1:
             group.sort(key=itemgetter(3))
-        _, name, role, _, _, paused = group[0]
-        note = MANDATORY_NOTE if paused is not None else ""
+        name, role, paused = group[0][1], group[0][2], group[0][5] is not None
+        labels = [r[4] for r in group]
         dues.append(Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
-                        f"{head}{_labels([r[4] for r in group])}{tail}{note}", tuple(r[3] for r in group)))
+                        wording.text(labels, paused), tuple(r[3] for r in group), partial(wording.text, labels, paused)))
     return dues
 
 
@@ -286,34 +303,44 @@ def _labels(items: Sequence[str]) -> str:
     if len(items) == 1:
         return items[0]
     unique = list(dict.fromkeys(items))
-    shown = "、".join(unique[:LIST_LIMIT])
-    return f"{shown} 等 {len(unique)} 个结对" if len(unique) > LIST_LIMIT else shown
+    shown = _("、").join(unique[:LIST_LIMIT])
+    return _("{shown} 等 {n} 个结对").format(shown=shown, n=len(unique)) if len(unique) > LIST_LIMIT else shown
 
 
-MANDATORY_NOTE = "\n（您已退订提醒；此项为必报事项，仍会提醒。）"
+MANDATORY_NOTE = N_("\n（您已退订提醒；此项为必报事项，仍会提醒。）")
 
 
 def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> list[Due]:
     obligation = occ.obligation
     days = (occ.due - today).days
-    when = "今天截止" if days <= 0 else f"还有 {days} 天"
-    if obligation.by_record:
-        head = f"【{occ.title}】请于{day_label(occ.due)}前签订结对帮扶协议，{when}。尚未登记协议的结对："
-        tail = "。签订后请将协议交管理员登记。"
-    else:
-        head = f"【{occ.title}】请于{day_label(occ.due)}前报送，{when}。待报送的结对："
-        tail = "。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。"
+
+    def head() -> str:
+        when = _("今天截止") if days <= 0 else _("还有 {days} 天").format(days=days)
+        if obligation.by_record:
+            return _("【{title}】请于{day}前签订结对帮扶协议，{when}。尚未登记协议的结对：").format(
+                title=occ.title, day=day_label(occ.due), when=when)
+        return _("【{title}】请于{day}前报送，{when}。待报送的结对：").format(title=occ.title, day=day_label(occ.due), when=when)
+
+    def tail() -> str:
+        if obligation.by_record:
+            return _("。签订后请将协议交管理员登记。")
+        return _("。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。")
+
     return _per_contact(session, owed_query(occ, str(stage), obligation.roles, mandatory=mandatory), occ, str(stage),
-                        head, tail)
+                        _Wording(head, tail))
 
 
 def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Due]:
     """Once the due date has passed: a digest to each county contact with overdue pairings, and to admins."""
     obligation = occ.obligation
-    what = "未登记帮扶协议" if obligation.by_record else "未报送"
+    def head() -> str:
+        if obligation.by_record:
+            return _("【逾期】{title}已过截止日{day}，以下结对仍未登记帮扶协议：").format(title=occ.title, day=day_label(occ.due))
+        return _("【逾期】{title}已过截止日{day}，以下结对仍未报送：").format(title=occ.title, day=day_label(occ.due))
+
     dues = _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
                                             mandatory=mandatory), occ, OVERDUE,
-                        f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，以下结对仍{what}：", "。请督促尽快办理。")
+                        _Wording(head, lambda: _("。请督促尽快办理。")))
     admins = _pending_admins(session, obligation.source, obligation.id, occ.period, OVERDUE)
     if not admins:
         return dues
@@ -324,14 +351,24 @@ def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Du
         seen = {p: items for p, items in sorted(by_province.items()) if not provinces or p in provinces}
         if not seen:
             continue
-        total = sum(len(items) for items in seen.values())
-        lines = [f"{province} {len(items)} 个：{_labels([label for _, label in sorted(items)])}"
-                 for province, items in seen.items()]
-        text = f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，仍有 {total} 个结对{what}：\n" + "\n".join(lines)
-        pairings = tuple(sorted(pid for items in seen.values() for pid, _ in items))
+        compose = partial(_admin_overdue_text, occ, seen)
+        pairings = tuple(sorted(pid for items in seen.values() for pid, _pid_label in items))
         dues.append(Due(obligation.source, obligation.id, occ.title, occ.period, OVERDUE, admin_id, admin_name,
-                        Role.admin.value, occ.due, text, pairings))
+                        Role.admin.value, occ.due, compose(), pairings, compose))
     return dues
+
+
+def _admin_overdue_text(occ: Occurrence, seen: dict[str, list[tuple[int, str]]]) -> str:
+    """An admin's overdue digest of one obligation period, by province, in the locale in force."""
+    total = sum(len(items) for items in seen.values())
+    lines = [_("{province} {n} 个：{pairings}").format(
+        province=province, n=len(items), pairings=_labels([label for _pid, label in sorted(items)]))
+        for province, items in seen.items()]
+    if occ.obligation.by_record:
+        head = _("【逾期】{title}已过截止日{day}，仍有 {n} 个结对未登记帮扶协议：")
+    else:
+        head = _("【逾期】{title}已过截止日{day}，仍有 {n} 个结对未报送：")
+    return head.format(title=occ.title, day=day_label(occ.due), n=total) + "\n" + "\n".join(lines)
 
 
 def _latest_past(obligation: Obligation, now: datetime, policy: Policy) -> Occurrence | None:
@@ -356,22 +393,29 @@ def _weekly_dues(session: Session, now: datetime, policy: Policy, obligations: S
     admins = _pending_admins(session, ObligationKind.summary, 0, period, WEEKLY)
     if not admins:
         return []
-    counts: dict[str, list[str]] = defaultdict(list)
+    counts: dict[str, list[tuple[Occurrence, int]]] = defaultdict(list)
     for obligation in obligations:
         occ = _latest_past(obligation, now, policy)
         if occ is None:
             continue
         for province, count in session.execute(overdue_by_province(occ)).all():
-            counts[province].append(f"{occ.title} {count} 个结对未完成")
+            counts[province].append((occ, count))
     dues = []
     for admin_id, admin_name, provinces in admins:
-        lines = [f"{province}：{'；'.join(items)}" for province, items in sorted(counts.items())
-                 if not provinces or province in provinces]
-        if lines:
-            text = f"【{SUMMARY_NAME}】截至{day_label(today)}：\n" + "\n".join(lines)
-            dues.append(Due(ObligationKind.summary, 0, SUMMARY_NAME, period, WEEKLY, admin_id, admin_name,
-                            Role.admin.value, None, text))
+        mine = {province: items for province, items in sorted(counts.items()) if not provinces or province in provinces}
+        if mine:
+            compose = partial(_weekly_text, today, mine)
+            dues.append(Due(ObligationKind.summary, 0, _(SUMMARY_NAME), period, WEEKLY, admin_id, admin_name,
+                            Role.admin.value, None, compose(), (), compose))
     return dues
+
+
+def _weekly_text(today: date, counts: dict[str, list[tuple[Occurrence, int]]]) -> str:
+    """The weekly overdue summary by province, in the locale in force."""
+    lines = [_("{province}：{items}").format(province=province, items=_("；").join(
+        _("{title} {n} 个结对未完成").format(title=occ.title, n=count) for occ, count in items))
+        for province, items in counts.items()]
+    return _("【{name}】截至{day}：").format(name=_(SUMMARY_NAME), day=day_label(today)) + "\n" + "\n".join(lines)
 
 
 def _digest_dues(session: Session, now: datetime, policy: Policy) -> list[Due]:
@@ -390,8 +434,8 @@ def _digest_dues(session: Session, now: datetime, policy: Policy) -> list[Due]:
         digest = build_digest(session, Scope(tuple(provinces) or None), now, policy.zone, review_url=policy.review_url,
                               since=last_digest_at(session, admin_id), counties=counties)
         if not digest.empty:
-            dues.append(Due(ObligationKind.digest, 0, DIGEST_NAME, period, DAILY, admin_id, admin_name,
-                            Role.admin.value, None, digest.text()))
+            dues.append(Due(ObligationKind.digest, 0, _(DIGEST_NAME), period, DAILY, admin_id, admin_name,
+                            Role.admin.value, None, digest.text(), (), digest.text))
     return dues
 
 
@@ -426,7 +470,12 @@ def queue_reminders(session: Session, dues: Sequence[Due], now: datetime) -> lis
         address = contact_address(session, contact) if contact is not None else None
         if address is None:  # became unreachable since planning: claimed, so not retried
             continue
-        delivery = queue_message(session, address[0], address[1], due.text, contact_id=due.contact_id,
+        text = due.text
+        locale = recipient_locale(contact.locale)  # type: ignore[union-attr]
+        if due.compose is not None and locale != current():  # planned in another language than the recipient's
+            with using(locale):
+                text = due.compose()
+        delivery = queue_message(session, address[0], address[1], text, contact_id=due.contact_id,
                                  dedupe_key=due.key)
         links.append({"b_reminder": reminder_id, "b_delivery": delivery.id})
         delivery_ids.append(delivery.id)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _
 from models.pairing import Pairing, Project
 from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
@@ -68,7 +69,7 @@ def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: 
     """Reasons a person should look at this update; empty when it looks plausible."""
     flags: list[str] = list(parsed.flags)
     if parsed.is_empty() and not flags:
-        flags.append("未识别出数字或帮扶领域")
+        flags.append(FLAG_NOTHING)
     values = parsed.to_dict()
     for key, limit in ABSURD.items():
         value = values.get(key)
@@ -86,8 +87,31 @@ def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: 
     return flags
 
 
-FIELD_LABELS = {"funds_wan": "投入资金", "committed_wan": "协议/承诺金额", "sales_wan": "消费帮扶销售额",
-                "households": "户数", "people": "人数", "projects": "项目数"}
+FIELD_LABELS = {"funds_wan": N_("投入资金"), "committed_wan": N_("协议/承诺金额"), "sales_wan": N_("消费帮扶销售额"),
+                "households": N_("户数"), "people": N_("人数"), "projects": N_("项目数")}
+# Review flags are stored in Chinese (review_note); flag_label shows them in the locale in force.
+FLAG_NOTHING = "未识别出数字或帮扶领域"
+_FLAG_PATTERNS = (
+    (re.compile(r"^(?P<label>.+)为负数$"), N_("{label}为负数")),
+    (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
+    (re.compile(r"^投入资金远超协议金额（(?P<amount>[^ ]+) 万元）$"), N_("投入资金远超协议金额（{amount} 万元）")),
+)
+_FLAG_WORDS = {FLAG_NOTHING: N_("未识别出数字或帮扶领域"), "内容较长，需人工核对": N_("内容较长，需人工核对"),
+               "数字异常": N_("数字异常"), "数字为区间": N_("数字为区间")}
+
+
+def flag_label(flag: str) -> str:
+    """A stored review flag (Chinese) in the locale in force; an unknown one as stored."""
+    if flag in _FLAG_WORDS:
+        return _(_FLAG_WORDS[flag])
+    for pattern, msgid in _FLAG_PATTERNS:
+        match = pattern.match(flag)
+        if match:
+            values = match.groupdict()
+            if "label" in values:
+                values["label"] = _(values["label"])
+            return _(msgid).format(**values)
+    return flag
 
 
 def _agreement_amount(session: Session, pairing_id: int | None) -> float | None:
@@ -102,9 +126,9 @@ def pairing_label(session: Session, contact: Contact, pairing: Pairing) -> str:
     """The other side of the pairing, as the contact would name it."""
     if contact.role == Role.county:
         org = session.get(Organization, pairing.organization_id)
-        return org.name if org else f"结对 {pairing.id}"
+        return org.name if org else _("结对 {id}").format(id=pairing.id)
     county = session.get(County, pairing.county_id)
-    return f"{county.province}{county.name}" if county else f"结对 {pairing.id}"
+    return f"{county.province}{county.name}" if county else _("结对 {id}").format(id=pairing.id)
 
 
 def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> Pairing | None:
@@ -182,7 +206,7 @@ def _named_project(projects: Sequence[Project], text: str) -> tuple[Project | No
     for project in projects:
         if project.id == number:
             return project, ""
-    return None, f"项目 #{number} 不是您在办的项目，已按一般进展记录"
+    return None, _("项目 #{number} 不是您在办的项目，已按一般进展记录。").format(number=number)
 
 
 def file_under_project(update: ProgressUpdate, project: Project) -> None:
@@ -212,7 +236,7 @@ def _ask_which(session: Session, contact: Contact, recorded: Recorded, pairings:
     for pairing in pairings:
         if update.pairing_id is None or pairing.id == update.pairing_id:
             label = pairing_label(session, contact, pairing)
-            options.append((str(pairing.id), f"{label}（不属于具体项目）" if offered_projects else label))
+            options.append((str(pairing.id), _("{pairing}（不属于具体项目）").format(pairing=label) if offered_projects else label))
     recorded.options = options
     recorded.optional = update.pairing_id is not None
     recorded.question = PendingQuestion(
@@ -225,13 +249,13 @@ def _ask_which(session: Session, contact: Contact, recorded: Recorded, pairings:
 
 
 def project_label_short(project: Project) -> str:
-    return f"项目 #{project.id}「{project.name}」"
+    return _("项目 #{id}「{name}」").format(id=project.id, name=project.name)
 
 
 def project_label(session: Session, contact: Contact, project: Project) -> str:
     pairing = session.get(Pairing, project.pairing_id)
     other = pairing_label(session, contact, pairing) if pairing else ""
-    return project_label_short(project) + (f"（{other}）" if other else "")
+    return project_label_short(project) + (_("（{other}）").format(other=other) if other else "")
 
 
 def _set_review(update: ProgressUpdate, flags: list[str]) -> None:
@@ -248,7 +272,7 @@ def pending_question(session: Session, contact: Contact) -> PendingQuestion | No
 
 
 class ReportError(Exception):
-    """A request about an update that cannot be honoured; the message says why, in Chinese."""
+    """A request about an update that cannot be honoured; the message says why, in the locale in force."""
 
 
 def answer_pairing_question(
@@ -258,19 +282,19 @@ def answer_pairing_question(
     anything not offered to this contact is refused."""
     question = session.get(PendingQuestion, question_id)
     if question is None or question.contact_id != contact.id or question.kind != CHOOSE_PAIRING:
-        raise ReportError("这个选项不属于您，已忽略。")
+        raise ReportError(_("这个选项不属于您，已忽略。"))
     if question.answered_at is not None:
-        raise ReportError("这个问题已经回答过了。")
+        raise ReportError(_("这个问题已经回答过了。"))
     if choice not in question_choices(question):
-        raise ReportError("所选结对不在可选范围内，请重新选择。")
+        raise ReportError(_("所选结对不在可选范围内，请重新选择。"))
     update = session.get(ProgressUpdate, question.payload["update_id"])
     if update is None or update.withdrawn_at is not None:
         question.answered_at = now
-        raise ReportError("对应的进展已撤回。")
+        raise ReportError(_("对应的进展已撤回。"))
     if choice.startswith("j"):
         project = session.get(Project, int(choice[1:]))
         if project is None or project not in open_projects_of(session, contact):
-            raise ReportError("所选项目已结束或不属于您，请重新选择。")
+            raise ReportError(_("所选项目已结束或不属于您，请重新选择。"))
         file_under_project(update, project)
     else:
         update.pairing_id = int(choice)
@@ -294,9 +318,9 @@ def correct_update(
 ) -> Recorded:
     """Replace an update's text and figures, keeping the old ones in its edit history."""
     if update.contact_id != contact.id:
-        raise ReportError("只能更正自己提交的进展。")
+        raise ReportError(_("只能更正自己提交的进展。"))
     if update.withdrawn_at is not None:
-        raise ReportError("这条进展已撤回，不能更正。")
+        raise ReportError(_("这条进展已撤回，不能更正。"))
     parsed = parse_update(new_text)
     old = parsed_of(update)
     session.add(ProgressEdit(update_id=update.id, kind=kind, actor=f"contact:{contact.id}", old_text=update.raw_text,
@@ -332,7 +356,8 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 def describe_update(update: ProgressUpdate, zone: ZoneInfo) -> str:
     """“11-29 07:56 提交的进展：“本月投入…”” — how the bot names an update to the person who sent it."""
-    return f"{update.created_at.astimezone(zone):%m-%d %H:%M} 提交的进展：“{excerpt(update.raw_text)}”"
+    return _("{when} 提交的进展：“{excerpt}”").format(when=f"{update.created_at.astimezone(zone):%m-%d %H:%M}",
+                                                   excerpt=excerpt(update.raw_text))
 
 
 def withdrawable_updates(session: Session, contact: Contact, window: timedelta, now: datetime) -> list[ProgressUpdate]:
@@ -384,12 +409,13 @@ def withdraw_update(
     """Withdraw the given update (default: the contact's latest) if it is theirs and inside the window."""
     update = update if update is not None else last_update(session, contact)
     if update is None or update.contact_id != contact.id:
-        raise ReportError("没有可撤回的进展。")
+        raise ReportError(_("没有可撤回的进展。"))
     if update.withdrawn_at is not None:
-        raise ReportError("这条进展已经撤回了。")
+        raise ReportError(_("这条进展已经撤回了。"))
     if now - update.created_at > window:
         minutes = int(window.total_seconds() // 60)
-        raise ReportError(f"这条进展提交已超过 {minutes} 分钟，不能自行撤回；如需删除请联系管理员，或发送“更正 …”修改。")
+        raise ReportError(_("这条进展提交已超过 {minutes} 分钟，不能自行撤回；如需删除请联系管理员，或发送“更正 …”修改。")
+                          .format(minutes=minutes))
     update.withdrawn_at = now
     session.add(ProgressEdit(update_id=update.id, kind="withdraw", actor=f"contact:{contact.id}",
                              old_text=update.raw_text, old_parsed=parsed_of(update), edited_at=now))
@@ -403,11 +429,12 @@ def withdraw_chosen(
     """Answer “which one?” with 撤回 N: the N-th update offered, if still withdrawable."""
     question = open_question(session, contact, CHOOSE_WITHDRAW)
     if question is None:
-        raise ReportError("没有待选择的撤回。请先发送“撤回”。")
+        raise ReportError(_("没有待选择的撤回。请先发送“撤回”。"))
     options = question.payload.get("options", [])
     if not 1 <= number <= len(options):
-        choices = "“撤回 1”" if len(options) == 1 else f"“撤回 1”到“撤回 {len(options)}”之间的序号"
-        raise ReportError(f"请回复{choices}。")
+        if len(options) == 1:
+            raise ReportError(_("请回复“撤回 1”。"))
+        raise ReportError(_("请回复“撤回 1”到“撤回 {n}”之间的序号。").format(n=len(options)))
     update = withdraw_update(session, contact, window, now, session.get(ProgressUpdate, options[number - 1]))
     question.answered_at = now
     session.add(question)
@@ -459,4 +486,4 @@ def ledger_line(session: Session, update: ProgressUpdate) -> str:
     if not named or totals is None:
         return ""
     summary = ParsedUpdate(**{key: getattr(totals, key) for key in named}).summary_zh()
-    return f"结对台账累计：{summary}。"
+    return _("结对台账累计：{summary}。").format(summary=summary)

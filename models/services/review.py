@@ -7,12 +7,14 @@ keeps the old and new figures in a `ProgressEdit` of kind "review".
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
+
+from bot.i18n import _
 
 from models.registry import Contact
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
@@ -27,13 +29,13 @@ DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class ReviewError(ValueError):
-    """A review action that cannot be done; the message names the field or the reason, in Chinese."""
+    """A review action that cannot be done; the message names the field or the reason, in the locale in force."""
 
 
 def _reviewable(session: Session, scope: Scope, update_id: int) -> ProgressUpdate:
     update = visible_update(session, scope, update_id).update
     if update.withdrawn_at is not None:
-        raise ReviewError("这条进展已被报送人撤回，无需审核")
+        raise ReviewError(_("这条进展已被报送人撤回，无需审核"))
     return update
 
 
@@ -51,13 +53,12 @@ def reject(
 ) -> ProgressUpdate:
     """Reject with a reason; the sender is told (a Delivery in this transaction, its id appended to `queued`)."""
     if not note.strip():
-        raise ReviewError("请填写退回原因")
+        raise ReviewError(_("请填写退回原因"))
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
     _decide(update, ReviewStatus.rejected, note, now)
     audit(session, actor, "review.reject", f"update:{update.id}", previous=previous, note=note)
-    text = f"您 {describe_update(update, zone)}已被管理员退回。原因：{note.strip()}。请按原因修改后重新发送这条进展。"
-    _tell_sender(session, update, text, queued)
+    _tell_sender(session, update, lambda: rejected_notice(update, zone, note), queued)
     return update
 
 
@@ -76,18 +77,25 @@ def correct(
     previous = update.review_status
     _decide(update, ReviewStatus.accepted, note or "审核更正", now)
     audit(session, actor, "review.correct", f"update:{update.id}", previous=previous, old=old, new=new, note=note)
-    _tell_sender(session, update, corrected_notice(update, zone, note), queued)
+    _tell_sender(session, update, lambda: corrected_notice(update, zone, note), queued)
     return update
+
+
+def rejected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
+    """The sender learns their update was sent back, and why (the reviewer's words as written)."""
+    return _("您 {update}已被管理员退回。原因：{reason}。请按原因修改后重新发送这条进展。").format(
+        update=describe_update(update, zone), reason=note.strip())
 
 
 def corrected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
     """The sender learns the figures the ledger now holds for their update (and the reviewer's note, if any)."""
-    figures = ParsedUpdate(**parsed_of(update)).summary_zh() or "没有可计入台账的数字"
-    reason = f"说明：{note.strip()}。" if note.strip() else ""
-    return f"您 {describe_update(update, zone)}已由管理员更正为：{figures}。{reason}如有异议，请联系管理员。"
+    figures = ParsedUpdate(**parsed_of(update)).summary_zh() or _("没有可计入台账的数字")
+    reason = _("说明：{note}。").format(note=note.strip()) if note.strip() else ""
+    return (_("您 {update}已由管理员更正为：{figures}。").format(update=describe_update(update, zone), figures=figures)
+            + reason + _("如有异议，请联系管理员。"))
 
 
-def _tell_sender(session: Session, update: ProgressUpdate, text: str, queued: list[int] | None) -> None:
+def _tell_sender(session: Session, update: ProgressUpdate, text: Callable[[], str], queued: list[int] | None) -> None:
     """A review decision reaches the person who sent the update, where other notices reach them (no address: no message)."""
     contact = session.get(Contact, update.contact_id)
     if contact is not None:
@@ -115,23 +123,24 @@ def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
         try:
             value = float(text)
         except ValueError:
-            raise ReviewError(f"{FIELD_LABELS[key]}应为数字，而不是“{text}”") from None
+            raise ReviewError(_("{field}应为数字，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text)) from None
         if not math.isfinite(value):
-            raise ReviewError(f"{FIELD_LABELS[key]}应为有限的数字，而不是“{text[:20]}”")
+            raise ReviewError(_("{field}应为有限的数字，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text[:20]))
         if value < 0:
-            raise ReviewError(f"{FIELD_LABELS[key]}不能为负数")
+            raise ReviewError(_("{field}不能为负数").format(field=_(FIELD_LABELS[key])))
         if value > BOUNDS[key]:
-            unit = "万元" if key in MONEY else ""
-            raise ReviewError(f"{FIELD_LABELS[key]}不能超过 {BOUNDS[key]:,}{unit}（“{text[:20]}”不合常理）")
+            message = _("{field}不能超过 {bound}万元（“{text}”不合常理）") if key in MONEY \
+                else _("{field}不能超过 {bound}（“{text}”不合常理）")
+            raise ReviewError(message.format(field=_(FIELD_LABELS[key]), bound=f"{BOUNDS[key]:,}", text=text[:20]))
         if key in COUNTS:
             if value != int(value):
-                raise ReviewError(f"{FIELD_LABELS[key]}应为整数，而不是“{text}”")
+                raise ReviewError(_("{field}应为整数，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text))
             figures[key] = int(value)
         else:
             figures[key] = round(value, 4)
     unknown = [f for f in fields if f not in FIELD_ORDER]
     if unknown:
-        raise ReviewError(f"未知的帮扶领域：{'、'.join(unknown)}")
+        raise ReviewError(_("未知的帮扶领域：{fields}").format(fields=_("、").join(unknown)))
     figures["fields"] = [f for f in FIELD_ORDER if f in fields]
     # A ticked 累计 box: the figure is the pairing's total to date, not an increment (see models.services.sums).
     figures["cumulative"] = [key for key in MONEY + COUNTS

@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from bot.i18n import _, joined
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from openpyxl import load_workbook
@@ -123,7 +124,7 @@ class TabularError(Exception):
     """
 
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(f"{path}：{message}")
+        super().__init__(_("{file}：{problem}").format(file=path, problem=message))
         self.path = path
 
 
@@ -228,10 +229,10 @@ def _header(records: _Records, path: Path) -> tuple[int, list[str]]:
     """The first non-blank record is the header; leading blank rows are tolerated."""
     for number, cells in records:
         if isinstance(cells, Unreadable):
-            raise TabularError(path, f"第{number}行（表头）无法读取：{cells.reason}")
+            raise TabularError(path, _("第{number}行（表头）无法读取：{reason}").format(number=number, reason=cells.reason))
         if any(cells):
             return number, cells
-    raise TabularError(path, "文件为空，找不到表头行")
+    raise TabularError(path, _("文件为空，找不到表头行"))
 
 
 def _display_name(canonical: str, aliases: Sequence[str]) -> str:
@@ -252,10 +253,12 @@ def _check_required(
         return
     parts = []
     for name in missing:
-        accepted = "、".join(dict.fromkeys((name, *columns[name])))
-        parts.append(f"缺少必需的列“{_display_name(name, columns[name])}”（{name}，可写作：{accepted}）")
-    found = "、".join(cell for cell in header if cell) or "（无）"
-    raise TabularError(path, "；".join(parts) + f"。第{header_number}行的表头为：{found}")
+        accepted = joined(dict.fromkeys((name, *columns[name])))
+        parts.append(_("缺少必需的列“{column}”（{name}，可写作：{accepted}）").format(
+            column=_display_name(name, columns[name]), name=name, accepted=accepted))
+    found = joined(cell for cell in header if cell) or _("（无）")
+    raise TabularError(path, _("；").join(parts) + _("。第{number}行的表头为：{found}").format(
+        number=header_number, found=found))
 
 
 def _data_rows(
@@ -289,12 +292,14 @@ def _unusable(cells: Sequence[str], header: Sequence[str]) -> Unreadable | None:
     for position, cell in enumerate(cells):
         problem = ""
         if len(cell) > MAX_CELL_CHARS:
-            problem = f"单元格有 {len(cell):,} 个字符，超过上限 {MAX_CELL_CHARS:,}，整行未导入"
+            problem = _("单元格有 {length} 个字符，超过上限 {limit}，整行未导入").format(
+                length=f"{len(cell):,}", limit=f"{MAX_CELL_CHARS:,}")
         elif "\x00" in cell:
-            problem = "单元格含有空字符（NUL），整行未导入"
+            problem = _("单元格含有空字符（NUL），整行未导入")
         if problem:
-            name = header[position] if position < len(header) and header[position] else f"第 {position + 1} 列"
-            return Unreadable(f"“{name[:40]}”{problem}", position)
+            name = header[position] if position < len(header) and header[position] else \
+                _("第 {n} 列").format(n=position + 1)
+            return Unreadable(_("“{column}”{problem}").format(column=name[:40], problem=problem), position)
     return None
 
 
@@ -307,13 +312,13 @@ def _file_kind(path: Path) -> str:
         with path.open("rb") as f:
             magic = f.read(4)
     except FileNotFoundError as e:
-        raise TabularError(path, "文件不存在") from e
+        raise TabularError(path, _("文件不存在")) from e
     except OSError as e:
-        raise TabularError(path, f"无法打开文件：{e.strerror or e}") from e
+        raise TabularError(path, _("无法打开文件：{reason}").format(reason=e.strerror or e)) from e
     if magic == _XLSX_MAGIC:
         return "xlsx"
     if magic == _XLS_MAGIC:
-        raise TabularError(path, "不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV")
+        raise TabularError(path, _("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV"))
     return "csv"
 
 
@@ -347,7 +352,7 @@ def _detect_encoding(path: Path) -> str:
             if not line.isascii():
                 votes[next((name for name in ("utf-8-sig", "gb18030") if _decodes(line, name)), "")] += 1
     if votes["utf-8-sig"] == votes["gb18030"] == 0 and votes[""]:
-        raise TabularError(path, "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 CSV 或 .xlsx")
+        raise TabularError(path, _("无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 CSV 或 .xlsx"))
     return "utf-8-sig" if votes["utf-8-sig"] >= votes["gb18030"] else "gb18030"
 
 
@@ -395,22 +400,24 @@ def _csv_records(path: Path) -> _Records:
         except UnicodeDecodeError as e:  # UTF-16 cannot carry every byte through surrogateescape
             raise TabularError(
                 path,
-                f"第{number + 1}行或其后有无法按 {label} 解码的内容，文件可能混用了多种编码或已损坏",
+                _("第{number}行或其后有无法按 {encoding} 解码的内容，文件可能混用了多种编码或已损坏").format(
+                    number=number + 1, encoding=label),
             ) from e
 
 
 def _csv_cells(lines: list[str] | None, delimiter: str, label: str) -> list[str] | Unreadable:
     if lines is None:
-        return Unreadable(f"此行超过 {MAX_RECORD_CHARS:,} 个字符，未读取")
+        return Unreadable(_("此行超过 {limit} 个字符，未读取").format(limit=f"{MAX_RECORD_CHARS:,}"))
     try:
         record = next(csv.reader(lines, delimiter=delimiter), [])
     except csv.Error:  # the field limit (131,072 by default) or a malformed quote
-        return Unreadable(f"此行 CSV 格式有误或有单元格超过 {MAX_CELL_CHARS:,} 个字符，整行未导入")
+        return Unreadable(_("此行 CSV 格式有误或有单元格超过 {limit} 个字符，整行未导入").format(
+            limit=f"{MAX_CELL_CHARS:,}"))
     for position, cell in enumerate(record):
         if _UNDECODABLE.search(cell):
-            other = "（可能是 GBK 编码的内容）" if label == "UTF-8" else ""
-            return Unreadable(f"第 {position + 1} 列含有无法按 {label} 解码的字节{other}，整行未导入；"
-                              "请把整个文件另存为同一种编码", position)
+            other = _("（可能是 GBK 编码的内容）") if label == "UTF-8" else ""
+            return Unreadable(_("第 {n} 列含有无法按 {encoding} 解码的字节{other}，整行未导入；请把整个文件另存为同一种编码")
+                              .format(n=position + 1, encoding=label, other=other), position)
     return [cell.strip() for cell in record]
 
 
@@ -503,21 +510,23 @@ def _xlsx_records(path: Path) -> _Records:
             _check_xlsx_sizes(path, stream)
             workbook = load_workbook(stream, read_only=True, data_only=True)
         except _XLSX_ERRORS as e:
-            raise TabularError(path, f"无法作为 Excel（.xlsx）文件读取：{_reason(e)}") from e
+            raise TabularError(path, _("无法作为 Excel（.xlsx）文件读取：{reason}").format(reason=_reason(e))) from e
         number = 0
         try:
             if not workbook.worksheets:
-                raise TabularError(path, "工作簿里没有工作表")
+                raise TabularError(path, _("工作簿里没有工作表"))
             sheet = workbook.worksheets[0]
             # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would
             # silently drop rows, so read until the sheet data really ends.
             sheet.reset_dimensions()
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number > MAX_XLSX_ROWS:
-                    raise TabularError(path, f"工作表的行号超过 Excel 上限 {MAX_XLSX_ROWS:,}，文件已损坏或被篡改")
+                    raise TabularError(path, _("工作表的行号超过 Excel 上限 {limit}，文件已损坏或被篡改").format(
+                        limit=f"{MAX_XLSX_ROWS:,}"))
                 yield number, [_cell_text(value) for value in cells]
         except _XLSX_ERRORS as e:
-            raise TabularError(path, f"读取第{number + 1}行时出错，Excel 文件可能已损坏：{_reason(e)}") from e
+            raise TabularError(path, _("读取第{number}行时出错，Excel 文件可能已损坏：{reason}").format(
+                number=number + 1, reason=_reason(e))) from e
         finally:
             workbook.close()
 
@@ -527,25 +536,25 @@ def _check_xlsx_sizes(path: Path, stream: BinaryIO) -> None:
     with zipfile.ZipFile(stream) as archive:
         types = archive.getinfo("[Content_Types].xml")
         if types.file_size > MAX_PART_BYTES:
-            raise TabularError(path, "[Content_Types].xml 过大，不是正常的 Excel 文件")
+            raise TabularError(path, _("[Content_Types].xml 过大，不是正常的 Excel 文件"))
         kinds = {e.get("PartName", "").lstrip("/"): e.get("ContentType", "")
                  for e in SafeET.fromstring(archive.read(types)).iter() if e.tag.rsplit("}", 1)[-1] == "Override"}
         for info in archive.infolist():
             kind, size = kinds.get(info.filename, ""), info.file_size
             if kind == _SHARED_STRINGS and size > MAX_SHARED_STRINGS_BYTES:
-                raise TabularError(path, f"共享字符串表解压后有 {size / 2**20:,.0f} MB，超过上限 "
-                                         f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB（可能是“压缩炸弹”）；"
-                                         "如确是数据，请拆分文件或另存为 CSV")
+                raise TabularError(path, _("共享字符串表解压后有 {size} MB，超过上限 {limit} MB（可能是“压缩炸弹”）；"
+                                           "如确是数据，请拆分文件或另存为 CSV").format(
+                    size=f"{size / 2**20:,.0f}", limit=MAX_SHARED_STRINGS_BYTES // 2**20))
             if kind == _WORKSHEET and size > MAX_PART_BYTES and size > MAX_SHEET_RATIO * max(info.compress_size, 1):
-                raise TabularError(path, f"工作表 {info.filename} 解压后有 {size / 2**20:,.0f} MB，压缩比超过 "
-                                         f"{MAX_SHEET_RATIO}:1（可能是“压缩炸弹”），未读取")
+                raise TabularError(path, _("工作表 {part} 解压后有 {size} MB，压缩比超过 {ratio}:1（可能是“压缩炸弹”），未读取")
+                                   .format(part=info.filename, size=f"{size / 2**20:,.0f}", ratio=MAX_SHEET_RATIO))
             if kind == _WORKSHEET and size > MAX_PART_BYTES and not _has_dimension(archive, info):
                 # openpyxl looks for <dimension> by building the sheet's whole tree when it is missing
-                raise TabularError(path, f"工作表 {info.filename} 有 {size / 2**20:,.0f} MB 却没有尺寸信息"
-                                         "（<dimension>），请在 Excel 中打开并另存后再导入")
+                raise TabularError(path, _("工作表 {part} 有 {size} MB 却没有尺寸信息（<dimension>），请在 Excel 中打开并另存后再导入")
+                                   .format(part=info.filename, size=f"{size / 2**20:,.0f}"))
             if kind not in (_SHARED_STRINGS, _WORKSHEET) and size > MAX_PART_BYTES:
-                raise TabularError(path, f"{info.filename} 解压后有 {size / 2**20:,.0f} MB，超过上限 "
-                                         f"{MAX_PART_BYTES // 2**20} MB，未读取")
+                raise TabularError(path, _("{part} 解压后有 {size} MB，超过上限 {limit} MB，未读取").format(
+                    part=info.filename, size=f"{size / 2**20:,.0f}", limit=MAX_PART_BYTES // 2**20))
     stream.seek(0)
 
 
@@ -562,7 +571,7 @@ def _has_dimension(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 def _reason(error: BaseException) -> str:
     """An error for the person importing: its own words when it has some, never just a class name."""
     text = str(error).strip()
-    return text.splitlines()[0][:200] if text else "文件结构不完整"
+    return text.splitlines()[0][:200] if text else _("文件结构不完整")
 
 
 def _cell_text(value: object) -> str:

@@ -55,3 +55,20 @@ def test_the_platform_language_hint_is_used_until_the_contact_chooses(app: App) 
     with Session(app.engine) as session:
         reply = session.exec(select(Delivery).order_by(Delivery.id.desc())).first()  # type: ignore[union-attr]
         assert reply is not None and reply.text.startswith("Current language:")
+
+
+def test_app_locale_is_the_language_of_people_who_chose_none(db_url: str) -> None:
+    from bot.channels.console import NAME as CONSOLE, ConsoleChannel
+    from bot.i18n import installation_locale, set_installation_locale
+    from tests.conftest import make_settings
+
+    app = App(make_settings(db_url, app={"locale": "en"}), channels={CONSOLE: ConsoleChannel()})
+    app.queue.start_worker()
+    try:
+        user = _registered(app)
+        [reply] = user.send("/lang")
+        assert reply.startswith("Current language:")  # nobody chose: the installation's language
+        assert installation_locale() == "en"
+    finally:
+        app.close()
+        set_installation_locale(None)  # back to Chinese for the tests that follow

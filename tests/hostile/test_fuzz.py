@@ -26,7 +26,7 @@ from tests.hostile import LEAKS
 from tests.integration.wecom_support import SAMPLE_AES_KEY, SAMPLE_CORP_ID, SAMPLE_TOKEN, IndependentCrypto
 from tests.review.conftest import Clock, csrf_of, sign_in
 from tests.review.seed import Ledger, seed
-from tests.standins.telegram_api import TOKEN, TelegramApiStandIn, Updates, telegram_api  # noqa: F401
+from tests.standins.telegram_api import TOKEN, TelegramApiStandIn, Updates
 from tests.standins.wecom_api import WecomApiStandIn
 
 SECRET = "fuzz-secret_token"

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 from sqlmodel import Session, func, select
 
 from models.registry import Contact, Organization
 from models.services.importing import MAX_LISTED, import_file
 from models.services.tabular import MAX_CELL_CHARS, MAX_SHARED_STRINGS_BYTES, TabularError
 from tests.factories import CODES
+from tests.hostile.workbooks import replace_part, shared_strings, workbook
 from tests.test_cli import pairbot
 from tests.test_import import engine  # noqa: F401  (the fixture: a database with the counties loaded)
 
@@ -101,7 +100,7 @@ def test_problems_are_capped_in_the_listing_and_counted_in_full(engine, db_url: 
     assert (report.refused, len(report.problems), report.created) == (bad, MAX_LISTED, 3500 - bad)
     assert report.problems[0].row == 2 and report.problems[-1].row < 1200
     again = pairbot("import", "contacts", str(path), cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": db_url})
-    assert again.returncode == 0
+    assert again.returncode == 3  # rows were refused (README: exit codes of pairbot import)
     assert len([line for line in again.stderr.splitlines() if "第 " in line and " 行" in line]) == MAX_LISTED
     assert f"另有 {bad - MAX_LISTED:,} 行被拒绝" in again.stderr and f"共拒绝 {bad:,} 行" in again.stderr
     assert f"拒绝 {bad}" in again.stdout
@@ -110,41 +109,9 @@ def test_problems_are_capped_in_the_listing_and_counted_in_full(engine, db_url: 
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def _workbook(path: Path, rows: list[list[object]]) -> Path:
-    """A workbook as Excel writes one: text in the shared-string table (XlsxWriter, like Excel, puts it there)."""
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet()
-    for number, row in enumerate(rows):
-        sheet.write_row(number, 0, row)
-    book.close()
-    return path
-
-
-def _replace_part(path: Path, name: str, chunks: Iterator[bytes]) -> None:
-    """Rewrite one part of a workbook, streaming it in (so the test never holds a bomb in memory)."""
-    original = path.with_suffix(".orig")
-    path.rename(original)
-    with zipfile.ZipFile(original) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename != name:
-                target.writestr(info, source.read(info))
-        with target.open(name, "w", force_zip64=True) as part:
-            for chunk in chunks:
-                part.write(chunk)
-    original.unlink()
-
-
-def _shared_strings(total: int) -> Iterator[bytes]:
-    yield b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    unit = b"<si><t>x</t></si>" * 4096
-    for _ in range(total // len(unit) + 1):
-        yield unit
-    yield b"</sst>"
-
-
 def test_an_xlsx_whose_shared_strings_would_explode_is_refused_at_once(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = _workbook(tmp_path / "bomb.xlsx", [["姓名", "角色"], ["张三", "管理员"]])
-    _replace_part(path, "xl/sharedStrings.xml", _shared_strings(MAX_SHARED_STRINGS_BYTES + 2**20))
+    path = workbook(tmp_path / "bomb.xlsx", [["姓名", "角色"], ["张三", "管理员"]])
+    replace_part(path, "xl/sharedStrings.xml", shared_strings(MAX_SHARED_STRINGS_BYTES + 2**20))
     assert path.stat().st_size < 1_000_000
     tracemalloc.start()
     started = time.perf_counter()
@@ -159,7 +126,7 @@ def test_an_xlsx_whose_shared_strings_would_explode_is_refused_at_once(engine, t
 
 
 def test_an_xlsx_sheet_that_inflates_like_a_bomb_is_refused(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = _workbook(tmp_path / "sheet-bomb.xlsx", [["姓名", "角色"]])
+    path = workbook(tmp_path / "sheet-bomb.xlsx", [["姓名", "角色"]])
 
     def sheet() -> Iterator[bytes]:
         yield (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -168,14 +135,14 @@ def test_an_xlsx_sheet_that_inflates_like_a_bomb_is_refused(engine, tmp_path: Pa
             yield b"<c/>" * 4096  # one row of fifty million empty cells
         yield b"</row></sheetData></worksheet>"
 
-    _replace_part(path, "xl/worksheets/sheet1.xml", sheet())
+    replace_part(path, "xl/worksheets/sheet1.xml", sheet())
     with pytest.raises(TabularError, match="压缩比"):
         import_file(engine, "contacts", path, actor="test")
 
 
 def test_an_xlsx_row_number_past_excel_is_refused(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = _workbook(tmp_path / "far.xlsx", [["姓名", "角色"]])
-    _replace_part(path, "xl/worksheets/sheet1.xml", iter([
+    path = workbook(tmp_path / "far.xlsx", [["姓名", "角色"]])
+    replace_part(path, "xl/worksheets/sheet1.xml", iter([
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>role</t></is>'
         b'</c></row><row r="2"><c r="A2" t="inlineStr"><is><t>A</t></is></c><c r="B2" t="inlineStr"><is><t>admin'
@@ -188,10 +155,10 @@ def test_an_xlsx_row_number_past_excel_is_refused(engine, tmp_path: Path) -> Non
 
 
 def test_a_damaged_xlsx_keeps_and_reports_the_rows_before_the_damage(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = _workbook(tmp_path / "cut.xlsx", [["姓名", "角色"]])
+    path = workbook(tmp_path / "cut.xlsx", [["姓名", "角色"]])
     rows = b"".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>联系人{n}</t></is></c><c r="B{n}" '
                     f't="inlineStr"><is><t>admin</t></is></c></row>'.encode() for n in range(2, 1502))
-    _replace_part(path, "xl/worksheets/sheet1.xml", iter([
+    replace_part(path, "xl/worksheets/sheet1.xml", iter([
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B1503"/>'
         b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is>'
         b"<t>role</t></is></c></row>", rows, b'<row r="1502"><c r="A1502" t="s"><v>999</v></c></row><row r="1503"><c>']))

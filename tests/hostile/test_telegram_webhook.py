@@ -13,7 +13,7 @@ from bot.web import build_web
 from models.messaging import InboundMessage
 from tests.hostile import assert_refused
 from tests.integration.test_telegram import HEADER, SECRET, Bot, start_bot, stop_bot
-from tests.standins.telegram_api import TelegramApiStandIn, telegram_api  # noqa: F401
+from tests.standins.telegram_api import TelegramApiStandIn
 
 BIG = 2**63
 

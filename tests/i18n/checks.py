@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60\u2018-\u201d]+")
 # Chunks that are code, not prose: options, paths, URLs, keys, audiences (county:布拖县), env names, numbers.
-_CODE = re.compile(r"\bpairbot(?:\s+-{0,2}[a-z][\w-]*)*|\S*[/_.=@<>\[\]{}|\\`#%$]\S*|--?[A-Za-z][\w-]*|\b[a-z]+:[^\s,，]*|(?<![A-Za-z0-9_])[A-Z0-9_]{2,}(?![A-Za-z0-9_])|\S*\d\S*")
+_CODE = re.compile(r"\b\w+(?:,\w+)+\b|\bpairbot(?:\s+-{0,2}[a-z][\w-]*)*|\S*[/_.=@<>\[\]{}|\\`#%$]\S*|--?[A-Za-z][\w-]*|\b[a-z]+:[^\s,，]*|(?<![A-Za-z0-9_])[A-Z0-9_]{2,}(?![A-Za-z0-9_])|\S*\d\S*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 # Words that are names in Chinese screens too.

@@ -51,8 +51,9 @@ def test_provinces_are_found_by_full_or_short_name(workdir: Workdir) -> None:  #
     with Session(engine) as session:
         assert find_province(session, "四川") == find_province(session, "四川省") == "四川省"
         assert find_province(session, "广西") == find_province(session, " 广西壮族自治区 ") == "广西壮族自治区"
+        assert {find_province(session, name) for name in ("西藏自治区", "西藏", "西藏自治區")} == {"西藏自治区"}
         for wrong in ("四", "火星", "", "四川四川"):
-            with pytest.raises(UnknownProvince, match="可用全称或简称"):
+            with pytest.raises(UnknownProvince, match="可用全称、简称或繁体"):
                 find_province(session, wrong)
     engine.dispose()
 

@@ -33,7 +33,7 @@ from models.reporting import ProgressEdit, ProgressUpdate
 from models.services import groups
 from tests.conftest import make_settings
 from tests.factories import CODES, add_org, county_id, invite, load_counties, pair
-from tests.standins.telegram_api import BOT_USERNAME, TOKEN, TelegramApiStandIn, Updates, telegram_api  # noqa: F401
+from tests.standins.telegram_api import BOT_USERNAME, TOKEN, TelegramApiStandIn, Updates
 
 SECRET = "s3cret-token_for-tests"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

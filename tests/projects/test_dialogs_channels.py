@@ -16,7 +16,7 @@ from models.services.projects import project_figures, project_updates
 from tests.factories import CODES, add_org, county_id, invite, load_counties, pair
 from tests.integration.test_telegram import Bot, start_bot, stop_bot
 from tests.integration.test_wecom import WeCom, api, wecom  # noqa: F401
-from tests.standins.telegram_api import TelegramApiStandIn, telegram_api  # noqa: F401
+from tests.standins.telegram_api import TelegramApiStandIn
 
 ALL_IN_ONE = "需求：冷链仓储设备，约80万元，受益300户，2027年6月底前"
 

@@ -49,17 +49,17 @@ def test_needs_from_a_gbk_csv_keep_good_rows_and_report_bad_ones(db_url: str, en
                                                                 tmp_path: Path) -> None:
     path = _write(tmp_path, "需求.csv", NEEDS_GBK, "gbk")
     ran = pairbot(db_url, tmp_path, "import", "needs", str(path))
-    assert ran.code == 0, ran.err
+    assert ran.code == 3, ran.err  # rows were refused
     assert "需求.csv：新增 2，更新 0，未变 0，拒绝 9" in ran.out
     assert ran.err.splitlines() == [
         "需求.csv 第 4 行，列 county（需求县）：未找到县“不存在县”（请先导入县名单：pairbot import counties）",
-        "需求.csv 第 5 行，列 field（帮扶领域）：帮扶领域“体育”无法识别，请写：产业、就业、教育、健康、养老、消费、其他。",
+        "需求.csv 第 5 行，列 field（帮扶领域）：“体育”不是可用的取值（可用：industry/产业、employment/就业、education/教育、health/健康、elderly-care/养老、consumption/消费、other/其他）",
         "需求.csv 第 6 行，列 description（需求内容）：与第 2 行重复",
         "需求.csv 第 7 行，列 amount_wan（需求金额）：“abc”不是金额（单位：万元，例如 80 或 80万元）",
         "需求.csv 第 8 行，列 households（受益户数）：户数须在 1 到 10,000,000 之间。",
         "需求.csv 第 9 行，列 wanted_by（期望完成日期）：期望完成日期 2020-01-01 已经过去，请写一个将来的日期。",
         "需求.csv 第 10 行，列 wanted_by（期望完成日期）：“明年”不是日期（例如 2026-12-31 或 2026年12月31日）",
-        "需求.csv 第 12 行，列 status（状态）：“完成”不是可用的状态（可用：草稿/draft、已发布/published）",
+        "需求.csv 第 12 行，列 status（状态）：“完成”不是可用的取值（可用：draft/草稿、published/已发布）",
         "需求.csv 第 13 行，列 description（需求内容）：不能为空",
     ]
     library, cold_chain = _needs(engine)
@@ -96,7 +96,7 @@ def test_changed_rows_update_a_need_and_publish_a_draft(db_url: str, engine: Eng
         needs.claim(session, session.get(Contact, world.paired_contact), library.id, library.published_at)  # type: ignore[arg-type]
     later = _write(tmp_path, "c.csv", header + "布拖县,教育,图书室建设,95,40,已发布\n")
     ran = pairbot(db_url, tmp_path, "import", "needs", str(later))
-    assert ran.code == 1 and "c.csv 第 2 行，列 amount_wan（需求金额）：需求 #1 当前为已认领，不能再由导入修改" in ran.err
+    assert ran.code == 3 and "c.csv 第 2 行，列 amount_wan（需求金额）：需求 #1 当前为已认领，不能再由导入修改" in ran.err
     assert _needs(engine)[0].amount_wan == 90
 
 

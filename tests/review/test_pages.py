@@ -157,7 +157,7 @@ def test_a_province_admin_sees_only_their_provinces(client: TestClient, review_a
     assert "广西壮族自治区" in totals and "四川省" not in totals and "<strong>5</strong> 万元" in totals
     broadcasts = client.get("/review/broadcasts").text  # only 张敏 (中国乡村发展基金会 works in 马山县) is in scope
     assert re.search(r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">0</td>\s*'
-                     r'<td class="num">1</td>\s*<td class="num">0/1</td>', broadcasts)
+                     r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">0/1</td>', broadcasts)
     detail = client.get(f"/review/broadcasts/{ledger.broadcast}").text
     assert "张敏" in detail and "阿木" not in detail
 
@@ -167,7 +167,7 @@ def test_broadcast_status_and_acknowledgements(client: TestClient, ledger: Ledge
     page = client.get("/review/broadcasts").text
     assert "请于11月30日前报送年度统计表" in page
     assert re.search(r'<td class="num">3</td>\s*<td class="num">2</td>\s*<td class="num">0</td>\s*'
-                     r'<td class="num">1</td>\s*<td class="num">1/3</td>', page)
+                     r'<td class="num">1</td>\s*<td class="num">0</td>\s*<td class="num">1/3</td>', page)
     detail = client.get(f"/review/broadcasts/{ledger.broadcast}").text
     assert detail.index("阿木") < detail.index("吉克")  # acknowledged first
     assert "2026-11-20 10:00" in detail and "失败" in detail

@@ -24,7 +24,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
 
 BOT_ID = 7_000_001
 BOT_USERNAME = "pairbot_test_bot"
@@ -356,10 +355,3 @@ def _words(text: str) -> Iterator[tuple[int, str]]:
                 start = None
         elif start is None:
             start = n
-
-
-@pytest.fixture
-def telegram_api() -> Iterator[TelegramApiStandIn]:
-    api = TelegramApiStandIn().start()
-    yield api
-    api.stop()
