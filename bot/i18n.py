@@ -121,8 +121,9 @@ def translations(locale: str) -> gettext.NullTranslations:
     for path in sorted(folder.glob("*.po")):
         with path.open("rb") as handle:
             for message in read_po(handle, locale=locale):
-                if message.id and message.string and not message.fuzzy and message.id not in merged:
-                    merged[message.id] = Message(message.id, message.string)
+                if (message.id and message.string and not message.fuzzy
+                        and merged.get(message.id, context=message.context) is None):
+                    merged[message.id] = Message(message.id, message.string, context=message.context)
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)
@@ -137,6 +138,12 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Plural forms; Chinese has one, English two."""
     return translations(current()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` where the same Chinese reads differently in English (a CLI heading 接单 "Claims" beside the
+    chat button 接单 "Take on"): the catalog entry carries `msgctxt`."""
+    return translations(current()).pgettext(context, message)
 
 
 def N_(message: str) -> str:

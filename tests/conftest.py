@@ -27,6 +27,15 @@ from tests.standins.telegram_api import TelegramApiStandIn
 PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(autouse=True)
+def _installation_language_reset() -> Iterator[None]:
+    """An App made with `[app] locale` sets the process's default language; the next test starts in Chinese."""
+    yield
+    from bot.i18n import set_installation_locale
+
+    set_installation_locale(None)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test so each starts clean without re-running migrations."""

@@ -20,7 +20,7 @@ register = agreement_commands.register
 @agreement_commands.command("record", N_("登记某年度已签订的帮扶协议；同一结对同一年度再次登记即为修订。"))
 def agreement_record(
     ctx: typer.Context,
-    organization: Annotated[str, typer.Option(help=_("社会组织名称"))],
+    organization: Annotated[str, typer.Option(help=_("社会组织的名称"))],
     county: Annotated[str, typer.Option(help=_("县名或 6 位代码"))],
     signed: Annotated[str, typer.Option(help=_("签订日期 YYYY-MM-DD"))],
     amount: Annotated[Optional[float], typer.Option(help=_("协议金额（万元）"))] = None,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
-from bot.i18n import N_, _, joined
+from bot.i18n import N_, _, joined, pgettext
 
 from bot.cli.common import Group, fail, settings_from
 
@@ -245,7 +245,7 @@ def projects_list(
                 for row in project_page(session, _scope(province), wanted, per_page=limit).rows]
 
     _show(ctx, work, as_json, lambda rows: _table(
-        _("帮扶项目"), (_("编号"), _("省份"), _("县"), _("社会组织"), _("项目"), _("领域"), _("金额（万元）"),
+        _("帮扶项目"), (_("编号"), _("省份"), _("县"), _("社会组织"), _("项目名称"), _("领域"), _("金额（万元）"),
                         _("状态"), _("需求")), [
             (str(r["id"]), r["province"], r["county"], r["organization"], r["name"], r["field"],
              _amount(r["amount_wan"]), r["status_label"], f"#{r['need_id']}" if r["need_id"] else "—") for r in rows],
@@ -394,18 +394,18 @@ def _print_need(data: dict[str, Any]) -> None:
     console.print(_("需求 #{id}「{title}」 {status}").format(id=data["id"], title=data["title"],
                                                           status=data["status_label"]), style="bold", markup=False)
     author = "，" + data["author"] if data["author"] else ""
-    lines = [(N_("县"), f"{data['province']}{data['county']}（{data['county_code']}）"), (N_("领域"), data["field"]),
-             (N_("内容"), data["description"]), (N_("金额"), _("{amount} 万元").format(amount=_amount(data["amount_wan"]))),
+    lines = [(N_("所在县"), f"{data['province']}{data['county']}（{data['county_code']}）"), (N_("领域"), data["field"]),
+             (N_("内容"), data["description"]), (N_("金额"), pgettext("cli", "{amount} 万元").format(amount=_amount(data["amount_wan"]))),
              (N_("受益"), _("{households} 户，{people} 人").format(households=data["households"] or "—",
                                                                 people=data["people"] or "—")),
              (N_("期望完成"), data["wanted_by"] or "—"),
-             (N_("登记"), f"{_minute(data['created_at'])}（{data['source_label']}{author}）"),
-             (N_("发布"), _minute(data["published_at"])), (N_("关闭原因"), data["close_reason"] or "—"),
-             (N_("项目"), f"#{data['project_id']}（pairbot projects show {data['project_id']}）"
+             (N_("登记时间"), f"{_minute(data['created_at'])}（{data['source_label']}{author}）"),
+             (N_("发布时间"), _minute(data["published_at"])), (N_("关闭原因"), data["close_reason"] or "—"),
+             (N_("建立的项目"), f"#{data['project_id']}（pairbot projects show {data['project_id']}）"
               if data["project_id"] else "—")]
     for label, value in lines:
         console.print(_("{label}：{value}").format(label=_(label), value=value), markup=False)
-    _table(_("接单"), (_("编号"), _("社会组织"), _("状态"), _("原因"), _("时间")), [
+    _table(_("接单情况"), (_("编号"), _("社会组织"), _("状态"), _("原因"), _("时间")), [
         (str(c["id"]), c["organization"], c["status_label"], c["reason"] or "—", _minute(c["created_at"]))
         for c in data["claims"]], empty=_("还没有社会组织接单。"))
     _table(_("匹配排序（前 20）"), (_("名次"), _("层级"), _("社会组织"), _("理由")), _ranking_rows(data["ranking"]),
@@ -422,8 +422,8 @@ def _print_project(data: dict[str, Any]) -> None:
     need = f"#{data['need_id']}（pairbot needs show {data['need_id']}）" if data["need_id"] else "—"
     for label, value in ((N_("结对"), f"{data['organization']} ↔ {data['province']}{data['county']}"),
                          (N_("领域"), data["field"]),
-                         (N_("金额"), _("{amount} 万元").format(amount=_amount(data["amount_wan"]))), (N_("需求"), need),
-                         (N_("建立"), _minute(data["created_at"])), (N_("结束"), _minute(data["closed_at"])),
+                         (N_("金额"), pgettext("cli", "{amount} 万元").format(amount=_amount(data["amount_wan"]))), (N_("需求"), need),
+                         (N_("建立时间"), _minute(data["created_at"])), (N_("结束时间"), _minute(data["closed_at"])),
                          (N_("原因/说明"), data["close_reason"] or "—")):
         console.print(_("{label}：{value}").format(label=_(label), value=value), markup=False)
     figures = data["figures"]

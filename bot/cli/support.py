@@ -80,8 +80,7 @@ def first_admin_invite(engine: Engine, settings: Settings) -> str | None:
         ).first()
         if has_admin or pending is not None:
             return None
-        invite = create_invite(session, Role.admin, actor="pairbot init", expires_days=settings.invites.expires_days,
-                               name="管理员")
+        invite = create_invite(session, Role.admin, actor="pairbot init", expires_days=settings.invites.expires_days)
         return invite.code
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.i18n import _
 from models.base import utcnow
 from models.messaging import Invite
-from models.registry import Contact, County, Organization, Role
+from models.registry import ROLE_LABELS, Contact, County, Organization, Role
 from models.services.audit import audit
 from models.services.provinces import UnknownProvince, canonical
 from models.services.registry import bind_identity, describe_scope, role_scope
@@ -140,7 +140,7 @@ def invite_scope(session: Session, invite: Invite) -> str:
 def _contact_name(invite: Invite, display_name: str) -> str:
     """The name the invite gives, else the chat's display name. A name that only repeats the role (the first
     admin's invite says “管理员”) yields to the person's own name, so 我是谁 reads “张三，管理员（全部省份）”."""
-    placeholder = invite.name.strip() in {Role(invite.role).label, ""}
+    placeholder = invite.name.strip() in {ROLE_LABELS[Role(invite.role)], ""}  # the stored Chinese, any locale
     if placeholder and display_name.strip():
         return display_name.strip()[:64]
     return invite.name or display_name or "未命名联系人"

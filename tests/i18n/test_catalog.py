@@ -14,31 +14,31 @@ from bot.i18n import N_, _, cli_locale, first_locale, normalize, using
 from tests.i18n.checks import CJK, chinese_in, english_prose
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None, "pgettext": ((1, "c"), 2)}
 METHODS = [("**/locales/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
-def marked_strings() -> dict[str, str]:
-    """msgid → where it was first seen, for every marked string in bot/, handlers/, jobs/ and models/."""
-    found: dict[str, str] = {}
+def marked_strings() -> dict[tuple[str | None, str], str]:
+    """(msgctxt, msgid) → where it was first seen, for every marked string in bot/, handlers/, jobs/, models/."""
+    found: dict[tuple[str | None, str], str] = {}
     for package in ("bot", "handlers", "jobs", "models"):
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
                 ROOT / package, METHODS, keywords=KEYWORDS, options_map={"**/templates/**.html": {
                     "extensions": "jinja2.ext.i18n"}}):
             for msgid in (message if isinstance(message, tuple) else (message,)):
                 if msgid:
-                    found.setdefault(msgid, f"{package}/{filename}:{lineno}")
+                    found.setdefault((context, msgid), f"{package}/{filename}:{lineno}")
     return found
 
 
 def test_every_marked_string_has_an_english_translation_with_the_same_placeholders() -> None:
     english = i18n.translations("en")
     problems = []
-    for msgid, where in sorted(marked_strings().items(), key=lambda item: item[1]):
+    for (context, msgid), where in sorted(marked_strings().items(), key=lambda item: item[1]):
         if not CJK.search(msgid):
             continue  # nothing to translate
-        text = english.gettext(msgid)
+        text = english.pgettext(context, msgid) if context else english.gettext(msgid)
         if text == msgid:
             problems.append(f"{where}: no English for {msgid!r}")
         elif CJK.search(text):

@@ -94,7 +94,7 @@ def test_a_needs_page_shows_the_request_claims_history_and_ranking(client: TestC
     page = client.get(f"/review/needs/{library.claimed}").text
     assert "乡村学校营养餐补助" in page and "35 万元" in page and "30 户" in page and "已认领" in page
     assert f'href="/review/counties/{ledger.counties["昭觉县"]}">四川省昭觉县' in page
-    claims = page[page.index("<h2>接单</h2>"):page.index("<h2>推荐组织")]
+    claims = page[page.index("<h2>接单情况</h2>"):page.index("<h2>推荐组织")]
     assert "中国乡村发展基金会" in claims and "待县确认" in claims
     ranking = page[page.index("<h2>推荐组织"):page.index("<h2>记录</h2>")]
     assert re.search(r"<td>四川省扶贫基金会</td><td><span class=\"badge tier-1\">已结对</span></td><td>已与本县结对", ranking)
