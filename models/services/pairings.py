@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, _, joined
+from bot.i18n import N_, _, joined, pgettext
 from models.base import parse_id, utcnow
 from models.pairing import Pairing, PairingGroup, PairingStatus, PairingStatusChange
 from models.registry import County, Organization
@@ -23,12 +23,12 @@ from models.services.ledger import NotVisible, Scope
 from models.services.registry import find_county, find_organization
 
 MAX_REASON = 500
-# action → (statuses it applies to, status it leads to, verb: Chinese, marked; `_()` where shown)
-ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus, str]] = {
-    "activate": ((PairingStatus.proposed,), PairingStatus.active, N_("确认结对")),
-    "suspend": ((PairingStatus.active,), PairingStatus.suspended, N_("暂停")),
-    "resume": ((PairingStatus.suspended,), PairingStatus.active, N_("恢复")),
-    "end": ((PairingStatus.proposed, PairingStatus.active, PairingStatus.suspended), PairingStatus.ended, N_("结束")),
+# action → (statuses it applies to, status it leads to); its verb for buttons is action_verb(action)
+ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus]] = {
+    "activate": ((PairingStatus.proposed,), PairingStatus.active),
+    "suspend": ((PairingStatus.active,), PairingStatus.suspended),
+    "resume": ((PairingStatus.suspended,), PairingStatus.active),
+    "end": ((PairingStatus.proposed, PairingStatus.active, PairingStatus.suspended), PairingStatus.ended),
 }
 # Whole sentences per action, so a translator never glues a verb into “不能{verb}” / “已{verb}”.
 REFUSED = {
@@ -134,7 +134,7 @@ def change_status(session: Session, pairing: Pairing, action: str, change: Chang
     """suspend / resume / end / activate one pairing, if its status allows it."""
     now = now or utcnow()
     change = _checked(change, _today(now, zone))
-    allowed, to, _verb = ACTIONS[action]
+    allowed, to = ACTIONS[action]
     if pairing.status not in allowed:
         raise PairingError(_(REFUSED[action]).format(id=pairing.id, current=PairingStatus(pairing.status).label))
     record(session, pairing, to, change, now)
@@ -207,9 +207,17 @@ def join_group(session: Session, pairing: Pairing, name: str, leading: bool, act
     return group
 
 
+def action_verb(action: str) -> str:
+    """What a button doing `action` says, in the locale in force: 暂停 the verb (Suspend) has its own context,
+    apart from 暂停 the status (suspended)."""
+    verbs = {"activate": pgettext("pairing action", "确认结对"), "suspend": pgettext("pairing action", "暂停"),
+             "resume": pgettext("pairing action", "恢复"), "end": pgettext("pairing action", "结束")}
+    return verbs[action]
+
+
 def actions_for(pairing: Pairing) -> list[tuple[str, str]]:
-    """(action, Chinese verb) the pairing's status allows, for the page's buttons (the page translates the verb)."""
-    return [(action, verb) for action, (allowed, _to, verb) in ACTIONS.items() if pairing.status in allowed]
+    """(action, verb) the pairing's status allows, for the page's buttons."""
+    return [(action, action_verb(action)) for action, (allowed, _to) in ACTIONS.items() if pairing.status in allowed]
 
 
 def group_of(session: Session, pairing: Pairing) -> tuple[PairingGroup, str] | None:

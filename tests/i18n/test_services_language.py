@@ -210,8 +210,11 @@ def test_kinds_and_verbs_of_pairings_in_both_languages() -> None:
         assert pairings.kind_label(True, 1, 1) == "group (lead)"
         with pytest.raises(pairings.PairingError, match="not \"2026/1/1\""):
             pairings.parse_day("2026/1/1")
-    proposed = Pairing(id=7, organization_id=1, county_id=1, status=PairingStatus.proposed)
-    assert [verb for _action, verb in pairings.actions_for(proposed)] == ["确认结对", "结束"]
+    active = Pairing(id=7, organization_id=1, county_id=1, status=PairingStatus.active)
+    assert pairings.actions_for(active) == [("suspend", "暂停"), ("end", "结束")]
+    with using("en"):
+        assert pairings.actions_for(active) == [("suspend", "Suspend"), ("end", "End")]
+        assert PairingStatus.suspended.label == "suspended"  # the status, apart from the verb
 
 
 BAD_CONFIG = """[web]
