@@ -297,7 +297,7 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(_("配置文件 {path} 无法解析：{reason}").format(path=path, reason=exc)) from None
+            raise ConfigError(_("配置文件 {path} 无法解析：{reason}").format(path=path, reason=_unreadable(exc))) from None
     elif named:
         raise ConfigError(_("配置文件 {path} 不存在").format(path=path))
     try:
@@ -306,6 +306,17 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
         raise ConfigError(_describe(exc, path, data)) from None
     except SettingsError as exc:  # an environment value that should be JSON (a list, a table) is not
         raise ConfigError(_undecodable(exc)) from None
+
+
+def _unreadable(exc: tomllib.TOMLDecodeError | UnicodeDecodeError) -> str:
+    """Why a config file cannot be read, in the locale in force: where the TOML breaks (tomllib says it in
+    English only), or that the file is not UTF-8."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("文件不是 UTF-8 编码")
+    where = re.search(r"line (\d+), column (\d+)", str(exc))
+    if where is None:
+        return _("不是合法的 TOML")
+    return _("第 {line} 行第 {column} 列不是合法的 TOML").format(line=where.group(1), column=where.group(2))
 
 
 ENV_PREFIX = "PAIRBOT_"

@@ -59,6 +59,7 @@ def _row(obligation: Obligation, upcoming: Occurrence | None) -> dict[str, Any]:
 
 def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
     from models.services.obligations import KIND_LABELS
+    from models.services.workcalendar import weekday_name
 
     state = "" if obligation.active else _("（已暂停）")
     text = _("{name}{state}：{kind}，截止 {due}，提前 {stages} 天提醒，范围：{scope}").format(
@@ -68,11 +69,8 @@ def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
         days = joined(dict.fromkeys(_("{month}月{day}日").format(month=d.month, day=d.day)
                                       for d in map(upcoming.stage_day, obligation.stages)))
         text += _("；下次截止 {due}（{weekday}），提醒日 {days}").format(
-            due=upcoming.due.isoformat(), weekday=_(WEEKDAYS[upcoming.due.weekday()]), days=days)
+            due=upcoming.due.isoformat(), weekday=weekday_name(upcoming.due), days=days)
     return text
-
-
-WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
 def _edit(ctx: typer.Context, action: str, **kwargs: Any) -> None:

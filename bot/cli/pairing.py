@@ -130,8 +130,7 @@ def _change(ctx: typer.Context, pairing: str, action: str, reason: str, when: st
     def work(session: Any, now: datetime, zone: Any) -> str:
         row = pairings.find(session, pairing)
         pairings.change_status(session, row, action, pairings.Change("cli", reason, day), now, zone)
-        return _("结对 #{id} 已{done}，现为{status}。").format(
-            id=row.id, done=_(pairings.ACTIONS[action][2]), status=PairingStatus(row.status).label)
+        return _(pairings.DONE[action]).format(id=row.id, status=PairingStatus(row.status).label)
 
     typer.echo(_in_session(ctx, work))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.i18n import _, joined
 from models.registry import ChannelIdentity, Contact, Role
 from models.reporting import Attachment, PendingQuestion, ProgressUpdate
 from models.services.audit import audit
@@ -20,7 +21,7 @@ MAX_REASON = 500
 
 
 class ContactError(ValueError):
-    """A change that cannot be made; the message is Chinese and says what to do."""
+    """A change that cannot be made; the message (in the locale in force) says what to do."""
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,20 @@ def find(session: Session, ref: str) -> Contact:
     if ref.isdigit() and len(ref) <= 18:
         contact = session.get(Contact, int(ref))
         if contact is None:
-            raise ContactError(f"没有编号为 {ref} 的联系人。")
+            raise ContactError(_("没有编号为 {id} 的联系人。").format(id=ref))
         return contact
     matches = list(session.exec(select(Contact).where(Contact.name == ref).order_by(col(Contact.id))).all())
     if not matches:
-        raise ContactError(f"没有名为“{ref[:64]}”的联系人（可用 pairbot contacts list 查看编号）。")
+        raise ContactError(_("没有名为“{name}”的联系人（可用 pairbot contacts list 查看编号）。").format(name=ref[:64]))
     if len(matches) > 1:
-        numbers = "、".join(f"#{c.id}（{describe_scope(session, c)}）" for c in matches)
-        raise ContactError(f"有 {len(matches)} 位联系人叫“{ref}”：{numbers}。请改用编号。")
+        numbers = joined(_("#{id}（{scope}）").format(id=c.id, scope=describe_scope(session, c)) for c in matches)
+        raise ContactError(_("有 {n} 位联系人叫“{name}”：{numbers}。请改用编号。").format(
+            n=len(matches), name=ref, numbers=numbers))
     return matches[0]
 
 
 def row_of(session: Session, contact: Contact) -> ContactRow:
-    channels = [f"{i.channel}:{i.external_id}" + ("（无法送达）" if i.unreachable_since else "")
+    channels = [f"{i.channel}:{i.external_id}" + (_("（无法送达）") if i.unreachable_since else "")
                 for i in identities_of(session, contact.id)]  # type: ignore[arg-type]
     return ContactRow(contact.id, contact.name, contact.role, describe_scope(session, contact),  # type: ignore[arg-type]
                       contact.phone, channels, contact.active, contact.paused_at is not None)
@@ -75,7 +77,7 @@ def listing(session: Session, role: str | None = None, inactive: bool = False) -
 def _reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
-        raise ContactError("请写明原因（--reason），它会记入操作日志。")
+        raise ContactError(_("请写明原因（--reason），它会记入操作日志。"))
     return reason[:MAX_REASON]
 
 
@@ -83,7 +85,7 @@ def deactivate(session: Session, contact: Contact, reason: str, actor: str) -> N
     """Stop everything for this contact (left the job, wrong person); history and reports stay."""
     reason = _reason(reason)
     if not contact.active:
-        raise ContactError(f"联系人 {contact.name}（#{contact.id}）已停用。")
+        raise ContactError(_("联系人 {name}（#{id}）已停用。").format(name=contact.name, id=contact.id))
     _keep_an_admin(session, contact)
     contact.active = False
     session.add(contact)
@@ -93,7 +95,7 @@ def deactivate(session: Session, contact: Contact, reason: str, actor: str) -> N
 def reactivate(session: Session, contact: Contact, reason: str, actor: str) -> None:
     reason = _reason(reason)
     if contact.active:
-        raise ContactError(f"联系人 {contact.name}（#{contact.id}）没有停用。")
+        raise ContactError(_("联系人 {name}（#{id}）没有停用。").format(name=contact.name, id=contact.id))
     contact.active = True
     session.add(contact)
     audit(session, actor, "contact.reactivate", f"contact:{contact.id}", reason=reason)
@@ -104,8 +106,11 @@ def unbind(session: Session, contact: Contact, channel: str, external_id: str, a
     gone = [i for i in identities_of(session, contact.id)  # type: ignore[arg-type]
             if i.channel == channel and (not external_id or i.external_id == external_id)]
     if not gone:
-        raise ContactError(f"联系人 {contact.name}（#{contact.id}）在 {channel} 上没有"
-                           f"{'账号 ' + external_id if external_id else '绑定的账号'}。")
+        if external_id:
+            raise ContactError(_("联系人 {name}（#{id}）在 {channel} 上没有账号 {account}。").format(
+                name=contact.name, id=contact.id, channel=channel, account=external_id))
+        raise ContactError(_("联系人 {name}（#{id}）在 {channel} 上没有绑定的账号。").format(
+            name=contact.name, id=contact.id, channel=channel))
     removed = [f"{i.channel}:{i.external_id}" for i in gone]
     for identity in gone:
         session.delete(identity)
@@ -117,12 +122,12 @@ def merge(session: Session, source: Contact, target: Contact, actor: str) -> dic
     """One person, one contact: move the source's chat accounts, updates, files and questions to the target,
     then deactivate the source. Both must have the same role and scope."""
     if source.id == target.id:
-        raise ContactError("不能把联系人合并到自己。")
+        raise ContactError(_("不能把联系人合并到自己。"))
     same = (source.role, source.county_id, source.organization_id) == (target.role, target.county_id,
                                                                        target.organization_id)
     if not same:
-        raise ContactError(f"两位联系人的身份不同（{describe_scope(session, source)} ≠ {describe_scope(session, target)}），"
-                           "不能合并。")
+        raise ContactError(_("两位联系人的身份不同（{source} ≠ {target}），不能合并。").format(
+            source=describe_scope(session, source), target=describe_scope(session, target)))
     moved: dict[str, int] = {}
     for name, model in (("identities", ChannelIdentity), ("updates", ProgressUpdate), ("attachments", Attachment),
                         ("questions", PendingQuestion)):
@@ -153,4 +158,4 @@ def _keep_an_admin(session: Session, contact: Contact) -> None:
     others = session.exec(select(Contact.id).where(Contact.role == Role.admin, col(Contact.active).is_(True),
                                                    Contact.id != contact.id)).first()
     if others is None:
-        raise ContactError("这是唯一的在用管理员，停用后将无人能管理。请先邀请另一位管理员（pairbot invite --role admin）。")
+        raise ContactError(_("这是唯一的在用管理员，停用后将无人能管理。请先邀请另一位管理员（pairbot invite --role admin）。"))

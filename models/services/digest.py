@@ -27,7 +27,7 @@ from models.reporting import ProgressUpdate, ReviewStatus
 from models.services.broadcast import paused_contacts, unreachable_contacts
 from models.services.ledger import STALE_AFTER, Coverage, CountyCoverage, Scope, coverage, scoped_updates
 from bot.i18n import N_, _
-from models.services.obligations import day_label
+from models.services.workcalendar import day_label
 from models.services.registry import describe_scope, scoped_label, where
 
 DIGEST_NAME = N_("每日待办")

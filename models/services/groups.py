@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import _, joined
+from bot.messages import channel_label
 from models.registry import Group
 from models.services.audit import audit
 from models.services.provinces import UnknownProvince, find_province
@@ -33,7 +35,7 @@ APPCHAT_MEMBERS = (2, 2000)
 
 
 class GroupError(ValueError):
-    """A group change that cannot be made; the message is Chinese and says what to do."""
+    """A group change that cannot be made; the message (in the locale in force) says what to do."""
 
 
 # --- recorded as the bot sees them ---------------------------------------------------------------------
@@ -103,16 +105,16 @@ def find_group(session: Session, ref: str) -> Group:
     if len(found) == 1:
         return found[0]
     if found:
-        listed = "、".join(f"#{g.id}（{g.channel}）" for g in found)
-        raise GroupError(f"有多个群叫“{ref}”：{listed}。请用编号。")
-    raise GroupError(f"没有找到群“{ref}”。pairbot groups list 列出全部群（编号、聊天标识、群名均可）。")
+        listed = joined(_("#{id}（{channel}）").format(id=g.id, channel=channel_label(g.channel)) for g in found)
+        raise GroupError(_("有多个群叫“{name}”：{groups}。请用编号。").format(name=ref, groups=listed))
+    raise GroupError(_("没有找到群“{name}”。pairbot groups list 列出全部群（编号、聊天标识、群名均可）。").format(name=ref))
 
 
 def checked_tags(tags: Iterable[str]) -> list[str]:
     cleaned = [t.strip() for t in tags]
     bad = [t for t in cleaned if not TAG.match(t)]
     if bad:
-        raise GroupError(f"标签“{bad[0]}”不可用：1–32 个字，不含空格、逗号、顿号或冒号。")
+        raise GroupError(_("标签“{tag}”不可用：1–32 个字，不含空格、逗号、顿号或冒号。").format(tag=bad[0]))
     return cleaned
 
 
@@ -124,7 +126,8 @@ def remove_tags(session: Session, group: Group, tags: Iterable[str], actor: str)
     gone = set(t.strip() for t in tags)
     missing = sorted(gone - set(group.tags))
     if missing:
-        raise GroupError(f"群 #{group.id} 没有标签：{'、'.join(missing)}（现有：{'、'.join(group.tags) or '无'}）。")
+        raise GroupError(_("群 #{id} 没有标签：{missing}（现有：{tags}）。").format(
+            id=group.id, missing=joined(missing), tags=joined(group.tags) or _("无")))
     return tag_group(session, group, actor, tags=[t for t in group.tags if t not in gone])
 
 
@@ -157,10 +160,11 @@ def app_chat_members(owner: str, members: Sequence[str]) -> list[str]:
     """The userlist for appchat/create: the owner first, each member once, within WeCom's 2–2000."""
     userlist = list(dict.fromkeys([owner.strip(), *(m.strip() for m in members)]))
     if any(not user for user in userlist):
-        raise GroupError("群主和成员应为企业微信 userid（通讯录中的账号），不能为空。")
+        raise GroupError(_("群主和成员应为企业微信 userid（通讯录中的账号），不能为空。"))
     low, high = APPCHAT_MEMBERS
     if not low <= len(userlist) <= high:
-        raise GroupError(f"企业微信群聊需要 {low}–{high} 位成员（含群主），现在是 {len(userlist)} 位：请用 --member 添加成员。")
+        raise GroupError(_("企业微信群聊需要 {low}–{high} 位成员（含群主），现在是 {n} 位：请用 --member 添加成员。").format(
+            low=low, high=high, n=len(userlist)))
     return userlist
 
 
@@ -185,10 +189,10 @@ def checked_webhook(value: str) -> str:
         parts = urlsplit(value)
         keys = parse_qs(parts.query).get("key", [])
         if not parts.netloc or len(keys) != 1 or not ROBOT_KEY.match(keys[0]) or len(value) > 512:
-            raise GroupError("群机器人地址应为 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… （群设置 → 群机器人 → 复制 Webhook 地址），或只写 key。")
+            raise GroupError(_("群机器人地址应为 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… （群设置 → 群机器人 → 复制 Webhook 地址），或只写 key。"))
         return value
     if not ROBOT_KEY.match(value):
-        raise GroupError("群机器人 key 应为 8–128 个字母、数字、- 或 _（Webhook 地址中 key= 之后的部分）。")
+        raise GroupError(_("群机器人 key 应为 8–128 个字母、数字、- 或 _（Webhook 地址中 key= 之后的部分）。"))
     return value
 
 
@@ -201,7 +205,7 @@ def register_robot(session: Session, tag: str, webhook: str, actor: str, *, prov
     [tag] = checked_tags([tag])
     webhook = checked_webhook(webhook)
     if tag in configured:
-        raise GroupError(f"群机器人“{tag}”已在配置文件 [wecom.webhooks] 中；请换一个名称，或在配置中修改它。")
+        raise GroupError(_("群机器人“{tag}”已在配置文件 [wecom.webhooks] 中；请换一个名称，或在配置中修改它。").format(tag=tag))
     group, created = record_group(session, ROBOT_CHANNEL, tag, title=tag)
     group.webhook = webhook
     group.tags = sorted({*group.tags, tag})

@@ -220,19 +220,6 @@ MONTH_PERIODS = (N_("{year}年1月"), N_("{year}年2月"), N_("{year}年3月"), 
                  N_("{year}年11月"), N_("{year}年12月"))
 
 
-# Days as reminders name them: 8月31日（周一）; one msgid per month so English can say “Mon 31 August”.
-DAY_LABELS = (N_("1月{day}日（{weekday}）"), N_("2月{day}日（{weekday}）"), N_("3月{day}日（{weekday}）"),
-              N_("4月{day}日（{weekday}）"), N_("5月{day}日（{weekday}）"), N_("6月{day}日（{weekday}）"),
-              N_("7月{day}日（{weekday}）"), N_("8月{day}日（{weekday}）"), N_("9月{day}日（{weekday}）"),
-              N_("10月{day}日（{weekday}）"), N_("11月{day}日（{weekday}）"), N_("12月{day}日（{weekday}）"))
-WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
-
-
-def day_label(day: date) -> str:
-    """8月31日（周一） in the locale in force (workcalendar.day_label is the Chinese original)."""
-    return _(DAY_LABELS[day.month - 1]).format(day=day.day, weekday=_(WEEKDAYS[day.weekday()]))
-
-
 def titled(name: str, kind: str, period: str) -> str:
     """月度进展（2026年8月）: an obligation's name with its period, as reminders and replies name it."""
     label = period_label(kind, period)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.i18n import N_, _, joined, pgettext
 from models.base import parse_id, utcnow
 from models.pairing import Pairing, PairingGroup, PairingStatus, PairingStatusChange
 from models.registry import County, Organization
@@ -22,18 +23,31 @@ from models.services.ledger import NotVisible, Scope
 from models.services.registry import find_county, find_organization
 
 MAX_REASON = 500
-# action → (statuses it applies to, status it leads to, Chinese verb)
-ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus, str]] = {
-    "activate": ((PairingStatus.proposed,), PairingStatus.active, "确认结对"),
-    "suspend": ((PairingStatus.active,), PairingStatus.suspended, "暂停"),
-    "resume": ((PairingStatus.suspended,), PairingStatus.active, "恢复"),
-    "end": ((PairingStatus.proposed, PairingStatus.active, PairingStatus.suspended), PairingStatus.ended, "结束"),
+# action → (statuses it applies to, status it leads to); its verb for buttons is action_verb(action)
+ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus]] = {
+    "activate": ((PairingStatus.proposed,), PairingStatus.active),
+    "suspend": ((PairingStatus.active,), PairingStatus.suspended),
+    "resume": ((PairingStatus.suspended,), PairingStatus.active),
+    "end": ((PairingStatus.proposed, PairingStatus.active, PairingStatus.suspended), PairingStatus.ended),
+}
+# Whole sentences per action, so a translator never glues a verb into “不能{verb}” / “已{verb}”.
+REFUSED = {
+    "activate": N_("结对 #{id} 当前为{current}，不能确认结对。"),
+    "suspend": N_("结对 #{id} 当前为{current}，不能暂停。"),
+    "resume": N_("结对 #{id} 当前为{current}，不能恢复。"),
+    "end": N_("结对 #{id} 当前为{current}，不能结束。"),
+}
+DONE = {
+    "activate": N_("结对 #{id} 已确认结对，现为{status}。"),
+    "suspend": N_("结对 #{id} 已暂停，现为{status}。"),
+    "resume": N_("结对 #{id} 已恢复，现为{status}。"),
+    "end": N_("结对 #{id} 已结束，现为{status}。"),
 }
 ACTIVE_LIKE = (PairingStatus.active, PairingStatus.proposed, PairingStatus.suspended)
 
 
 class PairingError(ValueError):
-    """A change that cannot be made; the message is Chinese and says what to do."""
+    """A change that cannot be made; the message (in the locale in force) says what to do."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,10 @@ class Change:
 def _checked(change: Change, today: date) -> Change:
     reason = change.reason.replace("\x00", "").strip()
     if not reason:
-        raise PairingError("请写明原因（例如：组织换届、协议到期、县里申请调整）。")
+        raise PairingError(_("请写明原因（例如：组织换届、协议到期、县里申请调整）。"))
     if change.effective_on is not None and change.effective_on > today:
-        raise PairingError(f"生效日期 {change.effective_on:%Y-%m-%d} 晚于今天；请在当天或之后再办理。")
+        raise PairingError(_("生效日期 {day} 晚于今天；请在当天或之后再办理。").format(
+            day=f"{change.effective_on:%Y-%m-%d}"))
     return Change(change.actor, reason[:MAX_REASON], change.effective_on)
 
 
@@ -74,16 +89,16 @@ def find(session: Session, ref: str) -> Pairing:
     if number is not None:
         pairing = session.get(Pairing, number)
         if pairing is None:
-            raise PairingError(f"没有编号为 {ref} 的结对。")
+            raise PairingError(_("没有编号为 {id} 的结对。").format(id=ref))
         return pairing
     org_name, sep, county_name = ref.partition("/")
     if not sep:
-        raise PairingError(f"“{ref}”不是结对编号，也不是“组织名/县名”。")
+        raise PairingError(_("“{ref}”不是结对编号，也不是“组织名/县名”。").format(ref=ref))
     org, county = _organization(session, org_name), _county(session, county_name)
     pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
                                                  Pairing.county_id == county.id)).first()
     if pairing is None:
-        raise PairingError(f"{org.name}与{county.name}没有结对记录。")
+        raise PairingError(_("{organization}与{county}没有结对记录。").format(organization=org.name, county=county.name))
     return pairing
 
 
@@ -91,7 +106,7 @@ def in_scope(session: Session, scope: Scope, pairing_id: int) -> Pairing:
     pairing = session.get(Pairing, pairing_id)
     county = session.get(County, pairing.county_id) if pairing else None
     if pairing is None or county is None or not scope.allows(county.province):
-        raise NotVisible(f"没有编号为 {pairing_id} 的结对。")
+        raise NotVisible(_("没有编号为 {id} 的结对。").format(id=pairing_id))
     return pairing
 
 
@@ -100,7 +115,7 @@ def _organization(session: Session, name: str) -> Organization:
     if org is None:
         org = session.exec(select(Organization).where(Organization.credit_code == name.strip().upper())).first()
     if org is None:
-        raise PairingError(f"找不到社会组织“{name.strip()}”（请写全称或统一社会信用代码）。")
+        raise PairingError(_("找不到社会组织“{name}”（请写全称或统一社会信用代码）。").format(name=name.strip()))
     return org
 
 
@@ -110,7 +125,7 @@ def _county(session: Session, name: str) -> County:
     except LookupError as exc:
         raise PairingError(str(exc)) from None
     if county is None:
-        raise PairingError(f"找不到县“{name.strip()}”（请写县名或 6 位区划代码）。")
+        raise PairingError(_("找不到县“{name}”（请写县名或 6 位区划代码）。").format(name=name.strip()))
     return county
 
 
@@ -119,10 +134,9 @@ def change_status(session: Session, pairing: Pairing, action: str, change: Chang
     """suspend / resume / end / activate one pairing, if its status allows it."""
     now = now or utcnow()
     change = _checked(change, _today(now, zone))
-    allowed, to, verb = ACTIONS[action]
+    allowed, to = ACTIONS[action]
     if pairing.status not in allowed:
-        current = PairingStatus(pairing.status).label
-        raise PairingError(f"结对 #{pairing.id} 当前为{current}，不能{verb}。")
+        raise PairingError(_(REFUSED[action]).format(id=pairing.id, current=PairingStatus(pairing.status).label))
     record(session, pairing, to, change, now)
     return pairing
 
@@ -136,7 +150,8 @@ def add(session: Session, organization: str, county: str, change: Change, *, gro
     pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
                                                  Pairing.county_id == place.id)).first()
     if pairing is not None and pairing.status != PairingStatus.ended:
-        raise PairingError(f"{org.name}与{place.name}已有结对（#{pairing.id}，{PairingStatus(pairing.status).label}）。")
+        raise PairingError(_("{organization}与{county}已有结对（#{id}，{status}）。").format(
+            organization=org.name, county=place.name, id=pairing.id, status=PairingStatus(pairing.status).label))
     pairing = pairing or Pairing(organization_id=org.id, county_id=place.id)
     record(session, pairing, PairingStatus.active, change, now)
     if group:
@@ -150,19 +165,22 @@ def replace(session: Session, pairing: Pairing, organization: str, change: Chang
     now = now or utcnow()
     change = _checked(change, _today(now, zone))
     if pairing.status == PairingStatus.ended:
-        raise PairingError(f"结对 #{pairing.id} 已结束，请直接新增结对（pairbot pairing add）。")
+        raise PairingError(_("结对 #{id} 已结束，请直接新增结对（pairbot pairing add）。").format(id=pairing.id))
     successor_org = _organization(session, organization)
     if successor_org.id == pairing.organization_id:
-        raise PairingError("接替的组织与原组织相同。")
+        raise PairingError(_("接替的组织与原组织相同。"))
     county = session.get(County, pairing.county_id)
     old_org = session.get(Organization, pairing.organization_id)
     group = session.get(PairingGroup, pairing.group_id) if pairing.group_id else None
     was_leading = group is not None and group.leading_organization_id == pairing.organization_id
+    # The notes are prose in the history, written in the actor's language like the reason they carry.
     record(session, pairing, PairingStatus.ended,
-           Change(change.actor, f"由{successor_org.name}接替：{change.reason}", change.effective_on), now)
+           Change(change.actor, _("由{organization}接替：{reason}").format(
+               organization=successor_org.name, reason=change.reason), change.effective_on), now)
+    took_over = (_("接替{organization}：{reason}").format(organization=old_org.name, reason=change.reason) if old_org
+                 else _("接替原组织：{reason}").format(reason=change.reason))
     successor = add(session, successor_org.name, county.code if county else str(pairing.county_id),
-                    Change(change.actor, f"接替{old_org.name if old_org else '原组织'}：{change.reason}",
-                           change.effective_on), now=now, zone=zone)
+                    Change(change.actor, took_over, change.effective_on), now=now, zone=zone)
     if group is not None:
         join_group(session, successor, group.name, was_leading, change.actor)
     audit(session, change.actor, "pairing.replace", f"pairing:{pairing.id}", successor=successor.id)
@@ -173,7 +191,7 @@ def join_group(session: Session, pairing: Pairing, name: str, leading: bool, act
     """Put the pairing in its county's group of that name (created on first use; the first member leads)."""
     name = name.replace("\x00", "").strip()[:128]
     if not name:
-        raise PairingError("请写组团名称。")
+        raise PairingError(_("请写组团名称。"))
     group = session.exec(select(PairingGroup).where(PairingGroup.county_id == pairing.county_id,
                                                     PairingGroup.name == name)).first()
     if group is None:
@@ -189,9 +207,17 @@ def join_group(session: Session, pairing: Pairing, name: str, leading: bool, act
     return group
 
 
+def action_verb(action: str) -> str:
+    """What a button doing `action` says, in the locale in force: 暂停 the verb (Suspend) has its own context,
+    apart from 暂停 the status (suspended)."""
+    verbs = {"activate": pgettext("pairing action", "确认结对"), "suspend": pgettext("pairing action", "暂停"),
+             "resume": pgettext("pairing action", "恢复"), "end": pgettext("pairing action", "结束")}
+    return verbs[action]
+
+
 def actions_for(pairing: Pairing) -> list[tuple[str, str]]:
-    """(action, Chinese verb) the pairing's status allows, for the page's buttons."""
-    return [(action, verb) for action, (allowed, _, verb) in ACTIONS.items() if pairing.status in allowed]
+    """(action, verb) the pairing's status allows, for the page's buttons."""
+    return [(action, action_verb(action)) for action, (allowed, _to) in ACTIONS.items() if pairing.status in allowed]
 
 
 def group_of(session: Session, pairing: Pairing) -> tuple[PairingGroup, str] | None:
@@ -211,7 +237,7 @@ def parse_day(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise PairingError(f"生效日期应为 YYYY-MM-DD 格式，而不是“{value[:20]}”。") from None
+        raise PairingError(_("生效日期应为 YYYY-MM-DD 格式，而不是“{value}”。").format(value=value[:20])) from None
 
 
 def _today(now: datetime, zone: ZoneInfo | None) -> date:
@@ -228,8 +254,8 @@ def kinds(session: Session, pairings: Iterable[Pairing]) -> dict[int, str]:
     live = session.exec(select(Pairing.organization_id, Pairing.county_id).where(
         col(Pairing.status).in_(list(ACTIVE_LIKE)),
         (col(Pairing.organization_id).in_(org_ids)) | (col(Pairing.county_id).in_(county_ids)))).all()
-    per_org = Counter(org for org, _ in live)
-    per_county = Counter(county for _, county in live)
+    per_org = Counter(org for org, _county in live)
+    per_county = Counter(county for _org, county in live)
     group_ids = {p.group_id for p in rows if p.group_id}
     leaders = dict(session.exec(select(PairingGroup.id, PairingGroup.leading_organization_id)
                                 .where(col(PairingGroup.id).in_(group_ids))).all()) if group_ids else {}
@@ -239,20 +265,23 @@ def kinds(session: Session, pairings: Iterable[Pairing]) -> dict[int, str]:
 
 def kind_label(leads_group: bool | None, organization_pairings: int, county_pairings: int) -> str:
     """组团式（牵头）/ 组团式 for a group member (leads_group not None); else 一对多, 多对一, both, or 一对一
-    from the live pairings of its organization and of its county."""
+    from the live pairings of its organization and of its county; in the locale in force."""
     if leads_group is not None:
-        return "组团式（牵头）" if leads_group else "组团式"
-    parts = [label for label, many in (("一对多", organization_pairings > 1), ("多对一", county_pairings > 1)) if many]
-    return "、".join(parts) or "一对一"
+        return _("组团式（牵头）") if leads_group else _("组团式")
+    parts = [label for label, many in ((N_("一对多"), organization_pairings > 1), (N_("多对一"), county_pairings > 1))
+             if many]
+    return joined(_(part) for part in parts) or _("一对一")
 
 
 def history_text(session: Session, pairing_id: int, zone: ZoneInfo) -> str:
-    """The history, one line per change (`pairbot pairing show`): “2026-11-29 结对中→暂停（原因） cli”."""
+    """The history, one line per change (`pairbot pairing show`): “2026-11-29 结对中→暂停（原因） cli”.
+
+    Statuses are said in the locale in force; the reason is shown as written."""
     lines = []
     for h in session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing_id)
                           .order_by(col(PairingStatusChange.changed_at), col(PairingStatusChange.id))).all():
         day = h.effective_on or h.changed_at.astimezone(zone).date()
         before = PairingStatus(h.from_status).label + "→" if h.from_status else ""
         lines.append(f"{day:%Y-%m-%d} {before}{PairingStatus(h.to_status).label}"
-                     + (f"（{h.note}）" if h.note else "") + f" {h.actor}")
+                     + (_("（{note}）").format(note=h.note) if h.note else "") + f" {h.actor}")
     return "\n".join(lines)

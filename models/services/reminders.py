@@ -39,10 +39,10 @@ from models.reporting import ProgressUpdate
 from models.services.agreements import deadline_season, has_current_agreement
 from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
 from models.services.ledger import Scope, coverage
-from models.services.obligations import Obligation, Occurrence, day_label, load_obligations, occurrences
+from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
 from models.services.outbox import queue_message, recipient_locale
 from models.services.registry import contact_address
-from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, in_quiet_hours
+from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, day_label, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
 P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]

@@ -19,15 +19,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, _
+
 MAX_SHIFT_DAYS = 60  # a calendar that lists no working day for two months is a configuration error
 
 
 def how_to_add_holidays(year: int) -> str:
-    """How to give pairbot a year's holidays, in Chinese (the settings and the variable to use)."""
-    return (f"在 config.toml 的 [schedule] holidays 中列出 {year} 年的法定节假日（可写区间，"
-            f"如 \"{year}-10-01..{year}-10-07\"），调休上班日列入 [schedule] workdays；或设置环境变量 "
-            f"PAIRBOT_SCHEDULE__HOLIDAYS={year}-01-01,{year}-10-01..{year}-10-07（PAIRBOT_SCHEDULE__WORKDAYS 同理）；"
-            f"或升级 chinese-calendar（pip install -U chinese-calendar）")
+    """How to give pairbot a year's holidays (the settings and the variable to use), in the locale in force."""
+    return _("在 config.toml 的 [schedule] holidays 中列出 {year} 年的法定节假日（可写区间，"
+             "如 \"{year}-10-01..{year}-10-07\"），调休上班日列入 [schedule] workdays；或设置环境变量 "
+             "PAIRBOT_SCHEDULE__HOLIDAYS={year}-01-01,{year}-10-01..{year}-10-07（PAIRBOT_SCHEDULE__WORKDAYS 同理）；"
+             "或升级 chinese-calendar（pip install -U chinese-calendar）").format(year=year)
 
 
 def official_years() -> range:
@@ -86,13 +88,13 @@ class WorkCalendar:
                 continue
             configured = sorted(d for d in self.holidays if d.year == year)
             if configured:
-                text = (f"日历提示：chinese-calendar 没有 {year} 年的数据，该年按周一至周五、[schedule] holidays 中的 "
-                        f"{len(configured)} 个节假日（{configured[0].isoformat()} 至 {configured[-1].isoformat()}）"
-                        f"和 [schedule] workdays 计算工作日。")
+                text = _("日历提示：chinese-calendar 没有 {year} 年的数据，该年按周一至周五、[schedule] holidays 中的 "
+                         "{n} 个节假日（{first} 至 {last}）和 [schedule] workdays 计算工作日。").format(
+                    year=year, n=len(configured), first=configured[0].isoformat(), last=configured[-1].isoformat())
             else:
-                text = (f"日历警告：chinese-calendar 没有 {year} 年的法定节假日数据，也没有配置该年的节假日，"
-                        f"该年只按周一至周五计算工作日（春节、国庆等假期会被当作工作日，提醒可能在假期发出）。"
-                        f"添加方法：{how_to_add_holidays(year)}。")
+                text = _("日历警告：chinese-calendar 没有 {year} 年的法定节假日数据，也没有配置该年的节假日，"
+                         "该年只按周一至周五计算工作日（春节、国庆等假期会被当作工作日，提醒可能在假期发出）。"
+                         "添加方法：{how}。").format(year=year, how=how_to_add_holidays(year))
             notes.append(CalendarNote(year, len(configured), text))
         return notes
 
@@ -129,9 +131,20 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-WEEKDAYS_ZH = "一二三四五六日"
+# Monday first, as date.weekday() counts; marked for the catalog, `_()` where shown (weekday_name).
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
+# One msgid per month, so English can say “Mon 31 August”.
+DAY_LABELS = (N_("1月{day}日（{weekday}）"), N_("2月{day}日（{weekday}）"), N_("3月{day}日（{weekday}）"),
+              N_("4月{day}日（{weekday}）"), N_("5月{day}日（{weekday}）"), N_("6月{day}日（{weekday}）"),
+              N_("7月{day}日（{weekday}）"), N_("8月{day}日（{weekday}）"), N_("9月{day}日（{weekday}）"),
+              N_("10月{day}日（{weekday}）"), N_("11月{day}日（{weekday}）"), N_("12月{day}日（{weekday}）"))
+
+
+def weekday_name(day: date) -> str:
+    """周一 … 周日 (Mon … Sun) in the locale in force."""
+    return _(WEEKDAYS[day.weekday()])
 
 
 def day_label(day: date) -> str:
-    """8月31日（周一）"""
-    return f"{day.month}月{day.day}日（周{WEEKDAYS_ZH[day.weekday()]}）"
+    """8月31日（周一）, in the locale in force (Mon 31 August)."""
+    return _(DAY_LABELS[day.month - 1]).format(day=day.day, weekday=weekday_name(day))

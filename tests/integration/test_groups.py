@@ -176,8 +176,8 @@ def test_a_robot_named_in_the_config_cannot_be_registered_again(workdir: Workdir
     refused = pairbot("groups", "add-robot", "县联络员群", "other-key-0001", cwd=cwd, env=env)
     assert refused.returncode == 1 and "已在配置文件 [wecom.webhooks] 中" in refused.stderr
     again = [pairbot("groups", "add-robot", "四川群", key, cwd=cwd, env=env) for key in ("key-one-0001", "key-two-0002")]
-    assert "已登记" in again[0].stdout and "已更换地址" in again[1].stdout
+    assert "已登记群机器人“四川群”" in again[0].stdout and "已更换群机器人“四川群”的地址" in again[1].stdout
     [robot] = rows(env["PAIRBOT_DATABASE__URL"], Group.channel == ROBOT)
     assert robot.webhook == "key-two-0002"
-    listed = pairbot("groups", "list", cwd=cwd, env=env)
+    listed = pairbot("groups", "list", cwd=cwd, env=env | {"COLUMNS": "160"})  # wide enough for the whole host
     assert listed.returncode == 0 and "key-two" not in listed.stdout and "qyapi.weixin.qq.com" in listed.stdout

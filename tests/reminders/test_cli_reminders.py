@@ -120,7 +120,7 @@ def test_cycles_list_shows_the_next_due_date_its_reminder_days_and_calendar_gaps
     from bot.config import RemindersSettings
     from models.base import utcnow
     from models.services.seasons import current_season
-    from models.services.workcalendar import WEEKDAYS_ZH, WorkCalendar, years_ahead
+    from models.services.workcalendar import WEEKDAYS, WorkCalendar, years_ahead
 
     cwd, env = workdir
     today = utcnow().astimezone(SHANGHAI).date()
@@ -140,7 +140,7 @@ def test_cycles_list_shows_the_next_due_date_its_reminder_days_and_calendar_gaps
     listed = pairbot("cycles", "list", cwd=cwd, env=variables)
     assert listed.returncode == 0, listed.stderr
     line = next(line for line in listed.stdout.splitlines() if line.startswith(f"{season}年帮扶协议签订："))
-    assert f"下次截止 {due.isoformat()}（周{WEEKDAYS_ZH[due.weekday()]}）" in line and "提醒日 " in line
+    assert f"下次截止 {due.isoformat()}（{WEEKDAYS[due.weekday()]}）" in line and "提醒日 " in line
     configured = WorkCalendar(holidays=[date(next_year, 10, d) for d in range(1, 8)])
     for note in configured.calendar_notes(years_ahead(today)):  # the years chinese-calendar does not know
         assert note.text in listed.stdout
