@@ -115,8 +115,8 @@ def test_cli_export_refuses_to_overwrite_and_audits(review_app: App, ledger: Led
     assert out.stat().st_size == size
     forced = pairbot("export", "--out", str(out), "--province", "广西壮族自治区", "--force", cwd=tmp_path, env=env)
     assert forced.returncode == 0 and "进展 1 行" in forced.stdout
-    unknown = pairbot("export", "--out", str(tmp_path / "x.xlsx"), "--province", "四川", cwd=tmp_path, env=env)
-    assert unknown.returncode == 2 and "四川" in unknown.stderr and not (tmp_path / "x.xlsx").exists()
+    unknown = pairbot("export", "--out", str(tmp_path / "x.xlsx"), "--province", "火星", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2 and "火星" in unknown.stderr and not (tmp_path / "x.xlsx").exists()
     assert pairbot("export", "--out", str(tmp_path / "x.csv"), cwd=tmp_path, env=env).returncode == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
     with Session(review_app.engine) as session:
