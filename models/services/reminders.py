@@ -8,10 +8,17 @@ planned, so after downtime the stale ones are skipped. Once the due date has pas
 the county contact and the province's admins get one digest; admins get a weekly summary, and a
 daily digest of what waits for them (models.services.digest) from `[reminders] digest_time`.
 
-`queue_reminders` claims each planned reminder by inserting its ledger row with ON CONFLICT DO
-NOTHING on the unique key (obligation, id, period, stage, contact) and writes the Delivery only
-for the rows it inserted, so a reminder goes out at most once across restarts and concurrent
-schedulers. Nothing is planned during quiet hours; reminders go out when they end.
+Planning streams: `iter_reminders` reads each query through a server-side cursor ordered by
+contact and yields one `Due` at a time, so a due set of millions is never held in memory; the
+words of each message are composed in one place, `ReminderText`.
+
+`queue_reminders` writes a batch set-wise: the batch goes to a staging table (COPY on
+PostgreSQL), ONE `INSERT … SELECT … ON CONFLICT DO NOTHING` claims the ledger rows on the unique
+key (obligation, id, period, stage, contact), ONE `INSERT … SELECT` writes the Delivery rows of
+the claimed ones (addressed as `contact_address` does, by a window over the reachable chat
+identities), and ONE `UPDATE … FROM` links them; so a reminder goes out at most once across
+restarts and concurrent schedulers. Nothing is planned during quiet hours; reminders go out when
+they end.
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true, union_all, update
+from sqlalchemy import (Column, Date, Integer, Select, String, Text, and_, case, exists, func, insert,
+                        literal, literal_column, or_, select, text, true, union_all, update)
 from sqlmodel import Session
 
-from models.base import upsert_insert
+from models.base import upsert_insert, utcnow
+from models.messaging import Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import DAILY, OVERDUE, WEEKLY, ObligationKind, ReminderSent
@@ -38,17 +48,18 @@ from models.services.agreements import deadline_season, has_current_agreement
 from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
 from models.services.ledger import Scope, coverage
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
-from models.services.outbox import queue_message
-from models.services.registry import contact_address
+from models.services.staging import fill, staging_table
 from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, day_label, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
-P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
-    Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent))
+P, K, O, C, I, U, R, D = (model.__table__ for model in (  # type: ignore[attr-defined]
+    Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent, Delivery))
 
 SUMMARY_NAME = "每周逾期汇总"
 LIST_LIMIT = 5  # pairings named in one message before "等 N 个"
-CLAIM_CHUNK = 500
+CLAIM_CHUNK = 5000  # reminders written per transaction
+PLANNING_WORK_MEM = "128MB"  # PostgreSQL's work_mem while planning (see _tune_for_planning)
+STREAM_ROWS = 10_000  # rows fetched at a time from a planning query's server-side cursor
 KEY_COLUMNS = ["obligation", "obligation_id", "period", "stage", "contact_id"]  # the ledger's unique key
 
 
@@ -215,7 +226,15 @@ def _pending_admins(session: Session, source: ObligationKind, obligation_id: int
 
 def plan_reminders(session: Session, now: datetime, policy: Policy,
                    obligations: Sequence[Obligation] | None = None) -> list[Due]:
-    """Everything that should go out at `now`, read-only: stage reminders, overdue digests, weekly summaries.
+    """Everything that should go out at `now`, read-only, as a list (`pairbot reminders due`, tests)."""
+    with _collector_paused():
+        return list(iter_reminders(session, now, policy, obligations))
+
+
+def iter_reminders(session: Session, now: datetime, policy: Policy,
+                   obligations: Sequence[Obligation] | None = None) -> Iterator[Due]:
+    """Everything that should go out at `now`, one at a time: stage reminders, overdue digests, weekly summaries,
+    daily digests. Read-only; the planning queries are streamed, so memory does not grow with the due set.
 
     Nothing during quiet hours or on a non-working day: what is due then goes out when they end.
     """
@@ -223,27 +242,33 @@ def plan_reminders(session: Session, now: datetime, policy: Policy,
         raise ValueError("now must be timezone-aware")
     today = policy.today(now)
     if policy.quiet(now) or not policy.calendar.is_workday(today):
-        return []
+        return
     if obligations is None:
         obligations = load_obligations(session)
-    dues: list[Due] = []
-    with _collector_paused():
-        for obligation in obligations:
-            # Stage days move back over holidays: look far enough ahead to see a due date whose first
-            # stage moved into today; and back over a holiday after a due date for its digests.
-            ahead = max(obligation.stages) + 1 + MAX_SHIFT_DAYS
-            behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
-            for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
-                stage = occ.latest_stage(now, policy.zone)
-                mandatory = obligation.kind in policy.mandatory
-                if stage is not None:
-                    dues += _stage_dues(session, occ, stage, today, mandatory)
-                elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
-                      and occ.can_be_overdue(policy.zone)):
-                    dues += _overdue_dues(session, occ, mandatory)
-        dues += _weekly_dues(session, now, policy, obligations)
-        dues += _digest_dues(session, now, policy)
-    return dues
+    _tune_for_planning(session)
+    for obligation in obligations:
+        # Stage days move back over holidays: look far enough ahead to see a due date whose first
+        # stage moved into today; and back over a holiday after a due date for its digests.
+        ahead = max(obligation.stages) + 1 + MAX_SHIFT_DAYS
+        behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
+        for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
+            stage = occ.latest_stage(now, policy.zone)
+            mandatory = obligation.kind in policy.mandatory
+            if stage is not None:
+                yield from _stage_dues(session, occ, stage, today, mandatory)
+            elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
+                  and occ.can_be_overdue(policy.zone)):
+                yield from _overdue_dues(session, occ, mandatory)
+    yield from _weekly_dues(session, now, policy, obligations)
+    yield from _digest_dues(session, now, policy)
+
+
+def _tune_for_planning(session: Session) -> None:
+    """On PostgreSQL, for this transaction only: enough memory to hash and sort a million-row due set without
+    spilling to disk, and no JIT (it compiles each planning query anew, about a second apiece, for no gain)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{PLANNING_WORK_MEM}'"))
+        session.execute(text("SET LOCAL jit = off"))
 
 
 @contextmanager
@@ -263,23 +288,21 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str, head: str,
-                 tail: str) -> list[Due]:
-    """One Due per contact from (contact, name, role, pairing, counterpart) rows: the text names the pairings."""
-    groups: dict[int, list[tuple[Any, ...]]] = {}
-    for row in session.execute(query).all():
-        groups.setdefault(row[0], []).append(row)
+def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str,
+                 words: ReminderText) -> Iterator[Due]:
+    """One Due per contact from (contact, name, role, pairing, counterpart, paused) rows, streamed in contact order:
+    the text names the contact's pairings."""
     obligation, title, period, due_on = occ.obligation, occ.title, occ.period, occ.due
-    dues = []
-    for contact_id in sorted(groups):
-        group = groups[contact_id]
-        if len(group) > 1:
-            group.sort(key=itemgetter(3))
-        _, name, role, _, _, paused = group[0]
-        note = MANDATORY_NOTE if paused is not None else ""
-        dues.append(Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
-                        f"{head}{_labels([r[4] for r in group])}{tail}{note}", tuple(r[3] for r in group)))
-    return dues
+    ordered = query.order_by(literal_column("contact_id"), literal_column("pairing_id"))
+    result = session.execute(ordered, execution_options={"yield_per": STREAM_ROWS})
+    try:
+        for contact_id, rows in groupby(result, key=itemgetter(0)):
+            group = list(rows)
+            _, name, role, _, _, paused = group[0]
+            yield Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
+                      words.compose([r[4] for r in group], paused is not None), tuple(r[3] for r in group))
+    finally:
+        result.close()
 
 
 def _labels(items: Sequence[str]) -> str:
@@ -293,30 +316,50 @@ def _labels(items: Sequence[str]) -> str:
 MANDATORY_NOTE = "\n（您已退订提醒；此项为必报事项，仍会提醒。）"
 
 
-def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> list[Due]:
-    obligation = occ.obligation
-    days = (occ.due - today).days
-    when = "今天截止" if days <= 0 else f"还有 {days} 天"
-    if obligation.by_record:
-        head = f"【{occ.title}】请于{day_label(occ.due)}前签订结对帮扶协议，{when}。尚未登记协议的结对："
-        tail = "。签订后请将协议交管理员登记。"
-    else:
-        head = f"【{occ.title}】请于{day_label(occ.due)}前报送，{when}。待报送的结对："
-        tail = "。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。"
-    return _per_contact(session, owed_query(occ, str(stage), obligation.roles, mandatory=mandatory), occ, str(stage),
-                        head, tail)
+@dataclass(frozen=True, slots=True)
+class ReminderText:
+    """The words of a stage reminder or an overdue digest to a county or organization contact — the one place they
+    are composed: a head naming the obligation and its date, the pairings that still owe it, a tail saying what to
+    do, and a note for a contact who sent 退订 (only mandatory kinds reach them). Built once per obligation period
+    and stage, then `compose` runs once per contact."""
+
+    head: str
+    tail: str
+
+    @classmethod
+    def for_stage(cls, occ: Occurrence, today: date) -> ReminderText:
+        days = (occ.due - today).days
+        when = "今天截止" if days <= 0 else f"还有 {days} 天"
+        if occ.obligation.by_record:
+            return cls(f"【{occ.title}】请于{day_label(occ.due)}前签订结对帮扶协议，{when}。尚未登记协议的结对：",
+                       "。签订后请将协议交管理员登记。")
+        return cls(f"【{occ.title}】请于{day_label(occ.due)}前报送，{when}。待报送的结对：",
+                   "。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。")
+
+    @classmethod
+    def for_overdue(cls, occ: Occurrence) -> ReminderText:
+        what = "未登记帮扶协议" if occ.obligation.by_record else "未报送"
+        return cls(f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，以下结对仍{what}：", "。请督促尽快办理。")
+
+    def compose(self, counterparts: Sequence[str], paused: bool) -> str:
+        """The message for one contact: `counterparts` are the other sides of their pairings, in pairing order."""
+        return f"{self.head}{_labels(counterparts)}{self.tail}{MANDATORY_NOTE if paused else ''}"
 
 
-def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Due]:
+def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> Iterator[Due]:
+    query = owed_query(occ, str(stage), occ.obligation.roles, mandatory=mandatory)
+    return _per_contact(session, query, occ, str(stage), ReminderText.for_stage(occ, today))
+
+
+def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> Iterator[Due]:
     """Once the due date has passed: a digest to each county contact with overdue pairings, and to admins."""
     obligation = occ.obligation
     what = "未登记帮扶协议" if obligation.by_record else "未报送"
-    dues = _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
-                                            mandatory=mandatory), occ, OVERDUE,
-                        f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，以下结对仍{what}：", "。请督促尽快办理。")
+    yield from _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
+                                                mandatory=mandatory), occ, OVERDUE, ReminderText.for_overdue(occ))
     admins = _pending_admins(session, obligation.source, obligation.id, occ.period, OVERDUE)
     if not admins:
-        return dues
+        return
     by_province: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for pairing_id, province, county, organization in session.execute(overdue_query(occ)).all():
         by_province[province].append((pairing_id, f"{county}—{organization}"))
@@ -329,9 +372,8 @@ def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Du
                  for province, items in seen.items()]
         text = f"【逾期】{occ.title}已过截止日{day_label(occ.due)}，仍有 {total} 个结对{what}：\n" + "\n".join(lines)
         pairings = tuple(sorted(pid for items in seen.values() for pid, _ in items))
-        dues.append(Due(obligation.source, obligation.id, occ.title, occ.period, OVERDUE, admin_id, admin_name,
-                        Role.admin.value, occ.due, text, pairings))
-    return dues
+        yield Due(obligation.source, obligation.id, occ.title, occ.period, OVERDUE, admin_id, admin_name,
+                  Role.admin.value, occ.due, text, pairings)
 
 
 def _latest_past(obligation: Obligation, now: datetime, policy: Policy) -> Occurrence | None:
@@ -397,46 +439,80 @@ def _digest_dues(session: Session, now: datetime, policy: Policy) -> list[Due]:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def claim(session: Session, dues: Sequence[Due], now: datetime) -> dict[tuple[str, int, str, str, int], int]:
-    """Insert the ledger rows; returns the ids of those this call inserted (the others were already claimed)."""
-    if not dues:
-        return {}
-    values = [{"obligation": d.obligation.value, "obligation_id": d.obligation_id, "period": d.period,
-               "stage": d.stage, "contact_id": d.contact_id, "due_on": d.due_on, "created_at": now} for d in dues]
-    statement = (upsert_insert(session.get_bind().dialect, R).values(values)
-                 .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
-                 .returning(R.c.id, R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
-    return {(row[1], row[2], row[3], row[4], row[5]): row[0] for row in session.execute(statement).all()}
+# A batch of planned reminders, next to the ledger, and the ledger ids of those this batch claimed:
+# the statements below read them set-wise.
+STAGE = staging_table(
+    "reminder_stage",
+    Column("obligation", String(16)), Column("obligation_id", Integer), Column("period", String(16)),
+    Column("stage", String(16)), Column("contact_id", Integer), Column("due_on", Date), Column("text", Text),
+    Column("dedupe_key", String(255)),
+)
+CLAIMED = staging_table("reminder_claimed", Column("reminder_id", Integer), Column("dedupe_key", String(255)))
+S = STAGE.c
 
 
 def queue_reminders(session: Session, dues: Sequence[Due], now: datetime) -> list[int]:
-    """Claim the reminders and write a Delivery for each claimed one; returns the delivery ids.
+    """Claim the reminders in the ledger and write a Delivery for each one this call claimed; returns the delivery ids.
 
-    Call inside one unit of work and enqueue the ids after it commits.
+    Set-wise, whatever the batch's size: the batch is staged, one statement claims the ledger rows, one writes the
+    deliveries, one links them. A reminder already claimed (by an earlier tick or another scheduler) gets nothing;
+    one claimed whose contact has no reachable chat left is not retried. Call inside one unit of work and enqueue
+    the ids after it commits.
     """
-    claimed = claim(session, dues, now)
-    ids = list({d.contact_id for d in dues})
-    contacts = {c.id: c for c in session.scalars(select(Contact).where(C.c.id.in_(ids)))}
-    links, delivery_ids = [], []
-    for due in dues:
-        reminder_id = claimed.get((due.obligation.value, due.obligation_id, due.period, due.stage, due.contact_id))
-        if reminder_id is None:
-            continue
-        contact = contacts.get(due.contact_id)
-        address = contact_address(session, contact) if contact is not None else None
-        if address is None:  # became unreachable since planning: claimed, so not retried
-            continue
-        delivery = queue_message(session, address[0], address[1], due.text, contact_id=due.contact_id,
-                                 dedupe_key=due.key)
-        links.append({"b_reminder": reminder_id, "b_delivery": delivery.id})
-        delivery_ids.append(delivery.id)
-    if links:
-        session.execute(update(R).where(R.c.id == bindparam("b_reminder"))
-                        .values(delivery_id=bindparam("b_delivery")), links)
-    return [i for i in delivery_ids if i is not None]
+    if not dues:
+        return []
+    fill(session, STAGE, ((d.obligation.value, d.obligation_id, d.period, d.stage, d.contact_id,
+                           d.due_on.isoformat() if d.due_on else None, d.text, d.key) for d in dues))
+    claimed = _claim_staged(session, now)
+    if not claimed:
+        return []
+    fill(session, CLAIMED, claimed)
+    return _deliver_claimed(session)
 
 
-def chunks(dues: Sequence[Due], size: int = CLAIM_CHUNK) -> Iterable[Sequence[Due]]:
-    for start in range(0, len(dues), size):
-        yield dues[start:start + size]
+def _claim_staged(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """Insert the staged ledger rows; returns (ledger id, key) of those this statement inserted — the others were
+    claimed before."""
+    columns = ["obligation", "obligation_id", "period", "stage", "contact_id", "due_on", "created_at"]
+    staged = select(S.obligation, S.obligation_id, S.period, S.stage, S.contact_id, S.due_on,
+                    literal(now, R.c.created_at.type)).where(true())  # WHERE: SQLite's upsert after a SELECT needs one
+    statement = (upsert_insert(session.get_bind().dialect, R).from_select(columns, staged)
+                 .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
+                 .returning(R.c.id, R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
+    return [(row[0], f"reminder:{row[1]}:{row[2]}:{row[3]}:{row[4]}:{row[5]}") for row in session.execute(statement)]
 
+
+def _address(column: Any) -> Any:
+    """`column` of the staged contact's chat identity that `contact_address` would choose — the chosen channel, then
+    the one used last, then the oldest reachable identity — as a correlated subquery (one index probe per row)."""
+    preference = case((I.c.channel == C.c.preferred_channel, 0), (I.c.channel == C.c.last_channel, 1), else_=2)
+    return (select(column).select_from(I.join(C, C.c.id == I.c.contact_id))
+            .where(I.c.contact_id == S.contact_id, I.c.unreachable_since.is_(None))
+            .order_by(preference, I.c.id).limit(1).scalar_subquery())
+
+
+def _deliver_claimed(session: Session) -> list[int]:
+    """One Delivery per claimed reminder whose contact is reachable, then the ledger rows point to them."""
+    claimed = CLAIMED.c
+    addressed = (select(_address(I.c.channel).label("channel"), _address(I.c.external_id).label("chat_id"),
+                        S.text, S.contact_id, S.dedupe_key)
+                 .select_from(STAGE.join(CLAIMED, claimed.dedupe_key == S.dedupe_key))
+                 .subquery("addressed"))
+    a = addressed.c
+    rows = select(a.channel, a.chat_id, a.text, literal([], D.c.buttons.type), a.contact_id, a.dedupe_key,
+                  literal(DeliveryStatus.pending.value), literal(0), literal(""),
+                  literal(utcnow(), D.c.created_at.type)).where(a.channel.is_not(None))
+    columns = ["channel", "chat_id", "text", "buttons", "contact_id", "dedupe_key", "status", "attempts", "last_error",
+               "created_at"]
+    ids = list(session.scalars(insert(D).from_select(columns, rows).returning(D.c.id)))
+    if ids:
+        session.execute(update(R).where(R.c.id == claimed.reminder_id, D.c.dedupe_key == claimed.dedupe_key)
+                        .values(delivery_id=D.c.id))
+    return ids
+
+
+def chunks(dues: Iterable[Due], size: int = CLAIM_CHUNK) -> Iterator[list[Due]]:
+    """Batches of `size` from a (streamed) due set."""
+    iterator = iter(dues)
+    while batch := list(islice(iterator, size)):
+        yield batch
