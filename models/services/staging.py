@@ -18,6 +18,7 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel import Session
 
 METADATA = MetaData()
+ANALYZE_FROM = 1000  # rows; a smaller batch is joined well enough without statistics
 
 
 def staging_table(name: str, *columns: Column[Any]) -> Table:
@@ -41,10 +42,13 @@ def fill(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -> None:
     raw = connection.connection.dbapi_connection
     assert raw is not None
     if dialect == "postgresql":
+        count = 0
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        connection.execute(text(f"ANALYZE {table.name}"))  # the planner's row estimate for the joins that follow
+                count += 1
+        if count >= ANALYZE_FROM:  # the planner's row estimate for the joins that follow
+            connection.execute(text(f"ANALYZE {table.name}"))
     else:
         marks = ", ".join("?" for _ in table.columns)
         cursor = raw.cursor()
