@@ -312,7 +312,7 @@ class ContactImporter(_Importer):
             return
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
                                             p.identity("wecom"), None) for p in planned))
-        self.session.execute(update(CONTACT_STAGE).values(contact_id=_existing_contact()))
+        self.session.execute(_match_contacts())
         found = {row[0]: row[1:] for row in self.session.execute(_lookup())}
         refused: list[int] = []
         for plan in planned:
@@ -340,7 +340,7 @@ class ContactImporter(_Importer):
 
     def _write(self, now: datetime) -> None:
         """The staged rows that were kept: new phones, new contacts, then their new chat identities."""
-        stage, session = CONTACT_STAGE, self.session
+        session = self.session
         session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
                         .values(phone=CS.phone))
         new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
@@ -348,7 +348,7 @@ class ContactImporter(_Importer):
                .where(CS.contact_id.is_(None)).order_by(CS.n))
         session.execute(insert(Contact).from_select(
             ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
-        session.execute(update(stage).where(CS.contact_id.is_(None)).values(contact_id=_existing_contact()))
+        session.execute(_match_contacts())
         for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
             unbound = ~exists().where(CI.channel == channel, CI.external_id == column)
             identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
@@ -407,12 +407,18 @@ class ContactImporter(_Importer):
                 raise RowError(self.col(column), f"“{external}”已绑定到联系人“{other.name if other else owner}”")
 
 
-def _existing_contact() -> Any:
-    """The registered contact a staged row names (same name, role and scope), as a correlated subquery."""
-    return (select(func.min(CT.id))
-            .where(CT.name == CS.name, CT.role == CS.role, CT.county_id.is_not_distinct_from(CS.county_id),
-                   CT.organization_id.is_not_distinct_from(CS.organization_id))
-            .scalar_subquery())
+def _match_contacts() -> Any:
+    """UPDATE the staged rows still without a contact id with the registered contact each names (same name, role
+    and scope), as a join: it stays one pass even while the contact table's statistics are stale mid-import."""
+    # Only the name may be looked up by index: without statistics SQLite would otherwise probe by role or by an
+    # empty organization, each shared by thousands of rows.
+    same = and_(CT.name == CS.name, CT.role.concat("") == CS.role,
+                func.coalesce(CT.county_id, 0) == func.coalesce(CS.county_id, 0),
+                func.coalesce(CT.organization_id, 0) == func.coalesce(CS.organization_id, 0))
+    matched = (select(CS.n, func.min(CT.id).label("id")).select_from(CONTACT_STAGE.join(Contact.__table__, same))
+               .where(CS.contact_id.is_(None)).group_by(CS.n).subquery("matched"))
+    return (update(CONTACT_STAGE).where(CS.n == matched.c.n, CS.contact_id.is_(None))
+            .values(contact_id=matched.c.id))
 
 
 def _lookup() -> Any:
