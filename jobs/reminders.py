@@ -1,4 +1,5 @@
-"""The reminder job: one tick plans what is due, writes it to the outbox, and queues it after commit."""
+"""The reminder job: one tick streams what is due, writes it to the outbox in batches, and queues each batch after
+its commit."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.db import unit_of_work
-from models.services.reminders import Policy, chunks, plan_reminders, queue_reminders
+from models.services.reminders import Policy, chunks, iter_reminders, queue_reminders
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +27,17 @@ class TickReport:
 
 
 def run_tick(engine: Engine, policy: Policy, now: datetime, enqueue: Enqueue) -> TickReport:
-    """Plan (read-only), then claim and write in chunks, each its own transaction, enqueued once committed."""
-    with Session(engine) as session:
-        dues = plan_reminders(session, now, policy)
-    queued: list[int] = []
-    for chunk in chunks(dues):
-        with unit_of_work(engine) as session:
-            ids = queue_reminders(session, chunk, now)
-        if ids:
-            enqueue(ids)
-            queued += ids
-    if dues:
-        log.info("reminders at %s: %d due, %d queued", now.isoformat(timespec="minutes"), len(dues), len(queued))
-    return TickReport(now, len(dues), queued)
+    """Plan (read-only, streamed from one snapshot) and, batch by batch, claim and write each in its own
+    transaction, enqueued once committed: memory holds one batch, whatever the due set's size."""
+    planned, queued = 0, []
+    with Session(engine) as reading:
+        for chunk in chunks(iter_reminders(reading, now, policy)):
+            planned += len(chunk)
+            with unit_of_work(engine) as session:
+                ids = queue_reminders(session, chunk, now)
+            if ids:
+                enqueue(ids)
+                queued += ids
+    if planned:
+        log.info("reminders at %s: %d due, %d queued", now.isoformat(timespec="minutes"), planned, len(queued))
+    return TickReport(now, planned, queued)

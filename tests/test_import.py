@@ -12,7 +12,8 @@ from bot.db import make_engine
 from models.messaging import AuditLog
 from models.pairing import Pairing, PairingStatusChange
 from models.registry import ChannelIdentity, Contact, County, Organization
-from models.services.importing import import_file
+from models.services import importing
+from models.services.importing import ContactImporter, import_file
 from models.services.tabular import TabularError
 from tests.factories import CODES, load_counties
 
@@ -115,6 +116,58 @@ def test_contacts_from_xlsx_with_identities(engine, tmp_path: Path) -> None:  # 
     taken = write(tmp_path, "taken.csv", "name,role,county,telegram_id\n王五,county,美姑县,123456789\n")
     [problem] = import_file(engine, "contacts", taken, actor="t").problems
     assert "列 telegram_id" in str(problem) and "已绑定到联系人“阿木”" in str(problem)
+
+
+CONTACTS_CSV = (
+    "name,role,county,organization,phone,telegram_id,wecom_userid\n"
+    "阿木,county,布拖县,,13800000000,111,amu\n"  # 2: unchanged on the second file
+    "李华,county,昭觉县,,,,\n"  # 3: nothing new: unchanged
+    "王五,county,美姑县,,,444,\n"  # 4: 李华's Telegram account, found by the staged lookup
+    "赵六,校长,美姑县,,,,\n"  # 5: unknown role, refused while checking the row
+    "钱七,county,布拖县,,139-1234-5678,222,\n"  # 6: new
+    "钱七,county,布拖县,,,,\n"  # 7: the same contact twice in the file
+    "孙八,county,布拖县,,12345,,\n"  # 8: not a phone number
+    "周九,county,布拖县,,,333,qian\n"  # 9: new, with both accounts
+)
+
+
+def test_contacts_staged_in_batches_report_bad_rows_by_row_and_column(engine, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged, set-wise contact import (COPY on PostgreSQL) across batch boundaries: every bad row refused with
+    its row, column and reason, all counted with the first MAX_LISTED listed, and a re-import changes nothing."""
+    monkeypatch.setattr(ContactImporter, "batch", 3)
+    first = write(tmp_path, "first.csv", "name,role,county,phone,telegram_id,wecom_userid\n"
+                                         "阿木,county,布拖县,13800000000,111,amu\n李华,county,昭觉县,,444,\n")
+    assert import_file(engine, "contacts", first, actor="t").created == 2
+    path = write(tmp_path, "contacts.csv", CONTACTS_CSV)
+    report = import_file(engine, "contacts", path, actor="t")
+    assert (report.created, report.updated, report.unchanged, report.refused) == (2, 0, 2, 4)
+    problems = sorted((p.row, p.column, p.message) for p in report.problems)
+    assert [(row, column.split("（")[0]) for row, column, _ in problems] == [
+        (4, "telegram_id"), (5, "role"), (7, "name"), (8, "phone")]
+    assert "已绑定到联系人“李华”" in problems[0][2] and "校长" in problems[1][2] and "与第 6 行重复" in problems[2][2]
+    with Session(engine) as session:
+        contacts = {c.name: c for c in session.exec(select(Contact)).all()}
+        identities = {(i.channel, i.external_id): i.contact_id for i in session.exec(select(ChannelIdentity)).all()}
+    assert sorted(contacts) == ["周九", "李华", "钱七", "阿木"]
+    assert contacts["钱七"].phone == "13912345678"
+    assert identities == {("telegram", "111"): contacts["阿木"].id, ("wecom", "amu"): contacts["阿木"].id,
+                          ("telegram", "444"): contacts["李华"].id,
+                          ("telegram", "222"): contacts["钱七"].id, ("telegram", "333"): contacts["周九"].id,
+                          ("wecom", "qian"): contacts["周九"].id}
+
+    changed = write(tmp_path, "changed.csv", "name,role,county,phone,wecom_userid\n李华,county,昭觉县,13700000000,lihua\n")
+    assert import_file(engine, "contacts", changed, actor="t").updated == 1
+    with Session(engine) as session:
+        lihua = session.exec(select(Contact).where(Contact.name == "李华")).one()
+        assert lihua.phone == "13700000000"
+        assert {i.external_id for i in session.exec(select(ChannelIdentity).where(ChannelIdentity.contact_id == lihua.id))} \
+            == {"444", "lihua"}
+
+    monkeypatch.setattr(importing, "MAX_LISTED", 2)
+    again = import_file(engine, "contacts", path, actor="t")
+    assert (again.created, again.updated, again.unchanged, again.refused) == (0, 0, 4, 4)
+    assert [p.row for p in again.problems] == [4, 5] and again.unlisted == 2  # in batch order; all four counted
 
 
 def test_counties_complete_the_reference_list(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Engine, Integer, String, and_, delete, exists, func, insert, literal, true, update
+from sqlmodel import Session, select
 
 from bot.db import unit_of_work
 from models.base import utcnow
@@ -28,6 +28,7 @@ from models.services.credit_code import CreditCodeError, validate_credit_code
 from models.services.phones import PhoneError, normalize_phone
 from models.services.provinces import full_name
 from models.services.registry import set_pairing_status
+from models.services.staging import fill, staging_table
 from models.services.tabular import (
     CONTACT_COLUMNS,
     COUNTY_COLUMNS,
@@ -100,6 +101,7 @@ class _Importer:
 
     columns: Mapping[str, Sequence[str]]
     required: tuple[str, ...]
+    batch = BATCH  # rows per transaction
 
     def __init__(self, session: Session, actor: str) -> None:
         self.session = session
@@ -279,49 +281,81 @@ class _PlannedContact:
     key: tuple[str, str, int | None, int | None]
     phone: str
     identities: list[tuple[str, str]]  # (channel, external id)
+    claims: list[Any]  # the in-file keys it holds, released if it is refused after all
+
+    def identity(self, channel: str) -> str:
+        return next((external for ch, external in self.identities if ch == channel), "")
+
+
+# A batch of checked contact rows next to the registry: matched, upserted and bound set-wise.
+CONTACT_STAGE = staging_table(
+    "contact_stage",
+    Column("n", Integer), Column("name", String(64)), Column("role", String(16)), Column("county_id", Integer),
+    Column("organization_id", Integer), Column("phone", String(32)), Column("telegram_id", String(128)),
+    Column("wecom_userid", String(128)), Column("contact_id", Integer),
+)
+CS, CT, CI = CONTACT_STAGE.c, Contact.__table__.c, ChannelIdentity.__table__.c  # type: ignore[attr-defined]
 
 
 class ContactImporter(_Importer):
-    """Contacts come in tens of thousands, so a batch is checked in memory and written with bulk statements."""
+    """Contacts come in hundreds of thousands: each row is checked in Python (with its reason on refusal), then the
+    batch is staged (COPY on PostgreSQL) and matched, inserted, updated and bound with a few set-wise statements."""
 
     columns = CONTACT_COLUMNS
     required = ("name", "role")
+    batch = 5000
     lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
                "wecom_userid": ChannelIdentity.external_id}
 
     def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
         planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
-        existing = self._existing_contacts({p.key[0] for p in planned})
-        owners = self._identity_owners([ident for p in planned for ident in p.identities])
-        now = utcnow()
-        new_contacts: list[_PlannedContact] = []
-        new_identities: list[tuple[int | None, _PlannedContact, str, str]] = []
+        if not planned:
+            return
+        fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
+                                            p.identity("wecom"), None) for p in planned))
+        self.session.execute(_match_contacts())
+        found = {row[0]: row[1:] for row in self.session.execute(_lookup())}
+        refused: list[int] = []
         for plan in planned:
-            contact = existing.get(plan.key)
+            contact_id, phone, telegram_owner, wecom_owner = found[plan.row.number]
             try:
-                self._check_owners(plan, contact, owners)
+                self._check_owners(plan, contact_id, {"telegram": telegram_owner, "wecom": wecom_owner})
             except RowError as exc:
+                self.claimed = plan.claims
                 self._refuse(plan.row, exc, report)
+                refused.append(plan.row.number)
                 continue
-            fresh = [(ch, ext) for ch, ext in plan.identities if (ch, ext) not in owners]
-            for channel, external in fresh:
-                owners[(channel, external)] = contact.id if contact else -1
-                new_identities.append((contact.id if contact else None, plan, channel, external))
-            if contact is None:
-                new_contacts.append(plan)
+            bound = {"telegram": telegram_owner, "wecom": wecom_owner}
+            fresh = [ch for ch, _ in plan.identities if bound[ch] is None]
+            if contact_id is None:
                 report.created += 1
-            elif plan.phone and plan.phone != contact.phone:
-                self.session.execute(update(Contact).where(col(Contact.id) == contact.id).values(phone=plan.phone))
+            elif plan.phone and plan.phone != phone:
                 report.updated += 1
             elif fresh:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        ids = self._insert_contacts(new_contacts, now)
-        rows_ = [{"contact_id": cid if cid is not None else ids[id(plan)], "channel": channel, "external_id": ext,
-                  "created_at": now} for cid, plan, channel, ext in new_identities]
-        if rows_:
-            self.session.execute(insert(ChannelIdentity), rows_)
+        for first in range(0, len(refused), 500):
+            self.session.execute(delete(CONTACT_STAGE).where(CS.n.in_(refused[first:first + 500])))
+        self._write(utcnow())
+
+    def _write(self, now: datetime) -> None:
+        """The staged rows that were kept: new phones, new contacts, then their new chat identities."""
+        session = self.session
+        session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
+                        .values(phone=CS.phone))
+        new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
+                      true(), literal(now, CT.created_at.type))
+               .where(CS.contact_id.is_(None)).order_by(CS.n))
+        session.execute(insert(Contact).from_select(
+            ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
+        session.execute(_match_contacts())
+        for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
+            unbound = ~exists().where(CI.channel == channel, CI.external_id == column)
+            identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
+                column != "", unbound)
+            session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
+                                                                identities))
 
     def _checked(self, row: Row, report: ImportReport) -> _PlannedContact | None:
         self.claimed = []
@@ -361,40 +395,42 @@ class ContactImporter(_Importer):
         self.claim(key, row, "name")
         for channel, external in identities:
             self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
-        return _PlannedContact(row, key, phone, identities)
+        return _PlannedContact(row, key, phone, identities, self.claimed)
 
-    def _existing_contacts(self, names: set[str]) -> dict[tuple[str, str, int | None, int | None], Contact]:
-        if not names:
-            return {}
-        contacts = self.session.exec(select(Contact).where(col(Contact.name).in_(names))).all()
-        return {(c.name, c.role, c.county_id, c.organization_id): c for c in contacts}
-
-    def _identity_owners(self, identities: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        if not identities:
-            return {}
-        found = self.session.exec(
-            select(ChannelIdentity).where(col(ChannelIdentity.external_id).in_({ext for _, ext in identities}))
-        ).all()
-        return {(i.channel, i.external_id): i.contact_id for i in found}
-
-    def _check_owners(self, plan: _PlannedContact, contact: Contact | None, owners: dict[tuple[str, str], int]) -> None:
+    def _check_owners(self, plan: _PlannedContact, contact_id: int | None, owners: dict[str, int | None]) -> None:
         for channel, external in plan.identities:
-            owner = owners.get((channel, external))
-            if owner is not None and (contact is None or owner != contact.id):
-                other = self.session.get(Contact, owner) if owner > 0 else None
+            owner = owners[channel]
+            if owner is not None and owner != contact_id:
+                other = self.session.get(Contact, owner)
                 column = "telegram_id" if channel == "telegram" else "wecom_userid"
                 raise RowError(self.col(column), f"“{external}”已绑定到联系人“{other.name if other else owner}”")
 
-    def _insert_contacts(self, plans: list[_PlannedContact], now: datetime) -> dict[int, int]:
-        """Bulk-insert new contacts; returns id(plan) -> new contact id."""
-        if not plans:
-            return {}
-        values = [{"name": p.key[0], "role": p.key[1], "county_id": p.key[2], "organization_id": p.key[3],
-                   "phone": p.phone, "provinces": [], "active": True, "created_at": now} for p in plans]
-        result = self.session.execute(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), values  # type: ignore[arg-type]
-        )
-        return {id(plan): new_id for plan, new_id in zip(plans, result.scalars().all(), strict=True)}
+
+def _match_contacts() -> Any:
+    """UPDATE the staged rows still without a contact id with the registered contact each names (same name, role
+    and scope), as a join: it stays one pass even while the contact table's statistics are stale mid-import."""
+    # Only the name may be looked up by index: without statistics SQLite would otherwise probe by role or by an
+    # empty organization, each shared by thousands of rows.
+    same = and_(CT.name == CS.name, CT.role.concat("") == CS.role,
+                func.coalesce(CT.county_id, 0) == func.coalesce(CS.county_id, 0),
+                func.coalesce(CT.organization_id, 0) == func.coalesce(CS.organization_id, 0))
+    matched = (select(CS.n, func.min(CT.id).label("id")).select_from(CONTACT_STAGE.join(Contact.__table__, same))
+               .where(CS.contact_id.is_(None)).group_by(CS.n).subquery("matched"))
+    return (update(CONTACT_STAGE).where(CS.n == matched.c.n, CS.contact_id.is_(None))
+            .values(contact_id=matched.c.id))
+
+
+def _lookup() -> Any:
+    """Per staged row: its contact's id and phone, and who already holds its Telegram and WeCom accounts."""
+    contact = Contact.__table__.alias("matched")  # type: ignore[attr-defined]
+    telegram, wecom = ChannelIdentity.__table__.alias("tg"), ChannelIdentity.__table__.alias("wc")  # type: ignore[attr-defined]
+    return (select(CS.n, CS.contact_id, contact.c.phone, telegram.c.contact_id, wecom.c.contact_id)
+            .select_from(CONTACT_STAGE
+                         .outerjoin(contact, contact.c.id == CS.contact_id)
+                         .outerjoin(telegram, and_(telegram.c.channel == "telegram", CS.telegram_id != "",
+                                                          telegram.c.external_id == CS.telegram_id))
+                         .outerjoin(wecom, and_(wecom.c.channel == "wecom", CS.wecom_userid != "",
+                                                       wecom.c.external_id == CS.wecom_userid))))
 
 
 IMPORTERS: dict[str, type[_Importer]] = {
@@ -412,7 +448,7 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _batches(rows, BATCH, report):
+    for batch in _batches(rows, importer_cls.batch, report):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen

@@ -8,10 +8,17 @@ planned, so after downtime the stale ones are skipped. Once the due date has pas
 the county contact and the province's admins get one digest; admins get a weekly summary, and a
 daily digest of what waits for them (models.services.digest) from `[reminders] digest_time`.
 
-`queue_reminders` claims each planned reminder by inserting its ledger row with ON CONFLICT DO
-NOTHING on the unique key (obligation, id, period, stage, contact) and writes the Delivery only
-for the rows it inserted, so a reminder goes out at most once across restarts and concurrent
-schedulers. Nothing is planned during quiet hours; reminders go out when they end.
+Planning streams: `iter_reminders` reads each query through a server-side cursor ordered by
+contact and yields one `Due` at a time, so a due set of millions is never held in memory; the
+words of each message are composed in one place, `ReminderText`.
+
+`queue_reminders` writes a batch set-wise: the batch goes to a staging table (COPY on
+PostgreSQL), ONE `INSERT … SELECT` writes its Delivery rows (addressed as `contact_address`
+does) and ONE `INSERT … SELECT … ON CONFLICT DO NOTHING` claims the ledger rows on the unique
+key (obligation, id, period, stage, contact), each pointing to its Delivery; a delivery whose
+reminder someone else claimed meanwhile is deleted before commit. So a reminder goes out at most
+once across restarts and concurrent schedulers. Nothing is planned during quiet hours; reminders go out when
+they end.
 """
 
 from __future__ import annotations
@@ -23,15 +30,18 @@ from contextlib import contextmanager
 from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, true, union_all, update
+from sqlalchemy import (Column, Date, Integer, Select, String, Text, and_, case, delete, exists, func,
+                        literal, literal_column, or_, select, text, true, union_all)
 from sqlmodel import Session
 
 from bot.i18n import N_, _, current, using
-from models.base import upsert_insert
+from models.base import upsert_insert, utcnow
+from models.messaging import Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import DAILY, OVERDUE, WEEKLY, ObligationKind, ReminderSent
@@ -40,17 +50,19 @@ from models.services.agreements import deadline_season, has_current_agreement
 from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
 from models.services.ledger import Scope, coverage
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
-from models.services.outbox import queue_message, recipient_locale
-from models.services.registry import contact_address
+from models.services.outbox import recipient_locale
+from models.services.staging import fill, staging_table
 from models.services.workcalendar import MAX_SHIFT_DAYS, WorkCalendar, day_label, in_quiet_hours
 
 # The tables, for SQLAlchemy Core queries.
-P, K, O, C, I, U, R = (model.__table__ for model in (  # type: ignore[attr-defined]
-    Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent))
+P, K, O, C, I, U, R, D = (model.__table__ for model in (  # type: ignore[attr-defined]
+    Pairing, County, Organization, Contact, ChannelIdentity, ProgressUpdate, ReminderSent, Delivery))
 
 SUMMARY_NAME = N_("每周逾期汇总")
 LIST_LIMIT = 5  # pairings named in one message before "等 N 个"
-CLAIM_CHUNK = 500
+CLAIM_CHUNK = 5000  # reminders written per transaction
+PLANNING_WORK_MEM = "128MB"  # PostgreSQL's work_mem while planning (see _tune_for_planning)
+STREAM_ROWS = 10_000  # rows fetched at a time from a planning query's server-side cursor
 KEY_COLUMNS = ["obligation", "obligation_id", "period", "stage", "contact_id"]  # the ledger's unique key
 
 
@@ -218,7 +230,15 @@ def _pending_admins(session: Session, source: ObligationKind, obligation_id: int
 
 def plan_reminders(session: Session, now: datetime, policy: Policy,
                    obligations: Sequence[Obligation] | None = None) -> list[Due]:
-    """Everything that should go out at `now`, read-only: stage reminders, overdue digests, weekly summaries.
+    """Everything that should go out at `now`, read-only, as a list (`pairbot reminders due`, tests)."""
+    with _collector_paused():
+        return list(iter_reminders(session, now, policy, obligations))
+
+
+def iter_reminders(session: Session, now: datetime, policy: Policy,
+                   obligations: Sequence[Obligation] | None = None) -> Iterator[Due]:
+    """Everything that should go out at `now`, one at a time: stage reminders, overdue digests, weekly summaries,
+    daily digests. Read-only; the planning queries are streamed, so memory does not grow with the due set.
 
     Nothing during quiet hours or on a non-working day: what is due then goes out when they end.
     """
@@ -226,27 +246,33 @@ def plan_reminders(session: Session, now: datetime, policy: Policy,
         raise ValueError("now must be timezone-aware")
     today = policy.today(now)
     if policy.quiet(now) or not policy.calendar.is_workday(today):
-        return []
+        return
     if obligations is None:
         obligations = load_obligations(session)
-    dues: list[Due] = []
-    with _collector_paused():
-        for obligation in obligations:
-            # Stage days move back over holidays: look far enough ahead to see a due date whose first
-            # stage moved into today; and back over a holiday after a due date for its digests.
-            ahead = max(obligation.stages) + 1 + MAX_SHIFT_DAYS
-            behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
-            for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
-                stage = occ.latest_stage(now, policy.zone)
-                mandatory = obligation.kind in policy.mandatory
-                if stage is not None:
-                    dues += _stage_dues(session, occ, stage, today, mandatory)
-                elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
-                      and occ.can_be_overdue(policy.zone)):
-                    dues += _overdue_dues(session, occ, mandatory)
-        dues += _weekly_dues(session, now, policy, obligations)
-        dues += _digest_dues(session, now, policy)
-    return dues
+    _tune_for_planning(session)
+    for obligation in obligations:
+        # Stage days move back over holidays: look far enough ahead to see a due date whose first
+        # stage moved into today; and back over a holiday after a due date for its digests.
+        ahead = max(obligation.stages) + 1 + MAX_SHIFT_DAYS
+        behind = policy.escalate_days + 1 + MAX_SHIFT_DAYS
+        for occ in occurrences(obligation, today, policy.calendar, policy.zone, behind, ahead):
+            stage = occ.latest_stage(now, policy.zone)
+            mandatory = obligation.kind in policy.mandatory
+            if stage is not None:
+                yield from _stage_dues(session, occ, stage, today, mandatory)
+            elif (occ.closes <= now < occ.escalation_ends(policy.escalate_days, policy.zone)
+                  and occ.can_be_overdue(policy.zone)):
+                yield from _overdue_dues(session, occ, mandatory)
+    yield from _weekly_dues(session, now, policy, obligations)
+    yield from _digest_dues(session, now, policy)
+
+
+def _tune_for_planning(session: Session) -> None:
+    """On PostgreSQL, for this transaction only: enough memory to hash and sort a million-row due set without
+    spilling to disk, and no JIT (it compiles each planning query anew, about a second apiece, for no gain)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{PLANNING_WORK_MEM}'"))
+        session.execute(text("SET LOCAL jit = off"))
 
 
 @contextmanager
@@ -266,37 +292,23 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Wording:
-    """A reminder's frame (head, tail, the 退订 note) composed once per locale; the pairings per contact."""
-
-    def __init__(self, head: Callable[[], str], tail: Callable[[], str]) -> None:
-        self.head, self.tail = head, tail
-        self.frames: dict[str, tuple[str, str, str]] = {}
-
-    def text(self, labels: Sequence[str], paused: bool) -> str:
-        frame = self.frames.get(current())
-        if frame is None:
-            frame = self.frames[current()] = (self.head(), self.tail(), _(MANDATORY_NOTE))
-        head, tail, note = frame
-        return f"{head}{_labels(labels)}{tail}{note if paused else ''}"
-
-
-def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str, wording: _Wording) -> list[Due]:
-    """One Due per contact from (contact, name, role, pairing, counterpart) rows: the text names the pairings."""
-    groups: dict[int, list[tuple[Any, ...]]] = {}
-    for row in session.execute(query).all():
-        groups.setdefault(row[0], []).append(row)
+def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str,
+                 words: ReminderText) -> Iterator[Due]:
+    """One Due per contact from (contact, name, role, pairing, counterpart, paused) rows, streamed in contact order:
+    the text names the contact's pairings (and can be composed again in the recipient's language)."""
     obligation, title, period, due_on = occ.obligation, occ.title, occ.period, occ.due
-    dues = []
-    for contact_id in sorted(groups):
-        group = groups[contact_id]
-        if len(group) > 1:
-            group.sort(key=itemgetter(3))
-        name, role, paused = group[0][1], group[0][2], group[0][5] is not None
-        labels = [r[4] for r in group]
-        dues.append(Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
-                        wording.text(labels, paused), tuple(r[3] for r in group), partial(wording.text, labels, paused)))
-    return dues
+    ordered = query.order_by(literal_column("contact_id"), literal_column("pairing_id"))
+    result = session.execute(ordered, execution_options={"yield_per": STREAM_ROWS})
+    try:
+        for contact_id, rows in groupby(result, key=itemgetter(0)):
+            group = list(rows)
+            _cid, name, role, _pid, _other, paused = group[0]
+            labels = [r[4] for r in group]
+            yield Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
+                      words.compose(labels, paused is not None), tuple(r[3] for r in group),
+                      partial(words.compose, labels, paused is not None))
+    finally:
+        result.close()
 
 
 def _labels(items: Sequence[str]) -> str:
@@ -310,40 +322,67 @@ def _labels(items: Sequence[str]) -> str:
 MANDATORY_NOTE = N_("\n（您已退订提醒；此项为必报事项，仍会提醒。）")
 
 
-def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> list[Due]:
-    obligation = occ.obligation
-    days = (occ.due - today).days
+class ReminderText:
+    """The words of a stage reminder or an overdue digest to a county or organization contact — the one place they
+    are composed: a head naming the obligation and its date, the pairings that still owe it, a tail saying what to
+    do, and a note for a contact who sent 退订 (only mandatory kinds reach them). Built once per obligation period
+    and stage; the frame is made once per language, then `compose` runs once per contact."""
 
-    def head() -> str:
-        when = _("今天截止") if days <= 0 else _("还有 {days} 天").format(days=days)
-        if obligation.by_record:
-            return _("【{title}】请于{day}前签订结对帮扶协议，{when}。尚未登记协议的结对：").format(
+    def __init__(self, head: Callable[[], str], tail: Callable[[], str]) -> None:
+        self.head, self.tail = head, tail
+        self.frames: dict[str, tuple[str, str, str]] = {}
+
+    @classmethod
+    def for_stage(cls, occ: Occurrence, today: date) -> ReminderText:
+        days = (occ.due - today).days
+
+        def head() -> str:
+            when = _("今天截止") if days <= 0 else _("还有 {days} 天").format(days=days)
+            if occ.obligation.by_record:
+                return _("【{title}】请于{day}前签订结对帮扶协议，{when}。尚未登记协议的结对：").format(
+                    title=occ.title, day=day_label(occ.due), when=when)
+            return _("【{title}】请于{day}前报送，{when}。待报送的结对：").format(
                 title=occ.title, day=day_label(occ.due), when=when)
-        return _("【{title}】请于{day}前报送，{when}。待报送的结对：").format(title=occ.title, day=day_label(occ.due), when=when)
 
-    def tail() -> str:
-        if obligation.by_record:
-            return _("。签订后请将协议交管理员登记。")
-        return _("。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。")
+        def tail() -> str:
+            if occ.obligation.by_record:
+                return _("。签订后请将协议交管理员登记。")
+            return _("。直接回复本消息即可，例如：本月投入资金20万元，带动38户增收。")
 
-    return _per_contact(session, owed_query(occ, str(stage), obligation.roles, mandatory=mandatory), occ, str(stage),
-                        _Wording(head, tail))
+        return cls(head, tail)
+
+    @classmethod
+    def for_overdue(cls, occ: Occurrence) -> ReminderText:
+        def head() -> str:
+            if occ.obligation.by_record:
+                return _("【逾期】{title}已过截止日{day}，以下结对仍未登记帮扶协议：").format(
+                    title=occ.title, day=day_label(occ.due))
+            return _("【逾期】{title}已过截止日{day}，以下结对仍未报送：").format(title=occ.title, day=day_label(occ.due))
+
+        return cls(head, lambda: _("。请督促尽快办理。"))
+
+    def compose(self, counterparts: Sequence[str], paused: bool) -> str:
+        """The message for one contact in the locale in force: `counterparts` are the other sides of their pairings."""
+        frame = self.frames.get(current())
+        if frame is None:
+            frame = self.frames[current()] = (self.head(), self.tail(), _(MANDATORY_NOTE))
+        head, tail, note = frame
+        return f"{head}{_labels(counterparts)}{tail}{note if paused else ''}"
 
 
-def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Due]:
+def _stage_dues(session: Session, occ: Occurrence, stage: int, today: date, mandatory: bool) -> Iterator[Due]:
+    query = owed_query(occ, str(stage), occ.obligation.roles, mandatory=mandatory)
+    return _per_contact(session, query, occ, str(stage), ReminderText.for_stage(occ, today))
+
+
+def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> Iterator[Due]:
     """Once the due date has passed: a digest to each county contact with overdue pairings, and to admins."""
     obligation = occ.obligation
-    def head() -> str:
-        if obligation.by_record:
-            return _("【逾期】{title}已过截止日{day}，以下结对仍未登记帮扶协议：").format(title=occ.title, day=day_label(occ.due))
-        return _("【逾期】{title}已过截止日{day}，以下结对仍未报送：").format(title=occ.title, day=day_label(occ.due))
-
-    dues = _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
-                                            mandatory=mandatory), occ, OVERDUE,
-                        _Wording(head, lambda: _("。请督促尽快办理。")))
+    yield from _per_contact(session, owed_query(occ, OVERDUE, (Role.county.value,), skip_answered=False,
+                                                mandatory=mandatory), occ, OVERDUE, ReminderText.for_overdue(occ))
     admins = _pending_admins(session, obligation.source, obligation.id, occ.period, OVERDUE)
     if not admins:
-        return dues
+        return
     by_province: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for pairing_id, province, county, organization in session.execute(overdue_query(occ)).all():
         by_province[province].append((pairing_id, f"{county}—{organization}"))
@@ -353,9 +392,8 @@ def _overdue_dues(session: Session, occ: Occurrence, mandatory: bool) -> list[Du
             continue
         compose = partial(_admin_overdue_text, occ, seen)
         pairings = tuple(sorted(pid for items in seen.values() for pid, _pid_label in items))
-        dues.append(Due(obligation.source, obligation.id, occ.title, occ.period, OVERDUE, admin_id, admin_name,
-                        Role.admin.value, occ.due, compose(), pairings, compose))
-    return dues
+        yield Due(obligation.source, obligation.id, occ.title, occ.period, OVERDUE, admin_id, admin_name,
+                  Role.admin.value, occ.due, compose(), pairings, compose)
 
 
 def _admin_overdue_text(occ: Occurrence, seen: dict[str, list[tuple[int, str]]]) -> str:
@@ -441,51 +479,109 @@ def _digest_dues(session: Session, now: datetime, policy: Policy) -> list[Due]:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def claim(session: Session, dues: Sequence[Due], now: datetime) -> dict[tuple[str, int, str, str, int], int]:
-    """Insert the ledger rows; returns the ids of those this call inserted (the others were already claimed)."""
-    if not dues:
-        return {}
-    values = [{"obligation": d.obligation.value, "obligation_id": d.obligation_id, "period": d.period,
-               "stage": d.stage, "contact_id": d.contact_id, "due_on": d.due_on, "created_at": now} for d in dues]
-    statement = (upsert_insert(session.get_bind().dialect, R).values(values)
-                 .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
-                 .returning(R.c.id, R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
-    return {(row[1], row[2], row[3], row[4], row[5]): row[0] for row in session.execute(statement).all()}
+# A batch of planned reminders, and the deliveries written for it: the statements below read them set-wise.
+STAGE = staging_table(
+    "reminder_stage",
+    Column("obligation", String(16)), Column("obligation_id", Integer), Column("period", String(16)),
+    Column("stage", String(16)), Column("contact_id", Integer), Column("due_on", Date), Column("text", Text),
+    Column("dedupe_key", String(255)),
+)
+DELIVERED = staging_table("reminder_delivered", Column("delivery_id", Integer), Column("dedupe_key", String(255)))
+S = STAGE.c
 
 
 def queue_reminders(session: Session, dues: Sequence[Due], now: datetime) -> list[int]:
-    """Claim the reminders and write a Delivery for each claimed one; returns the delivery ids.
+    """Claim the reminders in the ledger and keep a Delivery for each one this call claimed; returns the delivery ids.
 
-    Call inside one unit of work and enqueue the ids after it commits.
+    Set-wise, whatever the batch's size: the batch is staged; one statement writes a Delivery for each staged
+    reminder whose contact is reachable; one claims the ledger rows (ON CONFLICT DO NOTHING on the unique key),
+    each pointing to its Delivery; the deliveries of reminders claimed by someone else in the meantime (another
+    scheduler) are deleted again before commit, so the ledger's claim decides what goes out. A claimed reminder
+    whose contact has no reachable chat is not retried. Call inside one unit of work and enqueue the ids after
+    it commits.
     """
-    claimed = claim(session, dues, now)
+    if not dues:
+        return []
+    _tune_for_writing(session)
+    fill(session, STAGE, ((d.obligation.value, d.obligation_id, d.period, d.stage, d.contact_id,
+                           d.due_on.isoformat() if d.due_on else None, text, d.key)
+                          for d, text in zip(dues, _in_recipients_languages(session, dues))))
+    delivered: dict[str, int] = {key: delivery_id for delivery_id, key in session.execute(_deliveries(session))}
+    fill(session, DELIVERED, ((delivery_id, key) for key, delivery_id in delivered.items()))
+    claimed = _claim_staged(session, now)
+    lost = [delivery_id for key, delivery_id in delivered.items() if key not in claimed]
+    for first in range(0, len(lost), 500):
+        session.execute(delete(D).where(D.c.id.in_(lost[first:first + 500])))
+    return [delivery_id for key, delivery_id in delivered.items() if key in claimed]
+
+
+def _in_recipients_languages(session: Session, dues: Sequence[Due]) -> list[str]:
+    """Each due's text in its recipient's language: as planned, or composed again for a contact who chose another
+    (one query for the batch's chosen languages; most contacts chose none)."""
     ids = list({d.contact_id for d in dues})
-    contacts = {c.id: c for c in session.scalars(select(Contact).where(C.c.id.in_(ids)))}
-    links, delivery_ids = [], []
+    chosen: dict[int, str] = {}
+    for first in range(0, len(ids), 1000):
+        chosen.update(session.execute(select(C.c.id, C.c.locale).where(
+            C.c.id.in_(ids[first:first + 1000]), C.c.locale.is_not(None))).all())
+    planned_in = current()
+    texts = []
     for due in dues:
-        reminder_id = claimed.get((due.obligation.value, due.obligation_id, due.period, due.stage, due.contact_id))
-        if reminder_id is None:
-            continue
-        contact = contacts.get(due.contact_id)
-        address = contact_address(session, contact) if contact is not None else None
-        if address is None:  # became unreachable since planning: claimed, so not retried
-            continue
-        text = due.text
-        locale = recipient_locale(contact.locale)  # type: ignore[union-attr]
-        if due.compose is not None and locale != current():  # planned in another language than the recipient's
+        locale = recipient_locale(chosen.get(due.contact_id))
+        if due.compose is None or locale == planned_in:
+            texts.append(due.text)
+        else:
             with using(locale):
-                text = due.compose()
-        delivery = queue_message(session, address[0], address[1], text, contact_id=due.contact_id,
-                                 dedupe_key=due.key)
-        links.append({"b_reminder": reminder_id, "b_delivery": delivery.id})
-        delivery_ids.append(delivery.id)
-    if links:
-        session.execute(update(R).where(R.c.id == bindparam("b_reminder"))
-                        .values(delivery_id=bindparam("b_delivery")), links)
-    return [i for i in delivery_ids if i is not None]
+                texts.append(due.compose())
+    return texts
 
 
-def chunks(dues: Sequence[Due], size: int = CLAIM_CHUNK) -> Iterable[Sequence[Due]]:
-    for start in range(0, len(dues), size):
-        yield dues[start:start + size]
+def _tune_for_writing(session: Session) -> None:
+    """No JIT on PostgreSQL for this transaction: it compiles each batch's statements anew, ~0.15 s apiece."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
+
+def _address(column: Any) -> Any:
+    """`column` of the staged contact's chat identity that `contact_address` would choose — the chosen channel, then
+    the one used last, then the oldest reachable identity — as a correlated subquery (one index probe per row)."""
+    preference = case((I.c.channel == C.c.preferred_channel, 0), (I.c.channel == C.c.last_channel, 1), else_=2)
+    return (select(column).select_from(I.join(C, C.c.id == I.c.contact_id))
+            .where(I.c.contact_id == S.contact_id, I.c.unreachable_since.is_(None))
+            .order_by(preference, I.c.id).limit(1).scalar_subquery())
+
+
+def _deliveries(session: Session) -> Any:
+    """INSERT one Delivery per staged reminder whose contact is reachable, RETURNING (id, dedupe key); none for a
+    reminder that already has one (sent before: its dedupe key is taken)."""
+    addressed = (select(_address(I.c.channel).label("channel"), _address(I.c.external_id).label("chat_id"),
+                        S.text, S.contact_id, S.dedupe_key).subquery("addressed"))
+    a = addressed.c
+    rows = select(a.channel, a.chat_id, a.text, literal([], D.c.buttons.type), a.contact_id, a.dedupe_key,
+                  literal(DeliveryStatus.pending.value), literal(0), literal(""),
+                  literal(utcnow(), D.c.created_at.type)).where(a.channel.is_not(None))
+    columns = ["channel", "chat_id", "text", "buttons", "contact_id", "dedupe_key", "status", "attempts", "last_error",
+               "created_at"]
+    return (upsert_insert(session.get_bind().dialect, D).from_select(columns, rows)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(D.c.id, D.c.dedupe_key))
+
+
+def _claim_staged(session: Session, now: datetime) -> set[str]:
+    """Insert the staged ledger rows, each pointing to its Delivery (if any); returns the keys of those this statement
+    inserted — the others were claimed before."""
+    delivered = DELIVERED.c
+    columns = ["obligation", "obligation_id", "period", "stage", "contact_id", "due_on", "created_at", "delivery_id"]
+    staged = (select(S.obligation, S.obligation_id, S.period, S.stage, S.contact_id, S.due_on,
+                     literal(now, R.c.created_at.type), delivered.delivery_id)
+              .select_from(STAGE.outerjoin(DELIVERED, delivered.dedupe_key == S.dedupe_key))
+              .where(true()))  # WHERE: SQLite's upsert after a SELECT needs one
+    statement = (upsert_insert(session.get_bind().dialect, R).from_select(columns, staged)
+                 .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
+                 .returning(R.c.obligation, R.c.obligation_id, R.c.period, R.c.stage, R.c.contact_id))
+    return {f"reminder:{row[0]}:{row[1]}:{row[2]}:{row[3]}:{row[4]}" for row in session.execute(statement)}
+
+
+def chunks(dues: Iterable[Due], size: int = CLAIM_CHUNK) -> Iterator[list[Due]]:
+    """Batches of `size` from a (streamed) due set."""
+    iterator = iter(dues)
+    while batch := list(islice(iterator, size)):
+        yield batch
