@@ -20,6 +20,7 @@ from sqlalchemy import Column, Engine, Integer, String, and_, delete, exists, fu
 from sqlmodel import Session, select
 
 from bot.db import unit_of_work
+from bot.i18n import _, current
 from models.base import utcnow
 from models.pairing import Pairing, PairingStatus
 from models.registry import ChannelIdentity, Contact, County, Organization, Role
@@ -58,8 +59,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" + (f"，列 {self.column}" if self.column else "")
-        return f"{self.file} {where}：{self.message}"
+        if self.column:
+            return _("{file} 第 {row} 行，列 {column}：{problem}").format(
+                file=self.file, row=self.row, column=self.column, problem=self.message)
+        return _("{file} 第 {row} 行：{problem}").format(file=self.file, row=self.row, problem=self.message)
 
 
 @dataclass
@@ -86,14 +89,14 @@ class ImportReport:
         return self.refused - len(self.problems)
 
     def summary(self) -> str:
-        return (f"{self.file}：新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，"
-                f"拒绝 {self.refused}")
+        return _("{file}：新增 {created}，更新 {updated}，未变 {unchanged}，拒绝 {refused}").format(
+            file=self.file, created=self.created, updated=self.updated, unchanged=self.unchanged, refused=self.refused)
 
 
 def _column(columns: Mapping[str, Sequence[str]], name: str) -> str:
     """`county（帮扶县）`: the canonical name with the first Chinese alias, as errors show it."""
     chinese = next((alias for alias in columns[name] if not alias.isascii()), "")
-    return f"{name}（{chinese}）" if chinese else name
+    return f"{name}（{chinese}）" if chinese and current() != "en" else name
 
 
 class _Importer:
@@ -124,12 +127,13 @@ class _Importer:
         for name, column in self.lengths.items():
             limit = column.type.length
             if len(row.values.get(name, "")) > limit:
-                raise RowError(self.col(name), f"超过 {limit} 个字符（实际 {len(row.values[name]):,} 个）")
+                raise RowError(self.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
+                    limit=limit, length=f"{len(row.values[name]):,}"))
 
     def need(self, row: Row, name: str) -> str:
         value = row.values.get(name, "")
         if not value:
-            raise RowError(self.col(name), "不能为空")
+            raise RowError(self.col(name), _("不能为空"))
         return value
 
     def choice(self, row: Row, name: str, vocabulary: Vocabulary) -> str:
@@ -139,7 +143,8 @@ class _Importer:
             return ""
         found = vocabulary.read(value)
         if found is None:
-            raise RowError(self.col(name), f"“{value}”不是可用的取值（可用：{vocabulary.allowed()}）")
+            raise RowError(self.col(name), _("“{value}”不是可用的取值（可用：{allowed}）").format(
+                value=value, allowed=vocabulary.allowed()))
         return found
 
     def province(self, row: Row, name: str) -> str:
@@ -147,13 +152,13 @@ class _Importer:
         value = self.need(row, name)
         found = full_name(value)
         if found is None:
-            raise RowError(self.col(name), f"“{value}”不是省份（请写省份全称或简称，例如 四川省 或 四川）")
+            raise RowError(self.col(name), _("“{value}”不是省份（请写省份全称或简称，例如 四川省 或 四川）").format(value=value))
         return found
 
     def claim(self, key: Any, row: Row, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
-            raise RowError(self.col(column), f"与第 {first} 行重复")
+            raise RowError(self.col(column), _("与第 {row} 行重复").format(row=first))
         self.seen[key] = row.number
         self.claimed.append(key)
 
@@ -170,10 +175,10 @@ class _Importer:
         if county is None and not value.isdigit():
             matches = self._counties_by_name.get(value, [])
             if len(matches) > 1:
-                raise RowError(self.col(column), f"县名“{value}”不唯一，请改用 6 位行政区划代码")
+                raise RowError(self.col(column), _("县名“{value}”不唯一，请改用 6 位行政区划代码").format(value=value))
             county = matches[0] if matches else None
         if county is None:
-            raise RowError(self.col(column), f"未找到县“{value}”（请先导入县名单：pairbot import counties）")
+            raise RowError(self.col(column), _("未找到县“{value}”（请先导入县名单：pairbot import counties）").format(value=value))
         return county
 
     def load_counties(self) -> None:
@@ -190,7 +195,8 @@ class _Importer:
         if org is not None:
             self._orgs[value] = org
         if org is None:
-            raise RowError(self.col(column), f"未找到社会组织“{value}”（请先导入社会组织：pairbot import orgs）")
+            raise RowError(self.col(column), _("未找到社会组织“{value}”（请先导入社会组织：pairbot import orgs）").format(
+                value=value))
         return org
 
 
@@ -211,7 +217,7 @@ class CountyImporter(_Importer):
     def apply(self, row: Row) -> str:
         code = self.need(row, "code")
         if len(code) != 6 or not (code.isascii() and code.isdigit()):
-            raise RowError(self.col("code"), f"应为 6 位数字的行政区划代码，实际为“{code}”")
+            raise RowError(self.col("code"), _("应为 6 位数字的行政区划代码，实际为“{code}”").format(code=code))
         self.claim(code, row, "code")
         values = {"name": self.need(row, "county"), "province": self.province(row, "province"),
                   "prefecture": row.values.get("prefecture", "")}
@@ -244,7 +250,7 @@ class OrganizationImporter(_Importer):
                   "supervisor": row.values.get("supervisor", "")}
         by_name = self.session.exec(select(Organization).where(Organization.name == name)).first()
         if by_name is not None and by_name.credit_code != code:
-            raise RowError(self.col("name"), f"名称已属于信用代码为 {by_name.credit_code} 的组织")
+            raise RowError(self.col("name"), _("名称已属于信用代码为 {code} 的组织").format(code=by_name.credit_code))
         org = self.session.exec(select(Organization).where(Organization.credit_code == code)).first()
         if org is None:
             self.session.add(Organization(credit_code=code, **values))
@@ -378,12 +384,12 @@ class ContactImporter(_Importer):
         county = self.county(row.values["county"], "county") if row.values.get("county") else None
         org = self.organization(row.values["organization"], "organization") if row.values.get("organization") else None
         if role is Role.county and county is None:
-            raise RowError(self.col("county"), "县联络员必须填写所在县")
+            raise RowError(self.col("county"), _("县联络员必须填写所在县"))
         if role is Role.organization and org is None:
-            raise RowError(self.col("organization"), "社会组织联络人必须填写社会组织")
+            raise RowError(self.col("organization"), _("社会组织联络人必须填写社会组织"))
         telegram_id = row.values.get("telegram_id", "")
         if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
-            raise RowError(self.col("telegram_id"), f"Telegram ID 应为数字，实际为“{telegram_id}”")
+            raise RowError(self.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))
         key = (name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
         identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", row.values.get("wecom_userid", "")))
@@ -403,7 +409,8 @@ class ContactImporter(_Importer):
             if owner is not None and owner != contact_id:
                 other = self.session.get(Contact, owner)
                 column = "telegram_id" if channel == "telegram" else "wecom_userid"
-                raise RowError(self.col(column), f"“{external}”已绑定到联系人“{other.name if other else owner}”")
+                raise RowError(self.col(column), _("“{account}”已绑定到联系人“{name}”").format(
+                    account=external, name=other.name if other else owner))
 
 
 def _match_contacts() -> Any:

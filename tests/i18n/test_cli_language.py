@@ -86,3 +86,28 @@ def test_click_and_typer_words_follow_the_locale() -> None:
         assert click.exceptions._("Missing argument") == "缺少参数"
     with using("en"):
         assert typer.core._("Aborted!") == "Aborted!"
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_an_import_with_refused_rows_reports_in_the_cli_language(locale: str, tmp_path: Path) -> None:
+    """English and Chinese values both read; refused rows named by row and column, in the operator's language."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PAIRBOT_APP__LOCALE": locale,
+           "PAIRBOT_DATABASE__URL": f"sqlite:///{tmp_path / 'p.db'}"}
+
+    def pairbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120)
+
+    assert pairbot("init").returncode == 0
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("name,credit_code,level,kind,province\n"
+                    "中国扶贫基金会,53100000500021676K,national,foundation,北京\n"
+                    "某协会,53100000500021676K,火星级,社会团体,四川\n", encoding="utf-8")
+    result = pairbot("import", "orgs", str(orgs))
+    assert result.returncode == 3, result.stderr  # a refused row: documented exit code 3
+    output = result.stdout + result.stderr
+    data = ["中国扶贫基金会", "某协会", "火星级", "北京", "四川", "社会团体"]
+    if locale == "en":
+        assert "row 3" in output and chinese_in(output, data) == []
+    else:
+        assert "第 3 行" in output and english_prose(output, {"national", "foundation", "csv", "orgs"}) == []
