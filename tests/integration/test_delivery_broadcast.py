@@ -150,7 +150,7 @@ def run_cli(world: App, settings: Settings, tmp_path: Path) -> Callable[..., sub
 def test_cli_broadcast_asks_then_writes_rows_that_the_running_app_sends(world: App, run_cli: Callable[..., Any],
                                                                         ) -> None:
     declined = run_cli("broadcast", "--to", "county:布拖县", "--text", "请于8月31日前签订帮扶协议", input="n\n")
-    assert declined.returncode == 1 and "console" in declined.output
+    assert declined.returncode == 1 and "终端模拟器" in declined.output and "已取消" in declined.output
     assert "1 位联系人没有可用的聊天账号" in declined.output
     with Session(world.engine) as session:
         assert session.exec(select(Delivery)).all() == []
