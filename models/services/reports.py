@@ -482,8 +482,10 @@ def ledger_line(session: Session, update: ProgressUpdate) -> str:
     if update.pairing_id is None or update.withdrawn_at is not None or update.review_status not in COUNTED:
         return ""
     named = [key for key in FIGURES if getattr(update, key) is not None]
+    if not named:
+        return ""
     totals = figures_by(session, Scope(), "pairing", pairing_ids=[update.pairing_id]).get(update.pairing_id)
-    if not named or totals is None:
+    if totals is None:
         return ""
     summary = ParsedUpdate(**{key: getattr(totals, key) for key in named}).summary_zh()
     return _("结对台账累计：{summary}。").format(summary=summary)
