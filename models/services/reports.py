@@ -79,7 +79,7 @@ def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: 
             flags.append(f"{FIELD_LABELS[key]}为负数")
         elif value > limit:
             flags.append(f"{FIELD_LABELS[key]}异常偏大")
-    agreed = _agreement_amount(session, pairing_id)
+    agreed = _agreement_amount(session, pairing_id) if parsed.funds_wan else None  # no funds: nothing to compare
     if agreed and parsed.funds_wan and parsed.funds_wan > AGREEMENT_FACTOR * agreed:
         flags.append(f"投入资金远超协议金额（{agreed:g} 万元）")
     if len(text) > LONG_TEXT:

@@ -507,19 +507,18 @@ def figures_by(
     `pairing_ids` keeps those pairings. Fields are counted when `with_fields` (always, from the county table).
     """
     coarse = by in _COARSE and pairing_ids is None
-    table = LedgerCountyMonth if coarse else LedgerMonth
     keys = (_COARSE if coarse else _FINE)[by]
-    conditions = [_in_scope(scope)]
-    if year is not None:
-        conditions.append(table.month.between(f"{year:04d}-01", f"{year:04d}-12"))  # type: ignore[attr-defined]
-    if pairing_ids is not None:
-        conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
     columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
-    sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
-    query = (select(*keys, *sums).select_from(table)
-             .outerjoin(County, County.id == table.county_id).where(*conditions))
+    query = _figures_query(by, coarse, year is not None, pairing_ids is not None)
+    if scope.provinces is not None:
+        query = query.where(_in_scope(scope))
+    params: dict[str, Any] = {}
+    if year is not None:
+        params.update(first_month=f"{year:04d}-01", last_month=f"{year:04d}-12")
+    if pairing_ids is not None:
+        params["pairing_ids"] = list(pairing_ids)
     out: dict[Any, Figures] = {}
-    for row in session.execute(query.group_by(*keys) if keys else query).all():
+    for row in session.execute(query, params).all():
         values = dict(zip(columns, row[len(keys):]))
         figures = Figures(**{key: float(values[key]) if key in MONEY else int(values[key]) for key in FIGURES},
                           updates=int(values["updates"]))
@@ -530,6 +529,11 @@ def figures_by(
     if by == "all" and None not in out:
         out[None] = Figures()
     if with_fields and not coarse:
+        conditions = [_in_scope(scope)]
+        if year is not None:
+            conditions.append(LedgerMonth.month.between(f"{year:04d}-01", f"{year:04d}-12"))  # type: ignore[attr-defined]
+        if pairing_ids is not None:
+            conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
         each = (func.json_each_text if session.get_bind().dialect.name == "postgresql" else func.json_each)(
             LedgerMonth.fields).table_valued("key", "value")
         query = (select(*keys, each.c.key, func.sum(cast(each.c.value, Integer))).select_from(LedgerMonth)
@@ -539,6 +543,23 @@ def figures_by(
             target = out.setdefault(_key(row[:len(keys)]), Figures())
             target.fields[row[-2]] = target.fields.get(row[-2], 0) + int(row[-1])
     return out
+
+
+@cache
+def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool) -> Any:
+    """The statement of `figures_by` without its scope, built once per shape (values are bound at execution)."""
+    table = LedgerCountyMonth if coarse else LedgerMonth
+    keys = (_COARSE if coarse else _FINE)[by]
+    conditions = []
+    if by_year:
+        conditions.append(table.month.between(bindparam("first_month"), bindparam("last_month")))  # type: ignore[attr-defined]
+    if by_pairings:
+        conditions.append(LedgerMonth.pairing_id.in_(bindparam("pairing_ids", expanding=True)))  # type: ignore[union-attr]
+    columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
+    sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
+    query = (select(*keys, *sums).select_from(table)
+             .outerjoin(County, County.id == table.county_id).where(*conditions))
+    return query.group_by(*keys) if keys else query
 
 
 def _key(values: Sequence[Any]) -> Any:
