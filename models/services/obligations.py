@@ -498,9 +498,11 @@ def reply_target(
                  .join(Delivery, col(Delivery.id) == col(ReminderSent.delivery_id))
                  .where(Delivery.platform_message_id == reply_to_message_id, Delivery.channel == channel,
                         Delivery.chat_id == chat_id))
-        reminder = session.exec(query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
+        reminder = session.exec(
+            query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
     elif window > timedelta(0):
-        reminder = session.exec(_recent_reminder_query(), params={"contact_id": contact.id, "since": now - window}).first()
+        reminder = session.exec(_recent_reminder_query(),
+                                params={"contact_id": contact.id, "since": now - window}).first()
     else:
         return None
     if reminder is None or reminder.obligation != ObligationKind.cycle:

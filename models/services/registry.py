@@ -78,7 +78,8 @@ def find_identity(session: Session, channel: str, external_id: str) -> ChannelId
 def _identity_query() -> Any:
     """Built once: every message asks it (building a statement costs more than running it on SQLite)."""
     return (select(ChannelIdentity, Contact).join(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
-            .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.external_id == bindparam("external_id")))
+            .where(ChannelIdentity.channel == bindparam("channel"),
+                   ChannelIdentity.external_id == bindparam("external_id")))
 
 
 def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:
@@ -187,8 +188,8 @@ def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (P
 def _pairings_query(of_county: bool) -> Any:
     """Built once per side: a county's pairings or an organization's, of the bound statuses."""
     owner = Pairing.county_id if of_county else Pairing.organization_id
-    return (select(Pairing).where(Pairing.status.in_(bindparam("statuses", expanding=True)),  # type: ignore[attr-defined]
-                                  owner == bindparam("owner")).order_by(Pairing.id))
+    statuses = Pairing.status.in_(bindparam("statuses", expanding=True))  # type: ignore[attr-defined]
+    return select(Pairing).where(statuses, owner == bindparam("owner")).order_by(Pairing.id)
 
 
 def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus, actor: str, note: str = "") -> bool:

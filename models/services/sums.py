@@ -531,7 +531,8 @@ def figures_by(
     if with_fields and not coarse:
         conditions = [_in_scope(scope)]
         if year is not None:
-            conditions.append(LedgerMonth.month.between(f"{year:04d}-01", f"{year:04d}-12"))  # type: ignore[attr-defined]
+            conditions.append(LedgerMonth.month.between(  # type: ignore[attr-defined]
+                f"{year:04d}-01", f"{year:04d}-12"))
         if pairing_ids is not None:
             conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
         each = (func.json_each_text if session.get_bind().dialect.name == "postgresql" else func.json_each)(
@@ -552,9 +553,11 @@ def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool) -> A
     keys = (_COARSE if coarse else _FINE)[by]
     conditions = []
     if by_year:
-        conditions.append(table.month.between(bindparam("first_month"), bindparam("last_month")))  # type: ignore[attr-defined]
+        conditions.append(table.month.between(  # type: ignore[attr-defined]
+            bindparam("first_month"), bindparam("last_month")))
     if by_pairings:
-        conditions.append(LedgerMonth.pairing_id.in_(bindparam("pairing_ids", expanding=True)))  # type: ignore[union-attr]
+        conditions.append(LedgerMonth.pairing_id.in_(  # type: ignore[union-attr]
+            bindparam("pairing_ids", expanding=True)))
     columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
     sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
     query = (select(*keys, *sums).select_from(table)
