@@ -215,8 +215,10 @@ class Router:
         ctx = Context(session=session, message=message, contact=contact, inbound=row, settings=self.settings,
                       now=now)
         with using(self.locale_of(message, contact)):
+            ctx.memo = {}
             for handler in self.handlers:
                 if handler.matches(ctx):
+                    ctx.memo = None
                     handler.handle(ctx)
                     break
         return ctx.delivery_ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ ALIASES: dict[str, str] = {
 }
 # Separators that may follow a command word: “需求：冷链…” is the command, “需求调研…” is not.
 SEPARATORS = " \u3000:：,，"
+# The command words, the longest first: 撤回需求 is not 撤回, 修改需求 is not 修改.
+_WORDS = tuple(sorted((word for word in ALIASES if not word.startswith("/")), key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+@lru_cache(maxsize=4096)  # asked by most handlers' `matches` for one message: read each text once
 def parse_command(text: str) -> Command | None:
     """`/start CODE`, `/start@pairbot CODE`, `绑定 CODE`, `绑定CODE`, `更正 …` → Command; plain text → None.
 
@@ -70,8 +74,7 @@ def parse_command(text: str) -> Command | None:
         rest = _after(original, head)
         head = head.split("@", 1)[0].lower()
         return Command(ALIASES.get(head, head.lstrip("/")), rest.strip())
-    words = sorted((word for word in ALIASES if not word.startswith("/")), key=len, reverse=True)
-    for word in words:  # the longest word first: 撤回需求 is not 撤回, 修改需求 is not 修改
+    for word in _WORDS:
         if folded.startswith(word):
             rest = _after(original, word)
             return Command(ALIASES[word], rest.lstrip(SEPARATORS), not rest or rest[0] in SEPARATORS)

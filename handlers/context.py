@@ -39,6 +39,9 @@ class Context:
     settings: HandlerSettings
     now: datetime
     delivery_ids: list[int] = field(default_factory=list)
+    # Lookups shared by the handlers' `matches` while the router looks for the one to act (several ask for the
+    # same open question); None outside that phase, so a handler's `handle` always reads afresh.
+    memo: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:

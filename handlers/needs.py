@@ -235,7 +235,12 @@ def _one_field(reading: Reading) -> str:
 def current(ctx: Context) -> PendingQuestion | None:
     """The county contact's open 项目库 question (the 需求 dialog or a 婉拒 reason), the newest first."""
     assert ctx.contact is not None
-    return need_dialog.open_question(ctx.session, ctx.contact, [NEED_DRAFT, need_dialog.DECLINE_REASON], ctx.now)
+    if ctx.memo is not None and "need_question" in ctx.memo:
+        return ctx.memo["need_question"]  # type: ignore[no-any-return]
+    question = need_dialog.open_question(ctx.session, ctx.contact, [NEED_DRAFT, need_dialog.DECLINE_REASON], ctx.now)
+    if ctx.memo is not None:
+        ctx.memo["need_question"] = question
+    return question
 
 
 def with_note(ctx: Context, handler: Handler, note: str) -> None:

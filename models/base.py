@@ -75,9 +75,20 @@ def timestamp(index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, index=index)
 
 
+def empty_list() -> list[Any]:
+    """A new empty list: a default factory that is a Python function, since pydantic reads a factory's signature
+    on every construction, and a builtin's (`list`) is parsed from text each time (≈ 0.1 ms a field)."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """A new empty dict (see `empty_list`)."""
+    return {}
+
+
 def json_list() -> Any:
-    return Field(default_factory=list, sa_type=JSON, nullable=False)
+    return Field(default_factory=empty_list, sa_type=JSON, nullable=False)
 
 
 def json_dict() -> Any:
-    return Field(default_factory=dict, sa_type=JSON, nullable=False)
+    return Field(default_factory=empty_dict, sa_type=JSON, nullable=False)

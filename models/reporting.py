@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at, json_dict, json_list, timestamp
+from models.base import created_at, empty_dict, json_dict, json_list, timestamp
 
 
 class ReviewStatus(StrEnum):
@@ -98,8 +98,8 @@ class ProgressEdit(SQLModel, table=True):
     actor: str = Field(default="", max_length=128)
     old_text: str = Field(default="", sa_type=Text)
     new_text: str = Field(default="", sa_type=Text)
-    old_parsed: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    new_parsed: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    old_parsed: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
+    new_parsed: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     edited_at: datetime = created_at()
 
 

@@ -26,9 +26,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, bindparam, exists
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
@@ -89,18 +90,28 @@ def current_agreements(session: Session, pairing_ids: Iterable[int] | None = Non
     `pairing_ids` limits to those pairings (None: all), `season` to one season. Should two rows
     ever both be current for one pairing and season, only the newest is returned.
     """
-    query = select(Agreement).where(is_current())
+    params: dict[str, Any] = {}
     if pairing_ids is not None:
-        ids = list(pairing_ids)
-        if not ids:
+        params["pairing_ids"] = list(pairing_ids)
+        if not params["pairing_ids"]:
             return []
-        query = query.where(col(Agreement.pairing_id).in_(ids))
     if season is not None:
-        query = query.where(Agreement.season == season)
+        params["season"] = season
     newest: dict[tuple[int, int], Agreement] = {}
-    for row in session.exec(query.order_by(col(Agreement.id))).all():
+    for row in session.exec(_current_query(pairing_ids is not None, season is not None), params=params).all():
         newest[(row.pairing_id, row.season)] = row
     return [newest[key] for key in sorted(newest)]
+
+
+@cache
+def _current_query(of_pairings: bool, of_season: bool) -> Any:
+    """`current_agreements`' statement, built once per shape (a report with funds asks it)."""
+    query = select(Agreement).where(is_current())
+    if of_pairings:
+        query = query.where(col(Agreement.pairing_id).in_(bindparam("pairing_ids", expanding=True)))
+    if of_season:
+        query = query.where(Agreement.season == bindparam("season"))
+    return query.order_by(col(Agreement.id))
 
 
 def current_agreement(session: Session, pairing_id: int, season: int) -> Agreement | None:

@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
@@ -104,12 +106,19 @@ def bare_answer(reading: Reading, step: str) -> tuple[Reading, str | None]:
 
 def open_question(session: Session, contact: Contact, kinds: Sequence[str], now: datetime) -> PendingQuestion | None:
     """The contact's newest unanswered question of these kinds, if touched within QUESTION_TTL."""
-    question = session.exec(select(PendingQuestion).where(
-        PendingQuestion.contact_id == contact.id, col(PendingQuestion.kind).in_(list(kinds)),
-        col(PendingQuestion.answered_at).is_(None)).order_by(col(PendingQuestion.id).desc())).first()
+    question = session.exec(_open_question_query(), params={"contact_id": contact.id, "kinds": list(kinds)}).first()
     if question is None or _touched(question) < now - QUESTION_TTL:
         return None
     return question
+
+
+@cache
+def _open_question_query() -> Any:
+    """Built once: most messages ask it, and building a statement costs more than running it on SQLite."""
+    return select(PendingQuestion).where(
+        PendingQuestion.contact_id == bindparam("contact_id"),
+        col(PendingQuestion.kind).in_(bindparam("kinds", expanding=True)),
+        col(PendingQuestion.answered_at).is_(None)).order_by(col(PendingQuestion.id).desc())
 
 
 def ask(session: Session, contact: Contact, kind: str, payload: dict[str, Any], now: datetime) -> PendingQuestion:

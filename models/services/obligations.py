@@ -17,9 +17,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
@@ -456,6 +458,17 @@ class ReplyTarget:
     title: str
 
 
+@cache
+def _recent_reminder_query() -> Any:
+    """Built once (asked for every private message that replies to nothing): the contact's newest unanswered
+    cycle reminder sent since `since`."""
+    return (select(ReminderSent).where(ReminderSent.contact_id == bindparam("contact_id"),
+                                       ReminderSent.obligation == ObligationKind.cycle,
+                                       col(ReminderSent.answered_at).is_(None),
+                                       ReminderSent.created_at >= bindparam("since"))
+            .order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc()))
+
+
 def reply_target(
     session: Session, contact: Contact, channel: str, chat_id: str, reply_to_message_id: str | None, now: datetime,
     window: timedelta,
@@ -467,17 +480,18 @@ def reply_target(
     answers the contact's most recent unanswered cycle reminder sent within `window` — for
     channels without reply threading, and for people who do not use it.
     """
-    query = select(ReminderSent).where(ReminderSent.contact_id == contact.id)
     if reply_to_message_id:
-        query = (query.join(Delivery, col(Delivery.id) == col(ReminderSent.delivery_id))
+        query = (select(ReminderSent).where(ReminderSent.contact_id == contact.id)
+                 .join(Delivery, col(Delivery.id) == col(ReminderSent.delivery_id))
                  .where(Delivery.platform_message_id == reply_to_message_id, Delivery.channel == channel,
                         Delivery.chat_id == chat_id))
+        reminder = session.exec(
+            query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
     elif window > timedelta(0):
-        query = query.where(ReminderSent.obligation == ObligationKind.cycle, col(ReminderSent.answered_at).is_(None),
-                            ReminderSent.created_at >= now - window)
+        reminder = session.exec(_recent_reminder_query(),
+                                params={"contact_id": contact.id, "since": now - window}).first()
     else:
         return None
-    reminder = session.exec(query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
     if reminder is None or reminder.obligation != ObligationKind.cycle:
         return None
     cycle = session.get(ReportCycle, reminder.obligation_id)

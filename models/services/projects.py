@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
@@ -59,16 +60,23 @@ def project_figures(updates: list[ProgressUpdate]) -> dict[str, float | int]:
 
 def open_projects_of(session: Session, contact: Contact) -> list[Project]:
     """The open projects of the contact's pairings (what a progress update may name), oldest first."""
-    query = select(Project).join(Pairing, col(Pairing.id) == Project.pairing_id).where(
-        col(Project.status).in_(list(OPEN_PROJECT_STATUSES)),
-        col(Pairing.status).in_([PairingStatus.active, PairingStatus.proposed]))
     if contact.role == Role.county and contact.county_id:
-        query = query.where(Pairing.county_id == contact.county_id)
+        query, owner = _open_projects_query(True), contact.county_id
     elif contact.role == Role.organization and contact.organization_id:
-        query = query.where(Pairing.organization_id == contact.organization_id)
+        query, owner = _open_projects_query(False), contact.organization_id
     else:
         return []
-    return list(session.exec(query.order_by(col(Project.id))).all())
+    return list(session.exec(query, params={"owner": owner}).all())
+
+
+@cache
+def _open_projects_query(of_county: bool) -> Any:
+    """Built once per side (asked for every report): the open projects of a county's or organization's pairings."""
+    owner = Pairing.county_id if of_county else Pairing.organization_id
+    return select(Project).join(Pairing, col(Pairing.id) == Project.pairing_id).where(
+        col(Project.status).in_(list(OPEN_PROJECT_STATUSES)),
+        col(Pairing.status).in_([PairingStatus.active, PairingStatus.proposed]),
+        owner == bindparam("owner")).order_by(col(Project.id))
 
 
 def finish_project(session: Session, scope: Scope, project_id: int, status: ProjectStatus, reason: str, actor: str,

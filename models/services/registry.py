@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
@@ -65,14 +67,19 @@ def find_identity(session: Session, channel: str, external_id: str) -> ChannelId
         if identity in session and identity not in session.deleted and not inspect(identity).was_deleted \
                 and identity.channel == channel and identity.external_id == external_id:
             return identity
-    row = session.exec(
-        select(ChannelIdentity, Contact).join(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    ).first()
+    row = session.exec(_identity_query(), params={"channel": channel, "external_id": external_id}).first()
     if row is None:
         return None
     found[(channel, external_id)] = (row[0], row[1])  # held here: the session keeps only weak references
     return row[0]
+
+
+@cache
+def _identity_query() -> Any:
+    """Built once: every message asks it (building a statement costs more than running it on SQLite)."""
+    return (select(ChannelIdentity, Contact).join(Contact, col(Contact.id) == col(ChannelIdentity.contact_id))
+            .where(ChannelIdentity.channel == bindparam("channel"),
+                   ChannelIdentity.external_id == bindparam("external_id")))
 
 
 def contact_for(session: Session, channel: str, external_id: str) -> Contact | None:
@@ -168,14 +175,21 @@ def scoped_label(role: Role | str, place: str | None) -> str:
 
 def pairings_of(session: Session, contact: Contact, statuses: Sequence[str] = (PairingStatus.active,)) -> list[Pairing]:
     """The pairings a contact may report for: their county's or their organization's."""
-    query = select(Pairing).where(Pairing.status.in_(list(statuses)))  # type: ignore[attr-defined]
     if contact.role == Role.county and contact.county_id:
-        query = query.where(Pairing.county_id == contact.county_id)
+        query, owner = _pairings_query(True), contact.county_id
     elif contact.role == Role.organization and contact.organization_id:
-        query = query.where(Pairing.organization_id == contact.organization_id)
+        query, owner = _pairings_query(False), contact.organization_id
     else:
         return []
-    return list(session.exec(query.order_by(Pairing.id)).all())
+    return list(session.exec(query, params={"statuses": list(statuses), "owner": owner}).all())
+
+
+@cache
+def _pairings_query(of_county: bool) -> Any:
+    """Built once per side: a county's pairings or an organization's, of the bound statuses."""
+    owner = Pairing.county_id if of_county else Pairing.organization_id
+    statuses = Pairing.status.in_(bindparam("statuses", expanding=True))  # type: ignore[attr-defined]
+    return select(Pairing).where(statuses, owner == bindparam("owner")).order_by(Pairing.id)
 
 
 def set_pairing_status(session: Session, pairing: Pairing, status: PairingStatus, actor: str, note: str = "") -> bool:

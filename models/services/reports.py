@@ -7,9 +7,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
@@ -79,7 +81,7 @@ def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: 
             flags.append(f"{FIELD_LABELS[key]}为负数")
         elif value > limit:
             flags.append(f"{FIELD_LABELS[key]}异常偏大")
-    agreed = _agreement_amount(session, pairing_id)
+    agreed = _agreement_amount(session, pairing_id) if parsed.funds_wan else None  # no funds: nothing to compare
     if agreed and parsed.funds_wan and parsed.funds_wan > AGREEMENT_FACTOR * agreed:
         flags.append(f"投入资金远超协议金额（{agreed:g} 万元）")
     if len(text) > LONG_TEXT:
@@ -147,11 +149,15 @@ def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairin
 
 
 def last_update(session: Session, contact: Contact) -> ProgressUpdate | None:
-    return session.exec(
-        select(ProgressUpdate)
-        .where(ProgressUpdate.contact_id == contact.id, col(ProgressUpdate.withdrawn_at).is_(None))
-        .order_by(col(ProgressUpdate.id).desc())
-    ).first()
+    return session.exec(_last_update_query(), params={"contact_id": contact.id}).first()
+
+
+@cache
+def _last_update_query() -> Any:
+    """Built once (asked for every report; building a statement costs more than running it)."""
+    return (select(ProgressUpdate)
+            .where(ProgressUpdate.contact_id == bindparam("contact_id"), col(ProgressUpdate.withdrawn_at).is_(None))
+            .order_by(col(ProgressUpdate.id).desc()))
 
 
 def record_update(
@@ -467,13 +473,17 @@ def attach_files(
 
 def _adopt_recent_attachments(session: Session, contact: Contact, update: ProgressUpdate, now: datetime) -> None:
     """Photos sent just before the text belong to it."""
-    orphans = session.exec(
-        select(Attachment).where(Attachment.contact_id == contact.id, col(Attachment.update_id).is_(None),
-                                 Attachment.created_at >= now - ATTACH_WINDOW)
-    ).all()
+    orphans = session.exec(_orphans_query(), params={"contact_id": contact.id, "since": now - ATTACH_WINDOW}).all()
     for attachment in orphans:
         attachment.update_id = update.id
         session.add(attachment)
+
+
+@cache
+def _orphans_query() -> Any:
+    """Built once: the contact's attachments not yet filed under an update, sent since `since`."""
+    return select(Attachment).where(Attachment.contact_id == bindparam("contact_id"),
+                                    col(Attachment.update_id).is_(None), Attachment.created_at >= bindparam("since"))
 
 
 def ledger_line(session: Session, update: ProgressUpdate) -> str:
@@ -482,8 +492,10 @@ def ledger_line(session: Session, update: ProgressUpdate) -> str:
     if update.pairing_id is None or update.withdrawn_at is not None or update.review_status not in COUNTED:
         return ""
     named = [key for key in FIGURES if getattr(update, key) is not None]
+    if not named:
+        return ""
     totals = figures_by(session, Scope(), "pairing", pairing_ids=[update.pairing_id]).get(update.pairing_id)
-    if not named or totals is None:
+    if totals is None:
         return ""
     summary = ParsedUpdate(**{key: getattr(totals, key) for key in named}).summary_zh()
     return _("结对台账累计：{summary}。").format(summary=summary)

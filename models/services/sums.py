@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -147,18 +148,15 @@ def _append(
 ) -> dict[int, dict[str, float | int]] | None:
     """Add new updates that are the account's newest to its stored sums; None when a recount is needed."""
     county_id, organization_id = _owner(connection, account)
-    u, m = _UPDATES.c, _MONTHS.c
-    rows = connection.execute(
-        select(u.id, u.created_at, u.review_status, u.withdrawn_at, u.cumulative, u.fields, *(u[key] for key in FIGURES))
-        .where(u.id.in_(ids)).order_by(u.created_at, u.id)).all()
+    statements = _append_statements(account.pairing_id is not None)
+    owner = {"owner": account.pairing_id if account.pairing_id is not None else account.sender_id}
+    rows = connection.execute(statements["new"], {"ids": ids}).all()
     if not rows:
         return {}
     first = rows[0]
-    later = connection.execute(select(func.count()).select_from(_UPDATES).where(
-        _account_filter(_UPDATES, account), u.id.not_in(ids),
-        or_(u.created_at > first.created_at, and_(u.created_at == first.created_at, u.id > first.id)))).scalar_one()
-    stored = connection.execute(select(m.id, m.month, m.county_id, m.updates, m.fields, *(m[key] for key in FIGURES))
-                                .where(_account_filter(_MONTHS, account))).all()
+    later = connection.execute(statements["later"], {**owner, "ids": ids, "first_at": first.created_at,
+                                                     "first_id": first.id}).scalar_one()
+    stored = connection.execute(statements["months"], owner).all()
     if later or any(row.county_id != county_id for row in stored):
         return None  # an update sent earlier, or a contact that moved county: recount
     start = {key: sum(row._mapping[key] for row in stored) for key in FIGURES}
@@ -166,7 +164,7 @@ def _append(
     deltas = walk((Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
                    for r in counted), start)
     if deltas:
-        connection.execute(_UPDATES.update().where(u.id == bindparam("row_id")),
+        connection.execute(statements["delta"],
                            [{"row_id": row_id, "ledger_delta": delta} for row_id, delta in deltas.items()])
     months: dict[str, dict[str, Any]] = {}
     for row in counted:
@@ -180,12 +178,34 @@ def _append(
             row = existing[label]
             merged = {**{key: row._mapping[key] for key in FIGURES}, "updates": row.updates, "fields": dict(row.fields or {})}
             _merge(merged, values)
-            connection.execute(_MONTHS.update().where(m.id == row.id).values(**_stored(merged)))
+            connection.execute(statements["month_update"], {"month_id": row.id, **_stored(merged)})
         else:
-            connection.execute(_MONTHS.insert().values(
-                pairing_id=account.pairing_id, sender_id=account.sender_id, county_id=county_id,
-                organization_id=organization_id, month=label, **_stored(values)))
+            connection.execute(_MONTHS.insert(), {
+                "pairing_id": account.pairing_id, "sender_id": account.sender_id, "county_id": county_id,
+                "organization_id": organization_id, "month": label, **_stored(values)})
     return deltas
+
+
+@cache
+def _append_statements(by_pairing: bool) -> dict[str, Any]:
+    """The statements of `_append`, built once (building them is most of the cost of a report's sums)."""
+    u, m = _UPDATES.c, _MONTHS.c
+    owner = bindparam("owner")
+    of_updates = u.pairing_id == owner if by_pairing else and_(u.pairing_id.is_(None), u.contact_id == owner)
+    of_months = m.pairing_id == owner if by_pairing else and_(m.pairing_id.is_(None), m.sender_id == owner)
+    ids = bindparam("ids", expanding=True)
+    first_at, first_id = bindparam("first_at", type_=u.created_at.type), bindparam("first_id")
+    return {
+        "new": select(u.id, u.created_at, u.review_status, u.withdrawn_at, u.cumulative, u.fields,
+                      *(u[key] for key in FIGURES)).where(u.id.in_(ids)).order_by(u.created_at, u.id),
+        "later": select(func.count()).select_from(_UPDATES).where(
+            of_updates, u.id.not_in(ids),
+            or_(u.created_at > first_at, and_(u.created_at == first_at, u.id > first_id))),
+        "months": select(m.id, m.month, m.county_id, m.updates, m.fields, *(m[key] for key in FIGURES))
+        .where(of_months),
+        "delta": _UPDATES.update().where(u.id == bindparam("row_id")),
+        "month_update": _MONTHS.update().where(m.id == bindparam("month_id")),
+    }
 
 
 def _add_update(month: dict[str, Any], delta: dict[str, float | int], fields: Any) -> None:
@@ -220,13 +240,19 @@ def _account_filter(table: Any, account: Account) -> Any:
 
 def _owner(connection: Connection, account: Account) -> tuple[int | None, int | None]:
     """(county id, organization id) of the account, locking its row against concurrent refreshes."""
-    table = Pairing.__table__ if account.pairing_id is not None else Contact.__table__  # type: ignore[attr-defined]
-    row_id = account.pairing_id if account.pairing_id is not None else account.sender_id
-    query = select(table.c.county_id, table.c.organization_id).where(table.c.id == row_id)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserting an update holds FOR KEY SHARE
-    row = connection.execute(query).first()
+    by_pairing = account.pairing_id is not None
+    query = _owner_statement(by_pairing, connection.dialect.name == "postgresql")
+    row = connection.execute(query, {"row_id": account.pairing_id if by_pairing else account.sender_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+@cache
+def _owner_statement(by_pairing: bool, lock: bool) -> Any:
+    table = Pairing.__table__ if by_pairing else Contact.__table__  # type: ignore[attr-defined]
+    query = select(table.c.county_id, table.c.organization_id).where(table.c.id == bindparam("row_id"))
+    if lock:
+        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserting an update holds FOR KEY SHARE
+    return query
 
 
 def _refresh_one(connection: Connection, account: Account, counties: set[int | None]) -> dict[int, dict[str, float | int]]:
@@ -301,15 +327,26 @@ def _lock_county(connection: Connection, county_id: int | None) -> None:
 def _add_to_county(connection: Connection, county_id: int | None, months: dict[str, dict[str, Any]]) -> None:
     """Add appended updates' month figures to the county's LedgerCountyMonth rows (under its lock)."""
     _lock_county(connection, county_id)
-    c = _COUNTY_MONTHS.c
+    find, add = _county_statements(county_id is None)
     for label, values in months.items():
         columns = _county_columns(values)
-        row = connection.execute(select(c.id).where(_county_filter(_COUNTY_MONTHS, county_id), c.month == label)).first()
+        row = connection.execute(find, {"county_id": county_id, "month": label}).first()
         if row is None:
-            connection.execute(_COUNTY_MONTHS.insert().values(county_id=county_id, month=label, **columns))
+            connection.execute(_COUNTY_MONTHS.insert(), {"county_id": county_id, "month": label, **columns})
         else:
-            connection.execute(_COUNTY_MONTHS.update().where(c.id == row.id).values(
-                **{key: c[key] + value for key, value in columns.items()}))
+            connection.execute(add, {"row_id": row.id, **{f"add_{key}": value for key, value in columns.items()}})
+
+
+@cache
+def _county_statements(no_county: bool) -> tuple[Any, Any]:
+    """The county row of a month, and adding to it (every column `_county_columns` gives), built once."""
+    c = _COUNTY_MONTHS.c
+    county = c.county_id.is_(None) if no_county else c.county_id == bindparam("county_id")
+    find = select(c.id).where(county, c.month == bindparam("month"))
+    keys = _county_columns(_blank_month())
+    add = _COUNTY_MONTHS.update().where(c.id == bindparam("row_id")).values(
+        {key: c[key] + bindparam(f"add_{key}", type_=c[key].type) for key in keys})
+    return find, add
 
 
 def rebuild_all(connection: Connection) -> int:
@@ -470,19 +507,18 @@ def figures_by(
     `pairing_ids` keeps those pairings. Fields are counted when `with_fields` (always, from the county table).
     """
     coarse = by in _COARSE and pairing_ids is None
-    table = LedgerCountyMonth if coarse else LedgerMonth
     keys = (_COARSE if coarse else _FINE)[by]
-    conditions = [_in_scope(scope)]
-    if year is not None:
-        conditions.append(table.month.between(f"{year:04d}-01", f"{year:04d}-12"))  # type: ignore[attr-defined]
-    if pairing_ids is not None:
-        conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
     columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
-    sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
-    query = (select(*keys, *sums).select_from(table)
-             .outerjoin(County, County.id == table.county_id).where(*conditions))
+    query = _figures_query(by, coarse, year is not None, pairing_ids is not None)
+    if scope.provinces is not None:
+        query = query.where(_in_scope(scope))
+    params: dict[str, Any] = {}
+    if year is not None:
+        params.update(first_month=f"{year:04d}-01", last_month=f"{year:04d}-12")
+    if pairing_ids is not None:
+        params["pairing_ids"] = list(pairing_ids)
     out: dict[Any, Figures] = {}
-    for row in session.execute(query.group_by(*keys) if keys else query).all():
+    for row in session.execute(query, params).all():
         values = dict(zip(columns, row[len(keys):]))
         figures = Figures(**{key: float(values[key]) if key in MONEY else int(values[key]) for key in FIGURES},
                           updates=int(values["updates"]))
@@ -493,6 +529,12 @@ def figures_by(
     if by == "all" and None not in out:
         out[None] = Figures()
     if with_fields and not coarse:
+        conditions = [_in_scope(scope)]
+        if year is not None:
+            conditions.append(LedgerMonth.month.between(  # type: ignore[attr-defined]
+                f"{year:04d}-01", f"{year:04d}-12"))
+        if pairing_ids is not None:
+            conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
         each = (func.json_each_text if session.get_bind().dialect.name == "postgresql" else func.json_each)(
             LedgerMonth.fields).table_valued("key", "value")
         query = (select(*keys, each.c.key, func.sum(cast(each.c.value, Integer))).select_from(LedgerMonth)
@@ -502,6 +544,25 @@ def figures_by(
             target = out.setdefault(_key(row[:len(keys)]), Figures())
             target.fields[row[-2]] = target.fields.get(row[-2], 0) + int(row[-1])
     return out
+
+
+@cache
+def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool) -> Any:
+    """The statement of `figures_by` without its scope, built once per shape (values are bound at execution)."""
+    table = LedgerCountyMonth if coarse else LedgerMonth
+    keys = (_COARSE if coarse else _FINE)[by]
+    conditions = []
+    if by_year:
+        conditions.append(table.month.between(  # type: ignore[attr-defined]
+            bindparam("first_month"), bindparam("last_month")))
+    if by_pairings:
+        conditions.append(LedgerMonth.pairing_id.in_(  # type: ignore[union-attr]
+            bindparam("pairing_ids", expanding=True)))
+    columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
+    sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
+    query = (select(*keys, *sums).select_from(table)
+             .outerjoin(County, County.id == table.county_id).where(*conditions))
+    return query.group_by(*keys) if keys else query
 
 
 def _key(values: Sequence[Any]) -> Any:
