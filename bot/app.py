@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -50,6 +50,10 @@ class DeliveryJobs(Protocol):
 
     def describe(self) -> str:
         """One word for the start-up log (which rate limiter)."""
+        ...
+
+    def watch_new_rows(self, enqueue: Callable[[Sequence[int]], bool], stop: threading.Event) -> None:
+        """Hand rows other processes commit to `enqueue` within a second (the embedded queue's hand-off)."""
         ...
 
     def close(self) -> None: ...
@@ -121,9 +125,7 @@ class App:
     def start_relay(self, interval: float = 2.0) -> None:
         """The relay (the safety net); on the embedded queue also the hand-off of rows other processes write."""
         if self.queue.embedded:
-            from jobs.handoff import Handoff
-
-            Handoff(self.engine, self.queue.enqueue).start(self._stop)
+            self.jobs.watch_new_rows(self.queue.enqueue, self._stop)
 
         def loop() -> None:
             while not self._stop.wait(interval):

@@ -6,7 +6,8 @@ An adapter only: the work is in jobs.outbound (one send, the relay's queries) an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -38,6 +39,11 @@ class OutboxJobs:
 
     def describe(self) -> str:
         return type(self.limiter).__name__
+
+    def watch_new_rows(self, enqueue: Callable[[Sequence[int]], bool], stop: threading.Event) -> None:
+        from jobs.handoff import Handoff
+
+        Handoff(self.engine, enqueue).start(stop)
 
     def close(self) -> None:
         self.limiter.close()

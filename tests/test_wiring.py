@@ -20,6 +20,6 @@ def test_app_imports_only_the_delivery_adapter_from_jobs() -> None:
 
 def test_the_adapter_has_every_method_of_the_protocol_with_its_signature() -> None:
     wanted = {name for name, value in vars(DeliveryJobs).items() if callable(value) and not name.startswith("_")}
-    assert wanted == {"send", "expire_sending", "due_pending", "describe", "close"}
+    assert wanted == {"send", "expire_sending", "due_pending", "describe", "watch_new_rows", "close"}
     for name in wanted:
         assert inspect.signature(getattr(OutboxJobs, name)) == inspect.signature(getattr(DeliveryJobs, name)), name
