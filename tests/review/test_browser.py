@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -49,6 +50,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def served(sqlite_url: str) -> Iterator[tuple[str, App]]:
+    """`pairbot run`'s web app on a free port in this process; yields (base URL, app) while it serves."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = App(make_settings(sqlite_url, web={"base_url": base}), channels={CONSOLE: ConsoleChannel()}, clock=Clock())
+    server = uvicorn.Server(uvicorn.Config(build_web(app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the web server did not start"
+    try:
+        yield base, app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.close()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
@@ -60,23 +82,10 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def site(sqlite_url: str) -> Iterator[tuple[str, App, Ledger]]:
     """`pairbot run`'s web app on a free port, over a seeded ledger; yields (base URL, app, ledger)."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = make_settings(sqlite_url, web={"base_url": base})
-    app = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=Clock())
-    app.queue.start_worker()
-    ledger = seed(app.engine)
-    server = uvicorn.Server(uvicorn.Config(build_web(app), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the web server did not start"
-    yield base, app, ledger
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.close()
+    with served(sqlite_url) as (base, app):
+        app.queue.start_worker()
+        ledger = seed(app.engine)
+        yield base, app, ledger
 
 
 @pytest.fixture

@@ -5,21 +5,13 @@ at: tests/artifacts/pages/<locale>/<route>.png (git-ignored). Chromium via Playw
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from tests.review.rich_seed import Rich, seed_rich
 from tests.review.seed import PASSWORD
-from bot.app import App
-from bot.channels.console import NAME as CONSOLE, ConsoleChannel
-from bot.web import build_web
-from tests.conftest import make_settings
-from tests.review.conftest import Clock
-from tests.review.test_browser import ARTIFACTS, _free_port, browser, sync_api  # noqa: F401 (fixtures)
+from tests.review.test_browser import ARTIFACTS, browser, served, sync_api  # noqa: F401 (fixtures)
 
 SHOTS = ARTIFACTS.parent / "pages"
 
@@ -76,18 +68,5 @@ def test_a_screenshot_of_every_page_in_both_languages(rich_site: tuple[str, Rich
 @pytest.fixture
 def rich_site(sqlite_url: str) -> Iterator[tuple[str, Rich]]:
     """`pairbot run`'s web app on a free port over the rich seed; yields (base URL, seed)."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = App(make_settings(sqlite_url, web={"base_url": base}), channels={CONSOLE: ConsoleChannel()}, clock=Clock())
-    rich = seed_rich(app.engine)
-    server = uvicorn.Server(uvicorn.Config(build_web(app), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the web server did not start"
-    yield base, rich
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.close()
+    with served(sqlite_url) as (base, app):
+        yield base, seed_rich(app.engine)
