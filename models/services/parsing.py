@@ -35,7 +35,9 @@ How it works, in order:
    not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
    counts, and the kind is listed in `cumulative`.
 5. Bound the results: a sum that is not finite or beyond _BOUNDS (1,000,000 万元; 10,000,000
-   households or people; 100,000 projects) becomes None with the flag 数字异常.
+   households or people; 100,000 projects) becomes None with the flag 数字异常; a figure written
+   as an exponent, NaN or infinity before a unit ("1e30万元", "inf户") counts nothing and is
+   flagged the same way.
 
 Everything is linear in the text: a handful of regex scans with possessive quantifiers (no
 backtracking), then per figure a bisect look-up and a scan of at most _REACH characters around it.
@@ -1100,6 +1102,23 @@ _BOUNDS = {_FUNDS: 1_000_000, _COMMITTED: 1_000_000, _SALES: 1_000_000,
 FLAG_IMPLAUSIBLE = "数字异常"
 FLAG_RANGE = "数字为区间"
 
+# A figure written so that it cannot be read as a plausible number — exponent notation, NaN or
+# infinity — in front of a unit (after NFKC, so "１e３０", "∞" are caught too): counted as nothing,
+# and flagged 数字异常 like a figure beyond the bounds, so a reviewer sees what was written. A digit
+# run is only tried from its first digit, so the scan stays linear.
+_UNREADABLE_FIGURE_RE = re.compile(
+    r"(?P<number>(?<![A-Za-z\d.])\d++(?:\.\d++)?+e[+-]?\d++|(?<![A-Za-z])(?:nan|inf(?:inity)?)(?![A-Za-z])|∞)"
+    r"(?= ?(?:千万|百万|万|亿)?(?:人民币|元|人次|人|名|位|户|家庭|个|项))",
+    re.IGNORECASE,
+)
+
+
+def _without_unreadable_figures(text: str) -> tuple[str, bool]:
+    """The text with each unreadable figure masked (its digits must not be read as a figure of their
+    own: "2.5E+8元" is not 8元), and whether there was one."""
+    masked, count = _UNREADABLE_FIGURE_RE.subn(lambda match: "?" * len(match.group()), text)
+    return masked, count > 0
+
 
 @lru_cache(maxsize=16)
 def parse_update(text: str) -> ParsedUpdate:
@@ -1107,13 +1126,15 @@ def parse_update(text: str) -> ParsedUpdate:
 
     The last few results are kept: a chat message is read to decide whether it is a report and then
     recorded, and a long text should not be parsed twice for that."""
-    reader = _Reader(_normalise(text))
+    normalised, unreadable = _without_unreadable_figures(_normalise(text))
+    reader = _Reader(normalised)
     figures = reader.figures()
     subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
     running = reader.running_totals(figures)
     sums, cumulative = _sum_figures(reader, figures, subs, running)
     values, implausible = _bounded(sums)
+    implausible = implausible or unreadable
     flags = []
     if implausible:
         flags.append(FLAG_IMPLAUSIBLE)

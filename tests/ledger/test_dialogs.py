@@ -43,19 +43,19 @@ def test_a_running_total_replaces_the_increments_it_contains(app: App) -> None:
 def test_absurd_numbers_and_nul_bytes_are_stored_flagged_and_exportable(app: App, tmp_path: Path) -> None:
     user = county_contact(app)
     texts = ["本月投入帮扶资金" + "9" * 400 + "万元", "带动3000000000户增收", "惠及3000亿亿人",
-             "本月投入帮扶资金5万元\x00，带动3户"]
+             "本月投入帮扶资金1e30万元", "本月投入帮扶资金5万元\x00，带动3户"]
     for text in texts:
         [reply] = user.send(text)
         assert "inf" not in reply and "出错" not in reply, reply
     stored = _updates(app)
-    assert len(stored) == 4
-    assert [u.review_status for u in stored[:3]] == ["flagged"] * 3
-    assert all("数字异常" in u.review_note for u in stored[:3])
-    assert (stored[0].funds_wan, stored[1].households, stored[2].people) == (None, None, None)
-    assert stored[3].raw_text == "本月投入帮扶资金5万元\\u0000，带动3户" and stored[3].funds_wan == 5
+    assert len(stored) == 5
+    assert [u.review_status for u in stored[:4]] == ["flagged"] * 4
+    assert all("数字异常" in u.review_note for u in stored[:4])
+    assert (stored[0].funds_wan, stored[1].households, stored[2].people, stored[3].funds_wan) == (None,) * 4
+    assert stored[4].raw_text == "本月投入帮扶资金5万元\\u0000，带动3户" and stored[4].funds_wan == 5
     assert _funds(app) == 5
     report = export_workbook(app.engine, tmp_path / "ledger.xlsx", Scope(), zone=LEDGER_ZONE, year=2026, actor="test")
-    assert report.rows["进展"] == 4
+    assert report.rows["进展"] == 5
 
 
 def test_cli_totals_match_the_pages(app: App, tmp_path: Path) -> None:

@@ -517,6 +517,20 @@ def test_implausible_figures_are_null_and_flagged(text: str, field: str) -> None
     json.dumps(got.to_dict(), ensure_ascii=False, allow_nan=False)
 
 
+@pytest.mark.parametrize("text", [
+    "投入资金1e30万元", "投入资金2.5E+8元", "投入资金１ｅ３０万元", "帮扶农户NaN户", "投入资金inf万元",
+    "投入Infinity元", "惠及∞人",
+])
+def test_a_figure_written_as_exponent_nan_or_infinity_counts_nothing_and_is_flagged(text: str) -> None:
+    got = parse_update(text)
+    assert not got.has_figures() and got.flags == ("数字异常",), got
+
+
+def test_letters_near_a_figure_are_no_exponent() -> None:
+    parsed("投入资金20万元,covid infection 5人", funds_wan=20, people=5)
+    parsed("引进2e品牌投入资金20万元", funds_wan=20)
+
+
 def test_an_implausible_figure_does_not_hide_the_others() -> None:
     parsed("带动3000000000户增收,投入资金20万元", funds_wan=20, flags=["数字异常"])
 
