@@ -141,9 +141,7 @@ def nudge(
 
 
 def _preview(audience: Audience) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+    from bot.cli.tables import Table, console as terminal
     from bot.messages import channel_label
 
     table = Table(title=_("收件人：{segment}").format(segment=audience.segment.label))
@@ -154,7 +152,7 @@ def _preview(audience: Audience) -> None:
         table.add_row(channel_label(channel), str(counts["contacts"]), str(counts["groups"]))
     contacts = sum(1 for r in audience.recipients if r.group_id is None)
     table.add_row(_("合计"), str(contacts), str(len(audience.recipients) - contacts), style="bold")
-    console = Console()
+    console = terminal()
     console.print(table)
     if audience.unreachable:
         console.print(_("另有 {n} 位联系人没有可用的聊天账号（已屏蔽机器人、离职或未绑定），不会收到。").format(
@@ -188,11 +186,10 @@ COUNT_LABELS = (("total", N_("总数")), ("sent", N_("已发送")), ("pending", 
 
 
 def _print_overview(overview: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
+    from bot.cli.tables import Table, console as terminal
     from bot.messages import channel_label
+
+    console = terminal()
 
     table = Table(title=_("最近的广播"))
     for label in (N_("编号"), N_("时间"), N_("对象"), *(label for _key, label in COUNT_LABELS)):
@@ -202,7 +199,10 @@ def _print_overview(overview: dict[str, Any]) -> None:
         acked = str(counts["acknowledged"]) if b["require_ack"] else "—"
         table.add_row(str(b["id"]), b["created_at"][:16].replace("T", " "), b["segment"],
                       *(str(counts[key]) for key, _label in COUNT_LABELS[:-1]), acked)
-    console.print(table if overview["broadcasts"] else _("还没有广播。"))
+    if overview["broadcasts"]:
+        console.print(table)
+    else:
+        console.print(_("还没有广播。"), markup=False)
     if overview["unreachable"]:
         gone = Table(title=_("无法送达的聊天账号（已屏蔽机器人或已离职；重新绑定后恢复）"))
         for label in (N_("联系人"), N_("渠道"), N_("账号"), N_("自")):
@@ -223,11 +223,10 @@ def _print_overview(overview: dict[str, Any]) -> None:
 
 
 def _print_detail(detail: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
+    from bot.cli.tables import Table, console as terminal
     from bot.messages import channel_label
+
+    console = terminal()
 
     title = _("广播 #{id}（{segment}，{at}）").format(
         id=detail["id"], segment=detail["segment"], at=detail["created_at"][:16].replace("T", " "))
@@ -238,7 +237,7 @@ def _print_detail(detail: dict[str, Any]) -> None:
         table.add_column(_(label), justify="right")
     table.add_row(*(str(counts[key]) for key, _label in shown))
     console.print(table)
-    console.print(_("内容：{text}").format(text=detail["text"]))
+    console.print(_("内容：{text}").format(text=detail["text"]), markup=False)
     headings = (("unreachable", N_("无法送达")), ("failed", N_("发送失败")), ("unacknowledged", N_("尚未确认收到")))
     for key, heading in headings:
         lines = detail[key]

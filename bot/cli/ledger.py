@@ -50,8 +50,7 @@ def totals(
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in [*rows, overall]], ensure_ascii=False, indent=1))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from bot.cli.tables import Table, console
 
     table = Table(title=_("台账合计（{year} 年）").format(year=year) if year else _("台账合计（累计至今）"))
     table.add_column(_("省份"), no_wrap=True)
@@ -60,7 +59,7 @@ def totals(
     for row in [*rows, overall]:
         table.add_row(_(row.province) if row is overall else row.province, *(f"{getattr(row, key):,.4f}".rstrip("0").rstrip(".") if key.endswith("_wan")
                                       else f"{getattr(row, key):,}" for key, _label in COLUMNS))
-    Console().print(table)
+    console().print(table)
 
 
 def _as_dict(row) -> dict:  # type: ignore[no-untyped-def]

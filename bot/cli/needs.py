@@ -448,29 +448,25 @@ def _ranking_rows(ranking: list[dict[str, Any]]) -> list[tuple[str, ...]]:
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *, empty: str) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    from bot.cli.tables import Table
 
     console = _console()
     if not rows:
         if empty:
             console.print(empty, markup=False)
         return
-    table = Table(title=escape(title))
+    table = Table(title=title)
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*row)
     console.print(table)
 
 
 def _console() -> Any:
-    """A terminal's own width; piped or redirected, wide enough that table cells are not cut short."""
-    import sys
+    from bot.cli.tables import console
 
-    from rich.console import Console
-
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    return console()
 
 
 def _iso(moment: datetime | None, zone: Any) -> str | None:

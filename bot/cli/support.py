@@ -109,15 +109,14 @@ def print_listing(rows: Sequence[dict[str, Any]], as_json: bool, title: str, hea
     if as_json:
         typer.echo(json.dumps(list(rows), ensure_ascii=False, indent=1))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from bot.cli.tables import Table, console
 
     table = Table(title=title)
     for header in headers:
         table.add_column(header)
     for row in rows:
         table.add_row(*cells(row))
-    Console().print(table)
+    console().print(table)
 
 
 def handed_over(settings: Settings, ids: Sequence[int]) -> str:

@@ -149,7 +149,7 @@ def read_description(text: str, today: date) -> Reading:
         found = _MONEY.search(folded)
         money = _money_value(found.group()) if found else None
     problems = [absurd] if absurd else []
-    problems += _flag_problems(parsed)
+    problems += _flag_problems(parsed, absurd_named=absurd is not None)
     return Reading(fields=_fields(folded, parsed), amount_wan=None if absurd else money,
                    households=parsed.households, people=parsed.people,
                    wanted_by=_deadline_in(folded, today), problems=tuple(problems))
@@ -240,9 +240,10 @@ def _absurd(folded: str) -> str | None:
                                                                    bounds=bounds_note())
 
 
-def _flag_problems(parsed: ParsedUpdate) -> list[str]:
+def _flag_problems(parsed: ParsedUpdate, absurd_named: bool = False) -> list[str]:
+    """The parser's doubts as problems; an absurd figure already named with what was written is not said twice."""
     problems = []
-    if FLAG_IMPLAUSIBLE in parsed.flags:
+    if FLAG_IMPLAUSIBLE in parsed.flags and not absurd_named:
         problems.append(_("有数字超出合理范围（{bounds}），未采用。").format(bounds=bounds_note()))
     if FLAG_RANGE in parsed.flags:
         problems.append(_("区间数字（如 80-100万元）未采用，请写一个数。"))
