@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from itertools import groupby, islice
+from itertools import chain, groupby, islice
 from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from sqlalchemy import (Column, Date, Integer, Select, String, Text, and_, case,
                         literal, literal_column, or_, select, text, true, union_all)
 from sqlmodel import Session
 
-from bot.i18n import N_, _, current, using
+from bot.i18n import N_, _, current, installation_locale, using
 from models.base import upsert_insert, utcnow
 from models.messaging import Delivery, DeliveryStatus
 from models.pairing import Pairing, PairingStatus
@@ -172,8 +172,8 @@ def _not_answered(occ: Occurrence) -> Any:
 
 def owed_query(occ: Occurrence, stage: str, roles: Sequence[str], skip_answered: bool = True,
                mandatory: bool = False) -> Select[Any]:
-    """(contact, name, role, pairing, counterpart, paused) rows: reachable contacts of in-scope pairings that still
-    owe `occ`, not yet sent `stage`; contacts who sent 退订 only when the obligation is `mandatory`."""
+    """(contact, name, role, pairing, counterpart, paused, locale) rows: reachable contacts of in-scope pairings that
+    still owe `occ`, not yet sent `stage`; contacts who sent 退订 only when the obligation is `mandatory`."""
     obligation = occ.obligation
     branches = []
     for role in roles:
@@ -188,7 +188,8 @@ def owed_query(occ: Occurrence, stage: str, roles: Sequence[str], skip_answered:
             source = P.join(K, K.c.id == P.c.county_id)
         query = (
             select(C.c.id.label("contact_id"), C.c.name.label("contact_name"), C.c.role.label("role"),
-                   P.c.id.label("pairing_id"), counterpart.label("counterpart"), C.c.paused_at.label("paused_at"))
+                   P.c.id.label("pairing_id"), counterpart.label("counterpart"), C.c.paused_at.label("paused_at"),
+                   C.c.locale.label("locale"))
             .select_from(source.join(C, and_(link, C.c.role == role, C.c.active == true())))
             .where(*_in_scope(obligation), _unfulfilled(occ), _reachable(C.c.id),
                    _not_sent(obligation.source, obligation.id, occ.period, stage, C.c.id))
@@ -294,19 +295,32 @@ def _collector_paused() -> Iterator[None]:
 
 def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str,
                  words: ReminderText) -> Iterator[Due]:
-    """One Due per contact from (contact, name, role, pairing, counterpart, paused) rows, streamed in contact order:
-    the text names the contact's pairings (and can be composed again in the recipient's language)."""
+    """One Due per contact from `owed_query` rows, streamed in contact order: the text names the contact's pairings.
+
+    Built by the million, so the common case is kept cheap: a contact with one pairing gets the frame around its
+    one counterpart, and a Due can be composed again (`Due.compose`) only when its recipient may read another
+    language than the one in force — they chose one, or planning runs in another than the installation's."""
     obligation, title, period, due_on = occ.obligation, occ.title, occ.period, occ.due
+    source, obligation_id, compose = obligation.source, obligation.id, words.compose
+    head, tail, note = words.frame()
+    everyone_may_differ = current() != installation_locale()
     ordered = query.order_by(literal_column("contact_id"), literal_column("pairing_id"))
     result = session.execute(ordered, execution_options={"yield_per": STREAM_ROWS})
     try:
-        for contact_id, rows in groupby(result, key=itemgetter(0)):
-            group = list(rows)
-            _cid, name, role, _pid, _other, paused = group[0]
-            labels = [r[4] for r in group]
-            yield Due(obligation.source, obligation.id, title, period, stage, contact_id, name, role, due_on,
-                      words.compose(labels, paused is not None), tuple(r[3] for r in group),
-                      partial(words.compose, labels, paused is not None))
+        for contact_id, rows in groupby(chain.from_iterable(result.partitions()), key=itemgetter(0)):
+            _cid, name, role, pairing_id, counterpart, paused_at, locale = next(rows)
+            paused = paused_at is not None
+            more = list(rows)
+            if more:
+                labels: Sequence[str] = [counterpart, *(r[4] for r in more)]
+                pairings = (pairing_id, *(r[3] for r in more))
+                text_ = compose(labels, paused)
+            else:
+                labels, pairings = (counterpart,), (pairing_id,)
+                text_ = f"{head}{counterpart}{tail}{note}" if paused else f"{head}{counterpart}{tail}"
+            again = partial(compose, labels, paused) if locale is not None or everyone_may_differ else None
+            yield Due(source, obligation_id, title, period, stage, contact_id, name, role, due_on, text_, pairings,
+                      again)
     finally:
         result.close()
 
@@ -361,12 +375,16 @@ class ReminderText:
 
         return cls(head, lambda: _("。请督促尽快办理。"))
 
-    def compose(self, counterparts: Sequence[str], paused: bool) -> str:
-        """The message for one contact in the locale in force: `counterparts` are the other sides of their pairings."""
+    def frame(self) -> tuple[str, str, str]:
+        """(head, tail, note) in the locale in force, made once per language."""
         frame = self.frames.get(current())
         if frame is None:
             frame = self.frames[current()] = (self.head(), self.tail(), _(MANDATORY_NOTE))
-        head, tail, note = frame
+        return frame
+
+    def compose(self, counterparts: Sequence[str], paused: bool) -> str:
+        """The message for one contact in the locale in force: `counterparts` are the other sides of their pairings."""
+        head, tail, note = self.frame()
         return f"{head}{_labels(counterparts)}{tail}{note if paused else ''}"
 
 

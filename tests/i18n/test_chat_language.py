@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.db import unit_of_work
+from bot.i18n import using
 from bot.simulator import Simulator
 from models.base import utcnow
 from models.messaging import Delivery, Invite
@@ -158,6 +159,26 @@ def test_a_reminder_is_composed_in_its_recipients_language(engine: Engine, world
     assert english.startswith("[2026 assistance agreement] Please sign the pairing assistance agreement by Mon 31 August")
     assert chinese_in(english, DATA) == []
     assert chinese.startswith("【2026年帮扶协议签订】请于8月31日（周一）前签订结对帮扶协议")
+
+
+def test_reminders_planned_in_another_language_reach_each_recipient_in_theirs(engine: Engine,  # noqa: F811
+                                                                                 world: World) -> None:
+    """Planned while English is in force (a CLI run in English): a contact who chose none still reads the
+    installation's Chinese, one who chose English reads English; a contact with two pairings names both."""
+    agreement_deadline(engine, local("2026-08-01 00:00"))
+    pair(engine, world.organizations["B"], world.counties["A"])  # countyA now has two pairings
+    _set_locale(engine, world.contacts["countyB"], "en")
+    with unit_of_work(engine) as session, using("en"):
+        dues = plan_reminders(session, local("2026-08-26 09:00"), Policy(zone=SHANGHAI))
+        assert {d.contact_id for d in dues} >= {world.contacts["countyA"], world.contacts["countyB"]}
+        assert all(d.text.startswith("[2026 assistance agreement]") for d in dues)
+        assert queue_reminders(session, dues, local("2026-08-26 09:00"))
+    [chinese] = _texts_to(engine, "countyA")
+    [english] = _texts_to(engine, "countyB")
+    assert chinese.startswith("【2026年帮扶协议签订】请于8月31日（周一）前签订结对帮扶协议")
+    assert "、" in chinese  # both of countyA's pairings, in Chinese
+    assert english.startswith("[2026 assistance agreement] Please sign the pairing assistance agreement by Mon 31 August")
+    assert english.endswith(". Once signed, please give the agreement to your administrator to record.")
 
 
 def test_a_notice_keeps_the_admins_words_in_the_recipients_frame(engine: Engine, world: World) -> None:  # noqa: F811
