@@ -9,7 +9,7 @@ estimate. Nothing on SQLite (it has no such statistics).
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-03 12:00:00
+Create Date: 2026-11-29 10:30:00
 """
 from collections.abc import Sequence
 
