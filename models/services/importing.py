@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, String, and_, delete, exists, func, insert, literal, true, update
+from sqlalchemy import Column, Engine, Integer, String, and_, delete, func, insert, literal, text, true, update
 from sqlmodel import Session, select
 
 from bot.db import unit_of_work
@@ -124,11 +124,20 @@ class _Importer:
         """RowError for a row the file could not give whole, or with text longer than its column holds."""
         if row.problem:
             raise RowError(self.col(row.column) if row.column else "", row.problem)
-        for name, column in self.lengths.items():
-            limit = column.type.length
+        for name, limit in self._limits():
             if len(row.values.get(name, "")) > limit:
                 raise RowError(self.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
                     limit=limit, length=f"{len(row.values[name]):,}"))
+
+    @classmethod
+    def _limits(cls) -> tuple[tuple[str, int], ...]:
+        """`lengths` as (column, most characters), read from the model once per class: asking an ORM attribute for
+        its type goes through several proxies, which for every column of every row cost more than the check."""
+        limits = cls.__dict__.get("_limits_cache")
+        if limits is None:
+            limits = tuple((name, column.type.length) for name, column in cls.lengths.items())
+            cls._limits_cache = limits
+        return limits
 
     def need(self, row: Row, name: str) -> str:
         value = row.values.get(name, "")
@@ -317,11 +326,13 @@ class ContactImporter(_Importer):
         planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
         if not planned:
             return
+        _without_jit(self.session)
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
                                             p.identity("wecom"), None) for p in planned))
         self.session.execute(_match_contacts())
         found = {row[0]: row[1:] for row in self.session.execute(_lookup())}
         refused: list[int] = []
+        needed: set[str] = set()  # the writes this batch calls for: "phone", "contact" and the channels to bind
         for plan in planned:
             contact_id, phone, telegram_owner, wecom_owner = found[plan.row.number]
             try:
@@ -333,31 +344,39 @@ class ContactImporter(_Importer):
                 continue
             bound = {"telegram": telegram_owner, "wecom": wecom_owner}
             fresh = [ch for ch, _ in plan.identities if bound[ch] is None]
+            needed.update(fresh)
             if contact_id is None:
                 report.created += 1
+                needed.add("contact")
             elif plan.phone and plan.phone != phone:
                 report.updated += 1
+                needed.add("phone")
             elif fresh:
                 report.updated += 1
             else:
                 report.unchanged += 1
         for first in range(0, len(refused), 500):
             self.session.execute(delete(CONTACT_STAGE).where(CS.n.in_(refused[first:first + 500])))
-        self._write(utcnow())
+        self._write(utcnow(), needed)
 
-    def _write(self, now: datetime) -> None:
-        """The staged rows that were kept: new phones, new contacts, then their new chat identities."""
+    def _write(self, now: datetime, needed: set[str]) -> None:
+        """The staged rows that were kept: new phones, new contacts, then their new chat identities — each statement
+        only when the lookup found something for it to do (a re-import writes nothing)."""
         session = self.session
-        session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
-                        .values(phone=CS.phone))
-        new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
-                      true(), literal(now, CT.created_at.type))
-               .where(CS.contact_id.is_(None)).order_by(CS.n))
-        session.execute(insert(Contact).from_select(
-            ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
-        session.execute(_match_contacts())
+        if "phone" in needed:
+            session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
+                            .values(phone=CS.phone))
+        if "contact" in needed:
+            new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
+                          true(), literal(now, CT.created_at.type))
+                   .where(CS.contact_id.is_(None)).order_by(CS.n))
+            session.execute(insert(Contact).from_select(
+                ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
+            session.execute(_match_contacts())
         for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
-            unbound = ~exists().where(CI.channel == channel, CI.external_id == column)
+            if channel not in needed:
+                continue
+            unbound = _holder(channel, column).is_(None)
             identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
                 column != "", unbound)
             session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
@@ -413,31 +432,40 @@ class ContactImporter(_Importer):
                     account=external, name=other.name if other else owner))
 
 
+# The statements below look each staged row up by index, as correlated subqueries, not as joins: a join lets
+# PostgreSQL hash the whole contact or identity table for every batch (its statistics, stale while an import grows
+# the table, make that look cheap), so a batch cost as much as the table was large; probes cost what the batch is.
+
 def _match_contacts() -> Any:
     """UPDATE the staged rows still without a contact id with the registered contact each names (same name, role
-    and scope), as a join: it stays one pass even while the contact table's statistics are stale mid-import."""
+    and scope), the lowest id when several do."""
     # Only the name may be looked up by index: without statistics SQLite would otherwise probe by role or by an
     # empty organization, each shared by thousands of rows.
     same = and_(CT.name == CS.name, CT.role.concat("") == CS.role,
                 func.coalesce(CT.county_id, 0) == func.coalesce(CS.county_id, 0),
                 func.coalesce(CT.organization_id, 0) == func.coalesce(CS.organization_id, 0))
-    matched = (select(CS.n, func.min(CT.id).label("id")).select_from(CONTACT_STAGE.join(Contact.__table__, same))
-               .where(CS.contact_id.is_(None)).group_by(CS.n).subquery("matched"))
-    return (update(CONTACT_STAGE).where(CS.n == matched.c.n, CS.contact_id.is_(None))
-            .values(contact_id=matched.c.id))
+    return (update(CONTACT_STAGE).where(CS.contact_id.is_(None))
+            .values(contact_id=select(func.min(CT.id)).where(same).scalar_subquery()))
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL: no JIT compiling for the rest of this transaction. The per-row probes below are cheap, but their
+    estimated cost (from a table growing faster than its statistics) passes the JIT thresholds, and compiling and
+    optimizing a statement took ~0.6 s where running it takes ~30 ms."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _holder(channel: str, external_id: Any) -> Any:
+    """The contact holding this chat account (NULL when none), looked up by the (channel, external_id) key."""
+    return (select(CI.contact_id).where(CI.channel == channel, external_id != "", CI.external_id == external_id)
+            .scalar_subquery())
 
 
 def _lookup() -> Any:
     """Per staged row: its contact's id and phone, and who already holds its Telegram and WeCom accounts."""
-    contact = Contact.__table__.alias("matched")  # type: ignore[attr-defined]
-    telegram, wecom = ChannelIdentity.__table__.alias("tg"), ChannelIdentity.__table__.alias("wc")  # type: ignore[attr-defined]
-    return (select(CS.n, CS.contact_id, contact.c.phone, telegram.c.contact_id, wecom.c.contact_id)
-            .select_from(CONTACT_STAGE
-                         .outerjoin(contact, contact.c.id == CS.contact_id)
-                         .outerjoin(telegram, and_(telegram.c.channel == "telegram", CS.telegram_id != "",
-                                                          telegram.c.external_id == CS.telegram_id))
-                         .outerjoin(wecom, and_(wecom.c.channel == "wecom", CS.wecom_userid != "",
-                                                       wecom.c.external_id == CS.wecom_userid))))
+    phone = select(CT.phone).where(CT.id == CS.contact_id).scalar_subquery()
+    return select(CS.n, CS.contact_id, phone, _holder("telegram", CS.telegram_id), _holder("wecom", CS.wecom_userid))
 
 
 IMPORTERS: dict[str, type[_Importer]] = {
