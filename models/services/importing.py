@@ -10,6 +10,9 @@ files; refusals are all counted and the first MAX_LISTED listed.
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -483,7 +486,7 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _batches(rows, importer_cls.batch, report):
+    for batch in _read_ahead(_batches(rows, importer_cls.batch, report)):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen
@@ -529,6 +532,50 @@ def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[l
         report.stopped = str(exc)
     if batch:
         yield batch
+
+
+_END = object()  # what the reading thread puts after the last batch
+
+
+def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """The same batches, read by a thread one batch ahead: the file is parsed while the database works on the batch
+    before (psycopg and sqlite3 let other threads run while they wait), at the memory of two batches more. The thread
+    runs in a copy of the caller's context, so problems it words are in the caller's language; an error it meets is
+    raised here, and the file is closed however the caller stops."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    done = threading.Event()
+
+    def hand(item: Any) -> bool:
+        while not done.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not hand(batch):
+                    return
+            hand(_END)
+        except BaseException as exc:  # handed to the caller, raised there
+            hand(exc)
+        finally:
+            batches.close()  # type: ignore[attr-defined]
+
+    context = contextvars.copy_context()
+    reader = threading.Thread(target=context.run, args=(read,), name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        done.set()
+        reader.join()
 
 
 def reference_counties() -> Path:
