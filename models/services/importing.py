@@ -120,16 +120,24 @@ class _Importer:
     # (PostgreSQL refuses a longer value, which would fail the whole batch).
     lengths: Mapping[str, Any] = {}
 
-    def col(self, name: str) -> str:
-        return _column(self.columns, name)
+    @classmethod
+    def col(cls, name: str) -> str:
+        return _column(cls.columns, name)
 
-    def check(self, row: Row) -> None:
+    @classmethod
+    def prepare(cls, row: Row) -> Any:
+        """What `apply_batch` gets for a row; called by the thread that reads the file, so it must not touch the
+        database nor anything an importer changes. A row as it is, unless a kind checks some of it there."""
+        return row
+
+    @classmethod
+    def check(cls, row: Row) -> None:
         """RowError for a row the file could not give whole, or with text longer than its column holds."""
         if row.problem:
-            raise RowError(self.col(row.column) if row.column else "", row.problem)
-        for name, limit in self._limits():
+            raise RowError(cls.col(row.column) if row.column else "", row.problem)
+        for name, limit in cls._limits():
             if len(row.values.get(name, "")) > limit:
-                raise RowError(self.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
+                raise RowError(cls.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
                     limit=limit, length=f"{len(row.values[name]):,}"))
 
     @classmethod
@@ -142,20 +150,22 @@ class _Importer:
             cls._limits_cache = limits
         return limits
 
-    def need(self, row: Row, name: str) -> str:
+    @classmethod
+    def need(cls, row: Row, name: str) -> str:
         value = row.values.get(name, "")
         if not value:
-            raise RowError(self.col(name), _("不能为空"))
+            raise RowError(cls.col(name), _("不能为空"))
         return value
 
-    def choice(self, row: Row, name: str, vocabulary: Vocabulary) -> str:
+    @classmethod
+    def choice(cls, row: Row, name: str, vocabulary: Vocabulary) -> str:
         """The stored value of an enumerated column ("" when empty); RowError listing what is allowed."""
         value = row.values.get(name, "")
         if not value:
             return ""
         found = vocabulary.read(value)
         if found is None:
-            raise RowError(self.col(name), _("“{value}”不是可用的取值（可用：{allowed}）").format(
+            raise RowError(cls.col(name), _("“{value}”不是可用的取值（可用：{allowed}）").format(
                 value=value, allowed=vocabulary.allowed()))
         return found
 
@@ -293,7 +303,7 @@ class PairingImporter(_Importer):
         return "updated" if changed else "unchanged"
 
 
-@dataclass
+@dataclass(slots=True)
 class _PlannedContact:
     row: Row
     key: tuple[str, str, int | None, int | None]
@@ -303,6 +313,19 @@ class _PlannedContact:
 
     def identity(self, channel: str) -> str:
         return next((external for ch, external in self.identities if ch == channel), "")
+
+
+@dataclass(slots=True)
+class _ReadContact:
+    """A contact row as far as the reading thread could check it (`ContactImporter.prepare`)."""
+
+    row: Row
+    error: RowError | None = None  # refused by the checks before its county and organization are looked up
+    later: RowError | None = None  # refused by the checks after them, if those pass
+    name: str = ""
+    role: Role = Role.county
+    phone: str = ""
+    identities: list[tuple[str, str]] = field(default_factory=list)  # (channel, external id)
 
 
 # A batch of checked contact rows next to the registry: matched, upserted and bound set-wise.
@@ -325,8 +348,8 @@ class ContactImporter(_Importer):
     lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
                "wecom_userid": ChannelIdentity.external_id}
 
-    def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
-        planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
+    def apply_batch(self, rows: list[_ReadContact], report: ImportReport) -> None:  # type: ignore[override]
+        planned = [p for p in (self._checked(read, report) for read in rows) if p is not None]
         if not planned:
             return
         _without_jit(self.session)
@@ -385,12 +408,49 @@ class ContactImporter(_Importer):
             session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
                                                                 identities))
 
-    def _checked(self, row: Row, report: ImportReport) -> _PlannedContact | None:
+    @classmethod
+    def prepare(cls, row: Row) -> _ReadContact:
+        """The checks that need neither the database nor the rows before, in the reading thread; their refusals are
+        kept to be raised by `_plan` in the order the checks have always run (county and organization between)."""
+        try:
+            cls.check(row)
+            name = cls.need(row, "name")
+            cls.need(row, "role")
+            role = Role(cls.choice(row, "role", CONTACT_ROLE))
+        except RowError as exc:
+            return _ReadContact(row, error=exc)
+        read = _ReadContact(row, name=name, role=role)
+        try:
+            read.identities, read.phone = cls._accounts(row, role)
+        except RowError as exc:
+            read.later = exc
+        return read
+
+    @classmethod
+    def _accounts(cls, row: Row, role: Role) -> tuple[list[tuple[str, str]], str]:
+        """The row's chat accounts and phone, once its scope is filled in as its role requires."""
+        values = row.values
+        if role is Role.county and not values.get("county"):
+            raise RowError(cls.col("county"), _("县联络员必须填写所在县"))
+        if role is Role.organization and not values.get("organization"):
+            raise RowError(cls.col("organization"), _("社会组织联络人必须填写社会组织"))
+        telegram_id = values.get("telegram_id", "")
+        if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
+            raise RowError(cls.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))
+        identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", values.get("wecom_userid", "")))
+                      if ext]
+        try:
+            phone = normalize_phone(values.get("phone", ""))
+        except PhoneError as exc:
+            raise RowError(cls.col("phone"), str(exc)) from None
+        return identities, phone
+
+    def _checked(self, read: _ReadContact, report: ImportReport) -> _PlannedContact | None:
         self.claimed = []
         try:
-            return self._plan(row)
+            return self._plan(read)
         except RowError as exc:
-            self._refuse(row, exc, report)
+            self._refuse(read.row, exc, report)
             return None
 
     def _refuse(self, row: Row, exc: RowError, report: ImportReport) -> None:
@@ -398,32 +458,22 @@ class ContactImporter(_Importer):
             self.seen.pop(key, None)
         report.refuse(row.number, exc.column, str(exc))
 
-    def _plan(self, row: Row) -> _PlannedContact:
-        self.check(row)
-        name = self.need(row, "name")
-        self.need(row, "role")
-        role = Role(self.choice(row, "role", CONTACT_ROLE))
-        county = self.county(row.values["county"], "county") if row.values.get("county") else None
-        org = self.organization(row.values["organization"], "organization") if row.values.get("organization") else None
-        if role is Role.county and county is None:
-            raise RowError(self.col("county"), _("县联络员必须填写所在县"))
-        if role is Role.organization and org is None:
-            raise RowError(self.col("organization"), _("社会组织联络人必须填写社会组织"))
-        telegram_id = row.values.get("telegram_id", "")
-        if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
-            raise RowError(self.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))
-        key = (name, role.value, county.id if county and role is Role.county else None,
+    def _plan(self, read: _ReadContact) -> _PlannedContact:
+        """The rest of a row's checks, after `prepare`'s: its county and organization, then the in-file duplicates."""
+        if read.error is not None:
+            raise read.error
+        row, role = read.row, read.role
+        values = row.values
+        county = self.county(values["county"], "county") if values.get("county") else None
+        org = self.organization(values["organization"], "organization") if values.get("organization") else None
+        if read.later is not None:
+            raise read.later
+        key = (read.name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
-        identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", row.values.get("wecom_userid", "")))
-                      if ext]
-        try:
-            phone = normalize_phone(row.values.get("phone", ""))
-        except PhoneError as exc:
-            raise RowError(self.col("phone"), str(exc)) from None
         self.claim(key, row, "name")
-        for channel, external in identities:
+        for channel, external in read.identities:
             self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
-        return _PlannedContact(row, key, phone, identities, self.claimed)
+        return _PlannedContact(row, key, read.phone, read.identities, self.claimed)
 
     def _check_owners(self, plan: _PlannedContact, contact_id: int | None, owners: dict[str, int | None]) -> None:
         for channel, external in plan.identities:
@@ -486,7 +536,7 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _read_ahead(_batches(rows, importer_cls.batch, report)):
+    for batch in _read_ahead(_batches(rows, importer_cls.batch, report), importer_cls.prepare):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen
@@ -537,9 +587,9 @@ def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[l
 _END = object()  # what the reading thread puts after the last batch
 
 
-def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
-    """The same batches, read by a thread one batch ahead: the file is parsed while the database works on the batch
-    before (psycopg and sqlite3 let other threads run while they wait), at the memory of two batches more. The thread
+def _read_ahead(batches: Iterator[list[Row]], prepare: Callable[[Row], Any]) -> Iterator[list[Any]]:
+    """The batches, each row through `prepare`, read by a thread one batch ahead: the file is parsed (and what
+    `prepare` checks, checked) while the database works on the batch before (psycopg and sqlite3 let other threads run while they wait), at the memory of two batches more. The thread
     runs in a copy of the caller's context, so problems it words are in the caller's language; an error it meets is
     raised here, and the file is closed however the caller stops."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=1)
@@ -557,7 +607,7 @@ def _read_ahead(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
     def read() -> None:
         try:
             for batch in batches:
-                if not hand(batch):
+                if not hand([prepare(row) for row in batch]):
                     return
             hand(_END)
         except BaseException as exc:  # handed to the caller, raised there
