@@ -177,7 +177,7 @@ class _Importer:
             raise RowError(self.col(name), _("“{value}”不是省份（请写省份全称或简称，例如 四川省 或 四川）").format(value=value))
         return found
 
-    def claim(self, key: Any, row: Row, column: str) -> None:
+    def claim(self, key: Any, row: Row | _ReadContact, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
             raise RowError(self.col(column), _("与第 {row} 行重复").format(row=first))
@@ -305,7 +305,7 @@ class PairingImporter(_Importer):
 
 @dataclass(slots=True)
 class _PlannedContact:
-    row: Row
+    row: _ReadContact
     key: tuple[str, str, int | None, int | None]
     phone: str
     identities: list[tuple[str, str]]  # (channel, external id)
@@ -317,9 +317,12 @@ class _PlannedContact:
 
 @dataclass(slots=True)
 class _ReadContact:
-    """A contact row as far as the reading thread could check it (`ContactImporter.prepare`)."""
+    """A contact row as far as the reading thread could check it (`ContactImporter.prepare`): its number and what the
+    checks after it need, not the row, so a batch waiting for its turn holds a few strings a row."""
 
-    row: Row
+    number: int
+    county: str  # as written: looked up by `_plan`
+    organization: str
     error: RowError | None = None  # refused by the checks before its county and organization are looked up
     later: RowError | None = None  # refused by the checks after them, if those pass
     name: str = ""
@@ -356,7 +359,7 @@ class ContactImporter(_Importer):
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
                                             p.identity("wecom"), None) for p in planned))
         self.session.execute(_match_contacts())
-        found = {row[0]: row[1:] for row in self.session.execute(_lookup())}
+        found = {row[0]: row[1:] for row in self.session.execute(_lookup()).all()}
         refused: list[int] = []
         needed: set[str] = set()  # the writes this batch calls for: "phone", "contact" and the channels to bind
         for plan in planned:
@@ -412,14 +415,15 @@ class ContactImporter(_Importer):
     def prepare(cls, row: Row) -> _ReadContact:
         """The checks that need neither the database nor the rows before, in the reading thread; their refusals are
         kept to be raised by `_plan` in the order the checks have always run (county and organization between)."""
+        scope = (row.number, row.values.get("county", ""), row.values.get("organization", ""))
         try:
             cls.check(row)
             name = cls.need(row, "name")
             cls.need(row, "role")
             role = Role(cls.choice(row, "role", CONTACT_ROLE))
         except RowError as exc:
-            return _ReadContact(row, error=exc)
-        read = _ReadContact(row, name=name, role=role)
+            return _ReadContact(*scope, error=exc)
+        read = _ReadContact(*scope, name=name, role=role)
         try:
             read.identities, read.phone = cls._accounts(row, role)
         except RowError as exc:
@@ -450,10 +454,10 @@ class ContactImporter(_Importer):
         try:
             return self._plan(read)
         except RowError as exc:
-            self._refuse(read.row, exc, report)
+            self._refuse(read, exc, report)
             return None
 
-    def _refuse(self, row: Row, exc: RowError, report: ImportReport) -> None:
+    def _refuse(self, row: _ReadContact, exc: RowError, report: ImportReport) -> None:
         for key in self.claimed:
             self.seen.pop(key, None)
         report.refuse(row.number, exc.column, str(exc))
@@ -462,18 +466,17 @@ class ContactImporter(_Importer):
         """The rest of a row's checks, after `prepare`'s: its county and organization, then the in-file duplicates."""
         if read.error is not None:
             raise read.error
-        row, role = read.row, read.role
-        values = row.values
-        county = self.county(values["county"], "county") if values.get("county") else None
-        org = self.organization(values["organization"], "organization") if values.get("organization") else None
+        role = read.role
+        county = self.county(read.county, "county") if read.county else None
+        org = self.organization(read.organization, "organization") if read.organization else None
         if read.later is not None:
             raise read.later
         key = (read.name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
-        self.claim(key, row, "name")
+        self.claim(key, read, "name")
         for channel, external in read.identities:
-            self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
-        return _PlannedContact(row, key, read.phone, read.identities, self.claimed)
+            self.claim((channel, external), read, "telegram_id" if channel == "telegram" else "wecom_userid")
+        return _PlannedContact(read, key, read.phone, read.identities, self.claimed)
 
     def _check_owners(self, plan: _PlannedContact, contact_id: int | None, owners: dict[str, int | None]) -> None:
         for channel, external in plan.identities:
