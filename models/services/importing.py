@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, String, and_, delete, func, insert, literal, text, true, update
+from sqlalchemy import Column, Engine, Integer, String, and_, delete, func, insert, literal, or_, text, true, update
 from sqlmodel import Session, select
 
 from bot.db import unit_of_work
@@ -337,6 +337,7 @@ CONTACT_STAGE = staging_table(
     Column("n", Integer), Column("name", String(64)), Column("role", String(16)), Column("county_id", Integer),
     Column("organization_id", Integer), Column("phone", String(32)), Column("telegram_id", String(128)),
     Column("wecom_userid", String(128)), Column("contact_id", Integer),
+    Column("created", Integer),  # 1 once this batch has created the row's contact: its accounts are all unbound
 )
 CS, CT, CI = CONTACT_STAGE.c, Contact.__table__.c, ChannelIdentity.__table__.c  # type: ignore[attr-defined]
 
@@ -357,7 +358,7 @@ class ContactImporter(_Importer):
             return
         _without_jit(self.session)
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
-                                            p.identity("wecom"), None) for p in planned))
+                                            p.identity("wecom"), None, None) for p in planned))
         self.session.execute(_match_contacts())
         found = {row[0]: row[1:] for row in self.session.execute(_lookup()).all()}
         refused: list[int] = []
@@ -401,11 +402,12 @@ class ContactImporter(_Importer):
                    .where(CS.contact_id.is_(None)).order_by(CS.n))
             session.execute(insert(Contact).from_select(
                 ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
-            session.execute(_match_contacts())
+            session.execute(_match_contacts(created=True))
         for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
             if channel not in needed:
                 continue
-            unbound = _holder(channel, column).is_(None)
+            # A new contact's accounts were found unbound by the lookup (or the row was refused): no probe for them.
+            unbound = or_(CS.created == 1, _holder(channel, column).is_(None))
             identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
                 column != "", unbound)
             session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
@@ -492,16 +494,17 @@ class ContactImporter(_Importer):
 # PostgreSQL hash the whole contact or identity table for every batch (its statistics, stale while an import grows
 # the table, make that look cheap), so a batch cost as much as the table was large; probes cost what the batch is.
 
-def _match_contacts() -> Any:
+def _match_contacts(created: bool = False) -> Any:
     """UPDATE the staged rows still without a contact id with the registered contact each names (same name, role
-    and scope), the lowest id when several do."""
+    and scope), the lowest id when several do; `created` marks them as contacts this batch has just inserted."""
     # Only the name may be looked up by index: without statistics SQLite would otherwise probe by role or by an
     # empty organization, each shared by thousands of rows.
     same = and_(CT.name == CS.name, CT.role.concat("") == CS.role,
                 func.coalesce(CT.county_id, 0) == func.coalesce(CS.county_id, 0),
                 func.coalesce(CT.organization_id, 0) == func.coalesce(CS.organization_id, 0))
     return (update(CONTACT_STAGE).where(CS.contact_id.is_(None))
-            .values(contact_id=select(func.min(CT.id)).where(same).scalar_subquery()))
+            .values(contact_id=select(func.min(CT.id)).where(same).scalar_subquery(),
+                    **({"created": 1} if created else {})))
 
 
 def _without_jit(session: Session) -> None:
@@ -539,7 +542,7 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _read_ahead(_batches(rows, importer_cls.batch, report), importer_cls.prepare):
+    for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen
@@ -571,7 +574,7 @@ def _apply_row(session: Session, importer: _Importer, row: Row, report: ImportRe
     setattr(report, outcome, getattr(report, outcome) + 1)
 
 
-def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[list[Row]]:
+def _batches(rows: Iterator[Any], size: int, report: ImportReport) -> Iterator[list[Any]]:
     """Rows in lists of `size`; when the file breaks off (a damaged workbook), the rows read before it
     still come as a last batch and `report.stopped` says why reading ended."""
     batch: list[Row] = []
@@ -590,11 +593,11 @@ def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[l
 _END = object()  # what the reading thread puts after the last batch
 
 
-def _read_ahead(batches: Iterator[list[Row]], prepare: Callable[[Row], Any]) -> Iterator[list[Any]]:
-    """The batches, each row through `prepare`, read by a thread one batch ahead: the file is parsed (and what
-    `prepare` checks, checked) while the database works on the batch before (psycopg and sqlite3 let other threads run while they wait), at the memory of two batches more. The thread
-    runs in a copy of the caller's context, so problems it words are in the caller's language; an error it meets is
-    raised here, and the file is closed however the caller stops."""
+def _read_ahead(batches: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The same batches, read by a thread one batch ahead: the file is parsed (and what the importer's `prepare`
+    checks, checked) while the database works on the batch before (psycopg and sqlite3 let other threads run while
+    they wait), at the memory of two batches more. The thread runs in a copy of the caller's context, so problems it
+    words are in the caller's language; an error it meets is raised here, and it stops however the caller stops."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=1)
     done = threading.Event()
 
@@ -610,7 +613,7 @@ def _read_ahead(batches: Iterator[list[Row]], prepare: Callable[[Row], Any]) -> 
     def read() -> None:
         try:
             for batch in batches:
-                if not hand([prepare(row) for row in batch]):
+                if not hand(batch):
                     return
             hand(_END)
         except BaseException as exc:  # handed to the caller, raised there
