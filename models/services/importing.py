@@ -358,7 +358,7 @@ class ContactImporter(_Importer):
             return
         _without_jit(self.session)
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
-                                            p.identity("wecom"), None, None) for p in planned))
+                                            p.identity("wecom"), None, None) for p in planned), analyze=False)
         self.session.execute(_match_contacts())
         found = {row[0]: row[1:] for row in self.session.execute(_lookup()).all()}
         refused: list[int] = []
