@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _SPACING = re.compile(r"[\s_]+")
 
@@ -39,12 +40,22 @@ class Vocabulary:
     def read(self, text: str) -> str | None:
         """The stored value `text` names, or None."""
         wanted = _key(text)
+        names = self._names
         for ending in ("", *self.strip):
-            key = wanted.removesuffix(ending) if ending else wanted
-            for choice in self.choices:
-                if key in {_key(name) for name in (choice.value, choice.english, choice.label, *choice.synonyms)}:
-                    return choice.value
+            found = names.get(wanted.removesuffix(ending) if ending else wanted)
+            if found is not None:
+                return found
         return None
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        """Every name of every choice, as `_key` folds it, to the stored value (the first choice naming it wins),
+        built once: importers read a value per row, a hundred thousand rows at a time."""
+        names: dict[str, str] = {}
+        for choice in self.choices:
+            for name in (choice.value, choice.english, choice.label, *choice.synonyms):
+                names.setdefault(_key(name), choice.value)
+        return names
 
     def allowed(self) -> str:
         """`national/全国性、in-province/省内 …`: what a refusal and --help list (English names only in English)."""

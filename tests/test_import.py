@@ -185,3 +185,38 @@ def test_counties_complete_the_reference_list(engine, tmp_path: Path) -> None:  
 def test_missing_required_column_is_a_file_error(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(TabularError, match="credit_code"):
         import_file(engine, "orgs", write(tmp_path, "x.csv", "名称,省份\n甲,北京\n"), actor="t")
+
+
+def test_contact_row_with_several_faults_is_refused_for_the_first_one_checked(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A row is checked column by column in a fixed order — the file reads it (name, role), then the county and
+    organization are looked up, then the accounts and phone — so a row with several faults names the same one
+    however the work is shared out (part of it runs in the thread that reads the file)."""
+    path = write(tmp_path, "faults.csv", "name,role,county,organization,phone,telegram_id\n"
+                                         "甲,校长,无此县,,12345,abc\n"  # 2: the role comes first
+                                         "乙,county,无此县,,12345,abc\n"  # 3: then the county
+                                         "丙,county,布拖县,,12345,abc\n"  # 4: then the Telegram ID
+                                         "丁,county,布拖县,,12345,\n"  # 5: then the phone
+                                         "戊,county,,,12345,\n"  # 6: a county contact without a county, before the phone
+                                         "己,county,布拖县,,13800000000,\n")  # 7: kept
+    report = import_file(engine, "contacts", path, actor="t")
+    assert (report.created, report.refused) == (1, 5)
+    assert [(p.row, p.column.split("（")[0]) for p in report.problems] == [
+        (2, "role"), (3, "county"), (4, "telegram_id"), (5, "phone"), (6, "county")]
+
+
+def test_a_reading_error_reaches_the_caller(engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The file is read in a thread one batch ahead; an unexpected error there is raised by import_file, not lost."""
+    path = write(tmp_path, "c.csv", "name,role,county\n" + "".join(f"人{n},county,布拖县\n" for n in range(7)))
+    monkeypatch.setattr(ContactImporter, "batch", 3)
+
+    def broken(cls, row):  # type: ignore[no-untyped-def]
+        if row.number == 6:
+            raise OSError("disk gone")
+        return original(row)
+
+    original = ContactImporter.prepare
+    monkeypatch.setattr(ContactImporter, "prepare", classmethod(broken))
+    with pytest.raises(OSError, match="disk gone"):
+        import_file(engine, "contacts", path, actor="t")
+    with Session(engine) as session:
+        assert len(session.exec(select(Contact)).all()) == 3  # the first batch was committed before the error

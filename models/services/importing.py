@@ -10,13 +10,16 @@ files; refusals are all counted and the first MAX_LISTED listed.
 
 from __future__ import annotations
 
+import contextvars
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, String, and_, delete, exists, func, insert, literal, true, update
+from sqlalchemy import Column, Engine, Integer, String, and_, delete, func, insert, literal, or_, text, true, update
 from sqlmodel import Session, select
 
 from bot.db import unit_of_work
@@ -117,33 +120,52 @@ class _Importer:
     # (PostgreSQL refuses a longer value, which would fail the whole batch).
     lengths: Mapping[str, Any] = {}
 
-    def col(self, name: str) -> str:
-        return _column(self.columns, name)
+    @classmethod
+    def col(cls, name: str) -> str:
+        return _column(cls.columns, name)
 
-    def check(self, row: Row) -> None:
+    @classmethod
+    def prepare(cls, row: Row) -> Any:
+        """What `apply_batch` gets for a row; called by the thread that reads the file, so it must not touch the
+        database nor anything an importer changes. A row as it is, unless a kind checks some of it there."""
+        return row
+
+    @classmethod
+    def check(cls, row: Row) -> None:
         """RowError for a row the file could not give whole, or with text longer than its column holds."""
         if row.problem:
-            raise RowError(self.col(row.column) if row.column else "", row.problem)
-        for name, column in self.lengths.items():
-            limit = column.type.length
+            raise RowError(cls.col(row.column) if row.column else "", row.problem)
+        for name, limit in cls._limits():
             if len(row.values.get(name, "")) > limit:
-                raise RowError(self.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
+                raise RowError(cls.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
                     limit=limit, length=f"{len(row.values[name]):,}"))
 
-    def need(self, row: Row, name: str) -> str:
+    @classmethod
+    def _limits(cls) -> tuple[tuple[str, int], ...]:
+        """`lengths` as (column, most characters), read from the model once per class: asking an ORM attribute for
+        its type goes through several proxies, which for every column of every row cost more than the check."""
+        limits = cls.__dict__.get("_limits_cache")
+        if limits is None:
+            limits = tuple((name, column.type.length) for name, column in cls.lengths.items())
+            cls._limits_cache = limits
+        return limits
+
+    @classmethod
+    def need(cls, row: Row, name: str) -> str:
         value = row.values.get(name, "")
         if not value:
-            raise RowError(self.col(name), _("不能为空"))
+            raise RowError(cls.col(name), _("不能为空"))
         return value
 
-    def choice(self, row: Row, name: str, vocabulary: Vocabulary) -> str:
+    @classmethod
+    def choice(cls, row: Row, name: str, vocabulary: Vocabulary) -> str:
         """The stored value of an enumerated column ("" when empty); RowError listing what is allowed."""
         value = row.values.get(name, "")
         if not value:
             return ""
         found = vocabulary.read(value)
         if found is None:
-            raise RowError(self.col(name), _("“{value}”不是可用的取值（可用：{allowed}）").format(
+            raise RowError(cls.col(name), _("“{value}”不是可用的取值（可用：{allowed}）").format(
                 value=value, allowed=vocabulary.allowed()))
         return found
 
@@ -155,7 +177,7 @@ class _Importer:
             raise RowError(self.col(name), _("“{value}”不是省份（请写省份全称或简称，例如 四川省 或 四川）").format(value=value))
         return found
 
-    def claim(self, key: Any, row: Row, column: str) -> None:
+    def claim(self, key: Any, row: Row | _ReadContact, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
             raise RowError(self.col(column), _("与第 {row} 行重复").format(row=first))
@@ -281,9 +303,9 @@ class PairingImporter(_Importer):
         return "updated" if changed else "unchanged"
 
 
-@dataclass
+@dataclass(slots=True)
 class _PlannedContact:
-    row: Row
+    row: _ReadContact
     key: tuple[str, str, int | None, int | None]
     phone: str
     identities: list[tuple[str, str]]  # (channel, external id)
@@ -293,12 +315,29 @@ class _PlannedContact:
         return next((external for ch, external in self.identities if ch == channel), "")
 
 
+@dataclass(slots=True)
+class _ReadContact:
+    """A contact row as far as the reading thread could check it (`ContactImporter.prepare`): its number and what the
+    checks after it need, not the row, so a batch waiting for its turn holds a few strings a row."""
+
+    number: int
+    county: str  # as written: looked up by `_plan`
+    organization: str
+    error: RowError | None = None  # refused by the checks before its county and organization are looked up
+    later: RowError | None = None  # refused by the checks after them, if those pass
+    name: str = ""
+    role: Role = Role.county
+    phone: str = ""
+    identities: list[tuple[str, str]] = field(default_factory=list)  # (channel, external id)
+
+
 # A batch of checked contact rows next to the registry: matched, upserted and bound set-wise.
 CONTACT_STAGE = staging_table(
     "contact_stage",
     Column("n", Integer), Column("name", String(64)), Column("role", String(16)), Column("county_id", Integer),
     Column("organization_id", Integer), Column("phone", String(32)), Column("telegram_id", String(128)),
     Column("wecom_userid", String(128)), Column("contact_id", Integer),
+    Column("created", Integer),  # 1 once this batch has created the row's contact: its accounts are all unbound
 )
 CS, CT, CI = CONTACT_STAGE.c, Contact.__table__.c, ChannelIdentity.__table__.c  # type: ignore[attr-defined]
 
@@ -313,15 +352,17 @@ class ContactImporter(_Importer):
     lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
                "wecom_userid": ChannelIdentity.external_id}
 
-    def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
-        planned = [p for p in (self._checked(row, report) for row in rows) if p is not None]
+    def apply_batch(self, rows: list[_ReadContact], report: ImportReport) -> None:  # type: ignore[override]
+        planned = [p for p in (self._checked(read, report) for read in rows) if p is not None]
         if not planned:
             return
+        _without_jit(self.session)
         fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
-                                            p.identity("wecom"), None) for p in planned))
+                                            p.identity("wecom"), None, None) for p in planned), analyze=False)
         self.session.execute(_match_contacts())
-        found = {row[0]: row[1:] for row in self.session.execute(_lookup())}
+        found = {row[0]: row[1:] for row in self.session.execute(_lookup()).all()}
         refused: list[int] = []
+        needed: set[str] = set()  # the writes this batch calls for: "phone", "contact" and the channels to bind
         for plan in planned:
             contact_id, phone, telegram_owner, wecom_owner = found[plan.row.number]
             try:
@@ -333,75 +374,111 @@ class ContactImporter(_Importer):
                 continue
             bound = {"telegram": telegram_owner, "wecom": wecom_owner}
             fresh = [ch for ch, _ in plan.identities if bound[ch] is None]
+            needed.update(fresh)
             if contact_id is None:
                 report.created += 1
+                needed.add("contact")
             elif plan.phone and plan.phone != phone:
                 report.updated += 1
+                needed.add("phone")
             elif fresh:
                 report.updated += 1
             else:
                 report.unchanged += 1
         for first in range(0, len(refused), 500):
             self.session.execute(delete(CONTACT_STAGE).where(CS.n.in_(refused[first:first + 500])))
-        self._write(utcnow())
+        self._write(utcnow(), needed)
 
-    def _write(self, now: datetime) -> None:
-        """The staged rows that were kept: new phones, new contacts, then their new chat identities."""
+    def _write(self, now: datetime, needed: set[str]) -> None:
+        """The staged rows that were kept: new phones, new contacts, then their new chat identities — each statement
+        only when the lookup found something for it to do (a re-import writes nothing)."""
         session = self.session
-        session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
-                        .values(phone=CS.phone))
-        new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
-                      true(), literal(now, CT.created_at.type))
-               .where(CS.contact_id.is_(None)).order_by(CS.n))
-        session.execute(insert(Contact).from_select(
-            ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
-        session.execute(_match_contacts())
+        if "phone" in needed:
+            session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
+                            .values(phone=CS.phone))
+        if "contact" in needed:
+            new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
+                          true(), literal(now, CT.created_at.type))
+                   .where(CS.contact_id.is_(None)).order_by(CS.n))
+            session.execute(insert(Contact).from_select(
+                ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
+            session.execute(_match_contacts(created=True))
         for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
-            unbound = ~exists().where(CI.channel == channel, CI.external_id == column)
+            if channel not in needed:
+                continue
+            # A new contact's accounts were found unbound by the lookup (or the row was refused): no probe for them.
+            unbound = or_(CS.created == 1, _holder(channel, column).is_(None))
             identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
                 column != "", unbound)
             session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
                                                                 identities))
 
-    def _checked(self, row: Row, report: ImportReport) -> _PlannedContact | None:
+    @classmethod
+    def prepare(cls, row: Row) -> _ReadContact:
+        """The checks that need neither the database nor the rows before, in the reading thread; their refusals are
+        kept to be raised by `_plan` in the order the checks have always run (county and organization between)."""
+        scope = (row.number, row.values.get("county", ""), row.values.get("organization", ""))
+        try:
+            cls.check(row)
+            name = cls.need(row, "name")
+            cls.need(row, "role")
+            role = Role(cls.choice(row, "role", CONTACT_ROLE))
+        except RowError as exc:
+            return _ReadContact(*scope, error=exc)
+        read = _ReadContact(*scope, name=name, role=role)
+        try:
+            read.identities, read.phone = cls._accounts(row, role)
+        except RowError as exc:
+            read.later = exc
+        return read
+
+    @classmethod
+    def _accounts(cls, row: Row, role: Role) -> tuple[list[tuple[str, str]], str]:
+        """The row's chat accounts and phone, once its scope is filled in as its role requires."""
+        values = row.values
+        if role is Role.county and not values.get("county"):
+            raise RowError(cls.col("county"), _("县联络员必须填写所在县"))
+        if role is Role.organization and not values.get("organization"):
+            raise RowError(cls.col("organization"), _("社会组织联络人必须填写社会组织"))
+        telegram_id = values.get("telegram_id", "")
+        if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
+            raise RowError(cls.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))
+        identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", values.get("wecom_userid", "")))
+                      if ext]
+        try:
+            phone = normalize_phone(values.get("phone", ""))
+        except PhoneError as exc:
+            raise RowError(cls.col("phone"), str(exc)) from None
+        return identities, phone
+
+    def _checked(self, read: _ReadContact, report: ImportReport) -> _PlannedContact | None:
         self.claimed = []
         try:
-            return self._plan(row)
+            return self._plan(read)
         except RowError as exc:
-            self._refuse(row, exc, report)
+            self._refuse(read, exc, report)
             return None
 
-    def _refuse(self, row: Row, exc: RowError, report: ImportReport) -> None:
+    def _refuse(self, row: _ReadContact, exc: RowError, report: ImportReport) -> None:
         for key in self.claimed:
             self.seen.pop(key, None)
         report.refuse(row.number, exc.column, str(exc))
 
-    def _plan(self, row: Row) -> _PlannedContact:
-        self.check(row)
-        name = self.need(row, "name")
-        self.need(row, "role")
-        role = Role(self.choice(row, "role", CONTACT_ROLE))
-        county = self.county(row.values["county"], "county") if row.values.get("county") else None
-        org = self.organization(row.values["organization"], "organization") if row.values.get("organization") else None
-        if role is Role.county and county is None:
-            raise RowError(self.col("county"), _("县联络员必须填写所在县"))
-        if role is Role.organization and org is None:
-            raise RowError(self.col("organization"), _("社会组织联络人必须填写社会组织"))
-        telegram_id = row.values.get("telegram_id", "")
-        if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
-            raise RowError(self.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))
-        key = (name, role.value, county.id if county and role is Role.county else None,
+    def _plan(self, read: _ReadContact) -> _PlannedContact:
+        """The rest of a row's checks, after `prepare`'s: its county and organization, then the in-file duplicates."""
+        if read.error is not None:
+            raise read.error
+        role = read.role
+        county = self.county(read.county, "county") if read.county else None
+        org = self.organization(read.organization, "organization") if read.organization else None
+        if read.later is not None:
+            raise read.later
+        key = (read.name, role.value, county.id if county and role is Role.county else None,
                org.id if org and role is Role.organization else None)
-        identities = [(ch, ext) for ch, ext in (("telegram", telegram_id), ("wecom", row.values.get("wecom_userid", "")))
-                      if ext]
-        try:
-            phone = normalize_phone(row.values.get("phone", ""))
-        except PhoneError as exc:
-            raise RowError(self.col("phone"), str(exc)) from None
-        self.claim(key, row, "name")
-        for channel, external in identities:
-            self.claim((channel, external), row, "telegram_id" if channel == "telegram" else "wecom_userid")
-        return _PlannedContact(row, key, phone, identities, self.claimed)
+        self.claim(key, read, "name")
+        for channel, external in read.identities:
+            self.claim((channel, external), read, "telegram_id" if channel == "telegram" else "wecom_userid")
+        return _PlannedContact(read, key, read.phone, read.identities, self.claimed)
 
     def _check_owners(self, plan: _PlannedContact, contact_id: int | None, owners: dict[str, int | None]) -> None:
         for channel, external in plan.identities:
@@ -413,31 +490,41 @@ class ContactImporter(_Importer):
                     account=external, name=other.name if other else owner))
 
 
-def _match_contacts() -> Any:
+# The statements below look each staged row up by index, as correlated subqueries, not as joins: a join lets
+# PostgreSQL hash the whole contact or identity table for every batch (its statistics, stale while an import grows
+# the table, make that look cheap), so a batch cost as much as the table was large; probes cost what the batch is.
+
+def _match_contacts(created: bool = False) -> Any:
     """UPDATE the staged rows still without a contact id with the registered contact each names (same name, role
-    and scope), as a join: it stays one pass even while the contact table's statistics are stale mid-import."""
+    and scope), the lowest id when several do; `created` marks them as contacts this batch has just inserted."""
     # Only the name may be looked up by index: without statistics SQLite would otherwise probe by role or by an
     # empty organization, each shared by thousands of rows.
     same = and_(CT.name == CS.name, CT.role.concat("") == CS.role,
                 func.coalesce(CT.county_id, 0) == func.coalesce(CS.county_id, 0),
                 func.coalesce(CT.organization_id, 0) == func.coalesce(CS.organization_id, 0))
-    matched = (select(CS.n, func.min(CT.id).label("id")).select_from(CONTACT_STAGE.join(Contact.__table__, same))
-               .where(CS.contact_id.is_(None)).group_by(CS.n).subquery("matched"))
-    return (update(CONTACT_STAGE).where(CS.n == matched.c.n, CS.contact_id.is_(None))
-            .values(contact_id=matched.c.id))
+    return (update(CONTACT_STAGE).where(CS.contact_id.is_(None))
+            .values(contact_id=select(func.min(CT.id)).where(same).scalar_subquery(),
+                    **({"created": 1} if created else {})))
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL: no JIT compiling for the rest of this transaction. The per-row probes below are cheap, but their
+    estimated cost (from a table growing faster than its statistics) passes the JIT thresholds, and compiling and
+    optimizing a statement took ~0.6 s where running it takes ~30 ms."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _holder(channel: str, external_id: Any) -> Any:
+    """The contact holding this chat account (NULL when none), looked up by the (channel, external_id) key."""
+    return (select(CI.contact_id).where(CI.channel == channel, external_id != "", CI.external_id == external_id)
+            .scalar_subquery())
 
 
 def _lookup() -> Any:
     """Per staged row: its contact's id and phone, and who already holds its Telegram and WeCom accounts."""
-    contact = Contact.__table__.alias("matched")  # type: ignore[attr-defined]
-    telegram, wecom = ChannelIdentity.__table__.alias("tg"), ChannelIdentity.__table__.alias("wc")  # type: ignore[attr-defined]
-    return (select(CS.n, CS.contact_id, contact.c.phone, telegram.c.contact_id, wecom.c.contact_id)
-            .select_from(CONTACT_STAGE
-                         .outerjoin(contact, contact.c.id == CS.contact_id)
-                         .outerjoin(telegram, and_(telegram.c.channel == "telegram", CS.telegram_id != "",
-                                                          telegram.c.external_id == CS.telegram_id))
-                         .outerjoin(wecom, and_(wecom.c.channel == "wecom", CS.wecom_userid != "",
-                                                       wecom.c.external_id == CS.wecom_userid))))
+    phone = select(CT.phone).where(CT.id == CS.contact_id).scalar_subquery()
+    return select(CS.n, CS.contact_id, phone, _holder("telegram", CS.telegram_id), _holder("wecom", CS.wecom_userid))
 
 
 IMPORTERS: dict[str, type[_Importer]] = {
@@ -455,7 +542,7 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _batches(rows, importer_cls.batch, report):
+    for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
         with unit_of_work(engine) as session:
             importer = importer_cls(session, actor)
             importer.seen = seen
@@ -487,7 +574,7 @@ def _apply_row(session: Session, importer: _Importer, row: Row, report: ImportRe
     setattr(report, outcome, getattr(report, outcome) + 1)
 
 
-def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[list[Row]]:
+def _batches(rows: Iterator[Any], size: int, report: ImportReport) -> Iterator[list[Any]]:
     """Rows in lists of `size`; when the file breaks off (a damaged workbook), the rows read before it
     still come as a last batch and `report.stopped` says why reading ended."""
     batch: list[Row] = []
@@ -501,6 +588,50 @@ def _batches(rows: Iterator[Row], size: int, report: ImportReport) -> Iterator[l
         report.stopped = str(exc)
     if batch:
         yield batch
+
+
+_END = object()  # what the reading thread puts after the last batch
+
+
+def _read_ahead(batches: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The same batches, read by a thread one batch ahead: the file is parsed (and what the importer's `prepare`
+    checks, checked) while the database works on the batch before (psycopg and sqlite3 let other threads run while
+    they wait), at the memory of two batches more. The thread runs in a copy of the caller's context, so problems it
+    words are in the caller's language; an error it meets is raised here, and it stops however the caller stops."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    done = threading.Event()
+
+    def hand(item: Any) -> bool:
+        while not done.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not hand(batch):
+                    return
+            hand(_END)
+        except BaseException as exc:  # handed to the caller, raised there
+            hand(exc)
+        finally:
+            batches.close()  # type: ignore[attr-defined]
+
+    context = contextvars.copy_context()
+    reader = threading.Thread(target=context.run, args=(read,), name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        done.set()
+        reader.join()
 
 
 def reference_counties() -> Path:

@@ -20,6 +20,8 @@ class PhoneError(ValueError):
 
 def normalize_phone(raw: str) -> str:
     """13912345678 / +86 139-1234-5678 → 13912345678; (028)8501 2345转123 → 028-85012345-123; '' stays ''."""
+    if raw and len(raw) == 11 and raw.isascii() and _MOBILE.fullmatch(raw):  # the usual case, read as it is
+        return raw
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         return ""

@@ -26,8 +26,10 @@ def staging_table(name: str, *columns: Column[Any]) -> Table:
     return Table(name, METADATA, *columns, prefixes=["TEMPORARY"])
 
 
-def fill(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -> None:
-    """Create `table` on this connection if needed, empty it and write `rows` (tuples in column order).
+def fill(session: Session, table: Table, rows: Iterable[Sequence[Any]], analyze: bool = True) -> None:
+    """Create `table` on this connection if needed, empty it and write `rows` (tuples in column order); `analyze`
+    gives PostgreSQL's planner the row count for the joins that follow (not needed by statements that only probe
+    other tables row by row).
 
     Values must already be in the form the database stores (dates, strings, numbers): COPY and
     `executemany` bypass SQLAlchemy's type processing.
@@ -47,7 +49,7 @@ def fill(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -> None:
             for row in rows:
                 copy.write_row(row)
                 count += 1
-        if count >= ANALYZE_FROM:  # the planner's row estimate for the joins that follow
+        if analyze and count >= ANALYZE_FROM:  # the planner's row estimate for the joins that follow
             connection.execute(text(f"ANALYZE {table.name}"))
     else:
         marks = ", ".join("?" for _ in table.columns)

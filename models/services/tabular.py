@@ -270,6 +270,9 @@ def _data_rows(
     """Turn raw records into Rows, skipping blank ones without renumbering; an unreadable record, or one
     with a cell over MAX_CELL_CHARS or a NUL, is a Row with its problem and no values."""
     owner = {i: canonical for canonical, where in positions.items() for i in where}
+    # A column under one header is read straight from its cell; only one under several looks for the first filled.
+    single = [(canonical, where[0]) for canonical, where in positions.items() if len(where) == 1]
+    several = [(canonical, where) for canonical, where in positions.items() if len(where) > 1]
     with closing(records):
         for number, cells in records:
             if not isinstance(cells, Unreadable):
@@ -280,15 +283,20 @@ def _data_rows(
                 yield Row(number, dict.fromkeys(columns, ""), cells.reason, owner.get(cells.position, ""))  # type: ignore[arg-type]
                 continue
             values = dict.fromkeys(columns, "")
-            for canonical, where in positions.items():
-                values[canonical] = next(
-                    (cells[i] for i in where if i < len(cells) and cells[i]), ""
-                )
+            width = len(cells)
+            for canonical, i in single:
+                if i < width:
+                    values[canonical] = cells[i]
+            for canonical, where in several:
+                values[canonical] = next((cells[i] for i in where if i < width and cells[i]), "")
             yield Row(number, values)
 
 
 def _unusable(cells: Sequence[str], header: Sequence[str]) -> Unreadable | None:
     """Why a row of cells cannot be imported as it is: a cell too long, or holding a NUL character."""
+    text = "".join(cells)
+    if len(text) <= MAX_CELL_CHARS and "\x00" not in text:  # every row but a rare one: no cell to look at
+        return None
     for position, cell in enumerate(cells):
         problem = ""
         if len(cell) > MAX_CELL_CHARS:
@@ -413,6 +421,8 @@ def _csv_cells(lines: list[str] | None, delimiter: str, label: str) -> list[str]
     except csv.Error:  # the field limit (131,072 by default) or a malformed quote
         return Unreadable(_("此行 CSV 格式有误或有单元格超过 {limit} 个字符，整行未导入").format(
             limit=f"{MAX_CELL_CHARS:,}"))
+    if not any(map(_UNDECODABLE.search, lines)):  # the record decoded whole: no cell to look at
+        return [cell.strip() for cell in record]
     for position, cell in enumerate(record):
         if _UNDECODABLE.search(cell):
             other = _("（可能是 GBK 编码的内容）") if label == "UTF-8" else ""
