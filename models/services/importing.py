@@ -32,6 +32,7 @@ from models.services.credit_code import CreditCodeError, validate_credit_code
 from models.services.phones import PhoneError, normalize_phone
 from models.services.provinces import full_name
 from models.services.registry import set_pairing_status
+from models.services.collector import collector_paused
 from models.services.staging import fill, staging_table
 from models.services.tabular import (
     CONTACT_COLUMNS,
@@ -542,15 +543,16 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
-        with unit_of_work(engine) as session:
-            importer = importer_cls(session, actor)
-            importer.seen = seen
-            importer.load_counties()
-            importer.apply_batch(batch, report)
-            session.expunge_all()
-        if progress is not None:
-            progress(len(batch))
+    with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
+        for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
+            with unit_of_work(engine) as session:
+                importer = importer_cls(session, actor)
+                importer.seen = seen
+                importer.load_counties()
+                importer.apply_batch(batch, report)
+                session.expunge_all()
+            if progress is not None:
+                progress(len(batch))
     with unit_of_work(engine) as session:
         audit(session, actor, f"import.{kind}", str(path), created=report.created, updated=report.updated,
               unchanged=report.unchanged, refused=report.refused, **({"stopped": report.stopped}

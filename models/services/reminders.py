@@ -23,10 +23,8 @@ they end.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -47,6 +45,7 @@ from models.registry import ChannelIdentity, Contact, County, Organization, Role
 from models.reminders import DAILY, OVERDUE, WEEKLY, ObligationKind, ReminderSent
 from models.reporting import ProgressUpdate
 from models.services.agreements import deadline_season, has_current_agreement
+from models.services.collector import collector_paused
 from models.services.digest import DIGEST_NAME, build_digest, last_digest_at
 from models.services.ledger import Scope, coverage
 from models.services.obligations import Obligation, Occurrence, load_obligations, occurrences
@@ -232,7 +231,7 @@ def _pending_admins(session: Session, source: ObligationKind, obligation_id: int
 def plan_reminders(session: Session, now: datetime, policy: Policy,
                    obligations: Sequence[Obligation] | None = None) -> list[Due]:
     """Everything that should go out at `now`, read-only, as a list (`pairbot reminders due`, tests)."""
-    with _collector_paused():
+    with collector_paused():
         return list(iter_reminders(session, now, policy, obligations))
 
 
@@ -274,23 +273,6 @@ def _tune_for_planning(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{PLANNING_WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a due set is built.
-
-    A due set is hundreds of thousands of rows and tuples that all survive, and none form cycles;
-    the collector would rescan them over and over, which made planning 100k contacts twice as
-    slow and superlinear. Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: str,
