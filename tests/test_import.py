@@ -105,8 +105,9 @@ def test_contacts_from_xlsx_with_identities(engine, tmp_path: Path) -> None:  # 
     assert (report.created, report.refused) == (2, 3)
     messages = [str(p) for p in report.problems]
     assert "第 4 行，列 county（所在县）" in messages[0]
-    assert "第 5 行，列 telegram_id" in messages[1] and "与第 2 行重复" in messages[1]
-    assert "第 6 行，列 telegram_id" in messages[2]
+    # a header written another way than the column's names is quoted as the file has it
+    assert "第 5 行，列 “Telegram ID”（telegram_id）" in messages[1] and "与第 2 行重复" in messages[1]
+    assert "第 6 行，列 “Telegram ID”（telegram_id）" in messages[2]
     with Session(engine) as session:
         identities = {(i.channel, i.external_id) for i in session.exec(select(ChannelIdentity)).all()}
         assert identities == {("telegram", "123456789"), ("wecom", "amu"), ("wecom", "lihua")}
@@ -220,3 +221,15 @@ def test_a_reading_error_reaches_the_caller(engine, tmp_path: Path, monkeypatch:
         import_file(engine, "contacts", path, actor="t")
     with Session(engine) as session:
         assert len(session.exec(select(Contact)).all()) == 3  # the first batch was committed before the error
+
+
+def test_a_problem_names_the_column_as_the_file_writes_it(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.i18n import using
+
+    path = write(tmp_path, "c.csv", "姓名,角色,所在县,telegram\n张三,县联络员,布拖县,abc\n李四,县联络员,昭觉县,123\n")
+    [problem] = import_file(engine, "contacts", path, actor="t").problems
+    assert str(problem).startswith("c.csv 第 2 行，列 “telegram”（telegram_id）："), problem
+    with using("en"):
+        [english] = import_file(engine, "contacts", path, actor="t").problems
+        assert '"telegram" (telegram_id)' in str(english), english
+    assert importing._WRITTEN_HEADERS.get() == {}  # nothing left behind for the next file

@@ -41,6 +41,7 @@ from models.services.tabular import (
     PAIRING_COLUMNS,
     Row,
     TabularError,
+    header_matches,
     read_rows,
 )
 from bot.vocabulary import CONTACT_ROLE, ORG_KIND, ORG_LEVEL, PAIRING_STATUS, Vocabulary
@@ -97,10 +98,20 @@ class ImportReport:
             file=self.file, created=self.created, updated=self.updated, unchanged=self.unchanged, refused=self.refused)
 
 
+# The header cells of the file being imported (canonical column → as written), for naming columns in problems.
+_WRITTEN_HEADERS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("written_headers", default={})
+_SHOWN_HEADER_CHARS = 40
+
+
 def _column(columns: Mapping[str, Sequence[str]], name: str) -> str:
-    """`county（帮扶县）`: the canonical name with the first Chinese alias, as errors show it."""
+    """A column as problems name it: `county（帮扶县）`, the canonical name with the first Chinese alias; when the
+    file's header says it another way, that header first, so the clerk finds it: `“县名”（county）`, `“Telegram ID”（telegram_id）`."""
     chinese = next((alias for alias in columns[name] if not alias.isascii()), "")
-    return f"{name}（{chinese}）" if chinese and current() != "en" else name
+    english = current() == "en"
+    written = " ".join(_WRITTEN_HEADERS.get().get(name, "").split())[:_SHOWN_HEADER_CHARS]
+    if written and not any(header_matches(written, known) for known in (name, chinese) if known):
+        return f'"{written}" ({name})' if english else f"“{written}”（{name}）"
+    return f"{name}（{chinese}）" if chinese and not english else name
 
 
 class _Importer:
@@ -543,16 +554,20 @@ def import_file(
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
     seen: dict[Any, int] = {}
-    with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
-        for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
-            with unit_of_work(engine) as session:
-                importer = importer_cls(session, actor)
-                importer.seen = seen
-                importer.load_counties()
-                importer.apply_batch(batch, report)
-                session.expunge_all()
-            if progress is not None:
-                progress(len(batch))
+    headers = _WRITTEN_HEADERS.set(rows.headers)  # the reading thread inherits it (it runs in a copy of this context)
+    try:
+        with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
+            for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
+                with unit_of_work(engine) as session:
+                    importer = importer_cls(session, actor)
+                    importer.seen = seen
+                    importer.load_counties()
+                    importer.apply_batch(batch, report)
+                    session.expunge_all()
+                if progress is not None:
+                    progress(len(batch))
+    finally:
+        _WRITTEN_HEADERS.reset(headers)
     with unit_of_work(engine) as session:
         audit(session, actor, f"import.{kind}", str(path), created=report.created, updated=report.updated,
               unchanged=report.unchanged, refused=report.refused, **({"stopped": report.stopped}

@@ -131,9 +131,24 @@ class TabularError(Exception):
 # --- public API ------------------------------------------------------------------------
 
 
+class Rows(Iterator[Row]):
+    """The data rows of a file, read lazily, and the file's own header for each column it has
+    (canonical name → the header cell as written), so a problem can name the column as the file does."""
+
+    def __init__(self, rows: Generator[Row, None, None], headers: dict[str, str]) -> None:
+        self._rows = rows
+        self.headers = headers
+
+    def __next__(self) -> Row:
+        return next(self._rows)
+
+    def close(self) -> None:
+        self._rows.close()
+
+
 def read_rows(
     path: Path, columns: Mapping[str, Sequence[str]], required: Collection[str]
-) -> Iterator[Row]:
+) -> Rows:
     """Stream the non-blank data rows of a CSV or XLSX file.
 
     The header (first non-blank row) is read and checked *now*, so a missing required
@@ -155,7 +170,8 @@ def read_rows(
     except BaseException:
         records.close()
         raise
-    return _data_rows(records, header, positions, columns)
+    headers = {canonical: header[where[0]] for canonical, where in positions.items()}
+    return Rows(_data_rows(records, header, positions, columns), headers)
 
 
 def count_rows(path: Path) -> int | None:
@@ -214,6 +230,12 @@ def _match_header(cell: str, index: Mapping[str, str]) -> str | None:
     if key in index:
         return index[key]
     return index.get(_HEADER_NOTES.sub("", key))
+
+
+def header_matches(cell: str, name: str) -> bool:
+    """Whether a header cell reads as `name`, case, spaces, full-width forms and notes such as （万元） aside."""
+    key, target = _header_key(cell), _header_key(name)
+    return key == target or _HEADER_NOTES.sub("", key) == target
 
 
 def _column_positions(header: Sequence[str], index: Mapping[str, str]) -> dict[str, list[int]]:

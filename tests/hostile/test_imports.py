@@ -83,7 +83,7 @@ def test_nul_and_over_long_text_are_refused_with_their_column(engine, tmp_path: 
     report = import_file(engine, "orgs", path, actor="test")
     assert report.created == 1 and [p.row for p in report.problems] == [2, 3, 4]
     assert "NUL" in report.problems[0].message
-    assert report.problems[1].column.startswith("name") and "128" in report.problems[1].message
+    assert report.problems[1].column == "“名称”（name）" and "128" in report.problems[1].message
     assert report.problems[2].column.startswith("supervisor")
     with Session(engine) as session:
         assert [o.name for o in session.exec(select(Organization)).all()] == ["丙基金会"]
