@@ -36,7 +36,3 @@ def console() -> Console:
     """A terminal's own width; piped or redirected, wide enough that tables are not squeezed."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
-
-def say(text: str) -> None:
-    """Print a line of plain text (not markup) on the console."""
-    console().print(text, markup=False)

@@ -279,12 +279,10 @@ def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: s
                  words: ReminderText) -> Iterator[Due]:
     """One Due per contact from `owed_query` rows, streamed in contact order: the text names the contact's pairings.
 
-    Built by the million, so the common case is kept cheap: a contact with one pairing gets the frame around its
-    one counterpart, and a Due can be composed again (`Due.compose`) only when its recipient may read another
+    Built by the million, so a Due can be composed again (`Due.compose`) only when its recipient may read another
     language than the one in force — they chose one, or planning runs in another than the installation's."""
     obligation, title, period, due_on = occ.obligation, occ.title, occ.period, occ.due
     source, obligation_id, compose = obligation.source, obligation.id, words.compose
-    head, tail, note = words.frame()
     everyone_may_differ = current() != installation_locale()
     ordered = query.order_by(literal_column("contact_id"), literal_column("pairing_id"))
     result = session.execute(ordered, execution_options={"yield_per": STREAM_ROWS})
@@ -293,13 +291,9 @@ def _per_contact(session: Session, query: Select[Any], occ: Occurrence, stage: s
             _cid, name, role, pairing_id, counterpart, paused_at, locale = next(rows)
             paused = paused_at is not None
             more = list(rows)
-            if more:
-                labels: Sequence[str] = [counterpart, *(r[4] for r in more)]
-                pairings = (pairing_id, *(r[3] for r in more))
-                text_ = compose(labels, paused)
-            else:
-                labels, pairings = (counterpart,), (pairing_id,)
-                text_ = f"{head}{counterpart}{tail}{note}" if paused else f"{head}{counterpart}{tail}"
+            labels: Sequence[str] = (counterpart, *(r[4] for r in more))
+            pairings = (pairing_id, *(r[3] for r in more))
+            text_ = compose(labels, paused)
             again = partial(compose, labels, paused) if locale is not None or everyone_may_differ else None
             yield Due(source, obligation_id, title, period, stage, contact_id, name, role, due_on, text_, pairings,
                       again)
