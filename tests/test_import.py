@@ -171,6 +171,27 @@ def test_contacts_staged_in_batches_report_bad_rows_by_row_and_column(engine, tm
     assert [p.row for p in again.problems] == [4, 5] and again.unlisted == 2  # in batch order; all four counted
 
 
+def test_a_row_refused_while_written_frees_its_name_for_the_next_batch(engine, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch k+1 is planned while batch k is written. A row of batch k refused in writing (its account belongs to
+    someone else) gives back its name, so a later row of that name is imported, not refused as its duplicate."""
+    monkeypatch.setattr(ContactImporter, "batch", 2)
+    import_file(engine, "contacts", write(tmp_path, "first.csv", "name,role,county,telegram_id\n李华,county,昭觉县,444\n"),
+                actor="t")
+    path = write(tmp_path, "c.csv", "name,role,county,telegram_id\n"
+                                    "张三,county,布拖县,444\n"  # 2: refused when written: 444 is 李华's
+                                    "王五,county,布拖县,666\n"  # 3
+                                    "张三,county,布拖县,555\n"  # 4: next batch, planned while 2 and 3 are written
+                                    "张三,county,布拖县,777\n")  # 5: a duplicate of row 4
+    report = import_file(engine, "contacts", path, actor="t")
+    assert [(p.row, p.message) for p in report.problems] == [(2, "“444”已绑定到联系人“李华”"), (5, "与第 4 行重复")]
+    assert (report.created, report.refused) == (2, 2)
+    with Session(engine) as session:
+        zhang = session.exec(select(Contact).where(Contact.name == "张三")).one()
+        assert {i.external_id for i in session.exec(select(ChannelIdentity).where(
+            ChannelIdentity.contact_id == zhang.id))} == {"555"}
+
+
 def test_counties_complete_the_reference_list(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     text = ("code,province,prefecture,county\n"
             "620000X,甘肃省,临夏回族自治州,坏代码县\n"
@@ -221,6 +242,27 @@ def test_a_reading_error_reaches_the_caller(engine, tmp_path: Path, monkeypatch:
         import_file(engine, "contacts", path, actor="t")
     with Session(engine) as session:
         assert len(session.exec(select(Contact)).all()) == 3  # the first batch was committed before the error
+
+
+def test_a_writing_error_reaches_the_caller(engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Batches are written in a thread while the next is planned; a batch that fails to write stops the import with
+    its error, the batches before it committed and nothing of it or after it written."""
+    path = write(tmp_path, "c.csv", "name,role,county\n" + "".join(f"人{n},county,布拖县\n" for n in range(9)))
+    monkeypatch.setattr(ContactImporter, "batch", 3)
+    original = ContactImporter._write
+    calls = []
+
+    def failing(self, now, needed):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database gone")
+        return original(self, now, needed)
+
+    monkeypatch.setattr(ContactImporter, "_write", failing)
+    with pytest.raises(RuntimeError, match="database gone"):
+        import_file(engine, "contacts", path, actor="t")
+    with Session(engine) as session:
+        assert sorted(c.name for c in session.exec(select(Contact)).all()) == ["人0", "人1", "人2"]
 
 
 def test_a_problem_names_the_column_as_the_file_writes_it(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,13 +13,16 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, String, and_, delete, func, insert, literal, or_, text, true, update
+from sqlalchemy import (Column, Engine, Integer, String, and_, delete, func, insert, literal, or_, text, true, union_all,
+                        update)
+from sqlalchemy import Sequence as DatabaseSequence
 from sqlmodel import Session, select
 
 from bot.db import unit_of_work
@@ -126,6 +129,7 @@ class _Importer:
         self.actor = actor
         self.seen: dict[Any, int] = {}  # natural key -> row number, to refuse duplicates within a file
         self.claimed: list[Any] = []  # keys claimed by the row being applied, released if it is refused
+        self.collided: set[Any] = set()  # keys rows were refused for as duplicates of an earlier row
         self._orgs: dict[str, Organization] = {}
 
     # Columns whose text is stored as it is, with the most characters the table holds
@@ -192,6 +196,7 @@ class _Importer:
     def claim(self, key: Any, row: Row | _ReadContact, column: str) -> None:
         first = self.seen.get(key)
         if first is not None:
+            self.collided.add(key)
             raise RowError(self.col(column), _("与第 {row} 行重复").format(row=first))
         self.seen[key] = row.number
         self.claimed.append(key)
@@ -200,9 +205,21 @@ class _Importer:
         """Create or update one row; return 'created', 'updated' or 'unchanged', or raise RowError."""
         raise NotImplementedError
 
-    def apply_batch(self, rows: list[Row], report: ImportReport) -> None:
-        for row in rows:
+    def plan_batch(self, rows: list[Any], report: ImportReport) -> Any:
+        """What can be decided about a batch before it is written, while the batch before is being written (with a
+        session of its own, read only): the rows as they are, unless a kind plans some of its work here."""
+        return rows
+
+    def forget(self, planned: Any) -> None:
+        """Undo `plan_batch`'s claims on the in-file keys (the batch is planned again)."""
+
+    def apply_batch(self, planned: Any, report: ImportReport) -> list[Any]:
+        """Write a planned batch; the in-file keys that rows refused here held, to be released by the caller (a kind
+        that claims keys while writing releases them itself)."""
+        self.load_counties()
+        for row in planned:
             _apply_row(self.session, self, row, report)
+        return []
 
     def county(self, value: str, column: str) -> County:
         county = self._counties_by_code.get(value) if value.isdigit() else None
@@ -328,6 +345,14 @@ class _PlannedContact:
 
 
 @dataclass(slots=True)
+class _StagedBatch:
+    """A planned batch of contacts: the rows kept, and their staging rows (built while the batch before is written)."""
+
+    plans: list[_PlannedContact]
+    staged: list[tuple[Any, ...]]
+
+
+@dataclass(slots=True)
 class _ReadContact:
     """A contact row as far as the reading thread could check it (`ContactImporter.prepare`): its number and what the
     checks after it need, not the row, so a batch waiting for its turn holds a few strings a row."""
@@ -351,6 +376,7 @@ CONTACT_STAGE = staging_table(
     Column("wecom_userid", String(128)), Column("contact_id", Integer),
     Column("created", Integer),  # 1 once this batch has created the row's contact: its accounts are all unbound
 )
+CONTACT_IDS = DatabaseSequence("contact_id_seq")  # PostgreSQL's sequence behind contact.id (a SERIAL)
 CS, CT, CI = CONTACT_STAGE.c, Contact.__table__.c, ChannelIdentity.__table__.c  # type: ignore[attr-defined]
 
 
@@ -364,24 +390,37 @@ class ContactImporter(_Importer):
     lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
                "wecom_userid": ChannelIdentity.external_id}
 
-    def apply_batch(self, rows: list[_ReadContact], report: ImportReport) -> None:  # type: ignore[override]
+    def plan_batch(self, rows: list[_ReadContact], report: ImportReport) -> _StagedBatch:
+        """Each row's county and organization looked up and its in-file keys claimed, and the staging rows built."""
+        self.load_counties()
         planned = [p for p in (self._checked(read, report) for read in rows) if p is not None]
-        if not planned:
-            return
+        return _StagedBatch(planned, [(p.row.number, *p.key, p.phone, p.identity("telegram"), p.identity("wecom"),
+                                       None, None) for p in planned])
+
+    def forget(self, planned: _StagedBatch) -> None:
+        for plan in planned.plans:
+            for key in plan.claims:
+                self.seen.pop(key, None)
+
+    def apply_batch(self, planned: _StagedBatch, report: ImportReport) -> list[Any]:  # type: ignore[override]
+        """Stage the batch, look its rows up, refuse the ones whose accounts another contact holds (their keys are
+        returned, to be released), and write the rest."""
+        released: list[Any] = []
+        if not planned.plans:
+            return released
         _without_jit(self.session)
-        fill(self.session, CONTACT_STAGE, ((p.row.number, *p.key, p.phone, p.identity("telegram"),
-                                            p.identity("wecom"), None, None) for p in planned), analyze=False)
+        fill(self.session, CONTACT_STAGE, planned.staged, analyze=False)
         self.session.execute(_match_contacts())
         found = {row[0]: row[1:] for row in self.session.execute(_lookup()).all()}
         refused: list[int] = []
         needed: set[str] = set()  # the writes this batch calls for: "phone", "contact" and the channels to bind
-        for plan in planned:
+        for plan in planned.plans:
             contact_id, phone, telegram_owner, wecom_owner = found[plan.row.number]
             try:
                 self._check_owners(plan, contact_id, {"telegram": telegram_owner, "wecom": wecom_owner})
             except RowError as exc:
-                self.claimed = plan.claims
-                self._refuse(plan.row, exc, report)
+                report.refuse(plan.row.number, exc.column, str(exc))
+                released.extend(plan.claims)
                 refused.append(plan.row.number)
                 continue
             bound = {"telegram": telegram_owner, "wecom": wecom_owner}
@@ -400,6 +439,7 @@ class ContactImporter(_Importer):
         for first in range(0, len(refused), 500):
             self.session.execute(delete(CONTACT_STAGE).where(CS.n.in_(refused[first:first + 500])))
         self._write(utcnow(), needed)
+        return released
 
     def _write(self, now: datetime, needed: set[str]) -> None:
         """The staged rows that were kept: new phones, new contacts, then their new chat identities — each statement
@@ -409,21 +449,25 @@ class ContactImporter(_Importer):
             session.execute(update(Contact).where(CT.id == CS.contact_id, CS.phone != "", CT.phone != CS.phone)
                             .values(phone=CS.phone))
         if "contact" in needed:
-            new = (select(CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
-                          true(), literal(now, CT.created_at.type))
-                   .where(CS.contact_id.is_(None)).order_by(CS.n))
-            session.execute(insert(Contact).from_select(
-                ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"], new))
-            session.execute(_match_contacts(created=True))
-        for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid)):
-            if channel not in needed:
-                continue
-            # A new contact's accounts were found unbound by the lookup (or the row was refused): no probe for them.
-            unbound = or_(CS.created == 1, _holder(channel, column).is_(None))
-            identities = select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
-                column != "", unbound)
-            session.execute(insert(ChannelIdentity).from_select(["contact_id", "channel", "external_id", "created_at"],
-                                                                identities))
+            drawn = session.get_bind().dialect.name == "postgresql"
+            if drawn:
+                session.execute(_draw_contact_ids())
+            columns = ["name", "role", "county_id", "organization_id", "phone", "provinces", "active", "created_at"]
+            values = [CS.name, CS.role, CS.county_id, CS.organization_id, CS.phone, literal([], CT.provinces.type),
+                      true(), literal(now, CT.created_at.type)]
+            new = (select(*values, *([CS.contact_id] if drawn else []))
+                   .where(CS.created == 1 if drawn else CS.contact_id.is_(None)).order_by(CS.n))
+            session.execute(insert(Contact).from_select(columns + (["id"] if drawn else []), new))
+            if not drawn:
+                session.execute(_match_contacts(created=True))
+        bound = [select(CS.contact_id, literal(channel), column, literal(now, CI.created_at.type)).where(
+                     # A new contact's accounts were found unbound by the lookup (or the row was refused): no probe.
+                     column != "", or_(CS.created == 1, _holder(channel, column).is_(None)))
+                 for channel, column in (("telegram", CS.telegram_id), ("wecom", CS.wecom_userid))
+                 if channel in needed]
+        if bound:
+            session.execute(insert(ChannelIdentity).from_select(
+                ["contact_id", "channel", "external_id", "created_at"], union_all(*bound) if len(bound) > 1 else bound[0]))
 
     @classmethod
     def prepare(cls, row: Row) -> _ReadContact:
@@ -519,6 +563,14 @@ def _match_contacts(created: bool = False) -> Any:
                     **({"created": 1} if created else {})))
 
 
+def _draw_contact_ids() -> Any:
+    """PostgreSQL: UPDATE the staged rows still without a contact with ids drawn from the contact sequence (a plain
+    scan of the freshly filled stage: file order), marked as created: the insert then writes them, and no second
+    lookup has to find what it inserted. (A join to draw them in an ORDER BY costs more than that lookup.)"""
+    return (update(CONTACT_STAGE).where(CS.contact_id.is_(None))
+            .values(contact_id=CONTACT_IDS.next_value(), created=1))
+
+
 def _without_jit(session: Session) -> None:
     """PostgreSQL: no JIT compiling for the rest of this transaction. The per-row probes below are cheap, but their
     estimated cost (from a table growing faster than its statistics) passes the JIT thresholds, and compiling and
@@ -553,19 +605,11 @@ def import_file(
     importer_cls = IMPORTERS[kind]
     rows = read_rows(path, importer_cls.columns, importer_cls.required)
     report = ImportReport(kind=kind, file=path.name)
-    seen: dict[Any, int] = {}
     headers = _WRITTEN_HEADERS.set(rows.headers)  # the reading thread inherits it (it runs in a copy of this context)
     try:
         with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
-            for batch in _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report)):
-                with unit_of_work(engine) as session:
-                    importer = importer_cls(session, actor)
-                    importer.seen = seen
-                    importer.load_counties()
-                    importer.apply_batch(batch, report)
-                    session.expunge_all()
-                if progress is not None:
-                    progress(len(batch))
+            batches = _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report))
+            _Pipeline(engine, importer_cls, actor, report, progress).run(batches)
     finally:
         _WRITTEN_HEADERS.reset(headers)
     with unit_of_work(engine) as session:
@@ -573,6 +617,82 @@ def import_file(
               unchanged=report.unchanged, refused=report.refused, **({"stopped": report.stopped}
                                                                       if report.stopped else {}))
     return report
+
+
+class _Pipeline:
+    """Batch k+1 planned (`plan_batch`, in this thread, with a read-only session) while batch k is written (`apply_batch`,
+    in a writer thread, in its own transaction): the database and Python work at the same time.
+
+    Refusals are reported in the order they always were: a batch's planning refusals once the batch before is
+    written, then its own. A row refused while writing releases its in-file keys only then; if the next batch, already
+    planned, refused a row as a duplicate of one of those keys, that batch is planned again."""
+
+    def __init__(self, engine: Engine, importer_cls: type[_Importer], actor: str, report: ImportReport,
+                 progress: Callable[[int], None] | None) -> None:
+        self.engine, self.importer_cls, self.actor, self.report = engine, importer_cls, actor, report
+        self.progress = progress
+        self.seen: dict[Any, int] = {}  # natural key -> row number, across the whole file
+
+    def run(self, batches: Iterator[list[Any]]) -> None:
+        with ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer:
+            pending: tuple[Future[list[Any]], int] | None = None
+            try:
+                for batch in batches:
+                    planned, refusals = self._plan(batch)
+                    if pending is not None:
+                        released = self._finish(*pending)
+                        pending = None
+                        if refusals.collided & set(released):
+                            planned, refusals = self._plan(batch, again=planned)
+                    refusals.flush(self.report)
+                    pending = writer.submit(contextvars.copy_context().run, self._write, planned), len(batch)
+                if pending is not None:
+                    self._finish(*pending)
+                    pending = None
+            finally:
+                if pending is not None:  # stopped by an error or an interrupt: the batch being written is kept
+                    pending[0].exception()
+
+    def _plan(self, batch: list[Any], again: Any = None) -> tuple[Any, _Refusals]:
+        refusals = _Refusals(self.report.kind, self.report.file)
+        with Session(self.engine) as lookups:
+            planner = self.importer_cls(lookups, self.actor)
+            planner.seen = self.seen
+            if again is not None:
+                planner.forget(again)
+            planned = planner.plan_batch(batch, refusals)
+            refusals.collided = planner.collided
+            lookups.expunge_all()
+        return planned, refusals
+
+    def _write(self, planned: Any) -> list[Any]:
+        with unit_of_work(self.engine) as session:
+            importer = self.importer_cls(session, self.actor)
+            importer.seen = self.seen
+            released = importer.apply_batch(planned, self.report)
+            session.expunge_all()
+        return released
+
+    def _finish(self, written: Future[list[Any]], size: int) -> list[Any]:
+        released = written.result()
+        for key in released:
+            self.seen.pop(key, None)
+        if self.progress is not None:
+            self.progress(size)
+        return released
+
+
+class _Refusals(ImportReport):
+    """A batch's planning refusals, kept until they can be reported in order; and the keys its duplicates ran into."""
+
+    def __init__(self, kind: str, file: str) -> None:
+        super().__init__(kind=kind, file=file)
+        self.collided: set[Any] = set()
+
+    def flush(self, report: ImportReport) -> None:
+        for problem in self.problems:
+            report.refuse(problem.row, problem.column, problem.message)
+        report.refused += self.unlisted
 
 
 def _apply_row(session: Session, importer: _Importer, row: Row, report: ImportReport) -> None:
