@@ -72,6 +72,47 @@ def test_import_prints_problems_and_a_summary(workdir: tuple[Path, dict[str, str
     assert absent.returncode == 1 and "文件不存在" in absent.stderr
 
 
+def test_an_interrupted_import_keeps_whole_batches_and_says_how_far_it_got(workdir: tuple[Path, dict[str, str]],
+                                                                           db_url: str) -> None:
+    """Ctrl-C during `pairbot import contacts`: the batch being written is finished, every committed row is whole
+    (a contact with its accounts), the CLI says how many rows were saved and exits 130; importing the same file again
+    goes on from there."""
+    import signal
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    from bot.db import normalize_url
+
+    cwd, env = workdir
+    rows = 60_000
+    (cwd / "c.csv").write_text("name,role,county,telegram_id\n" + "".join(
+        f"联络员{n},county,布拖县,{10_000_000 + n}\n" for n in range(rows)), encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | env
+    child = subprocess.Popen([sys.executable, "-m", "bot", "import", "contacts", "c.csv"], cwd=cwd, env=environment,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database = create_engine(normalize_url(db_url))
+
+    def counts() -> tuple[int, int]:
+        with database.connect() as connection:
+            return connection.execute(text("SELECT (SELECT count(*) FROM contact), "
+                                           "(SELECT count(*) FROM channelidentity)")).one()  # type: ignore[return-value]
+
+    deadline = time.monotonic() + 60
+    while counts()[0] == 0 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    contacts, identities = counts()
+    database.dispose()
+    assert child.returncode == 130, (out, err)
+    assert 0 < contacts < rows and contacts == identities  # whole batches: each contact with its account
+    assert f"导入已中断：前 {contacts:,} 行已处理并保存" in err
+    again = pairbot("import", "contacts", "c.csv", cwd=cwd, env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"新增 {rows - contacts}，更新 0，未变 {contacts}，拒绝 0" in again.stdout
+
+
 def test_simulator_session_binds_and_records(workdir: tuple[Path, dict[str, str]]) -> None:
     cwd, env = workdir
     code = json.loads(pairbot("invite", "--role", "county", "--county", "布拖县", "--name", "阿木", "--json",

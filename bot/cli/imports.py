@@ -28,6 +28,7 @@ from bot.vocabulary import (
 )
 
 REFUSED = 3  # exit code when rows were refused (README documents every code)
+INTERRUPTED = 130  # Ctrl-C, as shells report a process ended by SIGINT
 
 
 def _allowed(*vocabularies: Vocabulary, full: bool = False) -> str:
@@ -38,7 +39,8 @@ def _allowed(*vocabularies: Vocabulary, full: bool = False) -> str:
 
 imports = Group("import", _("导入登记表（CSV 或 XLSX，中英文表头均可）：orgs、pairings、contacts、counties、needs、offers。")
                 + "\n\n" + _("退出码：0 全部导入；1 文件无法使用或读取中断；2 用法错误；3 有行被拒绝（加 --allow-partial 时，"
-                             "只要有行导入即为 0）。省份可写全称、简称或繁体（四川省、四川、西藏自治區）。")
+                             "只要有行导入即为 0）；130 被中断（Ctrl-C，已保存的行完整，再次导入即可继续）。"
+                             "省份可写全称、简称或繁体（四川省、四川、西藏自治區）。")
                 + _allowed(*VOCABULARIES, full=True))
 register = imports.register
 
@@ -59,12 +61,21 @@ def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> N
     engine = make_engine(settings.database.url)
     total = count_rows(file)
     columns = [TextColumn(_("导入") + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    written = [0]  # rows of the batches committed so far
+
+    def advance(rows: int) -> None:
+        written[0] += rows
+        progress.advance(task, rows)
+
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task(file.name, total=total)
         try:
-            report = import_file(engine, kind, file, actor="cli", progress=lambda n: progress.advance(task, n))
+            report = import_file(engine, kind, file, actor="cli", progress=advance)
         except TabularError as exc:
             raise fail(str(exc)) from None
+        except KeyboardInterrupt:  # the batch being written is finished first, so what was committed is whole
+            raise fail(_("导入已中断：前 {rows} 行已处理并保存，其后的行未导入；再次导入同一文件即可继续（已导入的行记为未变）").format(
+                rows=f"{written[0]:,}"), INTERRUPTED) from None
     for problem in report.problems:
         typer.echo(str(problem), err=True)
     if report.unlisted:

@@ -11,6 +11,7 @@ files; refusals are all counted and the first MAX_LISTED listed.
 from __future__ import annotations
 
 import contextvars
+from contextlib import closing
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -608,8 +609,8 @@ def import_file(
     headers = _WRITTEN_HEADERS.set(rows.headers)  # the reading thread inherits it (it runs in a copy of this context)
     try:
         with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
-            batches = _read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report))
-            _Pipeline(engine, importer_cls, actor, report, progress).run(batches)
+            with closing(_read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report))) as batches:
+                _Pipeline(engine, importer_cls, actor, report, progress).run(batches)
     finally:
         _WRITTEN_HEADERS.reset(headers)
     with unit_of_work(engine) as session:
@@ -650,8 +651,8 @@ class _Pipeline:
                     self._finish(*pending)
                     pending = None
             finally:
-                if pending is not None:  # stopped by an error or an interrupt: the batch being written is kept
-                    pending[0].exception()
+                if pending is not None and pending[0].exception() is None:  # stopped by an error or an interrupt:
+                    self._finish(*pending)  # the batch being written is committed all the same, and counted
 
     def _plan(self, batch: list[Any], again: Any = None) -> tuple[Any, _Refusals]:
         refusals = _Refusals(self.report.kind, self.report.file)
