@@ -48,6 +48,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 BUSY_SECONDS = 30
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+_OPENS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")  # statements that start a transaction (legacy mode)
 _gates: dict[str, _WriteGate] = {}
 _gates_lock = threading.Lock()
 
@@ -128,8 +129,17 @@ class _GatedConnection(sqlite3.Connection):
         return super().cursor(factory)
 
     def before(self, sql: str) -> None:
-        if not self._held and not self.in_transaction and sql.lstrip()[:9].upper().startswith(_WRITES):
+        if self.in_transaction:
+            return
+        word = sql.lstrip()[:9].upper()
+        if not self._held and word.startswith(_WRITES):
             self._held = self._gate.take()
+        if word.startswith(_OPENS) and self.isolation_level is not None:
+            # The transaction takes the file's write lock at its first statement, not at its first write to the
+            # main database: one that first writes a temporary table (an import's staging) or opens a savepoint,
+            # then reads, would otherwise hold a read snapshot, and upgrading it after another process committed
+            # fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT; the busy timeout never applies).
+            sqlite3.Cursor(self).execute("BEGIN IMMEDIATE")
 
     def after(self) -> None:
         if self._held and not self.in_transaction:  # autocommit statement, or it failed before BEGIN

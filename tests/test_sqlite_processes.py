@@ -1,0 +1,58 @@
+"""SQLite shared by processes: a transaction of this process meets another process's commits without failing.
+
+The other process is real (a child Python writing the same file), since within one process the write gate
+(bot.db._WriteGate) already serialises writers and would hide what happens between processes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.db import make_engine, unit_of_work
+
+# A child that commits a row to the main database every few milliseconds until it is stopped.
+WRITER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+db.execute("CREATE TABLE IF NOT EXISTS ticks (n INTEGER)")
+print("ready", flush=True)
+while True:
+    db.execute("INSERT INTO ticks VALUES (1)")
+    time.sleep(0.005)
+"""
+
+
+@pytest.mark.parametrize("opening", ["INSERT INTO stage VALUES ('阿木')", "SAVEPOINT first"], ids=["temporary-table", "savepoint"])
+def test_a_transaction_that_writes_a_temporary_table_first_is_not_refused_after_another_process_commits(
+        tmp_path: Path, opening: str) -> None:
+    """An import stages rows in a TEMPORARY table, reads the registry, then writes it. Opened lazily, the
+    transaction held a read snapshot, and upgrading it once `pairbot run` had committed in between failed at
+    once with “database is locked” (seen: `pairbot import contacts` while webhook messages arrived)."""
+    path = tmp_path / "pairbot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE registry (name TEXT)"))
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        for _ in range(3):
+            with unit_of_work(engine) as session:
+                session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS stage (name TEXT)"))
+                session.execute(text(opening))  # opens the transaction: a temporary table's write, or a savepoint
+                session.execute(text("INSERT INTO stage VALUES ('阿木')"))
+                session.execute(text("SELECT count(*) FROM ticks")).scalar_one()  # a read of the main database
+                time.sleep(0.1)  # the child commits meanwhile (unless this transaction holds the write lock)
+                session.execute(text("INSERT INTO registry SELECT name FROM stage"))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM registry")).scalar_one() >= 3
+            assert connection.execute(text("SELECT count(*) FROM ticks")).scalar_one() > 0  # the child did write
+    finally:
+        child.kill()
+        child.wait()
+        engine.dispose()
