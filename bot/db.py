@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,39 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def taking_turns(engine: Engine, name: str, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the installation-wide lock `name` for the block, waiting while another process holds it.
+
+    For commands that must not interleave with a copy of themselves in another process (two `pairbot
+    import` of one file would each find the other's rows half-written: on PostgreSQL one refused rows as
+    “already bound”). PostgreSQL: a session advisory lock on a connection of its own; SQLite: an
+    exclusive `flock` on a file beside the database. The lock dies with the process. `waiting` is called
+    once when the lock is not free at once (to say so)."""
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        with engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
+                waiting()
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        return
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or "mode=memory" in database:
+        yield
+        return
+    import fcntl
+
+    with open(Path(database).resolve().with_name(Path(database).name + f".{name}.lock"), "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            waiting()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield

@@ -49,7 +49,7 @@ AllowPartial = Annotated[bool, typer.Option(
 def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bot.db import make_engine
+    from bot.db import make_engine, taking_turns
     from models.services.importing import import_file
     from models.services.tabular import TabularError, count_rows
 
@@ -59,7 +59,8 @@ def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> N
     engine = make_engine(settings.database.url)
     total = count_rows(file)
     columns = [TextColumn(_("导入") + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+    with taking_turns(engine, "import", lambda: typer.echo(_("另一个导入正在进行，等它结束后开始……"), err=True)), \
+            Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task(file.name, total=total)
         try:
             report = import_file(engine, kind, file, actor="cli", progress=lambda n: progress.advance(task, n))

@@ -13,13 +13,14 @@ def init(ctx: typer.Context) -> None:
     """Create or upgrade the database and load the reference counties (safe to run again)."""
     from bot.cli.cycles import create_default_obligations
     from bot.cli.support import first_admin_invite
-    from bot.db import make_engine, migrate
+    from bot.db import make_engine, migrate, taking_turns
     from models.services.importing import import_file, reference_counties
 
     settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     migrate(engine)
-    report = import_file(engine, "counties", reference_counties(), actor="pairbot init")
+    with taking_turns(engine, "import", lambda: typer.echo(_("另一个导入正在进行，等它结束后开始……"), err=True)):
+        report = import_file(engine, "counties", reference_counties(), actor="pairbot init")
     typer.echo(_("数据库已就绪：{url}").format(url=safe_url(settings.database.url)))
     typer.echo(_("参考县名单 {summary}").format(summary=report.summary()))
     made = create_default_obligations(engine, settings)
