@@ -6,6 +6,8 @@ The other process is real (a child Python writing the same file), since within o
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.db import make_engine, unit_of_work
+from bot.db import BUSY_SECONDS, make_engine, unit_of_work
 
 # A child that commits a row to the main database every few milliseconds until it is stopped.
 WRITER = """
@@ -56,3 +58,22 @@ def test_a_transaction_that_writes_a_temporary_table_first_is_not_refused_after_
         child.kill()
         child.wait()
         engine.dispose()
+
+
+def test_a_command_that_waited_out_another_process_s_write_lock_says_so_without_a_traceback(
+        sqlite_url: str, tmp_path: Path) -> None:
+    """SQLite's busy timeout (30 s) ran out while another process held the write lock (a long `pairbot ledger
+    rebuild` or import): the command printed a Python traceback ending in “database is locked”."""
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long transaction of another process holds it
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {
+            "PAIRBOT_DATABASE__URL": sqlite_url}
+        result = subprocess.run([sys.executable, "-m", "bot", "invite", "--role", "admin"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=BUSY_SECONDS + 60)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 1
+    assert "数据库正忙" in result.stderr and "请稍后重试" in result.stderr
+    assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr

@@ -59,4 +59,23 @@ def main() -> None:
     configured = configured_locale(sys.argv[1:])
     set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
     set_locale(cli_locale(configured))  # what the operator reads
-    build_app()()
+    from sqlalchemy.exc import OperationalError
+
+    from bot.db import BUSY_SECONDS
+
+    try:
+        build_app()()
+    except OperationalError as exc:
+        if not _locked(exc):
+            raise
+        print(_("数据库正忙：另一个进程（如 pairbot run、导入或 pairbot ledger rebuild）占用写锁超过 {seconds} 秒，"
+                "本命令未完成的部分没有写入。请稍后重试。").format(seconds=BUSY_SECONDS), file=sys.stderr)
+        sys.exit(1)
+
+
+def _locked(exc: Exception) -> bool:
+    """SQLite gave up waiting for another process's write lock (its busy timeout): a retry later works."""
+    import sqlite3
+
+    original = getattr(exc, "orig", None)
+    return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
