@@ -61,21 +61,31 @@ def main() -> None:
     set_locale(cli_locale(configured))  # what the operator reads
     from sqlalchemy.exc import OperationalError
 
-    from bot.db import BUSY_SECONDS
-
     try:
         build_app()()
     except OperationalError as exc:
-        if not _locked(exc):
+        message = _contended(exc)
+        if message is None:
             raise
-        print(_("数据库正忙：另一个进程（如 pairbot run、导入或 pairbot ledger rebuild）占用写锁超过 {seconds} 秒，"
-                "本命令未完成的部分没有写入。请稍后重试。").format(seconds=BUSY_SECONDS), file=sys.stderr)
+        print(message, file=sys.stderr)
         sys.exit(1)
 
 
-def _locked(exc: Exception) -> bool:
-    """SQLite gave up waiting for another process's write lock (its busy timeout): a retry later works."""
+CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure (the transaction was undone)
+
+
+def _contended(exc: Exception) -> str | None:
+    """What to tell the operator when the command lost a contest for the database to another process
+    (SQLite's busy timeout ran out; PostgreSQL broke a deadlock with it): its transaction was undone and
+    running it again later works, so a message, not a traceback. None for any other error."""
     import sqlite3
 
+    from bot.db import BUSY_SECONDS
+
     original = getattr(exc, "orig", None)
-    return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
+    if isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original):
+        return _("数据库正忙：另一个进程（如 pairbot run、导入或 pairbot ledger rebuild）占用写锁超过 {seconds} 秒，"
+                 "本命令未完成的部分没有写入。请稍后重试。").format(seconds=BUSY_SECONDS)
+    if getattr(original, "sqlstate", None) in CONFLICTS:
+        return _("数据库忙：本命令与另一个进程（如 pairbot run）同时修改同一批数据，数据库撤销了本命令未完成的部分。请重试。")
+    return None
