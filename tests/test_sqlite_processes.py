@@ -7,6 +7,7 @@ The other process is real (a child Python writing the same file), since within o
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -78,3 +79,28 @@ def test_a_command_that_waited_out_another_process_s_write_lock_says_so_without_
     assert result.returncode == 1
     assert "数据库正忙" in result.stderr and "请稍后重试" in result.stderr
     assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+
+
+def test_an_export_stopped_by_sigterm_leaves_no_half_written_file(sqlite_url: str, tmp_path: Path) -> None:
+    """SIGTERM ended the process where it stood: the workbook written so far stayed beside the output as
+    `.NAME.PID.partial`. Now it stops as Ctrl-C does, and the export's own cleanup removes it."""
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:  # enough rows that the export takes a few seconds
+        connection.exec_driver_sql("INSERT INTO delivery (channel, chat_id, text, buttons, status, attempts, last_error,"
+                                   " created_at) SELECT 'telegram', 'c' || value, '通知' || value, '[]', 'sent', 1, '',"
+                                   " '2026-05-01 00:00:00' FROM (WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n"
+                                   " WHERE value < 150000) SELECT value FROM n)")
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | {"PAIRBOT_DATABASE__URL": sqlite_url}
+    out = tmp_path / "ledger.xlsx"
+    process = subprocess.Popen([sys.executable, "-m", "bot", "export", "--out", str(out)], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("*.partial")):  # the workbook is being written
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    assert list(tmp_path.glob("*.partial")) == [] and not out.exists()

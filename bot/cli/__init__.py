@@ -8,6 +8,7 @@ and they never import it, so `import bot.cli.X` runs no cycle (tests/test_cli_pa
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from functools import cache
 from typing import Any
@@ -59,6 +60,10 @@ def main() -> None:
     configured = configured_locale(sys.argv[1:])
     set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
     set_locale(cli_locale(configured))  # what the operator reads
+    # SIGTERM (kill, a service manager, a CI timeout) stops a command as Ctrl-C does, so its cleanup runs:
+    # the open transaction is rolled back, an export's half-written file removed. `pairbot run`, `worker`
+    # and `scheduler` put their own handlers in place of this one.
+    signal.signal(signal.SIGTERM, _interrupt)
     from sqlalchemy.exc import OperationalError
 
     try:
@@ -69,6 +74,10 @@ def main() -> None:
             raise
         print(message, file=sys.stderr)
         sys.exit(1)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure (the transaction was undone)
