@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -169,6 +169,19 @@ class _GatedConnection(sqlite3.Connection):
             super().close()
         finally:
             self._release()
+
+
+def one_snapshot(connection: Connection) -> None:
+    """Make the reads of `connection`, until it ends, see the database as of one moment (an export's sheets
+    agree with each other while other processes write). Call before its first statement. PostgreSQL:
+    REPEATABLE READ; SQLite: a deferred BEGIN, sent past the write gate since it writes nothing (the snapshot
+    starts at the first read and holds in WAL mode without blocking writers)."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="REPEATABLE READ")
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+            sqlite3.Cursor(raw).execute("BEGIN")
 
 
 def begin_write(session: Session) -> None:
