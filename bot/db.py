@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -48,6 +49,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 BUSY_SECONDS = 30
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+_OPENS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")  # statements that start a transaction (legacy mode)
 _gates: dict[str, _WriteGate] = {}
 _gates_lock = threading.Lock()
 
@@ -128,8 +130,17 @@ class _GatedConnection(sqlite3.Connection):
         return super().cursor(factory)
 
     def before(self, sql: str) -> None:
-        if not self._held and not self.in_transaction and sql.lstrip()[:9].upper().startswith(_WRITES):
+        if self.in_transaction:
+            return
+        word = sql.lstrip()[:9].upper()
+        if not self._held and word.startswith(_WRITES):
             self._held = self._gate.take()
+        if word.startswith(_OPENS) and self.isolation_level is not None:
+            # The transaction takes the file's write lock at its first statement, not at its first write to the
+            # main database: one that first writes a temporary table (an import's staging) or opens a savepoint,
+            # then reads, would otherwise hold a read snapshot, and upgrading it after another process committed
+            # fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT; the busy timeout never applies).
+            sqlite3.Cursor(self).execute("BEGIN IMMEDIATE")
 
     def after(self) -> None:
         if self._held and not self.in_transaction:  # autocommit statement, or it failed before BEGIN
@@ -158,6 +169,19 @@ class _GatedConnection(sqlite3.Connection):
             super().close()
         finally:
             self._release()
+
+
+def one_snapshot(connection: Connection) -> None:
+    """Make the reads of `connection`, until it ends, see the database as of one moment (an export's sheets
+    agree with each other while other processes write). Call before its first statement. PostgreSQL:
+    REPEATABLE READ; SQLite: a deferred BEGIN, sent past the write gate since it writes nothing (the snapshot
+    starts at the first read and holds in WAL mode without blocking writers)."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="REPEATABLE READ")
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+            sqlite3.Cursor(raw).execute("BEGIN")
 
 
 def begin_write(session: Session) -> None:
@@ -199,3 +223,39 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def taking_turns(engine: Engine, name: str, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the installation-wide lock `name` for the block, waiting while another process holds it.
+
+    For commands that must not interleave with a copy of themselves in another process (two `pairbot
+    import` of one file would each find the other's rows half-written: on PostgreSQL one refused rows as
+    “already bound”). PostgreSQL: a session advisory lock on a connection of its own; SQLite: an
+    exclusive `flock` on a file beside the database. The lock dies with the process. `waiting` is called
+    once when the lock is not free at once (to say so)."""
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        with engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
+                waiting()
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        return
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or "mode=memory" in database:
+        yield
+        return
+    import fcntl
+
+    with open(Path(database).resolve().with_name(Path(database).name + f".{name}.lock"), "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            waiting()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield

@@ -8,6 +8,7 @@ and they never import it, so `import bot.cli.X` runs no cycle (tests/test_cli_pa
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from functools import cache
 from typing import Any
@@ -59,4 +60,41 @@ def main() -> None:
     configured = configured_locale(sys.argv[1:])
     set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
     set_locale(cli_locale(configured))  # what the operator reads
-    build_app()()
+    # SIGTERM (kill, a service manager, a CI timeout) stops a command as Ctrl-C does, so its cleanup runs:
+    # the open transaction is rolled back, an export's half-written file removed. `pairbot run`, `worker`
+    # and `scheduler` put their own handlers in place of this one.
+    signal.signal(signal.SIGTERM, _interrupt)
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        build_app()()
+    except OperationalError as exc:
+        message = _contended(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        sys.exit(1)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure (the transaction was undone)
+
+
+def _contended(exc: Exception) -> str | None:
+    """What to tell the operator when the command lost a contest for the database to another process
+    (SQLite's busy timeout ran out; PostgreSQL broke a deadlock with it): its transaction was undone and
+    running it again later works, so a message, not a traceback. None for any other error."""
+    import sqlite3
+
+    from bot.db import BUSY_SECONDS
+
+    original = getattr(exc, "orig", None)
+    if isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original):
+        return _("数据库正忙：另一个进程（如 pairbot run、导入或 pairbot ledger rebuild）占用写锁超过 {seconds} 秒，"
+                 "本命令未完成的部分没有写入。请稍后重试。").format(seconds=BUSY_SECONDS)
+    if getattr(original, "sqlstate", None) in CONFLICTS:
+        return _("数据库忙：本命令与另一个进程（如 pairbot run）同时修改同一批数据，数据库撤销了本命令未完成的部分。请重试。")
+    return None

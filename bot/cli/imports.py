@@ -51,7 +51,7 @@ AllowPartial = Annotated[bool, typer.Option(
 def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bot.db import make_engine
+    from bot.db import make_engine, taking_turns
     from models.services.importing import import_file
     from models.services.tabular import TabularError, count_rows
 
@@ -67,7 +67,8 @@ def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> N
         written[0] += rows
         progress.advance(task, rows)
 
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+    with taking_turns(engine, "import", lambda: typer.echo(_("另一个导入正在进行，等它结束后开始……"), err=True)), \
+            Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task(file.name, total=total)
         try:
             report = import_file(engine, kind, file, actor="cli", progress=advance)

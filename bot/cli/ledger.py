@@ -71,12 +71,11 @@ def _as_dict(row) -> dict:  # type: ignore[no-untyped-def]
 def rebuild(ctx: typer.Context) -> None:
     """Recompute every account's running totals and monthly sums from the stored updates (safe at any time)."""
     from bot.db import make_engine
-    from models.services.sums import rebuild_all
+    from models.services.sums import rebuild_with_retries
 
     settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
-    with engine.begin() as connection:
-        accounts = rebuild_all(connection)
+    accounts = rebuild_with_retries(engine)
     engine.dispose()
     typer.echo(_("已重新计算 {n} 个台账账户（结对，或未指定结对的报送人）。").format(n=accounts))
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Select, func
 from sqlmodel import Session, col, select
 
-from bot.db import unit_of_work
+from bot.db import one_snapshot, unit_of_work
 from bot.i18n import N_, _
 from models.messaging import AuditLog, Delivery
 from models.pairing import (PROJECT_STATUS_LABELS, Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange,
@@ -254,6 +254,7 @@ def export_workbook(
     try:
         formats = _formats(book)
         with engine.connect() as connection:
+            one_snapshot(connection)  # every sheet as of one moment, while `pairbot run` files reports
             stream = connection.execution_options(stream_results=True, yield_per=BATCH)
             sections: list[tuple[str, Sequence[Column], Iterable[Sequence[Any]], str]] = [
                 (_("社会组织"), ORGANIZATIONS, _organizations(stream, scope), ""),
@@ -269,11 +270,11 @@ def export_workbook(
             with Session(bind=stream) as session:
                 report.rows[_("操作日志")] = _write(book, formats, _("操作日志"), AUDIT,
                                                audit_rows(session, scope, viewer, zone, BATCH), zone, tick)
-        with Session(engine) as session:
-            name = _("{year}年度统计").format(year=year)
-            title = _("{year} 年度社会组织结对帮扶统计表（{scope}；金额单位：万元）").format(year=year, scope=scope.label)
-            report.rows[name] = _write(book, formats, name, STATISTICS, _statistics(session, scope, year, zone),
-                                       zone, lambda n: None, title, total_row=True)
+            with Session(bind=connection) as session:
+                name = _("{year}年度统计").format(year=year)
+                title = _("{year} 年度社会组织结对帮扶统计表（{scope}；金额单位：万元）").format(year=year, scope=scope.label)
+                report.rows[name] = _write(book, formats, name, STATISTICS, _statistics(session, scope, year, zone),
+                                           zone, lambda n: None, title, total_row=True)
         book.close()
         os.replace(partial, out)
     except BaseException:

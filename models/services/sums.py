@@ -21,6 +21,7 @@ CLI — is read through `figures_by`, so a figure means the same thing everywher
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Integer, and_, bindparam, cast, event, func, inspect, or_, select, true
+from sqlalchemy import Connection, Engine, Integer, and_, bindparam, cast, event, func, inspect, or_, select, true
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -350,8 +352,16 @@ def _county_statements(no_county: bool) -> tuple[Any, Any]:
 
 
 def rebuild_all(connection: Connection) -> int:
-    """Recompute every account from scratch (after a migration, or `pairbot ledger rebuild`); returns how many."""
+    """Recompute every account from scratch (after a migration, or `pairbot ledger rebuild`); returns how many.
+
+    On PostgreSQL every account is locked first, in `refresh`'s order, before any sum is deleted: a report
+    filed meanwhile (by `pairbot run`) waits for the rebuild instead of holding its pairing while the rebuild
+    holds the deleted sums (a deadlock), and its sums are not deleted after it wrote them. A report that
+    already holds accounts of a transaction of several messages can still meet the rebuild in a deadlock:
+    `rebuild_with_retries` runs it again."""
     u = _UPDATES.c
+    if connection.dialect.name == "postgresql":
+        _lock_every_account(connection)
     accounts = {Account(pid, None) for (pid,) in connection.execute(
         select(u.pairing_id).where(u.pairing_id.is_not(None)).distinct())}
     accounts |= {Account(None, cid) for (cid,) in connection.execute(
@@ -360,6 +370,31 @@ def rebuild_all(connection: Connection) -> int:
     connection.execute(_COUNTY_MONTHS.delete())
     refresh(connection, accounts)
     return len(accounts)
+
+
+def _lock_every_account(connection: Connection) -> None:
+    """The rows `_owner` locks, all of them, senders before pairings (the order of `_order`)."""
+    u, contact, pairing = _UPDATES.c, Contact.__table__.c, Pairing.__table__.c  # type: ignore[attr-defined]
+    senders = select(u.contact_id).where(u.pairing_id.is_(None))
+    connection.execute(select(contact.id).where(contact.id.in_(senders)).order_by(contact.id)
+                       .with_for_update(key_share=True)).all()
+    connection.execute(select(pairing.id).order_by(pairing.id).with_for_update(key_share=True)).all()
+
+
+RETRIED = {"40P01", "40001"}  # deadlock detected, serialization failure: PostgreSQL undid it, it can run again
+
+
+def rebuild_with_retries(engine: Engine, attempts: int = 8) -> int:
+    """`rebuild_all` in a transaction of its own, run again when PostgreSQL broke a deadlock with it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return rebuild_all(connection)
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in RETRIED or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 # --- the session hook -----------------------------------------------------------------------------

@@ -210,3 +210,24 @@ def test_needs_and_projects_sheets_follow_the_scope(client: TestClient, review_a
     path.write_bytes(response.content)
     book = openpyxl.load_workbook(path)
     assert [r["县"] for r in _records(book["需求库"])] == ["会泽县"] and _records(book["帮扶项目"]) == []
+
+
+def test_every_sheet_is_of_one_moment_while_reports_arrive(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
+    """A report filed while the export runs (by `pairbot run`, another connection) is in every sheet or in none:
+    the 统计 sheet, read last, used to count it while the 进展 sheet, read first, did not."""
+    filed: list[int] = []
+
+    def file_a_report(_: int) -> None:
+        if not filed:
+            with unit_of_work(review_app.engine) as session:
+                contact = session.exec(select(Contact).where(Contact.name == "吉克")).one()
+                filed.append(record_update(session, contact, "本月投入帮扶资金7万元，带动9户增收。", "console",
+                                           NOW - timedelta(days=1)).update.id)  # type: ignore[arg-type]
+
+    path = tmp_path / "ledger.xlsx"
+    export_workbook(review_app.engine, path, Scope(), zone=ZONE, year=2026, actor="test", now=NOW,
+                    progress=file_a_report)
+    book = openpyxl.load_workbook(path)
+    assert filed
+    funds = sum(r["投入资金（万元）"] or 0 for r in _records(book["进展"]) if r["审核状态"] in ("已收到", "已采纳", "已更正"))
+    assert _records(book["2026年度统计"], header_row=2)[-1]["投入资金（万元）"] == funds == 55  # as before the report
