@@ -263,6 +263,8 @@ def test_a_writing_error_reaches_the_caller(engine, tmp_path: Path, monkeypatch:
         import_file(engine, "contacts", path, actor="t")
     with Session(engine) as session:
         assert sorted(c.name for c in session.exec(select(Contact)).all()) == ["人0", "人1", "人2"]
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "import.contacts")).one()
+    assert entry.details["created"] == 3 and entry.details["interrupted"] == "RuntimeError"  # what was kept, and why
 
 
 def test_a_problem_names_the_column_as_the_file_writes_it(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

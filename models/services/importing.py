@@ -11,6 +11,7 @@ files; refusals are all counted and the first MAX_LISTED listed.
 from __future__ import annotations
 
 import contextvars
+import logging
 from contextlib import closing
 import queue
 import threading
@@ -53,6 +54,8 @@ from bot.vocabulary import CONTACT_ROLE, ORG_KIND, ORG_LEVEL, PAIRING_STATUS, Vo
 BATCH = 1000
 MAX_LISTED = 1000  # refused rows listed with their reasons; the rest are counted
 KINDS = ("orgs", "pairings", "contacts", "counties")
+log = logging.getLogger(__name__)
+
 
 class RowError(Exception):
     def __init__(self, column: str, message: str) -> None:
@@ -611,22 +614,39 @@ def import_file(
         with collector_paused():  # the in-file duplicate index keeps a key per row, none of them in a cycle
             with closing(_read_ahead(_batches(map(importer_cls.prepare, rows), importer_cls.batch, report))) as batches:
                 _Pipeline(engine, importer_cls, actor, report, progress).run(batches)
+    except BaseException as exc:  # interrupted, or the database failed: what was committed is audited all the same
+        _audit_import(engine, actor, path, report, interrupted=type(exc).__name__)
+        raise
     finally:
         _WRITTEN_HEADERS.reset(headers)
-    with unit_of_work(engine) as session:
-        audit(session, actor, f"import.{kind}", str(path), created=report.created, updated=report.updated,
-              unchanged=report.unchanged, refused=report.refused, **({"stopped": report.stopped}
-                                                                      if report.stopped else {}))
+    _audit_import(engine, actor, path, report)
     return report
+
+
+def _audit_import(engine: Engine, actor: str, path: Path, report: ImportReport, interrupted: str = "") -> None:
+    """One audit row per import with its counts; for an import that ended early, best effort (the database may be
+    what failed) and with why it ended."""
+    details = {"stopped": report.stopped} if report.stopped else {}
+    try:
+        with unit_of_work(engine) as session:
+            audit(session, actor, f"import.{report.kind}", str(path), created=report.created, updated=report.updated,
+                  unchanged=report.unchanged, refused=report.refused, **details,
+                  **({"interrupted": interrupted} if interrupted else {}))
+    except Exception:
+        if not interrupted:
+            raise
+        log.warning("the interrupted import of %s could not be audited", path, exc_info=True)
 
 
 class _Pipeline:
     """Batch k+1 planned (`plan_batch`, in this thread, with a read-only session) while batch k is written (`apply_batch`,
     in a writer thread, in its own transaction): the database and Python work at the same time.
 
-    Refusals are reported in the order they always were: a batch's planning refusals once the batch before is
-    written, then its own. A row refused while writing releases its in-file keys only then; if the next batch, already
-    planned, refused a row as a duplicate of one of those keys, that batch is planned again."""
+    Each phase reports into a batch report of its own, added to the import's report here, in file order: a batch's
+    planning refusals once the batch before is written, then what its writing did — and that only once it is
+    committed, so an import that fails or is interrupted counts what was kept. A row refused while writing releases
+    its in-file keys only then; if the next batch, already planned, refused a row as a duplicate of one of those
+    keys, that batch is planned again."""
 
     def __init__(self, engine: Engine, importer_cls: type[_Importer], actor: str, report: ImportReport,
                  progress: Callable[[int], None] | None) -> None:
@@ -636,7 +656,7 @@ class _Pipeline:
 
     def run(self, batches: Iterator[list[Any]]) -> None:
         with ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer:
-            pending: tuple[Future[list[Any]], int] | None = None
+            pending: tuple[Future[_Written], int] | None = None
             try:
                 for batch in batches:
                     planned, refusals = self._plan(batch)
@@ -645,7 +665,7 @@ class _Pipeline:
                         pending = None
                         if refusals.collided & set(released):
                             planned, refusals = self._plan(batch, again=planned)
-                    refusals.flush(self.report)
+                    refusals.add_to(self.report)
                     pending = writer.submit(contextvars.copy_context().run, self._write, planned), len(batch)
                 if pending is not None:
                     self._finish(*pending)
@@ -654,8 +674,8 @@ class _Pipeline:
                 if pending is not None and pending[0].exception() is None:  # stopped by an error or an interrupt:
                     self._finish(*pending)  # the batch being written is committed all the same, and counted
 
-    def _plan(self, batch: list[Any], again: Any = None) -> tuple[Any, _Refusals]:
-        refusals = _Refusals(self.report.kind, self.report.file)
+    def _plan(self, batch: list[Any], again: Any = None) -> tuple[Any, _BatchReport]:
+        refusals = _BatchReport(self.report.kind, self.report.file)
         with Session(self.engine) as lookups:
             planner = self.importer_cls(lookups, self.actor)
             planner.seen = self.seen
@@ -666,16 +686,18 @@ class _Pipeline:
             lookups.expunge_all()
         return planned, refusals
 
-    def _write(self, planned: Any) -> list[Any]:
+    def _write(self, planned: Any) -> _Written:
+        written = _BatchReport(self.report.kind, self.report.file)
         with unit_of_work(self.engine) as session:
             importer = self.importer_cls(session, self.actor)
             importer.seen = self.seen
-            released = importer.apply_batch(planned, self.report)
+            released = importer.apply_batch(planned, written)
             session.expunge_all()
-        return released
+        return written, released
 
-    def _finish(self, written: Future[list[Any]], size: int) -> list[Any]:
-        released = written.result()
+    def _finish(self, pending: Future[_Written], size: int) -> list[Any]:
+        written, released = pending.result()
+        written.add_to(self.report)
         for key in released:
             self.seen.pop(key, None)
         if self.progress is not None:
@@ -683,17 +705,24 @@ class _Pipeline:
         return released
 
 
-class _Refusals(ImportReport):
-    """A batch's planning refusals, kept until they can be reported in order; and the keys its duplicates ran into."""
+class _BatchReport(ImportReport):
+    """What one phase did to one batch, added to the import's report when its turn comes; and, for planning, the keys
+    its duplicates ran into."""
 
     def __init__(self, kind: str, file: str) -> None:
         super().__init__(kind=kind, file=file)
         self.collided: set[Any] = set()
 
-    def flush(self, report: ImportReport) -> None:
+    def add_to(self, report: ImportReport) -> None:
+        report.created += self.created
+        report.updated += self.updated
+        report.unchanged += self.unchanged
         for problem in self.problems:
             report.refuse(problem.row, problem.column, problem.message)
         report.refused += self.unlisted
+
+
+_Written = tuple[_BatchReport, list[Any]]  # a committed batch's report, and the in-file keys its refusals release
 
 
 def _apply_row(session: Session, importer: _Importer, row: Row, report: ImportReport) -> None:
