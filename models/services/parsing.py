@@ -169,8 +169,12 @@ _TRADITIONAL_PAIRS = (
     "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
+# Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
+# direction marks) are dropped: pasted from web pages or chat apps they sit inside figures
+# ("3\u200d8户") and would split one number into two.
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 _TRANSLATION = str.maketrans(
-    {**_TRADITIONAL, "−": "-", "〜": "~", "\u3000": " "})
+    {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " "})
 # A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
 # ("资金——20万元"), never a minus sign.
 _RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位])[—–](?=[\d一二两三四五六七八九十])")
@@ -394,6 +398,9 @@ def _alternation(words) -> re.Pattern[str]:
 
 
 _MONEY_CUE_RE = _alternation(_MONEY_CUES)
+# Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
+# figure, flagged for review like any other).
+_DECREASE_RE = re.compile("调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回")
 
 _FIELD_CUES: dict[str, str | None] = {
     **dict.fromkeys(
@@ -693,12 +700,21 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
+            if self._decreases(figure):
+                figure = figure._replace(value=-abs(figure.value))
             if figures and self._restates(figures[-1], figure):
                 continue
             figures.append(figure)
             if figure.pledged:
                 figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
+
+    def _decreases(self, figure: _Figure) -> bool:
+        """Does an adjustment verb (调减 核减 冲减 减少 …) in the figure's clause, before it, make
+        it a decrease ("调减投入资金5万元")? Such a figure is negative, so the update waits for a
+        reviewer instead of adding what was taken away."""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        return _DECREASE_RE.search(self.text, clause_start, figure.start) is not None
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
         """Is `figure` the previous amount said again, in capital numerals or in brackets?

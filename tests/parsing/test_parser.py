@@ -580,3 +580,27 @@ def test_a_one_megabyte_message_parses() -> None:
     result = parse_update(text)
     assert time.perf_counter() - started < 30
     assert result.flags == ("数字异常", "数字为区间") or result.flags == ("数字为区间",)
+
+
+# -- invisible characters and adjustments --------------------------------------------------------
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"])
+def test_an_invisible_character_inside_a_figure_does_not_split_it(mark: str) -> None:
+    # Pasted from a web page or a chat app: "3\u200d8户" is 38 households, never 8.
+    parsed(f"投入资金2{mark}0万元，带动3{mark}8户😀", funds_wan=20, households=38)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("调减投入资金5万元", {"funds_wan": -5}),
+    ("投入资金核减3万元", {"funds_wan": -3}),
+    ("冲减上月多报的资金-10万元", {"funds_wan": -10}),  # already negative: stays so, not doubled
+    ("受益户数减少5户", {"households": -5}),
+    ("退回多拨资金3万元", {"funds_wan": -3}),
+])
+def test_a_decrease_is_a_negative_figure_not_an_increment(text: str, expected: dict[str, float]) -> None:
+    # A negative figure waits for a reviewer; adding what was taken away would overstate the ledger.
+    parsed(text, **expected)
+
+
+def test_a_decrease_beside_an_increment_nets_out() -> None:
+    parsed("本月投入资金20万元，调减上月多报的5万元", funds_wan=15)
