@@ -24,6 +24,12 @@ ConfigOption = Annotated[
 ]
 
 
+# Bounds of a row number typed on the command line (the INTEGER keys: models.base.MAX_ID, kept equal by
+# a test). Outside them click refuses the number with its usage error (exit 2) before any query, so a
+# number past 64 bits cannot reach the database driver (it raised OverflowError, a traceback).
+ROW_ID_RANGE: dict[str, int] = {"min": 1, "max": 2**31 - 1}
+
+
 def root(ctx: typer.Context, config: ConfigOption = None) -> None:
     """The root callback: remembers --config for `settings_from(ctx)`."""
     ctx.obj = {"config": config}
