@@ -8,9 +8,16 @@ import pytest
 
 from bot.cli.common import ROW_ID_RANGE
 from models.base import MAX_ID
-from tests.test_cli import pairbot, workdir  # noqa: F401
+from tests.test_cli import pairbot
 
 PAST_64_BITS = "99999999999999999999"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str]]:
+    env = {"PAIRBOT_DATABASE__URL": db_url}
+    assert pairbot("init", cwd=tmp_path, env=env).returncode == 0
+    return tmp_path, env
 
 
 def test_the_command_line_bounds_row_numbers_like_the_tables() -> None:
@@ -29,7 +36,7 @@ def test_the_command_line_bounds_row_numbers_like_the_tables() -> None:
     ("agreement", "list", "--season", "-" + PAST_64_BITS),
 ])
 def test_a_number_no_row_can_have_is_a_usage_error(
-        workdir: tuple[Path, dict[str, str]], args: tuple[str, ...]) -> None:  # noqa: F811
+        workdir: tuple[Path, dict[str, str]], args: tuple[str, ...]) -> None:
     cwd, env = workdir
     result = pairbot(*args, cwd=cwd, env=env)
     assert result.returncode == 2, result.stderr
