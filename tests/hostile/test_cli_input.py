@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from bot.cli.common import ROW_ID_RANGE
+from bot.db import make_engine
 from models.base import MAX_ID
+from models.messaging import InboundMessage
 from tests.test_cli import pairbot
 
 PAST_64_BITS = "99999999999999999999"
@@ -42,3 +48,27 @@ def test_a_number_no_row_can_have_is_a_usage_error(
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "不在范围" in result.stderr
+
+
+@pytest.mark.parametrize("io_encoding", ["utf-8:strict", ""])
+def test_undecodable_bytes_typed_into_the_simulator_are_kept_visibly(
+        workdir: tuple[Path, dict[str, str]], io_encoding: str) -> None:
+    # A GBK paste into a UTF-8 terminal: the line is stored with its bytes as visible escapes and answered; the
+    # session goes on (it was a UnicodeDecodeError, or an encode error in the database driver, and a traceback).
+    cwd, env = workdir
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PAIRBOT_")} | env
+    if io_encoding:
+        environment["PYTHONIOENCODING"] = io_encoding
+    typed = "你好".encode("gbk") + "，投入资金10万元\n帮助\n".encode()
+    result = subprocess.run([sys.executable, "-m", "bot", "simulate"], cwd=cwd, env=environment, input=typed,
+                            capture_output=True, timeout=120)
+    out, err = result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 0, err
+    assert "Traceback" not in out + err and out.count("🤖") >= 2
+    engine = make_engine(env["PAIRBOT_DATABASE__URL"])
+    try:
+        with Session(engine) as session:
+            texts = [row.text for row in session.exec(select(InboundMessage).order_by(InboundMessage.id))]
+    finally:
+        engine.dispose()
+    assert texts[0] == "\\udcc4\\udce3\\udcba\\udcc3，投入资金10万元" and texts[1] == "帮助"

@@ -92,3 +92,15 @@ def test_wrong_types_and_garbage_are_a_400(hook: Bot) -> None:
             assert response.status_code in (200, 400), (body, response.text)
             assert "Error" not in response.text and "Exception" not in response.text
         assert client.post("/telegram/webhook", json=_update(hook), headers={HEADER: SECRET}).status_code == 200
+
+
+def test_a_lone_surrogate_is_stored_as_its_visible_escape(hook: Bot) -> None:
+    # JSON may escape half a UTF-16 pair ("\ud800"); no database can store it as text, so, like a NUL, it is
+    # kept as the visible escape, answered 200 (not a 500 that Telegram would resend for ever).
+    body = json.dumps(_update(hook, text="你好\ud800，\udcff")).encode()
+    assert b"\\ud800" in body
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        response = _post(client, body)
+    assert response.status_code == 200, response.text
+    [row] = hook.rows(InboundMessage)
+    assert row.text == "你好\\ud800，\\udcff"
