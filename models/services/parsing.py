@@ -166,7 +166,7 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写 圓圆"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 # Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
@@ -182,7 +182,7 @@ _DASH_RE = re.compile("[—–]+")
 
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
-_NUMBER_END = r"[\d十百千万亿余多来]"
+_NUMBER_END = r"[\d十百千万亿拾佰仟余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _KUAI_RE = re.compile(
     rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
@@ -525,6 +525,14 @@ class _RunningCues:
             return None
         start, strong = self.cues[index]
         return strong, start
+
+    def strong_before(self, cue_start: int, sentence_start: int) -> int | None:
+        """The start of the strong cue right before the cue at `cue_start` in its sentence, if the cue before
+        it is a strong one ("截至目前总计", "至今共计"), else None."""
+        index = bisect_left(self.cue_starts, cue_start) - 1
+        if index < 0 or self.cue_starts[index] < sentence_start or not self.cues[index][1]:
+            return None
+        return self.cue_starts[index]
 
     def period_between(self, start: int, end: int) -> bool:
         """Is there a period word (本月 本次 …) starting in [start, end)?"""
@@ -1053,6 +1061,7 @@ class _Reader:
         their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
         see _RunningCues)."""
         cues = _RunningCues(self.text)
+        starts = [figure.start for figure in figures]
         running = set()
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
@@ -1060,6 +1069,11 @@ class _Reader:
             if cue is None:
                 continue
             strong, cue_start = cue
+            if not strong:
+                # "截至目前总计投入120万元": a strong cue with no figure of its own before the weak one governs.
+                earlier = cues.strong_before(cue_start, sentence_start)
+                if earlier is not None and bisect_left(starts, earlier) == bisect_left(starts, cue_start):
+                    strong, cue_start = True, earlier
             if not strong and cue_start < self.segments.span("clause", figure.start)[0]:
                 continue  # 共计/总计 speaks of its own clause: "共计12万元，惠及农户80户" — 80户 is this report's
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):

@@ -604,3 +604,23 @@ def test_a_decrease_is_a_negative_figure_not_an_increment(text: str, expected: d
 
 def test_a_decrease_beside_an_increment_nets_out() -> None:
     parsed("本月投入资金20万元，调减上月多报的5万元", funds_wan=15)
+
+
+@pytest.mark.parametrize("text", [
+    "本月投入资金15万元，截至目前总计投入120万元",
+    "本月投入資金１５萬元，截至目前總計投入一百二十萬元",
+    "本月投入资金15万元，至今共计投入120万元",
+])
+def test_a_weak_total_cue_after_a_strong_one_is_a_running_total(text: str) -> None:
+    # 截至目前 says "to date" whatever 总计 beside it says: read as this report's own total, the 120 was added
+    # to the account's total so far instead of replacing it.
+    parsed(text, funds_wan=120, cumulative=["funds_wan"])
+
+
+def test_a_strong_cue_that_governs_its_own_figure_leaves_a_later_total_alone() -> None:
+    parsed("截至目前帮扶3个村，本月捐赠图书、文具共计5万元", funds_wan=5, fields=["教育"])
+
+
+@pytest.mark.parametrize(("text", "funds"), [("捐款伍仟圓整", 0.5), ("投入資金貳拾萬圓", 20)])
+def test_traditional_yuan_after_capital_numerals(text: str, funds: float) -> None:
+    parsed(text, funds_wan=funds)
