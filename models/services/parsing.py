@@ -876,6 +876,8 @@ class _Reader:
         after = text[end] if end < len(text) else ""
         if before in ("第", "几") or after in ("几", "%", "‰"):
             return True
+        if before == "数" and raw[0] in "十百千万":  # 数十万元, 数百人: as vague as 几十, not "at least ten"
+            return True
         if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
             return True
         dotted_after = after == "." and text[end + 1:end + 2].isdigit()

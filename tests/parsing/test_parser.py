@@ -624,3 +624,13 @@ def test_a_strong_cue_that_governs_its_own_figure_leaves_a_later_total_alone() -
 @pytest.mark.parametrize(("text", "funds"), [("捐款伍仟圓整", 0.5), ("投入資金貳拾萬圓", 20)])
 def test_traditional_yuan_after_capital_numerals(text: str, funds: float) -> None:
     parsed(text, funds_wan=funds)
+
+
+@pytest.mark.parametrize("text", ["投入资金数十万元", "帮扶数百户", "惠及数千人"])
+def test_shu_before_a_magnitude_is_vague_like_ji(text: str) -> None:
+    # 数十万元 is "some tens of 万", as vague as 几十万元: no figure (it was stored as 10 万元).
+    parsed(text)
+
+
+def test_a_count_labelled_shu_is_still_read() -> None:
+    parsed("受益人数100人，户数：30", people=100, households=30)
