@@ -59,4 +59,13 @@ def main() -> None:
     configured = configured_locale(sys.argv[1:])
     set_installation_locale(configured)  # what contacts who chose no language read (notices written from here)
     set_locale(cli_locale(configured))  # what the operator reads
-    build_app()()
+    try:
+        build_app()()
+    except Exception as exc:
+        from bot.cli.common import database_unusable
+
+        message = database_unusable(exc)
+        if message is None:
+            raise
+        typer.echo(message, err=True)
+        raise SystemExit(1) from None

@@ -52,6 +52,45 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+# SQLSTATEs of a schema that is missing or older than the code: no such table, no such column.
+_SCHEMA_MISSING = ("42P01", "42703")
+
+
+def database_unusable(exc: BaseException) -> str | None:
+    """What to tell the operator when a command failed because the database cannot be used: it cannot be
+    opened or reached, or it was never initialised (or not upgraded) with `pairbot init`. None for any
+    other error, which is a bug and keeps its traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, (OperationalError, ProgrammingError)):
+        return None
+    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in _SCHEMA_MISSING or reason.startswith(("no such table", "no such column")):
+        return _("数据库还没有初始化，或版本比程序旧（{reason}）：请先运行 pairbot init。").format(reason=reason)
+    if isinstance(exc, OperationalError):
+        return _("无法使用数据库（{reason}）：请检查 [database] url（或 PAIRBOT_DATABASE__URL）所指的数据库"
+                 "是否存在、能否连接，文件所在的目录是否存在。").format(reason=reason)
+    return None
+
+
+def require_schema(settings: Settings) -> None:
+    """Refuse, exit 1 with what to do, to start a long-running process on a database `pairbot init` has not
+    made or upgraded (it would start and then fail in every thread with missing tables)."""
+    from bot.db import make_engine, schema_revisions
+
+    engine = make_engine(settings.database.url)
+    try:
+        current, newest = schema_revisions(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        raise fail(_("数据库 {url} 还没有初始化：请先运行 pairbot init。").format(url=safe_url(settings.database.url)))
+    if current != newest:
+        raise fail(_("数据库 {url} 的版本（{current}）与程序（{newest}）不一致：请运行 pairbot init 升级。").format(
+            url=safe_url(settings.database.url), current=", ".join(sorted(current)), newest=", ".join(sorted(newest))))
+
+
 def safe_url(url: str) -> str:
     """A database URL fit to print: the password hidden."""
     from sqlalchemy.engine import make_url

@@ -14,6 +14,7 @@ from bot.cli.common import ROW_ID_RANGE
 from bot.db import make_engine
 from models.base import MAX_ID
 from models.messaging import InboundMessage
+from tests.conftest import PG_ADMIN_URL
 from tests.test_cli import pairbot
 
 PAST_64_BITS = "99999999999999999999"
@@ -72,3 +73,37 @@ def test_undecodable_bytes_typed_into_the_simulator_are_kept_visibly(
     finally:
         engine.dispose()
     assert texts[0] == "\\udcc4\\udce3\\udcba\\udcc3，投入资金10万元" and texts[1] == "帮助"
+
+
+def _run(*args: str, cwd: Path, url: str) -> subprocess.CompletedProcess[str]:
+    return pairbot(*args, cwd=cwd, env={"PAIRBOT_DATABASE__URL": url, "PAIRBOT_WEB__PORT": "0"})
+
+
+def test_a_directory_given_as_the_config_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    result = pairbot("--config", "conf", "ledger", "totals", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "配置文件 conf 无法读取：这是一个目录，不是文件" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("init",), ("ledger", "totals"), ("run", "--no-console")])
+def test_a_database_that_cannot_be_opened_is_a_chinese_refusal(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = _run(*args, cwd=tmp_path, url=f"sqlite:///{tmp_path / 'no-such-folder' / 'pairbot.db'}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "无法使用数据库" in result.stderr and "[database] url" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("ledger", "totals"), ("contacts", "list"), ("run", "--no-console"), ("scheduler",)])
+def test_a_database_never_initialised_says_to_run_init(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # Every command failed with a traceback (no such table); `pairbot run` started its threads, logged
+    # tracebacks and blamed the WeCom settings.
+    result = _run(*args, cwd=tmp_path, url=f"sqlite:///{tmp_path / 'empty.db'}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "pairbot init" in result.stderr and "企业微信" not in result.stderr
+
+
+def test_a_postgresql_database_that_does_not_exist_is_a_chinese_refusal(tmp_path: Path) -> None:
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/pairbot_no_such_database"
+    result = _run("ledger", "totals", cwd=tmp_path, url=url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "无法使用数据库" in result.stderr
