@@ -107,3 +107,14 @@ def test_a_postgresql_database_that_does_not_exist_is_a_chinese_refusal(tmp_path
     result = _run("ledger", "totals", cwd=tmp_path, url=url)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "无法使用数据库" in result.stderr
+
+
+@pytest.mark.parametrize(("target", "reason"), [("folder.xlsx", "这是一个目录，不是文件"), ("a" * 300 + ".xlsx", "文件名太长")])
+def test_an_export_that_cannot_be_written_says_why(tmp_path: Path, sqlite_url: str, target: str, reason: str) -> None:
+    # Both were tracebacks (IsADirectoryError on the final rename, OSError on a name past the file system's limit).
+    (tmp_path / "folder.xlsx").mkdir()
+    env = {"PAIRBOT_DATABASE__URL": sqlite_url}
+    result = pairbot("export", "--out", target, "--force", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"无法写入 {target}：{reason}" in result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
