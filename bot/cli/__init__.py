@@ -62,9 +62,9 @@ def main() -> None:
     try:
         build_app()()
     except Exception as exc:
-        from bot.cli.common import database_unusable
+        from bot.cli.common import database_unusable, file_unusable
 
-        message = database_unusable(exc)
+        message = database_unusable(exc) or file_unusable(exc)
         if message is None:
             raise
         typer.echo(message, err=True)

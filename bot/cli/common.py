@@ -74,6 +74,16 @@ def database_unusable(exc: BaseException) -> str | None:
     return None
 
 
+def file_unusable(exc: BaseException) -> str | None:
+    """What to tell the operator when a file named on the command line cannot be reached (a name too long for
+    the file system, a folder where a file belongs, no permission); None for any other error."""
+    from bot.i18n import os_reason
+
+    if not isinstance(exc, OSError) or exc.filename is None:
+        return None
+    return _("无法访问 {file}：{reason}").format(file=exc.filename, reason=os_reason(exc))
+
+
 def require_schema(settings: Settings) -> None:
     """Refuse, exit 1 with what to do, to start a long-running process on a database `pairbot init` has not
     made or upgraded (it would start and then fail in every thread with missing tables)."""

@@ -118,3 +118,10 @@ def test_an_export_that_cannot_be_written_says_why(tmp_path: Path, sqlite_url: s
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"无法写入 {target}：{reason}" in result.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize("args", [("import", "orgs", "a" * 300 + ".csv"), ("--config", "a" * 300 + ".toml", "ledger", "totals")])
+def test_a_file_name_too_long_for_the_file_system_is_named(tmp_path: Path, sqlite_url: str, args: tuple[str, ...]) -> None:
+    result = pairbot(*args, cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": sqlite_url})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "无法访问 aaaa" in result.stderr and "文件名太长" in result.stderr
