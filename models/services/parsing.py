@@ -478,7 +478,9 @@ _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
 _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
-_RESTATEMENT_RE = re.compile(r"整?\s*\((?:大写)?[:]?\s*(?:人民币)?\s*¥?\s*")
+# Between an amount and the same amount said again: a bracket ("15万元(大写:壹拾伍万元整)"), or 即/折合/相当于
+# ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
+_RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是|折合|约合|合|相当于))\s*(?:人民币)?\s*¥?\s*")
 
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(

@@ -634,3 +634,13 @@ def test_shu_before_a_magnitude_is_vague_like_ji(text: str) -> None:
 
 def test_a_count_labelled_shu_is_still_read() -> None:
     parsed("受益人数100人，户数：30", people=100, households=30)
+
+
+@pytest.mark.parametrize(("text", "funds"), [
+    ("投入资金20万元即200000元", 20),
+    ("捐款1万元，折合人民币10000元", 1),
+    ("投入资金1.5万元，相当于15000元", 1.5),
+    ("捐款1万元，折合人民币20000元", 3),  # a different amount is not the same one said again
+])
+def test_an_amount_restated_with_ji_or_zhehe_is_read_once(text: str, funds: float) -> None:
+    parsed(text, funds_wan=funds)
