@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from bot.web import build_web
 from models.messaging import InboundMessage
+from models.registry import Group
 from tests.hostile import assert_refused
 from tests.integration.test_telegram import HEADER, SECRET, Bot, start_bot, stop_bot
 from tests.standins.telegram_api import TelegramApiStandIn
@@ -104,3 +105,15 @@ def test_a_lone_surrogate_is_stored_as_its_visible_escape(hook: Bot) -> None:
     assert response.status_code == 200, response.text
     [row] = hook.rows(InboundMessage)
     assert row.text == "你好\\ud800，\\udcff"
+
+
+@pytest.mark.parametrize("title", ["群\x00名", "群\ud800名", "群" + "\x00" * 127])
+def test_a_group_title_no_database_can_store_is_kept_visibly(hook: Bot, title: str) -> None:
+    # The bot added to a group whose title holds a NUL or half a UTF-16 pair: a 500 Telegram resent for ever.
+    chat = hook.updates.group(-100777, title)
+    update = {"update_id": hook.api.next_update_id(), **hook.updates.membership(chat, 4001, old="left", new="member")}
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        response = _post(client, json.dumps(update).encode())
+    assert response.status_code == 200, response.text
+    [group] = hook.rows(Group)
+    assert group.title.startswith("群\\u") and len(group.title) <= 128
