@@ -11,7 +11,9 @@ from starlette.testclient import TestClient
 
 from bot.web import build_web
 from models.messaging import InboundMessage
-from models.registry import Group
+from models.registry import Group, Role
+from models.reporting import Attachment
+from tests.factories import county_id, invite, load_counties
 from tests.hostile import assert_refused
 from tests.integration.test_telegram import HEADER, SECRET, Bot, start_bot, stop_bot
 from tests.standins.telegram_api import TelegramApiStandIn
@@ -117,3 +119,18 @@ def test_a_group_title_no_database_can_store_is_kept_visibly(hook: Bot, title: s
     assert response.status_code == 200, response.text
     [group] = hook.rows(Group)
     assert group.title.startswith("群\\u") and len(group.title) <= 128
+
+
+@pytest.mark.parametrize("name", ["附件" * 200, "\x00" * 255])
+def test_a_file_name_longer_than_its_column_is_cut_not_a_500(hook: Bot, name: str) -> None:
+    # A county contact's document whose name (after NULs became \u0000) is past Attachment.filename's 256.
+    load_counties(hook.app.engine)
+    code = invite(hook.app.engine, Role.county, county=county_id(hook.app.engine, "布拖县"))
+    bind = {"update_id": hook.api.next_update_id(), **hook.updates.message(4001, f"/start {code}")}
+    update = {"update_id": hook.api.next_update_id(), **hook.updates.message(4001, document=("doc-1", name))}
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        assert _post(client, json.dumps(bind).encode()).status_code == 200
+        response = _post(client, json.dumps(update).encode())
+    assert response.status_code == 200, response.text
+    [attachment] = hook.rows(Attachment)
+    assert attachment.file_id == "doc-1" and 0 < len(attachment.filename) <= 256
