@@ -125,3 +125,17 @@ def test_a_file_name_too_long_for_the_file_system_is_named(tmp_path: Path, sqlit
     result = pairbot(*args, cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": sqlite_url})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "无法访问 aaaa" in result.stderr and "文件名太长" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("contacts", "show", "²"), "没有名为“²”的联系人"),  # str.isdigit() says yes, int() said ValueError
+    (("contacts", "show", "9999999999"), "没有编号为 9999999999 的联系人"),  # past PostgreSQL's INTEGER
+    (("groups", "tag", "9999999999", "县联络员"), "没有找到群“9999999999”"),
+    (("simulate", "--as", PAST_64_BITS), "未找到联系人"),
+])
+def test_a_contact_or_group_number_no_row_can_have_is_not_found(
+        workdir: tuple[Path, dict[str, str]], args: tuple[str, ...], message: str) -> None:
+    cwd, env = workdir
+    result = pairbot(*args, cwd=cwd, env=env, stdin=":quit\n")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-600:]
+    assert message in result.stderr
