@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails
-from bot.i18n import N_, _, joined
+from bot.i18n import N_, _, joined, os_reason
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -298,6 +298,8 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(_("配置文件 {path} 无法解析：{reason}").format(path=path, reason=_unreadable(exc))) from None
+        except OSError as exc:  # a directory, no permission
+            raise ConfigError(_("配置文件 {path} 无法读取：{reason}").format(path=path, reason=os_reason(exc))) from None
     elif named:
         raise ConfigError(_("配置文件 {path} 不存在").format(path=path))
     try:

@@ -218,6 +218,16 @@ def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return config
 
 
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """(the database's migration revisions, the newest ones the code knows): equal when `pairbot init` is done."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration; safe to run again."""
     from alembic import command

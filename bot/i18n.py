@@ -12,6 +12,7 @@ they are shown, with `_()` again. Placeholders use `str.format` names: `_("共 {
 
 from __future__ import annotations
 
+import errno
 import gettext
 import io
 import os
@@ -160,3 +161,16 @@ def translate_in(locale: str | None, message: str) -> str:
     """`message` in a given locale, whatever is in force (a notice composed for its recipient)."""
     with using(locale):
         return _(message)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in the locale in force (the system says it in English only)."""
+    if isinstance(exc, IsADirectoryError):
+        return _("这是一个目录，不是文件")
+    if isinstance(exc, PermissionError):
+        return _("没有访问权限")
+    if isinstance(exc, FileNotFoundError):
+        return _("文件不存在")
+    if exc.errno == errno.ENAMETOOLONG:
+        return _("文件名太长")
+    return exc.strerror or type(exc).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bot.i18n import N_, _
 
 from dataclasses import dataclass, field
@@ -9,11 +10,24 @@ from datetime import datetime
 
 # PostgreSQL text cannot hold U+0000, so a NUL that arrives is kept as these six characters.
 NUL_ESCAPE = "\\u0000"
+# Neither database can hold half a UTF-16 pair (a lone surrogate: JSON's "\\ud800", undecodable bytes read with
+# surrogateescape); each is kept, like a NUL, as its visible escape \\udXXX.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
 
 def storable(text: str) -> str:
-    """The text with each NUL written as the visible escape \\u0000; everything else untouched."""
-    return text.replace("\x00", NUL_ESCAPE) if "\x00" in text else text
+    """The text with each NUL and lone surrogate written as its visible escape (\\u0000, \\ud800);
+    everything else untouched."""
+    return _UNSTORABLE_RE.sub(_escape, text) if unstorable(text) else text
+
+
+def unstorable(text: str) -> bool:
+    """Does the text hold a character no database column can store (NUL, a lone surrogate)?"""
+    return _UNSTORABLE_RE.search(text) is not None
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 @dataclass(frozen=True)
@@ -60,9 +74,9 @@ class Incoming:
                 if value is None and name in ("reply_to_message_id", "callback_data"):
                     continue
                 raise TypeError(f"Incoming.{name} should be text, not {type(value).__name__}")
-            if "\x00" in value:
+            if unstorable(value):
                 object.__setattr__(self, name, storable(value))
-        if any("\x00" in a.file_id + a.filename for a in self.attachments):
+        if any(unstorable(a.file_id + a.filename) for a in self.attachments):
             object.__setattr__(self, "attachments", tuple(
                 Attachment(a.kind, storable(a.file_id), storable(a.filename)) for a in self.attachments))
 

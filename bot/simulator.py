@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.db import unit_of_work
 from bot.i18n import N_, _, current
 from bot.messages import Attachment, Button, Incoming
+from models.base import parse_id
 from models.registry import Contact
 from models.services.audit import audit
 from models.services.registry import bind_identity, contact_for, describe_scope
@@ -110,7 +111,8 @@ def resolve_sender(app: App, as_contact: str | None) -> tuple[str, str]:
     if as_contact is None:
         return "local", "终端用户"
     with unit_of_work(app.engine) as session:
-        query = select(Contact).where(Contact.id == int(as_contact)) if as_contact.isdigit() \
+        number = parse_id(as_contact)
+        query = select(Contact).where(Contact.id == number) if number is not None \
             else select(Contact).where(Contact.name == as_contact)
         matches = session.exec(query).all()
         if not matches:

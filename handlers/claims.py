@@ -15,6 +15,7 @@ from bot.messages import Button
 from handlers.commands import CommandWord, parse_command
 from handlers.context import Context
 from handlers.needs import CANCEL_WORDS, current, need_line, number_and_rest, numbered, pairing_asked_since, word
+from models.base import parse_id
 from models.pairing import Pairing, PairingStatus
 from models.projects import Need, NeedClaim
 from models.registry import Role
@@ -27,10 +28,10 @@ UNKNOWN_BUTTON = N_("无法识别的按钮，已忽略。")
 
 
 def _button_id(data: str, prefix: str) -> int:
-    raw = data[len(prefix) + 1:]
-    if not raw.isdigit() or len(raw) > 12:
+    number = parse_id(data[len(prefix) + 1:])  # forged button data: "²", or past the INTEGER keys
+    if number is None:
         raise NeedError(_(UNKNOWN_BUTTON))
-    return int(raw)
+    return number
 
 
 class OpenNeeds(CommandWord):

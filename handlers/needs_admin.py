@@ -13,6 +13,7 @@ from bot.messages import Button
 from handlers.commands import CommandWord, parse_command
 from handlers.context import Context
 from handlers.needs import number_and_rest, numbered, word
+from models.base import parse_id
 from models.projects import OPEN_NEED_STATUSES, Need, NeedStatus
 from models.registry import Role
 from models.reporting import PendingQuestion
@@ -178,11 +179,12 @@ class PushConfirm:
             assert question is not None
             return question, word(ctx.text) in CONFIRM_WORDS
         parts = data.split(":")
-        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("ok", "no"):
+        question_id = parse_id(parts[1]) if len(parts) == 3 else None
+        if question_id is None or parts[2] not in ("ok", "no"):
             raise NeedError(_("无法识别的按钮，已忽略。"))
         if ctx.contact.role != Role.admin:
             raise NeedError(_("只有管理员可以推送需求。"))
-        question = need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), PUSH_PREVIEW, ctx.now)
+        question = need_dialog.own_question(ctx.session, ctx.contact, question_id, PUSH_PREVIEW, ctx.now)
         return question, parts[2] == "ok"
 
 

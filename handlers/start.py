@@ -6,6 +6,7 @@ from bot.i18n import N_, _
 from bot.messages import Button
 from handlers.commands import normalize, parse_command
 from handlers.context import Context
+from models.base import parse_id
 from models.registry import Role
 from models.reporting import PendingQuestion
 from models.services.invites import InviteError, invite_scope, redeem_invite, usable_invite
@@ -128,9 +129,10 @@ class ConfirmRebind:
         data = ctx.message.callback_data
         if data is not None:
             parts = data.split(":")
-            if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 18 or parts[2] not in ("yes", "no"):
+            question_id = parse_id(parts[1]) if len(parts) == 3 else None
+            if question_id is None or parts[2] not in ("yes", "no"):
                 return None, False
-            question = ctx.session.get(PendingQuestion, int(parts[1]))
+            question = ctx.session.get(PendingQuestion, question_id)
             yes = parts[2] == "yes"
         else:
             question = open_question(ctx.session, ctx.contact, REBIND)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.messages import Attachment, Incoming
+from bot.messages import Attachment, Incoming, storable
 
 NAME = "telegram"
 
@@ -33,6 +33,9 @@ class BotIdentity:
     username: str
 
 
+TITLE_LENGTH = 128  # Group.title
+
+
 @dataclass(frozen=True)
 class Membership:
     """The bot was added to (joined=True) or removed from a group chat, or a group it is in was renamed."""
@@ -40,6 +43,10 @@ class Membership:
     chat_id: str
     title: str
     joined: bool
+
+    def __post_init__(self) -> None:
+        """The title as a Group row can hold it: NUL and lone surrogates as visible escapes, at most 128 characters."""
+        object.__setattr__(self, "title", storable(self.title)[:TITLE_LENGTH])
 
 
 def to_incoming(update: Update, me: BotIdentity) -> Incoming | None:

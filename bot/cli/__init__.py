@@ -64,16 +64,16 @@ def main() -> None:
     # the open transaction is rolled back, an export's half-written file removed. `pairbot run`, `worker`
     # and `scheduler` put their own handlers in place of this one.
     signal.signal(signal.SIGTERM, _interrupt)
-    from sqlalchemy.exc import OperationalError
-
     try:
         build_app()()
-    except OperationalError as exc:
-        message = _contended(exc)
+    except Exception as exc:
+        from bot.cli.common import database_unusable, file_unusable
+
+        message = _contended(exc) or database_unusable(exc) or file_unusable(exc)
         if message is None:
             raise
-        print(message, file=sys.stderr)
-        sys.exit(1)
+        typer.echo(message, err=True)
+        raise SystemExit(1) from None
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

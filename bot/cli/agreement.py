@@ -62,7 +62,7 @@ def agreement_list(
     ctx: typer.Context,
     organization: Annotated[Optional[str], typer.Option(help=_("只看这个社会组织"))] = None,
     county: Annotated[Optional[str], typer.Option(help=_("只看这个县（县名或 6 位代码）"))] = None,
-    season: Annotated[Optional[int], typer.Option(help=_("只看这个协议年度"))] = None,
+    season: Annotated[Optional[int], typer.Option(help=_("只看这个协议年度"), min=2000, max=2100)] = None,
     history: Annotated[bool, typer.Option("--history", help=_("也列出被修订取代的旧版本"))] = False,
     as_json: Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))] = False,
 ) -> None:

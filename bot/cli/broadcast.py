@@ -9,7 +9,7 @@ import typer
 
 from bot.i18n import N_, _
 
-from bot.cli.common import fail, settings_from
+from bot.cli.common import ROW_ID_RANGE, fail, settings_from
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -73,7 +73,8 @@ def send(
 
 def status(
     ctx: typer.Context,
-    broadcast_id: Annotated[Optional[int], typer.Argument(help=_("广播编号（不填：最近的广播和无法送达的账号）"))] = None,
+    broadcast_id: Annotated[Optional[int], typer.Argument(
+        help=_("广播编号（不填：最近的广播和无法送达的账号）"), **ROW_ID_RANGE)] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))] = False,
 ) -> None:
     """Sent / pending / failed / unreachable / acknowledged, and who has not acknowledged."""
@@ -106,7 +107,7 @@ def status(
 
 def nudge(
     ctx: typer.Context,
-    broadcast_id: Annotated[int, typer.Argument(help=_("要求回执的广播编号"))],
+    broadcast_id: Annotated[int, typer.Argument(help=_("要求回执的广播编号"), **ROW_ID_RANGE)],
     yes: Annotated[bool, typer.Option("--yes", "-y", help=_("不询问，直接发送提醒"))] = False,
 ) -> None:
     """Remind exactly the recipients who received the notice but have not acknowledged it."""

@@ -24,6 +24,12 @@ ConfigOption = Annotated[
 ]
 
 
+# Bounds of a row number typed on the command line (the INTEGER keys: models.base.MAX_ID, kept equal by
+# a test). Outside them click refuses the number with its usage error (exit 2) before any query, so a
+# number past 64 bits cannot reach the database driver (it raised OverflowError, a traceback).
+ROW_ID_RANGE: dict[str, int] = {"min": 1, "max": 2**31 - 1}
+
+
 def root(ctx: typer.Context, config: ConfigOption = None) -> None:
     """The root callback: remembers --config for `settings_from(ctx)`."""
     ctx.obj = {"config": config}
@@ -44,6 +50,55 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `message` on stderr and return the Exit to raise."""
     typer.echo(message, err=True)
     return typer.Exit(code)
+
+
+# SQLSTATEs of a schema that is missing or older than the code: no such table, no such column.
+_SCHEMA_MISSING = ("42P01", "42703")
+
+
+def database_unusable(exc: BaseException) -> str | None:
+    """What to tell the operator when a command failed because the database cannot be used: it cannot be
+    opened or reached, or it was never initialised (or not upgraded) with `pairbot init`. None for any
+    other error, which is a bug and keeps its traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, (OperationalError, ProgrammingError)):
+        return None
+    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in _SCHEMA_MISSING or reason.startswith(("no such table", "no such column")):
+        return _("数据库还没有初始化，或版本比程序旧（{reason}）：请先运行 pairbot init。").format(reason=reason)
+    if isinstance(exc, OperationalError):
+        return _("无法使用数据库（{reason}）：请检查 [database] url（或 PAIRBOT_DATABASE__URL）所指的数据库"
+                 "是否存在、能否连接，文件所在的目录是否存在。").format(reason=reason)
+    return None
+
+
+def file_unusable(exc: BaseException) -> str | None:
+    """What to tell the operator when a file named on the command line cannot be reached (a name too long for
+    the file system, a folder where a file belongs, no permission); None for any other error."""
+    from bot.i18n import os_reason
+
+    if not isinstance(exc, OSError) or exc.filename is None:
+        return None
+    return _("无法访问 {file}：{reason}").format(file=exc.filename, reason=os_reason(exc))
+
+
+def require_schema(settings: Settings) -> None:
+    """Refuse, exit 1 with what to do, to start a long-running process on a database `pairbot init` has not
+    made or upgraded (it would start and then fail in every thread with missing tables)."""
+    from bot.db import make_engine, schema_revisions
+
+    engine = make_engine(settings.database.url)
+    try:
+        current, newest = schema_revisions(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        raise fail(_("数据库 {url} 还没有初始化：请先运行 pairbot init。").format(url=safe_url(settings.database.url)))
+    if current != newest:
+        raise fail(_("数据库 {url} 的版本（{current}）与程序（{newest}）不一致：请运行 pairbot init 升级。").format(
+            url=safe_url(settings.database.url), current=", ".join(sorted(current)), newest=", ".join(sorted(newest))))
 
 
 def safe_url(url: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.i18n import _, joined
+from bot.i18n import _, joined, os_reason
 
 from bot.cli.common import fail, settings_from
 
@@ -24,6 +24,7 @@ def export(
     and the year-end statistics table. Streams in constant memory; every export is audited."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlmodel import Session, col, select
+    from xlsxwriter.exceptions import FileCreateError
 
     from bot.db import make_engine
     from models.base import utcnow
@@ -35,10 +36,15 @@ def export(
     settings = settings_from(ctx)
     if out.suffix.lower() != ".xlsx":
         raise fail(_("--out 应为 .xlsx 文件，而不是 {out}").format(out=out), 2)
-    if out.exists() and not force:
-        raise fail(_("文件已存在：{out}（如要覆盖，请加 --force）").format(out=out))
-    if not out.parent.exists():
-        raise fail(_("目录不存在：{folder}").format(folder=out.parent))
+    try:
+        if out.exists() and not force:
+            raise fail(_("文件已存在：{out}（如要覆盖，请加 --force）").format(out=out))
+        if not out.parent.exists():
+            raise fail(_("目录不存在：{folder}").format(folder=out.parent))
+        if out.is_dir():
+            raise IsADirectoryError(out)
+    except OSError as exc:  # a directory, a name too long for the file system
+        raise fail(_("无法写入 {out}：{reason}").format(out=out, reason=os_reason(exc))) from None
     try:
         province = canonical(province or [])
     except UnknownProvince as exc:
@@ -59,11 +65,17 @@ def export(
         raise fail(str(exc), 2) from None
     total = count_rows(engine, scope)
     columns = [TextColumn(_("导出") + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task(out.name, total=total)
-        report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
-                                 progress=lambda n: progress.advance(task, n))
-    engine.dispose()
+    try:
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task(out.name, total=total)
+            report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
+                                     progress=lambda n: progress.advance(task, n))
+    except (OSError, FileCreateError) as exc:  # no permission, a name too long, the disk full …
+        cause = exc if isinstance(exc, OSError) else exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        reason = os_reason(cause) if cause is not None else str(exc)
+        raise fail(_("无法写入 {out}：{reason}").format(out=out, reason=reason)) from None
+    finally:
+        engine.dispose()
     typer.echo(_("已导出 {out}：{summary}").format(out=out, summary=report.summary()))
 
 

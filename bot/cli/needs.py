@@ -18,7 +18,7 @@ import typer
 
 from bot.i18n import N_, _, joined, pgettext
 
-from bot.cli.common import Group, fail, settings_from
+from bot.cli.common import ROW_ID_RANGE, Group, fail, settings_from
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -35,8 +35,8 @@ T = TypeVar("T")
 needs_commands = Group("needs", N_("项目库需求：list 列表、show 详情、publish 发布、close 关闭、match 匹配排序、push 推送给社会组织。"))
 projects_commands = Group("projects", N_("帮扶项目（由确认承接的需求建立）：list 列表、show 详情与进展数字、close 关闭、done 完成。"))
 
-NeedId = Annotated[int, typer.Argument(help=_("需求编号"), show_default=False)]
-ProjectId = Annotated[int, typer.Argument(help=_("项目编号"), show_default=False)]
+NeedId = Annotated[int, typer.Argument(help=_("需求编号"), show_default=False, **ROW_ID_RANGE)]
+ProjectId = Annotated[int, typer.Argument(help=_("项目编号"), show_default=False, **ROW_ID_RANGE)]
 Json = Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))]
 Province = Annotated[Optional[list[str]], typer.Option(help=_("只看这些省份（全称或简称，可重复）；不填为全部"))]
 CountyOpt = Annotated[Optional[str], typer.Option("--county", help=_("只看这个县（县名或 6 位代码）"))]

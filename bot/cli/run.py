@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli.common import fail, settings_from
+from bot.cli.common import fail, require_schema, settings_from
 from bot.i18n import _
 
 
@@ -19,8 +19,10 @@ def run(
     """Run everything in one process: web (callbacks, /healthz, /metrics, review pages), channels, workers, relay, scheduler."""
     from bot.server import StartError, run_server
 
+    settings = settings_from(ctx)
+    require_schema(settings)
     try:
-        run_server(settings_from(ctx), console)
+        run_server(settings, console)
     except StartError as exc:  # nothing is left running: exit with what to change
         raise fail(_("pairbot run 未启动：{reason}").format(reason=exc), 1) from None
 

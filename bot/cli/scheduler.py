@@ -6,7 +6,7 @@ import typer
 
 from bot.i18n import _
 
-from bot.cli.common import settings_from
+from bot.cli.common import require_schema, settings_from
 
 
 def scheduler(ctx: typer.Context) -> None:
@@ -19,6 +19,7 @@ def scheduler(ctx: typer.Context) -> None:
     from jobs.scheduler import run_scheduler
 
     settings = settings_from(ctx)
+    require_schema(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

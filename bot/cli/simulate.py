@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -19,6 +21,10 @@ def simulate(
     from bot.simulator import run_simulator
 
     settings = settings_from(ctx)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # Bytes the terminal's encoding cannot decode (a GBK paste in a UTF-8 terminal) are kept, as the C locale
+        # keeps them, and stored as visible escapes: one bad line must not end the session with a traceback.
+        sys.stdin.reconfigure(errors="surrogateescape")
     try:
         run_simulator(settings, as_contact)
     except LookupError as exc:

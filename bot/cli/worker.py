@@ -8,7 +8,7 @@ import typer
 
 from bot.i18n import _
 
-from bot.cli.common import fail, settings_from
+from bot.cli.common import fail, require_schema, settings_from
 
 
 def worker(
@@ -22,6 +22,7 @@ def worker(
     from bot.worker import WorkerError, run_worker
 
     settings = settings_from(ctx)
+    require_schema(settings)
     try:
         run_worker(settings, processes, threads, relay)
     except WorkerError as exc:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.i18n import _, joined
+from models.base import parse_id
 from models.registry import ChannelIdentity, Contact, Role
 from models.reporting import Attachment, PendingQuestion, ProgressUpdate
 from models.services.audit import audit
@@ -43,8 +44,9 @@ class ContactRow:
 def find(session: Session, ref: str) -> Contact:
     """A contact by number or by name (a name shared by several contacts must be given as a number)."""
     ref = ref.strip()
-    if ref.isdigit() and len(ref) <= 18:
-        contact = session.get(Contact, int(ref))
+    if ref.isascii() and ref.isdigit():
+        number = parse_id(ref)  # past the INTEGER keys names no row (PostgreSQL would raise, not find nothing)
+        contact = session.get(Contact, number) if number is not None else None
         if contact is None:
             raise ContactError(_("没有编号为 {id} 的联系人。").format(id=ref))
         return contact

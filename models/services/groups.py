@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import _, joined
 from bot.messages import channel_label
+from models.base import parse_id
 from models.registry import Group
 from models.services.audit import audit
 from models.services.provinces import UnknownProvince, find_province
@@ -95,8 +96,9 @@ def groups_tagged(session: Session, tag: str) -> list[Group]:
 def find_group(session: Session, ref: str) -> Group:
     """A group by number, chat id (-100…, appchat:…, a robot's tag) or exact title."""
     ref = ref.strip()
-    if ref.isdigit() and len(ref) <= 18:
-        group = session.get(Group, int(ref))
+    number = parse_id(ref)
+    if number is not None:
+        group = session.get(Group, number)
         if group is not None:
             return group
     found = session.exec(select(Group).where(Group.chat_id == ref)).all()

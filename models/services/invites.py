@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +38,10 @@ def new_code() -> str:
 
 
 def normalize_code(raw: str) -> str:
-    return raw.strip().upper().replace("-", "").replace(" ", "")
+    """The code as issued: full-width letters and digits (a Chinese input method's full-width mode) read as
+    ASCII, case ignored, and spaces, dashes and invisible characters pasted with it left out."""
+    text = unicodedata.normalize("NFKC", raw).upper()
+    return "".join(char for char in text if not (char.isspace() or char == "-" or unicodedata.category(char) == "Cf"))
 
 
 def create_invite(

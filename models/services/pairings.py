@@ -59,6 +59,11 @@ class Change:
     effective_on: date | None = None
 
 
+# The program's days, as its years (seasons, statistics: 2000–2100): an earlier effective day is a typo
+# (0001-01-01, 1969-12-31), never a status change the history should record.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
 def _checked(change: Change, today: date) -> Change:
     reason = change.reason.replace("\x00", "").strip()
     if not reason:
@@ -66,6 +71,9 @@ def _checked(change: Change, today: date) -> Change:
     if change.effective_on is not None and change.effective_on > today:
         raise PairingError(_("生效日期 {day} 晚于今天；请在当天或之后再办理。").format(
             day=f"{change.effective_on:%Y-%m-%d}"))
+    if change.effective_on is not None and change.effective_on < EARLIEST_DAY:
+        raise PairingError(_("生效日期 {day} 早于 {earliest}，请检查日期。").format(
+            day=change.effective_on.isoformat(), earliest=EARLIEST_DAY.isoformat()))
     return Change(change.actor, reason[:MAX_REASON], change.effective_on)
 
 

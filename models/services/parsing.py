@@ -166,11 +166,15 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写 圓圆"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
+# Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
+# direction marks) are dropped: pasted from web pages or chat apps they sit inside figures
+# ("3\u200d8户") and would split one number into two.
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 _TRANSLATION = str.maketrans(
-    {**_TRADITIONAL, "−": "-", "〜": "~", "\u3000": " "})
+    {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " "})
 # A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
 # ("资金——20万元"), never a minus sign.
 _RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位])[—–](?=[\d一二两三四五六七八九十])")
@@ -178,7 +182,7 @@ _DASH_RE = re.compile("[—–]+")
 
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
-_NUMBER_END = r"[\d十百千万亿余多来]"
+_NUMBER_END = r"[\d十百千万亿拾佰仟余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _KUAI_RE = re.compile(
     rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
@@ -394,6 +398,9 @@ def _alternation(words) -> re.Pattern[str]:
 
 
 _MONEY_CUE_RE = _alternation(_MONEY_CUES)
+# Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
+# figure, flagged for review like any other).
+_DECREASE_RE = re.compile("调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回")
 
 _FIELD_CUES: dict[str, str | None] = {
     **dict.fromkeys(
@@ -471,7 +478,9 @@ _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
 _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
-_RESTATEMENT_RE = re.compile(r"整?\s*\((?:大写)?[:]?\s*(?:人民币)?\s*¥?\s*")
+# Between an amount and the same amount said again: a bracket ("15万元(大写:壹拾伍万元整)"), or 即/折合/相当于
+# ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
+_RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是|折合|约合|合|相当于))\s*(?:人民币)?\s*¥?\s*")
 
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(
@@ -518,6 +527,14 @@ class _RunningCues:
             return None
         start, strong = self.cues[index]
         return strong, start
+
+    def strong_before(self, cue_start: int, sentence_start: int) -> int | None:
+        """The start of the strong cue right before the cue at `cue_start` in its sentence, if the cue before
+        it is a strong one ("截至目前总计", "至今共计"), else None."""
+        index = bisect_left(self.cue_starts, cue_start) - 1
+        if index < 0 or self.cue_starts[index] < sentence_start or not self.cues[index][1]:
+            return None
+        return self.cue_starts[index]
 
     def period_between(self, start: int, end: int) -> bool:
         """Is there a period word (本月 本次 …) starting in [start, end)?"""
@@ -693,12 +710,21 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
+            if self._decreases(figure):
+                figure = figure._replace(value=-abs(figure.value))
             if figures and self._restates(figures[-1], figure):
                 continue
             figures.append(figure)
             if figure.pledged:
                 figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
+
+    def _decreases(self, figure: _Figure) -> bool:
+        """Does an adjustment verb (调减 核减 冲减 减少 …) in the figure's clause, before it, make
+        it a decrease ("调减投入资金5万元")? Such a figure is negative, so the update waits for a
+        reviewer instead of adding what was taken away."""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        return _DECREASE_RE.search(self.text, clause_start, figure.start) is not None
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
         """Is `figure` the previous amount said again, in capital numerals or in brackets?
@@ -851,6 +877,8 @@ class _Reader:
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         if before in ("第", "几") or after in ("几", "%", "‰"):
+            return True
+        if before == "数" and raw[0] in "十百千万":  # 数十万元, 数百人: as vague as 几十, not "at least ten"
             return True
         if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
             return True
@@ -1037,6 +1065,7 @@ class _Reader:
         their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
         see _RunningCues)."""
         cues = _RunningCues(self.text)
+        starts = [figure.start for figure in figures]
         running = set()
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
@@ -1044,6 +1073,11 @@ class _Reader:
             if cue is None:
                 continue
             strong, cue_start = cue
+            if not strong:
+                # "截至目前总计投入120万元": a strong cue with no figure of its own before the weak one governs.
+                earlier = cues.strong_before(cue_start, sentence_start)
+                if earlier is not None and bisect_left(starts, earlier) == bisect_left(starts, cue_start):
+                    strong, cue_start = True, earlier
             if not strong and cue_start < self.segments.span("clause", figure.start)[0]:
                 continue  # 共计/总计 speaks of its own clause: "共计12万元，惠及农户80户" — 80户 is this report's
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):

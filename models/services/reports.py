@@ -456,6 +456,10 @@ def update_for_message(session: Session, inbound_ids: Sequence[int]) -> Progress
     ).first()
 
 
+# Attachment.filename: a longer name (a platform's, or one whose NULs became \u0000) is cut, not a failed update.
+FILENAME_LENGTH = 256
+
+
 def attach_files(
     session: Session, contact: Contact, channel: str, files: Sequence[tuple[str, str, str]], now: datetime,
     update: ProgressUpdate | None,
@@ -465,7 +469,8 @@ def attach_files(
         recent = last_update(session, contact)
         update = recent if recent is not None and now - recent.created_at < ATTACH_WINDOW else None
     rows = [Attachment(update_id=update.id if update else None, contact_id=contact.id, channel=channel, kind=kind,
-                       file_id=file_id, filename=filename, created_at=now) for kind, file_id, filename in files]
+                       file_id=file_id, filename=filename[:FILENAME_LENGTH], created_at=now)
+            for kind, file_id, filename in files]
     session.add_all(rows)
     session.flush()
     return rows

@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from bot.i18n import _, joined
+from bot.i18n import _, joined, os_reason
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from openpyxl import load_workbook
@@ -344,7 +344,7 @@ def _file_kind(path: Path) -> str:
     except FileNotFoundError as e:
         raise TabularError(path, _("文件不存在")) from e
     except OSError as e:
-        raise TabularError(path, _("无法打开文件：{reason}").format(reason=e.strerror or e)) from e
+        raise TabularError(path, _("无法打开文件：{reason}").format(reason=os_reason(e))) from e
     if magic == _XLSX_MAGIC:
         return "xlsx"
     if magic == _XLS_MAGIC:

@@ -106,3 +106,14 @@ def test_a_private_message_makes_an_unreachable_identity_reachable_again(app: Ap
         identity = session.exec(select(ChannelIdentity).where(ChannelIdentity.external_id == "back")).one()
         assert identity.unreachable_since is None
         assert session.exec(select(AuditLog).where(AuditLog.action == "identity.reachable")).one()
+
+
+def test_a_code_typed_in_full_width_or_pasted_with_invisible_characters_binds(app: App) -> None:
+    # A Chinese input method in full-width mode types ＴＵＫＺ…; a code copied from a web page may carry a
+    # zero-width space. Both were "邀请码 … 无效".
+    load_counties(app.engine)
+    county = county_id(app.engine, "布拖县")
+    first, second = invite(app.engine, Role.county, county=county), invite(app.engine, Role.county, county=county)
+    full_width = "".join(chr(ord(char) + 0xFEE0) for char in first.lower())
+    assert "绑定成功" in simulator(app, "a").send(f"绑定 {full_width}")[0]
+    assert "绑定成功" in simulator(app, "b").send(f"绑定 {second[:4]}\u200b{second[4:]}\u3000")[0]

@@ -11,6 +11,9 @@ from starlette.testclient import TestClient
 
 from bot.web import build_web
 from models.messaging import InboundMessage
+from models.registry import Group, Role
+from models.reporting import Attachment
+from tests.factories import county_id, invite, load_counties
 from tests.hostile import assert_refused
 from tests.integration.test_telegram import HEADER, SECRET, Bot, start_bot, stop_bot
 from tests.standins.telegram_api import TelegramApiStandIn
@@ -92,3 +95,42 @@ def test_wrong_types_and_garbage_are_a_400(hook: Bot) -> None:
             assert response.status_code in (200, 400), (body, response.text)
             assert "Error" not in response.text and "Exception" not in response.text
         assert client.post("/telegram/webhook", json=_update(hook), headers={HEADER: SECRET}).status_code == 200
+
+
+def test_a_lone_surrogate_is_stored_as_its_visible_escape(hook: Bot) -> None:
+    # JSON may escape half a UTF-16 pair ("\ud800"); no database can store it as text, so, like a NUL, it is
+    # kept as the visible escape, answered 200 (not a 500 that Telegram would resend for ever).
+    body = json.dumps(_update(hook, text="你好\ud800，\udcff")).encode()
+    assert b"\\ud800" in body
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        response = _post(client, body)
+    assert response.status_code == 200, response.text
+    [row] = hook.rows(InboundMessage)
+    assert row.text == "你好\\ud800，\\udcff"
+
+
+@pytest.mark.parametrize("title", ["群\x00名", "群\ud800名", "群" + "\x00" * 127])
+def test_a_group_title_no_database_can_store_is_kept_visibly(hook: Bot, title: str) -> None:
+    # The bot added to a group whose title holds a NUL or half a UTF-16 pair: a 500 Telegram resent for ever.
+    chat = hook.updates.group(-100777, title)
+    update = {"update_id": hook.api.next_update_id(), **hook.updates.membership(chat, 4001, old="left", new="member")}
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        response = _post(client, json.dumps(update).encode())
+    assert response.status_code == 200, response.text
+    [group] = hook.rows(Group)
+    assert group.title.startswith("群\\u") and len(group.title) <= 128
+
+
+@pytest.mark.parametrize("name", ["附件" * 200, "\x00" * 255])
+def test_a_file_name_longer_than_its_column_is_cut_not_a_500(hook: Bot, name: str) -> None:
+    # A county contact's document whose name (after NULs became \u0000) is past Attachment.filename's 256.
+    load_counties(hook.app.engine)
+    code = invite(hook.app.engine, Role.county, county=county_id(hook.app.engine, "布拖县"))
+    bind = {"update_id": hook.api.next_update_id(), **hook.updates.message(4001, f"/start {code}")}
+    update = {"update_id": hook.api.next_update_id(), **hook.updates.message(4001, document=("doc-1", name))}
+    with TestClient(build_web(hook.app), raise_server_exceptions=False) as client:
+        assert _post(client, json.dumps(bind).encode()).status_code == 200
+        response = _post(client, json.dumps(update).encode())
+    assert response.status_code == 200, response.text
+    [attachment] = hook.rows(Attachment)
+    assert attachment.file_id == "doc-1" and 0 < len(attachment.filename) <= 256

@@ -580,3 +580,67 @@ def test_a_one_megabyte_message_parses() -> None:
     result = parse_update(text)
     assert time.perf_counter() - started < 30
     assert result.flags == ("数字异常", "数字为区间") or result.flags == ("数字为区间",)
+
+
+# -- invisible characters and adjustments --------------------------------------------------------
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"])
+def test_an_invisible_character_inside_a_figure_does_not_split_it(mark: str) -> None:
+    # Pasted from a web page or a chat app: "3\u200d8户" is 38 households, never 8.
+    parsed(f"投入资金2{mark}0万元，带动3{mark}8户😀", funds_wan=20, households=38)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("调减投入资金5万元", {"funds_wan": -5}),
+    ("投入资金核减3万元", {"funds_wan": -3}),
+    ("冲减上月多报的资金-10万元", {"funds_wan": -10}),  # already negative: stays so, not doubled
+    ("受益户数减少5户", {"households": -5}),
+    ("退回多拨资金3万元", {"funds_wan": -3}),
+])
+def test_a_decrease_is_a_negative_figure_not_an_increment(text: str, expected: dict[str, float]) -> None:
+    # A negative figure waits for a reviewer; adding what was taken away would overstate the ledger.
+    parsed(text, **expected)
+
+
+def test_a_decrease_beside_an_increment_nets_out() -> None:
+    parsed("本月投入资金20万元，调减上月多报的5万元", funds_wan=15)
+
+
+@pytest.mark.parametrize("text", [
+    "本月投入资金15万元，截至目前总计投入120万元",
+    "本月投入資金１５萬元，截至目前總計投入一百二十萬元",
+    "本月投入资金15万元，至今共计投入120万元",
+])
+def test_a_weak_total_cue_after_a_strong_one_is_a_running_total(text: str) -> None:
+    # 截至目前 says "to date" whatever 总计 beside it says: read as this report's own total, the 120 was added
+    # to the account's total so far instead of replacing it.
+    parsed(text, funds_wan=120, cumulative=["funds_wan"])
+
+
+def test_a_strong_cue_that_governs_its_own_figure_leaves_a_later_total_alone() -> None:
+    parsed("截至目前帮扶3个村，本月捐赠图书、文具共计5万元", funds_wan=5, fields=["教育"])
+
+
+@pytest.mark.parametrize(("text", "funds"), [("捐款伍仟圓整", 0.5), ("投入資金貳拾萬圓", 20)])
+def test_traditional_yuan_after_capital_numerals(text: str, funds: float) -> None:
+    parsed(text, funds_wan=funds)
+
+
+@pytest.mark.parametrize("text", ["投入资金数十万元", "帮扶数百户", "惠及数千人"])
+def test_shu_before_a_magnitude_is_vague_like_ji(text: str) -> None:
+    # 数十万元 is "some tens of 万", as vague as 几十万元: no figure (it was stored as 10 万元).
+    parsed(text)
+
+
+def test_a_count_labelled_shu_is_still_read() -> None:
+    parsed("受益人数100人，户数：30", people=100, households=30)
+
+
+@pytest.mark.parametrize(("text", "funds"), [
+    ("投入资金20万元即200000元", 20),
+    ("捐款1万元，折合人民币10000元", 1),
+    ("投入资金1.5万元，相当于15000元", 1.5),
+    ("捐款1万元，折合人民币20000元", 3),  # a different amount is not the same one said again
+])
+def test_an_amount_restated_with_ji_or_zhehe_is_read_once(text: str, funds: float) -> None:
+    parsed(text, funds_wan=funds)

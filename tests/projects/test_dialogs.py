@@ -143,6 +143,10 @@ def test_forged_replayed_and_strangers_buttons_are_refused(bot: App, world: Worl
     contact(bot.engine, "邻县联络员", Role.county, county=world.other_county)
 
     assert paired.send(data="needclaim:abc") == ["无法识别的按钮，已忽略。"]
+    # Digits str.isdigit() accepts and int() refuses, and a number past PostgreSQL's INTEGER: forged data.
+    assert paired.send(data="needclaim:²") == ["无法识别的按钮，已忽略。"]
+    assert paired.send(data="needclaim:999999999999") == ["无法识别的按钮，已忽略。"]
+    assert paired.send(data="needok:999999999999") == ["无法识别的按钮，已忽略。"]
     assert paired.send(data="needclaim:99999999") == ["需求 #99999999不存在或尚未发布，不能接单。"]
     assert county.send(data=f"needclaim:{need.id}") == ["只有社会组织联络人可以接单。"]
     assert not _rows(bot, NeedClaim)

@@ -47,6 +47,8 @@ def test_refusals_re_render_the_page_with_the_reason(client: TestClient, ledger:
                           ({"action": "resume", "reason": "x"}, "不能恢复"),
                           ({"action": "end", "reason": "x", "date": "2999-01-01"}, "晚于今天"),
                           ({"action": "end", "reason": "x", "date": "明天"}, "YYYY-MM-DD"),
+                          ({"action": "end", "reason": "x", "date": "0001-01-01"}, "早于 2000-01-01"),
+                          ({"action": "suspend", "reason": "x", "date": "1969-12-31"}, "早于 2000-01-01"),
                           ({"action": "drop", "reason": "x"}, "未知的操作"),
                           ({"action": "replace", "reason": "x", "organization": "<b>无名</b>"}, "找不到社会组织")):
         response = _change(client, csrf, pairing, **form)
