@@ -257,12 +257,13 @@ def taking_turns(engine: Engine, name: str, waiting: Callable[[], None] = lambda
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
         return
     database = engine.url.database or ""
-    if not database or database == ":memory:" or "mode=memory" in database:
-        yield
+    lock = Path(database).resolve().with_name(Path(database).name + f".{name}.lock") if database else None
+    if lock is None or database == ":memory:" or "mode=memory" in database or not lock.parent.is_dir():
+        yield  # nothing to share, or no folder for the database: opening it says what is wrong
         return
     import fcntl
 
-    with open(Path(database).resolve().with_name(Path(database).name + f".{name}.lock"), "a+b") as handle:
+    with open(lock, "a+b") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -169,3 +169,20 @@ def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_an_error_raised_while_cleaning_up_after_ctrl_c_counts_as_the_interrupt() -> None:
+    """Ctrl-C inside a database call leaves the driver mid-query; the clean-up raises its own error with the
+    KeyboardInterrupt as context, and the CLI must still say "interrupted" (exit 130), not print a traceback."""
+    from bot.cli.common import interrupted
+
+    def cleanup_after_interrupt() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("can't change 'autocommit' now: connection in transaction status ACTIVE")
+
+    with pytest.raises(RuntimeError) as caught:
+        cleanup_after_interrupt()
+    assert interrupted(caught.value)
+    assert not interrupted(RuntimeError("database gone"))

@@ -67,8 +67,11 @@ def main() -> None:
     try:
         build_app()()
     except Exception as exc:
-        from bot.cli.common import database_unusable, file_unusable
+        from bot.cli.common import database_unusable, file_unusable, interrupted
 
+        if interrupted(exc):  # Ctrl-C inside a database call: the driver's clean-up error is not the news
+            typer.echo(_("已中断，未完成的部分没有写入。"), err=True)
+            raise SystemExit(130) from None
         message = _contended(exc) or database_unusable(exc) or file_unusable(exc)
         if message is None:
             raise

@@ -56,6 +56,19 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 _SCHEMA_MISSING = ("42P01", "42703")
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Was `exc` caused by Ctrl-C (or SIGTERM)? An interrupt that lands inside a database call leaves the driver's
+    connection mid-query, and cleaning it up raises an error of its own with the KeyboardInterrupt as its context."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def database_unusable(exc: BaseException) -> str | None:
     """What to tell the operator when a command failed because the database cannot be used: it cannot be
     opened or reached, or it was never initialised (or not upgraded) with `pairbot init`. None for any

@@ -15,7 +15,7 @@ import typer
 
 from bot.i18n import _
 
-from bot.cli.common import Group, fail, settings_from
+from bot.cli.common import Group, fail, interrupted, settings_from
 from bot.vocabulary import (
     CONTACT_ROLE,
     FIELD,
@@ -74,7 +74,9 @@ def _import(ctx: typer.Context, kind: str, file: Path, allow_partial: bool) -> N
             report = import_file(engine, kind, file, actor="cli", progress=advance)
         except TabularError as exc:
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:  # the batch being written is finished first, so what was committed is whole
+        except BaseException as exc:  # the batch being written is finished first, so what was committed is whole
+            if not interrupted(exc):
+                raise
             raise fail(_("导入已中断：前 {rows} 行已处理并保存，其后的行未导入；再次导入同一文件即可继续（已导入的行记为未变）").format(
                 rows=f"{written[0]:,}"), INTERRUPTED) from None
     for problem in report.problems:
