@@ -19,11 +19,12 @@ def worker(
     relay: Annotated[bool, typer.Option("--relay/--no-relay", help=_("本机是否同时运行补发（relay，重新排队丢失的消息）"))] = True,
 ) -> None:
     """Send deliveries from the Redis or RabbitMQ queue ([queue] url); run on as many machines as needed."""
-    from bot.worker import WorkerError, run_worker
+    from bot.worker import WorkerError, check, run_worker
 
     settings = settings_from(ctx)
-    require_schema(settings)
     try:
+        check(settings, processes)  # a configuration that cannot work is a usage error, before the database is opened
+        require_schema(settings)
         run_worker(settings, processes, threads, relay)
     except WorkerError as exc:
         raise fail(str(exc), 2) from None
