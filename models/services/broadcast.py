@@ -289,7 +289,7 @@ def latest_draft(session: Session, contact: Contact, now: datetime) -> Broadcast
     return session.exec(
         select(Broadcast).where(Broadcast.creator_contact_id == contact.id, Broadcast.status == BroadcastStatus.draft,
                                 Broadcast.created_at > now - DRAFT_TTL)
-        .order_by(col(Broadcast.id).desc())
+        .order_by(col(Broadcast.id).desc()).limit(1)
     ).first()
 
 

@@ -118,7 +118,7 @@ def _open_question_query() -> Any:
     return select(PendingQuestion).where(
         PendingQuestion.contact_id == bindparam("contact_id"),
         col(PendingQuestion.kind).in_(bindparam("kinds", expanding=True)),
-        col(PendingQuestion.answered_at).is_(None)).order_by(col(PendingQuestion.id).desc())
+        col(PendingQuestion.answered_at).is_(None)).order_by(col(PendingQuestion.id).desc()).limit(1)
 
 
 def ask(session: Session, contact: Contact, kind: str, payload: dict[str, Any], now: datetime) -> PendingQuestion:

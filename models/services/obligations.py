@@ -466,7 +466,7 @@ def _recent_reminder_query() -> Any:
                                        ReminderSent.obligation == ObligationKind.cycle,
                                        col(ReminderSent.answered_at).is_(None),
                                        ReminderSent.created_at >= bindparam("since"))
-            .order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc()))
+            .order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc()).limit(1))
 
 
 def reply_target(
@@ -486,7 +486,7 @@ def reply_target(
                  .where(Delivery.platform_message_id == reply_to_message_id, Delivery.channel == channel,
                         Delivery.chat_id == chat_id))
         reminder = session.exec(
-            query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc())).first()
+            query.order_by(col(ReminderSent.created_at).desc(), col(ReminderSent.id).desc()).limit(1)).first()
     elif window > timedelta(0):
         reminder = session.exec(_recent_reminder_query(),
                                 params={"contact_id": contact.id, "since": now - window}).first()

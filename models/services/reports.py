@@ -157,7 +157,7 @@ def _last_update_query() -> Any:
     """Built once (asked for every report; building a statement costs more than running it)."""
     return (select(ProgressUpdate)
             .where(ProgressUpdate.contact_id == bindparam("contact_id"), col(ProgressUpdate.withdrawn_at).is_(None))
-            .order_by(col(ProgressUpdate.id).desc()))
+            .order_by(col(ProgressUpdate.id).desc()).limit(1))
 
 
 def record_update(
@@ -273,7 +273,7 @@ def pending_question(session: Session, contact: Contact) -> PendingQuestion | No
     return session.exec(
         select(PendingQuestion)
         .where(PendingQuestion.contact_id == contact.id, col(PendingQuestion.answered_at).is_(None))
-        .order_by(col(PendingQuestion.id).desc())
+        .order_by(col(PendingQuestion.id).desc()).limit(1)
     ).first()
 
 
@@ -380,7 +380,7 @@ def recently_withdrew(session: Session, contact: Contact, window: timedelta, now
     """True when the contact withdrew an update within the window: a further 撤回 must say which one."""
     return session.exec(
         select(ProgressEdit.id).where(ProgressEdit.kind == "withdraw", ProgressEdit.actor == f"contact:{contact.id}",
-                                      ProgressEdit.edited_at >= now - window)
+                                      ProgressEdit.edited_at >= now - window).limit(1)
     ).first() is not None
 
 
@@ -390,7 +390,7 @@ def open_question(session: Session, contact: Contact, kind: str) -> PendingQuest
         select(PendingQuestion)
         .where(PendingQuestion.contact_id == contact.id, PendingQuestion.kind == kind,
                col(PendingQuestion.answered_at).is_(None))
-        .order_by(col(PendingQuestion.id).desc())
+        .order_by(col(PendingQuestion.id).desc()).limit(1)
     ).first()
 
 
@@ -453,6 +453,7 @@ def update_for_message(session: Session, inbound_ids: Sequence[int]) -> Progress
         return None
     return session.exec(
         select(ProgressUpdate).where(col(ProgressUpdate.inbound_id).in_(list(inbound_ids)))
+        .order_by(col(ProgressUpdate.id)).limit(1)
     ).first()
 
 
