@@ -111,12 +111,13 @@ def ledger_month(moment: datetime) -> str:
 # --- writing: recompute an account -------------------------------------------------------------
 
 def refresh(
-    connection: Connection, accounts: Iterable[Account], appended: dict[Account, list[int]] | None = None,
+    connection: Connection, accounts: Iterable[Account], appended: dict[Account, list[ProgressUpdate]] | None = None,
 ) -> dict[int, dict[str, float | int]]:
     """Rewrite the deltas and months of these accounts from their updates; returns the changed deltas.
 
-    `appended` accounts only gained these new updates: when they are the account's newest, their
-    deltas are added to the stored sums (a report in chat costs a few row reads, not a recount);
+    `appended` accounts only gained these new updates (just written by the session, so their values are
+    read from the objects): when they are the account's newest, their deltas are added to the stored
+    sums (a report in chat costs a few row reads, not a recount, however long its account's history);
     otherwise the account is recomputed like the others. Accounts are locked (their pairing or
     sender row, on PostgreSQL) in a fixed order, so two workers filing updates for one pairing at
     once serialise instead of each missing the other's.
@@ -146,24 +147,25 @@ def _blank_month() -> dict[str, Any]:
 
 
 def _append(
-    connection: Connection, account: Account, ids: list[int], increments: dict[tuple[int | None, str], dict[str, Any]],
+    connection: Connection, account: Account, added: list[ProgressUpdate],
+    increments: dict[tuple[int | None, str], dict[str, Any]],
 ) -> dict[int, dict[str, float | int]] | None:
     """Add new updates that are the account's newest to its stored sums; None when a recount is needed."""
     county_id, organization_id = _owner(connection, account)
     statements = _append_statements(account.pairing_id is not None)
     owner = {"owner": account.pairing_id if account.pairing_id is not None else account.sender_id}
-    rows = connection.execute(statements["new"], {"ids": ids}).all()
+    rows = sorted(added, key=lambda update: (update.created_at, update.id))
     if not rows:
         return {}
     first = rows[0]
-    later = connection.execute(statements["later"], {**owner, "ids": ids, "first_at": first.created_at,
-                                                     "first_id": first.id}).scalar_one()
+    later = connection.execute(statements["later"], {**owner, "ids": [row.id for row in rows],
+                                                     "first_at": first.created_at, "first_id": first.id}).scalar_one()
     stored = connection.execute(statements["months"], owner).all()
     if later or any(row.county_id != county_id for row in stored):
         return None  # an update sent earlier, or a contact that moved county: recount
     start = {key: sum(row._mapping[key] for row in stored) for key in FIGURES}
     counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
-    deltas = walk((Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
+    deltas = walk((Entry(r.id, {key: getattr(r, key) for key in FIGURES}, frozenset(r.cumulative or ()))  # type: ignore[arg-type]
                    for r in counted), start)
     if deltas:
         connection.execute(statements["delta"],
@@ -198,8 +200,6 @@ def _append_statements(by_pairing: bool) -> dict[str, Any]:
     ids = bindparam("ids", expanding=True)
     first_at, first_id = bindparam("first_at", type_=u.created_at.type), bindparam("first_id")
     return {
-        "new": select(u.id, u.created_at, u.review_status, u.withdrawn_at, u.cumulative, u.fields,
-                      *(u[key] for key in FIGURES)).where(u.id.in_(ids)).order_by(u.created_at, u.id),
         "later": select(func.count()).select_from(_UPDATES).where(
             of_updates, u.id.not_in(ids),
             or_(u.created_at > first_at, and_(u.created_at == first_at, u.id > first_id))),
@@ -329,26 +329,23 @@ def _lock_county(connection: Connection, county_id: int | None) -> None:
 def _add_to_county(connection: Connection, county_id: int | None, months: dict[str, dict[str, Any]]) -> None:
     """Add appended updates' month figures to the county's LedgerCountyMonth rows (under its lock)."""
     _lock_county(connection, county_id)
-    find, add = _county_statements(county_id is None)
+    add = _county_statement(county_id is None)
     for label, values in months.items():
         columns = _county_columns(values)
-        row = connection.execute(find, {"county_id": county_id, "month": label}).first()
-        if row is None:
+        added = connection.execute(add, {"the_county": county_id, "the_month": label,
+                                         **{f"add_{key}": value for key, value in columns.items()}})
+        if added.rowcount == 0:  # the county's first update of that month
             connection.execute(_COUNTY_MONTHS.insert(), {"county_id": county_id, "month": label, **columns})
-        else:
-            connection.execute(add, {"row_id": row.id, **{f"add_{key}": value for key, value in columns.items()}})
 
 
 @cache
-def _county_statements(no_county: bool) -> tuple[Any, Any]:
-    """The county row of a month, and adding to it (every column `_county_columns` gives), built once."""
+def _county_statement(no_county: bool) -> Any:
+    """Adding to the county's row of a month (every column `_county_columns` gives), built once."""
     c = _COUNTY_MONTHS.c
-    county = c.county_id.is_(None) if no_county else c.county_id == bindparam("county_id")
-    find = select(c.id).where(county, c.month == bindparam("month"))
+    county = c.county_id.is_(None) if no_county else c.county_id == bindparam("the_county")
     keys = _county_columns(_blank_month())
-    add = _COUNTY_MONTHS.update().where(c.id == bindparam("row_id")).values(
+    return _COUNTY_MONTHS.update().where(county, c.month == bindparam("the_month")).values(
         {key: c[key] + bindparam(f"add_{key}", type_=c[key].type) for key in keys})
-    return find, add
 
 
 def rebuild_all(connection: Connection) -> int:
@@ -439,7 +436,7 @@ def _apply(session: Session, _context: Any) -> None:
     if not pending:
         return
     full = [account for account, added in pending.items() if added is None]
-    appended = {account: [obj.id for obj in added] for account, added in pending.items() if added}
+    appended = {account: added for account, added in pending.items() if added}
     changed = refresh(session.connection(), full, appended)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, ProgressUpdate) and obj.id in changed:
