@@ -37,8 +37,16 @@ class StartError(Exception):
     says what to change. Raised before anything is served, so nothing half-started is left running."""
 
 
+# How long a thread may hold the interpreter lock while another waits for it (Python's default: 5 ms).
+# The web server's loop shares the interpreter with the inbound writer; with 1 ms it gets its turn
+# between the writer's statements, and a webhook under load is answered sooner (bench/telegram_inbound.py:
+# ≈ 10 % more messages per second on SQLite).
+SWITCH_INTERVAL = 0.001
+
+
 def run_server(settings: Settings, console: bool | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if console is None:
         console = not configured_channels(settings) and sys.stdin.isatty()
     listening = listen(settings.web.host, settings.web.port)  # first: a taken port stops us before anything runs
