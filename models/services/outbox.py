@@ -9,8 +9,11 @@ which wakes the hand-off of a running `pairbot run` (jobs.handoff) for rows writ
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from bot.i18n import installation_locale, normalize, using
@@ -47,10 +50,27 @@ def queue_message(
         reply_to=reply_to,
         dedupe_key=dedupe_key,
     )
+    if session.new:  # rows the delivery may refer to are written first, as a flush would
+        session.flush()
+    # One INSERT, not a flush of the unit of work (most of the cost of a chat reply's row); the object
+    # joins the session as the row it wrote.
+    values = {key: getattr(delivery, key) for key in _columns()}
+    delivery.id = session.connection().execute(_insert(), values).scalar_one()
+    make_transient_to_detached(delivery)
     session.add(delivery)
-    session.flush()
     _notify(session)
     return delivery
+
+
+@cache
+def _columns() -> tuple[str, ...]:
+    return tuple(column.key for column in Delivery.__table__.columns if column.key != "id")  # type: ignore[attr-defined]
+
+
+@cache
+def _insert() -> Any:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    return insert(table).returning(table.c.id)
 
 
 def _notify(session: Session) -> None:
