@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, bindparam, func
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
@@ -68,6 +68,8 @@ class Router:
         self.prepare: dict[str, Prepare] = {}
         self._insert = upsert_insert(engine.dialect, _TABLE).on_conflict_do_nothing(index_elements=_KEY) \
             .returning(_TABLE.c.id)
+        self._claim = _TABLE.update().where(_TABLE.c.id == bindparam("inbound_id"), _TABLE.c.handled_at.is_(None)) \
+            .values(handled_at=bindparam("now", type_=_TABLE.c.handled_at.type)).returning(*_TABLE.c)
 
     # --- stored and handled together -----------------------------------------------------------
 
@@ -121,15 +123,14 @@ class Router:
             return [(int(inbound_id), chat_id) for inbound_id, chat_id in rows]  # type: ignore[arg-type]
 
     def _handle_stored_one(self, session: Session, inbound_id: int, now: datetime, isolated: bool) -> list[int]:
-        # Claim the row: a second process, or a second copy of the id, finds it handled and skips it.
-        claimed = session.execute(
-            update(InboundMessage).where(col(InboundMessage.id) == inbound_id,
-                                         col(InboundMessage.handled_at).is_(None))
-            .values(handled_at=now).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        # Claim the row, reading it in the same statement: a second process, or a second copy of the id,
+        # finds it handled and skips it.
+        claimed = session.connection().execute(self._claim, {"inbound_id": inbound_id, "now": now}).first()
+        if claimed is None:
             return []
-        row = session.get(InboundMessage, inbound_id)
-        assert row is not None
+        row = InboundMessage(**claimed._mapping)
+        make_transient_to_detached(row)  # the row as claimed: joins the session without reading it again
+        session.add(row)
         message = message_from_row(row)
         prepare = self.prepare.get(message.channel)
         if prepare is not None:
