@@ -174,6 +174,28 @@ def test_webhook_checks_the_secret_size_and_json(webhook: Bot) -> None:
         assert client.get("/healthz").status_code == 200
 
 
+def test_webhook_button_press_stops_the_spinner_and_files_the_update(webhook: Bot) -> None:
+    """A press posted to the webhook: its spinner is stopped through the Bot on the channel's own loop
+    (the web server's loop is another), and the press is handled like a polled one."""
+    api, updates, engine = webhook.api, webhook.updates, webhook.app.engine
+    load_counties(engine)
+    org = add_org(engine, "中国社会福利基金会", CODES[0])
+    for name in ("布拖县", "昭觉县"):
+        pair(engine, org, county_id(engine, name))
+    code = invite(engine, Role.organization, org=org, name="李娜")
+    with TestClient(build_web(webhook.app)) as client:
+        assert _post(client, api, updates.message(4101, f"/start {code}")).status_code == 200
+        assert _post(client, api, updates.message(4101, "捐赠图书价值2万元")).status_code == 200
+        assert "哪一个" in api.wait_sent(4101, 2)[1]
+        markup = api.requests("sendMessage")[-1]["reply_markup"]
+        [_, zhaojue] = [row[0] for row in markup["inline_keyboard"]]
+        assert _post(client, api, updates.press(4101, zhaojue["callback_data"])).status_code == 200
+    assert "昭觉县" in api.wait_sent(4101, 3)[2]
+    assert len(api.requests("answerCallbackQuery")) == 1
+    [update] = webhook.rows(ProgressUpdate)
+    assert update.pairing_id is not None
+
+
 def test_webhook_answers_500_when_the_update_cannot_be_stored_so_telegram_resends(webhook: Bot) -> None:
     update = {"update_id": webhook.api.next_update_id(), **webhook.updates.message(2004, "你好")}
     with TestClient(build_web(webhook.app)) as client:
