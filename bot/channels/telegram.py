@@ -296,7 +296,11 @@ class TelegramChannel:
 
     async def _on_channel_loop(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await `coro` on the channel's loop, where the Bot's HTTP client lives (from the web server's loop too)."""
-        loop = self._ready()
+        try:
+            loop = self._ready()
+        except BaseException:
+            coro.close()  # never started: closed, so it is not reported as a coroutine never awaited
+            raise
         if asyncio.get_running_loop() is loop.loop:
             return await coro
         return await asyncio.wrap_future(loop.submit(coro))
