@@ -536,7 +536,7 @@ def queue_reminders(session: Session, dues: Sequence[Due], now: datetime) -> lis
 def _in_recipients_languages(session: Session, dues: Sequence[Due]) -> list[str]:
     """Each due's text in its recipient's language: as planned, or composed again for a contact who chose another
     (one query for the batch's chosen languages; most contacts chose none)."""
-    ids = list({d.contact_id for d in dues})
+    ids = list({d.contact_id for d in dues if d.compose is not None})  # the others are read as planned
     chosen: dict[int, str] = {}
     for first in range(0, len(ids), 1000):
         chosen.update(session.execute(select(C.c.id, C.c.locale).where(
@@ -570,9 +570,12 @@ def _address(column: Any) -> Any:
 
 def _deliveries(session: Session) -> Any:
     """INSERT one Delivery per staged reminder whose contact is reachable, RETURNING (id, dedupe key); none for a
-    reminder that already has one (sent before: its dedupe key is taken)."""
+    reminder that already has one (sent before: its dedupe key is taken).
+
+    OFFSET 0 keeps the addressed rows a subquery of their own, so PostgreSQL runs each address look-up once per row
+    rather than again for the WHERE that drops the unreachable."""
     addressed = (select(_address(I.c.channel).label("channel"), _address(I.c.external_id).label("chat_id"),
-                        S.text, S.contact_id, S.dedupe_key).subquery("addressed"))
+                        S.text, S.contact_id, S.dedupe_key).offset(0).subquery("addressed"))
     a = addressed.c
     rows = select(a.channel, a.chat_id, a.text, literal([], D.c.buttons.type), a.contact_id, a.dedupe_key,
                   literal(DeliveryStatus.pending.value), literal(0), literal(""),
