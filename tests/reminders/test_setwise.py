@@ -4,8 +4,10 @@ nothing in quiet hours; a second tick writes nothing."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
+import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
@@ -149,3 +151,53 @@ def test_batches_of_any_size_write_the_same(engine: Engine, world: World) -> Non
     with Session(engine) as session:
         assert len(session.exec(select(ReminderSent)).all()) == len(dues)
         assert sorted(d.id for d in session.exec(select(Delivery)).all()) == sorted(ids)
+
+
+def test_a_tick_in_batches_of_one_writes_each_reminder_once(engine: Engine, world: World) -> None:
+    """Batches written beside the planning (two writer connections at once on PostgreSQL) claim, write and enqueue
+    each reminder once, the same rows as one batch."""
+    _varied_world(engine, world)
+    now = local("2026-08-26 09:00")
+    with Session(engine) as session:
+        expected = sorted((d.obligation.value, d.obligation_id, d.period, d.stage, d.contact_id)
+                          for d in plan_reminders(session, now, POLICY))
+    enqueued: list[list[int]] = []
+    report = run_tick(engine, POLICY, now, lambda ids: enqueued.append(list(ids)), batch=1)
+    with Session(engine) as session:
+        ledger = sorted((r.obligation, r.obligation_id, r.period, r.stage, r.contact_id)
+                        for r in session.exec(select(ReminderSent)).all())
+        deliveries = sorted(d.id for d in session.exec(select(Delivery)).all() if d.id is not None)
+    assert len(expected) > 3 and ledger == expected
+    assert report.planned == len(expected) and all(len(ids) == 1 for ids in enqueued)
+    assert sorted(report.queued) == sorted(i for ids in enqueued for i in ids) == deliveries
+
+
+def test_a_batch_that_fails_stops_the_tick_and_the_next_tick_writes_the_rest(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer's error reaches the scheduler; batches committed before it stay, and nothing is written twice."""
+    import jobs.reminders
+
+    _varied_world(engine, world)
+    now = local("2026-08-26 09:00")
+    real, calls = jobs.reminders.queue_reminders, itertools.count(1)
+
+    def third_fails(session: Session, dues: list[Due], at: datetime) -> list[int]:
+        if next(calls) == 3:  # atomic: writers run in threads
+            raise RuntimeError("数据库断开")
+        return real(session, dues, at)
+
+    monkeypatch.setattr(jobs.reminders, "queue_reminders", third_fails)
+    with pytest.raises(RuntimeError, match="数据库断开"):
+        run_tick(engine, POLICY, now, lambda ids: None, batch=1)
+    monkeypatch.setattr(jobs.reminders, "queue_reminders", real)
+    with Session(engine) as session:
+        written = len(session.exec(select(ReminderSent)).all())
+        left = len(plan_reminders(session, now, POLICY))
+    assert written >= 2 and left > 0  # the batches before the failure are kept, the failed one and later are not
+    rest = run_tick(engine, POLICY, now, lambda ids: None, batch=1)
+    with Session(engine) as session:
+        keys = [(r.obligation, r.obligation_id, r.period, r.stage, r.contact_id)
+                for r in session.exec(select(ReminderSent)).all()]
+        assert len(keys) == len(set(keys)) == written + left == written + len(rest.queued)
+        assert len(session.exec(select(Delivery)).all()) == len(keys)
+        assert plan_reminders(session, now, POLICY) == []
