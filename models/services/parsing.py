@@ -29,8 +29,9 @@ How it works, in order:
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
    with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
-4. Sum each kind, leaving out sub-counts after 其中/包括, trainees' placements counted after
-   the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
+4. Sum each kind, leaving out sub-counts after 其中/包括, shares of an amount given before them
+   ("投入20万元,10万元用于修路,10万元用于助学": a bare amount followed by 用于 …, while the shares
+   fit in it), trainees' placements counted after the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
    a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
    not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
    counts, and the kind is listed in `cumulative`.
@@ -432,6 +433,10 @@ _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
 _MAX_PART_CLAUSES = 8
+# An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
+_ALLOCATION_RE = re.compile(r"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:用于|用来|用在|用作|用以)")
+# Before an amount in its clause: it is new money, not a share of an amount given before.
+_NEW_MONEY_RE = re.compile(r"另|还|又|再|追加|新增|此外|加上")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
 _PLACED_RE = re.compile("上岗|就业|务工|转移")
@@ -961,6 +966,32 @@ class _Reader:
             subs.update(index for index in range(first, last) if figures[index].kind in given)
         return subs
 
+    def allocated_shares(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Indexes of money figures that share out an amount given before them, without 其中:
+        "投入资金20万元,10万元用于修路,10万元用于助学" and "投入资金20万元。20万元用于修路" are 20 万元.
+
+        A share is a bare amount — no money verb of its own before it in its clause, nothing saying
+        it is new (另 又 追加 …) — followed by 用于/用来 …. Its whole is the latest amount of its kind
+        before it that is not itself given a use ("投入5万元用于修路,3万元用于助学" is 8), and shares are
+        parts only while they fit in what is left of it; one that does not fit counts."""
+        shares: set[int] = set()
+        left: dict[str, float] = {}  # what is not yet shared out of the latest whole, by kind
+        for index, figure in enumerate(figures):
+            if figure.kind not in _MONEY_KINDS or index in subs or figure.per is not None:
+                continue
+            if _ALLOCATION_RE.match(self.text, figure.end) is None:
+                left[figure.kind] = figure.value
+                continue
+            clause_start = self.segments.near("clause", figure.start)[0]
+            own_verb = any(cue.kind in _DECISIVE for cue in self._cues_in(clause_start, figure.start))
+            whole = left.get(figure.kind)
+            if (own_verb or whole is None or figure.value > whole + 1e-9
+                    or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
+                continue
+            shares.add(index)
+            left[figure.kind] = whole - figure.value
+        return shares
+
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
         """Indexes of people counts that are an outcome of a training counted just before in the
         same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129."""
@@ -1165,6 +1196,7 @@ def parse_update(text: str) -> ParsedUpdate:
     figures = reader.figures()
     subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
+    subs |= reader.allocated_shares(figures, subs)
     running = reader.running_totals(figures)
     sums, cumulative = _sum_figures(reader, figures, subs, running)
     values, implausible = _bounded(sums)
