@@ -435,6 +435,7 @@ _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _ALLOCATION_RE = re.compile(r"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:用于|用来|用在|用作|用以)")
+_USE_RE = re.compile(r"用于|用来|用在|用作|用以")
 # Before an amount in its clause: it is new money, not a share of an amount given before.
 _NEW_MONEY_RE = re.compile(r"另|还|又|再|追加|新增|此外|加上")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
@@ -968,25 +969,33 @@ class _Reader:
 
     def allocated_shares(self, figures: list[_Figure], subs: set[int]) -> set[int]:
         """Indexes of money figures that share out an amount given before them, without 其中:
-        "投入资金20万元,10万元用于修路,10万元用于助学" and "投入资金20万元。20万元用于修路" are 20 万元.
+        "投入资金20万元,10万元用于修路,10万元用于助学", "投入资金20万元,用于修路10万元,助学10万元" and
+        "投入资金20万元。20万元用于修路" are 20 万元.
 
-        A share is a bare amount — no money verb of its own before it in its clause, nothing saying
-        it is new (另 又 追加 …) — followed by 用于/用来 …. Its whole is the latest amount of its kind
-        before it that is not itself given a use ("投入5万元用于修路,3万元用于助学" is 8), and shares are
-        parts only while they fit in what is left of it; one that does not fit counts."""
+        A share is an amount given a use — followed by 用于/用来 …, or after 用于 … in its clause, or
+        right after a share in its sentence with no word of its own — with no other money verb before
+        it in its clause and nothing saying it is new (另 又 追加 …). Its whole is the latest amount of
+        its kind before it that was not itself given a use ("投入5万元用于修路,3万元用于助学" is 8), and
+        shares are parts only while they fit in what is left of it; one that does not fit counts."""
         shares: set[int] = set()
         left: dict[str, float] = {}  # what is not yet shared out of the latest whole, by kind
         for index, figure in enumerate(figures):
             if figure.kind not in _MONEY_KINDS or index in subs or figure.per is not None:
                 continue
-            if _ALLOCATION_RE.match(self.text, figure.end) is None:
-                left[figure.kind] = figure.value
-                continue
             clause_start = self.segments.near("clause", figure.start)[0]
-            own_verb = any(cue.kind in _DECISIVE for cue in self._cues_in(clause_start, figure.start))
+            verbs = [cue for cue in self._cues_in(clause_start, figure.start) if cue.kind in _DECISIVE]
+            own_verb = any(self.text[cue.start:cue.end] != "用于" for cue in verbs)
+            use_before = _USE_RE.search(self.text, clause_start, figure.start) is not None
+            use_after = _ALLOCATION_RE.match(self.text, figure.end) is not None
+            previous = figures[index - 1] if index else None
+            continues = (not verbs and not use_before and previous is not None and index - 1 in shares
+                         and self.segments.span("sentence", previous.start) == self.segments.span("sentence", figure.start))
+            if own_verb or not (use_before or use_after or continues):
+                if not (use_before or use_after):
+                    left[figure.kind] = figure.value  # a new whole
+                continue
             whole = left.get(figure.kind)
-            if (own_verb or whole is None or figure.value > whole + 1e-9
-                    or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
+            if whole is None or figure.value > whole + 1e-9 or _NEW_MONEY_RE.search(self.text, clause_start, figure.start):
                 continue
             shares.add(index)
             left[figure.kind] = whole - figure.value

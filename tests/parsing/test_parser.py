@@ -141,6 +141,8 @@ def test_shares_of_an_amount_given_before_are_not_added() -> None:
     """A bare amount followed by 用于 … shares out the amount before it, while the shares fit in it."""
     parsed("投入资金20万元,10万元用于修路,10万元用于助学", funds_wan=20, fields=["教育", "其他"])
     parsed("投入资金20万元。20万元用于修路", funds_wan=20, fields=["其他"])
+    parsed("投入资金20万元,用于修路10万元,助学10万元", funds_wan=20, fields=["教育", "其他"])
+    parsed("資金20萬元,10萬元用於修路,10萬元用於助學", funds_wan=20, fields=["教育", "其他"])
     parsed("投入资金20万元,带动38户,8万元用来发展产业", funds_wan=20, households=38, fields=["产业"])
     parsed("捐款150000元用于助学", funds_wan=15, fields=["教育"])  # no amount before it: the whole
 
@@ -151,6 +153,7 @@ def test_amounts_that_are_not_shares_still_count() -> None:
     parsed("投入资金20万元,另有10万元用于修路", funds_wan=30, fields=["其他"])  # said to be new money
     parsed("投入资金20万元,又拨付10万元用于修路", funds_wan=30, fields=["其他"])  # a verb of its own
     parsed("投入资金20万元,30万元用于修路", funds_wan=50, fields=["其他"])  # more than the whole
+    parsed("投入资金20万元,用于修路10万元,新增投入5万元", funds_wan=25, fields=["其他"])
     parsed("销售农产品20万元,10万元用于修路", sales_wan=20, funds_wan=10, fields=["消费", "其他"])  # another kind
 
 
