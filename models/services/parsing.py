@@ -402,6 +402,9 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回")
+# A comparison (较上月增加, 比去年同期多, 同比减少 …) before a figure in its clause: the figure is a
+# difference between two periods, not something put in or reached.
+_COMPARISON_RE = re.compile(r"(?:较|同比|环比|相比|相较|比)[^,;:!?。]{0,10}?(?:增加|增长|减少|下降|提高|降低|上升|多|少)")
 
 _FIELD_CUES: dict[str, str | None] = {
     **dict.fromkeys(
@@ -716,6 +719,8 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
+            if self._compares(figure):
+                continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
             if figures and self._restates(figures[-1], figure):
@@ -724,6 +729,12 @@ class _Reader:
             if figure.pledged:
                 figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
+
+    def _compares(self, figure: _Figure) -> bool:
+        """Is the figure a difference from another period ("较上月增加10万元", "比去年多带动20户")?
+        It is left out: the periods' own figures are what the ledger adds."""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        return _COMPARISON_RE.search(self.text, clause_start, figure.start) is not None
 
     def _decreases(self, figure: _Figure) -> bool:
         """Does an adjustment verb (调减 核减 冲减 减少 …) in the figure's clause, before it, make

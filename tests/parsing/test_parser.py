@@ -147,6 +147,14 @@ def test_shares_of_an_amount_given_before_are_not_added() -> None:
     parsed("捐款150000元用于助学", funds_wan=15, fields=["教育"])  # no amount before it: the whole
 
 
+def test_a_difference_from_another_period_is_not_added() -> None:
+    parsed("本月投入资金50万元,较上月增加10万元", funds_wan=50)
+    parsed("投入资金20万元,比去年同期多投入5万元", funds_wan=20)
+    parsed("带动38户增收,比上月多带动20户", households=38)
+    parsed("投入资金20万元,较上月减少5万元", funds_wan=20)  # not a decrease of the ledger either
+    parsed("比较困难的38户获得帮扶资金20万元", households=38, funds_wan=20)  # 比较 is not a comparison here
+
+
 def test_amounts_that_are_not_shares_still_count() -> None:
     parsed("5万元用于修路,3万元用于助学", funds_wan=8, fields=["教育", "其他"])  # no whole before them
     parsed("投入5万元用于修路,3万元用于助学", funds_wan=8, fields=["教育", "其他"])  # the first has its use
