@@ -17,7 +17,8 @@ How it works, in order:
    are kept: money (元, ¥, or a bare 万/亿 not followed by a measure word), households (户,
    家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生) and projects
    (项目N个, N个项目, planned ones too). Years, dates, 期, 次, 批, 吨, 亩, percentages, phone
-   numbers and ordinals are dropped; a range ("150-200户", "3-5万元") is dropped and noted
+   numbers and ordinals are dropped, and so is a difference from another period ("较上月增加
+   10万元", "比去年多带动20户"); a range ("150-200户", "3-5万元") is dropped and noted
    (flag 数字为区间); an amount restated right after itself ("15万元(大写:壹拾伍万元整)") is
    read once.
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
