@@ -318,11 +318,14 @@ def stream_rows(session: Session, query: Select[Any]) -> Iterator[Sequence[Any]]
         finally:
             result.close()
         return
+    from psycopg import pq
+
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     raw = connection.connection.dbapi_connection
     assert raw is not None
+    chunk = STREAM_ROWS if pq.version() >= 170000 else 1  # chunks need libpq 17; before, single-row mode
     with raw.cursor() as cursor:
-        yield from cursor.stream(str(compiled), compiled.params, size=STREAM_ROWS)
+        yield from cursor.stream(str(compiled), compiled.params, size=chunk)
 
 
 def _labels(items: Sequence[str]) -> str:
