@@ -30,7 +30,7 @@ from bot.db import begin_write
 from bot.i18n import _, N_, first_locale, using
 from bot.messages import Incoming
 from handlers.context import Context, Handler, HandlerSettings
-from models.base import upsert_insert, utcnow
+from models.base import new_row, upsert_insert, utcnow
 from models.messaging import InboundMessage
 from models.registry import Contact
 from models.services.audit import audit
@@ -128,7 +128,7 @@ class Router:
         claimed = session.connection().execute(self._claim, {"inbound_id": inbound_id, "now": now}).first()
         if claimed is None:
             return []
-        row = InboundMessage(**claimed._mapping)
+        row = new_row(InboundMessage, **claimed._mapping)
         make_transient_to_detached(row)  # the row as claimed: joins the session without reading it again
         session.add(row)
         message = message_from_row(row)
@@ -188,7 +188,7 @@ class Router:
         row_id = session.connection().execute(self._insert, values).scalar()
         if row_id is None:
             return None
-        row = InboundMessage(id=row_id, **values)
+        row = new_row(InboundMessage, id=row_id, **values)
         make_transient_to_detached(row)  # the row as written: joins the session without reading it back
         session.add(row)
         return row

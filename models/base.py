@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
+from sqlmodel._compat import partial_init
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 MAX_ID = 2**31 - 1  # primary keys are INTEGER columns (32-bit on PostgreSQL): a larger number names no row
@@ -92,3 +98,38 @@ def json_list() -> Any:
 
 def json_dict() -> Any:
     return Field(default_factory=empty_dict, sa_type=JSON, nullable=False)
+
+
+def new_row(model: type[Row], **values: Any) -> Row:
+    """`model(**values)` for a table model, built in a few microseconds instead of ≈ 0.1–0.2 ms.
+
+    SQLModel's constructor walks every field through pydantic, which reads each default factory's signature
+    on every call (it does not cache it), and sets each value through two layers of instrumentation. Here
+    SQLAlchemy's own initialisation runs as usual (instance state, init events), and then every field is put
+    in place — the given value, else its default, its factory called — which is what a new row's INSERT
+    reads. For the rows made once per message (the stored message, the progress update, the reply)."""
+    fields = _fields_of(model)
+    unknown = values.keys() - fields.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    with partial_init():  # SQLAlchemy's init only; SQLModel's field walk is skipped
+        row = model()
+    state = row.__dict__
+    for name, default in fields.items():
+        state[name] = values[name] if name in values else default()
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    return row
+
+
+@cache
+def _fields_of(model: type[SQLModel]) -> dict[str, Callable[[], Any]]:
+    """Each field's default as a function: its factory, or a copy of its default (as pydantic makes one)."""
+    defaults: dict[str, Callable[[], Any]] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            defaults[name] = field.default_factory  # type: ignore[assignment]
+        else:
+            default = None if field.is_required() else field.default
+            defaults[name] = (lambda value=default: value) if isinstance(default, (type(None), str, int, float, bool)) \
+                else (lambda value=default: copy.deepcopy(value))
+    return defaults

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.i18n import installation_locale, normalize, using
 from bot.messages import Button
+from models.base import new_row
 from models.messaging import Delivery
 from models.registry import Contact
 from models.services.registry import contact_address
@@ -39,7 +40,8 @@ def queue_message(
     reply_to: str | None = None,
     dedupe_key: str | None = None,
 ) -> Delivery:
-    delivery = Delivery(
+    delivery = new_row(
+        Delivery,
         channel=channel,
         chat_id=chat_id,
         text=text,

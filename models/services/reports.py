@@ -15,6 +15,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
+from models.base import new_row
 from models.pairing import Pairing, Project
 from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
@@ -179,7 +180,8 @@ def record_update(
         pairing = session.get(Pairing, project.pairing_id)
     else:
         pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
-    update = ProgressUpdate(
+    update = new_row(
+        ProgressUpdate,
         contact_id=contact.id, pairing_id=pairing.id if pairing else None, channel=channel, inbound_id=inbound_id,
         raw_text=text, period=period or now.strftime("%Y-%m"), cycle_id=cycle_id, created_at=now,
     )
