@@ -31,8 +31,9 @@ How it works, in order:
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
    with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
 4. Sum each kind, leaving out sub-counts after 其中/包括, shares of an amount given before them
-   ("投入20万元,10万元用于修路,10万元用于助学": a bare amount followed by 用于 …, while the shares
-   fit in it), trainees' placements counted after the trainees, and letting a 合计/共计 total stand in for the parts it covers. A figure after
+   ("投入20万元,10万元用于修路,10万元用于助学": an amount given a use with 用于 …, while the
+   shares fit in it; see allocated_shares), trainees' placements counted after the trainees,
+   and letting a 合计/共计 total stand in for the parts it covers. A figure after
    a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
    not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
    counts, and the kind is listed in `cumulative`.
@@ -438,8 +439,9 @@ _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投
 _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
-_ALLOCATION_RE = re.compile(r"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:用于|用来|用在|用作|用以)")
-_USE_RE = re.compile(r"用于|用来|用在|用作|用以")
+_USE_VERBS = "用于|用来|用在|用作|用以"
+_USE_RE = re.compile(_USE_VERBS)
+_ALLOCATION_RE = re.compile(rf"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:{_USE_VERBS})")
 # Before an amount in its clause: it is new money, not a share of an amount given before.
 _NEW_MONEY_RE = re.compile(r"另|还|又|再|追加|新增|此外|加上")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
