@@ -24,16 +24,22 @@ How it works, in order:
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
    it (投入 / 销售 / 协议 / 增收 …), else one after it ("300万元已拨付"), else a weak noun
    (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
-   money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 明年; not
-   period words such as 下半年) turn money into committed_wan unless the clause says it was
-   paid; an agreement paid in full ("协议资金200万元已全部到位") is both. A per-head rate
+   money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 争取 明年, a
+   deadline such as 年底前; not period words such as 下半年) turn money into committed_wan unless
+   the clause says it was paid, and so does what is left to pay ("剩余80万元"); an agreement paid
+   in full ("协议资金200万元已全部到位") is both. A per-head rate
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
    with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
 4. Sum each kind, leaving out sub-counts after 其中/包括, shares of an amount given before them
    ("投入20万元,10万元用于修路,10万元用于助学": an amount given a use with 用于 …, while the
    shares fit in it; see allocated_shares), trainees' placements counted after the trainees,
-   and letting a 合计/共计 total stand in for the parts it covers. A figure after
+   and letting a 合计/共计 total stand in for the parts it covers. What arrived of an amount
+   ("落实资金20万元,已到位15万元") is the money put in, the amount is committed (paid_parts); a
+   project's total investment gives way to the contributions to it (project_totals); plans that
+   are the rest of a pledge are part of it (pledged_parts); and an earlier period's figure beside
+   this period's of the same kind ("本月…30万元,上月到位10万元") was reported then (earlier_periods).
+   A figure after
    a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
    not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
    counts, and the kind is listed in `cumulative`.
@@ -444,6 +450,14 @@ _USE_RE = re.compile(_USE_VERBS)
 _ALLOCATION_RE = re.compile(rf"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:{_USE_VERBS})")
 # Before an amount in its clause: it is new money, not a share of an amount given before.
 _NEW_MONEY_RE = re.compile(r"另|还|又|再|追加|新增|此外|加上")
+# Paid cues that say money arrived, whoever paid it (see paid_parts).
+_ARRIVAL_WORDS = ("到位", "到账", "兑现")
+# A project's size, not what was given to it: "项目总投资500万元" (see project_totals).
+_PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|总概算")
+# The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
+_PERIOD_WORD_RE = re.compile(
+    r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
+    r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
 _PLACED_RE = re.compile("上岗|就业|务工|转移")
@@ -467,8 +481,15 @@ _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
 _DONE_RE = re.compile("已|了|实际")
-# "待" (waiting for) before a spending verb: "待验收后拨付". Not 接待/期待/招待/待遇.
-_WAITING_RE = re.compile("(?<![接期招对善等])待(?!遇)")
+# Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
+# and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
+# "10月底前拨付") unless its clause says it happened ("已于年底前到位").
+_PLAN_MARKER_RE = re.compile(
+    r"(?<![接期招对善等])待(?!遇)|争取|力争"
+    r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前)")
+# Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
+# unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
+_REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款")
 _NAME_CLOSERS = frozenset("”\"'’》」』")
 # Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
 # the count's kind by the word after 每 (or after "/").
@@ -616,8 +637,12 @@ class _Reader:
             if cue.kind == _CUE_FUTURE:
                 return not _DONE_RE.search(self.text, cue.end, start)
         window_start = max(clause_start, start - _PLAN_REACH)
-        marker = _last_match(_WAITING_RE, self.text, window_start, start)
-        return marker is not None and not _DONE_RE.search(self.text, marker.end(), start)
+        marker = _last_match(_PLAN_MARKER_RE, self.text, window_start, start)
+        if marker is None:
+            return False
+        if marker.group("deadline"):
+            return not _DONE_RE.search(self.text, clause_start, self.segments.near("clause", start)[1])
+        return not _DONE_RE.search(self.text, marker.end(), start)
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
         """Is this 采购/购买 consumption assistance rather than spending on inputs?
@@ -863,9 +888,19 @@ class _Reader:
             return None
         kind = kind or _FUNDS
         clause_end = self.segments.near("clause", start)[1]
+        if kind == _FUNDS and self._remainder(clause_start, start, clause_end):
+            kind = _COMMITTED
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value / 10_000, figure_start, unit_end, per, pledged)
+
+    def _remainder(self, clause_start: int, start: int, clause_end: int) -> bool:
+        """Is the amount at `start` what is left to pay ("已到位120万元,剩余80万元")? Not when its
+        clause says it was paid ("剩余资金已拨付") or gives it a use ("剩余10万元用于修路")."""
+        text = self.text
+        return (_REMAINDER_RE.search(text, clause_start, start) is not None
+                and _DONE_RE.search(text, clause_start, clause_end) is None
+                and _USE_RE.search(text, clause_start, clause_end) is None)
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
@@ -1014,6 +1049,141 @@ class _Reader:
             shares.add(index)
             left[figure.kind] = whole - figure.value
         return shares
+
+    def paid_parts(
+        self, figures: list[_Figure], subs: set[int], apart: set[int],
+    ) -> tuple[list[_Figure], set[int]]:
+        """Read an amount followed by the part of it that has arrived ("落实帮扶资金20万元,已到位15万元"):
+        money put in is what arrived (15), the whole is what was arranged (committed 20); an arrival
+        equal to its whole says it again ("投入20万元,已全部到位20万元" is 20).
+
+        An arrival is money put in whose clause says it was paid (到位 到账 已拨付 …) with no spending
+        verb of its own (投入 捐赠 …) and nothing saying it is new (另 又 追加 …). Its whole is the
+        latest amount before it in its sentence, put in or promised, not smaller. Figures `apart`
+        (running totals, earlier periods) are neither. Returns the figures (wholes made committed)
+        and the parts (subs): an arrival after 其中 counts, a restated one does not."""
+        figures = list(figures)
+        subs = set(subs)
+        for index, figure in enumerate(figures):
+            if figure.kind != _FUNDS or figure.per is not None or index in apart:
+                continue
+            clause_start, clause_end = self.segments.near("clause", figure.start)
+            cues = self._cues_in(clause_start, clause_end)
+            if (not any(self._says_arrived(cue, clause_start) for cue in cues)
+                    or any(cue.kind == _CUE_FUNDS and not _USE_RE.fullmatch(self.text, cue.start, cue.end)
+                           for cue in cues)
+                    or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
+                continue
+            whole_index = self._arranged_whole(figures, index, apart)
+            if whole_index is None:
+                continue
+            whole = figures[whole_index]
+            if whole.kind == _FUNDS and math.isclose(whole.value, figure.value, rel_tol=1e-9):
+                subs.add(index)
+            elif whole.kind == _FUNDS:
+                figures[whole_index] = whole._replace(kind=_COMMITTED)
+                subs.discard(index)
+            else:
+                subs.discard(index)
+        return figures, subs
+
+    def _says_arrived(self, cue: _Cue, clause_start: int) -> bool:
+        """Does this cue say money arrived (到位 到账 兑现), or was paid with 已 before it in its
+        clause ("已拨付", "已于10月拨付")? A bare 拨付 is a payment of its own ("为卫生院拨付10万元")."""
+        if cue.kind != _CUE_PAID:
+            return False
+        word = self.text[cue.start:cue.end]
+        return word.endswith(_ARRIVAL_WORDS) or word[0] in "已实" or _DONE_RE.search(self.text, clause_start, cue.start) is not None
+
+    def _arranged_whole(self, figures: list[_Figure], index: int, apart: set[int]) -> int | None:
+        """The index of the amount an arrival at `index` is part of (see paid_parts), or None."""
+        figure = figures[index]
+        sentence_start = self.segments.span("sentence", figure.start)[0]
+        clause_start = self.segments.span("clause", figure.start)[0]
+        for earlier in range(index - 1, -1, -1):
+            whole = figures[earlier]
+            if whole.start < sentence_start:
+                return None
+            if whole.kind not in (_FUNDS, _COMMITTED) or whole.per is not None:
+                continue
+            if earlier in apart or whole.start >= clause_start or whole.value < figure.value - 1e-9:
+                return None
+            whole_clause = self.segments.near("clause", whole.start)
+            if whole.kind == _FUNDS and any(cue.kind == _CUE_PAID for cue in self._cues_in(*whole_clause)):
+                return None  # itself an arrival: "已到位50万元,已到位10万元" are two
+            return earlier
+        return None
+
+    def project_totals(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Parts (subs) after reading a project's total investment beside what was given to it:
+        "项目总投资500万元,我方出资200万元" is 200 put in. A total after 总投资/总造价/总规模/总预算 is
+        the project's size; when money put in with a verb of its own follows in its sentence and
+        fits in it, those contributions count (even after 其中) and the total does not. A total
+        with no such contribution ("总投资500万元,其中产业300万元") stays what was put in."""
+        subs = set(subs)
+        for index, figure in enumerate(figures):
+            if figure.kind != _FUNDS or index in subs:
+                continue
+            clause_start = self.segments.near("clause", figure.start)[0]
+            if _PROJECT_SIZE_RE.search(self.text, clause_start, figure.start) is None:
+                continue
+            sentence_end = self.segments.span("sentence", figure.start)[1]
+            given = []
+            for later in range(index + 1, len(figures)):
+                part = figures[later]
+                if part.start >= sentence_end:
+                    break
+                if part.kind == _FUNDS and part.per is None and self._has_own_verb(part):
+                    given.append(later)
+            if given and sum(figures[later].value for later in given) <= figure.value + 1e-9:
+                subs.add(index)
+                subs.difference_update(given)
+        return subs
+
+    def _has_own_verb(self, figure: _Figure) -> bool:
+        """Does a verb of putting money in (出资 捐赠 拨付 …) stand in the figure's clause?"""
+        clause = self.segments.near("clause", figure.start)
+        return any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(*clause))
+
+    def pledged_parts(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Indexes of planned amounts that are the rest of a pledge given before them:
+        "协议金额200万元,已到位120万元,剩余80万元年底前到位" promises 200, not 280, and so does
+        "承诺捐赠200万元,计划明年拨付80万元".
+
+        A pledge is committed money with a promise (协议 承诺 签约 …) in its clause; a later committed
+        amount without one, with nothing saying it is new (另 又 追加 …), is part of the latest
+        pledge while the parts fit in it."""
+        parts: set[int] = set()
+        left: float | None = None  # what is not yet planned of the latest pledge
+        for index, figure in enumerate(figures):
+            if figure.kind != _COMMITTED or index in subs:
+                continue
+            clause_start, clause_end = self.segments.near("clause", figure.start)
+            if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)):
+                left = figure.value
+                continue
+            if (left is None or figure.value > left + 1e-9
+                    or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
+                continue
+            parts.add(index)
+            left -= figure.value
+        return parts
+
+    def earlier_periods(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Indexes of figures of an earlier period (上月 去年 …) beside a figure of the same kind for
+        this one (本月 今年 …): "本月投入资金30万元,上月到位10万元" is 30 — last month's was reported
+        last month. A figure of an earlier period alone counts (a late report), and so does a
+        decrease (a correction of it, "调减上月多报的5万元"). The period is the last period word
+        before the figure in its sentence."""
+        periods = []
+        for index, figure in enumerate(figures):
+            sentence_start = self.segments.span("sentence", figure.start)[0]
+            word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
+            periods.append(None if word is None else word.lastgroup)
+        current = {figure.kind for index, figure in enumerate(figures)
+                   if periods[index] == "current" and index not in subs}
+        return {index for index, figure in enumerate(figures)
+                if periods[index] == "earlier" and figure.kind in current and figure.value > 0}
 
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
         """Indexes of people counts that are an outcome of a training counted just before in the
@@ -1219,8 +1389,12 @@ def parse_update(text: str) -> ParsedUpdate:
     figures = reader.figures()
     subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
-    subs |= reader.allocated_shares(figures, subs)
     running = reader.running_totals(figures)
+    earlier = reader.earlier_periods(figures, subs)
+    figures, subs = reader.paid_parts(figures, subs, running | earlier)
+    subs = reader.project_totals(figures, subs) | earlier
+    subs |= reader.allocated_shares(figures, subs)
+    subs |= reader.pledged_parts(figures, subs)
     sums, cumulative = _sum_figures(reader, figures, subs, running)
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable

@@ -187,6 +187,57 @@ def test_an_agreement_paid_in_full_is_both_committed_and_funds() -> None:
     parsed("协议资金已到位300万元", funds_wan=300)
 
 
+def test_what_arrived_of_an_amount_is_money_put_in_and_the_amount_is_what_was_arranged() -> None:
+    parsed("落实帮扶资金20万元，已到位15万元", funds_wan=15, committed_wan=20)
+    parsed("投入资金20万元，其中已到位15万元", funds_wan=15, committed_wan=20)
+    parsed("捐赠50万元，已拨付30万元", funds_wan=30, committed_wan=50)
+    parsed("筹集资金50万元，已拨付30万元用于修路", funds_wan=30, committed_wan=50, fields=["其他"])
+    parsed("投入资金20万元，已全部到位20万元", funds_wan=20)  # said again
+    parsed("协议金额200万元，已到位120万元", funds_wan=120, committed_wan=200)  # a pledge stays a pledge
+
+
+def test_payments_of_their_own_are_not_arrivals() -> None:
+    parsed("为学校捐赠50万元，为卫生院拨付10万元", funds_wan=60, fields=["教育", "健康"])
+    parsed("投入资金20万元，又到位10万元", funds_wan=30)  # said to be new
+    parsed("投入资金20万元，已到位30万元", funds_wan=50)  # larger than the amount before it
+    parsed("已到位50万元，已到位10万元", funds_wan=60)  # two arrivals
+
+
+def test_a_projects_total_investment_is_not_what_was_given_to_it() -> None:
+    parsed("项目总投资500万元，我方出资200万元", funds_wan=200)
+    parsed("该项目总投资500万元，其中我会出资200万元", funds_wan=200)
+    parsed("项目总投资500万元，其中我会捐赠200万元，县级配套300万元", funds_wan=200)
+    parsed("项目总投资500万元，其中产业300万元", funds_wan=500, fields=["产业"])  # a breakdown, no giver
+    parsed("项目总投资500万元", funds_wan=500)
+
+
+def test_plans_and_what_is_left_of_a_pledge_are_not_paid() -> None:
+    parsed("协议金额200万元，已到位120万元，剩余80万元年底前到位", funds_wan=120, committed_wan=200)
+    parsed("协议金额200万元，已到位120万元，剩余80万元", funds_wan=120, committed_wan=200)
+    parsed("承诺捐赠200万元，计划明年拨付80万元", committed_wan=200)
+    parsed("争取年内到位资金30万元", committed_wan=30)
+    parsed("剩余资金10万元将于10月底前拨付", committed_wan=10)
+    parsed("已于年底前全部到位资金30万元", funds_wan=30)  # the deadline was met
+    parsed("10月底前已拨付资金30万元", funds_wan=30)
+    parsed("剩余资金10万元已拨付", funds_wan=10)  # what was left, now paid
+    parsed("投入20万元，10万元用于助学，剩余10万元用于修路", funds_wan=20, fields=["教育", "其他"])  # a share
+
+
+def test_plans_beside_each_other_all_count() -> None:
+    parsed("计划投入修路30万元，拟投入助学20万元", committed_wan=50, fields=["教育", "其他"])
+    parsed("签订协议100万元，另计划投入50万元", committed_wan=150)
+    parsed("与甲村签订协议100万元，与乙村签订协议50万元", committed_wan=150)
+
+
+def test_an_earlier_periods_figure_beside_this_periods_was_reported_then() -> None:
+    parsed("本月投入资金30万元，上月到位10万元", funds_wan=30)
+    parsed("今年投入80万元，去年投入50万元", funds_wan=80)
+    parsed("本月带动20户，上月带动15户", households=20)
+    parsed("上月到位资金10万元", funds_wan=10)  # alone: a late report
+    parsed("本月走访困难户20户，上月到位资金10万元", households=20, funds_wan=10)  # another kind
+    parsed("去年签订协议200万元，今年已到位150万元", funds_wan=150, committed_wan=200)
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
