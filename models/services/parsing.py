@@ -539,6 +539,8 @@ _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
     r"|春节|中秋|国庆|重阳|六一"
     r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+# Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
+_EARLIER_PERIODS = frozenset({"上月", "上个月"})
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -551,7 +553,9 @@ class _RunningCues:
         self.cues = [(match.start(), match.group("strong") is not None)
                      for match in _RUNNING_RE.finditer(text)]
         self.cue_starts = [start for start, _ in self.cues]
-        self.period_starts = [match.start() for match in _PERIOD_RE.finditer(text)]
+        periods = list(_PERIOD_RE.finditer(text))
+        self.period_starts = [match.start() for match in periods]
+        self.period_words = [match.group() for match in periods]
 
     def governing(self, sentence_start: int, pos: int) -> tuple[bool, int] | None:
         """(strong, start) of the last cue before `pos` in its sentence, else None."""
@@ -573,6 +577,12 @@ class _RunningCues:
         """Is there a period word (本月 本次 …) starting in [start, end)?"""
         index = bisect_left(self.period_starts, max(start, 0))
         return index < len(self.period_starts) and self.period_starts[index] < end
+
+    def earlier_period_between(self, start: int, end: int) -> bool:
+        """Are the period words starting in [start, end) all of an earlier period ("截至上月累计")?"""
+        low = bisect_left(self.period_starts, max(start, 0))
+        high = bisect_left(self.period_starts, end)
+        return low < high and all(self.period_words[index] in _EARLIER_PERIODS for index in range(low, high))
 
 
 class _Cue(NamedTuple):
@@ -1169,19 +1179,21 @@ class _Reader:
             left -= figure.value
         return parts
 
-    def earlier_periods(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+    def earlier_periods(self, figures: list[_Figure], apart: set[int]) -> set[int]:
         """Indexes of figures of an earlier period (上月 去年 …) beside a figure of the same kind for
         this one (本月 今年 …): "本月投入资金30万元,上月到位10万元" is 30 — last month's was reported
         last month. A figure of an earlier period alone counts (a late report), and so does a
         decrease (a correction of it, "调减上月多报的5万元"). The period is the last period word
-        before the figure in its sentence."""
+        before the figure in its sentence. Figures `apart` (parts, running totals) are neither."""
         periods = []
         for index, figure in enumerate(figures):
+            if index in apart:
+                periods.append(None)
+                continue
             sentence_start = self.segments.span("sentence", figure.start)[0]
             word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
             periods.append(None if word is None else word.lastgroup)
-        current = {figure.kind for index, figure in enumerate(figures)
-                   if periods[index] == "current" and index not in subs}
+        current = {figure.kind for index, figure in enumerate(figures) if periods[index] == "current"}
         return {index for index, figure in enumerate(figures)
                 if periods[index] == "earlier" and figure.kind in current and figure.value > 0}
 
@@ -1284,13 +1296,15 @@ class _Reader:
         nearby = [figure for figure in candidates[max(0, index - 1):index + 1] if start <= figure.start < end]
         return min(nearby, key=lambda figure: abs(figure.start - pos), default=None)
 
-    def running_totals(self, figures: list[_Figure]) -> set[int]:
+    def running_totals(self, figures: list[_Figure]) -> tuple[set[int], set[int]]:
         """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
         their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
-        see _RunningCues)."""
+        see _RunningCues), and of those among them that are totals to an earlier date ("截至上月累计
+        投入100万元"), which the increments reported after them add to."""
         cues = _RunningCues(self.text)
         starts = [figure.start for figure in figures]
-        running = set()
+        running: set[int] = set()
+        as_of_earlier: set[int] = set()
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
             cue = cues.governing(sentence_start, figure.start)
@@ -1306,12 +1320,18 @@ class _Reader:
                 continue  # 共计/总计 speaks of its own clause: "共计12万元，惠及农户80户" — 80户 is this report's
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
                 continue
-            if cues.period_between(sentence_start if not strong else cue_start - 3, cue_start):
-                continue
-            if cues.period_between(cue_start, figure.start):
-                continue
-            running.add(index)
-        return running
+            before_cue = (sentence_start if not strong else cue_start - 3, cue_start)
+            earlier = False
+            for window in (before_cue, (cue_start, figure.start)):
+                if cues.period_between(*window):
+                    if not (strong and cues.earlier_period_between(*window)):
+                        break
+                    earlier = True
+            else:
+                running.add(index)
+                if earlier:
+                    as_of_earlier.add(index)
+        return running, as_of_earlier
 
     def _restates_parts(
         self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int,
@@ -1389,13 +1409,13 @@ def parse_update(text: str) -> ParsedUpdate:
     figures = reader.figures()
     subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
-    running = reader.running_totals(figures)
-    earlier = reader.earlier_periods(figures, subs)
+    running, as_of_earlier = reader.running_totals(figures)
+    earlier = reader.earlier_periods(figures, subs | running)
     figures, subs = reader.paid_parts(figures, subs, running | earlier)
     subs = reader.project_totals(figures, subs) | earlier
     subs |= reader.allocated_shares(figures, subs)
     subs |= reader.pledged_parts(figures, subs)
-    sums, cumulative = _sum_figures(reader, figures, subs, running)
+    sums, cumulative = _sum_figures(reader, figures, subs, running, as_of_earlier)
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable
     flags = []
@@ -1411,24 +1431,28 @@ def parse_update(text: str) -> ParsedUpdate:
 
 
 def _sum_figures(
-    reader: _Reader, figures: list[_Figure], subs: set[int], running: set[int],
+    reader: _Reader, figures: list[_Figure], subs: set[int], running: set[int], as_of_earlier: set[int],
 ) -> tuple[dict[str, float], set[str]]:
     """Sum each kind, parts (subs) left out; where a kind has a running total, only its running
-    totals count (they already contain the increments reported beside them). Returns the sums
-    and the kinds given as running totals."""
-    cumulative = {figures[index].kind for index in running if index not in subs}
+    totals count (they already contain the increments reported beside them) — unless the latest is
+    a total to an earlier date, which the increments beside it add to ("截至上月累计投入100万元,
+    本月又投入20万元" is 120 to date). Returns the sums and the kinds given as running totals."""
+    latest_total: dict[str, int] = {}
+    for index in sorted(running - subs):
+        latest_total[figures[index].kind] = index
+    closed = {kind for kind, index in latest_total.items() if index not in as_of_earlier}
     sums: dict[str, float] = {}
     for index, figure in enumerate(figures):
-        if index in subs or (figure.kind in cumulative and index not in running):
+        if index in subs or (figure.kind in closed and index not in running):
             continue
         so_far = sums.get(figure.kind)
         if so_far is None:
             sums[figure.kind] = figure.value
-        elif reader.is_total(figure) and figure.value >= so_far - 1e-9:
+        elif reader.is_total(figure) and index not in as_of_earlier and figure.value >= so_far - 1e-9:
             sums[figure.kind] = figure.value  # the total covers the parts already counted
         else:
             sums[figure.kind] = so_far + figure.value
-    return sums, cumulative
+    return sums, set(latest_total)
 
 
 def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:

@@ -238,6 +238,15 @@ def test_an_earlier_periods_figure_beside_this_periods_was_reported_then() -> No
     parsed("去年签订协议200万元，今年已到位150万元", funds_wan=150, committed_wan=200)
 
 
+def test_a_running_total_to_an_earlier_date_is_added_to_by_this_periods_figures() -> None:
+    parsed("截至上月累计投入100万元，本月又投入20万元", funds_wan=120, cumulative=["funds_wan"])
+    parsed("截至上月底累计带动200户，本月带动20户", households=220, cumulative=["households"])
+    parsed("本月带动20户，截至上月累计带动200户", households=220, cumulative=["households"])
+    parsed("截至去年底累计投入100万元，今年投入20万元", funds_wan=120, cumulative=["funds_wan"])
+    parsed("本月投入15万元，累计投入120万元", funds_wan=120, cumulative=["funds_wan"])  # to date: contains it
+    parsed("本月累计投入100万元", funds_wan=100)  # this month's own sum
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
