@@ -30,8 +30,13 @@ How it works, in order:
    in full ("协议资金200万元已全部到位") is both. A per-head rate
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
-   with no count, an average (人均, 户均) or a recurrence (每年) is dropped.
-4. Sum each kind, leaving out sub-counts after 其中/包括, shares of an amount given before them
+   with no count or an average outcome (人均增收) is dropped. So is a gift to each (各捐赠,
+   分别捐赠, 人均资助) multiplied by the count before it ("为3所村小各捐赠2万元" → 6), and an
+   amount paid 每年/每月/每季度 by the duration its sentence gives ("连续三年"), else dropped.
+   Money asked for (申请资助), lent (贷款, "…贷") or still needed (还需) is not put in; buying the
+   paired county's produce (买了结对县的大米, 订购) and paying for it (花了, 货款) is sales.
+4. Sum each kind, leaving out sub-counts after 其中/包括/分别为 or a colon after a figure, an
+   amount replaced by a later one ("由200万元调整为260万元"), shares of an amount given before them
    ("投入20万元,10万元用于修路,10万元用于助学": an amount given a use with 用于 …, while the
    shares fit in it; see allocated_shares), trainees' placements counted after the trainees,
    and letting a 合计/共计 total stand in for the parts it covers. What arrived of an amount
@@ -39,10 +44,10 @@ How it works, in order:
    project's total investment gives way to the contributions to it (project_totals); plans that
    are the rest of a pledge are part of it (pledged_parts); and an earlier period's figure beside
    this period's of the same kind ("本月…30万元,上月到位10万元") was reported then (earlier_periods).
-   A figure after
-   a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate parts, and
-   not after 本月/本次 …) is the pairing's total to date: where a kind has one, it alone
-   counts, and the kind is listed in `cumulative`.
+   A figure after a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate
+   parts, and not after 本月/本次 …) is the pairing's total to date: where a kind has one, it
+   alone counts — unless it is a total to an earlier date ("截至上月累计"), which this period's
+   figures add to — and the kind is listed in `cumulative`.
 5. Bound the results: a sum that is not finite or beyond _BOUNDS (1,000,000 万元; 10,000,000
    households or people; 100,000 projects) becomes None with the flag 数字异常; a figure written
    as an exponent, NaN or infinity before a unit ("1e30万元", "inf户") counts nothing and is
@@ -364,12 +369,13 @@ _CUE_OUTCOME = "outcome"      # 增收 收入 产值 缺口 贷款 … money tha
 _CUE_WEAK = "weak"            # 资金 价值 经费 … money nouns, funds when nothing else says
 _CUE_PURCHASE = "purchase"    # 采购: sales, unless it is buying inputs (then money put in)
 _CUE_BUY = "buy"              # 购买: sales when it is produce that is bought, else money put in
+_CUE_SPEND = "spend"          # 花了 货款: sales when the sentence bought produce before, else money put in
 _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwise mislead
 
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 花了 花费".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -383,22 +389,25 @@ _MONEY_CUES: dict[str, str] = {
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
-        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 申请 "
-        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比".split(),
+        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
+        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
         "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
-    "采购": _CUE_PURCHASE,
-    "购买": _CUE_BUY,
+    **dict.fromkeys("采购 订购 订购了".split(), _CUE_PURCHASE),
+    **dict.fromkeys("购买 买 买了".split(), _CUE_BUY),
+    **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
 }
 _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PROMISE, _CUE_OUTCOME})
 
+# Just before a verb of giving: the money was asked for, not given ("申请资助15万元").
+_APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
 _INPUT_GOODS_RE = re.compile(
     "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品")
-_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品")
+_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县")
 
 
 def _alternation(words) -> re.Pattern[str]:
@@ -409,7 +418,12 @@ def _alternation(words) -> re.Pattern[str]:
 _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
 # figure, flagged for review like any other).
-_DECREASE_RE = re.compile("调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回")
+_DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])")
+# An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
+# "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
+_OLD_VALUE_RE = re.compile("由|从|原")
+_NEW_VALUE_RE = re.compile(
+    "(?:调整|变更|修改|修订|提高|增加|上调|下调|减少|降低|压减|调增|调减|追加|调|改|增|减|提|降)(?:为|到|至)")
 # A comparison (较上月增加, 比去年同期多, 同比减少 …) before a figure in its clause: the figure is a
 # difference between two periods, not something put in or reached.
 _COMPARISON_RE = re.compile(r"(?:较|同比|环比|相比|相较|比)[^,;:!?。]{0,10}?(?:增加|增长|减少|下降|提高|降低|上升|多|少)")
@@ -442,7 +456,7 @@ _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
-_SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含")
+_SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _USE_VERBS = "用于|用来|用在|用作|用以"
@@ -500,6 +514,18 @@ _PER_HEAD_RE = re.compile(
 _PER_MEASURE = "measure:"
 _PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份])")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
+# An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
+_RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
+_DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
+_DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
+_MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
+# An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
+_AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|救助|慰问)")
+# 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
+_EACH_RE = re.compile("各(?=[捐投拨发补奖资援赠])|分别(?=[捐投拨发补奖资援赠向给为])")
+_EACH_COUNTS = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "户": _HOUSEHOLDS}
+_COUNTED_RE = re.compile(
+    rf"(?:{_ARABIC}|[{_CN_DIGIT_CHARS}十百千]+)(?:余|多)?(?P<measure>[所家户人名位村校座个])")
 _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOPLE, "户": _HOUSEHOLDS,
                     "家": _HOUSEHOLDS}
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
@@ -630,6 +656,10 @@ class _Reader:
             kind = _MONEY_CUES[match.group()]
             if kind in (_CUE_PURCHASE, _CUE_BUY):
                 kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
+            elif kind == _CUE_SPEND:
+                kind = self._spending_kind(match.start(), cues)
+            if kind in (_CUE_FUNDS, _CUE_PAID) and _APPLIED_RE.search(self.text, max(0, match.start() - 3), match.start()):
+                kind = _CUE_OUTCOME  # asked for, not given: "已向基金会申请资助15万元"
             if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
                 kind = _CUE_PLANNED
             if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
@@ -653,6 +683,17 @@ class _Reader:
         if marker.group("deadline"):
             return not _DONE_RE.search(self.text, clause_start, self.segments.near("clause", start)[1])
         return not _DONE_RE.search(self.text, marker.end(), start)
+
+    def _spending_kind(self, start: int, earlier: list[_Cue]) -> str:
+        """花了/货款 pay for what the sentence bought: sales after buying produce ("买了结对县的大米,
+        花了3万多"), else money put in."""
+        sentence_start = self.segments.span("sentence", start)[0]
+        for cue in reversed(earlier[-8:]):
+            if cue.start < sentence_start:
+                break
+            if cue.kind == _CUE_SALES:
+                return _CUE_SALES
+        return _CUE_FUNDS
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
         """Is this 采购/购买 consumption assistance rather than spending on inputs?
@@ -728,12 +769,17 @@ class _Reader:
         return _SALES if base == _CUE_SALES else _FUNDS
 
     def _is_future(self, cues: list[_Cue], start: int, end: int) -> bool:
-        """A future marker (计划 拟 明年 …) governs the figure unless 已/paid comes between them."""
+        """A future marker (计划 拟 明年 …) governs the figure unless 已/paid comes between them, or
+        a verb of another clause that the marker did not make a plan ("为做好春耕准备,向结对村捐赠
+        化肥种子,价值6万元": 准备 is a noun there)."""
         for cue in cues:
             if cue.kind != _CUE_FUTURE:
                 continue
             low, high = (cue.end, start) if cue.end <= start else (end, cue.start)
-            if not any(other.kind in (_CUE_DONE, _CUE_PAID) and low <= other.start < high
+            marker_clause = self.segments.span("clause", cue.start)
+            if not any((other.kind in (_CUE_DONE, _CUE_PAID)
+                        or other.kind in (_CUE_FUNDS, _CUE_SALES) and not marker_clause[0] <= other.start < marker_clause[1])
+                       and low <= other.start < high
                        for other in cues):
                 return True
         return False
@@ -883,15 +929,21 @@ class _Reader:
         per = None
         head = _last_match(_PER_HEAD_RE, text, clause_start, start)
         measure = _last_match(_PER_MEASURE_RE, text, clause_start, start)
+        average = _last_match(_AVERAGE_GIFT_RE, text, clause_start, start)
         if head is not None:
             per = _PEOPLE if head.group("people") else _HOUSEHOLDS
         elif measure is not None:
             per = _PER_MEASURE + measure.group("measure")
+        elif average is not None:
+            per = _PEOPLE if average.group("who") == "人" else _HOUSEHOLDS
+        elif (each := self._each(clause_start, start, unit_end)) is not None:
+            per = each
         elif text.startswith("/", unit_end):
             per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
             if per is None:
                 return None
-        elif _PER_UNIT_RE.search(text, clause_start, start):
+        times = self._recurrences(clause_start, start)
+        if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
             return None
         kind = self.money_kind(figure_start, unit_end)
         if kind == _CUE_OUTCOME or (kind is None and not stated):
@@ -902,7 +954,7 @@ class _Reader:
             kind = _COMMITTED
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
-        return _Figure(kind, value / 10_000, figure_start, unit_end, per, pledged)
+        return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
 
     def _remainder(self, clause_start: int, start: int, clause_end: int) -> bool:
         """Is the amount at `start` what is left to pay ("已到位120万元,剩余80万元")? Not when its
@@ -911,6 +963,44 @@ class _Reader:
         return (_REMAINDER_RE.search(text, clause_start, start) is not None
                 and _DONE_RE.search(text, clause_start, clause_end) is None
                 and _USE_RE.search(text, clause_start, clause_end) is None)
+
+    def _recurrences(self, clause_start: int, start: int) -> int | None:
+        """How many times an amount paid 每年/每月/每季度 was paid, from a duration in its sentence
+        ("承诺每年投入100万元,连续三年" → 3; "每人每月补贴800元,…已发放6个月" → 6); None when the
+        amount recurs with no duration said, or does not recur."""
+        recurrence = _last_match(_RECURRENCE_RE, self.text, clause_start, start)
+        if recurrence is None:
+            return None
+        unit = recurrence.group("unit")
+        sentence_start, sentence_end = self.segments.span("sentence", start)
+        best = None
+        for match in _DURATION_RE.finditer(self.text, max(sentence_start, start - _REACH), min(sentence_end, start + _REACH)):
+            if match.group("unit") == _DURATION_UNITS[unit] and (best is None or abs(match.start() - start) < abs(best.start() - start)):
+                best = match
+        if best is None:
+            return None
+        count = _number_value(best.group("count"))
+        return int(count) if count and count == int(count) and 1 <= count <= _MAX_RECURRENCES[unit] else None
+
+    def _each(self, clause_start: int, start: int, unit_end: int) -> str | None:
+        """What an amount given to each is multiplied by: "为3所村小各捐赠2万元", "向两个村分别捐赠
+        10万元" (one amount after 分别 in its clause; "分别捐赠10万元和5万元" are two). The count is
+        the nearest before 各/分别 in its sentence: its measure word ("3所" → per 所; 人 名 位 →
+        people, 户 → households). None when no such word or count."""
+        text = self.text
+        each = _last_match(_EACH_RE, text, clause_start, start)
+        if each is None:
+            return None
+        clause_end = self.segments.near("clause", start)[1]
+        if each.group() == "分别" and (_NUMBER_RE.search(text, unit_end, clause_end)
+                                      or _NUMBER_RE.search(text, each.end(), start)):
+            return None
+        sentence_start = self.segments.span("sentence", start)[0]
+        count = _last_match(_COUNTED_RE, text, max(sentence_start, each.start() - _REACH), each.start())
+        if count is None:
+            return None
+        measure = count.group("measure")
+        return _EACH_COUNTS.get(measure) or _PER_MEASURE + measure
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
@@ -958,7 +1048,8 @@ class _Reader:
     def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
         """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
         follows ("20万斤", "3万亩" are not); money_kind must still find a money word for it."""
-        if not (tail.group("magnitude") or raw[-1] in "万亿"):
+        colloquial = _single_digit_tail(raw) and raw[-2] in "万亿"  # "捐了一万二": 12,000 元
+        if not (tail.group("magnitude") or raw[-1] in "万亿" or colloquial):
             return False
         rest = self.text[tail.end():tail.end() + 2]
         if rest.startswith("的"):
@@ -1197,6 +1288,23 @@ class _Reader:
         return {index for index, figure in enumerate(figures)
                 if periods[index] == "earlier" and figure.kind in current and figure.value > 0}
 
+    def replaced(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of amounts replaced by a later one of the same kind in their sentence:
+        "将协议投资额由200万元调整为260万元" and "原协议200万元,现调整为260万元" promise 260."""
+        found = set()
+        for index, figure in enumerate(figures):
+            clause_start = self.segments.near("clause", figure.start)[0]
+            if not _OLD_VALUE_RE.search(self.text, max(clause_start, figure.start - 8), figure.start):
+                continue
+            sentence_end = self.segments.span("sentence", figure.start)[1]
+            for later in figures[index + 1:]:
+                if later.start >= sentence_end:
+                    break
+                if later.kind == figure.kind and _NEW_VALUE_RE.search(self.text, figure.end, later.start):
+                    found.add(index)
+                    break
+        return found
+
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
         """Indexes of people counts that are an outcome of a training counted just before in the
         same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129."""
@@ -1363,7 +1471,7 @@ class _Reader:
     def fields(self) -> tuple[str, ...]:
         """Assistance fields named by cue words, in the canonical order."""
         found = {_FIELD_CUES[match.group()] for match in _FIELD_CUE_RE.finditer(self.text)}
-        if any(cue.kind == _CUE_SALES and self.text[cue.start:cue.end] in ("采购", "购买")
+        if any(cue.kind == _CUE_SALES and _MONEY_CUES.get(self.text[cue.start:cue.end]) in (_CUE_PURCHASE, _CUE_BUY, _CUE_SPEND)
                for cue in self.cues):
             found.add("消费")
         return tuple(field for field in FIELD_ORDER if field in found)
@@ -1407,7 +1515,7 @@ def parse_update(text: str) -> ParsedUpdate:
     normalised, unreadable = _without_unreadable_figures(_normalise(text))
     reader = _Reader(normalised)
     figures = reader.figures()
-    subs = reader.sub_figures(figures) | reader.placed_trainees(figures)
+    subs = reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
     figures, subs = reader.multiply_per_head(figures, subs)
     running, as_of_earlier = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)

@@ -247,6 +247,64 @@ def test_a_running_total_to_an_earlier_date_is_added_to_by_this_periods_figures(
     parsed("本月累计投入100万元", funds_wan=100)  # this month's own sum
 
 
+def test_breakdowns_after_a_colon_or_fenbiewei_are_parts() -> None:
+    parsed("投入资金80万元：产业50万元、教育20万元、医疗10万元。", funds_wan=80, fields=["产业", "教育", "健康"])
+    parsed("投入资金80万元，分别为产业50万元、教育20万元、医疗10万元", funds_wan=80, fields=["产业", "教育", "健康"])
+    parsed("本月工作：投入资金20万元，带动10户", funds_wan=20, households=10)  # a heading's colon
+
+
+def test_an_amount_replaced_by_a_new_one_counts_once() -> None:
+    parsed("补充协议将协议投资额由200万元调整为260万元", committed_wan=260)
+    parsed("原协议200万元，现调整为260万元", committed_wan=260)
+    parsed("协议资金由200万元减少到150万元", committed_wan=150)  # the new amount, not a decrease
+    parsed("从省里拨付20万元，带动30户", funds_wan=20, households=30)  # 从 with nothing replacing it
+
+
+def test_what_each_receives_is_multiplied_by_how_many() -> None:
+    parsed("为3所村小各捐赠价值2万元的图书角。", funds_wan=6, fields=["教育"])
+    parsed("3家企业各捐赠1万元", funds_wan=3)
+    parsed("为5户困难户各发放慰问金2000元", funds_wan=1, households=5)
+    parsed("向两个村分别捐赠10万元", funds_wan=20)
+    parsed("向两个村分别捐赠10万元和5万元", funds_wan=15)  # two amounts: one each
+    parsed("资助大学新生25名，人均资助5000元。", funds_wan=12.5, people=25, fields=["教育"])
+    parsed("人均增收3000元")  # an outcome, not a gift
+    parsed("各捐赠1万元")  # no count: nothing to multiply
+
+
+def test_a_recurring_amount_is_multiplied_by_how_long_it_ran() -> None:
+    parsed("承诺每年投入100万元，连续三年", committed_wan=300)
+    parsed("每人每月补贴800元，共15名护林员，已发放6个月。", funds_wan=7.2, people=15)
+    parsed("每季度拨付5万元，已拨付2个季度", funds_wan=10)
+    parsed("每年投入10万元")  # no duration: unknown, not counted
+    parsed("2024年起每年投入10万元")  # a year is no duration
+
+
+def test_money_asked_for_lent_or_still_needed_is_not_put_in() -> None:
+    parsed("已向基金会申请资助15万元，等待批复")
+    parsed('协调农商行发放"乡村振兴贷"200万元，支持15户养殖户扩大规模。', households=15, fields=["产业"])
+    parsed("为35户提供贷款贴息4.2万元", funds_wan=4.2, households=35)  # the interest paid is
+    parsed("县里还需资金30万元用于修建灌溉渠")
+
+
+def test_buying_the_paired_countys_produce_is_sales() -> None:
+    parsed("工会买了结对县的大米和菜籽油，花了3万多", sales_wan=3, fields=["消费"])
+    parsed("订购结对县高山茶叶，货款2.6万元已结清。", sales_wan=2.6, fields=["消费"])
+    parsed("采购化肥，支付货款5万元", funds_wan=5, fields=["产业"])  # inputs bought: money put in
+    parsed("花了5万元修路", funds_wan=5, fields=["其他"])
+
+
+def test_plan_words_used_as_nouns_do_not_make_a_plan() -> None:
+    parsed("为做好春耕准备，向结对村捐赠化肥种子，价值6万元，惠及农户210户。",
+           funds_wan=6, households=210, fields=["产业"])
+    parsed("拟捐赠救护车2辆,价值约60万元", committed_wan=60, fields=["健康"])
+    parsed("计划在明年春节前为全村困难户捐赠慰问金5万元", committed_wan=5)
+
+
+def test_colloquial_wan_with_a_digit_after_it() -> None:
+    parsed("给村小捐了一万二买课桌", funds_wan=1.2, fields=["教育"])
+    parsed("投入资金一万二", funds_wan=1.2)
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
