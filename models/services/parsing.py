@@ -1165,6 +1165,8 @@ class _Reader:
         and the parts (subs): an arrival after 其中 counts, a restated one does not."""
         figures = list(figures)
         subs = set(subs)
+        if not any(cue.kind == _CUE_PAID for cue in self.cues):
+            return figures, subs
         for index, figure in enumerate(figures):
             if figure.kind != _FUNDS or figure.per is not None or index in apart:
                 continue
@@ -1201,7 +1203,7 @@ class _Reader:
         figure = figures[index]
         sentence_start = self.segments.span("sentence", figure.start)[0]
         clause_start = self.segments.span("clause", figure.start)[0]
-        for earlier in range(index - 1, -1, -1):
+        for earlier in range(index - 1, max(-1, index - 1 - _MAX_NEIGHBOURS), -1):
             whole = figures[earlier]
             if whole.start < sentence_start:
                 return None
@@ -1222,6 +1224,8 @@ class _Reader:
         fits in it, those contributions count (even after 其中) and the total does not. A total
         with no such contribution ("总投资500万元,其中产业300万元") stays what was put in."""
         subs = set(subs)
+        if _PROJECT_SIZE_RE.search(self.text) is None:
+            return subs
         for index, figure in enumerate(figures):
             if figure.kind != _FUNDS or index in subs:
                 continue
@@ -1230,7 +1234,7 @@ class _Reader:
                 continue
             sentence_end = self.segments.span("sentence", figure.start)[1]
             given = []
-            for later in range(index + 1, len(figures)):
+            for later in range(index + 1, min(len(figures), index + 1 + _MAX_NEIGHBOURS)):
                 part = figures[later]
                 if part.start >= sentence_end:
                     break
@@ -1276,6 +1280,8 @@ class _Reader:
         last month. A figure of an earlier period alone counts (a late report), and so does a
         decrease (a correction of it, "调减上月多报的5万元"). The period is the last period word
         before the figure in its sentence. Figures `apart` (parts, running totals) are neither."""
+        if _PERIOD_WORD_RE.search(self.text) is None:
+            return set()
         periods = []
         for index, figure in enumerate(figures):
             if index in apart:
@@ -1291,14 +1297,16 @@ class _Reader:
     def replaced(self, figures: list[_Figure]) -> set[int]:
         """Indexes of amounts replaced by a later one of the same kind in their sentence:
         "将协议投资额由200万元调整为260万元" and "原协议200万元,现调整为260万元" promise 260."""
-        found = set()
+        found: set[int] = set()
+        if _NEW_VALUE_RE.search(self.text) is None:
+            return found
         for index, figure in enumerate(figures):
             clause_start = self.segments.near("clause", figure.start)[0]
             if not _OLD_VALUE_RE.search(self.text, max(clause_start, figure.start - 8), figure.start):
                 continue
             sentence_end = self.segments.span("sentence", figure.start)[1]
-            for later in figures[index + 1:]:
-                if later.start >= sentence_end:
+            for later in figures[index + 1:index + 1 + _MAX_NEIGHBOURS]:
+                if later.start >= min(sentence_end, figure.end + _REACH):
                     break
                 if later.kind == figure.kind and _NEW_VALUE_RE.search(self.text, figure.end, later.start):
                     found.add(index)
