@@ -18,7 +18,9 @@ How it works, in order:
    家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生) and projects
    (项目N个, N个项目, planned ones too). Years, dates, 期, 次, 批, 吨, 亩, percentages, phone
    numbers and ordinals are dropped, and so is a difference from another period ("较上月增加
-   10万元", "比去年多带动20户"); a range ("150-200户", "3-5万元") is dropped and noted
+   10万元", "比去年多带动20户"), a figure denied ("不是52万"), helpers ("派出医疗专家48人",
+   "医疗队8人"; their per-head gifts still multiply), targets (目标), audiences (观看量) and a place's
+   population ("该村共有农户523户"); a range ("150-200户", "3-5万元") is dropped and noted
    (flag 数字为区间); an amount restated right after itself ("15万元(大写:壹拾伍万元整)") is
    read once.
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
@@ -418,7 +420,11 @@ def _alternation(words) -> re.Pattern[str]:
 _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
 # figure, flagged for review like any other).
-_DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])")
+_DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
+# Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
+_NEGATED_RE = re.compile("(?:不是|并非|而非|并不是)$")
+# Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
+_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -453,7 +459,7 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
-_TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|(?<![公中])共(?![同建享青产])")
+_TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")
@@ -463,9 +469,12 @@ _USE_VERBS = "用于|用来|用在|用作|用以"
 _USE_RE = re.compile(_USE_VERBS)
 _ALLOCATION_RE = re.compile(rf"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:{_USE_VERBS})")
 # Before an amount in its clause: it is new money, not a share of an amount given before.
-_NEW_MONEY_RE = re.compile(r"另|还|又|再|追加|新增|此外|加上")
+_NEW_MONEY_RE = re.compile(r"另|还(?![差欠需])|又|再|追加|新增|此外|加上")
 # Paid cues that say money arrived, whoever paid it (see paid_parts).
 _ARRIVAL_WORDS = ("到位", "到账", "兑现")
+# A count of projects after its label, in a form-like report: "项目个数:2个", "实施项目:3个", "项目数量2个".
+_PROJECT_LABEL_RE = re.compile(r"项目(?:个数|数量|数)?\s*:?\s*(?:共|为|达)?$")
+_PLACES_COUNTED = frozenset("村乡镇县区组点")
 # A project's size, not what was given to it: "项目总投资500万元" (see project_totals).
 _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|总概算")
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
@@ -485,12 +494,20 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # they are the ones trained or helped ("培训村医48人次").
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
-    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队".split())
+    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队".split())
+# Sending people out makes them helpers ("派出医疗专家12批次48人"), whatever they are called.
+_SENT_RE = re.compile("派出|选派|派驻|选调|外派")
+# Audiences are not people reached ("直播间观看量5.6万人次").
+_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝")
+# Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
+_TARGET_RE = re.compile("目标|任务数|目标任务")
+# "N批次48人": a count of batches between the helpers' name and their head count.
+_BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
 _BENEFICIARY_RE = re.compile(
     "培训|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
-_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖")
+_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有")
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
@@ -503,7 +520,7 @@ _PLAN_MARKER_RE = re.compile(
     r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前)")
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
-_REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款")
+_REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
 _NAME_CLOSERS = frozenset("”\"'’》」』")
 # Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
 # the count's kind by the word after 每 (or after "/").
@@ -520,7 +537,7 @@ _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三�
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
-_AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|救助|慰问)")
+_AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购)")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
 _EACH_RE = re.compile("各(?=[捐投拨发补奖资援赠])|分别(?=[捐投拨发补奖资援赠向给为])")
 _EACH_COUNTS = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "户": _HOUSEHOLDS}
@@ -535,6 +552,8 @@ _PERSON_AFTER_GE_RE = re.compile(
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
+# "8家困难户", "15家困难家庭": 家 counting households named right after it.
+_HOUSEHOLD_AFTER_JIA_RE = re.compile(r"[^\d,。;、!?:()\s的]{0,4}?(?:户|家庭)")
 _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
 # Between an amount and the same amount said again: a bracket ("15万元(大写:壹拾伍万元整)"), or 即/折合/相当于
@@ -543,7 +562,7 @@ _RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是
 
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(
-    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例"
+    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例单"
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
@@ -633,6 +652,7 @@ class _Figure(NamedTuple):
     end: int
     per: str | None = None  # a per-head rate: the kind of count (people, households) it multiplies
     pledged: bool = False  # money paid that is also the whole pledge ("协议资金200万元已全部到位")
+    arranged: bool = False  # committed as the whole that part arrived of ("落实资金20万元,已到位15万元")
 
 
 class _Reader:
@@ -645,6 +665,8 @@ class _Reader:
         self.cue_starts = [cue.start for cue in self.cues]
         self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
         self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
+        # Head counts of helpers ("干部42人"): not people reached, but what their per-head gifts multiply.
+        self.helper_counts: list[_Figure] = []
 
     # -- cues ------------------------------------------------------------------------------
 
@@ -803,7 +825,7 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
-            if self._compares(figure):
+            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 4), figure.start):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
@@ -884,12 +906,15 @@ class _Reader:
             return None
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
-        if _DESCRIPTION_RE.search(text, clause_start, start):
+        if _DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start):
             return None
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
                 return None
             if self._is_provider(start, unit_end, clause_start):
+                self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
+                return None
+            if _AUDIENCE_RE.search(text, clause_start, start):
                 return None
             return _Figure(_PEOPLE, value, figure_start, unit_end)
         if unit == "户" or unit == "家庭":
@@ -1011,7 +1036,7 @@ class _Reader:
             return None
         after_ok = unit_end >= len(text) or text[unit_end] in _ITEM_ENDS or text[unit_end] in " 户每"
         context = _HOUSEHOLD_CONTEXT_RE.search(text, clause_start, figure_start) is not None
-        if _HOUSEHOLD_CONTEXT_RE.match(text, unit_end) or (after_ok and context):
+        if _HOUSEHOLD_CONTEXT_RE.match(text, unit_end) or _HOUSEHOLD_AFTER_JIA_RE.match(text, unit_end) or (after_ok and context):
             return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
         return None
 
@@ -1072,7 +1097,12 @@ class _Reader:
             if char in _ITEM_ENDS:
                 after = after[:index]
                 break
-        before = text[max(clause_start, start - 8):start].rstrip(_LEADING_QUALIFIERS)
+        if _SENT_RE.search(text, clause_start, start):
+            return True
+        before = text[max(clause_start, start - 12):start].rstrip(_LEADING_QUALIFIERS)
+        batches = _BATCH_COUNT_RE.search(before)
+        if batches is not None:
+            before = before[:batches.start()]
         provider_before = before.endswith(_PROVIDER_WORDS)
         return provider_before or _PROVIDER_RE.search(after) is not None
 
@@ -1080,8 +1110,10 @@ class _Reader:
         """项目5个, 5个项目, 3个产业帮扶项目, 实施项目3项 — but not 3个村 or 岗位200个."""
         if unit not in ("个", "项", "处"):
             return False
+        if unit == "个" and self.text[unit_end:unit_end + 1] in _PLACES_COUNTED:
+            return False  # "项目覆盖3个村": villages
         before = self.text[max(clause_start, start - 8):start].rstrip(_LEADING_QUALIFIERS)
-        if before.endswith("项目"):
+        if before.endswith("项目") or _PROJECT_LABEL_RE.search(self.text, max(0, start - 10), start):
             return True
         if unit == "处":
             return False
@@ -1184,7 +1216,7 @@ class _Reader:
             if whole.kind == _FUNDS and math.isclose(whole.value, figure.value, rel_tol=1e-9):
                 subs.add(index)
             elif whole.kind == _FUNDS:
-                figures[whole_index] = whole._replace(kind=_COMMITTED)
+                figures[whole_index] = whole._replace(kind=_COMMITTED, arranged=True)
                 subs.discard(index)
             else:
                 subs.discard(index)
@@ -1255,17 +1287,23 @@ class _Reader:
         "协议金额200万元,已到位120万元,剩余80万元年底前到位" promises 200, not 280, and so does
         "承诺捐赠200万元,计划明年拨付80万元".
 
-        A pledge is committed money with a promise (协议 承诺 签约 …) in its clause; a later committed
-        amount without one, with nothing saying it is new (另 又 追加 …), is part of the latest
-        pledge while the parts fit in it."""
+        A pledge is committed money with a promise (协议 承诺 签约 …) in its clause, or before it in
+        its sentence when it is the sentence's first ("与县政府签约,三年投入1200万元"), or an amount
+        part of which arrived (see paid_parts); a later committed amount without a promise, with
+        nothing saying it is new (另 又 追加 …), is part of the latest pledge while the parts fit in it."""
         parts: set[int] = set()
         left: float | None = None  # what is not yet planned of the latest pledge
+        pledge_sentence = -1  # where the sentence of the latest pledge starts
         for index, figure in enumerate(figures):
             if figure.kind != _COMMITTED or index in subs:
                 continue
             clause_start, clause_end = self.segments.near("clause", figure.start)
-            if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)):
-                left = figure.value
+            sentence_start = self.segments.span("sentence", figure.start)[0]
+            promised_before = (sentence_start != pledge_sentence and any(
+                cue.kind == _CUE_PROMISE for cue in self._cues_in(max(sentence_start, figure.start - _REACH), figure.start)))
+            if figure.arranged or promised_before or any(
+                    cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)):
+                left, pledge_sentence = figure.value, sentence_start
                 continue
             if (left is None or figure.value > left + 1e-9
                     or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
@@ -1296,19 +1334,21 @@ class _Reader:
 
     def replaced(self, figures: list[_Figure]) -> set[int]:
         """Indexes of amounts replaced by a later one of the same kind in their sentence:
-        "将协议投资额由200万元调整为260万元" and "原协议200万元,现调整为260万元" promise 260."""
+        "将协议投资额由200万元调整为260万元" and "原协议200万元,现调整为260万元" promise 260, and
+        "“帮扶50户”应为“帮扶45户”" reaches 45."""
         found: set[int] = set()
-        if _NEW_VALUE_RE.search(self.text) is None:
+        if _NEW_VALUE_RE.search(self.text) is None and _CORRECTION_RE.search(self.text) is None:
             return found
         for index, figure in enumerate(figures):
             clause_start = self.segments.near("clause", figure.start)[0]
-            if not _OLD_VALUE_RE.search(self.text, max(clause_start, figure.start - 8), figure.start):
-                continue
+            old = _OLD_VALUE_RE.search(self.text, max(clause_start, figure.start - 8), figure.start) is not None
             sentence_end = self.segments.span("sentence", figure.start)[1]
             for later in figures[index + 1:index + 1 + _MAX_NEIGHBOURS]:
                 if later.start >= min(sentence_end, figure.end + _REACH):
                     break
-                if later.kind == figure.kind and _NEW_VALUE_RE.search(self.text, figure.end, later.start):
+                if later.kind == figure.kind and (
+                        old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
+                        or _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
                     break
         return found
@@ -1355,12 +1395,14 @@ class _Reader:
 
     def multiply_per_head(self, figures: list[_Figure], subs: set[int]) -> tuple[list[_Figure], set[int]]:
         """Multiply each per-head rate by the nearest count of its kind in the same sentence
-        ("15名学生,每人2000元" → 3 万元); a rate with no such count is dropped. Returns the
-        figures and the indexes of the parts (subs) among them."""
+        ("15名学生,每人2000元" → 3 万元), helpers' head counts too ("干部42人…人均采购500元"); a rate
+        with no such count is dropped. Returns the figures and the indexes of the parts (subs) among them."""
         counts: dict[str, list[_Figure]] = {_PEOPLE: [], _HOUSEHOLDS: []}
         for index, figure in enumerate(figures):
             if figure.kind in counts and index not in subs:
                 counts[figure.kind].append(figure)
+        if self.helper_counts:
+            counts[_PEOPLE] = sorted(counts[_PEOPLE] + self.helper_counts, key=lambda figure: figure.start)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
         all_starts = [figure.start for figure in figures]
         self.rate_starts = [figure.start for figure in figures if figure.per is not None]

@@ -305,6 +305,51 @@ def test_colloquial_wan_with_a_digit_after_it() -> None:
     parsed("投入资金一万二", funds_wan=1.2)
 
 
+def test_helpers_sent_or_in_teams_are_not_people_reached() -> None:
+    parsed("组织医疗队8人开展义诊2次，服务群众430人次。", people=430, fields=["健康"])
+    parsed("派出医疗专家12批次48人，开展义诊18场，诊疗群众6,430人次", people=6430, fields=["健康"])
+    parsed("42名干部每人捐款500元", funds_wan=2.1)  # their gifts still count
+    parsed("机关党员干部42人参加消费帮扶活动，人均采购500元", sales_wan=2.1, fields=["消费"])
+    parsed("组织30名志愿者，为50名学生每人发放500元", funds_wan=2.5, people=50, fields=["教育"])
+
+
+def test_targets_audiences_and_a_places_population_are_not_reached() -> None:
+    parsed("年度目标帮扶100户，目前已帮扶67户", households=67)
+    parsed("该村共有农户523户、2,316人")
+    parsed("直播间观看量5.6万人次")
+    parsed("计划投入资金30万元为120户群众改造厕所", committed_wan=30, households=120, fields=["其他"])  # a plan's households
+
+
+def test_what_is_left_of_any_pledge_is_part_of_it() -> None:
+    parsed("筹集帮扶资金60万元，已到账45万元，其余15万元下月到账", funds_wan=45, committed_wan=60)
+    parsed("与县政府签约，三年投入1200万元，今年已到位400万元，明年计划到位400万元", funds_wan=400, committed_wan=1200)
+    parsed("协议金额60万元，已到账45万元，还差15万元", funds_wan=45, committed_wan=60)
+    parsed("落实帮扶资金300万元，已到账180万元，剩余120万元年底前到位", funds_wan=180, committed_wan=300)
+    parsed("签约项目2个,金额800万元", committed_wan=800, projects=2)
+
+
+def test_households_counted_with_jia_before_their_noun() -> None:
+    parsed("慰问了8家困难户，每家送了500块钱和一袋米", funds_wan=0.4, households=8)
+    parsed("帮扶15家困难家庭", households=15)
+    parsed("3家企业参与帮扶")
+
+
+def test_corrections_in_the_text_count_the_corrected_figure() -> None:
+    parsed("更正上条：投入资金是25万不是52万，打错了", funds_wan=25)
+    parsed("“帮扶50户”应为“帮扶45户”", households=45)
+    parsed("上月多报了3万元，现予以调减", funds_wan=-3)  # a decrease, for a reviewer
+
+
+def test_form_labels_totals_and_orders() -> None:
+    parsed("1、投入资金：16万元\n2、受益户数：45户\n4、项目个数：2个\n5、消费帮扶：9.5万元",
+           funds_wan=16, households=45, projects=2, sales_wan=9.5, fields=["消费"])
+    parsed("项目数量2个", projects=2)
+    parsed("项目覆盖3个村")  # villages, not projects
+    parsed("本月捐赠物资分别为：大米2吨（价值1.2万元）、食用油500桶（价值3万元）、棉被200床（价值2万元），总价值6.2万元",
+           funds_wan=6.2)
+    parsed("组织直播带货3场，销售农产品4.6万单，销售额138万元", sales_wan=138, fields=["消费"])
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
