@@ -10,7 +10,8 @@ How it works, in order:
 
 1. Normalise: NFKC (full-width digits and punctuation become ASCII), a small
    Traditional→Simplified table limited to the characters the cue words use, dashes to "-",
-   and colloquial amounts made regular: "5w" → 5万, "500块(钱)" → 500元, "逾千人"/"近百户"
+   and colloquial amounts made regular: "5w" → 5万, "5k" → 5千元, "500块(钱)" → 500元, "1 000 000元"
+   → 1000000元, "20(二十)万元" → 20万元, "1.5个亿" → 1.5亿, "RMB 5,000" → ¥5,000, "逾千人"/"近百户"
    → 逾一千人/近一百户 (approximations 余 多 约 近 逾 左右 上 以上 keep the stated number).
 2. Find every number (Arabic with thousands separators and decimals, Chinese and capital
    numerals, mixtures such as "3万5千") and read the unit after it. Only four kinds of figure
@@ -35,7 +36,9 @@ How it works, in order:
    with no count or an average outcome (人均增收) is dropped. So is a gift to each (各捐赠,
    分别捐赠, 人均资助) multiplied by the count before it ("为3所村小各捐赠2万元" → 6), and an
    amount paid 每年/每月/每季度 by the duration its sentence gives ("连续三年"), else dropped.
-   Money asked for (申请资助), lent (贷款, "…贷") or still needed (还需) is not put in; buying the
+   Money others paid (财政, 衔接资金, 配套资金, 自筹) is not the organizations' (nor are the people it
+   reached), and a total holding it does not count; money asked for (申请资助), lent (贷款, "…贷")
+   or still needed (还需) is not put in; buying the
    paired county's produce (买了结对县的大米, 订购) and paying for it (花了, 货款) is sales.
 4. Sum each kind, leaving out sub-counts after 其中/包括/分别为 or a colon after a figure, an
    amount replaced by a later one ("由200万元调整为260万元"), shares of an amount given before them
@@ -200,6 +203,18 @@ _DASH_RE = re.compile("[—–]+")
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
 _NUMBER_END = r"[\d十百千万亿拾佰仟余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
+# "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
+_K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z])元?")
+# Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
+_SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
+# A number said again in brackets before its unit: "20(二十)万元", "三十(30)万元".
+_SAID_AGAIN_RE = re.compile(
+    r"(?<=\d)\([〇零一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]+\)(?=[万亿元])"
+    r"|(?<=[一二两三四五六七八九十百千])\(\d+(?:\.\d+)?\)(?=[万亿元])")
+# "1.5个亿", "3个亿" → 1.5亿, 3亿.
+_GE_YI_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])个(?=亿)")
+# A currency name before the number: "RMB 5,000", "人民币5,000元" → ¥5,000.
+_CURRENCY_BEFORE_RE = re.compile(r"(?:RMB|rmb|CNY|人民币)\s*(?=\d)")
 _KUAI_RE = re.compile(
     rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
 _BARE_MAGNITUDE_RE = re.compile(
@@ -213,7 +228,12 @@ def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
+    text = _K_RE.sub("千元", text)
     text = _KUAI_RE.sub("元", text)
+    text = _SPACED_THOUSANDS_RE.sub("", text)
+    text = _SAID_AGAIN_RE.sub("", text)
+    text = _GE_YI_RE.sub("", text)
+    text = _CURRENCY_BEFORE_RE.sub("¥", text)
     return _BARE_MAGNITUDE_RE.sub("一", text)
 
 
@@ -422,9 +442,10 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
-_NEGATED_RE = re.compile("(?:不是|并非|而非|并不是)$")
+_NEGATED_RE = re.compile("(?:不是|并非|而非|并不是|误报为?|错报为?|误填为?|误写为?)$")
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
+_ACTUAL_RE = re.compile("实际")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -432,6 +453,10 @@ _NEW_VALUE_RE = re.compile(
     "(?:调整|变更|修改|修订|提高|增加|上调|下调|减少|降低|压减|调增|调减|追加|调|改|增|减|提|降)(?:为|到|至)")
 # A comparison (较上月增加, 比去年同期多, 同比减少 …) before a figure in its clause: the figure is a
 # difference between two periods, not something put in or reached.
+# The other period's figure a comparison starts from, right before it: "比二〇二三年的46万元", "较上年同期的30万元".
+_COMPARED_WITH_RE = re.compile(
+    r"(?:较|比|相比|相较于?)(?:去年|上年|上月|上个月|上季度|上期|(?:19|20)\d{2}年|二〇[〇零一二三四五六七八九]{2}年)"
+    r"(?:同期|全年|度)?的?$")
 _COMPARISON_RE = re.compile(r"(?:较|同比|环比|相比|相较|比)[^,;:!?。]{0,10}?(?:增加|增长|减少|下降|提高|降低|上升|多|少)")
 
 _FIELD_CUES: dict[str, str | None] = {
@@ -480,7 +505,9 @@ _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|总概算
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
 _PERIOD_WORD_RE = re.compile(
     r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
-    r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)")
+    r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)"
+    r"|(?P<year>(?<!\d)(?:19|20)\d{2}年(?!度?(?:以来|起|至|到))|二〇[〇零一二三四五六七八九]{2}年)")
+_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
 _PLACED_RE = re.compile("上岗|就业|务工|转移")
@@ -495,8 +522,10 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队".split())
-# Sending people out makes them helpers ("派出医疗专家12批次48人"), whatever they are called.
-_SENT_RE = re.compile("派出|选派|派驻|选调|外派")
+# Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
+# "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
+_SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
+_BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
@@ -506,6 +535,12 @@ _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|�
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
 _BENEFICIARY_RE = re.compile(
     "培训|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+# Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
+# themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
+# or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
+_OTHER_PAYER_RE = re.compile(
+    r"财政|衔接资金|福彩|彩票公益金|自筹|政府投入|政府资金|整合资金|涉农资金|专项债"
+    r"|配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有")
 
@@ -582,10 +617,13 @@ _RUNNING_RE = re.compile(
     r"|(?P<weak>共计|总计)")
 _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
-    r"|春节|中秋|国庆|重阳|六一"
+    r"|春节|中秋|国庆|重阳|六一|今年|本年|去年|上年"
     r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
-_EARLIER_PERIODS = frozenset({"上月", "上个月"})
+_EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年"})
+# This year's, right before a cue, leave it a running total as before ("今年累计投入80万元"); between
+# the cue and a figure they end its reach ("三年来累计投入300万元,今年投入100万元": 100 is this year's).
+_YEAR_SO_FAR = frozenset({"今年", "本年"})
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -618,10 +656,11 @@ class _RunningCues:
             return None
         return self.cue_starts[index]
 
-    def period_between(self, start: int, end: int) -> bool:
-        """Is there a period word (本月 本次 …) starting in [start, end)?"""
-        index = bisect_left(self.period_starts, max(start, 0))
-        return index < len(self.period_starts) and self.period_starts[index] < end
+    def period_between(self, start: int, end: int, ignore: frozenset[str] = frozenset()) -> bool:
+        """Is there a period word (本月 本次 …), other than those in `ignore`, starting in [start, end)?"""
+        low = bisect_left(self.period_starts, max(start, 0))
+        high = bisect_left(self.period_starts, end)
+        return any(self.period_words[index] not in ignore for index in range(low, high))
 
     def earlier_period_between(self, start: int, end: int) -> bool:
         """Are the period words starting in [start, end) all of an earlier period ("截至上月累计")?"""
@@ -667,6 +706,7 @@ class _Reader:
         self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
         # Head counts of helpers ("干部42人"): not people reached, but what their per-head gifts multiply.
         self.helper_counts: list[_Figure] = []
+        self.other_payer_starts: list[int] = []  # where the amounts others paid are (see _OTHER_PAYER_RE)
 
     # -- cues ------------------------------------------------------------------------------
 
@@ -825,7 +865,7 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
-            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 4), figure.start):
+            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 5), figure.start):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
@@ -837,10 +877,12 @@ class _Reader:
         return figures
 
     def _compares(self, figure: _Figure) -> bool:
-        """Is the figure a difference from another period ("较上月增加10万元", "比去年多带动20户")?
-        It is left out: the periods' own figures are what the ledger adds."""
+        """Is the figure a difference from another period ("较上月增加10万元", "比去年多带动20户"), or
+        the other period's figure it is compared with ("比二〇二三年的46万元增加12万元")? It is left
+        out: the periods' own figures are what the ledger adds."""
         clause_start = self.segments.near("clause", figure.start)[0]
-        return _COMPARISON_RE.search(self.text, clause_start, figure.start) is not None
+        return (_COMPARISON_RE.search(self.text, clause_start, figure.start) is not None
+                or _COMPARED_WITH_RE.search(self.text, max(clause_start, figure.start - 14), figure.start) is not None)
 
     def _decreases(self, figure: _Figure) -> bool:
         """Does an adjustment verb (调减 核减 冲减 减少 …) in the figure's clause, before it, make
@@ -906,7 +948,8 @@ class _Reader:
             return None
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
-        if _DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start):
+        if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start)
+                or _OTHER_PAYER_RE.search(text, clause_start, start + 1)):
             return None
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
@@ -969,6 +1012,9 @@ class _Reader:
                 return None
         times = self._recurrences(clause_start, start)
         if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
+            return None
+        if _OTHER_PAYER_RE.search(text, clause_start, start + 1):  # + 1: "配套18万元" ends at the figure's first digit
+            self.other_payer_starts.append(figure_start)
             return None
         kind = self.money_kind(figure_start, unit_end)
         if kind == _CUE_OUTCOME or (kind is None and not stated):
@@ -1097,7 +1143,11 @@ class _Reader:
             if char in _ITEM_ENDS:
                 after = after[:index]
                 break
-        if _SENT_RE.search(text, clause_start, start):
+        # The clause's own words decide; a bare "累计80人次" after the trip's clause is the trip's.
+        bare = _BARE_CLAUSE_RE.fullmatch(text, clause_start, start) is not None
+        window_start = self.segments.span("sentence", start)[0] if bare else clause_start
+        sent = _last_match(_SENT_RE, text, max(window_start, start - _REACH), start)
+        if sent is not None and not _BENEFICIARY_RE.search(text, sent.end(), start):
             return True
         before = text[max(clause_start, start - 12):start].rstrip(_LEADING_QUALIFIERS)
         batches = _BATCH_COUNT_RE.search(before)
@@ -1320,24 +1370,48 @@ class _Reader:
         before the figure in its sentence. Figures `apart` (parts, running totals) are neither."""
         if _PERIOD_WORD_RE.search(self.text) is None:
             return set()
-        periods = []
+        periods: list[str | None] = []
+        years: list[int | None] = []
         for index, figure in enumerate(figures):
-            if index in apart:
-                periods.append(None)
-                continue
-            sentence_start = self.segments.span("sentence", figure.start)[0]
-            word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
+            word = None
+            if index not in apart:
+                sentence_start = self.segments.span("sentence", figure.start)[0]
+                word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
             periods.append(None if word is None else word.lastgroup)
+            years.append(int(word.group()[:4].translate(_CN_YEAR_DIGITS)) if word is not None and word.lastgroup == "year" else None)
         current = {figure.kind for index, figure in enumerate(figures) if periods[index] == "current"}
-        return {index for index, figure in enumerate(figures)
-                if periods[index] == "earlier" and figure.kind in current and figure.value > 0}
+        latest: dict[str, int] = {}
+        for index, year in enumerate(years):
+            if year is not None:
+                latest[figures[index].kind] = max(year, latest.get(figures[index].kind, year))
+        earlier = set()
+        for index, figure in enumerate(figures):
+            if figure.value <= 0:
+                continue
+            year = years[index]
+            if periods[index] == "earlier" and figure.kind in current:
+                earlier.add(index)
+            elif year is not None and (figure.kind in current or year < latest[figure.kind]
+                                       or self._bracketed_beside(figures, index)):
+                earlier.add(index)
+        return earlier
+
+    def _bracketed_beside(self, figures: list[_Figure], index: int) -> bool:
+        """Is the figure in brackets right after another of its kind ("投入资金150万元(2023年为110万元)")?"""
+        figure = figures[index]
+        if index == 0 or figures[index - 1].kind != figure.kind:
+            return False
+        between = self.text[figures[index - 1].end:figure.start]
+        return between.startswith("(") and ")" not in between
 
     def replaced(self, figures: list[_Figure]) -> set[int]:
         """Indexes of amounts replaced by a later one of the same kind in their sentence:
         "将协议投资额由200万元调整为260万元" and "原协议200万元,现调整为260万元" promise 260, and
-        "“帮扶50户”应为“帮扶45户”" reaches 45."""
+        "“帮扶50户”应为“帮扶45户”" reaches 45; a plan followed by what was actually put in
+        ("计划投入80万元,实际投入92万元") is carried out, not still promised."""
         found: set[int] = set()
-        if _NEW_VALUE_RE.search(self.text) is None and _CORRECTION_RE.search(self.text) is None:
+        if (_NEW_VALUE_RE.search(self.text) is None and _CORRECTION_RE.search(self.text) is None
+                and _ACTUAL_RE.search(self.text) is None):
             return found
         for index, figure in enumerate(figures):
             clause_start = self.segments.near("clause", figure.start)[0]
@@ -1350,6 +1424,11 @@ class _Reader:
                         old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
                         or _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
+                    break
+                if (figure.kind == _COMMITTED and later.kind == _FUNDS
+                        and _ACTUAL_RE.search(self.text, figure.end, later.start)
+                        and not any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, figure.start))):
+                    found.add(index)  # "计划投入80万元,实际投入92万元": the plan was carried out
                     break
         return found
 
@@ -1480,8 +1559,8 @@ class _Reader:
                 continue
             before_cue = (sentence_start if not strong else cue_start - 3, cue_start)
             earlier = False
-            for window in (before_cue, (cue_start, figure.start)):
-                if cues.period_between(*window):
+            for window, ignore in ((before_cue, _YEAR_SO_FAR), ((cue_start, figure.start), frozenset())):
+                if cues.period_between(*window, ignore=ignore):
                     if not (strong and cues.earlier_period_between(*window)):
                         break
                     earlier = True
@@ -1515,6 +1594,15 @@ class _Reader:
         """Does 合计/共/累计 … stand before the figure in its list item?"""
         item_start = self.segments.near("item", figure.start)[0]
         return _TOTAL_RE.search(self.text, item_start, figure.start) is not None
+
+    def totals_others_money(self, figure: _Figure) -> bool:
+        """Does this total follow, in its sentence, money others paid ("投入资金18万元,县财政按1:1配套
+        18万元,合计36万元")? Then it is not the organizations' total."""
+        if figure.kind not in _MONEY_KINDS or not self.other_payer_starts:
+            return False
+        sentence_start = self.segments.span("sentence", figure.start)[0]
+        index = bisect_left(self.other_payer_starts, sentence_start)
+        return index < len(self.other_payer_starts) and self.other_payer_starts[index] < figure.start
 
     # -- fields ----------------------------------------------------------------------------
 
@@ -1602,6 +1690,8 @@ def _sum_figures(
     sums: dict[str, float] = {}
     for index, figure in enumerate(figures):
         if index in subs or (figure.kind in closed and index not in running):
+            continue
+        if reader.is_total(figure) and reader.totals_others_money(figure):
             continue
         so_far = sums.get(figure.kind)
         if so_far is None:

@@ -350,6 +350,56 @@ def test_form_labels_totals_and_orders() -> None:
     parsed("组织直播带货3场，销售农产品4.6万单，销售额138万元", sales_wan=138, fields=["消费"])
 
 
+def test_money_the_state_or_villagers_paid_is_not_the_organizations() -> None:
+    parsed("基金会投入资金35万元，捐赠价值8.6万元。另，县级配套衔接资金20万元已拨付到位", funds_wan=43.6)
+    parsed("投入资金18万元，县财政按1:1配套18万元，合计36万元", funds_wan=18)  # the total holds the state's too
+    parsed("捐赠100万元，县财政同步安排衔接资金200万元，两项合计300万元", funds_wan=100)
+    parsed("本月无社会组织资金到位。县级衔接资金到位120万元")
+    parsed("社会组织资金16.8万元，财政衔接资金42万元，群众自筹3万元", funds_wan=16.8)
+    parsed("基金会共资助贫困学生95人，18.5万元；县教育局配套资助学生120人、资金12万元", funds_wan=18.5, people=95,
+           fields=["教育"])
+    parsed("三家结对社会组织累计投入帮扶资金286万元，县级配套资金累计400万元", funds_wan=286, cumulative=["funds_wan"])
+    parsed("建设配套设施投入20万元", funds_wan=20)  # facilities, not matching funds
+    parsed("为县级医院捐赠设备价值20万元", funds_wan=20, fields=["健康"])
+
+
+def test_a_year_before_another_is_an_earlier_period() -> None:
+    parsed("2024年投入资金150万元（2023年为110万元），帮扶农户860户（2023年为620户）", funds_wan=150, households=860)
+    parsed("投入资金150万元（2023年为110万元）", funds_wan=150)
+    parsed("2023年投入110万元，2024年投入150万元", funds_wan=150)
+    parsed("全年投入帮扶资金58万元，比二〇二三年的46万元增加12万元", funds_wan=58)
+    parsed("今年投入资金80万元，较上年同期的30万元大幅增加", funds_wan=80)
+    parsed("2024年投入150万元", funds_wan=150)
+
+
+def test_this_years_figure_after_a_running_total_to_date_is_in_it() -> None:
+    parsed("三年来累计投入资金300万元，今年投入100万元", funds_wan=300, cumulative=["funds_wan"])
+    parsed("自结对以来累计投入资金300万元，今年投入100万元", funds_wan=300, cumulative=["funds_wan"])
+    parsed("今年累计投入80万元", funds_wan=80, cumulative=["funds_wan"])
+
+
+def test_a_plan_carried_out_is_what_was_put_in() -> None:
+    parsed("2024年计划投入80万元，实际投入92万元", funds_wan=92)
+    parsed("协议投入100万元，实际投入60万元", funds_wan=60, committed_wan=100)  # a pledge stays
+
+
+def test_staff_on_study_trips_are_helpers() -> None:
+    parsed("组织人员赴结对县调研对接4次，累计80人次；培训人员150人；就业22人", people=172, fields=["就业"])
+    parsed("组织员工赴结对县考察3次共30人次，培训农民100人", people=100)
+    parsed("组织学生赴研学基地参观200人", people=200, fields=["教育"])  # students are reached
+
+
+def test_numbers_as_keyboards_and_chats_write_them() -> None:
+    parsed("本月捐款1 000 000元", funds_wan=100)
+    parsed("本月帮扶1 200户", households=1200)
+    parsed("本月捐款20（二十）万元", funds_wan=20)
+    parsed("投入资金三十（30）万元", funds_wan=30)
+    parsed("协议签了，1.5个亿，分五年", committed_wan=15000)
+    parsed("捐款 RMB 5,000 给村小买书", funds_wan=0.5, fields=["教育"])
+    parsed("昨天又捐了5k给敬老院", funds_wan=0.5, fields=["养老"])
+    parsed("投入资金应为32万元，误报为23万元，请更正", funds_wan=32)
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
