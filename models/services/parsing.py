@@ -666,7 +666,7 @@ class _RunningCues:
         """Are the period words starting in [start, end) all of an earlier period ("截至上月累计")?"""
         low = bisect_left(self.period_starts, max(start, 0))
         high = bisect_left(self.period_starts, end)
-        return low < high and all(self.period_words[index] in _EARLIER_PERIODS for index in range(low, high))
+        return low < high <= low + 4 and all(self.period_words[index] in _EARLIER_PERIODS for index in range(low, high))
 
 
 class _Cue(NamedTuple):
