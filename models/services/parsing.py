@@ -362,6 +362,11 @@ def _number_value(raw: str) -> float | None:
     return total + section + number
 
 
+def _month_number(raw: str) -> int:
+    """"9" → 9, "十一" → 11."""
+    return int(raw) if raw.isdigit() else int(_number_value(raw) or 0)
+
+
 def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
     """The last match of `pattern` in text[start:end] (callers keep the window short)."""
     last = None
@@ -397,7 +402,8 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息".split(), _CUE_FUNDS),
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息 "
+        "打过去 转过去 汇过去 送去 送了 给了 收到".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -406,7 +412,8 @@ _MONEY_CUES: dict[str, str] = {
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
-        "计划 拟 预计 预算 将于 准备 打算 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(), _CUE_FUTURE),
+        "计划 拟 预计 预算 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
+        _CUE_FUTURE),
     **dict.fromkeys(
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
@@ -418,7 +425,7 @@ _MONEY_CUES: dict[str, str] = {
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
         "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
     **dict.fromkeys("采购 订购 订购了".split(), _CUE_PURCHASE),
-    **dict.fromkeys("购买 买 买了".split(), _CUE_BUY),
+    **dict.fromkeys("购买 买 买了 自购".split(), _CUE_BUY),
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
 }
@@ -487,7 +494,7 @@ _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 _TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
-_SUB_RE = re.compile(r"其中|包括|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")
+_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _USE_VERBS = "用于|用来|用在|用作|用以"
@@ -501,7 +508,7 @@ _ARRIVAL_WORDS = ("到位", "到账", "兑现")
 _PROJECT_LABEL_RE = re.compile(r"项目(?:个数|数量|数)?\s*:?\s*(?:共|为|达)?$")
 _PLACES_COUNTED = frozenset("村乡镇县区组点")
 # A project's size, not what was given to it: "项目总投资500万元" (see project_totals).
-_PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|总概算")
+_PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总额|总概算")
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
 _PERIOD_WORD_RE = re.compile(
     r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
@@ -618,12 +625,16 @@ _RUNNING_RE = re.compile(
 _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
     r"|春节|中秋|国庆|重阳|六一|今年|本年|去年|上年"
-    r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份")
+    r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份"
+    r"|(?<![\d一二三四五六七八九十.])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月(?![份\d])")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
 _EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年"})
 # This year's, right before a cue, leave it a running total as before ("今年累计投入80万元"); between
 # the cue and a figure they end its reach ("三年来累计投入300万元,今年投入100万元": 100 is this year's).
 _YEAR_SO_FAR = frozenset({"今年", "本年"})
+# A month named before a figure ("10月份再捐赠", "截至9月底"): see _Reader._totals_to_an_earlier_month.
+_MONTH_RE = re.compile(r"(?<![\d一二三四五六七八九十])(?P<month>1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月")
+_CUTOFF_RE = re.compile("截至|截止")
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -639,6 +650,9 @@ class _RunningCues:
         periods = list(_PERIOD_RE.finditer(text))
         self.period_starts = [match.start() for match in periods]
         self.period_words = [match.group() for match in periods]
+        # A period word right after 截至/截止 is the date a total runs to ("截至本月底", "截至9月份"), not
+        # the period the figure is of.
+        self.period_dated = [text[max(0, match.start() - 2):match.start()] in ("截至", "截止") for match in periods]
 
     def governing(self, sentence_start: int, pos: int) -> tuple[bool, int] | None:
         """(strong, start) of the last cue before `pos` in its sentence, else None."""
@@ -660,7 +674,9 @@ class _RunningCues:
         """Is there a period word (本月 本次 …), other than those in `ignore`, starting in [start, end)?"""
         low = bisect_left(self.period_starts, max(start, 0))
         high = bisect_left(self.period_starts, end)
-        return any(self.period_words[index] not in ignore for index in range(low, high))
+        return any(self.period_words[index] not in ignore
+                   and not (self.period_dated[index] and self.period_words[index] not in _EARLIER_PERIODS)
+                   for index in range(low, high))
 
     def earlier_period_between(self, start: int, end: int) -> bool:
         """Are the period words starting in [start, end) all of an earlier period ("截至上月累计")?"""
@@ -789,6 +805,9 @@ class _Reader:
         """
         clause = self.segments.near("clause", start)
         sentence = (self.segments.near("sentence", start)[0], clause[1])
+        if not any(cue.kind in _DECISIVE for cue in self._cues_in(*clause)):
+            # "冷库二期的40万元资金,准备在11月份拨付到位": the verb of the next clause says what it is.
+            sentence = (sentence[0], self._next_clause_end(clause[1]))
         kind = self._money_kind_in(clause, start, end, nouns_decide=False)
         if kind is None:
             cues = [cue for cue in self._cues_in(*sentence)
@@ -797,6 +816,13 @@ class _Reader:
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
         return kind
+
+    def _next_clause_end(self, clause_end: int) -> int:
+        """The end of the clause after the one ending at `clause_end`, within its sentence."""
+        sentence_end = self.segments.span("sentence", max(0, clause_end - 1))[1]
+        if clause_end >= sentence_end:
+            return clause_end
+        return self.segments.near("clause", clause_end + 1)[1]
 
     def _money_kind_in(
         self, window: tuple[int, int], start: int, end: int, nouns_decide: bool,
@@ -1196,8 +1222,20 @@ class _Reader:
             first = bisect_left(starts, pos)
             scope_end = self._sub_scope_end(figures, starts, pos)
             last = bisect_left(starts, scope_end)
-            subs.update(index for index in range(first, last) if figures[index].kind in given)
+            subs.update(index for index in range(first, last)
+                        if figures[index].kind in given or self._part_kind(figures[index]) in given)
         return subs
+
+    def _part_kind(self, figure: _Figure) -> str:
+        """A part's kind for a breakdown: money bought with 购买 … is read with sales ("其中单位采购6.2万元,
+        个人购买2.7万元")."""
+        return _SALES if figure.kind == _FUNDS and self._bought(figure) else figure.kind
+
+    def _bought(self, figure: _Figure) -> bool:
+        """Does a buying word (购买 采购 买 …) stand in the figure's clause ("个人购买2.7万元", a part of a
+        consumption-assistance sum)?"""
+        clause = self.segments.near("clause", figure.start)
+        return any(_MONEY_CUES.get(self.text[cue.start:cue.end]) in (_CUE_PURCHASE, _CUE_BUY) for cue in self._cues_in(*clause))
 
     def allocated_shares(self, figures: list[_Figure], subs: set[int]) -> set[int]:
         """Indexes of money figures that share out an amount given before them, without 其中:
@@ -1309,9 +1347,11 @@ class _Reader:
         if _PROJECT_SIZE_RE.search(self.text) is None:
             return subs
         for index, figure in enumerate(figures):
-            if figure.kind != _FUNDS or index in subs:
+            if figure.kind not in (_FUNDS, _COMMITTED) or index in subs:
                 continue
-            clause_start = self.segments.near("clause", figure.start)[0]
+            clause_start, clause_end = self.segments.near("clause", figure.start)
+            if figure.kind == _COMMITTED and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)):
+                continue  # a pledge, not a budget
             if _PROJECT_SIZE_RE.search(self.text, clause_start, figure.start) is None:
                 continue
             sentence_end = self.segments.span("sentence", figure.start)[1]
@@ -1458,13 +1498,13 @@ class _Reader:
         if not inside and self.text[clause_end:clause_end + 1] == ":" and clause_end < sentence_end:
             clause_end = self.segments.near("clause", clause_end + 1)[1]
             inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
-        listed = {figures[i].kind for i in inside}
+        listed = {self._part_kind(figures[i]) for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
             if clause_end >= sentence_end:
                 break
             next_end = self.segments.near("clause", clause_end + 1)[1]
             inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
-            kinds = {figures[i].kind for i in inside}
+            kinds = {self._part_kind(figures[i]) for i in inside}
             if not kinds or not kinds <= listed:
                 break
             clause_end = next_end
@@ -1568,7 +1608,27 @@ class _Reader:
                 running.add(index)
                 if earlier:
                     as_of_earlier.add(index)
+        as_of_earlier |= self._totals_to_an_earlier_month(figures, running)
         return running, as_of_earlier
+
+    def _totals_to_an_earlier_month(self, figures: list[_Figure], running: set[int]) -> set[int]:
+        """Running totals to the end of a month ("截至9月底累计捐赠85万元") beside a figure of the same
+        kind for a later month ("10月份再捐赠15万元"), which is not in them."""
+        months: list[int | None] = []
+        for index, figure in enumerate(figures):
+            sentence_start = self.segments.span("sentence", figure.start)[0]
+            window_start = max(sentence_start, figure.start - _REACH)
+            if index in running:
+                cutoff = _last_match(_CUTOFF_RE, self.text, window_start, figure.start)
+                window_start = cutoff.end() if cutoff is not None else figure.start
+            month = _last_match(_MONTH_RE, self.text, window_start, figure.start)
+            months.append(None if month is None else _month_number(month.group("month")))
+        later: dict[str, int] = {}
+        for index, figure in enumerate(figures):
+            if index not in running and months[index] is not None:
+                later[figure.kind] = max(months[index], later.get(figure.kind, 0))
+        return {index for index in running
+                if months[index] is not None and later.get(figures[index].kind, 0) > months[index]}
 
     def _restates_parts(
         self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int,

@@ -400,6 +400,32 @@ def test_numbers_as_keyboards_and_chats_write_them() -> None:
     parsed("投入资金应为32万元，误报为23万元，请更正", funds_wan=32)
 
 
+def test_a_running_total_to_a_months_end_is_added_to_by_later_months() -> None:
+    parsed("截至9月底累计捐赠85万元；10月份再捐赠15万元。", funds_wan=100, cumulative=["funds_wan"])
+    parsed("截至9月份累计捐赠85万元，10月份又捐赠15万元", funds_wan=100, cumulative=["funds_wan"])
+    parsed("截至10月底累计投入100万元，10月投入15万元", funds_wan=100, cumulative=["funds_wan"])  # in it
+    parsed("截至本月底累计投入100万元，本月投入15万元", funds_wan=100, cumulative=["funds_wan"])
+    parsed("截至本月累计帮扶180户，本月新增帮扶20户", households=180, cumulative=["households"])
+    parsed("截至2024年3月15日累计投入100万元", funds_wan=100, cumulative=["funds_wan"])
+
+
+def test_a_verb_in_the_next_clause_says_what_a_bare_amount_is() -> None:
+    parsed("冷库二期的40万元资金，准备在11月份拨付到位。", committed_wan=40, fields=["产业"])
+    parsed("帮扶资金50万元，将在下半年拨付", committed_wan=50)
+    parsed("资金30万元，带动50户", funds_wan=30, households=50)
+
+
+def test_more_ways_to_write_parts_plans_and_payments() -> None:
+    parsed("本月投入资金45万元（包含产业资金30万元）", funds_wan=45, fields=["产业"])
+    parsed("捐赠物资价值8万元，内含图书价值3万元", funds_wan=8, fields=["教育"])
+    parsed("原定投入60万元，最终实际到位68万元", funds_wan=68)
+    parsed("这个月又给村里打过去3.5W，修水渠用的", funds_wan=3.5)
+    parsed("村里收到5w", funds_wan=5)
+    parsed("本月消费帮扶金额8.9万元，其中单位采购6.2万元，个人购买2.7万元", sales_wan=8.9, fields=["消费"])
+    parsed("员工自购结对县大米2万元", sales_wan=2, fields=["消费"])
+    parsed("冷库建设总预算为80万元，由我公司捐赠50万元。", funds_wan=50, fields=["产业"])
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
