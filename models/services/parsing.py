@@ -403,7 +403,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息 "
-        "打过去 转过去 汇过去 送去 送了 给了 收到".split(), _CUE_FUNDS),
+        "打过去 转过去 汇过去 送去 送了 给了 收到 支付".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -546,8 +546,14 @@ _BENEFICIARY_RE = re.compile(
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
 _OTHER_PAYER_RE = re.compile(
-    r"财政|衔接资金|福彩|彩票公益金|自筹|政府投入|政府资金|整合资金|涉农资金|专项债"
-    r"|配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套")
+    r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债)"
+    r"|(?:群众|村民|农户|村集体|受益户|地方)自筹"
+    r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
+# Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
+_RECIPIENT_BEFORE_RE = re.compile(r"[为向给对](?:县|市|省|区|乡|镇)?级?$")
+# Matching funds are the state's when the state is named before them ("县教育局配套资助", "县级配套").
+_STATE_NAMED_RE = re.compile("县|市|省|政府|财政|局|衔接")
+_OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会|我院|我校|公司|基金会|协会|商会|企业")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有")
 
@@ -577,6 +583,7 @@ _ALL_PAID_RE = re.compile("全部|全额|足额")
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
 _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
+_PAST_DURATION_RE = re.compile("已|了|共|累计")
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
 _AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购)")
@@ -851,10 +858,16 @@ class _Reader:
         paid = any(cue.kind == _CUE_PAID for cue in cues)
         if base == _CUE_PROMISE:
             return _FUNDS if paid else _COMMITTED
-        promised = any(cue.kind == _CUE_PROMISE for cue in before)
+        promised = any(cue.kind == _CUE_PROMISE and not self._acted_since(cue.end, start) for cue in before)
         if promised and not paid:
             return _COMMITTED
         return _SALES if base == _CUE_SALES else _FUNDS
+
+    def _acted_since(self, promise_end: int, start: int) -> bool:
+        """Does this period's action stand between a promise and a figure ("去年签订协议后,本月…捐赠图书,
+        共计价值9万元")? Then the figure is what was given under it, not what was promised."""
+        current = _PERIOD_WORD_RE.search(self.text, promise_end, start)
+        return (current is not None and current.lastgroup == "current") or _DONE_RE.search(self.text, promise_end, start) is not None
 
     def _is_future(self, cues: list[_Cue], start: int, end: int) -> bool:
         """A future marker (计划 拟 明年 …) governs the figure unless 已/paid comes between them, or
@@ -975,7 +988,7 @@ class _Reader:
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
         if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start)
-                or _OTHER_PAYER_RE.search(text, clause_start, start + 1)):
+                or self._paid_by_others(clause_start, start)):
             return None
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
@@ -1036,16 +1049,21 @@ class _Reader:
             per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
             if per is None:
                 return None
-        times = self._recurrences(clause_start, start)
+        times, past = self._recurrences(clause_start, start)
         if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
             return None
-        if _OTHER_PAYER_RE.search(text, clause_start, start + 1):  # + 1: "配套18万元" ends at the figure's first digit
+        if self._paid_by_others(clause_start, start):
             self.other_payer_starts.append(figure_start)
             return None
         kind = self.money_kind(figure_start, unit_end)
         if kind == _CUE_OUTCOME or (kind is None and not stated):
             return None
         kind = kind or _FUNDS
+        if times and kind != _COMMITTED and not past:
+            # "每人每年5000元,资助4年": the years to come are not yet paid; a per-head rate still counts once.
+            if per is None:
+                return None
+            times = None
         clause_end = self.segments.near("clause", start)[1]
         if kind == _FUNDS and self._remainder(clause_start, start, clause_end):
             kind = _COMMITTED
@@ -1053,21 +1071,39 @@ class _Reader:
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
 
+    def _paid_by_others(self, clause_start: int, start: int) -> bool:
+        """Does its clause say the figure at `start` is the state's or the villagers' money, or reached by
+        it (see _OTHER_PAYER_RE)? Not when the state is whom money went to ("为县财政局困难职工捐款"), nor
+        matching funds an organization gives ("我会按1:1比例配套资金10万元")."""
+        text = self.text
+        for match in _OTHER_PAYER_RE.finditer(text, clause_start, start + 1):  # + 1: "配套18万元" ends at its first digit
+            if match.group("state") and _RECIPIENT_BEFORE_RE.search(text, max(clause_start, match.start() - 3), match.start()):
+                continue
+            if match.group("matching"):
+                named_from = max(self.segments.span("sentence", start)[0], match.start() - 12)
+                if (_OWN_SUBJECT_RE.search(text, clause_start, match.start())
+                        or not _STATE_NAMED_RE.search(text, named_from, match.end())):
+                    continue
+            return True
+        return False
+
     def _remainder(self, clause_start: int, start: int, clause_end: int) -> bool:
         """Is the amount at `start` what is left to pay ("已到位120万元,剩余80万元")? Not when its
-        clause says it was paid ("剩余资金已拨付") or gives it a use ("剩余10万元用于修路")."""
+        clause says it was paid ("剩余资金已拨付", "投入尾款8万元") or gives it a use ("剩余10万元用于修路")."""
         text = self.text
         return (_REMAINDER_RE.search(text, clause_start, start) is not None
                 and _DONE_RE.search(text, clause_start, clause_end) is None
-                and _USE_RE.search(text, clause_start, clause_end) is None)
+                and _USE_RE.search(text, clause_start, clause_end) is None
+                and not any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(clause_start, clause_end)))
 
-    def _recurrences(self, clause_start: int, start: int) -> int | None:
+    def _recurrences(self, clause_start: int, start: int) -> tuple[int | None, bool]:
         """How many times an amount paid 每年/每月/每季度 was paid, from a duration in its sentence
-        ("承诺每年投入100万元,连续三年" → 3; "每人每月补贴800元,…已发放6个月" → 6); None when the
-        amount recurs with no duration said, or does not recur."""
+        ("承诺每年投入100万元,连续三年" → 3; "每人每月补贴800元,…已发放6个月" → 6), and whether the
+        duration is said to be past (已 了 共 累计 before it in its clause); None when the amount recurs
+        with no duration said, or does not recur."""
         recurrence = _last_match(_RECURRENCE_RE, self.text, clause_start, start)
         if recurrence is None:
-            return None
+            return None, False
         unit = recurrence.group("unit")
         sentence_start, sentence_end = self.segments.span("sentence", start)
         best = None
@@ -1075,9 +1111,13 @@ class _Reader:
             if match.group("unit") == _DURATION_UNITS[unit] and (best is None or abs(match.start() - start) < abs(best.start() - start)):
                 best = match
         if best is None:
-            return None
+            return None, False
         count = _number_value(best.group("count"))
-        return int(count) if count and count == int(count) and 1 <= count <= _MAX_RECURRENCES[unit] else None
+        if not (count and count == int(count) and 1 <= count <= _MAX_RECURRENCES[unit]):
+            return None, False
+        duration_clause = self.segments.near("clause", best.start())[0]
+        past = _PAST_DURATION_RE.search(self.text, duration_clause, best.start()) is not None
+        return int(count), past
 
     def _each(self, clause_start: int, start: int, unit_end: int) -> str | None:
         """What an amount given to each is multiplied by: "为3所村小各捐赠2万元", "向两个村分别捐赠
@@ -1332,7 +1372,7 @@ class _Reader:
             if earlier in apart or whole.start >= clause_start or whole.value < figure.value - 1e-9:
                 return None
             whole_clause = self.segments.near("clause", whole.start)
-            if whole.kind == _FUNDS and any(cue.kind == _CUE_PAID for cue in self._cues_in(*whole_clause)):
+            if whole.kind == _FUNDS and any(self._says_arrived(cue, whole_clause[0]) for cue in self._cues_in(*whole_clause)):
                 return None  # itself an arrival: "已到位50万元,已到位10万元" are two
             return earlier
         return None

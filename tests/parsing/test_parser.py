@@ -426,6 +426,18 @@ def test_more_ways_to_write_parts_plans_and_payments() -> None:
     parsed("冷库建设总预算为80万元，由我公司捐赠50万元。", funds_wan=50, fields=["产业"])
 
 
+def test_trigger_words_in_another_role_change_nothing() -> None:
+    parsed("本月为县财政局困难职工捐款2万元", funds_wan=2)  # the state as recipient
+    parsed("向县财政专户缴入帮扶捐款20万元", funds_wan=20)
+    parsed("公司自筹资金30万元建设帮扶车间", funds_wan=30, fields=["就业"])  # its own money raised
+    parsed("我会按1:1比例配套资金10万元", funds_wan=10)  # matching funds it gives
+    parsed("去年签订协议后，本月为3所学校各捐赠图书，共计价值9万元", funds_wan=9, fields=["教育"])  # given under it
+    parsed("本月完成去年遗留的项目1个，投入尾款8万元", funds_wan=8, projects=1)  # the balance, paid
+    parsed("捐赠物资价值15万元，其中10万元发放给脱贫户，其余5万元发放给监测户", funds_wan=15)  # the rest, given
+    parsed("本月拨付资金18万元，到位18万元", funds_wan=18)  # the payment arrived
+    parsed("本月资助大学生10名，每人每年5000元，资助4年", funds_wan=5, people=10, fields=["教育"])  # years to come
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
