@@ -1618,10 +1618,12 @@ class _Reader:
         their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
         see _RunningCues), and of those among them that are totals to an earlier date ("截至上月累计
         投入100万元"), which the increments reported after them add to."""
-        cues = _RunningCues(self.text)
-        starts = [figure.start for figure in figures]
         running: set[int] = set()
         as_of_earlier: set[int] = set()
+        if _RUNNING_RE.search(self.text) is None:
+            return running, as_of_earlier
+        cues = _RunningCues(self.text)
+        starts = [figure.start for figure in figures]
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
             cue = cues.governing(sentence_start, figure.start)
@@ -1654,6 +1656,8 @@ class _Reader:
     def _totals_to_an_earlier_month(self, figures: list[_Figure], running: set[int]) -> set[int]:
         """Running totals to the end of a month ("截至9月底累计捐赠85万元") beside a figure of the same
         kind for a later month ("10月份再捐赠15万元"), which is not in them."""
+        if not running:
+            return set()
         months: list[int | None] = []
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
