@@ -33,9 +33,11 @@ How it works, in order:
    in full ("协议资金200万元已全部到位") is both. A per-head rate
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
-   with no count or an average outcome (人均增收) is dropped. So is a gift to each (各捐赠,
-   分别捐赠, 人均资助) multiplied by the count before it ("为3所村小各捐赠2万元" → 6), and an
-   amount paid 每年/每月/每季度 by the duration its sentence gives ("连续三年"), else dropped.
+   with no count or an average outcome (人均增收) is dropped. A gift to each (各捐赠, 分别捐赠,
+   人均资助) is multiplied by the count before it ("为3所村小各捐赠2万元" → 6), and an amount paid
+   每年/每月/每季度 by the duration its sentence gives when that is past or promised ("已发放6个月",
+   "承诺…连续三年"), else it is dropped. A bare amount whose clause has no verb takes the one of
+   the next clause ("40万元资金,准备在11月份拨付到位" is committed).
    Money others paid (财政, 衔接资金, 配套资金, 自筹) is not the organizations' (nor are the people it
    reached), and a total holding it does not count; money asked for (申请资助), lent (贷款, "…贷")
    or still needed (还需) is not put in; buying the
