@@ -451,7 +451,7 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
-_NEGATED_RE = re.compile("(?:不是|并非|而非|并不是|误报为?|错报为?|误填为?|误写为?)$")
+_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?)$")
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
 _ACTUAL_RE = re.compile("实际")
@@ -504,6 +504,8 @@ _USE_RE = re.compile(_USE_VERBS)
 _ALLOCATION_RE = re.compile(rf"\s*+(?:专门|专项|全部|主要|分别|均|都|将|已)?(?:{_USE_VERBS})")
 # Before an amount in its clause: it is new money, not a share of an amount given before.
 _NEW_MONEY_RE = re.compile(r"另|还(?![差欠需])|又|再|追加|新增|此外|加上")
+# In a plan under a pledge 再 is the next tranche ("计划下半年再拨付60万元"), not more money.
+_NEW_PLEDGE_RE = re.compile(r"另|又|追加|新增|此外|加上")
 # Paid cues that say money arrived, whoever paid it (see paid_parts).
 _ARRIVAL_WORDS = ("到位", "到账", "兑现")
 # A count of projects after its label, in a form-like report: "项目个数:2个", "实施项目:3个", "项目数量2个".
@@ -530,11 +532,14 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # they are the ones trained or helped ("培训村医48人次").
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
-    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队".split())
+    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
+    "农技人员 农技员 专家团队 一行 主播".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
+# A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
+_AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
@@ -579,7 +584,7 @@ _PER_HEAD_RE = re.compile(
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
-_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份])")
+_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包])")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
 # An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
@@ -611,6 +616,7 @@ _ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银�
 # ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
 _RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是|折合|约合|合|相当于))\s*(?:人民币)?\s*¥?\s*")
 
+_AFTER_BARE_THOUSANDS = ("左右", "给", "用", "已", "的", "多", "余", "块")
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(
     "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例单"
@@ -656,7 +662,9 @@ class _RunningCues:
         self.cues = [(match.start(), match.group("strong") is not None)
                      for match in _RUNNING_RE.finditer(text)]
         self.cue_starts = [start for start, _ in self.cues]
-        periods = list(_PERIOD_RE.finditer(text))
+        # A period named in a comparison ("较去年同期增长") is not the period of any figure.
+        periods = [match for match in _PERIOD_RE.finditer(text)
+                   if text[max(0, match.start() - 1):match.start()] not in ("较", "比")]
         self.period_starts = [match.start() for match in periods]
         self.period_words = [match.group() for match in periods]
         # A period word right after 截至/截止 is the date a total runs to ("截至本月底", "截至9月份"), not
@@ -729,7 +737,7 @@ class _Reader:
         self.cue_starts = [cue.start for cue in self.cues]
         self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
         self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
-        # Head counts of helpers ("干部42人"): not people reached, but what their per-head gifts multiply.
+        # Counts that are not reached ("干部42人", "上述86人") but that per-head gifts multiply.
         self.helper_counts: list[_Figure] = []
         self.other_payer_starts: list[int] = []  # where the amounts others paid are (see _OTHER_PAYER_RE)
 
@@ -790,7 +798,11 @@ class _Reader:
         clause_start, clause_end = self.segments.near("clause", match.start())
         after = self.text[match.end():clause_end]
         if kind == _CUE_BUY:
-            return _PRODUCE_RE.search(after) is not None
+            if _PRODUCE_RE.search(after) is not None:
+                return True
+            # "采购我县枇杷21万元;单位职工个人购买约4万元": buying more of what the sentence sold.
+            return (_INPUT_GOODS_RE.search(after) is None
+                    and any(cue.kind == _CUE_SALES and cue.start >= match.start() - 30 for cue in earlier[-8:]))
         funded = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) and cue.start >= clause_start
                      for cue in earlier[-8:])
         return not funded and _INPUT_GOODS_RE.search(after) is None
@@ -906,16 +918,25 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
-            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 5), figure.start):
+            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
             if figures and self._restates(figures[-1], figure):
                 continue
+            figure = self._total_of_its_kind(figures, figure)
             figures.append(figure)
             if figure.pledged:
                 figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
+
+    def _total_of_its_kind(self, figures: list[_Figure], figure: _Figure) -> _Figure:
+        """A total with no word of its own saying what money it is ("两项合计43.6万元" after two
+        purchases) is of the kind of the money before it, when that is one kind."""
+        if figure.kind not in _MONEY_KINDS or not self.is_total(figure) or self.money_kind(figure.start, figure.end) is not None:
+            return figure
+        kinds = {other.kind for other in figures[-_MAX_NEIGHBOURS:] if other.kind in _MONEY_KINDS}
+        return figure._replace(kind=kinds.pop()) if len(kinds) == 1 else figure
 
     def _compares(self, figure: _Figure) -> bool:
         """Is the figure a difference from another period ("较上月增加10万元", "比去年多带动20户"), or
@@ -995,6 +1016,9 @@ class _Reader:
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
                 return None
+            if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
+                self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
+                return None  # "为上述86人每人发放": counted where first said; still what a rate multiplies
             if self._is_provider(start, unit_end, clause_start):
                 self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
                 return None
@@ -1003,6 +1027,9 @@ class _Reader:
             return _Figure(_PEOPLE, value, figure_start, unit_end)
         if unit == "户" or unit == "家庭":
             if text[unit_end:unit_end + 1] in ("均", "籍", "口", "外", "型", "数"):
+                return None
+            if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
+                self.helper_counts.append(_Figure(_HOUSEHOLDS, value, figure_start, unit_end))
                 return None
             return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
         if unit == "家":
@@ -1188,6 +1215,10 @@ class _Reader:
         """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
         follows ("20万斤", "3万亩" are not); money_kind must still find a money word for it."""
         colloquial = _single_digit_tail(raw) and raw[-2] in "万亿"  # "捐了一万二": 12,000 元
+        if raw[-1] == "千" and not tail.group("magnitude"):
+            # "捐了5千", "物资折价6千左右" — but "200千瓦": only where nothing measured follows.
+            rest = self.text[tail.end():tail.end() + 2]
+            return not rest or rest[0] in _ITEM_ENDS or rest[0] in " 。" or rest.startswith(_AFTER_BARE_THOUSANDS)
         if not (tail.group("magnitude") or raw[-1] in "万亿" or colloquial):
             return False
         rest = self.text[tail.end():tail.end() + 2]
@@ -1438,7 +1469,7 @@ class _Reader:
                 left, pledge_sentence = figure.value, sentence_start
                 continue
             if (left is None or figure.value > left + 1e-9
-                    or _NEW_MONEY_RE.search(self.text, clause_start, figure.start)):
+                    or _NEW_PLEDGE_RE.search(self.text, clause_start, figure.start)):
                 continue
             parts.add(index)
             left -= figure.value
@@ -1500,9 +1531,9 @@ class _Reader:
             old = _OLD_VALUE_RE.search(self.text, max(clause_start, figure.start - 8), figure.start) is not None
             sentence_end = self.segments.span("sentence", figure.start)[1]
             for later in figures[index + 1:index + 1 + _MAX_NEIGHBOURS]:
-                if later.start >= min(sentence_end, figure.end + _REACH):
+                if later.start >= figure.end + _REACH:
                     break
-                if later.kind == figure.kind and (
+                if later.start < sentence_end and later.kind == figure.kind and (
                         old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
                         or _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
@@ -1562,8 +1593,10 @@ class _Reader:
         for index, figure in enumerate(figures):
             if figure.kind in counts and index not in subs:
                 counts[figure.kind].append(figure)
-        if self.helper_counts:
-            counts[_PEOPLE] = sorted(counts[_PEOPLE] + self.helper_counts, key=lambda figure: figure.start)
+        for kind in counts:
+            extra = [figure for figure in self.helper_counts if figure.kind == kind]
+            if extra:
+                counts[kind] = sorted(counts[kind] + extra, key=lambda figure: figure.start)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
         all_starts = [figure.start for figure in figures]
         self.rate_starts = [figure.start for figure in figures if figure.per is not None]
@@ -1613,6 +1646,11 @@ class _Reader:
         start, end = self.segments.span("sentence", pos)
         index = bisect_left(starts, pos)
         nearby = [figure for figure in candidates[max(0, index - 1):index + 1] if start <= figure.start < end]
+        if not nearby and index and pos - candidates[index - 1].start <= _REACH:
+            # "结对留守儿童40名。为每名儿童送去价值300元的学习用品": the count closes the sentence before.
+            previous_sentence = self.segments.span("sentence", max(0, start - 1))[0]
+            if candidates[index - 1].start >= previous_sentence:
+                nearby = [candidates[index - 1]]
         return min(nearby, key=lambda figure: abs(figure.start - pos), default=None)
 
     def running_totals(self, figures: list[_Figure]) -> tuple[set[int], set[int]]:
@@ -1687,9 +1725,10 @@ class _Reader:
         if rate < len(self.rate_starts) and self.rate_starts[rate] < sentence_end:
             return True
         low = max(0, index - _MAX_NEIGHBOURS)
-        if any(sentence_start <= other.start < cue_start and other.kind == figure.kind
+        bare = _BARE_CLAUSE_RE.fullmatch(self.text, self.segments.near("clause", figure.start)[0], figure.start) is not None
+        if any((bare or sentence_start <= other.start < cue_start) and other.kind == figure.kind
                for other in figures[low:index]):
-            return True
+            return True  # "帮销大米10万元;帮销腊肉5万元;共计15万元" sums what was listed
         window = (max(sentence_start, cue_start - _REACH), cue_start)
         clause_start = self.segments.near("clause", cue_start)[0]
         return (self.text.find("、", *window) >= 0
@@ -1700,6 +1739,20 @@ class _Reader:
         """Does 合计/共/累计 … stand before the figure in its list item?"""
         item_start = self.segments.near("item", figure.start)[0]
         return _TOTAL_RE.search(self.text, item_start, figure.start) is not None
+
+    def covers(self, figure: _Figure, earlier: list[_Figure]) -> bool:
+        """Is the figure a total of the figures of its kind before it? A 合计/共计 … is; "共" with a
+        verb totals only what that verb did ("吸纳就业35人…共培训110人" reaches 145, "投入10万元,另投入5万元,
+        共投入15万元" 15)."""
+        item_start = self.segments.near("item", figure.start)[0]
+        total = _last_match(_TOTAL_RE, self.text, item_start, figure.start)
+        if total is None:
+            return False
+        verb = self.text[total.end():total.end() + 2]
+        if total.group() != "共" or not verb or not "\u4e00" <= verb[0] <= "\u9fff":
+            return True
+        return any(verb in self.text[self.segments.near("clause", other.start)[0]:other.start]
+                   for other in earlier if other.kind == figure.kind)
 
     def totals_others_money(self, figure: _Figure) -> bool:
         """Does this total follow, in its sentence, money others paid ("投入资金18万元,县财政按1:1配套
@@ -1802,7 +1855,8 @@ def _sum_figures(
         so_far = sums.get(figure.kind)
         if so_far is None:
             sums[figure.kind] = figure.value
-        elif reader.is_total(figure) and index not in as_of_earlier and figure.value >= so_far - 1e-9:
+        elif (index not in as_of_earlier and figure.value >= so_far - 1e-9
+              and reader.covers(figure, figures[max(0, index - _MAX_NEIGHBOURS):index])):
             sums[figure.kind] = figure.value  # the total covers the parts already counted
         else:
             sums[figure.kind] = so_far + figure.value

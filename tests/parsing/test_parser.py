@@ -438,6 +438,27 @@ def test_trigger_words_in_another_role_change_nothing() -> None:
     parsed("本月资助大学生10名，每人每年5000元，资助4年", funds_wan=5, people=10, fields=["教育"])  # years to come
 
 
+def test_everyday_reports_a_sixth_stranger_wrote() -> None:
+    parsed("20名志愿者结对留守儿童40名。为每名儿童送去价值300元的学习用品。", funds_wan=1.2, people=40, fields=["教育"])
+    parsed("认购我县蜂蜜2,000罐，每罐80元", sales_wan=16, fields=["消费"])
+    parsed("转移就业86人，为上述86人每人发放交通补贴500元", funds_wan=4.3, people=86, fields=["就业"])
+    parsed("组织农技人员6名开展嫁接培训，培训农户150人", people=150, fields=["产业"])
+    parsed("签约金额150万元。首期资金50万元已到账。计划下半年再拨付60万元", funds_wan=50, committed_wan=150)
+    parsed("投入帮扶资金是28万元，不是上报的82万元", funds_wan=28)
+    parsed("采购我县枇杷21万元；单位职工个人购买约4万元", sales_wan=25, fields=["消费"])
+    parsed("物资折价6千左右", funds_wan=0.6)
+    parsed("培训3千")  # no money word: not an amount
+    parsed("为村集体光伏电站捐赠资金60万元，装机容量200千瓦", funds_wan=60, fields=["产业"])  # kilowatts
+
+
+def test_totals_total_what_they_follow() -> None:
+    parsed("采购帮扶产品28.6万元。工会慰问品采购15万元。两项合计43.6万元", sales_wan=43.6, fields=["消费"])
+    parsed("帮销大米10万元；帮销腊肉5万元；共计15万元。", sales_wan=15, fields=["消费"])
+    parsed("吸纳脱贫劳动力就业35人，共培训110人", people=145, fields=["就业"])  # another doing: added
+    parsed("捐赠资金3万元，共发放物资价值5万元", funds_wan=8)
+    parsed("本月投入10万元，另投入5万元，共投入15万元", funds_wan=15)  # the same doing: its total
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
