@@ -209,6 +209,8 @@ _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z])元?")
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
+# A line break between a number and its unit, as pasted from narrow columns: "资金20\n万元".
+_BROKEN_FIGURE_RE = re.compile(r"(?<=\d)[ \t]*\r?\n[ \t]*(?=[万亿元户人名])")
 # A number said again in brackets before its unit: "20(二十)万元", "三十(30)万元".
 _SAID_AGAIN_RE = re.compile(
     r"(?<=\d)\([〇零一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]+\)(?=[万亿元])"
@@ -233,6 +235,7 @@ def _normalise(text: str) -> str:
     text = _K_RE.sub("千元", text)
     text = _KUAI_RE.sub("元", text)
     text = _SPACED_THOUSANDS_RE.sub("", text)
+    text = _BROKEN_FIGURE_RE.sub("", text)
     text = _SAID_AGAIN_RE.sub("", text)
     text = _GE_YI_RE.sub("", text)
     text = _CURRENCY_BEFORE_RE.sub("¥", text)
@@ -362,6 +365,18 @@ def _number_value(raw: str) -> float | None:
     if not (total or section or has_number):
         return None
     return total + section + number
+
+
+def _period_ordinal(word: re.Match[str]) -> int | None:
+    """The year, quarter or month a period word names ("2023年" → 2023, "三季度" → 3, "9月份" → 9)."""
+    if word.lastgroup == "year":
+        return int(word.group()[:4].translate(_CN_YEAR_DIGITS))
+    if word.lastgroup == "quarter":
+        digit = word.group().lstrip("第")[0]
+        return int(digit) if digit.isdigit() else "一二三四".index(digit) + 1
+    if word.lastgroup == "month":
+        return _month_number(word.group().rstrip("份").rstrip("月"))
+    return None
 
 
 def _month_number(raw: str) -> int:
@@ -517,7 +532,9 @@ _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总
 _PERIOD_WORD_RE = re.compile(
     r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
     r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)"
-    r"|(?P<year>(?<!\d)(?:19|20)\d{2}年(?!度?(?:以来|起|至|到))|二〇[〇零一二三四五六七八九]{2}年)")
+    r"|(?P<year>(?<!\d)(?:19|20)\d{2}年(?!度?(?:以来|起|至|到))|二〇[〇零一二三四五六七八九]{2}年)"
+    r"|(?P<quarter>第?[一二三四1-4](?:季度|季))"
+    r"|(?P<month>(?<![\d一二三四五六七八九十.-])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月份?(?![\d底末初中前]))")
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
@@ -595,7 +612,7 @@ _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
 _AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购)")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
-_EACH_RE = re.compile("各(?=[捐投拨发补奖资援赠])|分别(?=[捐投拨发补奖资援赠向给为])")
+_EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠向给为])")
 _EACH_COUNTS = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "户": _HOUSEHOLDS}
 _COUNTED_RE = re.compile(
     rf"(?:{_ARABIC}|[{_CN_DIGIT_CHARS}十百千]+)(?:余|多)?(?P<measure>[所家户人名位村校座个])")
@@ -1154,7 +1171,7 @@ class _Reader:
         the nearest before 各/分别 in its sentence: its measure word ("3所" → per 所; 人 名 位 →
         people, 户 → households). None when no such word or count."""
         text = self.text
-        each = _last_match(_EACH_RE, text, clause_start, start)
+        each = _last_match(_EACH_RE, text, clause_start, start + 1)  # + 1: "各3000元" looks at the figure's digit
         if each is None:
             return None
         clause_end = self.segments.near("clause", start)[1]
@@ -1484,28 +1501,32 @@ class _Reader:
         if _PERIOD_WORD_RE.search(self.text) is None:
             return set()
         periods: list[str | None] = []
-        years: list[int | None] = []
+        ordinals: list[int | None] = []  # the year, quarter or month named
         for index, figure in enumerate(figures):
             word = None
             if index not in apart:
                 sentence_start = self.segments.span("sentence", figure.start)[0]
                 word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
             periods.append(None if word is None else word.lastgroup)
-            years.append(int(word.group()[:4].translate(_CN_YEAR_DIGITS)) if word is not None and word.lastgroup == "year" else None)
-        current = {figure.kind for index, figure in enumerate(figures) if periods[index] == "current"}
-        latest: dict[str, int] = {}
-        for index, year in enumerate(years):
-            if year is not None:
-                latest[figures[index].kind] = max(year, latest.get(figures[index].kind, year))
+            ordinals.append(None if word is None else _period_ordinal(word))
+        # This period's figures: said so (本月 今年 …), or of a named quarter or month ("三季度投入30万元,
+        # 上季度投入20万元" is 30).
+        current = {figure.kind for index, figure in enumerate(figures) if periods[index] in ("current", "quarter", "month")}
+        latest: dict[tuple[str, str], int] = {}
+        for index, ordinal in enumerate(ordinals):
+            if ordinal is not None:
+                key = (figures[index].kind, periods[index])
+                latest[key] = max(ordinal, latest.get(key, ordinal))  # type: ignore[index]
         earlier = set()
         for index, figure in enumerate(figures):
-            if figure.value <= 0:
+            period, ordinal = periods[index], ordinals[index]
+            if figure.value <= 0 or period is None:
                 continue
-            year = years[index]
-            if periods[index] == "earlier" and figure.kind in current:
+            if period == "earlier" and figure.kind in current:
                 earlier.add(index)
-            elif year is not None and (figure.kind in current or year < latest[figure.kind]
-                                       or self._bracketed_beside(figures, index)):
+            elif period == "year" and ordinal is not None and ordinal < latest[(figure.kind, period)]:
+                earlier.add(index)  # 2023年 beside 2024年 (months and quarters listed in a report all count)
+            elif period == "year" and (figure.kind in current or self._bracketed_beside(figures, index)):
                 earlier.add(index)
         return earlier
 
@@ -1568,20 +1589,29 @@ class _Reader:
         clause_end = self.segments.near("clause", pos)[1]
         sentence_end = self.segments.span("sentence", pos)[1]
         inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
-        if not inside and self.text[clause_end:clause_end + 1] == ":" and clause_end < sentence_end:
-            clause_end = self.segments.near("clause", clause_end + 1)[1]
-            inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
         listed = {self._part_kind(figures[i]) for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
-            if clause_end >= sentence_end:
+            if clause_end >= self.segments.length:
                 break
             next_end = self.segments.near("clause", clause_end + 1)[1]
+            if not self.text[clause_end + 1:next_end].strip():
+                clause_end = next_end  # "其中:" and a line break before the parts
+                continue
             inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
             kinds = {self._part_kind(figures[i]) for i in inside}
-            if not kinds or not kinds <= listed:
+            if not kinds or listed and not kinds <= listed:
                 break
+            if clause_end >= sentence_end and not self._bare_part(clause_end + 1, next_end):
+                break  # past its sentence a list goes on only with bare parts ("…;教育20万元;医疗10万元")
+            listed = listed or kinds
+            sentence_end = max(sentence_end, self.segments.span("sentence", clause_end + 1)[1])
             clause_end = next_end
         return clause_end
+
+    def _bare_part(self, start: int, end: int) -> bool:
+        """Is text[start:end] a part with no verb of its own and nothing saying it is new ("教育20万元")?"""
+        return (not any(cue.kind in _DECISIVE for cue in self._cues_in(start, end))
+                and _NEW_MONEY_RE.search(self.text, start, end) is None)
 
     # -- per-head rates and running totals -----------------------------------------------------
 
@@ -1632,11 +1662,12 @@ class _Reader:
         return None if best is None else best[1]
 
     def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
-        """Was the product stated just before the rate, in its sentence ("共发放10万元,资助50名学生,
-        每人2000元")?"""
-        window_start = max(self.segments.span("sentence", product.start)[0], product.start - _REACH)
-        low, high = bisect_left(starts, window_start), bisect_left(starts, product.start)
-        return any(figure.kind == product.kind and figure.per is None
+        """Is the product stated beside the rate in its sentence ("共发放10万元,资助50名学生,每人2000元",
+        "30头,按每头1.2万元折算,价值36万元")?"""
+        sentence_start, sentence_end = self.segments.span("sentence", product.start)
+        window = (max(sentence_start, product.start - _REACH), min(sentence_end, product.start + _REACH))
+        low, high = bisect_left(starts, window[0]), bisect_left(starts, window[1])
+        return any(figure.kind == product.kind and figure.per is None and figure.start != product.start
                    and math.isclose(figure.value, product.value, rel_tol=1e-9)
                    for figure in figures[low:high])
 
@@ -1736,16 +1767,21 @@ class _Reader:
                 or _JOINED_RE.search(self.text, clause_start, cue_start) is not None)
 
     def is_total(self, figure: _Figure) -> bool:
-        """Does 合计/共/累计 … stand before the figure in its list item?"""
+        """Does 合计/共/累计 … stand before the figure in its list item (or as its label, "合计:53万元")?"""
+        return _TOTAL_RE.search(self.text, self._total_window_start(figure), figure.start) is not None
+
+    def _total_window_start(self, figure: _Figure) -> int:
+        """Where to look for a total word before a figure: its list item, and a label before a colon."""
         item_start = self.segments.near("item", figure.start)[0]
-        return _TOTAL_RE.search(self.text, item_start, figure.start) is not None
+        if self.text[item_start - 1:item_start] == ":":
+            return max(0, item_start - 6)
+        return item_start
 
     def covers(self, figure: _Figure, earlier: list[_Figure]) -> bool:
         """Is the figure a total of the figures of its kind before it? A 合计/共计 … is; "共" with a
         verb totals only what that verb did ("吸纳就业35人…共培训110人" reaches 145, "投入10万元,另投入5万元,
         共投入15万元" 15)."""
-        item_start = self.segments.near("item", figure.start)[0]
-        total = _last_match(_TOTAL_RE, self.text, item_start, figure.start)
+        total = _last_match(_TOTAL_RE, self.text, self._total_window_start(figure), figure.start)
         if total is None:
             return False
         verb = self.text[total.end():total.end() + 2]
