@@ -459,6 +459,26 @@ def test_totals_total_what_they_follow() -> None:
     parsed("本月投入10万元，另投入5万元，共投入15万元", funds_wan=15)  # the same doing: its total
 
 
+def test_reports_pasted_from_documents() -> None:
+    parsed("投入资金合计：96万元\n其中：产业帮扶60万元\n教育帮扶36万元", funds_wan=96, fields=["产业", "教育"])
+    parsed("投入资金80万元，其中产业50万元；教育20万元；医疗10万元", funds_wan=80, fields=["产业", "教育", "健康"])
+    parsed("合计投入资金60万元：①修路40万元；②建桥20万元", funds_wan=60, fields=["其他"])
+    parsed("投入资金100万元，其中产业60万元。另投入20万元。", funds_wan=120, fields=["产业"])  # new money ends the list
+    parsed("35万元，18万元，合计：53万元", funds_wan=53)
+    parsed("资金20\n万元，受益农户35\n户", funds_wan=20, households=35)
+
+
+def test_rates_and_tiers() -> None:
+    parsed("一等奖学金5人各3000元，二等10人各2000元，三等20人各1000元", funds_wan=5.5, people=35, fields=["教育"])
+    parsed("发放牛犊30头，按每头1.2万元折算，价值36万元", funds_wan=36, fields=["产业"])  # the product said again
+
+
+def test_named_quarters_and_months() -> None:
+    parsed("三季度投入30万元，上季度投入20万元", funds_wan=30)
+    parsed("7月投入10万元，8月投入20万元，9月投入15万元", funds_wan=45)  # a quarter's months all count
+    parsed("一季度投入10万元，二季度投入20万元", funds_wan=30)
+
+
 def test_a_comparison_is_not_an_amount() -> None:
     parsed("今年共投入帮扶资金95万元,比去年增加20万元", funds_wan=95)
 
