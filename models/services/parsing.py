@@ -8,7 +8,8 @@ and the assistance fields named.
 
 How it works, in order:
 
-1. Normalise: NFKC (full-width digits and punctuation become ASCII), a small
+1. Normalise: a pasted table becomes one sentence per row (each number after its column's label and
+   with its unit, see _tables_as_sentences); NFKC (full-width digits and punctuation become ASCII), a small
    Traditional→Simplified table limited to the characters the cue words use, dashes to "-",
    and colloquial amounts made regular: "5w" → 5万, "5k" → 5千元, "500块(钱)" → 500元, "1 000 000元"
    → 1000000元, "20(二十)万元" → 20万元, "1.5个亿" → 1.5亿, "RMB 5,000" → ¥5,000, "逾千人"/"近百户"
@@ -226,10 +227,88 @@ _BARE_MAGNITUDE_RE = re.compile(
     r"|(?<![\d〇零一二两三四五六七八九十百千万亿几数每.,])(?=[百千万][余多][元人户名位家个项])")
 
 
+# A table pasted from a spreadsheet or a document: cells split by tabs, "|" or runs of spaces.
+_CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
+_NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|元|户|人次|人|个|项)[)\]]$")
+_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|元)")
+_INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
+                   ("项目个数", "个"))
+_TOTAL_ROWS = ("合计", "小计", "总计", "共计")
+_ROW_NUMBER_HEADERS = frozenset({"序号", "编号", "序", "No", "NO", "No.", "#"})
+
+
+def _tables_as_sentences(text: str) -> str:
+    """Rewrite each pasted table as sentences the parser reads, one per row, each cell after its
+    column's label and with the column's unit: "项目 | 投入金额(万元) | 受益户数 / 大棚 | 45 | 60" becomes
+    "大棚投入金额45万元,受益户数60户;". A 合计 row totals its columns. Other lines stay as they are."""
+    lines = text.split("\n")
+    sheet_unit = _SHEET_UNIT_RE.search(text)
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        header = _cells(lines[index])
+        numbered = bool(header) and header[0] in _ROW_NUMBER_HEADERS  # a first column of row numbers (序号)
+        if numbered:
+            header = header[1:]
+        rows = []
+        end = index + 1
+        while header and end < len(lines) and (row := _row(lines[end], len(header), numbered)) is not None:
+            rows.append(row)
+            end += 1
+        columns = [_column(cell, sheet_unit.group("unit") if sheet_unit else None) for cell in header] if rows else []
+        has_units = any(unit for _, unit in columns[1:]) or any(
+            not _NUMBER_CELL_RE.fullmatch(cell) and _NUMBER_CELL_RE.match(cell) for row in rows for cell in row[1:])
+        if not rows or not has_units or any(_NUMBER_CELL_RE.match(cell) for cell in header):
+            out.append(lines[index])
+            index += 1
+            continue
+        for row in rows:
+            total = row[0] if row[0].startswith(_TOTAL_ROWS) else ""
+            parts = [f"{total}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}"
+                     for cell, (label, unit) in zip(row[1:], columns[1:]) if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell))]
+            out.append(("" if total else row[0]) + ",".join(parts) + ";")
+        index = end
+    return "\n".join(out)
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table line, or [] when it is not one (fewer than three cells)."""
+    cells = [cell.strip() for cell in _CELL_SPLIT_RE.split(line.strip().strip("|"))]
+    return cells if len(cells) >= 3 or (len(cells) == 2 and "\t" in line) else []
+
+
+def _row(line: str, width: int, numbered: bool) -> list[str] | None:
+    """The cells of a table's data line (its row number dropped), or None when the line is not one:
+    another width, or no cell after the first that starts with a number."""
+    row = _cells(line)
+    if numbered and row and row[0].isdigit():
+        row = row[1:]
+    if len(row) != width or not any(_NUMBER_CELL_RE.match(cell) for cell in row[1:]):
+        return None
+    return row
+
+
+def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
+    """A header cell's label and the unit of its numbers: "投入金额(万元)" → ("投入金额", "万元"), "受益户数"
+    → ("受益户数", "户"), "金额" → ("金额", the sheet's 单位:元 line, else None)."""
+    stated = _HEADER_UNIT_RE.match(header)
+    if stated:
+        return stated.group("label"), stated.group("unit")
+    for ending, unit in _INFERRED_UNITS:
+        if header.endswith(ending):
+            return header, unit
+    if any(word in header for word in ("金额", "资金", "投入", "价值", "销售", "额")):
+        return header, sheet_unit
+    return header, None
+
+
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    if "\n" in text and ("\t" in text or "|" in text or "  " in text):
+        text = _tables_as_sentences(text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _K_RE.sub("千元", text)
@@ -508,7 +587,7 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
-_TOTAL_RE = re.compile(r"合计|共计|总计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
+_TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")

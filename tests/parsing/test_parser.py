@@ -468,6 +468,18 @@ def test_reports_pasted_from_documents() -> None:
     parsed("资金20\n万元，受益农户35\n户", funds_wan=20, households=35)
 
 
+def test_tables_pasted_from_spreadsheets() -> None:
+    parsed("项目名称 | 投入金额（万元） | 受益户数\n蔬菜大棚 | 45 | 60\n光伏电站 | 120 | 210\n合计 | 165 | 270",
+           funds_wan=165, households=270, fields=["产业"])
+    parsed("县名\t帮扶资金(元)\t受益户\n某某县\t350000\t45", funds_wan=35, households=45)
+    parsed("单位：元\n项目\t金额\n教育\t50000\n医疗\t30000\n合计\t80000", funds_wan=8, fields=["教育", "健康"])
+    parsed("序号  项目        金额      受益人数\n1     技能培训    3.2万元   120人\n2     健康义诊    1.8万元   560人次\n"
+           "合计              5万元     680人", funds_wan=5, people=680, fields=["就业", "健康"])
+    parsed("帮扶类型\t资金（万元）\t户数\t人数\n产业\t20\t15\t52\n就业\t5\t8\t8\n小计\t25\t23\t60",
+           funds_wan=25, households=23, people=60, fields=["产业", "就业"])
+    parsed("本月工作  投入资金20万元\n带动  38户", funds_wan=20, households=38)  # not a table
+
+
 def test_rates_and_tiers() -> None:
     parsed("一等奖学金5人各3000元，二等10人各2000元，三等20人各1000元", funds_wan=5.5, people=35, fields=["教育"])
     parsed("发放牛犊30头，按每头1.2万元折算，价值36万元", funds_wan=36, fields=["产业"])  # the product said again
