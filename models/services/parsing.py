@@ -210,6 +210,8 @@ _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z])元?")
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
+# A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
+_TIMES_RATE_RE = re.compile(r"(?<!\d)(?P<count>\d++)(?P<unit>[人户名位套只头台])\s*+[×xX*]\s*+(?=\d)")
 # A line break between a number and its unit, as pasted from narrow columns: "资金20\n万元".
 _BROKEN_FIGURE_RE = re.compile(r"(?<=\d)[ \t]*\r?\n[ \t]*(?=[万亿元户人名])")
 # A number said again in brackets before its unit: "20(二十)万元", "三十(30)万元".
@@ -315,6 +317,7 @@ def _normalise(text: str) -> str:
     text = _KUAI_RE.sub("元", text)
     text = _SPACED_THOUSANDS_RE.sub("", text)
     text = _BROKEN_FIGURE_RE.sub("", text)
+    text = _TIMES_RATE_RE.sub(r"\g<count>\g<unit>每\g<unit>", text)
     text = _SAID_AGAIN_RE.sub("", text)
     text = _GE_YI_RE.sub("", text)
     text = _CURRENCY_BEFORE_RE.sub("¥", text)

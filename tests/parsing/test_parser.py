@@ -483,6 +483,7 @@ def test_tables_pasted_from_spreadsheets() -> None:
 def test_rates_and_tiers() -> None:
     parsed("一等奖学金5人各3000元，二等10人各2000元，三等20人各1000元", funds_wan=5.5, people=35, fields=["教育"])
     parsed("发放牛犊30头，按每头1.2万元折算，价值36万元", funds_wan=36, fields=["产业"])  # the product said again
+    parsed("奖学金：特等奖2人×5000元；一等奖6人×3000元；二等奖12人×1500元。", funds_wan=4.6, people=20, fields=["教育"])
 
 
 def test_named_quarters_and_months() -> None:
