@@ -155,7 +155,10 @@ def stored(db_url: str) -> tuple[dict[str, int], int, int, int]:
             unhandled = session.exec(select(func.count()).select_from(InboundMessage)
                                      .where(col(InboundMessage.handled_at).is_(None))).one()
             updates = session.exec(select(func.count()).select_from(ProgressUpdate)).one()
-            replies = session.exec(select(func.count()).select_from(Delivery)).one()
+            # Replies only: on a reminder day the running bot's scheduler also writes a reminder to each
+            # sender, and those carry a dedupe key.
+            replies = session.exec(select(func.count()).select_from(Delivery)
+                                   .where(col(Delivery.dedupe_key).is_(None))).one()
     finally:
         engine.dispose()
     return counts, unhandled, updates, replies
