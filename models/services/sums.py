@@ -53,6 +53,7 @@ BOUNDS: dict[str, int] = {**dict.fromkeys(MONEY, 1_000_000), "households": 10_00
                           "projects": 100_000}
 COUNTED = (ReviewStatus.received.value, ReviewStatus.accepted.value)
 _COUNTY_LOCK = 0x5042  # advisory-lock namespace for the county sums ("PB")
+_LEDGER_LOCK = (0x504C, 0)  # the whole ledger ("PL"): shared by every refresh, exclusive for a rebuild
 
 _UPDATES = ProgressUpdate.__table__  # type: ignore[attr-defined]
 _MONTHS = LedgerMonth.__table__  # type: ignore[attr-defined]
@@ -122,6 +123,8 @@ def refresh(
     sender row, on PostgreSQL) in a fixed order, so two workers filing updates for one pairing at
     once serialise instead of each missing the other's.
     """
+    if connection.dialect.name == "postgresql":  # wait for a rebuild under way; a rebuild waits for this
+        connection.execute(select(func.pg_advisory_xact_lock_shared(*_LEDGER_LOCK)))
     changed: dict[int, dict[str, float | int]] = {}
     counties: set[int | None] = set()
     increments: dict[tuple[int | None, str], dict[str, Any]] = {}
@@ -351,14 +354,14 @@ def _county_statement(no_county: bool) -> Any:
 def rebuild_all(connection: Connection) -> int:
     """Recompute every account from scratch (after a migration, or `pairbot ledger rebuild`); returns how many.
 
-    On PostgreSQL every account is locked first, in `refresh`'s order, before any sum is deleted: a report
-    filed meanwhile (by `pairbot run`) waits for the rebuild instead of holding its pairing while the rebuild
-    holds the deleted sums (a deadlock), and its sums are not deleted after it wrote them. A report that
-    already holds accounts of a transaction of several messages can still meet the rebuild in a deadlock:
-    `rebuild_with_retries` runs it again."""
+    On PostgreSQL the rebuild holds the ledger's advisory lock exclusively, and every `refresh` holds it shared:
+    it waits for the reports being filed (by `pairbot run`) to commit, and they wait for it. So an account first
+    written meanwhile — a new sender's first report — is neither missed by the rebuild's list of accounts nor
+    deleted after it was summed. A report that already holds rows the rebuild locks can still meet it in a
+    deadlock: `rebuild_with_retries` runs it again."""
     u = _UPDATES.c
     if connection.dialect.name == "postgresql":
-        _lock_every_account(connection)
+        connection.execute(select(func.pg_advisory_xact_lock(*_LEDGER_LOCK)))
     accounts = {Account(pid, None) for (pid,) in connection.execute(
         select(u.pairing_id).where(u.pairing_id.is_not(None)).distinct())}
     accounts |= {Account(None, cid) for (cid,) in connection.execute(
@@ -367,15 +370,6 @@ def rebuild_all(connection: Connection) -> int:
     connection.execute(_COUNTY_MONTHS.delete())
     refresh(connection, accounts)
     return len(accounts)
-
-
-def _lock_every_account(connection: Connection) -> None:
-    """The rows `_owner` locks, all of them, senders before pairings (the order of `_order`)."""
-    u, contact, pairing = _UPDATES.c, Contact.__table__.c, Pairing.__table__.c  # type: ignore[attr-defined]
-    senders = select(u.contact_id).where(u.pairing_id.is_(None))
-    connection.execute(select(contact.id).where(contact.id.in_(senders)).order_by(contact.id)
-                       .with_for_update(key_share=True)).all()
-    connection.execute(select(pairing.id).order_by(pairing.id).with_for_update(key_share=True)).all()
 
 
 RETRIED = {"40P01", "40001"}  # deadlock detected, serialization failure: PostgreSQL undid it, it can run again
