@@ -134,6 +134,13 @@ def test_parse_prints_one_json_object(tmp_path: Path) -> None:
                          "cumulative", "flags"} and data["cumulative"] == [] and data["flags"] == []
 
 
+def test_parse_names_why_the_bot_would_send_it_to_review(tmp_path: Path) -> None:
+    negative = json.loads(pairbot("parse", "投入资金-5万元，带动38户", cwd=tmp_path).stdout)
+    assert negative["funds_wan"] == -5 and negative["flags"] == ["投入资金为负数"]
+    nothing = json.loads(pairbot("parse", "你好", cwd=tmp_path).stdout)
+    assert nothing["flags"] == ["未识别出数字或帮扶领域"]
+
+
 def test_bad_config_is_refused_with_the_key(tmp_path: Path) -> None:
     result = pairbot("init", cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": "mysql://x"})
     assert result.returncode == 2 and "[database] url" in result.stderr and "PAIRBOT_DATABASE__URL" in result.stderr

@@ -11,10 +11,13 @@ from bot.i18n import _
 
 
 def parse(text: Annotated[str, typer.Argument(help=_("一条进展，例如“投入资金20万元，带动38户”"))]) -> None:
-    """Print the fields understood from a progress update as one JSON object."""
+    """Print the fields understood from a progress update as one JSON object; `flags` are the reasons the bot
+    would send it to review (as stored, in Chinese), save the comparison with a pairing's agreement."""
     from models.services.parsing import parse_update
+    from models.services.reports import review_flags
 
-    typer.echo(json.dumps(parse_update(text).to_dict(), ensure_ascii=False))
+    parsed = parse_update(text)
+    typer.echo(json.dumps(parsed.to_dict() | {"flags": review_flags(None, parsed, text, None)}, ensure_ascii=False))
 
 
 def register(app: typer.Typer) -> None:

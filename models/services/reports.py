@@ -68,8 +68,9 @@ def parsed_of(update: ProgressUpdate) -> dict[str, Any]:
     return values
 
 
-def review_flags(session: Session, parsed: ParsedUpdate, text: str, pairing_id: int | None) -> list[str]:
-    """Reasons a person should look at this update; empty when it looks plausible."""
+def review_flags(session: Session | None, parsed: ParsedUpdate, text: str, pairing_id: int | None) -> list[str]:
+    """Reasons a person should look at this update; empty when it looks plausible. Without a session (or a
+    pairing) the agreement is not compared (`pairbot parse`)."""
     flags: list[str] = list(parsed.flags)
     if parsed.is_empty() and not flags:
         flags.append(FLAG_NOTHING)
@@ -117,8 +118,8 @@ def flag_label(flag: str) -> str:
     return flag
 
 
-def _agreement_amount(session: Session, pairing_id: int | None) -> float | None:
-    if pairing_id is None:
+def _agreement_amount(session: Session | None, pairing_id: int | None) -> float | None:
+    if session is None or pairing_id is None:
         return None
     amounts = [a.amount_wan for a in current_agreements(session, [pairing_id])]  # superseded versions do not count
     known = [a for a in amounts if a]
