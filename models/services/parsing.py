@@ -331,7 +331,8 @@ def _normalise(text: str) -> str:
 _SENTENCE_ENDS = frozenset("。!?;\n")
 _CLAUSE_ENDS = _SENTENCE_ENDS | frozenset(",:()[]")
 _ITEM_ENDS = _CLAUSE_ENDS | frozenset("、")
-_BOUNDARY_RE = re.compile(r"[。!?;\n,:()\[\]、]")
+# A comma between thousands ("8,000元") ends nothing.
+_BOUNDARY_RE = re.compile(r"[。!?;\n:()\[\]、]|,(?<!\d,)|,(?!\d{3}(?!\d))")
 # How far (in characters) a cue word may stand from the figure it governs. Real clauses are far
 # shorter; the bound keeps the work per figure constant, so a 100k-character message without
 # punctuation still parses in linear time.
@@ -392,9 +393,13 @@ _NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
 # What may follow a number: a vague qualifier (余 多 来), a magnitude written after it
 # ("20余万元"), and the unit that says what is counted.
 _UNIT_RE = re.compile(
-    r" ?(?P<qualifier>[余多来])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
-    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个|项|处)?"
+    r" ?(?P<qualifier>[余多来几])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
+    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个人(?!民)|口人|个|项|处)?"
 )
+_SPOKEN_PEOPLE_UNITS = ("个人", "口人")  # "培训了八十六个人", "5户18口人": people, as 人
+# A number after which 几 only leaves the last digit open ("三十几", "一百二十几", "20几"): it keeps the number,
+# as 多 does. Not "十几" (a dozen or so) nor "几十" (some tens): those are as vague as a guess.
+_SOME_AFTER_RE = re.compile(rf"[{_CN_DIGIT_CHARS}十百千万]+[十百千万]|\d*[1-9]0+")
 _MAGNITUDE_WORDS = {"千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
 
 
@@ -507,7 +512,7 @@ _MONEY_CUES: dict[str, str] = {
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
         "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
-        "消费帮扶 消费 交易额 订单 展销".split(),
+        "消费帮扶 消费 交易额 订单 展销 滞销".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
@@ -535,7 +540,8 @@ _APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
 _INPUT_GOODS_RE = re.compile(
     "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品")
-_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县")
+_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县"
+                         "|县里|我县|本县|当地")  # a county contact's own county
 
 
 def _alternation(words) -> re.Pattern[str]:
@@ -580,7 +586,7 @@ _FIELD_CUES: dict[str, str | None] = {
         "健康 医疗 医生 医院 医务 医护 村医 中医 义诊 巡诊 会诊 体检 诊疗 卫生院 卫生室 卫生 疾病 大病 "
         "患者 康复 药品 救护车 白内障 眼疾 重症 就医 医保 手术 治疗 筛查 疫苗 妇幼".split(), "健康"),
     **dict.fromkeys("养老 敬老院 老人 老年 幸福院 孤寡 助老 长者 日间照料 五保".split(), "养老"),
-    **dict.fromkeys("消费 销售 卖 售出 出售 带货 帮销 带销 代销 收购 成交 展销 以购代捐 以购代帮 认购".split(), "消费"),
+    **dict.fromkeys("消费 销售 卖 售出 出售 带货 帮销 带销 代销 收购 成交 展销 滞销 以购代捐 以购代帮 认购".split(), "消费"),
     **dict.fromkeys(
         "其他 饮水 供水 自来水 净水 道路 公路 修路 硬化 桥梁 危房 危旧房 住房 安居 人居环境 改厕 厕所 环境卫生 "
         "卫生厕所 环境整治 垃圾 污水 路灯 亮化 文化 农家书屋 活动室 体育 健身 救灾 应急 防汛 生态 植树 "
@@ -590,6 +596,8 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
+# A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
+_TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
@@ -632,7 +640,7 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
-    "农技人员 农技员 专家团队 一行 主播".split())
+    "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
@@ -692,9 +700,13 @@ _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
 _PAST_DURATION_RE = re.compile("已|了|共|累计")
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
-_AVERAGE_GIFT_RE = re.compile("(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购)")
+_AVERAGE_GIFT_RE = re.compile(
+    "(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
 _EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠向给为])")
+# Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠"): as many as the names.
+_TIMES = "times:"
+_NAMED_LIST_RE = re.compile(r"[^\d,。;:、()]{2,12}(?:、[^\d,。;:、()]{2,12})++(?=(?:[都也])?$)")
 _EACH_COUNTS = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "户": _HOUSEHOLDS}
 _COUNTED_RE = re.compile(
     rf"(?:{_ARABIC}|[{_CN_DIGIT_CHARS}十百千]+)(?:余|多)?(?P<measure>[所家户人名位村校座个])")
@@ -709,7 +721,8 @@ _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
 # "8家困难户", "15家困难家庭": 家 counting households named right after it.
 _HOUSEHOLD_AFTER_JIA_RE = re.compile(r"[^\d,。;、!?:()\s的]{0,4}?(?:户|家庭)")
-_ORGANISATION_AFTER_JIA_RE = re.compile("企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心")
+_ORGANISATION_AFTER_JIA_RE = re.compile(
+    "[^,。;:、]{0,5}?(?:企业|单位|公司|医院|机构|银行|商户|社会组织|合作社|学校|爱心|协会|商会)")
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
 # Between an amount and the same amount said again: a bracket ("15万元(大写:壹拾伍万元整)"), or 即/折合/相当于
 # ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
@@ -904,7 +917,9 @@ class _Reader:
                     and any(cue.kind == _CUE_SALES and cue.start >= match.start() - 30 for cue in earlier[-8:]))
         funded = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) and cue.start >= clause_start
                      for cue in earlier[-8:])
-        return not funded and _INPUT_GOODS_RE.search(after) is None
+        item_start = self.segments.near("item", match.start())[0]
+        inputs_named = _INPUT_GOODS_RE.search(after) or _INPUT_GOODS_RE.search(self.text, item_start, match.start())
+        return not funded and inputs_named is None  # "设备采购26万元" is spending, like "采购设备"
 
     def _cues_in(self, start: int, end: int) -> list[_Cue]:
         """Money cues lying wholly in [start, end)."""
@@ -968,7 +983,9 @@ class _Reader:
             return base
         if base == _CUE_PLANNED or self._is_future(cues, start, end):
             return _COMMITTED
-        paid = any(cue.kind == _CUE_PAID for cue in cues)
+        # Paid before the figure or in its clause; "协议…总额600万元,已累计拨付420万元" paid the second, not the first.
+        clause_end = self.segments.span("clause", start)[1]
+        paid = any(cue.kind == _CUE_PAID and cue.start < clause_end for cue in cues)
         if base == _CUE_PROMISE:
             return _FUNDS if paid else _COMMITTED
         promised = any(cue.kind == _CUE_PROMISE and not self._acted_since(cue.end, start) for cue in before)
@@ -1092,6 +1109,8 @@ class _Reader:
             value = -value
         tail = _UNIT_RE.match(text, end)
         unit = tail.group("unit")
+        if unit in _SPOKEN_PEOPLE_UNITS:
+            unit = "人"
         if tail.group("magnitude"):
             value *= _MAGNITUDE_WORDS[tail.group("magnitude")]
         unit_end = tail.end()
@@ -1100,7 +1119,7 @@ class _Reader:
         yuan_sign = text[start - 1:start] == "¥"
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
             return self._money_figure(value, figure_start, start, unit_end, clause_start,
-                                      stated=unit is not None or yuan_sign)
+                                      stated=unit is not None or yuan_sign or text.startswith("的", unit_end))
         if unit is None:
             return self._labelled_count(value, figure_start, start, unit_end)
         if raw == "一" and text.startswith("一", unit_end):  # "一户一策"
@@ -1164,7 +1183,9 @@ class _Reader:
         per = None
         head = _last_match(_PER_HEAD_RE, text, clause_start, start)
         measure = _last_match(_PER_MEASURE_RE, text, clause_start, start)
-        average = _last_match(_AVERAGE_GIFT_RE, text, clause_start, start)
+        average = _last_match(_AVERAGE_GIFT_RE, text, clause_start, start + 1)  # + 1: a bare 人均 sees the digit
+        if average is not None and average.group("bare") is not None and not self._given_before(average.start()):
+            average = None  # "带动50户,户均3000元": what each earned, perhaps; "资助学生20名,人均5000元" is given
         if head is not None:
             per = _PEOPLE if head.group("people") else _HOUSEHOLDS
         elif measure is not None:
@@ -1198,6 +1219,11 @@ class _Reader:
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
+
+    def _given_before(self, pos: int) -> bool:
+        """Does a verb of giving (资助, 发放, 捐赠 …) stand before `pos` in its sentence?"""
+        sentence_start = self.segments.span("sentence", pos)[0]
+        return any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(max(sentence_start, pos - _REACH), pos))
 
     def _paid_by_others(self, clause_start: int, start: int) -> bool:
         """Does its clause say the figure at `start` is the state's or the villagers' money, or reached by
@@ -1253,6 +1279,7 @@ class _Reader:
         the nearest before 各/分别 in its sentence: its measure word ("3所" → per 所; 人 名 位 →
         people, 户 → households). None when no such word or count."""
         text = self.text
+        clause_start = self._outside_brackets(clause_start)
         each = _last_match(_EACH_RE, text, clause_start, start + 1)  # + 1: "各3000元" looks at the figure's digit
         if each is None:
             return None
@@ -1263,16 +1290,28 @@ class _Reader:
         sentence_start = self.segments.span("sentence", start)[0]
         count = _last_match(_COUNTED_RE, text, max(sentence_start, each.start() - _REACH), each.start())
         if count is None:
-            return None
+            # "向拉觉村、哈甘村分别捐赠15万元": the recipients are named, not counted.
+            named = _NAMED_LIST_RE.search(text, max(sentence_start, each.start() - _REACH), each.start())
+            return None if named is None else _TIMES + str(named.group().count("、") + 1)
         measure = count.group("measure")
         return _EACH_COUNTS.get(measure) or _PER_MEASURE + measure
+
+    def _outside_brackets(self, clause_start: int) -> int:
+        """Where the clause starting at `clause_start` really starts when it is, or follows, a bracketed note:
+        "各捐赠图书角1个（价值8,000元）和体育器材1套（价值12,000元）" — both values are the 各 clause's."""
+        text = self.text
+        for _step in range(_MAX_NEIGHBOURS):
+            if clause_start < 2 or text[clause_start - 1] not in "()":
+                break
+            clause_start = self.segments.span("clause", clause_start - 2)[0]
+        return clause_start
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
     ) -> _Figure | None:
         """"困难家庭36家" counts households; "3家企业" does not."""
         text = self.text
-        if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 6):
+        if _ORGANISATION_AFTER_JIA_RE.match(text, unit_end, unit_end + 10):
             return None
         after_ok = unit_end >= len(text) or text[unit_end] in _ITEM_ENDS or text[unit_end] in " 户每"
         context = _HOUSEHOLD_CONTEXT_RE.search(text, clause_start, figure_start) is not None
@@ -1296,6 +1335,8 @@ class _Reader:
         text = self.text
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
+        if after == "几" and _SOME_AFTER_RE.fullmatch(raw):  # "一百二十几户": 120, as 多 would keep it
+            return False
         if before in ("第", "几") or after in ("几", "%", "‰"):
             return True
         if before == "数" and raw[0] in "十百千万":  # 数十万元, 数百人: as vague as 几十, not "at least ten"
@@ -1716,7 +1757,9 @@ class _Reader:
         result_subs: set[int] = set()
         for index, figure in enumerate(figures):
             if figure.per is not None:
-                if figure.per.startswith(_PER_MEASURE):
+                if figure.per.startswith(_TIMES):
+                    count = float(figure.per[len(_TIMES):])
+                elif figure.per.startswith(_PER_MEASURE):
                     count = self._measure_count(figure.per[len(_PER_MEASURE):], figure.start)
                 else:
                     found = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
@@ -1731,8 +1774,9 @@ class _Reader:
             result.append(figure)
         return result, result_subs
 
-    def _measure_count(self, measure: str, pos: int) -> float | None:
-        """The number of `measure` (头, 台, 亩 …) nearest to `pos` in its sentence ("25头")."""
+    def _measure_count(self, measure: str, pos: int, given_each: bool = True) -> float | None:
+        """The number of `measure` (头, 台, 亩 …) nearest to `pos` in its sentence ("25头"), times the recipients
+        when that count was given to each of them."""
         start, end = self.segments.span("sentence", pos)
         start, end = max(start, pos - _REACH), min(end, pos + _REACH)
         pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?{re.escape(measure)}")
@@ -1740,8 +1784,17 @@ class _Reader:
         for match in pattern.finditer(self.text, start, end):
             value = _number_value(match.group("number"))
             if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
-                best = (match.start(), value)
-        return None if best is None else best[1]
+                best = (match.start(), value, match.end())
+        if best is None:
+            return None
+        count_start, value, count_end = best
+        if given_each:
+            # "为3所小学各捐赠电脑室一间,每间价值4万元": the rooms are one per school, so 3 in all.
+            each = self._each(self.segments.near("clause", count_start)[0], count_start, count_end)
+            if each is not None and each.startswith(_PER_MEASURE) and each != _PER_MEASURE + measure:
+                recipients = self._measure_count(each[len(_PER_MEASURE):], count_start, given_each=False)
+                value *= recipients or 1
+        return value
 
     def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
         """Is the product stated beside the rate in its sentence ("共发放10万元,资助50名学生,每人2000元",
@@ -1764,7 +1817,10 @@ class _Reader:
             previous_sentence = self.segments.span("sentence", max(0, start - 1))[0]
             if candidates[index - 1].start >= previous_sentence:
                 nearby = [candidates[index - 1]]
-        return min(nearby, key=lambda figure: abs(figure.start - pos), default=None)
+        clause = self.segments.span("clause", pos)
+        own = [figure for figure in nearby if clause[0] <= figure.start < clause[1]]
+        # "为86名人员每人发放500元,为25名老人…": the count in the rate's own clause, though another is nearer.
+        return min(own or nearby, key=lambda figure: abs(figure.start - pos), default=None)
 
     def running_totals(self, figures: list[_Figure]) -> tuple[set[int], set[int]]:
         """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
@@ -1857,6 +1913,9 @@ class _Reader:
         item_start = self.segments.near("item", figure.start)[0]
         if self.text[item_start - 1:item_start] == ":":
             return max(0, item_start - 6)
+        sentence_start = self.segments.span("sentence", figure.start)[0]
+        if _TOTAL_LABEL_RE.match(self.text, sentence_start):  # "总计:项目5个,投入资金165万元": the sentence's label
+            return sentence_start
         return item_start
 
     def covers(self, figure: _Figure, earlier: list[_Figure]) -> bool:

@@ -977,3 +977,68 @@ def test_a_count_labelled_shu_is_still_read() -> None:
 ])
 def test_an_amount_restated_with_ji_or_zhehe_is_read_once(text: str, funds: float) -> None:
     parsed(text, funds_wan=funds)
+
+
+# -- the eighth and ninth testers' reports (county chat, organizations' pasted reports) ---------------------------
+
+SIX = ("funds_wan", "committed_wan", "sales_wan", "households", "people", "projects")
+
+
+def six(text: str) -> dict[str, float | int]:
+    """The figures a text gives, without the ones it leaves out."""
+    got = parse_update(text).to_dict()
+    return {key: got[key] for key in SIX if got[key] is not None}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("这个月开展了就业培训培训了八十六个人投入了大概四万五", {"funds_wan": 4.5, "people": 86}),
+    ("培训班办了两期每期四十个人一共八十个人", {"people": 80}),
+    ("帮扶易地搬迁户5户18口人", {"households": 5, "people": 18}),
+    ("这个养殖项目带动了一百二十几户", {"households": 120}),   # 几 after the number keeps it, as 多 does
+    ("今年捐了二十几万元", {"funds_wan": 20}),
+    ("帮扶十几户", {}),                                         # a dozen or so: as vague as 几十
+    ("有3个人民币账户", {}),
+])
+def test_spoken_counts(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("1.2w的学习用品已经发到学生手里了", {"funds_wan": 1.2}),  # an amount 的 goods is their value
+    ("村里有20万的缺口", {}),
+    ("单位工会买了县里的腊肉香肠做福利，花了4万3", {"sales_wan": 4.3}),
+    ("帮我们把那个滞销的白菜全部收了大概二十吨花了三万多块", {"sales_wan": 3}),
+    ("为学生购买书包文具，花了2万元", {"funds_wan": 2}),
+    ("（二）援建村级幼儿园项目1个，项目总投资86万元，其中主体工程60万元、设备采购26万元。",
+     {"funds_wan": 86, "projects": 1}),                     # 设备采购 is spending, as 采购设备 is
+    ("帮助3家农民专业合作社对接电商平台，实现线上销售额62万元。", {"sales_wan": 62}),  # not households
+    ("通过网络募捐筹集善款126.8万元，参与爱心网友3.2万人次。", {"funds_wan": 126.8}),  # donors are not reached
+])
+def test_what_money_is_and_who_is_reached(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("為3所小學各捐贈電腦室一間，每間價值4萬元", {"funds_wan": 12}),  # one room for each of 3 schools
+    ("本月为结对县3所村小各捐赠图书角1个（价值8,000元）和体育器材1套（价值12,000元）。", {"funds_wan": 6}),
+    ("向拉觉村、哈甘村分别捐赠产业发展资金15万元。", {"funds_wan": 30}),   # recipients named, not counted
+    ("向甲村、乙村、丙村各捐赠5万元", {"funds_wan": 15}),
+    ("分别捐赠10万元和5万元", {"funds_wan": 15}),
+    ("資助貧困大學生20名，人均5000元", {"funds_wan": 10, "people": 20}),  # a bare 人均 after giving
+    ("带动50户，户均3000元", {"households": 50}),                         # no giving: perhaps earnings
+    ("为86名返乡就业人员每人发放交通补贴500元，为25名独居老人安装看护设备。", {"funds_wan": 4.3, "people": 111}),
+    ("培训50名，每人补贴800元，结业后32人", {"funds_wan": 4, "people": 82}),
+])
+def test_gifts_to_each(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("小计：产业类项目3个，投入资金120万元；教育类项目2个，投入资金45万元。总计：项目5个，投入资金165万元。",
+     {"funds_wan": 165, "projects": 5}),                     # a 总计: label opening its sentence
+    ("按照协议约定，三年帮扶资金总额600万元，截至目前已累计拨付420万元。",
+     {"funds_wan": 420, "committed_wan": 600}),             # the later 拨付 paid the 420, not the 600
+    ("协议约定捐赠并已拨付600万元", {"funds_wan": 600}),
+])
+def test_totals_and_pledges(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
