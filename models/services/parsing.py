@@ -692,6 +692,8 @@ _PER_HEAD_RE = re.compile(
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
 _PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包])")
+# "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
+_ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
 # An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
@@ -762,6 +764,7 @@ _YEAR_SO_FAR = frozenset({"今年", "本年"})
 # A month named before a figure ("10月份再捐赠", "截至9月底"): see _Reader._totals_to_an_earlier_month.
 _MONTH_RE = re.compile(r"(?<![\d一二三四五六七八九十])(?P<month>1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月")
 _CUTOFF_RE = re.compile("截至|截止")
+_YEAR_RE = re.compile(r"(?<!\d)(?P<year>20\d\d)年(?P<end>底|末)?")
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -852,6 +855,7 @@ class _Reader:
         # Counts that are not reached ("干部42人", "上述86人") but that per-head gifts multiply.
         self.helper_counts: list[_Figure] = []
         self.other_payer_starts: list[int] = []  # where the amounts others paid are (see _OTHER_PAYER_RE)
+        self.last_count: dict[str, tuple[int, bool]] = {}  # kind → (start, reached?) of the last count read
 
     # -- cues ------------------------------------------------------------------------------
 
@@ -1128,9 +1132,12 @@ class _Reader:
             return None
         if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
             return None
+        count_kind = _PEOPLE if unit in ("人次", "人", "名", "位", "例") else _HOUSEHOLDS if unit in ("户", "家庭") else None
+        if count_kind is not None and self._part_of_unreached(count_kind, clause_start, start):
+            return None  # "共有农户412户,其中脱贫户186户", "志愿者42人(其中主任医师9人)": a part of a count not reached
         if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start)
                 or self._paid_by_others(clause_start, start)):
-            return None
+            return self._unreached(count_kind, start)
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
                 return None
@@ -1139,17 +1146,17 @@ class _Reader:
                 return None  # "为上述86人每人发放": counted where first said; still what a rate multiplies
             if self._is_provider(start, unit_end, clause_start):
                 self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
-                return None
+                return self._unreached(_PEOPLE, start)
             if _AUDIENCE_RE.search(text, clause_start, start):
-                return None
-            return _Figure(_PEOPLE, value, figure_start, unit_end)
+                return self._unreached(_PEOPLE, start)
+            return self._reached(_Figure(_PEOPLE, value, figure_start, unit_end))
         if unit == "户" or unit == "家庭":
             if text[unit_end:unit_end + 1] in ("均", "籍", "口", "外", "型", "数"):
                 return None
             if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
                 self.helper_counts.append(_Figure(_HOUSEHOLDS, value, figure_start, unit_end))
                 return None
-            return _Figure(_HOUSEHOLDS, value, figure_start, unit_end)
+            return self._reached(_Figure(_HOUSEHOLDS, value, figure_start, unit_end))
         if unit == "家":
             return self._jia_households(value, figure_start, unit_end, clause_start)
         if unit == "个":
@@ -1182,7 +1189,7 @@ class _Reader:
         text = self.text
         per = None
         head = _last_match(_PER_HEAD_RE, text, clause_start, start)
-        measure = _last_match(_PER_MEASURE_RE, text, clause_start, start)
+        measure = _last_match(_PER_MEASURE_RE, text, clause_start, start) or _ONE_EACH_RE.fullmatch(text, clause_start, start)
         average = _last_match(_AVERAGE_GIFT_RE, text, clause_start, start + 1)  # + 1: a bare 人均 sees the digit
         if average is not None and average.group("bare") is not None and not self._given_before(average.start()):
             average = None  # "带动50户,户均3000元": what each earned, perhaps; "资助学生20名,人均5000元" is given
@@ -1305,6 +1312,23 @@ class _Reader:
                 break
             clause_start = self.segments.span("clause", clause_start - 2)[0]
         return clause_start
+
+    def _unreached(self, kind: str | None, start: int) -> None:
+        """Note a count of people or households that is not of those reached (a population, helpers, a target)."""
+        if kind is not None:
+            self.last_count[kind] = (start, False)
+
+    def _reached(self, figure: _Figure) -> _Figure:
+        self.last_count[figure.kind] = (figure.start, True)
+        return figure
+
+    def _part_of_unreached(self, kind: str, clause_start: int, start: int) -> bool:
+        """Is the count at `start` a part (其中, 含) of the count of its kind just before it in its sentence, which
+        was not of those reached?"""
+        last = self.last_count.get(kind)
+        if last is None or last[1] or last[0] < self.segments.span("sentence", start)[0]:
+            return False
+        return _SUB_RE.search(self.text, max(last[0], self._outside_brackets(clause_start) - 4), start) is not None
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
@@ -1722,6 +1746,9 @@ class _Reader:
                 continue
             inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
             kinds = {self._part_kind(figures[i]) for i in inside}
+            if not kinds and next_end < sentence_end and self.text[next_end] in "()":
+                clause_end = next_end  # "其中羽绒服1,500件(价值22.5万元)、棉被500床(价值7.5万元)": an item whose value follows
+                continue
             if not kinds or listed and not kinds <= listed:
                 break
             if clause_end >= sentence_end and not self._bare_part(clause_end + 1, next_end):
@@ -1780,11 +1807,15 @@ class _Reader:
         start, end = self.segments.span("sentence", pos)
         start, end = max(start, pos - _REACH), min(end, pos + _REACH)
         pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?{re.escape(measure)}")
-        best = None
+        best, own = None, None
         for match in pattern.finditer(self.text, start, end):
             value = _number_value(match.group("number"))
+            if match.group("number") == "一" and 0 <= pos - match.end() <= 4:
+                own = (match.start(), 1.0, match.end())  # the rate's own "一台": used only when no other count is found
+                continue
             if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
                 best = (match.start(), value, match.end())
+        best = best or own
         if best is None:
             return None
         count_start, value, count_end = best
@@ -1863,25 +1894,30 @@ class _Reader:
         return running, as_of_earlier
 
     def _totals_to_an_earlier_month(self, figures: list[_Figure], running: set[int]) -> set[int]:
-        """Running totals to the end of a month ("截至9月底累计捐赠85万元") beside a figure of the same
-        kind for a later month ("10月份再捐赠15万元"), which is not in them."""
+        """Running totals to the end of a month or year ("截至9月底累计捐赠85万元", "截至2024年底累计投入350万元")
+        beside a figure of the same kind for a later month or year ("10月份再捐赠15万元", "2025年1—10月投入85万元"),
+        which is not in them."""
         if not running:
             return set()
-        months: list[int | None] = []
+        dates: list[tuple[int | None, int | None]] = []
         for index, figure in enumerate(figures):
             sentence_start = self.segments.span("sentence", figure.start)[0]
             window_start = max(sentence_start, figure.start - _REACH)
             if index in running:
                 cutoff = _last_match(_CUTOFF_RE, self.text, window_start, figure.start)
                 window_start = cutoff.end() if cutoff is not None else figure.start
+            year = _last_match(_YEAR_RE, self.text, window_start, figure.start)
             month = _last_match(_MONTH_RE, self.text, window_start, figure.start)
-            months.append(None if month is None else _month_number(month.group("month")))
-        later: dict[str, int] = {}
+            month_number = None if month is None else _month_number(month.group("month"))
+            if year is not None and month_number is None and year.group("end"):
+                month_number = 12  # 截至2024年底
+            dates.append((None if year is None else int(year.group("year")), month_number))
+        later: dict[str, list[tuple[int | None, int | None]]] = {}
         for index, figure in enumerate(figures):
-            if index not in running and months[index] is not None:
-                later[figure.kind] = max(months[index], later.get(figure.kind, 0))
-        return {index for index in running
-                if months[index] is not None and later.get(figures[index].kind, 0) > months[index]}
+            if index not in running and dates[index] != (None, None):
+                later.setdefault(figure.kind, []).append(dates[index])
+        return {index for index in running if dates[index] != (None, None)
+                and any(_is_later(date, dates[index]) for date in later.get(figures[index].kind, ()))}
 
     def _restates_parts(
         self, figures: list[_Figure], index: int, sentence_start: int, cue_start: int,
@@ -1930,6 +1966,11 @@ class _Reader:
             return True
         return any(verb in self.text[self.segments.near("clause", other.start)[0]:other.start]
                    for other in earlier if other.kind == figure.kind)
+
+    def in_a_total(self, figure: _Figure) -> bool:
+        """Does a total word (共计, 合计 …) stand before the figure in its sentence?"""
+        sentence_start = self.segments.span("sentence", figure.start)[0]
+        return _TOTAL_RE.search(self.text, max(sentence_start, figure.start - _REACH), figure.start) is not None
 
     def totals_others_money(self, figure: _Figure) -> bool:
         """Does this total follow, in its sentence, money others paid ("投入资金18万元,县财政按1:1配套
@@ -1981,6 +2022,15 @@ def _without_unreadable_figures(text: str) -> tuple[str, bool]:
 
 
 @lru_cache(maxsize=16)
+def _is_later(date: tuple[int | None, int | None], than: tuple[int | None, int | None]) -> bool:
+    """Is (year, month) `date` after `than`? A year left unsaid is the other's; a month left unsaid is unknown."""
+    year, month = date
+    other_year, other_month = than
+    if year is not None and other_year is not None and year != other_year:
+        return year > other_year
+    return month is not None and other_month is not None and month > other_month
+
+
 def parse_update(text: str) -> ParsedUpdate:
     """Parse one progress update into its ledger fields (see the module docstring).
 
@@ -2035,6 +2085,8 @@ def _sum_figures(
         elif (index not in as_of_earlier and figure.value >= so_far - 1e-9
               and reader.covers(figure, figures[max(0, index - _MAX_NEIGHBOURS):index])):
             sums[figure.kind] = figure.value  # the total covers the parts already counted
+        elif index not in as_of_earlier and math.isclose(figure.value, so_far) and reader.in_a_total(figure):
+            continue  # "三项共计投入77万元,惠及538人": the sum of what was listed, said again
         else:
             sums[figure.kind] = so_far + figure.value
     return sums, set(latest_total)

@@ -1042,3 +1042,33 @@ def test_gifts_to_each(text: str, want: dict[str, float]) -> None:
 ])
 def test_totals_and_pledges(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("截至2024年12月31日，我会累计捐赠资金460万元；2025年1月至9月，又捐赠资金78万元，用于村级幼儿园运营。",
+     {"funds_wan": 538}),                                    # a total to an earlier year, then a later year's gifts
+    ("截至2024年底累计投入资金350万元，2025年1—10月投入资金85万元，帮扶农户新增120户。",
+     {"funds_wan": 435, "households": 120}),
+    ("截至9月底累计捐赠100万元；10月份再捐赠20万元", {"funds_wan": 120}),
+    ("截至10月底累计投入200万元，10月投入20万元", {"funds_wan": 200}),  # a total to date already holds October
+])
+def test_running_totals_to_an_earlier_year(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("本会组织医疗志愿者42人（其中主任医师9人）赴喜德县义诊，诊疗群众1,260人次，发放药品价值3.8万元。",
+     {"funds_wan": 3.8, "people": 1260}),                  # a part of the helpers is a helper
+    ("帮扶村共有农户412户1,538人，其中脱贫户186户。本月为该村投入资金18万元。", {"funds_wan": 18}),  # of a population
+    ("帮扶农户120户，其中脱贫户80户", {"households": 120}),
+    ("（1）资助学生220名，发放助学金44万元；（2）救助大病患者18名，发放救助金27万元；（3）慰问老人300名，"
+     "发放慰问品价值6万元。三项共计投入77万元，惠及538人。", {"funds_wan": 77, "people": 538}),  # 538 sums the list
+    ("培训200人，共计投入10万元，帮扶200户", {"funds_wan": 10, "people": 200, "households": 200}),
+    ("本会向结对县捐赠价值30万元的过冬物资，其中羽绒服1,500件（价值22.5万元）、棉被500床（价值7.5万元）。",
+     {"funds_wan": 30}),                                     # parts valued in brackets
+    ("给我们县捐了2台救护车，一台40多万", {"funds_wan": 80}),  # 一台 opening its clause is 每台
+    ("捐赠一台价值40万的救护车", {"funds_wan": 40}),
+    ("捐赠一台救护车，每台40万元", {"funds_wan": 40}),
+])
+def test_parts_helpers_and_items(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
