@@ -596,6 +596,8 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
+# A heading line of a pasted report: "一、", "(二)", "第三部分".
+_HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
@@ -1967,6 +1969,35 @@ class _Reader:
         return any(verb in self.text[self.segments.near("clause", other.start)[0]:other.start]
                    for other in earlier if other.kind == figure.kind)
 
+    def headed_parts(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Indexes of the figures a heading's subtotal stands for: "一、教育帮扶(小计48万元)" followed by items of
+        24 and 24 万元. Only where the items that follow add up to the subtotal exactly, so a heading that
+        announces something else leaves them counted."""
+        parts: set[int] = set()
+        for index, figure in enumerate(figures):
+            if index in subs or index in parts or not self._heading_total(figure):
+                continue
+            found, total = [], 0.0
+            for later in range(index + 1, min(len(figures), index + 1 + _MAX_NEIGHBOURS)):
+                other = figures[later]
+                if later in subs or other.kind != figure.kind:
+                    continue
+                if self._heading_total(other):
+                    break
+                found.append(later)
+                total += other.value
+                if total >= figure.value - 1e-9:
+                    break
+            if found and math.isclose(total, figure.value, rel_tol=1e-9, abs_tol=1e-9):
+                parts.update(found)
+        return parts
+
+    def _heading_total(self, figure: _Figure) -> bool:
+        """Is the figure a total (小计 合计 共 …) in a heading line ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元")?"""
+        line_start = self.text.rfind("\n", 0, figure.start) + 1
+        return (_HEADING_RE.match(self.text, line_start) is not None
+                and _TOTAL_RE.search(self.text, line_start, figure.start) is not None)
+
     def in_a_total(self, figure: _Figure) -> bool:
         """Does a total word (共计, 合计 …) stand before the figure in its sentence?"""
         sentence_start = self.segments.span("sentence", figure.start)[0]
@@ -2047,6 +2078,7 @@ def parse_update(text: str) -> ParsedUpdate:
     subs = reader.project_totals(figures, subs) | earlier
     subs |= reader.allocated_shares(figures, subs)
     subs |= reader.pledged_parts(figures, subs)
+    subs |= reader.headed_parts(figures, subs | running)
     sums, cumulative = _sum_figures(reader, figures, subs, running, as_of_earlier)
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable

@@ -1072,3 +1072,12 @@ def test_running_totals_to_an_earlier_year(text: str, want: dict[str, float]) ->
 ])
 def test_parts_helpers_and_items(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+def test_a_headings_subtotal_stands_for_the_items_under_it() -> None:
+    report = ("一、教育帮扶（小计48万元）\n1. 资助高中生120名，每人2,000元，计24万元；\n2. 捐建“梦想教室”2间，投入24万元。\n"
+              "二、医疗帮扶（小计15万元）\n1. 捐赠医疗设备价值15万元。")
+    assert six(report) == {"funds_wan": 63, "people": 120}
+    # Items that do not add up to the subtotal are not taken for its parts.
+    assert six("一、教育帮扶（小计48万元）\n1. 资助高中生120名，投入24万元；\n2. 另捐建教室，投入30万元。") == {
+        "funds_wan": 102, "people": 120}
