@@ -554,6 +554,8 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
+# Said to be wrong right after it: "(上报的128万元有误)".
+_WRONG_AFTER_RE = re.compile(r"\s?(?:有误|有错|错误|是错的|不对|不准确|作废)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?)$")
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
@@ -650,14 +652,14 @@ _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
 _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 # Audiences are not people reached ("直播间观看量5.6万人次").
-_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝")
+_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
 _TARGET_RE = re.compile("目标|任务数|目标任务")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
 _BENEFICIARY_RE = re.compile(
-    "培训|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+    "培训|带教|培养|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
@@ -666,12 +668,14 @@ _OTHER_PAYER_RE = re.compile(
     r"|(?:群众|村民|农户|村集体|受益户|地方)自筹"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
 # Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
+# The state or the villagers named as payer right after an amount: "其余35万元由县衔接资金解决".
+_PAID_BY_AFTER_RE = re.compile(r"\s?由[^,。;:()]{0,8}?(?:财政|衔接资金|政府|群众自筹|村民自筹|村集体)")
 _RECIPIENT_BEFORE_RE = re.compile(r"[为向给对](?:县|市|省|区|乡|镇)?级?$")
 # Matching funds are the state's when the state is named before them ("县教育局配套资助", "县级配套").
 _STATE_NAMED_RE = re.compile("县|市|省|政府|财政|局|衔接")
 _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会|我院|我校|公司|基金会|协会|商会|企业")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
-_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有")
+_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有")
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
@@ -693,7 +697,7 @@ _PER_HEAD_RE = re.compile(
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
-_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包])")
+_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
@@ -1040,7 +1044,8 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
-            if self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start):
+            if (self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start)
+                    or _WRONG_AFTER_RE.match(self.text, figure.end)):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
@@ -1084,6 +1089,9 @@ class _Reader:
             return False
         if "大写" in self.text[max(previous.end, figure.start - 4):figure.start]:
             return True
+        if ("大写" in self.text[max(0, previous.start - 4):previous.start]
+                and math.isclose(previous.value, figure.value, rel_tol=1e-9)):
+            return True  # "大写:贰拾万元整。本月拨付帮扶资金20万元": the capitals said it first
         between = self.text[previous.end:figure.start]
         if len(between) > 12 or not _RESTATEMENT_RE.fullmatch(between):
             return False
@@ -1140,6 +1148,8 @@ class _Reader:
         if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start)
                 or self._paid_by_others(clause_start, start)):
             return self._unreached(count_kind, start)
+        if text.find("人口", clause_start, start) >= 0 and not _BENEFICIARY_RE.search(text, clause_start, start):
+            return self._unreached(count_kind, start)  # "脱贫人口6.2万人": a statistic, not people reached
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
                 return None
@@ -1210,7 +1220,7 @@ class _Reader:
         times, past = self._recurrences(clause_start, start)
         if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
             return None
-        if self._paid_by_others(clause_start, start):
+        if self._paid_by_others(clause_start, start) or _PAID_BY_AFTER_RE.match(text, unit_end):
             self.other_payer_starts.append(figure_start)
             return None
         kind = self.money_kind(figure_start, unit_end)
@@ -1330,7 +1340,8 @@ class _Reader:
         last = self.last_count.get(kind)
         if last is None or last[1] or last[0] < self.segments.span("sentence", start)[0]:
             return False
-        return _SUB_RE.search(self.text, max(last[0], self._outside_brackets(clause_start) - 4), start) is not None
+        # The marker opens the part's clause: "其中脱贫户186户", "(其中主任医师9人)" — not "资助其中困难户18户".
+        return _SUB_RE.match(self.text, clause_start) is not None or _SUB_RE.match(self.text, clause_start + 1) is not None
 
     def _jia_households(
         self, value: float, figure_start: int, unit_end: int, clause_start: int,
@@ -1389,7 +1400,7 @@ class _Reader:
             return False
         rest = self.text[tail.end():tail.end() + 2]
         if rest.startswith("的"):
-            rest = rest[1:]
+            return not rest[1:2].isdigit()  # "一万二的米面油": worth that much (米 is rice there, not metres)
         return not rest or _MEASURE_WORD_RE.match(rest) is None
         rest = self.text[tail.end():tail.end() + 3]
         if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
@@ -1748,8 +1759,10 @@ class _Reader:
                 continue
             inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
             kinds = {self._part_kind(figures[i]) for i in inside}
-            if not kinds and next_end < sentence_end and self.text[next_end] in "()":
-                clause_end = next_end  # "其中羽绒服1,500件(价值22.5万元)、棉被500床(价值7.5万元)": an item whose value follows
+            if not kinds and next_end < sentence_end:
+                # "其中羽绒服1,500件(价值22.5万元)、棉被500床(…)", "其中拖拉机10台,每台3万元,旋耕机40台,每台5000元":
+                # an item whose value follows.
+                clause_end = next_end
                 continue
             if not kinds or listed and not kinds <= listed:
                 break
@@ -1808,7 +1821,7 @@ class _Reader:
         when that count was given to each of them."""
         start, end = self.segments.span("sentence", pos)
         start, end = max(start, pos - _REACH), min(end, pos + _REACH)
-        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?{re.escape(measure)}")
+        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?个?{re.escape(measure)}")
         best, own = None, None
         for match in pattern.finditer(self.text, start, end):
             value = _number_value(match.group("number"))

@@ -1081,3 +1081,31 @@ def test_a_headings_subtotal_stands_for_the_items_under_it() -> None:
     # Items that do not add up to the subtotal are not taken for its parts.
     assert six("一、教育帮扶（小计48万元）\n1. 资助高中生120名，投入24万元；\n2. 另捐建教室，投入30万元。") == {
         "funds_wan": 102, "people": 120}
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("更正：10月消费帮扶金额为12.8万元（上报的128万元有误）。", {"sales_wan": 12.8}),   # said to be wrong
+    ("大写：贰拾万元整。本月拨付帮扶资金20万元。", {"funds_wan": 20}),                  # the capitals first
+    ("该村共有农户523户、人口2140人，我会本月资助其中困难户18户，每户2000元。",
+     {"funds_wan": 3.6, "households": 18}),                 # helped among a population: reached
+    ("结对村共有农户612户2,380人，今年我们为其中的脱贫户95户发放生产物资，价值6.3万元。",
+     {"funds_wan": 6.3, "households": 95}),
+    ("县域总人口38万人，脱贫人口6.2万人，我会今年帮扶监测户88户。", {"households": 88}),  # statistics
+    ("带动脱贫人口300人增收", {"people": 300}),
+    ("村里有留守儿童68人，本月为40名儿童发放学习用品，价值0.6万元。", {"funds_wan": 0.6, "people": 40}),
+    ("冷链物流项目总投资120万元，我会捐赠85万元，其余35万元由县衔接资金解决。", {"funds_wan": 85}),
+    ("派驻医疗队5名队员在县医院帮扶6个月，带教本地医护人员38名。", {"people": 38}),  # trained, not helpers
+    ("为结对村捐建村史馆1座，投资45万元，建成后年接待游客约2万人次。", {"funds_wan": 45}),  # visitors
+    ("给村里敬老院送了一万二的米面油", {"funds_wan": 1.2}),                                # 米 is rice here
+])
+def test_corrections_populations_and_payers(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("为结对县捐赠价值50万元的农机具，其中拖拉机10台，每台3万元，旋耕机40台，每台5000元。", {"funds_wan": 50}),
+    ("共完成13个村的村容村貌提升工程，每村补助资金10万元。", {"funds_wan": 130}),
+    ("为结对县捐赠防寒物资，棉衣2,000件（每件150元）、棉被1,500床（每床120元）。", {"funds_wan": 48}),
+])
+def test_rates_per_item_of_a_list(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
