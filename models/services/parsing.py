@@ -598,7 +598,8 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
-# A heading line of a pasted report: "一、", "(二)", "第三部分".
+# A heading line of a pasted report: "一、", "(二)", "第三部分"; its subtotal stands within this many characters.
+_HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
@@ -2007,7 +2008,10 @@ class _Reader:
 
     def _heading_total(self, figure: _Figure) -> bool:
         """Is the figure a total (小计 合计 共 …) in a heading line ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元")?"""
-        line_start = self.text.rfind("\n", 0, figure.start) + 1
+        reach = max(0, figure.start - _HEADING_REACH)  # a heading is short: no scan of a long line per figure
+        line_start = self.text.rfind("\n", reach, figure.start) + 1
+        if line_start == 0 and reach > 0:
+            return False
         return (_HEADING_RE.match(self.text, line_start) is not None
                 and _TOTAL_RE.search(self.text, line_start, figure.start) is not None)
 
