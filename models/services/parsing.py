@@ -188,7 +188,11 @@ _TRADITIONAL_PAIRS = (
     "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
     "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
     "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写 圓圆"
+    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写 圓圆 "
+    "觀观 覽览 別别 閱阅 讚赞 聽听 讀读 條条 張张 輛辆 雙双 參参 據据 顧顾 諮咨 詢询 類类 歷历 傳传 簡简 "
+    "歸归 運运 負负 責责 撫抚 貿贸 顯显 積积 極极 嚴严 裝装 邊边 繳缴 誤误 錯错 該该 無无 樣样 錄录 "
+    "優优 獲获 換换 變变 麥麦 麵面 糧粮 廣广 夠够 飯饭 鹽盐 陽阳 蘋苹 薑姜 莊庄 輔辅 獨独 適适 鍋锅 雜杂 "
+    "倉仓 貫贯 範范 傷伤 屬属 舊旧 隨随 戰战 歡欢 聲声 滿满 燒烧 輸输 儲储 齊齐"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 # Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
@@ -232,8 +236,9 @@ _BARE_MAGNITUDE_RE = re.compile(
 # A table pasted from a spreadsheet or a document: cells split by tabs, "|" or runs of spaces.
 _CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
 _NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|元|户|人次|人|个|项)[)\]]$")
-_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|元)")
+_HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|千元|元|户|人次|人|个|项)[)\]]$")
+_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|千元|元)")
+_SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|?)+\s*")  # Markdown's "|---|---|"
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
                    ("项目个数", "个"))
 _TOTAL_ROWS = ("合计", "小计", "总计", "共计")
@@ -255,6 +260,8 @@ def _tables_as_sentences(text: str) -> str:
             header = header[1:]
         rows = []
         end = index + 1
+        if header and end < len(lines) and _SEPARATOR_ROW_RE.fullmatch(lines[end]):
+            end += 1
         while header and end < len(lines) and (row := _row(lines[end], len(header), numbered)) is not None:
             rows.append(row)
             end += 1
@@ -265,7 +272,8 @@ def _tables_as_sentences(text: str) -> str:
             out.append(lines[index])
             index += 1
             continue
-        for row in rows:
+        # A 合计 row totals its columns wherever it stands: it is read after the rows it sums.
+        for row in sorted(rows, key=lambda row: row[0] == "合计" or row[0] == "总计"):
             total = row[0] if row[0].startswith(_TOTAL_ROWS) else ""
             parts = [f"{total}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}"
                      for cell, (label, unit) in zip(row[1:], columns[1:]) if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell))]
@@ -277,7 +285,7 @@ def _tables_as_sentences(text: str) -> str:
 def _cells(line: str) -> list[str]:
     """The cells of a table line, or [] when it is not one (fewer than three cells)."""
     cells = [cell.strip() for cell in _CELL_SPLIT_RE.split(line.strip().strip("|"))]
-    return cells if len(cells) >= 3 or (len(cells) == 2 and "\t" in line) else []
+    return cells if len(cells) >= 3 or (len(cells) == 2 and _CELL_SPLIT_RE.search(line.strip().strip("|"))) else []
 
 
 def _row(line: str, width: int, numbered: bool) -> list[str] | None:
@@ -539,7 +547,8 @@ _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PRO
 _APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
 _INPUT_GOODS_RE = re.compile(
-    "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品")
+    "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品"
+    "|车辆|冷藏车|货车|救护车|校车|农机|机械|电脑|空调|床|轮椅")
 _PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县"
                          "|县里|我县|本县|当地")  # a county contact's own county
 
@@ -698,7 +707,7 @@ _PER_HEAD_RE = re.compile(
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
-_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室])")
+_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
@@ -760,18 +769,24 @@ _RUNNING_RE = re.compile(
     r"|(?P<weak>共计|总计)")
 _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
-    r"|春节|中秋|国庆|重阳|六一|今年|本年|去年|上年"
+    r"|春节|中秋|国庆|重阳|六一|今年|本年|去年|上年|上季度|上一季度|上个季度|上半年"
+    r"|(?P<year>(?<![自从\d])20\d\d年(?![底末初\d]|以来|起|至今))"
     r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份"
     r"|(?<![\d一二三四五六七八九十.])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月(?![份\d])")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
-_EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年"})
+_EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年", "上季度", "上一季度", "上个季度", "上半年"})
+_NAMED_YEAR = "<year>"  # the period word of any named year ("2024年投入420万元")
 # This year's, right before a cue, leave it a running total as before ("今年累计投入80万元"); between
 # the cue and a figure they end its reach ("三年来累计投入300万元,今年投入100万元": 100 is this year's).
 _YEAR_SO_FAR = frozenset({"今年", "本年"})
 # A month named before a figure ("10月份再捐赠", "截至9月底"): see _Reader._totals_to_an_earlier_month.
 _MONTH_RE = re.compile(r"(?<![\d一二三四五六七八九十])(?P<month>1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月")
 _CUTOFF_RE = re.compile("截至|截止")
-_YEAR_RE = re.compile(r"(?<!\d)(?P<year>20\d\d)年(?P<end>底|末)?")
+# A year a running total runs to or a figure is of: "2024年底", "去年底", "今年1-9月" — not one it runs from
+# ("自2021年结对以来"). Named years and years said relative to this one are not compared with each other.
+_YEAR_RE = re.compile(r"(?<![自从\d])(?:(?P<year>20\d\d)年|(?P<relative>前年|去年|上年|今年|本年))(?P<end>底|末)?(?!以来|起|至今)")
+_RELATIVE_YEARS = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年": 0}
+_RELATIVE_BASE = 10_000  # relative years are stored as this plus their offset
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
@@ -788,7 +803,7 @@ class _RunningCues:
         periods = [match for match in _PERIOD_RE.finditer(text)
                    if text[max(0, match.start() - 1):match.start()] not in ("较", "比")]
         self.period_starts = [match.start() for match in periods]
-        self.period_words = [match.group() for match in periods]
+        self.period_words = [_NAMED_YEAR if match.group("year") else match.group() for match in periods]
         # A period word right after 截至/截止 is the date a total runs to ("截至本月底", "截至9月份"), not
         # the period the figure is of.
         self.period_dated = [text[max(0, match.start() - 2):match.start()] in ("截至", "截止") for match in periods]
@@ -1426,7 +1441,8 @@ class _Reader:
         sent = _last_match(_SENT_RE, text, max(window_start, start - _REACH), start)
         if sent is not None and not _BENEFICIARY_RE.search(text, sent.end(), start):
             return True
-        before = text[max(clause_start, start - 12):start].rstrip(_LEADING_QUALIFIERS)
+        before = text[max(clause_start, start - 12):start]
+        before = before.removesuffix("人数").removesuffix("人次").rstrip(_LEADING_QUALIFIERS)  # a "志愿者人数" column
         batches = _BATCH_COUNT_RE.search(before)
         if batches is not None:
             before = before[:batches.start()]
@@ -1895,9 +1911,11 @@ class _Reader:
                 continue  # 共计/总计 speaks of its own clause: "共计12万元，惠及农户80户" — 80户 is this report's
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
                 continue
-            before_cue = (sentence_start if not strong else cue_start - 3, cue_start)
+            # A strong cue's own date stands right before it, in its clause ("截至上月累计", "截至上季度末累计").
+            dated_from = max(self.segments.span("clause", cue_start)[0], cue_start - 6)
+            before_cue = (sentence_start if not strong else dated_from, cue_start)
             earlier = False
-            for window, ignore in ((before_cue, _YEAR_SO_FAR), ((cue_start, figure.start), frozenset())):
+            for window, ignore in ((before_cue, _YEAR_SO_FAR | {_NAMED_YEAR}), ((cue_start, figure.start), frozenset())):
                 if cues.period_between(*window, ignore=ignore):
                     if not (strong and cues.earlier_period_between(*window)):
                         break
@@ -1921,13 +1939,19 @@ class _Reader:
             window_start = max(sentence_start, figure.start - _REACH)
             if index in running:
                 cutoff = _last_match(_CUTOFF_RE, self.text, window_start, figure.start)
-                window_start = cutoff.end() if cutoff is not None else figure.start
+                if cutoff is not None:
+                    window_start = cutoff.end()
             year = _last_match(_YEAR_RE, self.text, window_start, figure.start)
             month = _last_match(_MONTH_RE, self.text, window_start, figure.start)
             month_number = None if month is None else _month_number(month.group("month"))
             if year is not None and month_number is None and year.group("end"):
                 month_number = 12  # 截至2024年底
-            dates.append((None if year is None else int(year.group("year")), month_number))
+            if year is None:
+                dates.append((None, month_number))
+            elif year.group("year"):
+                dates.append((int(year.group("year")), month_number))
+            else:
+                dates.append((_RELATIVE_BASE + _RELATIVE_YEARS[year.group("relative")], month_number))
         later: dict[str, list[tuple[int | None, int | None]]] = {}
         for index, figure in enumerate(figures):
             if index not in running and dates[index] != (None, None):
@@ -2026,6 +2050,8 @@ class _Reader:
         if figure.kind not in _MONEY_KINDS or not self.other_payer_starts:
             return False
         sentence_start = self.segments.span("sentence", figure.start)[0]
+        if self.text.startswith("合计", sentence_start):  # a table's 合计 row: the rows above are its parts
+            sentence_start = max(0, sentence_start - 2 * _REACH)
         index = bisect_left(self.other_payer_starts, sentence_start)
         return index < len(self.other_payer_starts) and self.other_payer_starts[index] < figure.start
 
@@ -2074,7 +2100,8 @@ def _is_later(date: tuple[int | None, int | None], than: tuple[int | None, int |
     """Is (year, month) `date` after `than`? A year left unsaid is the other's; a month left unsaid is unknown."""
     year, month = date
     other_year, other_month = than
-    if year is not None and other_year is not None and year != other_year:
+    if (year is not None and other_year is not None and year != other_year
+            and (year > _RELATIVE_BASE // 2) == (other_year > _RELATIVE_BASE // 2)):
         return year > other_year
     return month is not None and other_month is not None and month > other_month
 
