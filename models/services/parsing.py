@@ -541,8 +541,13 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
 }
+_SPENDING_CUES = frozenset({_CUE_PURCHASE, _CUE_BUY, _CUE_SPEND})  # what money is used for, not money given
 _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PROMISE, _CUE_OUTCOME})
 
+# A span of years opening a clause ("三年投入1200万元", "5年内捐赠"): see _Reader._pledged_over_years.
+_YEARS_AHEAD_RE = re.compile(r"\s*(?:[两二三四五六七八九十]|[2-9]|10)年(?:内|间|共|累计|计划|合计)?")
+# After a sales word, money given for it rather than sales: "消费帮扶补贴", "销售奖补资金".
+_SUBSIDY_AFTER_RE = re.compile("补贴|补助|奖补|奖励|资金|基金|专项")
 # Just before a verb of giving: the money was asked for, not given ("申请资助15万元").
 _APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
@@ -695,7 +700,8 @@ _DONE_RE = re.compile("已|了|实际")
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
-    r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前)")
+    r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
+    r"|分[两二三四五六七八九十\d]{1,2}年)")  # "余下180万元分两年拨付到位": to be paid over years to come
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
 _REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
@@ -897,6 +903,8 @@ class _Reader:
                 kind = _CUE_PLANNED
             if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
                 kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
+            if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
+                kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
 
@@ -970,6 +978,8 @@ class _Reader:
             # "冷库二期的40万元资金,准备在11月份拨付到位": the verb of the next clause says what it is.
             sentence = (sentence[0], self._next_clause_end(clause[1]))
         kind = self._money_kind_in(clause, start, end, nouns_decide=False)
+        if kind == _FUNDS and self._pledged_over_years(clause, sentence[0], start):
+            return _COMMITTED
         if kind is None:
             cues = [cue for cue in self._cues_in(*sentence)
                     if cue.kind != _CUE_OUTCOME or cue.start >= clause[0]]
@@ -977,6 +987,14 @@ class _Reader:
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
         return kind
+
+    def _pledged_over_years(self, clause: tuple[int, int], sentence_start: int, start: int) -> bool:
+        """"签了协议,三年投入1200万元": years to come of an agreement just signed are a pledge, not money put in —
+        a span of years opening the figure's clause after a promise (协议 签约 承诺 …), with nothing saying it was paid."""
+        if not _YEARS_AHEAD_RE.match(self.text, clause[0]):
+            return False
+        promise = any(cue.kind == _CUE_PROMISE for cue in self._cues_in(sentence_start, clause[0]))
+        return promise and _DONE_RE.search(self.text, clause[0], start) is None
 
     def _next_clause_end(self, clause_end: int) -> int:
         """The end of the clause after the one ending at `clause_end`, within its sentence."""
@@ -1166,6 +1184,8 @@ class _Reader:
             return self._unreached(count_kind, start)
         if text.find("人口", clause_start, start) >= 0 and not _BENEFICIARY_RE.search(text, clause_start, start):
             return self._unreached(count_kind, start)  # "脱贫人口6.2万人": a statistic, not people reached
+        if count_kind is not None and self._reached_by_others_only(start):
+            return self._unreached(count_kind, start)  # "省级财政下达帮扶资金200万元,惠及脱贫户500户"
         if unit in ("人次", "人", "名", "位", "例"):
             if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
                 return None
@@ -1254,6 +1274,17 @@ class _Reader:
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
+
+    def _reached_by_others_only(self, start: int) -> bool:
+        """Is the only money before `start` in its sentence others' (the state's, the villagers'), with no word of
+        the organizations' own (我会, 本单位 …)? Then what it reached is not theirs either."""
+        sentence_start = self.segments.span("sentence", start)[0]
+        index = bisect_left(self.other_payer_starts, sentence_start)
+        if index >= len(self.other_payer_starts) or self.other_payer_starts[index] >= start:
+            return False
+        clause_start = self.segments.span("clause", self.other_payer_starts[index])[0]
+        own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(sentence_start, clause_start))
+        return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
 
     def _given_before(self, pos: int) -> bool:
         """Does a verb of giving (资助, 发放, 捐赠 …) stand before `pos` in its sentence?"""
@@ -1441,7 +1472,7 @@ class _Reader:
         sent = _last_match(_SENT_RE, text, max(window_start, start - _REACH), start)
         if sent is not None and not _BENEFICIARY_RE.search(text, sent.end(), start):
             return True
-        before = text[max(clause_start, start - 12):start]
+        before = text[max(self._outside_brackets(clause_start), start - 12):start].replace("(", "")  # "医疗队(共8人)"
         before = before.removesuffix("人数").removesuffix("人次").rstrip(_LEADING_QUALIFIERS)  # a "志愿者人数" column
         batches = _BATCH_COUNT_RE.search(before)
         if batches is not None:
@@ -1521,12 +1552,15 @@ class _Reader:
                 continue
             clause_start = self.segments.near("clause", figure.start)[0]
             verbs = [cue for cue in self._cues_in(clause_start, figure.start) if cue.kind in _DECISIVE]
+            previous = figures[index - 1] if index else None
+            after_share = (previous is not None and index - 1 in shares
+                           and self.segments.span("sentence", previous.start) == self.segments.span("sentence", figure.start))
+            if after_share:  # "用于建设大棚25万元,购买种苗15万元": buying is what the share is used for, not new money
+                verbs = [cue for cue in verbs if _MONEY_CUES.get(self.text[cue.start:cue.end]) not in _SPENDING_CUES]
             own_verb = any(self.text[cue.start:cue.end] != "用于" for cue in verbs)
             use_before = _USE_RE.search(self.text, clause_start, figure.start) is not None
             use_after = _ALLOCATION_RE.match(self.text, figure.end) is not None
-            previous = figures[index - 1] if index else None
-            continues = (not verbs and not use_before and previous is not None and index - 1 in shares
-                         and self.segments.span("sentence", previous.start) == self.segments.span("sentence", figure.start))
+            continues = not verbs and not use_before and after_share
             if own_verb or not (use_before or use_after or continues):
                 if not (use_before or use_after):
                     left[figure.kind] = figure.value  # a new whole
@@ -2031,13 +2065,13 @@ class _Reader:
         return parts
 
     def _heading_total(self, figure: _Figure) -> bool:
-        """Is the figure a total (小计 合计 共 …) in a heading line ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元")?"""
-        reach = max(0, figure.start - _HEADING_REACH)  # a heading is short: no scan of a long line per figure
-        line_start = self.text.rfind("\n", reach, figure.start) + 1
-        if line_start == 0 and reach > 0:
+        """Is the figure a total (小计 合计 共 …) of a heading ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元"): its
+        sentence opens with a heading's number, close before it, and the total word is in the figure's own item?"""
+        sentence_start = self.segments.span("sentence", figure.start)[0]
+        if figure.start - sentence_start > _HEADING_REACH:  # a heading is short: no scan of a long line per figure
             return False
-        return (_HEADING_RE.match(self.text, line_start) is not None
-                and _TOTAL_RE.search(self.text, line_start, figure.start) is not None)
+        return (_HEADING_RE.match(self.text, sentence_start) is not None
+                and _TOTAL_RE.search(self.text, self._total_window_start(figure), figure.start) is not None)
 
     def in_a_total(self, figure: _Figure) -> bool:
         """Does a total word (共计, 合计 …) stand before the figure in its sentence?"""

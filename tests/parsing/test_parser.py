@@ -1109,3 +1109,46 @@ def test_corrections_populations_and_payers(text: str, want: dict[str, float]) -
 ])
 def test_rates_per_item_of_a_list(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("直播帶貨銷售額達到35.5萬元，觀看人數12萬人次。", {"sales_wan": 35.5}),           # Traditional 觀看
+    ("向兩個村分別捐贈8萬元，用於修建村級活動場所。", {"funds_wan": 16}),             # Traditional 分別
+    ("| 村名 | 帮扶内容 | 金额（元） | 户数 |\n|---|---|---|---|\n| 拉觉村 | 修建灌溉水渠 | 180,000 | 46 |\n"
+     "| 哈甘村 | 购买种羊 | 96,000 | 32 |\n| 合计 | | 276,000 | 78 |", {"funds_wan": 27.6, "households": 78}),
+    ("三季度消费帮扶情况（单位：元）\n采购单位        采购金额\n机关食堂        126000\n工会慰问品      84500\n"
+     "线上商城        39500\n合计            250000", {"sales_wan": 25}),              # two columns split by spaces
+    ("帮扶项目          金额（千元）    受益人数\n助学金            240             80\n"
+     "营养午餐          360             600\n合计              600             680", {"funds_wan": 60, "people": 680}),
+    ("资金来源\t金额（万元）\n本单位捐赠\t50\n县财政衔接资金\t120\n群众自筹\t10\n合计\t180", {"funds_wan": 50}),
+    ("村别\t投入资金（万元）\t受益户数\n合计\t150\t300\n拉觉村\t100\t200\n哈甘村\t50\t100",
+     {"funds_wan": 150, "households": 300}),                                           # the 合计 row first
+    ("活动\t志愿者人数\t服务人次\t投入（元）\n助老\t35\t420\t12000\n助学\t20\t260\t30000\n合计\t55\t680\t42000",
+     {"funds_wan": 4.2, "people": 680}),                                               # a helpers' column
+])
+def test_traditional_forms_and_pasted_tables(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("自2021年结对以来累计投入帮扶资金1,280万元，2024年投入420万元，其中第四季度投入96万元。", {"funds_wan": 1280}),
+    ("2023年累计投入500万元，2024年投入200万元", {"funds_wan": 700}),
+    ("截至去年底，我会累计投入资金1200万元；今年1-9月投入180万元。", {"funds_wan": 1380}),
+    ("截至上季度末累計投入幫扶資金480萬元，本季度新增投入60萬元。", {"funds_wan": 540}),
+    ("今天跟县里签了协议，三年投入1200万元。", {"committed_wan": 1200}),               # years to come of a pledge
+    ("签订协议，三年已投入1200万元", {"funds_wan": 1200}),
+    ("签约金额300万元，首期120万元已拨付，余下180万元分两年拨付到位。", {"funds_wan": 120, "committed_wan": 300}),
+    ("慰问金5万元分两批发放", {"funds_wan": 5}),
+    ("投入资金40万元，用于建设蔬菜大棚25万元，购买种苗15万元。", {"funds_wan": 40}),   # buying is the use
+    ("一、产业帮扶（小计52万元）：1.茶园提质改造30万元；2.加工车间设备22万元。二、教育帮扶（小计18万元）："
+     "1.助学金10万元；2.图书室改造8万元。", {"funds_wan": 70}),                      # headings on one line
+    ("省人民医院第5批医疗队（共8人）9月进驻县医院，培训当地医护人员240人次，诊疗患者3,860人次。", {"people": 4100}),
+    ("省级财政下达帮扶资金200万元，惠及脱贫户500户。", {}),                           # reached by the state's money
+    ("投入资金18万元，县财政按1:1配套18万元，合计36万元，惠及300户", {"funds_wan": 18, "households": 300}),
+    ("为敬老院购置护理床20张，每张2800元；轮椅15台，每台900元。", {"funds_wan": 6.95}),
+    ("采购冷藏车2辆，共计52万元，无偿捐赠给村集体合作社。", {"funds_wan": 52}),
+    ("全年投入资金1.05亿元，其中产业帮扶6800万元、教育帮扶2200万元、消费帮扶补贴1500万元；帮助销售农产品2.3亿元。",
+     {"funds_wan": 10500, "sales_wan": 23000}),                                       # a subsidy named after sales
+])
+def test_years_pledges_shares_and_payers(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
