@@ -17,12 +17,13 @@ How it works, in order:
 2. Find every number (Arabic with thousands separators and decimals, Chinese and capital
    numerals, mixtures such as "3万5千") and read the unit after it. Only four kinds of figure
    are kept: money (元, ¥, or a bare 万/亿 not followed by a measure word), households (户,
-   家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生) and projects
+   家庭, 家 where families are meant, N个家庭), people (人 名 位 人次, N个学生, 八十六个人, 18口人) and projects
    (项目N个, N个项目, planned ones too). Years, dates, 期, 次, 批, 吨, 亩, percentages, phone
    numbers and ordinals are dropped, and so is a difference from another period ("较上月增加
    10万元", "比去年多带动20户"), a figure denied ("不是52万"), helpers ("派出医疗专家48人",
-   "医疗队8人"; their per-head gifts still multiply), targets (目标), audiences (观看量) and a place's
-   population ("该村共有农户523户"); a range ("150-200户", "3-5万元") is dropped and noted
+   "医疗队8人"; their per-head gifts still multiply), donors (爱心网友), targets (目标), audiences (观看量,
+   游客) and a place's population ("该村共有农户523户", "脱贫人口6.2万人") — and the parts (其中) of any of
+   these; counts that only the state's money reached; a figure said to be wrong ("上报的128万元有误"); a range ("150-200户", "3-5万元") is dropped and noted
    (flag 数字为区间); an amount restated right after itself ("15万元(大写:壹拾伍万元整)") is
    read once.
 3. Decide what each money figure is from cue words in its clause: the nearest verb before
@@ -35,9 +36,12 @@ How it works, in order:
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
    with no count or an average outcome (人均增收) is dropped. A gift to each (各捐赠, 分别捐赠,
-   人均资助) is multiplied by the count before it ("为3所村小各捐赠2万元" → 6), and an amount paid
+   人均资助, a bare 人均 after giving, 一台 opening a clause) is multiplied by the count before it ("为3所村小各捐赠2万元"
+   → 6; recipients named in a list count too, and so do items given to each: "3所小学各捐赠电脑室一间,每间4万元" → 12),
+   a per-head rate taking the count in its own clause first; and an amount paid
    每年/每月/每季度 by the duration its sentence gives when that is past or promised ("已发放6个月",
-   "承诺…连续三年"), else it is dropped. A bare amount whose clause has no verb takes the one of
+   "承诺…连续三年"), else it is dropped. A span of years after an agreement ("签了协议,三年投入…") and a
+   remainder paid over years ("分两年拨付") are committed. A bare amount whose clause has no verb takes the one of
    the next clause ("40万元资金,准备在11月份拨付到位" is committed).
    Money others paid (财政, 衔接资金, 配套资金, 自筹) is not the organizations' (nor are the people it
    reached), and a total holding it does not count; money asked for (申请资助), lent (贷款, "…贷")
@@ -47,15 +51,18 @@ How it works, in order:
    amount replaced by a later one ("由200万元调整为260万元"), shares of an amount given before them
    ("投入20万元,10万元用于修路,10万元用于助学": an amount given a use with 用于 …, while the
    shares fit in it; see allocated_shares), trainees' placements counted after the trainees,
-   and letting a 合计/共计 total stand in for the parts it covers. What arrived of an amount
+   and letting a 合计/共计 total stand in for the parts it covers (also a 总计: label, a count equal to the sum
+   listed in a sentence with a total word, and a heading's subtotal followed by items that add up to it,
+   headed_parts). What arrived of an amount
    ("落实资金20万元,已到位15万元") is the money put in, the amount is committed (paid_parts); a
    project's total investment gives way to the contributions to it (project_totals); plans that
    are the rest of a pledge are part of it (pledged_parts); and an earlier period's figure beside
    this period's of the same kind ("本月…30万元,上月到位10万元") was reported then (earlier_periods).
    A figure after a running-total cue (累计 截至目前 至今 迄今 … ; 共计/总计 unless they restate
    parts, and not after 本月/本次 …) is the pairing's total to date: where a kind has one, it
-   alone counts — unless it is a total to an earlier date ("截至上月累计"), which this period's
-   figures add to — and the kind is listed in `cumulative`.
+   alone counts — unless it is a total to an earlier date ("截至上月累计", "截至2024年底", "截至去年底",
+   "截至上季度末"), which this period's figures add to — and the kind is listed in `cumulative`. A named
+   year ends a cue's reach unless the total runs from it ("自2021年结对以来累计").
 5. Bound the results: a sum that is not finite or beyond _BOUNDS (1,000,000 万元; 10,000,000
    households or people; 100,000 projects) becomes None with the flag 数字异常; a figure written
    as an exponent, NaN or infinity before a unit ("1e30万元", "inf户") counts nothing and is
