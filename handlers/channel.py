@@ -14,6 +14,7 @@ from models.registry import ChannelIdentity
 from models.services.registry import identities_of
 
 WORD = "渠道"
+_MAX_CHOICE = 8  # characters of a word after 渠道 still taken for a choice of channel
 LABELS = {"telegram": "Telegram", "wecom": N_("企业微信"), "console": N_("终端模拟器"), "wecom_robot": N_("企业微信群机器人")}
 # What a contact may type after the command → the channel it means; None is 自动 (the last one used).
 CHOICES: dict[str, str | None] = {
@@ -36,8 +37,14 @@ def requested(text: str) -> str | None:
     folded = normalize(text)
     if not folded.startswith(WORD):
         return None
-    rest = folded[len(WORD):].strip(" \u3000:：")
-    return rest if rest == "" or rest.lower() in CHOICES else None
+    after = folded[len(WORD):]
+    rest = after.strip(" \u3000:：")
+    if rest == "" or rest.lower() in CHOICES:
+        return rest
+    # "渠道 火星": one short word set apart from 渠道 is an unknown choice, answered as such; a sentence is not.
+    if after[:1] in " \u3000:：" and len(rest) <= _MAX_CHOICE and not any(ch.isdigit() or ch.isspace() for ch in rest):
+        return rest
+    return None
 
 
 def label(channel: str | None) -> str:

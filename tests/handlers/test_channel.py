@@ -84,6 +84,15 @@ def test_text_that_merely_starts_with_the_word_is_a_progress_update(app: App) ->
     user = _registered(app)
     [reply] = user.send("渠道建设投入20万元")
     assert reply.startswith("已记录：") and "20 万元" in reply
+    [reply] = user.send("渠道 建设投入20万元")
+    assert reply.startswith("已记录：") and "20 万元" in reply
+
+
+def test_an_unknown_channel_word_is_answered_as_one(app: App) -> None:
+    user = _registered(app)
+    [reply] = user.send("渠道 火星")
+    assert "无法识别的渠道“火星”" in reply and "可选：Telegram、企业微信、自动" in reply
+    assert _contact(app).preferred_channel is None
 
 
 def test_strangers_are_told_to_register(app: App) -> None:
