@@ -199,7 +199,7 @@ _TRADITIONAL_PAIRS = (
     "觀观 覽览 別别 閱阅 讚赞 聽听 讀读 條条 張张 輛辆 雙双 參参 據据 顧顾 諮咨 詢询 類类 歷历 傳传 簡简 "
     "歸归 運运 負负 責责 撫抚 貿贸 顯显 積积 極极 嚴严 裝装 邊边 繳缴 誤误 錯错 該该 無无 樣样 錄录 "
     "優优 獲获 換换 變变 麥麦 麵面 糧粮 廣广 夠够 飯饭 鹽盐 陽阳 蘋苹 薑姜 莊庄 輔辅 獨独 適适 鍋锅 雜杂 "
-    "倉仓 貫贯 範范 傷伤 屬属 舊旧 隨随 戰战 歡欢 聲声 滿满 燒烧 輸输 儲储 齊齐"
+    "冊册 倉仓 貫贯 範范 傷伤 屬属 舊旧 隨随 戰战 歡欢 聲声 滿满 燒烧 輸输 儲储 齊齐"
 )
 _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 # Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
@@ -217,8 +217,13 @@ _DASH_RE = re.compile("[—–]+")
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
 _NUMBER_END = r"[\d十百千万亿拾佰仟余多来]"
 _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
+# One space between Chinese words, or between a number and a Chinese word, as some people type
+# ("走访 了 困难 家庭 7 户 23 口 人"): dropped. Runs of spaces (a table's cells) and spaces between
+# digits (spaced thousands) or Latin words stay.
+_HAN = "\u4e00-\u9fff"
+_WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、。])|(?<=\d) (?=[{_HAN},;:()!?、。])")
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
-_K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z])元?")
+_K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z]|\s?[人户次单个名位])元?")  # "3.2k人次" counts people
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
 # A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
@@ -279,6 +284,7 @@ def _tables_as_sentences(text: str) -> str:
             out.append(lines[index])
             index += 1
             continue
+        rows = _totals_stand_for_rows(rows)
         # A 合计 row totals its columns wherever it stands: it is read after the rows it sums.
         for row in sorted(rows, key=lambda row: row[0] == "合计" or row[0] == "总计"):
             total = row[0] if row[0].startswith(_TOTAL_ROWS) else ""
@@ -287,6 +293,19 @@ def _tables_as_sentences(text: str) -> str:
             out.append(("" if total else row[0]) + ",".join(parts) + ";")
         index = end
     return "\n".join(out)
+
+
+def _totals_stand_for_rows(rows: list[list[str]]) -> list[list[str]]:
+    """A table's 合计 row, column by column, in place of the rows above it: their numbers in the columns it
+    totals are left out (a 小计 row's too), so the figures are counted once whatever the parser makes of
+    each row. Not where a row is others' money (财政, 自筹 …): the total that holds it must be seen to."""
+    grand = [row for row in rows if row[0] in ("合计", "总计")]
+    if len(grand) != 1 or any(_OTHER_PAYER_RE.search(row[0]) for row in rows):
+        return rows
+    totalled = [i for i, cell in enumerate(grand[0]) if i and _NUMBER_CELL_RE.fullmatch(cell)]
+    return [row if row is grand[0] else [cell if i not in totalled or not _NUMBER_CELL_RE.fullmatch(cell) else ""
+                                          for i, cell in enumerate(row)]
+            for row in rows]
 
 
 def _cells(line: str) -> list[str]:
@@ -315,7 +334,7 @@ def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
     for ending, unit in _INFERRED_UNITS:
         if header.endswith(ending):
             return header, unit
-    if any(word in header for word in ("金额", "资金", "投入", "价值", "销售", "额")):
+    if any(word in header for word in ("金额", "资金", "投入", "价值", "销售", "额", "捐", "款", "折价", "折合")):
         return header, sheet_unit
     return header, None
 
@@ -326,6 +345,7 @@ def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
     if "\n" in text and ("\t" in text or "|" in text or "  " in text):
         text = _tables_as_sentences(text)
+    text = _WORD_SPACE_RE.sub("", text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _K_RE.sub("千元", text)
@@ -538,7 +558,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
-        "争取 撬动 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷".split(),
+        "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
@@ -666,7 +686,8 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
-    "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人".split())
+    "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人 "
+    "同事 教职工 会员 支教团 服务团 志愿团 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
@@ -676,10 +697,11 @@ _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
-_TARGET_RE = re.compile("目标|任务数|目标任务")
+_TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
+_LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
 _BENEFICIARY_RE = re.compile(
     "培训|带教|培养|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
@@ -697,6 +719,9 @@ _RECIPIENT_BEFORE_RE = re.compile(r"[为向给对](?:县|市|省|区|乡|镇)?�
 _STATE_NAMED_RE = re.compile("县|市|省|政府|财政|局|衔接")
 _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会|我院|我校|公司|基金会|协会|商会|企业")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
+# A count of those a place has or a disaster hit, unless a word of helping stands before it ("脱贫人口6.2万人",
+# "受灾农户380户"; but "为受灾农户380户发放").
+_STATISTIC_RE = re.compile("人口|受灾")
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有")
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
@@ -708,7 +733,8 @@ _DONE_RE = re.compile("已|了|实际")
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
     r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
-    r"|分[两二三四五六七八九十\d]{1,2}年)")  # "余下180万元分两年拨付到位": to be paid over years to come
+    r"|分[两二三四五六七八九十\d]{1,2}年|分[两二三四五六七八九十\d]{1,2}期(?=到位|拨付|到账|支付|付清))")
+# ("余下180万元分两年拨付到位", "100万元分两期到位": to be paid over years, or in instalments to come)
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
 _REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
@@ -728,13 +754,14 @@ _ALL_PAID_RE = re.compile("全部|全额|足额")
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
 _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
+_PER_YEAR = {("年", "月"): 12, ("年", "季"): 4}  # a duration in years for an amount paid monthly or quarterly
 _PAST_DURATION_RE = re.compile("已|了|共|累计")
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
 _AVERAGE_GIFT_RE = re.compile(
     "(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
-_EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠向给为])")
+_EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠配送购建安提\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠配送向给为])")
 # Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠"): as many as the names.
 _TIMES = "times:"
 _NAMED_LIST_RE = re.compile(r"[^\d,。;:、()]{2,12}(?:、[^\d,。;:、()]{2,12})++(?=(?:[都也])?$)")
@@ -912,8 +939,16 @@ class _Reader:
                 kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
                 kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
+            if match.group() == "用于" and self._after_buying_produce(match.start(), cues):
+                kind = _CUE_NEUTRAL  # "工会采购结对县农产品用于节日慰问,金额28万元": what the purchase was for
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
+
+    def _after_buying_produce(self, start: int, earlier: list[_Cue]) -> bool:
+        """Is there a sales cue from buying (采购 购买 …) earlier in this clause?"""
+        clause_start = self.segments.near("clause", start)[0]
+        return any(cue.kind == _CUE_SALES and cue.start >= clause_start
+                   and _MONEY_CUES.get(self.text[cue.start:cue.end]) in _SPENDING_CUES for cue in earlier[-6:])
 
     def _planned_verb(self, start: int, earlier: list[_Cue]) -> bool:
         """Does a future marker (计划 拟 准备 待 …) stand just before this verb in its clause,
@@ -925,7 +960,7 @@ class _Reader:
             if cue.kind == _CUE_FUTURE:
                 return not _DONE_RE.search(self.text, cue.end, start)
         window_start = max(clause_start, start - _PLAN_REACH)
-        marker = _last_match(_PLAN_MARKER_RE, self.text, window_start, start)
+        marker = _last_match(_PLAN_MARKER_RE, self.text, window_start, start + 2)  # + 2: "分两期" sees its verb
         if marker is None:
             return False
         if marker.group("deadline"):
@@ -1092,6 +1127,8 @@ class _Reader:
                 figure = figure._replace(value=-abs(figure.value))
             if figures and self._restates(figures[-1], figure):
                 continue
+            if self._sums_several_kinds(figures, figure):
+                continue
             figure = self._total_of_its_kind(figures, figure)
             figures.append(figure)
             if figure.pledged:
@@ -1105,6 +1142,15 @@ class _Reader:
             return figure
         kinds = {other.kind for other in figures[-_MAX_NEIGHBOURS:] if other.kind in _MONEY_KINDS}
         return figure._replace(kind=kinds.pop()) if len(kinds) == 1 else figure
+
+    def _sums_several_kinds(self, figures: list[_Figure], figure: _Figure) -> bool:
+        """Is the figure a total (合计 共计 …) of the money of several kinds before it ("捐赠资金10万元;…帮销农产品8万元。
+        以上共计23万元")? Each kind is counted where it was given; the total says them again."""
+        if figure.kind not in _MONEY_KINDS or not self.is_total(figure):
+            return False
+        before = [other for other in figures[-_MAX_NEIGHBOURS:] if other.kind in _MONEY_KINDS and other.per is None]
+        return (len({other.kind for other in before}) > 1
+                and math.isclose(sum(other.value for other in before), figure.value, rel_tol=1e-9))
 
     def _compares(self, figure: _Figure) -> bool:
         """Is the figure a difference from another period ("较上月增加10万元", "比去年多带动20户"), or
@@ -1126,6 +1172,9 @@ class _Reader:
 
         "15万元(大写:壹拾伍万元整)", "伍佰万元整(¥5,000,000.00)", "15万元,大写壹拾伍万元".
         """
+        if (previous.kind == figure.kind and previous.kind in _COUNT_KINDS and previous.value == figure.value
+                and self.text[previous.end:figure.start] in ("(", "(共", "(即")):
+            return True  # "张某一家(1户4口人)": one household, said twice
         if previous.kind not in _MONEY_KINDS or figure.kind not in _MONEY_KINDS:
             return False
         if "大写" in self.text[max(previous.end, figure.start - 4):figure.start]:
@@ -1172,6 +1221,8 @@ class _Reader:
         figure_start = match.start()
         clause_start = self.segments.near("clause", start)[0]
         yuan_sign = text[start - 1:start] == "¥"
+        if unit is None and not yuan_sign and _AUDIENCE_RE.search(text, max(clause_start, start - 6), start):
+            return None  # "观看人数8.6万", "点赞56w": an audience, not money
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
             return self._money_figure(value, figure_start, start, unit_end, clause_start,
                                       stated=unit is not None or yuan_sign or text.startswith("的", unit_end))
@@ -1186,10 +1237,12 @@ class _Reader:
         count_kind = _PEOPLE if unit in ("人次", "人", "名", "位", "例") else _HOUSEHOLDS if unit in ("户", "家庭") else None
         if count_kind is not None and self._part_of_unreached(count_kind, clause_start, start):
             return None  # "共有农户412户,其中脱贫户186户", "志愿者42人(其中主任医师9人)": a part of a count not reached
-        if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, clause_start, start)
-                or self._paid_by_others(clause_start, start)):
+        labelled_from = self.segments.span("clause", clause_start - 2)[0] if text[clause_start - 1:clause_start] == ":" else clause_start
+        if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, labelled_from, start)
+                or self._paid_by_others(clause_start, start)):  # a target may label its clause: "目标:帮扶500户"
             return self._unreached(count_kind, start)
-        if text.find("人口", clause_start, start) >= 0 and not _BENEFICIARY_RE.search(text, clause_start, start):
+        if _STATISTIC_RE.search(text, clause_start, start) and not _BENEFICIARY_RE.search(
+                text, clause_start, self.segments.near("clause", start)[1]):  # "受灾群众4,620人得到救助" is helped
             return self._unreached(count_kind, start)  # "脱贫人口6.2万人": a statistic, not people reached
         if count_kind is not None and self._reached_by_others_only(start):
             return self._unreached(count_kind, start)  # "省级财政下达帮扶资金200万元,惠及脱贫户500户"
@@ -1225,6 +1278,8 @@ class _Reader:
     def _labelled_count(self, value: float, figure_start: int, start: int, unit_end: int) -> _Figure | None:
         """A count written after its label in a form-like report: "受益户数:120", "受益人数为480"."""
         label = _COUNT_LABEL_RE.search(self.text, max(0, start - 8), start)
+        if label is not None and _AUDIENCE_RE.search(self.text, max(0, label.start() - 4), label.start()):
+            return None  # "观看人次5,800"
         if label is None or unit_end < len(self.text) and not (
                 self.text[unit_end] in _ITEM_ENDS or self.text[unit_end] in " 。"):
             return None
@@ -1270,6 +1325,8 @@ class _Reader:
         if kind == _CUE_OUTCOME or (kind is None and not stated):
             return None
         kind = kind or _FUNDS
+        if times and kind == _FUNDS and not past and self._promised_before(clause_start):
+            kind = _COMMITTED  # "签订帮扶协议,协议期三年,每年投入50万元": the years of an agreement, to come
         if times and kind != _COMMITTED and not past:
             # "每人每年5000元,资助4年": the years to come are not yet paid; a per-head rate still counts once.
             if per is None:
@@ -1292,6 +1349,11 @@ class _Reader:
         clause_start = self.segments.span("clause", self.other_payer_starts[index])[0]
         own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(sentence_start, clause_start))
         return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
+
+    def _promised_before(self, clause_start: int) -> bool:
+        """Does a promise (协议 签约 承诺 …) stand in an earlier clause of the sentence?"""
+        sentence_start = self.segments.span("sentence", clause_start)[0]
+        return any(cue.kind == _CUE_PROMISE for cue in self._cues_in(max(sentence_start, clause_start - _REACH), clause_start))
 
     def _given_before(self, pos: int) -> bool:
         """Does a verb of giving (资助, 发放, 捐赠 …) stand before `pos` in its sentence?"""
@@ -1335,11 +1397,14 @@ class _Reader:
         sentence_start, sentence_end = self.segments.span("sentence", start)
         best = None
         for match in _DURATION_RE.finditer(self.text, max(sentence_start, start - _REACH), min(sentence_end, start + _REACH)):
-            if match.group("unit") == _DURATION_UNITS[unit] and (best is None or abs(match.start() - start) < abs(best.start() - start)):
+            fits = match.group("unit") == _DURATION_UNITS[unit] or (match.group("unit"), unit) in _PER_YEAR
+            if fits and (best is None or abs(match.start() - start) < abs(best.start() - start)):
                 best = match
         if best is None:
             return None, False
         count = _number_value(best.group("count"))
+        if count and (best.group("unit"), unit) in _PER_YEAR:
+            count *= _PER_YEAR[best.group("unit"), unit]  # "每月…3万元,连续两年": 24 months
         if not (count and count == int(count) and 1 <= count <= _MAX_RECURRENCES[unit]):
             return None, False
         duration_clause = self.segments.near("clause", best.start())[0]
@@ -1485,7 +1550,9 @@ class _Reader:
         if batches is not None:
             before = before[:batches.start()]
         provider_before = before.endswith(_PROVIDER_WORDS)
-        return provider_before or _PROVIDER_RE.search(after) is not None
+        latin = _LATIN_WORD_RE.match(text, unit_end)  # "15名 volunteers"
+        return (provider_before or _PROVIDER_RE.search(after) is not None
+                or latin is not None and latin.group(1).lower() in _PROVIDER_WORDS)
 
     def _counts_projects(self, unit: str, start: int, unit_end: int, clause_start: int) -> bool:
         """项目5个, 5个项目, 3个产业帮扶项目, 实施项目3项 — but not 3个村 or 岗位200个."""
@@ -1562,10 +1629,11 @@ class _Reader:
             previous = figures[index - 1] if index else None
             after_share = (previous is not None and index - 1 in shares
                            and self.segments.span("sentence", previous.start) == self.segments.span("sentence", figure.start))
-            if after_share:  # "用于建设大棚25万元,购买种苗15万元": buying is what the share is used for, not new money
+            use_before = _USE_RE.search(self.text, clause_start, figure.start) is not None
+            if after_share or use_before:
+                # "用于建设大棚25万元,购买种苗15万元", "用于购买化肥5万元": buying is what the share is used for.
                 verbs = [cue for cue in verbs if _MONEY_CUES.get(self.text[cue.start:cue.end]) not in _SPENDING_CUES]
             own_verb = any(self.text[cue.start:cue.end] != "用于" for cue in verbs)
-            use_before = _USE_RE.search(self.text, clause_start, figure.start) is not None
             use_after = _ALLOCATION_RE.match(self.text, figure.end) is not None
             continues = not verbs and not use_before and after_share
             if own_verb or not (use_before or use_after or continues):

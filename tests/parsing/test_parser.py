@@ -1152,3 +1152,53 @@ def test_traditional_forms_and_pasted_tables(text: str, want: dict[str, float]) 
 ])
 def test_years_pledges_shares_and_payers(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("今天 走访 了 困难 家庭 7 户 23 口 人 ，送去 米 面 油 ，折合 人民币 2100 元 。",
+     {"funds_wan": 0.21, "households": 7, "people": 23}),   # one space between words
+    ("捐款 是 贰仟 元 不是 两万 元 ，上 条 打 错 了 。", {"funds_wan": 0.2}),
+    ("投入 1 000 000元", {"funds_wan": 100}),                # spaced thousands stay one number
+    ("我们 team 这个 quarter 共 15 名 volunteers 去了 县里，帮 80 户 农户 做了 电商培训。", {"households": 80}),
+    ("KPI target：年内 帮扶 ５００ 户，目前 完成 ３２０ 户，completion rate 64%。", {"households": 320}),
+    ("Q3 KPI 更新：受益学生 1,200 人，投入 50w。", {"funds_wan": 50, "people": 1200}),
+    ("Employee volunteering：52 位 同事 参加，受益 学生 340 名。", {"people": 340}),
+    ("本月 直播 培训 2 场，参训 农户 65 人，线上 观看 3.2k 人次。", {"people": 65}),  # 3.2k人次 is no money
+])
+def test_spaced_words_and_english(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("昨晚直播带货3小时，观看人数8.6万，成交订单4,120单，成交额52.3万元。", {"sales_wan": 52.3}),
+    ("本场直播观看量12.3w，点赞56w，带货成交8.9w。", {"sales_wan": 8.9}),
+    ("今晚直播幫銷高山茶葉，成交金額3.2萬元，觀看人次5,800。", {"sales_wan": 3.2}),
+    ("洪水冲毁农田约1,200亩，受灾农户380户，我们为最困难的150户提供了种子化肥，价值9万元。",
+     {"funds_wan": 9, "households": 150}),                  # those hit are not those helped
+    ("受灾群众4,620人得到救助", {"people": 4620}),
+    ("转移就业86人，为上述86人每人发放交通补贴500元", {"funds_wan": 4.3, "people": 86}),
+    ("组织研究生支教团12人赴结对县开展支教，覆盖中小学生860名。", {"people": 860}),
+    ("本校教育基金會捐贈結對縣中學圖書3萬冊，價值約60萬元，獎勵優秀教師20名，每名3,000元。",
+     {"funds_wan": 66, "people": 20}),
+    ("学校月报：本月直接投入帮扶资金68万元，引进帮扶资金150万元，培训基层干部120人次。",
+     {"funds_wan": 68, "people": 120}),                     # money brought in is others'
+])
+def test_audiences_statistics_and_helpers(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("工会采购结对县特色农产品用于节日慰问，金额28万元。", {"sales_wan": 28}),       # 用于 tells the purchase's use
+    ("为5个村卫生室各配备价值1.6万元的医疗设备", {"funds_wan": 8}),
+    ("承诺每月资助困难学生生活费3万元，连续两年", {"committed_wan": 72}),           # months over years
+    ("我院与县人民医院签订紧密型帮扶协议，协议期三年，每年投入帮扶资金50万元。", {"committed_wan": 150}),
+    ("一是捐赠资金10万元；二是捐赠物资价值5万元；三是帮销农产品8万元。以上共计23万元。",
+     {"funds_wan": 15, "sales_wan": 8}),                    # a total of several kinds says them again
+    ("捐赠资金8万元，用于购买化肥5万元、种苗3万元", {"funds_wan": 8}),
+    ("帮助因病致贫户张某一家（1户4口人）解决医疗费用1.2万元", {"funds_wan": 1.2, "households": 1, "people": 4}),
+    ("商会确定，向结对县捐赠的100万元分两期到位，第一期60万元本月已到账。", {"funds_wan": 60, "committed_wan": 100}),
+    ("项目分两期建设，投入资金50万元", {"funds_wan": 50}),
+    ("商会会员企业捐赠统计（单位：万元）\n企业\t捐款\t物资折价\n宏远\t10\t2\n明达\t8\t0\n合计\t18\t2", {"funds_wan": 20}),
+])
+def test_uses_instalments_and_totals(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
