@@ -267,6 +267,8 @@ def _tables_as_sentences(text: str) -> str:
     index = 0
     while index < len(lines):
         header = _cells(lines[index])
+        if any(_NUMBER_CELL_RE.match(cell) for cell in header):
+            header = []  # a header names its columns; a line of numbers is a row (and is not scanned ahead from)
         numbered = bool(header) and header[0] in _ROW_NUMBER_HEADERS  # a first column of row numbers (序号)
         if numbered:
             header = header[1:]

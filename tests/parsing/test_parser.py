@@ -656,6 +656,9 @@ def test_a_100k_character_report_parses_quickly() -> None:
 @pytest.mark.parametrize("unit", [
     "1", "1,", "一二三", "万", "其中1人", "投入资金协议计划已采购", "资金1万,", "-1", "😀",
     "每头100元,3头,", "累计投入1万元,本月", "每人100元,3人,", "150-200户,", "共计5万元、",
+    # a line of numbers was once scanned ahead from as a table's header: 100,000 characters took minutes
+    "合计\t18\t2\t5\n", "a\t18\t2\n", "x\ty\tz\n", "走访 了 ", "一、小计5万元,", "向甲村、", "观看人数8.6万,",
+    "其中拖拉机10台,每台3万元,", "截至2024年底累计投入1万元,", "为3所学校各捐赠(价值1万元)",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
