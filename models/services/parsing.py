@@ -560,7 +560,8 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
-        "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷".split(),
+        "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷 "
+        "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价 汇率".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
@@ -597,9 +598,11 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
+_FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # Said to be wrong right after it: "(上报的128万元有误)".
 _WRONG_AFTER_RE = re.compile(r"\s?(?:有误|有错|错误|是错的|不对|不准确|作废)")
-_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?)$")
+_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?"
+                         "|原报为?|原填报?为?|原上报为?)$")  # "应为15万元(原报51万元)": the figure replaced
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
 _ACTUAL_RE = re.compile("实际")
@@ -775,7 +778,7 @@ _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOP
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
 _GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
 _PERSON_AFTER_GE_RE = re.compile(
-    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民|农民|妇女|患者|劳动力|残疾人)")
+    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|劳动力|残疾人)")  # not "4个村民小组"
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
@@ -978,6 +981,10 @@ class _Reader:
                 break
             if cue.kind == _CUE_SALES:
                 return _CUE_SALES
+        if self.text.startswith("货款", start):
+            # "茶叶货款2.3万元已经打过去了": paying for goods is buying them — the county's produce, unless inputs
+            # are named in the sentence ("支付设备货款10万元", "采购化肥,支付货款5万元").
+            return _CUE_FUNDS if _INPUT_GOODS_RE.search(self.text, max(sentence_start, start - _REACH), start) else _CUE_SALES
         return _CUE_FUNDS
 
     def _buys_produce(self, match: re.Match[str], kind: str, earlier: list[_Cue]) -> bool:
@@ -1223,6 +1230,9 @@ class _Reader:
         figure_start = match.start()
         clause_start = self.segments.near("clause", start)[0]
         yuan_sign = text[start - 1:start] == "¥"
+        if _FOREIGN_CURRENCY_RE.search(text, max(clause_start, start - 3), start) or _FOREIGN_CURRENCY_RE.match(
+                text, tail.end() - len(tail.group("unit") or "")):
+            return None  # "港币100万元,折合人民币约91万元": only the yuan count
         if unit is None and not yuan_sign and _AUDIENCE_RE.search(text, max(clause_start, start - 6), start):
             return None  # "观看人数8.6万", "点赞56w": an audience, not money
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):

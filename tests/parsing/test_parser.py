@@ -1205,3 +1205,26 @@ def test_audiences_statistics_and_helpers(text: str, want: dict[str, float]) -> 
 ])
 def test_uses_instalments_and_totals(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("昨天发的那批茶叶货款2.3万元已经打过去了。", {"sales_wan": 2.3}),             # paying for goods is buying them
+    ("为县里的蜂蜜合作社联系了两家超市，已铺货，首批货款1.2万。", {"sales_wan": 1.2}),
+    ("支付设备货款10万元", {"funds_wan": 10}),                                      # unless inputs are named
+    ("饮水项目完工，投入资金26万元，解决了4个村民小组138户的饮水问题。", {"funds_wan": 26, "households": 138}),
+    ("帮助5个村民就业", {"people": 5}),
+])
+def test_everyday_traffic(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("今年大米收购价每斤2.5元，比市场价高0.3元。", {}),                                # prices
+    ("香港会员捐赠港币100万元，折合人民币约91万元。", {"funds_wan": 91}),              # only yuan count
+    ("捐赠100万港元", {}),
+    ("更正：本月投入资金应为15万元（原报51万元）。", {"funds_wan": 15}),                # the figure replaced
+    ("收购农产品30万元", {"sales_wan": 30}),
+    ("采购化肥，支付货款5万元", {"funds_wan": 5}),
+])
+def test_prices_currencies_and_replaced_reports(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
