@@ -223,7 +223,8 @@ _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 _HAN = "\u4e00-\u9fff"
 _WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、。])|(?<=\d) (?=[{_HAN},;:()!?、。])")
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
-_K_RE = re.compile(r"(?<=\d)[kK](?![A-Za-z]|\s?[人户次单个名位])元?")  # "3.2k人次" counts people
+# Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
+_K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余])元?")
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
 # A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
@@ -599,6 +600,8 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
+# The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
+_DIGITS_AFTER_RE = re.compile(r"\d{3,}(?!\d*岁)")
 # Said to be wrong right after it: "(上报的128万元有误)".
 _WRONG_AFTER_RE = re.compile(r"\s?(?:有误|有错|错误|是错的|不对|不准确|作废)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?"
@@ -673,7 +676,7 @@ _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总
 _PERIOD_WORD_RE = re.compile(
     r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
     r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)"
-    r"|(?P<year>(?<!\d)(?:19|20)\d{2}年(?!度?(?:以来|起|至|到))|二〇[〇零一二三四五六七八九]{2}年)"
+    r"|(?P<year>(?<!\d)(?:19|20)\d{2}(?:年(?!度?(?:以来|起|至|到))|(?=全年|年度))|二〇[〇零一二三四五六七八九]{2}年)"
     r"|(?P<quarter>第?[一二三四1-4](?:季度|季))"
     r"|(?P<month>(?<![\d一二三四五六七八九十.-])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月份?(?![\d底末初中前]))")
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -1259,8 +1262,8 @@ class _Reader:
         if count_kind is not None and self._reached_by_others_only(start):
             return self._unreached(count_kind, start)  # "省级财政下达帮扶资金200万元,惠及脱贫户500户"
         if unit in ("人次", "人", "名", "位", "例"):
-            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次"):
-                return None
+            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次") or _DIGITS_AFTER_RE.match(text, unit_end):
+                return None  # "人均", "身份证号后四位1234": no count of people
             if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
                 self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
                 return None  # "为上述86人每人发放": counted where first said; still what a rate multiplies
@@ -1561,7 +1564,7 @@ class _Reader:
         batches = _BATCH_COUNT_RE.search(before)
         if batches is not None:
             before = before[:batches.start()]
-        provider_before = before.endswith(_PROVIDER_WORDS)
+        provider_before = before.removesuffix("成员").endswith(_PROVIDER_WORDS)  # "医疗队成员15人"
         latin = _LATIN_WORD_RE.match(text, unit_end)  # "15名 volunteers"
         return (provider_before or _PROVIDER_RE.search(after) is not None
                 or latin is not None and latin.group(1).lower() in _PROVIDER_WORDS)

@@ -1228,3 +1228,15 @@ def test_everyday_traffic(text: str, want: dict[str, float]) -> None:
 ])
 def test_prices_currencies_and_replaced_reports(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("为村小捐赠4K投影仪3台、5G路由器10个，价值2.4万元，惠及学生312人。", {"funds_wan": 2.4, "people": 312}),
+    ("捐了5k给村小", {"funds_wan": 0.5}),                                            # 5k is still money
+    ("身份证号后四位1234的脱贫户张某家，享受了我会的产业扶持资金2万元。", {"funds_wan": 2}),
+    ("2024全年投入帮扶资金95万元，2023年这一数字是80万元。", {"funds_wan": 95}),      # a year without 年
+    ("組織義診3場，服務群眾560人次，捐贈藥品價值2.3萬元。醫療隊成員15人。", {"funds_wan": 2.3, "people": 560}),
+    ("合作社成员15人参加培训", {"people": 15}),
+])
+def test_numbers_that_are_not_figures(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
