@@ -545,7 +545,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息 "
-        "打过去 转过去 汇过去 送去 送了 给了 收到 支付".split(), _CUE_FUNDS),
+        "打过去 转过去 汇过去 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -557,7 +557,8 @@ _MONEY_CUES: dict[str, str] = {
         "计划 拟 预计 预算 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
         _CUE_FUTURE),
     **dict.fromkeys(
-        "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付".split(), _CUE_PLANNED),
+        "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
+        "没拨付 还没拨付 没有拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
@@ -572,6 +573,8 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
 }
+_BROUGHT_IN = frozenset({"引进", "引入", "撬动", "争取"})  # others' money an organization brings in
+_INVESTORS_RE = re.compile("(?:龙头)?(?:企业|公司|社会资本|社会资金|外部资金|客商|外资)?")  # "引进企业投资200万元"
 _SPENDING_CUES = frozenset({_CUE_PURCHASE, _CUE_BUY, _CUE_SPEND})  # what money is used for, not money given
 _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PROMISE, _CUE_OUTCOME})
 
@@ -740,9 +743,12 @@ _DONE_RE = re.compile("已|了|实际")
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
+    r"|将(?=(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
     r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
     r"|分[两二三四五六七八九十\d]{1,2}年|分[两二三四五六七八九十\d]{1,2}期(?=到位|拨付|到账|支付|付清))")
-# ("余下180万元分两年拨付到位", "100万元分两期到位": to be paid over years, or in instalments to come)
+# ("余下180万元分两年拨付到位", "100万元分两期到位": to be paid over years, or in instalments to come);
+# 将 right before a verb of giving is the future ("将追加投入15万元"; "将20万元拨付到村" is 把).
+_DEADLINE_RE = re.compile(r"(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前)")
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
 _REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
@@ -947,6 +953,10 @@ class _Reader:
                 kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
                 kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
+            if kind == _CUE_FUNDS and cues and cues[-1].kind == _CUE_OUTCOME \
+                    and self.text[cues[-1].start:cues[-1].end] in _BROUGHT_IN \
+                    and _INVESTORS_RE.fullmatch(self.text, cues[-1].end, match.start()):
+                kind = _CUE_OUTCOME  # "引进企业投资200万元": others' money the organization brought in
             if match.group() == "用于" and self._after_buying_produce(match.start(), cues):
                 kind = _CUE_NEUTRAL  # "工会采购结对县农产品用于节日慰问,金额28万元": what the purchase was for
             cues.append(_Cue(match.start(), match.end(), kind))
@@ -969,6 +979,9 @@ class _Reader:
                 return not _DONE_RE.search(self.text, cue.end, start)
         window_start = max(clause_start, start - _PLAN_REACH)
         marker = _last_match(_PLAN_MARKER_RE, self.text, window_start, start + 2)  # + 2: "分两期" sees its verb
+        if marker is None:
+            # A deadline governs its clause's verb however far ("力争年底前把剩余的25万元拨付到位").
+            marker = _last_match(_DEADLINE_RE, self.text, clause_start, start)
         if marker is None:
             return False
         if marker.group("deadline"):
@@ -1350,6 +1363,8 @@ class _Reader:
         clause_end = self.segments.near("clause", start)[1]
         if kind == _FUNDS and self._remainder(clause_start, start, clause_end):
             kind = _COMMITTED
+        if kind == _COMMITTED and self._plan_carried_out(clause_start, unit_end):
+            kind = _FUNDS  # "计划投入80万元,现已全部拨付到位", "上月计划拨付的10万元已于本月到位"
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
@@ -1364,6 +1379,17 @@ class _Reader:
         clause_start = self.segments.span("clause", self.other_payer_starts[index])[0]
         own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(sentence_start, clause_start))
         return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
+
+    def _plan_carried_out(self, clause_start: int, unit_end: int) -> bool:
+        """Does the rest of the sentence say a planned amount was paid (已 and a verb of arriving, with no amount of
+        its own)? Not for a pledge (协议 承诺 …): one paid in full is both (see `pledged`)."""
+        sentence_start, sentence_end = self.segments.span("sentence", unit_end)
+        end = min(sentence_end, unit_end + _REACH)
+        if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(sentence_start, unit_end)):
+            return False
+        done = _DONE_RE.search(self.text, unit_end, end)
+        return (done is not None and _NUMBER_RE.search(self.text, unit_end, end) is None
+                and any(cue.kind == _CUE_PAID for cue in self._cues_in(done.start(), end)))
 
     def _promised_before(self, clause_start: int) -> bool:
         """Does a promise (协议 签约 承诺 …) stand in an earlier clause of the sentence?"""
@@ -1609,8 +1635,18 @@ class _Reader:
             first = bisect_left(starts, pos)
             scope_end = self._sub_scope_end(figures, starts, pos)
             last = bisect_left(starts, scope_end)
-            subs.update(index for index in range(first, last)
-                        if figures[index].kind in given or self._part_kind(figures[index]) in given)
+            parts = [index for index in range(first, last)
+                     if figures[index].kind in given or self._part_kind(figures[index]) in given]
+            others = bisect_left(self.other_payer_starts, pos)
+            sentence_end = self.segments.span("sentence", pos)[1]
+            if parts and others < len(self.other_payer_starts) and self.other_payer_starts[others] < max(scope_end, sentence_end):
+                # "共投入资金48万元,其中我会出资30万元,县财政配套18万元": the whole holds the state's money, so the
+                # organizations' own parts count instead of it.
+                whole = max((index for index in range(first) if figures[index].kind == figures[parts[0]].kind), default=None)
+                if whole is not None:
+                    subs.add(whole)
+                continue
+            subs.update(parts)
         return subs
 
     def _part_kind(self, figure: _Figure) -> str:

@@ -1240,3 +1240,24 @@ def test_prices_currencies_and_replaced_reports(text: str, want: dict[str, float
 ])
 def test_numbers_that_are_not_figures(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("力争年底前把剩余的25万元拨付到位。", {"committed_wan": 25}),                     # a deadline over its clause
+    ("10月底前完成30万元助学金的发放工作。", {"committed_wan": 30}),
+    ("年底前已拨付10万元", {"funds_wan": 10}),
+    ("县里反馈，我会将追加投入15万元用于产业路硬化。", {"committed_wan": 15}),          # 将 before a verb
+    ("将20万元资金拨付到村", {"funds_wan": 20}),                                      # 将 as 把
+    ("先期投入10万元已完成试种，试种成功后将追加投入40万元。", {"funds_wan": 10, "committed_wan": 40}),
+    ("已为县敬老院拨付运营补贴6万元，下半年将再拨付6万元。", {"funds_wan": 6, "committed_wan": 6}),
+    ("某基金会承诺的助学资金到现在还没到位，金额10万元。", {"committed_wan": 10}),       # not yet arrived
+    ("我们今天已经把5w打到合作社账上了，剩下的3w下礼拜打。", {"funds_wan": 5, "committed_wan": 3}),
+    ("计划投入80万元，现已全部拨付到位。", {"funds_wan": 80}),                         # a plan carried out
+    ("上月计划拨付的10万元已于本月到位。", {"funds_wan": 10}),
+    ("协议资金200万元已全部到位", {"funds_wan": 200, "committed_wan": 200}),           # a pledge paid in full
+    ("通过我会牵线，引进企业投资200万元建设农产品加工厂。", {}),                        # brought in
+    ("引进2e品牌投入资金20万元", {"funds_wan": 20}),
+    ("项目已验收，共投入资金48万元，其中我会出资30万元，县财政配套18万元。", {"funds_wan": 30}),  # our part
+])
+def test_done_or_still_to_come(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
