@@ -30,8 +30,10 @@ How it works, in order:
    it (投入 / 销售 / 协议 / 增收 …), else one after it ("300万元已拨付"), else a weak noun
    (资金 价值 款), else the rest of the sentence; with a stated unit and no cue at all it is
    money put in. Promises (协议 承诺 签约) and future markers (计划 拟 准备 将 待 争取 明年, a
-   deadline such as 年底前; not period words such as 下半年) turn money into committed_wan unless
-   the clause says it was paid, and so does what is left to pay ("剩余80万元"); an agreement paid
+   deadline such as 年底前 anywhere before the verb in its clause, 将 right before a verb of giving; not period
+   words such as 下半年) turn money into committed_wan unless the clause — or, for a plan, the rest of its
+   sentence ("计划投入80万元,现已全部拨付到位") — says it was paid, and so do what is left to pay ("剩余80万元")
+   and money not yet arrived ("还没到位"); an agreement paid
    in full ("协议资金200万元已全部到位") is both. A per-head rate
    ("每人2000元", "1500元/人") is multiplied by the count of people or households nearest to it
    in its sentence, a per-unit one ("每头8000元") by the count of that unit ("25头"); a rate
