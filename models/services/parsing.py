@@ -607,13 +607,19 @@ _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|�
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
 _DIGITS_AFTER_RE = re.compile(r"\d{3,}(?!\d*岁)")
+# Said to be wrong before it in its clause, with no other number between: "此前误报本月拨付资金为80万元",
+# "上条误写成12,600人次", "之前写成5000万元了", "上次误报成了360万元".
+_MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|写成|误传|误录")
 # Said to be wrong right after it: "(上报的128万元有误)".
 _WRONG_AFTER_RE = re.compile(r"\s?(?:有误|有错|错误|是错的|不对|不准确|作废)")
-_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报)?的?|误报为?|错报为?|误填为?|误写为?"
-                         "|原报为?|原填报?为?|原上报为?)$")  # "应为15万元(原报51万元)": the figure replaced
+_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
+                         "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
+# "应为15万元(原报51万元)", "价值为1.6万元,非16万元": the figure replaced or denied
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
-_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成")
+_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为")
 _ACTUAL_RE = re.compile("实际")
+# A correction labelled as such reaches back over a sentence end ("已拨付300万元;更正:…应为280万元").
+_EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -652,6 +658,7 @@ _FIELD_CUES: dict[str, str | None] = {
 _FIELD_CUE_RE = _alternation(_FIELD_CUES)
 
 # 合计 共计 累计 … before a figure: it is a total, covering the figures of its kind before it.
+_BRACKET_REACH = 6  # characters between a figure and the bracket that breaks it down ("6万元的农机具(")
 # A heading line of a pasted report: "一、", "(二)", "第三部分"; its subtotal stands within this many characters.
 _HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
@@ -1148,7 +1155,7 @@ class _Reader:
             if figure is None:
                 continue
             if (self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start)
-                    or _WRONG_AFTER_RE.match(self.text, figure.end)):
+                    or _WRONG_AFTER_RE.match(self.text, figure.end) or self._misreported(figure)):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
@@ -1169,6 +1176,12 @@ class _Reader:
             return figure
         kinds = {other.kind for other in figures[-_MAX_NEIGHBOURS:] if other.kind in _MONEY_KINDS}
         return figure._replace(kind=kinds.pop()) if len(kinds) == 1 else figure
+
+    def _misreported(self, figure: _Figure) -> bool:
+        """Is the figure the one its clause says was reported by mistake (误报 写成 …, no number between)?"""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        wrong = _last_match(_MISREPORTED_RE, self.text, clause_start, figure.start)
+        return wrong is not None and _NUMBER_RE.search(self.text, wrong.end(), figure.start) is None
 
     def _sums_several_kinds(self, figures: list[_Figure], figure: _Figure) -> bool:
         """Is the figure a total (合计 共计 …) of the money of several kinds before it ("捐赠资金10万元;…帮销农产品8万元。
@@ -1637,8 +1650,8 @@ class _Reader:
             first = bisect_left(starts, pos)
             scope_end = self._sub_scope_end(figures, starts, pos)
             last = bisect_left(starts, scope_end)
-            parts = [index for index in range(first, last)
-                     if figures[index].kind in given or self._part_kind(figures[index]) in given]
+            parts = [index for index in range(first, last)  # a decrease is never a part ("…,核减医疗部分2万元")
+                     if (figures[index].kind in given or self._part_kind(figures[index]) in given) and figures[index].value >= 0]
             others = bisect_left(self.other_payer_starts, pos)
             sentence_end = self.segments.span("sentence", pos)[1]
             if parts and others < len(self.other_payer_starts) and self.other_payer_starts[others] < max(scope_end, sentence_end):
@@ -1893,7 +1906,8 @@ class _Reader:
             for later in figures[index + 1:index + 1 + _MAX_NEIGHBOURS]:
                 if later.start >= figure.end + _REACH:
                     break
-                if later.start < sentence_end and later.kind == figure.kind and (
+                corrected_after = later.start >= sentence_end and _EXPLICIT_CORRECTION_RE.search(self.text, figure.end, later.start)
+                if (later.start < sentence_end or corrected_after) and later.kind == figure.kind and (
                         old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
                         or _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
@@ -1981,7 +1995,12 @@ class _Reader:
                 if figure.per.startswith(_TIMES):
                     count = float(figure.per[len(_TIMES):])
                 elif figure.per.startswith(_PER_MEASURE):
-                    count = self._measure_count(figure.per[len(_PER_MEASURE):], figure.start)
+                    measure = figure.per[len(_PER_MEASURE):]
+                    count = self._measure_count(measure, figure.start)
+                    head = self._handed_to_each(measure, figure.start) if count is not None else None
+                    if head is not None:  # "每人送去棉被一床,每床价值260元": one for each of them
+                        found = self._nearest_in_sentence(counts[head], starts[head], figure.start)
+                        count = count * found.value if found is not None else count
                 else:
                     found = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
                     count = None if found is None else found.value
@@ -1998,6 +2017,32 @@ class _Reader:
     def _measure_count(self, measure: str, pos: int, given_each: bool = True) -> float | None:
         """The number of `measure` (头, 台, 亩 …) nearest to `pos` in its sentence ("25头"), times the recipients
         when that count was given to each of them."""
+        best = self._measure_match(measure, pos)
+        if best is None:
+            return None
+        count_start, value, count_end = best
+        if given_each:
+            # "为3所小学各捐赠电脑室一间,每间价值4万元": the rooms are one per school, so 3 in all.
+            each = self._each(self.segments.near("clause", count_start)[0], count_start, count_end)
+            if each is not None and each.startswith(_PER_MEASURE) and each != _PER_MEASURE + measure:
+                recipients = self._measure_count(each[len(_PER_MEASURE):], count_start, given_each=False)
+                value *= recipients or 1
+        return value
+
+    def _handed_to_each(self, measure: str, pos: int) -> str | None:
+        """Were the items counted in `measure` handed out per head ("为36位老人每人送去棉被一床,每床价值260元",
+        "人手一份")? Then the people or households count multiplies them too: its kind, else None."""
+        best = self._measure_match(measure, pos)
+        if best is None:
+            return None
+        head = _last_match(_PER_HEAD_RE, self.text, self.segments.near("clause", best[0])[0], best[0])
+        if head is not None:
+            return _PEOPLE if head.group("people") else _HOUSEHOLDS
+        return _PEOPLE if self.text.startswith("人手", max(0, best[0] - 2)) else None
+
+    def _measure_match(self, measure: str, pos: int) -> tuple[int, float, int] | None:
+        """(start, value, end) of the count of `measure` nearest to `pos` in its sentence; the rate's own "一台"
+        only when there is no other."""
         start, end = self.segments.span("sentence", pos)
         start, end = max(start, pos - _REACH), min(end, pos + _REACH)
         pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?个?{re.escape(measure)}")
@@ -2009,17 +2054,7 @@ class _Reader:
                 continue
             if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
                 best = (match.start(), value, match.end())
-        best = best or own
-        if best is None:
-            return None
-        count_start, value, count_end = best
-        if given_each:
-            # "为3所小学各捐赠电脑室一间,每间价值4万元": the rooms are one per school, so 3 in all.
-            each = self._each(self.segments.near("clause", count_start)[0], count_start, count_end)
-            if each is not None and each.startswith(_PER_MEASURE) and each != _PER_MEASURE + measure:
-                recipients = self._measure_count(each[len(_PER_MEASURE):], count_start, given_each=False)
-                value *= recipients or 1
-        return value
+        return best or own
 
     def _product_already_given(self, figures: list[_Figure], starts: list[int], product: _Figure) -> bool:
         """Is the product stated beside the rate in its sentence ("共发放10万元,资助50名学生,每人2000元",
@@ -2192,6 +2227,26 @@ class _Reader:
                 parts.update(found)
         return parts
 
+    def bracketed_parts(self, figures: list[_Figure], subs: set[int]) -> set[int]:
+        """Indexes of the figures in a bracket right after a figure that add up to it: "150000元(即15万元)",
+        "合计98户(即第一批52户、第二批46户)", "32万元(捐赠资金20万元+物资折价12万元)", "价值6万元的农机具(…核实为6万元)"."""
+        parts: set[int] = set()
+        starts = [figure.start for figure in figures]
+        for index, figure in enumerate(figures):
+            if index in subs or figure.value <= 0:
+                continue
+            opening = self.text.find("(", figure.end, figure.end + _BRACKET_REACH)
+            if opening < 0 or bisect_left(starts, opening) != index + 1:
+                continue  # no bracket close after it, or another figure before the bracket
+            closing = self.text.find(")", opening, opening + _REACH)
+            if closing < 0:
+                continue
+            inside = [i for i in range(index + 1, bisect_left(starts, closing))
+                      if figures[i].kind == figure.kind and i not in subs and figures[i].value > 0]
+            if inside and math.isclose(sum(figures[i].value for i in inside), figure.value, rel_tol=1e-9):
+                parts.update(inside)
+        return parts
+
     def _heading_total(self, figure: _Figure) -> bool:
         """Is the figure a total (小计 合计 共 …) of a heading ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元"): its
         sentence opens with a heading's number, close before it, and the total word is in the figure's own item?"""
@@ -2281,10 +2336,12 @@ def parse_update(text: str) -> ParsedUpdate:
     running, as_of_earlier = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)
     figures, subs = reader.paid_parts(figures, subs, running | earlier)
+    subs |= reader.replaced(figures)  # an arrival corrected later ("已拨付300万元;更正:…应为280万元") stays replaced
     subs = reader.project_totals(figures, subs) | earlier
     subs |= reader.allocated_shares(figures, subs)
     subs |= reader.pledged_parts(figures, subs)
     subs |= reader.headed_parts(figures, subs | running)
+    subs |= reader.bracketed_parts(figures, subs)
     sums, cumulative = _sum_figures(reader, figures, subs, running, as_of_earlier)
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable

@@ -659,6 +659,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     # a line of numbers was once scanned ahead from as a table's header: 100,000 characters took minutes
     "合计\t18\t2\t5\n", "a\t18\t2\n", "x\ty\tz\n", "走访 了 ", "一、小计5万元,", "向甲村、", "观看人数8.6万,",
     "其中拖拉机10台,每台3万元,", "截至2024年底累计投入1万元,", "为3所学校各捐赠(价值1万元)",
+    "投入5万元(", "误报5万元,", "每人送去棉被一床,每床价值260元,", "更正:应为5万元;",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1260,4 +1261,38 @@ def test_numbers_that_are_not_figures(text: str, want: dict[str, float]) -> None
     ("项目已验收，共投入资金48万元，其中我会出资30万元，县财政配套18万元。", {"funds_wan": 30}),  # our part
 ])
 def test_done_or_still_to_come(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("学习用品价值为1.6万元，非16万元。", {"funds_wan": 1.6}),                                # 非 denies
+    ("捐赠羽绒服800件，价值9.6万元，不是上次说的6.9万元。", {"funds_wan": 9.6}),
+    ("此前误报本月拨付资金为80万元，实际拨付68万元，特此更正。", {"funds_wan": 68}),          # reported by mistake
+    ("更正上条：义诊人数为1,260人次，上条误写成12,600人次。", {"people": 1260}),
+    ("资助金额为5000元，之前写成5000万元了，请更正。", {"funds_wan": 0.5}),
+    ("帮扶农户65户应改为56户，帮扶人口应改为210人。", {"households": 56, "people": 210}),
+    ("投入资金五十万元，改为“四十五万元”。", {"funds_wan": 45}),
+    ("协议约定三年投入900万元，今年已拨付300万元；更正：今年实际拨付应为280万元。",
+     {"funds_wan": 280, "committed_wan": 900}),               # a labelled correction reaches back a sentence
+    ("承诺投入资金修改为60万元（原承诺50万元），分三年到位。", {"committed_wan": 60}),
+    ("带动就业人数从85人订正为58人，其中脱贫劳动力41人。", {"people": 58}),
+    ("冷链仓储项目总投资360万元，我会出资的是120万元，上次误报成了360万元。", {"funds_wan": 120}),
+    ("除非特殊情况，投入5万元", {"funds_wan": 5}),
+])
+def test_corrections_inside_a_message(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("捐款150000元（即15万元），资助大学新生10名。", {"funds_wan": 15, "people": 10}),      # said again in brackets
+    ("受益户数合计98户（即第一批52户、第二批46户）。", {"households": 98}),
+    ("合计投入帮扶资金32万元（捐赠资金20万元+物资折价12万元）。", {"funds_wan": 32}),
+    ("捐赠价值6万元的农机具（原报价值8万元，按发票核实为6万元）。", {"funds_wan": 6}),
+    ("投入资金20万元（另有5万元下月到位）", {"funds_wan": 20, "committed_wan": 5}),
+    ("投入资金80万元：产业50万元、教育20万元、医疗10万元，核减医疗部分2万元。", {"funds_wan": 78}),  # no part
+    ("为城关镇敬老院的36位老人每人送去棉被一床，每床价值260元。", {"funds_wan": 0.936, "people": 36}),
+    ("为村里76位老人送去慰问品，人手一份，每份价值200元。", {"funds_wan": 1.52, "people": 76}),
+    ("为易地搬迁安置点186户每户配送家电一套，每套价值3200元。", {"funds_wan": 59.52, "households": 186}),
+])
+def test_brackets_decreases_and_items_per_head(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
