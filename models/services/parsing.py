@@ -212,7 +212,7 @@ _TRANSLATION = str.maketrans(
     {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " "})
 # A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
 # ("资金——20万元"), never a minus sign.
-_RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位])[—–](?=[\d一二两三四五六七八九十])")
+_RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位月年])[—–](?=[\d一二两三四五六七八九十])")
 _DASH_RE = re.compile("[—–]+")
 
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
@@ -769,20 +769,28 @@ _PER_HEAD_RE = re.compile(
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
-_PER_MEASURE_RE = re.compile("每一?(?P<measure>[头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双])")
+_MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双"
+_PER_MEASURE_RE = re.compile(f"每一?(?P<measure>[{_MEASURES}])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
+_ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}]$")  # "…物资一套(价值800元)"
 _ALL_PAID_RE = re.compile("全部|全额|足额")
 # An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
 _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
 _PER_YEAR = {("年", "月"): 12, ("年", "季"): 4}  # a duration in years for an amount paid monthly or quarterly
-_PAST_DURATION_RE = re.compile("已|了|共|累计")
+_PAST_DURATION_RE = re.compile("已|了|共|累计|连续")
+# A span of named months or years an amount recurred over ("4月至6月每月…", "(1月-6月)", "2024-2026年每年…"): as
+# many months or years as it names, reported as done (a promise over it is committed all the same).
+_SPAN = "span"  # `_recurrences`' "past" for a span: done, unless a promise makes the whole span committed
+_SPAN_RE = re.compile(r"(?<!\d)(?P<from>1[0-2]|[1-9])月份?(?:至|到|-|~)(?P<to>1[0-2]|[1-9])月"
+                      r"|(?<!\d)(?P<yfrom>20\d\d)年?(?:至|到|-|~)(?P<yto>20\d\d)年")
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
 _AVERAGE_GIFT_RE = re.compile(
-    "(?P<who>[人户])均(?:资助|补助|补贴|发放|奖励|捐赠|捐款|救助|慰问|采购|购买|认购|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
+    "(?P<who>[人户])均(?:资助|补助|补贴|发放|配发|配送|赠送|奖励|捐赠|捐款|救助|慰问|采购|购买|认购"
+    "|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
 _EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠配送购建安提\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠配送向给为])")
 # Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠"): as many as the names.
@@ -960,6 +968,8 @@ class _Reader:
                 kind = _CUE_PLANNED
             if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
                 kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
+            if kind == _CUE_PROMISE and self.text.startswith(("服务", "医生"), match.end()):
+                kind = _CUE_NEUTRAL  # "家庭医生签约服务": a service's name
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
                 kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
             if kind == _CUE_FUNDS and cues and cues[-1].kind == _CUE_OUTCOME \
@@ -1354,10 +1364,13 @@ class _Reader:
             per = _PEOPLE if average.group("who") == "人" else _HOUSEHOLDS
         elif (each := self._each(clause_start, start, unit_end)) is not None:
             per = each
+        elif (handed := self._valued_item_per_head(clause_start)) is not None:
+            per = handed
         elif text.startswith("/", unit_end):
-            per = _PER_HEAD_SUFFIX.get(text[unit_end + 1:unit_end + 2])
+            after = text[unit_end + 1:unit_end + 2]
+            per = _PER_HEAD_SUFFIX.get(after) or (_PER_MEASURE + after if after and after in _MEASURES else None)
             if per is None:
-                return None
+                return None  # "价值2600元/台的净水设备45台": per 台, as 每台
         times, past = self._recurrences(clause_start, start)
         if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
             return None
@@ -1368,7 +1381,7 @@ class _Reader:
         if kind == _CUE_OUTCOME or (kind is None and not stated):
             return None
         kind = kind or _FUNDS
-        if times and kind == _FUNDS and not past and self._promised_before(clause_start):
+        if times and kind == _FUNDS and past is not True and self._promised_before(clause_start):
             kind = _COMMITTED  # "签订帮扶协议,协议期三年,每年投入50万元": the years of an agreement, to come
         if times and kind != _COMMITTED and not past:
             # "每人每年5000元,资助4年": the years to come are not yet paid; a per-head rate still counts once.
@@ -1441,7 +1454,7 @@ class _Reader:
                 and _USE_RE.search(text, clause_start, clause_end) is None
                 and not any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(clause_start, clause_end)))
 
-    def _recurrences(self, clause_start: int, start: int) -> tuple[int | None, bool]:
+    def _recurrences(self, clause_start: int, start: int) -> tuple[int | None, bool | str]:
         """How many times an amount paid 每年/每月/每季度 was paid, from a duration in its sentence
         ("承诺每年投入100万元,连续三年" → 3; "每人每月补贴800元,…已发放6个月" → 6), and whether the
         duration is said to be past (已 了 共 累计 before it in its clause); None when the amount recurs
@@ -1457,15 +1470,29 @@ class _Reader:
             if fits and (best is None or abs(match.start() - start) < abs(best.start() - start)):
                 best = match
         if best is None:
-            return None, False
+            return self._recurrence_span(unit, sentence_start, sentence_end, start)
         count = _number_value(best.group("count"))
         if count and (best.group("unit"), unit) in _PER_YEAR:
             count *= _PER_YEAR[best.group("unit"), unit]  # "每月…3万元,连续两年": 24 months
         if not (count and count == int(count) and 1 <= count <= _MAX_RECURRENCES[unit]):
             return None, False
         duration_clause = self.segments.near("clause", best.start())[0]
-        past = _PAST_DURATION_RE.search(self.text, duration_clause, best.start()) is not None
+        past = (_PAST_DURATION_RE.search(self.text, duration_clause, best.start()) is not None
+                or self.text.startswith("来", best.end()))  # "三年来每年投入30万元"
         return int(count), past
+
+    def _recurrence_span(self, unit: str, sentence_start: int, sentence_end: int, start: int) -> tuple[int | None, bool | str]:
+        """How many months (or years) a span in the sentence names for an amount paid 每月 (每年): see _SPAN_RE."""
+        for match in _SPAN_RE.finditer(self.text, max(sentence_start, start - _REACH), min(sentence_end, start + _REACH)):
+            if unit == "月" and match.group("from"):
+                count = int(match.group("to")) - int(match.group("from")) + 1
+            elif unit == "年" and match.group("yfrom"):
+                count = int(match.group("yto")) - int(match.group("yfrom")) + 1
+            else:
+                continue
+            if 1 < count <= _MAX_RECURRENCES[unit]:
+                return count, _SPAN
+        return None, False
 
     def _each(self, clause_start: int, start: int, unit_end: int) -> str | None:
         """What an amount given to each is multiplied by: "为3所村小各捐赠2万元", "向两个村分别捐赠
@@ -1489,6 +1516,17 @@ class _Reader:
             return None if named is None else _TIMES + str(named.group().count("、") + 1)
         measure = count.group("measure")
         return _EACH_COUNTS.get(measure) or _PER_MEASURE + measure
+
+    def _valued_item_per_head(self, clause_start: int) -> str | None:
+        """The kind of heads a bracketed value is per: "每户发放救灾物资一套(价值800元)" — one item to each
+        household, valued in the bracket after it; None otherwise."""
+        if self.text[clause_start - 1:clause_start] != "(":
+            return None
+        outside = self.segments.near("clause", clause_start - 2)
+        if not _ONE_ITEM_BEFORE_RE.search(self.text, outside[0], clause_start - 1):
+            return None
+        head = _last_match(_PER_HEAD_RE, self.text, outside[0], clause_start - 1)
+        return None if head is None else _PEOPLE if head.group("people") else _HOUSEHOLDS
 
     def _outside_brackets(self, clause_start: int) -> int:
         """Where the clause starting at `clause_start` really starts when it is, or follows, a bracketed note:

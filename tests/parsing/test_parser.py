@@ -660,6 +660,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "合计\t18\t2\t5\n", "a\t18\t2\n", "x\ty\tz\n", "走访 了 ", "一、小计5万元,", "向甲村、", "观看人数8.6万,",
     "其中拖拉机10台,每台3万元,", "截至2024年底累计投入1万元,", "为3所学校各捐赠(价值1万元)",
     "投入5万元(", "误报5万元,", "每人送去棉被一床,每床价值260元,", "更正:应为5万元;",
+    "4月至6月每月投入5万元,", "每户发放物资一套(价值800元)", "价值2600元/台,",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1295,4 +1296,22 @@ def test_corrections_inside_a_message(text: str, want: dict[str, float]) -> None
     ("为易地搬迁安置点186户每户配送家电一套，每套价值3200元。", {"funds_wan": 59.52, "households": 186}),
 ])
 def test_brackets_decreases_and_items_per_head(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("本季度为22名留守儿童每人每月发放生活补助300元，连续3个月。", {"funds_wan": 1.98, "people": 22}),  # 连续: done
+    ("连续3个月每月为结对村捐赠防疫物资价值2万元。", {"funds_wan": 6}),                # the duration first
+    ("4月至6月每月向结对村拨付产业扶持资金5万元。", {"funds_wan": 15}),                # a span of months
+    ("为8名重度残疾人每人每月发放护理补贴300元（1月—6月）。", {"funds_wan": 1.44, "people": 8}),
+    ("三年来每年投入30万元支持结对县产业发展。", {"funds_wan": 90}),                     # N年来: past
+    ("签订帮扶协议，2024—2026年每年投入帮扶资金60万元。", {"committed_wan": 180}),     # a span under a promise
+    ("每年投入10万元", {}),                                                             # no duration: nothing
+    ("为结对县捐赠价值2600元/台的净水设备45台。", {"funds_wan": 11.7}),                 # /台 as 每台
+    ("为85户脱贫户户均配发价值1200元的农机具。", {"funds_wan": 10.2, "households": 85}),
+    ("为受灾群众126户每户发放救灾物资一套（价值800元）。", {"funds_wan": 10.08, "households": 126}),
+    ("捐赠救护车1台（价值40万元）", {"funds_wan": 40}),
+    ("开展家庭医生签约服务，为680名慢病患者每人免费提供价值120元的药品。", {"funds_wan": 8.16, "people": 680}),
+])
+def test_spans_rates_per_item_and_names(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
