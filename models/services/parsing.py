@@ -616,10 +616,14 @@ _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
 # "应为15万元(原报51万元)", "价值为1.6万元,非16万元": the figure replaced or denied
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
+# Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
+_CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为")
 _ACTUAL_RE = re.compile("实际")
 # A correction labelled as such reaches back over a sentence end ("已拨付300万元;更正:…应为280万元").
 _EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正")
+# Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
+_CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -1654,7 +1658,8 @@ class _Reader:
             return False
         if unit == "个" and self.text[unit_end:unit_end + 1] in _PLACES_COUNTED:
             return False  # "项目覆盖3个村": villages
-        before = self.text[max(clause_start, start - 8):start].rstrip(_LEADING_QUALIFIERS)
+        before = _CORRECTED_TO_RE.sub("", self.text[max(clause_start, start - 14):start])  # "项目应为5个", "项目由3个调整为4个"
+        before = before[-8:].rstrip(_LEADING_QUALIFIERS)
         if before.endswith("项目") or _PROJECT_LABEL_RE.search(self.text, max(0, start - 10), start):
             return True
         if unit == "处":
@@ -2174,9 +2179,11 @@ class _Reader:
             window_start = max(sentence_start, figure.start - _REACH)
             if index in running:
                 cutoff = _last_match(_CUTOFF_RE, self.text, window_start, figure.start)
-                if cutoff is not None:
-                    window_start = cutoff.end()
+                # To a cutoff's date, else to a year in its own clause ("2023年累计投入500万元").
+                window_start = cutoff.end() if cutoff is not None else self.segments.near("clause", figure.start)[0]
             year = _last_match(_YEAR_RE, self.text, window_start, figure.start)
+            if year is not None and self.text[year.start() - 1:year.start()] in ("较", "比"):
+                year = None  # "较去年增加6名": a comparison, not the figure's year
             month = _last_match(_MONTH_RE, self.text, window_start, figure.start)
             month_number = None if month is None else _month_number(month.group("month"))
             if year is not None and month_number is None and year.group("end"):

@@ -1315,3 +1315,12 @@ def test_brackets_decreases_and_items_per_head(text: str, want: dict[str, float]
 ])
 def test_spans_rates_per_item_and_names(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("今年资助学生30名，较去年增加6名，累计资助学生已达112名。", {"people": 112}),   # 较去年 dates no total
+    ("2023年累计投入500万元，2024年投入200万元", {"funds_wan": 700}),
+    ("实施项目应为5个（原报6个），投入资金35万元。", {"funds_wan": 35, "projects": 5}),
+])
+def test_comparisons_and_corrected_project_counts(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
