@@ -1289,8 +1289,9 @@ class _Reader:
             return None
         if text.startswith("/", unit_end):  # "2人/户"
             return None
-        if _PER_UNIT_COUNT_RE.search(text, clause_start, start):
-            return None
+        per_unit = _last_match(_PER_UNIT_COUNT_RE, text, clause_start, start)
+        if per_unit is not None and _NUMBER_RE.search(text, per_unit.end(), start) is None:
+            return None  # "每户2人" is a rate; "每人资助3000元共计资助大学生25名" counts 25 (每人 is the amount's)
         count_kind = _PEOPLE if unit in ("人次", "人", "名", "位", "例") else _HOUSEHOLDS if unit in ("户", "家庭") else None
         if count_kind is not None and self._part_of_unreached(count_kind, clause_start, start):
             return None  # "共有农户412户,其中脱贫户186户", "志愿者42人(其中主任医师9人)": a part of a count not reached
@@ -2029,6 +2030,7 @@ class _Reader:
             if extra:
                 counts[kind] = sorted(counts[kind] + extra, key=lambda figure: figure.start)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
+        all_counts = {kind: [figure for figure in figures if figure.kind == kind] for kind in counts}
         all_starts = [figure.start for figure in figures]
         self.rate_starts = [figure.start for figure in figures if figure.per is not None]
         result: list[_Figure] = []
@@ -2045,7 +2047,9 @@ class _Reader:
                         found = self._nearest_in_sentence(counts[head], starts[head], figure.start)
                         count = count * found.value if found is not None else count
                 else:
-                    found = self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start)
+                    # "走访150户,为其中60户每户发放500元": a count in the rate's own clause first, a part (其中) too.
+                    found = (self._in_own_clause(all_counts[figure.per], figure.start)
+                             or self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start))
                     count = None if found is None else found.value
                 if count is None:
                     continue
@@ -2108,6 +2112,12 @@ class _Reader:
         return any(figure.kind == product.kind and figure.per is None and figure.start != product.start
                    and math.isclose(figure.value, product.value, rel_tol=1e-9)
                    for figure in figures[low:high])
+
+    def _in_own_clause(self, candidates: list[_Figure], pos: int) -> _Figure | None:
+        """The figure of `candidates` nearest to `pos` in pos's own clause, if any."""
+        clause = self.segments.span("clause", pos)
+        own = [figure for figure in candidates if clause[0] <= figure.start < clause[1]]
+        return min(own, key=lambda figure: abs(figure.start - pos), default=None)
 
     def _nearest_in_sentence(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
         """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos`

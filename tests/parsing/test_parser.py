@@ -1324,3 +1324,13 @@ def test_spans_rates_per_item_and_names(text: str, want: dict[str, float]) -> No
 ])
 def test_comparisons_and_corrected_project_counts(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("每人资助3000元共计资助大学生25名。", {"funds_wan": 7.5, "people": 25}),          # 每人 is the amount's
+    ("每户2人", {}),                                                                 # a rate, not a count
+    ("走访困难家庭150户，为其中60户每户发放慰问金500元。", {"funds_wan": 3, "households": 150}),
+    ("培训200人，其中妇女80人，每人补贴500元", {"funds_wan": 10, "people": 200}),
+])
+def test_counts_a_rate_takes(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
