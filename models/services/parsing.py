@@ -2031,6 +2031,7 @@ class _Reader:
                 counts[kind] = sorted(counts[kind] + extra, key=lambda figure: figure.start)
         starts = {kind: [figure.start for figure in found] for kind, found in counts.items()}
         all_counts = {kind: [figure for figure in figures if figure.kind == kind] for kind in counts}
+        all_starts_of = {kind: [figure.start for figure in found] for kind, found in all_counts.items()}
         all_starts = [figure.start for figure in figures]
         self.rate_starts = [figure.start for figure in figures if figure.per is not None]
         result: list[_Figure] = []
@@ -2043,12 +2044,14 @@ class _Reader:
                     measure = figure.per[len(_PER_MEASURE):]
                     count = self._measure_count(measure, figure.start)
                     head = self._handed_to_each(measure, figure.start) if count is not None else None
+                    if count is not None and figure.kind == _FUNDS and self._counts_planned_items(measure, figure.start):
+                        figure = figure._replace(kind=_COMMITTED)  # "计划实施项目4个,每个项目投入15万元"
                     if head is not None:  # "每人送去棉被一床,每床价值260元": one for each of them
                         found = self._nearest_in_sentence(counts[head], starts[head], figure.start)
                         count = count * found.value if found is not None else count
                 else:
                     # "走访150户,为其中60户每户发放500元": a count in the rate's own clause first, a part (其中) too.
-                    found = (self._in_own_clause(all_counts[figure.per], figure.start)
+                    found = (self._in_own_clause(all_counts[figure.per], all_starts_of[figure.per], figure.start)
                              or self._nearest_in_sentence(counts[figure.per], starts[figure.per], figure.start))
                     count = None if found is None else found.value
                 if count is None:
@@ -2087,6 +2090,16 @@ class _Reader:
             return _PEOPLE if head.group("people") else _HOUSEHOLDS
         return _PEOPLE if self.text.startswith("人手", max(0, best[0] - 2)) else None
 
+    def _counts_planned_items(self, measure: str, pos: int) -> bool:
+        """Is the count a rate per `measure` multiplies one of planned items (计划 拟 准备 … before it in its clause,
+        with no 已/了 between)? Then so much per item is planned too."""
+        best = self._measure_match(measure, pos)
+        if best is None:
+            return False
+        clause_start = self.segments.near("clause", best[0])[0]
+        future = [cue for cue in self._cues_in(clause_start, best[0]) if cue.kind == _CUE_FUTURE]
+        return bool(future) and _DONE_RE.search(self.text, future[-1].end, best[0]) is None
+
     def _measure_match(self, measure: str, pos: int) -> tuple[int, float, int] | None:
         """(start, value, end) of the count of `measure` nearest to `pos` in its sentence; the rate's own "一台"
         only when there is no other."""
@@ -2113,10 +2126,11 @@ class _Reader:
                    and math.isclose(figure.value, product.value, rel_tol=1e-9)
                    for figure in figures[low:high])
 
-    def _in_own_clause(self, candidates: list[_Figure], pos: int) -> _Figure | None:
-        """The figure of `candidates` nearest to `pos` in pos's own clause, if any."""
+    def _in_own_clause(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
+        """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos` in its own clause."""
         clause = self.segments.span("clause", pos)
-        own = [figure for figure in candidates if clause[0] <= figure.start < clause[1]]
+        index = bisect_left(starts, pos)
+        own = [figure for figure in candidates[max(0, index - 1):index + 1] if clause[0] <= figure.start < clause[1]]
         return min(own, key=lambda figure: abs(figure.start - pos), default=None)
 
     def _nearest_in_sentence(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:

@@ -1334,3 +1334,11 @@ def test_comparisons_and_corrected_project_counts(text: str, want: dict[str, flo
 ])
 def test_counts_a_rate_takes(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("计划实施产业项目4个，每个项目投入15万元。", {"committed_wan": 60, "projects": 4}),   # per planned item: planned
+    ("实施产业项目4个，每个项目投入15万元。", {"funds_wan": 60, "projects": 4}),
+])
+def test_a_rate_per_planned_item_is_planned(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
