@@ -754,14 +754,15 @@ _DONE_RE = re.compile("已|了|实际")
 # Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
 # and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
+_DEADLINE = r"(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
     r"|将(?=(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
-    r"|(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
+    rf"|(?P<deadline>{_DEADLINE}"
     r"|分[两二三四五六七八九十\d]{1,2}年|分[两二三四五六七八九十\d]{1,2}期(?=到位|拨付|到账|支付|付清))")
 # ("余下180万元分两年拨付到位", "100万元分两期到位": to be paid over years, or in instalments to come);
 # 将 right before a verb of giving is the future ("将追加投入15万元"; "将20万元拨付到村" is 把).
-_DEADLINE_RE = re.compile(r"(?P<deadline>(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前)")
+_DEADLINE_RE = re.compile(f"(?P<deadline>{_DEADLINE})")
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
 _REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
