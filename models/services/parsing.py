@@ -2382,7 +2382,6 @@ def _without_unreadable_figures(text: str) -> tuple[str, bool]:
     return masked, count > 0
 
 
-@lru_cache(maxsize=16)
 def _is_later(date: tuple[int | None, int | None], than: tuple[int | None, int | None]) -> bool:
     """Is (year, month) `date` after `than`? A year left unsaid is the other's; a month left unsaid is unknown."""
     year, month = date
@@ -2393,6 +2392,7 @@ def _is_later(date: tuple[int | None, int | None], than: tuple[int | None, int |
     return month is not None and other_month is not None and month > other_month
 
 
+@lru_cache(maxsize=16)
 def parse_update(text: str) -> ParsedUpdate:
     """Parse one progress update into its ledger fields (see the module docstring).
 

@@ -3,6 +3,7 @@ earlier update (a contact files hundreds over the years, and the router handles 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -62,3 +63,22 @@ def test_a_report_reads_no_more_rows_after_hundreds_of_earlier_ones(app: App) ->
     with Session(app.engine) as session:
         row = totals(session, Scope())[1]
         assert (row.funds_wan, row.people, row.updates) == (26, HISTORY, HISTORY + 3)  # the history counted
+
+
+def test_a_report_is_parsed_once(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Deciding that a message is a report and recording it read the same parse (the parser is most of a
+    report's Python time; a lost cache once made every report cost three parses)."""
+    from models.services import parsing
+
+    readings = [0]
+    original = parsing._Reader.__init__
+
+    def counted(self, text: str) -> None:  # type: ignore[no-untyped-def]
+        readings[0] += 1
+        original(self, text)
+
+    monkeypatch.setattr(parsing._Reader, "__init__", counted)
+    user = county_contact(app)
+    [reply] = user.send(f"本月向结对县捐赠资金13万元，培训农民45人（{uuid.uuid4().hex}）")  # never parsed before
+    assert "13 万元" in reply
+    assert readings[0] == 1
