@@ -209,7 +209,8 @@ _TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
 # ("3\u200d8户") and would split one number into two.
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 _TRANSLATION = str.maketrans(
-    {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " "})
+    {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " ",
+     "俩": "两个", "仨": "三个"})  # spoken counts: "建了俩光伏项目" is two projects
 # A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
 # ("资金——20万元"), never a minus sign.
 _RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位月年])[—–](?=[\d一二两三四五六七八九十])")
@@ -425,7 +426,7 @@ _CN_DIGIT_CHARS = "".join(_CN_DIGITS)
 # and one more digit group after them ("3万5千", colloquial "1万2"). Possessive quantifiers
 # keep the scan linear whatever follows.
 _ARABIC = r"\d+(?:,\d{3}(?!\d))*+(?:\.\d+)?+"
-_ARABIC_RUN = rf"{_ARABIC}(?:[十百千万亿]++(?:\d(?![\d.,])[十百千万亿]*+)?)?"
+_ARABIC_RUN = rf"{_ARABIC}(?:[十百千万亿]++(?:\d(?!\d|[.,]\d)[十百千万亿]*+)?)?"
 _CN_RUN = rf"[{_CN_DIGIT_CHARS}十拾][{_CN_DIGIT_CHARS}十拾百佰千仟万亿点]*+"
 _NUMBER_RE = re.compile(rf"(?P<sign>-)?(?:(?P<arabic>{_ARABIC_RUN})|(?P<chinese>{_CN_RUN}))")
 _NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
@@ -546,7 +547,7 @@ _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwi
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
-        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 贴息 "
+        "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 出了 贴息 "
         "打过去 转过去 汇过去 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
@@ -577,6 +578,7 @@ _MONEY_CUES: dict[str, str] = {
 }
 _BROUGHT_IN = frozenset({"引进", "引入", "撬动", "争取"})  # others' money an organization brings in
 _INVESTORS_RE = re.compile("(?:龙头)?(?:企业|公司|社会资本|社会资金|外部资金|客商|外资)?")  # "引进企业投资200万元"
+_INVESTOR_WORD_RE = re.compile("企业|公司|资本|客商|外资|老板|厂家|厂商|投资方|集团")
 _SPENDING_CUES = frozenset({_CUE_PURCHASE, _CUE_BUY, _CUE_SPEND})  # what money is used for, not money given
 _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PROMISE, _CUE_OUTCOME})
 
@@ -732,12 +734,15 @@ _BENEFICIARY_RE = re.compile(
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
 _OTHER_PAYER_RE = re.compile(
-    r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债)"
+    r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债"
+    r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资)))"
     r"|(?:群众|村民|农户|村集体|受益户|地方)自筹"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
 # Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
 # The state or the villagers named as payer right after an amount: "其余35万元由县衔接资金解决".
-_PAID_BY_AFTER_RE = re.compile(r"\s?由[^,。;:()]{0,8}?(?:财政|衔接资金|政府|群众自筹|村民自筹|村集体)")
+# Or named right after it as the kind of money: "省里下了200万财政资金".
+_PAID_BY_AFTER_RE = re.compile(r"\s?由[^,。;:()]{0,8}?(?:财政|衔接资金|政府|群众自筹|村民自筹|村集体)"
+                               r"|的?(?:中央|省级|市级|县级)?(?:财政|衔接)(?:专项|补助|扶贫)?资金")
 _RECIPIENT_BEFORE_RE = re.compile(r"[为向给对](?:县|市|省|区|乡|镇)?级?$")
 # Matching funds are the state's when the state is named before them ("县教育局配套资助", "县级配套").
 _STATE_NAMED_RE = re.compile("县|市|省|政府|财政|局|衔接")
@@ -778,7 +783,11 @@ _MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋�
 _PER_MEASURE_RE = re.compile(f"每一?(?P<measure>[{_MEASURES}])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
-_ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}]$")  # "…物资一套(价值800元)"
+# "…物资一套(价值800元)", "每人送一件羽绒服(价值260元)", "每户发了一套救灾物资,价值800元": one item and its name.
+_ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}][^\\d,。;:、()]{{0,8}}$")
+_VALUE_OPENS_RE = re.compile(r"\s*(?:价值|价格|折价|合计价值)")  # a clause after a comma that only values the item before
+# "2600元一台": the amount is per the item named right after it, as 每台 is (the clause ends there).
+_ONE_EACH_AFTER_RE = re.compile(f"一(?P<measure>[{_MEASURES}])(?=$|[,。;:、()!?\\s])")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
 # An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
 _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
@@ -796,6 +805,8 @@ _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 _AVERAGE_GIFT_RE = re.compile(
     "(?P<who>[人户])均(?:资助|补助|补贴|发放|配发|配送|赠送|奖励|捐赠|捐款|救助|慰问|采购|购买|认购"
     "|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
+# Something handed to each before an average ("40户每户配了一套家具,户均1200元"): the average is a gift.
+_HANDED_EACH_RE = re.compile("每(?:人|户|家|位|名)(?:配|送|发|给|赠|捐|补)")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
 _EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠配送购建安提\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠配送向给为])")
 # Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠"): as many as the names.
@@ -809,7 +820,7 @@ _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOP
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
 _GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
 _PERSON_AFTER_GE_RE = re.compile(
-    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|劳动力|残疾人)")  # not "4个村民小组"
+    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年)")  # not "4个村民小组"
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
@@ -979,12 +990,19 @@ class _Reader:
                 kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
             if kind == _CUE_FUNDS and cues and cues[-1].kind == _CUE_OUTCOME \
                     and self.text[cues[-1].start:cues[-1].end] in _BROUGHT_IN \
-                    and _INVESTORS_RE.fullmatch(self.text, cues[-1].end, match.start()):
+                    and self._investors_between(cues[-1].end, match.start()):
                 kind = _CUE_OUTCOME  # "引进企业投资200万元": others' money the organization brought in
             if match.group() == "用于" and self._after_buying_produce(match.start(), cues):
                 kind = _CUE_NEUTRAL  # "工会采购结对县农产品用于节日慰问,金额28万元": what the purchase was for
             cues.append(_Cue(match.start(), match.end(), kind))
         return cues
+
+    def _investors_between(self, start: int, end: int) -> bool:
+        """Between 引进 and a verb of investing, the investors: "引进企业投资", "引进了一家企业来县里投资"."""
+        between = self.text[start:end]
+        return _INVESTORS_RE.fullmatch(between) is not None or (
+            len(between) <= 12 and _INVESTOR_WORD_RE.search(between) is not None
+            and not any(char in _CLAUSE_ENDS for char in between))
 
     def _after_buying_produce(self, start: int, earlier: list[_Cue]) -> bool:
         """Is there a sales cue from buying (采购 购买 …) earlier in this clause?"""
@@ -1372,6 +1390,8 @@ class _Reader:
             per = each
         elif (handed := self._valued_item_per_head(clause_start)) is not None:
             per = handed
+        elif (one_each := _ONE_EACH_AFTER_RE.match(text, unit_end)) is not None:
+            per = _PER_MEASURE + one_each.group("measure")
         elif text.startswith("/", unit_end):
             after = text[unit_end + 1:unit_end + 2]
             per = _PER_HEAD_SUFFIX.get(after) or (_PER_MEASURE + after if after and after in _MEASURES else None)
@@ -1432,8 +1452,9 @@ class _Reader:
 
     def _given_before(self, pos: int) -> bool:
         """Does a verb of giving (资助, 发放, 捐赠 …) stand before `pos` in its sentence?"""
-        sentence_start = self.segments.span("sentence", pos)[0]
-        return any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(max(sentence_start, pos - _REACH), pos))
+        sentence_start = max(self.segments.span("sentence", pos)[0], pos - _REACH)
+        return (any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(sentence_start, pos))
+                or _HANDED_EACH_RE.search(self.text, sentence_start, pos) is not None)
 
     def _paid_by_others(self, clause_start: int, start: int) -> bool:
         """Does its clause say the figure at `start` is the state's or the villagers' money, or reached by
@@ -1526,7 +1547,8 @@ class _Reader:
     def _valued_item_per_head(self, clause_start: int) -> str | None:
         """The kind of heads a bracketed value is per: "每户发放救灾物资一套(价值800元)" — one item to each
         household, valued in the bracket after it; None otherwise."""
-        if self.text[clause_start - 1:clause_start] != "(":
+        opener = self.text[clause_start - 1:clause_start]
+        if opener != "(" and not (opener == "," and _VALUE_OPENS_RE.match(self.text, clause_start)):
             return None
         outside = self.segments.near("clause", clause_start - 2)
         if not _ONE_ITEM_BEFORE_RE.search(self.text, outside[0], clause_start - 1):
@@ -2110,8 +2132,8 @@ class _Reader:
         best, own = None, None
         for match in pattern.finditer(self.text, start, end):
             value = _number_value(match.group("number"))
-            if match.group("number") == "一" and 0 <= pos - match.end() <= 4:
-                own = (match.start(), 1.0, match.end())  # the rate's own "一台": used only when no other count is found
+            if match.group("number") == "一" and (0 <= pos - match.end() <= 4 or 0 < match.start() - pos <= 8):
+                own = (match.start(), 1.0, match.end())  # the rate's own "一台" ("2600元一台"): only when there is no other
                 continue
             if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
                 best = (match.start(), value, match.end())
