@@ -605,15 +605,17 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 # Adjustment verbs: the figure after them in their clause is taken away, not added (a negative
 # figure, flagged for review like any other).
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
+# Right after a figure: it was reported twice or too much ("帮扶资金10万元系重复报送,请核减"), a decrease too.
+_REPORTED_TWICE_AFTER_RE = re.compile(r"\s?(?:系|属|属于|为|是)?(?:重复报送|重复上报|重复填报|重复统计|重复报|多报)")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
 _DIGITS_AFTER_RE = re.compile(r"\d{3,}(?!\d*岁)")
 # Said to be wrong before it in its clause, with no other number between: "此前误报本月拨付资金为80万元",
 # "上条误写成12,600人次", "之前写成5000万元了", "上次误报成了360万元".
-_MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|写成|误传|误录")
+_MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|写成|报成|填成|打成|误传|误录")
 # Said to be wrong right after it: "(上报的128万元有误)".
-_WRONG_AFTER_RE = re.compile(r"\s?(?:有误|有错|错误|是错的|不对|不准确|作废)")
+_WRONG_AFTER_RE = re.compile(r"\s?(?:是|系|属)?(?:有误|有错|错误|是错的|不对|不准确|作废|口误|笔误)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
 # "应为15万元(原报51万元)", "价值为1.6万元,非16万元": the figure replaced or denied
@@ -673,7 +675,8 @@ _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
-_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位])\s?:")
+_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位万亿])\s?:"
+                     r"|(?<=[户人名个位])中有")  # "帮扶的32户中有12户已经脱贫"
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _USE_VERBS = "用于|用来|用在|用作|用以"
@@ -1238,7 +1241,8 @@ class _Reader:
         it a decrease ("调减投入资金5万元")? Such a figure is negative, so the update waits for a
         reviewer instead of adding what was taken away."""
         clause_start = self.segments.near("clause", figure.start)[0]
-        return _DECREASE_RE.search(self.text, clause_start, figure.start) is not None
+        return (_DECREASE_RE.search(self.text, clause_start, figure.start) is not None
+                or _REPORTED_TWICE_AFTER_RE.match(self.text, figure.end) is not None)
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
         """Is `figure` the previous amount said again, in capital numerals or in brackets?
@@ -1627,7 +1631,8 @@ class _Reader:
             return True
         if raw.isdigit() and len(raw) >= 11 and (not after or after not in _QUANTITY_END_CHARS):
             return True  # a phone or account number; "带动3000000000户" is an (absurd) figure
-        return _PHONE_RE.search(text, max(0, start - 8), start) is not None
+        # a number after 电话/手机 is one, unless a unit follows it ("手机打错了,是12户不是21户")
+        return (not after or after not in _QUANTITY_END_CHARS) and _PHONE_RE.search(text, max(0, start - 8), start) is not None
 
     def _bare_wan(self, raw: str, tail: re.Match[str]) -> bool:
         """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
@@ -1974,9 +1979,11 @@ class _Reader:
                 if later.start >= figure.end + _REACH:
                     break
                 corrected_after = later.start >= sentence_end and _EXPLICIT_CORRECTION_RE.search(self.text, figure.end, later.start)
-                if (later.start < sentence_end or corrected_after) and later.kind == figure.kind and (
-                        old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
-                        or _CORRECTION_RE.search(self.text, figure.end, later.start)):
+                same_kind = later.kind == figure.kind
+                planned_then_paid = figure.kind == _COMMITTED and later.kind == _FUNDS  # "原计划投入30万元,调整为投入22万元,已全部拨付"
+                if (later.start < sentence_end or corrected_after) and (
+                        (same_kind or planned_then_paid) and old and _NEW_VALUE_RE.search(self.text, figure.end, later.start)
+                        or same_kind and _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
                     break
                 if (figure.kind == _COMMITTED and later.kind == _FUNDS
