@@ -592,6 +592,7 @@ _APPLIED_RE = re.compile("申请")
 _INPUT_GOODS_RE = re.compile(
     "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品"
     "|车辆|冷藏车|货车|救护车|校车|农机|机械|电脑|空调|床|轮椅")
+_DONATED_RE = re.compile("捐赠|捐给|赠送|捐献|送给|捐出|无偿提供")  # bought to be given away: money put in
 _PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县"
                          "|县里|我县|本县|当地")  # a county contact's own county
 
@@ -723,6 +724,8 @@ _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
 _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
+# Words pointing back at a figure said before: "这85户每户领取化肥2袋", "参训的42名村医", "上面说的5.6万元".
+_POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)$")
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
@@ -754,7 +757,8 @@ _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会
 # A count of those a place has or a disaster hit, unless a word of helping stands before it ("脱贫人口6.2万人",
 # "受灾农户380户"; but "为受灾农户380户发放").
 _STATISTIC_RE = re.compile("人口|受灾")
-_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有")
+_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有"
+                             "|(?:村|乡|镇|县|组)(?:共|总共|一共)有")  # "岩脚村共有420户1,630人"
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
@@ -765,7 +769,7 @@ _DONE_RE = re.compile("已|了|实际")
 _DEADLINE = r"(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
-    r"|将(?=(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
+    r"|(?<![已并])将(?=(?:[为向给对][^,。;:\d]{1,8}?)?(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
     rf"|(?P<deadline>{_DEADLINE}"
     r"|分[两二三四五六七八九十\d]{1,2}年|分[两二三四五六七八九十\d]{1,2}期(?=到位|拨付|到账|支付|付清))")
 # ("余下180万元分两年拨付到位", "100万元分两期到位": to be paid over years, or in instalments to come);
@@ -1063,6 +1067,10 @@ class _Reader:
                     and any(cue.kind == _CUE_SALES and cue.start >= match.start() - 30 for cue in earlier[-8:]))
         funded = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) and cue.start >= clause_start
                      for cue in earlier[-8:])
+        sentence_start = max(self.segments.near("sentence", match.start())[0], match.start() - _REACH)
+        if _DONATED_RE.search(self.text, sentence_start, clause_end) and _PRODUCE_RE.search(self.text, sentence_start, clause_end) is None:
+            # "采购并捐赠B超机一台,采购金额36万元"; produce bought from the county and given away is still sales
+            return False
         item_start = self.segments.near("item", match.start())[0]
         inputs_named = _INPUT_GOODS_RE.search(after) or _INPUT_GOODS_RE.search(self.text, item_start, match.start())
         return not funded and inputs_named is None  # "设备采购26万元" is spending, like "采购设备"
@@ -1660,9 +1668,9 @@ class _Reader:
         text = self.text
         if _BENEFICIARY_RE.search(text, clause_start, start):
             return False
-        after = text[unit_end:unit_end + 4]
+        after = text[unit_end:unit_end + 6]  # "50名大学生志愿者"
         for index, char in enumerate(after):
-            if char in _ITEM_ENDS:
+            if char in _ITEM_ENDS or char in "和及与、":
                 after = after[:index]
                 break
         # The clause's own words decide; a bare "累计80人次" after the trip's clause is the trip's.
@@ -1991,6 +1999,18 @@ class _Reader:
                         and not any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, figure.start))):
                     found.add(index)  # "计划投入80万元,实际投入92万元": the plan was carried out
                     break
+        return found
+
+    def said_again(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of figures that point back at one said before ("这85户", "参训的42名村医", "上面说的5.6万元"):
+        the same kind and value earlier in the text, so counted once, where it was first said."""
+        found: set[int] = set()
+        for index, figure in enumerate(figures):
+            if index == 0 or _POINTS_BACK_RE.search(self.text, max(0, figure.start - 6), figure.start) is None:
+                continue
+            if any(earlier.kind == figure.kind and math.isclose(earlier.value, figure.value, rel_tol=1e-9)
+                   for earlier in figures[max(0, index - _MAX_NEIGHBOURS):index]):
+                found.add(index)
         return found
 
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
@@ -2430,7 +2450,8 @@ def parse_update(text: str) -> ParsedUpdate:
     normalised, unreadable = _without_unreadable_figures(_normalise(text))
     reader = _Reader(normalised)
     figures = reader.figures()
-    subs = reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
+    subs = (reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
+            | reader.said_again(figures))
     figures, subs = reader.multiply_per_head(figures, subs)
     running, as_of_earlier = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)
