@@ -258,6 +258,10 @@ _SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|?)+\s*")  # Markdown'
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
                    ("项目个数", "个"))
 _TOTAL_ROWS = ("合计", "小计", "总计", "共计")
+# Column headings that name periods (a transposed table: kinds in the rows, periods in the columns).
+_PERIOD_HEADER_RE = re.compile(r"本月|当月|本季|本年|本期|上月|累计|今年|全年|\d{1,2}月|\d{4}年|季度")
+# A line inside a table naming the section below it ("产业帮扶"): short, no figure, no cell split.
+_SECTION_LINE_RE = re.compile(r"[^\d\t|]{1,12}")
 _ROW_NUMBER_HEADERS = frozenset({"序号", "编号", "序", "No", "NO", "No.", "#"})
 
 
@@ -271,7 +275,7 @@ def _tables_as_sentences(text: str) -> str:
     index = 0
     while index < len(lines):
         header = _cells(lines[index])
-        if any(_NUMBER_CELL_RE.match(cell) for cell in header):
+        if any(_is_number_cell(cell) for cell in header):
             header = []  # a header names its columns; a line of numbers is a row (and is not scanned ahead from)
         numbered = bool(header) and header[0] in _ROW_NUMBER_HEADERS  # a first column of row numbers (序号)
         if numbered:
@@ -280,18 +284,33 @@ def _tables_as_sentences(text: str) -> str:
         end = index + 1
         if header and end < len(lines) and _SEPARATOR_ROW_RE.fullmatch(lines[end]):
             end += 1
-        while header and end < len(lines) and (row := _row(lines[end], len(header), numbered)) is not None:
+        headings: dict[int, str] = {}  # section lines inside the table ("产业帮扶" above its rows), by row index
+        while header and end < len(lines):
+            row = _row(lines[end], len(header), numbered)
+            if row is None and _SECTION_LINE_RE.fullmatch(lines[end].strip()) and end + 1 < len(lines) \
+                    and _row(lines[end + 1], len(header), numbered) is not None:
+                headings[len(rows)] = lines[end].strip()
+                end += 1
+                continue
+            if row is None:
+                break
             rows.append(row)
             end += 1
-        columns = [_column(cell, sheet_unit.group("unit") if sheet_unit else None) for cell in header] if rows else []
+        unit = sheet_unit.group("unit") if sheet_unit else None
+        if rows and _is_transposed(header, rows, unit):
+            out.extend(_transposed_sentences(header, rows, unit))
+            index = end
+            continue
+        columns = [_column(cell, unit) for cell in header] if rows else []
         has_units = any(unit for _, unit in columns[1:]) or any(
             not _NUMBER_CELL_RE.fullmatch(cell) and _NUMBER_CELL_RE.match(cell) for row in rows for cell in row[1:])
-        if not rows or not has_units or any(_NUMBER_CELL_RE.match(cell) for cell in header):
+        if not rows or not has_units or any(_is_number_cell(cell) for cell in header):
             out.append(lines[index])
             index += 1
             continue
         rows = _totals_stand_for_rows(rows)
         # A 合计 row totals its columns wherever it stands: it is read after the rows it sums.
+        out.extend(heading + ";" for heading in headings.values())  # kept as words (fields), with no figure
         for row in sorted(rows, key=lambda row: row[0] == "合计" or row[0] == "总计"):
             total = row[0] if row[0].startswith(_TOTAL_ROWS) else ""
             parts = [f"{total}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}"
@@ -299,6 +318,33 @@ def _tables_as_sentences(text: str) -> str:
             out.append(("" if total else row[0]) + ",".join(parts) + ";")
         index = end
     return "\n".join(out)
+
+
+def _is_number_cell(cell: str) -> bool:
+    """A cell that starts with a number and is not a period's heading ("1-10月累计", "2025年")."""
+    return _NUMBER_CELL_RE.match(cell) is not None and _PERIOD_HEADER_RE.search(cell) is None
+
+
+def _is_transposed(header: list[str], rows: list[list[str]], sheet_unit: str | None) -> bool:
+    """Do the columns name periods and the rows name what is counted ("指标 | 本月 | 1-10月累计" over
+    "投入资金(万元) | 22 | 186")? Then each column is read as one period's sentence."""
+    return (len(header) >= 2 and all(_PERIOD_HEADER_RE.search(cell) for cell in header[1:])
+            and not any(_column(cell, None)[1] for cell in header[1:])
+            and any(_column(row[0], sheet_unit)[1] for row in rows))
+
+
+def _transposed_sentences(header: list[str], rows: list[list[str]], sheet_unit: str | None) -> list[str]:
+    """One sentence per period column: "1-10月累计投入资金186万元,受益户数640户;"."""
+    labelled = [(row, label, unit or sheet_unit) for row in rows for label, unit in [_column(row[0], sheet_unit)]]
+    sentences = []
+    for column, period in enumerate(header[1:], start=1):
+        # a running-total column ("1-10月累计", "本年累计") says 累计 before each figure: the total to date
+        lead = "累计" if "累计" in period else ""
+        parts = [f"{lead}{label}{row[column]}{unit}" for row, label, unit in labelled
+                 if unit and row[column] and _NUMBER_CELL_RE.fullmatch(row[column])]
+        if parts:
+            sentences.append(("" if lead else period) + ",".join(parts) + ";")
+    return sentences
 
 
 def _totals_stand_for_rows(rows: list[list[str]]) -> list[list[str]]:
@@ -858,6 +904,7 @@ _QUANTITY_END_CHARS = "元万亿人户名个项次位"
 # restate parts listed before them. A period word (本月 本次 …) before a weak cue in its sentence,
 # right before a strong one ("本月累计"), or between the cue and the figure, makes it this
 # report's own figure.
+_CUTOFF_OPENS_RE = re.compile(r"\s*(?:截至|截止|到)")  # a clause that dates the running total after it
 _RUNNING_RE = re.compile(
     r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
     r"|(?P<weak>共计|总计)")
@@ -1006,6 +1053,8 @@ class _Reader:
 
     def _investors_between(self, start: int, end: int) -> bool:
         """Between 引进 and a verb of investing, the investors: "引进企业投资", "引进了一家企业来县里投资"."""
+        if end - start > 12:
+            return False
         between = self.text[start:end]
         return _INVESTORS_RE.fullmatch(between) is not None or (
             len(between) <= 12 and _INVESTOR_WORD_RE.search(between) is not None
@@ -1113,7 +1162,7 @@ class _Reader:
         a span of years opening the figure's clause after a promise (协议 签约 承诺 …), with nothing saying it was paid."""
         if not _YEARS_AHEAD_RE.match(self.text, clause[0]):
             return False
-        promise = any(cue.kind == _CUE_PROMISE for cue in self._cues_in(sentence_start, clause[0]))
+        promise = any(cue.kind == _CUE_PROMISE for cue in self._cues_in(max(sentence_start, clause[0] - _REACH), clause[0]))
         return promise and _DONE_RE.search(self.text, clause[0], start) is None
 
     def _next_clause_end(self, clause_end: int) -> int:
@@ -1443,7 +1492,8 @@ class _Reader:
         if index >= len(self.other_payer_starts) or self.other_payer_starts[index] >= start:
             return False
         clause_start = self.segments.span("clause", self.other_payer_starts[index])[0]
-        own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(sentence_start, clause_start))
+        own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID)
+                               for cue in self._cues_in(max(sentence_start, clause_start - _REACH), clause_start))
         return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
 
     def _plan_carried_out(self, clause_start: int, unit_end: int) -> bool:
@@ -1451,7 +1501,7 @@ class _Reader:
         its own)? Not for a pledge (协议 承诺 …): one paid in full is both (see `pledged`)."""
         sentence_start, sentence_end = self.segments.span("sentence", unit_end)
         end = min(sentence_end, unit_end + _REACH)
-        if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(sentence_start, unit_end)):
+        if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(max(sentence_start, unit_end - _REACH), unit_end)):
             return False
         done = _DONE_RE.search(self.text, unit_end, end)
         return (done is not None and _NUMBER_RE.search(self.text, unit_end, end) is None
@@ -2226,7 +2276,7 @@ class _Reader:
             if not strong and self._restates_parts(figures, index, sentence_start, cue_start):
                 continue
             # A strong cue's own date stands right before it, in its clause ("截至上月累计", "截至上季度末累计").
-            dated_from = max(self.segments.span("clause", cue_start)[0], cue_start - 6)
+            dated_from = self._dated_from(cue_start)
             before_cue = (sentence_start if not strong else dated_from, cue_start)
             earlier = False
             for window, ignore in ((before_cue, _YEAR_SO_FAR | {_NAMED_YEAR}), ((cue_start, figure.start), frozenset())):
@@ -2240,6 +2290,16 @@ class _Reader:
                     as_of_earlier.add(index)
         as_of_earlier |= self._totals_to_an_earlier_month(figures, running)
         return running, as_of_earlier
+
+    def _dated_from(self, cue_start: int) -> int:
+        """Where a strong running-total cue's own date may start: right before it in its clause ("截至上月累计"),
+        or a clause of its own before it that only dates it ("截至上季度末,累计帮销农产品410万元")."""
+        clause_start = self.segments.span("clause", cue_start)[0]
+        if clause_start >= 2 and self.text[clause_start - 1] == ",":
+            previous = self.segments.span("clause", clause_start - 2)
+            if previous[1] - previous[0] <= 12 and _CUTOFF_OPENS_RE.match(self.text, previous[0]):
+                return previous[0]
+        return max(clause_start, cue_start - 6)
 
     def _totals_to_an_earlier_month(self, figures: list[_Figure], running: set[int]) -> set[int]:
         """Running totals to the end of a month or year ("截至9月底累计捐赠85万元", "截至2024年底累计投入350万元")

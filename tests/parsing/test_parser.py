@@ -661,6 +661,9 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "其中拖拉机10台,每台3万元,", "截至2024年底累计投入1万元,", "为3所学校各捐赠(价值1万元)",
     "投入5万元(", "误报5万元,", "每人送去棉被一床,每床价值260元,", "更正:应为5万元;",
     "4月至6月每月投入5万元,", "每户发放物资一套(价值800元)", "价值2600元/台,",
+    "将再捐赠5万元", "将为结对县再捐赠5万元", "32户中有12户", "这85户", "采购并捐赠设备5万元", "捐45台设备,2600元一台,",
+    "截至上月,累计投入10万元,", "10万元系重复报送", "每户配了一套家具户均1200元", "产业帮扶\n种植业\t20\n",
+    "指标\t本月\t累计\n投入资金(万元)\t22\t186\n",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1342,3 +1345,50 @@ def test_counts_a_rate_takes(text: str, want: dict[str, float]) -> None:
 ])
 def test_a_rate_per_planned_item_is_planned(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("捐款2萬5，已轉到村委會賬戶", {"funds_wan": 2.5}),                                   # 2万5 before a comma
+    ("建了俩光伏项目，都并网了", {"projects": 2}),                                       # 俩 is 两个
+    ("派了6名医生去义诊，看了200多个病人", {"people": 200}),                              # people named after 个
+    ("为村里老人128位每人送一件羽绒服（价值260元）。", {"funds_wan": 3.328, "people": 128}),  # the item's value × heads
+    ("我们给其中120户每户发了一套救灾物资，价值800元", {"funds_wan": 9.6, "households": 120}),
+    ("捐了45台净水设备，2600元一台", {"funds_wan": 11.7}),                                # 元一台 is per 台
+    ("给搬迁的40户每户配了一套家具，户均1200元", {"funds_wan": 4.8, "households": 40}),
+    ("带动50户，户均3000元", {"households": 50}),                                         # an outcome, not a gift
+    ("县财政配套了50万修路，我们出了10万", {"funds_wan": 10}),
+    ("引进了一家企业来县里投资200万建厂，带动就业30人", {"people": 30}),                     # others' money brought in
+    ("省里下了200万财政资金，惠及500户", {}),                                              # the state's, and whom it reached
+    ("县乡村振兴局说下个月拨50万给村里修桥", {}),
+    ("我会向县民政局拨付善款50万元", {"funds_wan": 50}),                                    # the state as recipient
+    ("本月投入资金30万：产业20万、教育10万", {"funds_wan": 30}),                             # a colon breakdown of bare 万
+    ("帮扶的32户中有12户已经脱贫", {"households": 32}),
+    ("手机打错了，是12户不是21户", {"households": 12}),
+    ("联系电话：13912345678，捐款1万元", {"funds_wan": 1}),
+    ("11月12日报送的帮扶资金10万元系重复报送，请核减。", {"funds_wan": -10}),
+    ("更正：昨天的消息把种苗价值报成了15万元。实际应为5.1万元。", {"funds_wan": 5.1}),
+    ("今年签订的帮扶协议金额是150万元，之前说的500万元是口误。", {"committed_wan": 150}),
+    ("原计划投入30万元，因疫情调整为投入22万元，已全部拨付。", {"funds_wan": 22}),          # the plan replaced by what was paid
+    ("50名大学生志愿者为村小学生开展暑期支教，受益学生280名。", {"people": 280}),
+    ("结对的岩脚村共有420户1,630人，本月投入资金9万元。", {"funds_wan": 9}),                 # a village's population
+    ("今天为85户脱贫户发放化肥。这85户每户领取化肥2袋。", {"households": 85}),              # a count pointed back at
+    ("培训村医42人。参训的42名村医均取得结业证书。", {"people": 42}),
+    ("带动20户，这20户每户增收2000元", {"households": 20}),
+    ("为县医院采购并捐赠B超机一台，采购金额36万元。", {"funds_wan": 36}),                   # bought to be given
+    ("下半年将为结对县再捐赠救护车1辆，价值45万元。", {"committed_wan": 45}),
+    ("已将为村小捐赠的2万元拨付到位", {"funds_wan": 2}),
+    ("截至上季度末，累计帮销农产品410万元；本季度帮销92万元。", {"sales_wan": 502}),         # the date in a clause of its own
+])
+def test_stranger_sets_22_to_24(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+def test_tables_with_periods_as_columns_and_section_lines() -> None:
+    parsed("单位：元\n项目          本月          本年累计\n捐赠资金      150,000       1,650,000\n"
+           "消费帮扶      86,000        720,000", funds_wan=165, sales_wan=72, fields=["消费"],
+           cumulative=["funds_wan", "sales_wan"])
+    parsed("指标\t本月\t1-10月累计\n投入资金（万元）\t22\t186\n受益户数（户）\t75\t640\n培训人数（人）\t40\t355",
+           funds_wan=186, households=640, people=355, cumulative=["funds_wan", "households", "people"])
+    parsed("类别\t金额（万元）\n产业帮扶\t\n种植业\t20\n养殖业\t15\n小计\t35\n教育帮扶\t\n助学金\t10\n小计\t10\n合计\t45",
+           funds_wan=45, fields=["产业", "教育"])
+    parsed("类别\t金额（万元）\n产业帮扶\n种植业\t20\n养殖业\t15\n教育帮扶\n助学金\t10", funds_wan=45, fields=["产业", "教育"])
