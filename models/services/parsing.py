@@ -662,6 +662,8 @@ _DIGITS_AFTER_RE = re.compile(r"\d{3,}(?!\d*岁)")
 # "上条误写成12,600人次", "之前写成5000万元了", "上次误报成了360万元".
 _MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|写成|报成|填成|打成|误传|误录")
 # Said to be wrong right after it: "(上报的128万元有误)".
+# Before a figure in its clause: it was reported before, in its own message ("上半年已报送投入资金40万元").
+_REPORTED_BEFORE_RE = re.compile("已报送|已上报|已报过|此前报送|之前报送|上次报送|前期已报|已经报送|已经上报|已经报过")
 _WRONG_AFTER_RE = re.compile(r"\s?(?:是|系|属)?(?:有误|有错|错误|是错的|不对|不准确|作废|口误|笔误)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
@@ -760,7 +762,7 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
 # they are the ones trained or helped ("培训村医48人次").
 _PROVIDER_WORDS = tuple(
-    "志愿者 专家 医生 医护人员 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
+    "志愿者 专家 医生 护士 护理人员 医护 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
     "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人 "
     "同事 教职工 会员 支教团 服务团 志愿团 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
@@ -1248,7 +1250,8 @@ class _Reader:
             if figure is None:
                 continue
             if (self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start)
-                    or _WRONG_AFTER_RE.match(self.text, figure.end) or self._misreported(figure)):
+                    or _WRONG_AFTER_RE.match(self.text, figure.end) or self._misreported(figure)
+                    or self._reported_before(figure)):
                 continue
             if self._decreases(figure):
                 figure = figure._replace(value=-abs(figure.value))
@@ -1269,6 +1272,11 @@ class _Reader:
             return figure
         kinds = {other.kind for other in figures[-_MAX_NEIGHBOURS:] if other.kind in _MONEY_KINDS}
         return figure._replace(kind=kinds.pop()) if len(kinds) == 1 else figure
+
+    def _reported_before(self, figure: _Figure) -> bool:
+        """Was the figure reported in an earlier message ("上半年已报送投入资金40万元")? Then it is in the ledger already."""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        return _REPORTED_BEFORE_RE.search(self.text, clause_start, figure.start) is not None
 
     def _misreported(self, figure: _Figure) -> bool:
         """Is the figure the one its clause says was reported by mistake (误报 写成 …, no number between)?"""
@@ -1725,6 +1733,10 @@ class _Reader:
                 break
         # The clause's own words decide; a bare "累计80人次" after the trip's clause is the trip's.
         bare = _BARE_CLAUSE_RE.fullmatch(text, clause_start, start) is not None
+        last = self.last_count.get(_PEOPLE)
+        if bare and ("共" in text[clause_start:start] or "计" in text[clause_start:start]) and last is not None \
+                and not last[1] and last[0] >= self.segments.span("sentence", start)[0]:
+            return True  # "医生12名、护士18名、志愿者25名,共55人": the helpers' total
         window_start = self.segments.span("sentence", start)[0] if bare else clause_start
         sent = _last_match(_SENT_RE, text, max(window_start, start - _REACH), start)
         if sent is not None and not _BENEFICIARY_RE.search(text, sent.end(), start):
@@ -1781,7 +1793,8 @@ class _Reader:
             scope_end = self._sub_scope_end(figures, starts, pos)
             last = bisect_left(starts, scope_end)
             parts = [index for index in range(first, last)  # a decrease is never a part ("…,核减医疗部分2万元")
-                     if (figures[index].kind in given or self._part_kind(figures[index]) in given) and figures[index].value >= 0]
+                     if (figures[index].kind in given or self._part_kind(figures[index], given) in given)
+                     and figures[index].value >= 0]
             others = bisect_left(self.other_payer_starts, pos)
             sentence_end = self.segments.span("sentence", pos)[1]
             if parts and others < len(self.other_payer_starts) and self.other_payer_starts[others] < max(scope_end, sentence_end):
@@ -1794,10 +1807,19 @@ class _Reader:
             subs.update(parts)
         return subs
 
-    def _part_kind(self, figure: _Figure) -> str:
+    def _part_kind(self, figure: _Figure, given: set[str] | frozenset[str] = frozenset()) -> str:
         """A part's kind for a breakdown: money bought with 购买 … is read with sales ("其中单位采购6.2万元,
-        个人购买2.7万元")."""
-        return _SALES if figure.kind == _FUNDS and self._bought(figure) else figure.kind
+        个人购买2.7万元"), and money with no verb of its own is of the one kind of money given before it
+        ("本月帮销40万元。其中:茶叶18万元、竹笋12万元")."""
+        if figure.kind != _FUNDS:
+            return figure.kind
+        if self._bought(figure):
+            return _SALES
+        money_given = {kind for kind in given if kind in _MONEY_KINDS}
+        clause_start = self.segments.near("clause", figure.start)[0]
+        if len(money_given) == 1 and not any(cue.kind in _DECISIVE for cue in self._cues_in(clause_start, figure.start)):
+            return next(iter(money_given))
+        return figure.kind
 
     def _bought(self, figure: _Figure) -> bool:
         """Does a buying word (购买 采购 买 …) stand in the figure's clause ("个人购买2.7万元", a part of a
