@@ -612,7 +612,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
         "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷 "
-        "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价 汇率".split(),
+        "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
@@ -621,6 +621,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("购买 买 买了 自购".split(), _CUE_BUY),
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
+    **dict.fromkeys("汇率 按汇率 当日汇率".split(), _CUE_NEUTRAL),  # "按汇率折算约人民币46万元": a conversion, the gift's kind
 }
 _BROUGHT_IN = frozenset({"引进", "引入", "撬动", "争取"})  # others' money an organization brings in
 _INVESTORS_RE = re.compile("(?:龙头)?(?:企业|公司|社会资本|社会资金|外部资金|客商|外资)?")  # "引进企业投资200万元"
@@ -721,7 +722,8 @@ _HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
-_TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])")
+_TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
+                       r"|全年(?!计划|目标|预计)")  # "上半年投入35万元,下半年投入40万元,全年投入75万元"
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
 _SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位万亿])\s?:"
@@ -811,6 +813,7 @@ _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
 _DONE_RE = re.compile("已|了|实际")
+_DATE_AFTER_RE = re.compile("[年月日号]|月份")  # after a number that is a date, not an amount
 # Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
 # and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
@@ -853,7 +856,7 @@ _PAST_DURATION_RE = re.compile("已|了|共|累计|连续")
 # A span of named months or years an amount recurred over ("4月至6月每月…", "(1月-6月)", "2024-2026年每年…"): as
 # many months or years as it names, reported as done (a promise over it is committed all the same).
 _SPAN = "span"  # `_recurrences`' "past" for a span: done, unless a promise makes the whole span committed
-_SPAN_RE = re.compile(r"(?<!\d)(?P<from>1[0-2]|[1-9])月份?(?:至|到|-|~)(?P<to>1[0-2]|[1-9])月"
+_SPAN_RE = re.compile(r"(?<!\d)(?P<from>1[0-2]|[1-9])(?:月份?)?(?:至|到|-|~)(?P<to>1[0-2]|[1-9])月"
                       r"|(?<!\d)(?P<yfrom>20\d\d)年?(?:至|到|-|~)(?P<yto>20\d\d)年")
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
@@ -1504,6 +1507,11 @@ class _Reader:
                                for cue in self._cues_in(max(sentence_start, clause_start - _REACH), clause_start))
         return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
 
+    def _amount_between(self, start: int, end: int) -> bool:
+        """Is there a number in [start, end) that is not a date ("已于7月全部到位" has none)?"""
+        return any(not _DATE_AFTER_RE.match(self.text, match.end())
+                   for match in _NUMBER_RE.finditer(self.text, start, end))
+
     def _plan_carried_out(self, clause_start: int, unit_end: int) -> bool:
         """Does the rest of the sentence say a planned amount was paid (已 and a verb of arriving, with no amount of
         its own)? Not for a pledge (协议 承诺 …): one paid in full is both (see `pledged`)."""
@@ -1512,7 +1520,7 @@ class _Reader:
         if any(cue.kind == _CUE_PROMISE for cue in self._cues_in(max(sentence_start, unit_end - _REACH), unit_end)):
             return False
         done = _DONE_RE.search(self.text, unit_end, end)
-        return (done is not None and _NUMBER_RE.search(self.text, unit_end, end) is None
+        return (done is not None and not self._amount_between(unit_end, end)
                 and any(cue.kind == _CUE_PAID for cue in self._cues_in(done.start(), end)))
 
     def _promised_before(self, clause_start: int) -> bool:
