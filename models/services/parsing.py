@@ -759,7 +759,10 @@ _PLACED_RE = re.compile("上岗|就业|务工|转移")
 # averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
 # still reaches 50 students.
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
-_PER_UNIT_COUNT_RE = re.compile(r"每(?![年月季周天期次])|人均|户均|亩均|平均")
+# Counts per session or place ("每期30人", "每村30户"), and the sessions or places counted ("5期", "3个村").
+_PER_UNIT_OF_COUNT_RE = re.compile("每(?:个)?(?P<measure>期|批|场|班|村|所|校|乡镇)")
+_UNITS_COUNT_RE = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十]+)个?(?:村|乡镇|所|期|批|场|班)")
+_PER_UNIT_COUNT_RE = re.compile(r"每(?!个?[年月季周天期次村所校乡批场班])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
 # they are the ones trained or helped ("培训村医48人次").
@@ -2081,6 +2084,55 @@ class _Reader:
                     break
         return found
 
+    def counts_per_unit(self, figures: list[_Figure]) -> list[_Figure]:
+        """People and households counted per session or place, times how many there were: "开办了5期培训班,每期30人"
+        is 150, "3个村各20户" 60, "来自3个村的留守儿童各15名" 45 (the count of sessions or places before it in its sentence)."""
+        out = []
+        for figure in figures:
+            if figure.kind in (_PEOPLE, _HOUSEHOLDS):
+                times = self._units_counted(figure.start)
+                if times is not None:
+                    figure = figure._replace(value=figure.value * times)
+            out.append(figure)
+        return out
+
+    def _units_counted(self, start: int) -> float | None:
+        """How many sessions or places a count at `start` is given for (每期/每村 … or 各 right before it), or None."""
+        clause_start = self.segments.near("clause", start)[0]
+        if self.text[start - 1:start] == "各":
+            sentence_start = max(self.segments.span("sentence", start)[0], start - _REACH)
+            units = _last_match(_UNITS_COUNT_RE, self.text, sentence_start, start)
+            return None if units is None else _number_value(units.group("number"))
+        per = _last_match(_PER_UNIT_OF_COUNT_RE, self.text, clause_start, start)
+        if per is None or _NUMBER_RE.search(self.text, per.end(), start) is not None:
+            return None
+        found = self._measure_match(per.group("measure"), start)
+        return None if found is None or found[0] > start else found[1]
+
+    def planned_beside_done(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of counts still planned (计划 预计 拟 争取 … before them in their clause, nothing saying it
+        happened) beside a count of the same kind in their sentence that is done: "计划培训200人,实际培训214人"
+        and "已接种3,260人,计划年底前完成5,000人" reach 214 and 3,260. A planned count alone still counts."""
+        planned = {index for index, figure in enumerate(figures)
+                   if figure.kind in (_PEOPLE, _HOUSEHOLDS) and self._planned(figure)}
+        found: set[int] = set()
+        for index in planned:
+            figure = figures[index]
+            sentence = self.segments.span("sentence", figure.start)
+            if any(other.kind == figure.kind and sentence[0] <= other.start < sentence[1] and n not in planned
+                   for n, other in enumerate(figures[max(0, index - _MAX_NEIGHBOURS):index + _MAX_NEIGHBOURS],
+                                            start=max(0, index - _MAX_NEIGHBOURS))):
+                found.add(index)
+        return found
+
+    def _planned(self, figure: _Figure) -> bool:
+        """Does a word of planning stand before the figure in its clause, with no 已/了/实际 after it?"""
+        clause_start = self.segments.near("clause", figure.start)[0]
+        ahead = [cue for cue in self._cues_in(clause_start, figure.start) if cue.kind in (_CUE_FUTURE, _CUE_PLANNED)]
+        plan = _PLAN_MARKER_RE.search(self.text, clause_start, figure.start)
+        start = max([cue.end for cue in ahead] + ([plan.end()] if plan else []), default=None)
+        return start is not None and _DONE_RE.search(self.text, start, figure.start) is None
+
     def said_again(self, figures: list[_Figure]) -> set[int]:
         """Indexes of figures that point back at one said before ("这85户", "参训的42名村医", "上面说的5.6万元"):
         the same kind and value earlier in the text, so counted once, where it was first said."""
@@ -2114,6 +2166,8 @@ class _Reader:
         """Where the part-list opened at `pos` ends (see sub_figures). "其中:" with the parts in
         the clauses after the colon opens the list there."""
         clause_end = self.segments.near("clause", pos)[1]
+        if self.text[pos - 1:pos] == "(" and self.text[clause_end:clause_end + 1] == ")":
+            return clause_end  # "第一期38人(含女性20人),第二期42人(含女性25人)": the bracket holds the parts
         sentence_end = self.segments.span("sentence", pos)[1]
         inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
         listed = {self._part_kind(figures[i]) for i in inside}
@@ -2539,9 +2593,9 @@ def parse_update(text: str) -> ParsedUpdate:
     recorded, and a long text should not be parsed twice for that."""
     normalised, unreadable = _without_unreadable_figures(_normalise(text))
     reader = _Reader(normalised)
-    figures = reader.figures()
+    figures = reader.counts_per_unit(reader.figures())
     subs = (reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
-            | reader.said_again(figures))
+            | reader.said_again(figures) | reader.planned_beside_done(figures))
     figures, subs = reader.multiply_per_head(figures, subs)
     running, as_of_earlier = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)

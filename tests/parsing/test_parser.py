@@ -663,7 +663,8 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "4月至6月每月投入5万元,", "每户发放物资一套(价值800元)", "价值2600元/台,",
     "将再捐赠5万元", "将为结对县再捐赠5万元", "32户中有12户", "这85户", "采购并捐赠设备5万元", "捐45台设备,2600元一台,",
     "截至上月,累计投入10万元,", "10万元系重复报送", "每户配了一套家具户均1200元", "产业帮扶\n种植业\t20\n",
-    "指标\t本月\t累计\n投入资金(万元)\t22\t186\n",
+    "指标\t本月\t累计\n投入资金(万元)\t22\t186\n", "5期培训班每期30人", "3个村各20户", "计划培训200人实际培训214人",
+    "计划拨付12万元已于7月到位", "第一期38人(含女性20人)", "全年投入75万元", "已报送投入资金40万元",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1392,3 +1393,25 @@ def test_tables_with_periods_as_columns_and_section_lines() -> None:
     parsed("类别\t金额（万元）\n产业帮扶\t\n种植业\t20\n养殖业\t15\n小计\t35\n教育帮扶\t\n助学金\t10\n小计\t10\n合计\t45",
            funds_wan=45, fields=["产业", "教育"])
     parsed("类别\t金额（万元）\n产业帮扶\n种植业\t20\n养殖业\t15\n教育帮扶\n助学金\t10", funds_wan=45, fields=["产业", "教育"])
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("义诊医生23人次，护士31人次", {}),                                                     # nurses are helpers
+    ("组织医生12名、护士18名、志愿者25名，共55人，为村民义诊", {}),                              # and so is their total
+    ("上半年已报送投入资金40万元，第三季度投入资金25万元。", {"funds_wan": 25}),                  # reported before
+    ("本月帮销40万元。其中：茶叶18万元、竹笋12万元、腊肉10万元。", {"sales_wan": 40}),            # parts take the whole's kind
+    ("第二季度（4—6月）每月向养老院拨付运营补贴2万元。", {"funds_wan": 6}),
+    ("第二季度计划拨付的助学金12万元已于7月全部到位。", {"funds_wan": 12}),
+    ("香港某慈善基金本年度捐款港幣500,000元，按匯率折算約人民幣46萬元", {"funds_wan": 46}),
+    ("上半年投入35万元，下半年投入40万元，全年投入75万元。", {"funds_wan": 75}),
+    ("本月培训：第一期38人（含女性20人），第二期42人（含女性25人）", {"people": 80}),
+    ("计划培训200人，实际培训214人，其中脱贫户子女131人", {"people": 214}),                    # a plan beside what was done
+    ("已接种3,260人，计划年底前完成5,000人", {"people": 3260}),
+    ("预计带动300户增收", {"households": 300}),                                              # a plan alone still counts
+    ("在县里开办了5期技能培训班，每期30人", {"people": 150}),                                  # per session × sessions
+    ("中秋节慰问困难群众：3个村各20户，每户慰问金300元。", {"funds_wan": 1.8, "households": 60}),
+    ("俩村，每村30户", {"households": 60}),
+    ("每户2人", {}),                                                                        # a rate, no count
+])
+def test_stranger_sets_25_to_27(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
