@@ -566,6 +566,11 @@ def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re
     return last
 
 
+def _distance(start: int, pos: int) -> int:
+    """How far a count at `start` is from a rate at `pos`, one after the rate counting 10 characters further."""
+    return pos - start if start <= pos else start - pos + 10
+
+
 def _single_digit_tail(raw: str) -> bool:
     """True when the run ends in one digit right after a magnitude ("三千五", "1万2")."""
     return len(raw) >= 2 and raw[-2] in "十拾百佰千仟万亿" and (raw[-1] in _CN_DIGITS or raw[-1].isdigit())
@@ -610,7 +615,7 @@ _MONEY_CUES: dict[str, str] = {
         "没拨付 还没拨付 没有拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
-        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
+        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 借款 借给 借支 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
         "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷 "
         "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价".split(),
         _CUE_OUTCOME),
@@ -739,6 +744,7 @@ _NEW_MONEY_RE = re.compile(r"另|还(?![差欠需])|又|再|追加|新增|此外
 _NEW_PLEDGE_RE = re.compile(r"另|又|追加|新增|此外|加上")
 # Paid cues that say money arrived, whoever paid it (see paid_parts).
 _ARRIVAL_WORDS = ("到位", "到账", "兑现")
+_TRANCHE_RE = re.compile("首批|首期|第一批|第一期|头批")  # "…基金500万元,首批拨付150万元": the first part of it paid
 # A count of projects after its label, in a form-like report: "项目个数:2个", "实施项目:3个", "项目数量2个".
 _PROJECT_LABEL_RE = re.compile(r"项目(?:个数|数量|数)?\s*:?\s*(?:共|为|达)?$")
 _PLACES_COUNTED = frozenset("村乡镇县区组点")
@@ -746,8 +752,8 @@ _PLACES_COUNTED = frozenset("村乡镇县区组点")
 _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总额|总概算")
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
 _PERIOD_WORD_RE = re.compile(
-    r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年)"
-    r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年)"
+    r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年|上学期|上个学期)"
+    r"|(?P<current>本月|当月|这个月|本周|这周|本季度|本期|本次|此次|这次|今年|本年|当年|本学期|这学期|这个学期)"
     r"|(?P<year>(?<!\d)(?:19|20)\d{2}(?:年(?!度?(?:以来|起|至|到))|(?=全年|年度))|二〇[〇零一二三四五六七八九]{2}年)"
     r"|(?P<quarter>第?[一二三四1-4](?:季度|季))"
     r"|(?P<month>(?<![\d一二三四五六七八九十.-])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月份?(?![\d底末初中前]))")
@@ -855,7 +861,7 @@ _RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
 _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
 _PER_YEAR = {("年", "月"): 12, ("年", "季"): 4}  # a duration in years for an amount paid monthly or quarterly
-_PAST_DURATION_RE = re.compile("已|了|共|累计|连续")
+_PAST_DURATION_RE = re.compile("已|(?<![订签定署])了|共|累计|连续")  # not a promise's 了: "签订了五年帮扶协议"
 # A span of named months or years an amount recurred over ("4月至6月每月…", "(1月-6月)", "2024-2026年每年…"): as
 # many months or years as it names, reported as done (a promise over it is committed all the same).
 _SPAN = "span"  # `_recurrences`' "past" for a span: done, unless a promise makes the whole span committed
@@ -1542,6 +1548,9 @@ class _Reader:
         it (see _OTHER_PAYER_RE)? Not when the state is whom money went to ("为县财政局困难职工捐款"), nor
         matching funds an organization gives ("我会按1:1比例配套资金10万元")."""
         text = self.text
+        item_start = self.segments.near("item", start)[0]
+        if item_start > clause_start and _OWN_SUBJECT_RE.search(text, item_start, start):
+            return False  # "其中财政衔接资金200万元、我会投入80万元": the list item names its own payer
         for match in _OTHER_PAYER_RE.finditer(text, clause_start, start + 1):  # + 1: "配套18万元" ends at its first digit
             if match.group("state") and _RECIPIENT_BEFORE_RE.search(text, max(clause_start, match.start() - 3), match.start()):
                 continue
@@ -1921,7 +1930,8 @@ class _Reader:
         if cue.kind != _CUE_PAID:
             return False
         word = self.text[cue.start:cue.end]
-        return word.endswith(_ARRIVAL_WORDS) or word[0] in "已实" or _DONE_RE.search(self.text, clause_start, cue.start) is not None
+        return (word.endswith(_ARRIVAL_WORDS) or word[0] in "已实" or _DONE_RE.search(self.text, clause_start, cue.start) is not None
+                or _TRANCHE_RE.search(self.text, max(clause_start, cue.start - 4), cue.start) is not None)
 
     def _arranged_whole(self, figures: list[_Figure], index: int, apart: set[int]) -> int | None:
         """The index of the amount an arrival at `index` is part of (see paid_parts), or None."""
@@ -2296,7 +2306,8 @@ class _Reader:
             if match.group("number") == "一" and (0 <= pos - match.end() <= 4 or 0 < match.start() - pos <= 8):
                 own = (match.start(), 1.0, match.end())  # the rate's own "一台" ("2600元一台"): only when there is no other
                 continue
-            if value is not None and (best is None or abs(match.start() - pos) < abs(best[0] - pos)):
+            # the count before the rate is its own ("课桌椅300套(每套价值260元)和校服500套(…)"): one after is further
+            if value is not None and (best is None or _distance(match.start(), pos) < _distance(best[0], pos)):
                 best = (match.start(), value, match.end())
         return best or own
 

@@ -665,6 +665,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "截至上月,累计投入10万元,", "10万元系重复报送", "每户配了一套家具户均1200元", "产业帮扶\n种植业\t20\n",
     "指标\t本月\t累计\n投入资金(万元)\t22\t186\n", "5期培训班每期30人", "3个村各20户", "计划培训200人实际培训214人",
     "计划拨付12万元已于7月到位", "第一期38人(含女性20人)", "全年投入75万元", "已报送投入资金40万元",
+    "课桌椅300套(每套价值260元)", "基金500万元,首批拨付150万元,", "其中财政资金200万元、我会投入80万元、",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1414,4 +1415,17 @@ def test_tables_with_periods_as_columns_and_section_lines() -> None:
     ("每户2人", {}),                                                                        # a rate, no count
 ])
 def test_stranger_sets_25_to_27(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("签订了五年帮扶协议，每年投入产业资金200万元", {"committed_wan": 1000}),            # 签订了 is the promise's 了
+    ("捐赠课桌椅300套（每套价值260元）和校服500套（每套价值150元）。", {"funds_wan": 15.3}),  # each rate its own count
+    ("本学期发放助学金12万元，上学期发放助学金10万元。", {"funds_wan": 12}),                  # terms are periods
+    ("资助学生人数：本学期45人（上学期38人）。", {"people": 45}),
+    ("设立产业发展基金500万元，首批拨付150万元", {"funds_wan": 150, "committed_wan": 500}),   # a first tranche arrived
+    ("项目6项，总投资320万元，其中财政衔接资金200万元、群众自筹40万元、我会投入80万元", {"funds_wan": 80, "projects": 6}),
+    ("为合作社提供无息借款30万元，期限两年", {}),                                          # lent
+])
+def test_stranger_sets_28_to_30(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
