@@ -748,6 +748,8 @@ _TRANCHE_RE = re.compile("首批|首期|第一批|第一期|头批")  # "…基�
 # A count of projects after its label, in a form-like report: "项目个数:2个", "实施项目:3个", "项目数量2个".
 _PROJECT_LABEL_RE = re.compile(r"项目(?:个数|数量|数)?\s*:?\s*(?:共|为|达)?$")
 _PLACES_COUNTED = frozenset("村乡镇县区组点")
+_LEVEL_RE = re.compile("(?:村|乡|镇|县)级")  # "村级光伏电站": a level, not a count of villages
+_PROJECT_DONE_RE = re.compile("项目(?:竣工|完工|建成|实施|开工|投产|落地|启动|验收)了?$")  # "饮水工程项目竣工2个"
 # A project's size, not what was given to it: "项目总投资500万元" (see project_totals).
 _PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总额|总概算")
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
@@ -786,7 +788,7 @@ _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 # Words pointing back at a figure said before: "这85户每户领取化肥2袋", "参训的42名村医", "上面说的5.6万元".
 _POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)$")
 # Audiences are not people reached ("直播间观看量5.6万人次").
-_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待")
+_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
@@ -900,6 +902,7 @@ _ORGANISATION_AFTER_JIA_RE = re.compile(
 # ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
 _RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是|折合|约合|合|相当于))\s*(?:人民币)?\s*¥?\s*")
 
+_MONEY_NOUN_AFTER_RE = re.compile("的(?:慰问金|资金|善款|补贴|补助|助学金|奖学金|救助金|学费|医药费|生活费|现金|红包|款)")
 _AFTER_BARE_THOUSANDS = ("左右", "给", "用", "已", "的", "多", "余", "块")
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(
@@ -1724,6 +1727,8 @@ class _Reader:
         """Could "到位80万," be money? Yes when the number ends in 万/亿 and no measure word
         follows ("20万斤", "3万亩" are not); money_kind must still find a money word for it."""
         colloquial = _single_digit_tail(raw) and raw[-2] in "万亿"  # "捐了一万二": 12,000 元
+        if _single_digit_tail(raw) and raw[-2] in "千仟":  # "两千五的慰问金": 2,500 元, named as money right after
+            return _MONEY_NOUN_AFTER_RE.match(self.text, tail.end()) is not None
         if raw[-1] == "千" and not tail.group("magnitude"):
             # "捐了5千", "物资折价6千左右" — but "200千瓦": only where nothing measured follows.
             rest = self.text[tail.end():tail.end() + 2]
@@ -1775,11 +1780,13 @@ class _Reader:
         """项目5个, 5个项目, 3个产业帮扶项目, 实施项目3项 — but not 3个村 or 岗位200个."""
         if unit not in ("个", "项", "处"):
             return False
-        if unit == "个" and self.text[unit_end:unit_end + 1] in _PLACES_COUNTED:
+        level = _LEVEL_RE.match(self.text, unit_end)  # "4个村级光伏电站项目": projects at village level
+        if unit == "个" and self.text[unit_end:unit_end + 1] in _PLACES_COUNTED and level is None:
             return False  # "项目覆盖3个村": villages
         before = _CORRECTED_TO_RE.sub("", self.text[max(clause_start, start - 14):start])  # "项目应为5个", "项目由3个调整为4个"
         before = before[-8:].rstrip(_LEADING_QUALIFIERS)
-        if before.endswith("项目") or _PROJECT_LABEL_RE.search(self.text, max(0, start - 10), start):
+        if before.endswith("项目") or _PROJECT_LABEL_RE.search(self.text, max(0, start - 10), start) \
+                or _PROJECT_DONE_RE.search(before):  # "饮水工程项目竣工2个"
             return True
         if unit == "处":
             return False
@@ -1788,6 +1795,8 @@ class _Reader:
         if index < 0:
             return False
         between = after[:index]
+        if level is not None:
+            between = between[level.end() - unit_end:]
         return not any(char in _ITEM_ENDS or char.isdigit() or char in "村乡镇县所家户人的" for char in between)
 
     # -- 其中 and totals ---------------------------------------------------------------------

@@ -1429,3 +1429,15 @@ def test_stranger_sets_25_to_27(text: str, want: dict[str, float]) -> None:
 ])
 def test_stranger_sets_28_to_30(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("饮水工程项目竣工2个，解决了4个村612户2350人的饮水问题", {"projects": 2, "households": 612, "people": 2350}),
+    ("建成4个村级光伏电站项目", {"projects": 4}),                                          # 村级 is a level
+    ("项目覆盖3个村", {}),                                                                 # villages
+    ("在市里举办结对县农产品展销会，现场成交额46.3万元，吸引市民约1.5万人次。", {"sales_wan": 46.3}),  # an audience
+    ("两千五的慰问金今天送到了3户困难户手里", {"funds_wan": 0.25, "households": 3}),
+    ("两千五的大米", {}),
+])
+def test_left_alone_last_stop_now_read(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
