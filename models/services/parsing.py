@@ -768,6 +768,7 @@ _PLACED_RE = re.compile("上岗|就业|务工|转移")
 # still reaches 50 students.
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 # Counts per session or place ("每期30人", "每村30户"), and the sessions or places counted ("5期", "3个村").
+_EACH_BEFORE_COUNT_RE = re.compile(r"各(?![级类地种项])[^\d,。;:、]{0,4}$")
 _PER_UNIT_OF_COUNT_RE = re.compile("每(?:个)?(?P<measure>期|批|场|班|村|所|校|乡镇)")
 _UNITS_COUNT_RE = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十]+)个?(?:村|乡镇|所|期|批|场|班)")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?!个?[年月季周天期次村所校乡批场班])|人均|户均|亩均|平均")
@@ -796,7 +797,7 @@ _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|�
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
 _LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
 _BENEFICIARY_RE = re.compile(
-    "培训|带教|培养|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+    "培训|带教|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
@@ -828,7 +829,8 @@ _DATE_AFTER_RE = re.compile("[年月日号]|月份")  # after a number that is a
 # Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
 # and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
-_DEADLINE = r"(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
+_DEADLINE = (r"(?:(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
+             r"|(?<![今本])年内(?=到位|拨付|到账|支付|付清)|月内(?=到位|拨付|到账|支付|付清))")
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争"
     r"|(?<![已并])将(?=(?:[为向给对][^,。;:\d]{1,8}?)?(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
@@ -2118,7 +2120,7 @@ class _Reader:
     def _units_counted(self, start: int) -> float | None:
         """How many sessions or places a count at `start` is given for (每期/每村 … or 各 right before it), or None."""
         clause_start = self.segments.near("clause", start)[0]
-        if self.text[start - 1:start] == "各":
+        if _EACH_BEFORE_COUNT_RE.search(self.text, max(clause_start, start - 5), start):  # "3个村各(扶持)20户"
             sentence_start = max(self.segments.span("sentence", start)[0], start - _REACH)
             units = _last_match(_UNITS_COUNT_RE, self.text, sentence_start, start)
             return None if units is None else _number_value(units.group("number"))

@@ -666,6 +666,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "指标\t本月\t累计\n投入资金(万元)\t22\t186\n", "5期培训班每期30人", "3个村各20户", "计划培训200人实际培训214人",
     "计划拨付12万元已于7月到位", "第一期38人(含女性20人)", "全年投入75万元", "已报送投入资金40万元",
     "课桌椅300套(每套价值260元)", "基金500万元,首批拨付150万元,", "其中财政资金200万元、我会投入80万元、",
+    "剩余30万元年内到位", "3个村各扶持20户", "项目竣工2个", "4个村级光伏电站项目", "两千五的慰问金",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1440,4 +1441,15 @@ def test_stranger_sets_28_to_30(text: str, want: dict[str, float]) -> None:
     ("两千五的大米", {}),
 ])
 def test_left_alone_last_stop_now_read(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("协议金额120万元，已到位90万元，剩余30万元年内到位。", {"funds_wan": 90, "committed_wan": 120}),  # 年内到位 is ahead
+    ("今年内已到位50万元", {"funds_wan": 50}),
+    ("在3个村各扶持20户发展庭院经济。", {"households": 60}),                                   # 各 + verb + count
+    ("各级干部20人参加", {}),
+    ("我院还接收该院进修医生4名。", {"people": 4}),                                            # trainees, not helpers
+])
+def test_stranger_set_31(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
