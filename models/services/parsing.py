@@ -227,7 +227,8 @@ _HAN = "\u4e00-\u9fff"
 _WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、。])|(?<=\d) (?=[{_HAN},;:()!?、。])")
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
 # Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
-_K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余])元?")
+_K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])"
+                   rf"(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余]|助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|生活费)元?")
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
 # A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
@@ -621,7 +622,7 @@ _MONEY_CUES: dict[str, str] = {
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
-        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额".split(), _CUE_WEAK),
+        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额 户均价值 人均价值".split(), _CUE_WEAK),
     **dict.fromkeys("采购 订购 订购了".split(), _CUE_PURCHASE),
     **dict.fromkeys("购买 买 买了 自购".split(), _CUE_BUY),
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
@@ -660,6 +661,7 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right after a figure: it was reported twice or too much ("帮扶资金10万元系重复报送,请核减"), a decrease too.
 _REPORTED_TWICE_AFTER_RE = re.compile(r"\s?(?:系|属|属于|为|是)?(?:重复报送|重复上报|重复填报|重复统计|重复报|多报)")
+_RETURNED_AFTER_RE = re.compile(r"\s?(?:已经?|现已|均已)?(?:退回|退还|返还|收回)(?!给)")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
@@ -670,19 +672,18 @@ _MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|�
 # Said to be wrong right after it: "(上报的128万元有误)".
 # Before a figure in its clause: it was reported before, in its own message ("上半年已报送投入资金40万元").
 _REPORTED_BEFORE_RE = re.compile("已报送|已上报|已报过|此前报送|之前报送|上次报送|前期已报|已经报送|已经上报|已经报过")
+_REPORTED_AFTER_RE = re.compile(r"\s?(?:已经?|均已|都已)(?:在上次|在上月|于上月|在之前|此前)?(?:报送|上报|报过)")
 _WRONG_AFTER_RE = re.compile(r"\s?(?:是|系|属)?(?:有误|有错|错误|是错的|不对|不准确|作废|口误|笔误)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
 # "应为15万元(原报51万元)", "价值为1.6万元,非16万元": the figure replaced or denied
-# Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 # Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
 _CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
+# Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
 _CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为")
 _ACTUAL_RE = re.compile("实际")
 # A correction labelled as such reaches back over a sentence end ("已拨付300万元;更正:…应为280万元").
 _EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正")
-# Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
-_CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -726,12 +727,14 @@ _BRACKET_REACH = 6  # characters between a figure and the bracket that breaks it
 _HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
-_TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
+_MAX_SUMMARY_FIGURES = 200  # a summary restates a report's few figures; a text with thousands is not read for one
+_SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))\s*(?:小结|总结|综上|汇总|本月小结)\s?[:,]")
+_TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总|小结|综上)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
                        r"|全年(?!计划|目标|预计)")  # "上半年投入35万元,下半年投入40万元,全年投入75万元"
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
-_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位万亿])\s?:"
+_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|具体来说|具体如下|明细如下|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位万亿])\s?:"
                      r"|(?<=[户人名个位])中有")  # "帮扶的32户中有12户已经脱贫"
 _MAX_PART_CLAUSES = 8
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
@@ -759,19 +762,23 @@ _PERIOD_WORD_RE = re.compile(
     r"|(?P<year>(?<!\d)(?:19|20)\d{2}(?:年(?!度?(?:以来|起|至|到))|(?=全年|年度))|二〇[〇零一二三四五六七八九]{2}年)"
     r"|(?P<quarter>第?[一二三四1-4](?:季度|季))"
     r"|(?P<month>(?<![\d一二三四五六七八九十.-])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月份?(?![\d底末初中前]))")
+# Right after an earlier period's amount: it arrived in this one ("…的10万元已于本月到位").
+_ARRIVED_NOW_RE = re.compile(r"[^,。;:]{0,4}?(?:本月|当月|这个月|本季度|本期)[^,。;:]{0,4}?(?:到位|到账|拨付|支付|发放)")
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
 _TRAINED_RE = re.compile("培训|参训")
-_PLACED_RE = re.compile("上岗|就业|务工|转移")
+_SCREENED_RE = re.compile("筛查|体检|检查|义诊|诊疗|检测")
+_FOUND_AMONG_RE = re.compile("发现|查出|检出|筛出|确诊")
+_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作")
 # Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
 # averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
 # still reaches 50 students.
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 # Counts per session or place ("每期30人", "每村30户"), and the sessions or places counted ("5期", "3个村").
 _EACH_BEFORE_COUNT_RE = re.compile(r"各(?![级类地种项])[^\d,。;:、]{0,4}$")
-_PER_UNIT_OF_COUNT_RE = re.compile("每(?:个)?(?P<measure>期|批|场|班|村|所|校|乡镇)")
-_UNITS_COUNT_RE = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十]+)个?(?:村|乡镇|所|期|批|场|班)")
-_PER_UNIT_COUNT_RE = re.compile(r"每(?!个?[年月季周天期次村所校乡批场班])|人均|户均|亩均|平均")
+_PER_UNIT_OF_COUNT_RE = re.compile("每(?:个)?(?P<measure>期|批|场|班|村|所|校|乡镇|片区)")
+_UNITS_COUNT_RE = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十]+)个?(?:村|乡镇|所|期|批|场|班|片区)")
+_PER_UNIT_COUNT_RE = re.compile(r"每(?!个?[年月季周天期次村所校乡批场班片])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # People who give the help rather than receive it ("组织30名志愿者"), unless the clause says
 # they are the ones trained or helped ("培训村医48人次").
@@ -779,15 +786,18 @@ _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 护士 护理人员 医护 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
     "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人 "
-    "同事 教职工 会员 支教团 服务团 志愿团 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
+    "同事 教职工 会员 支教团 服务团 志愿团 志愿队 文艺队 演出队 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
+_TAKING_PART_RE = re.compile("(?:累计|共计|共)?(?:参与|参加|出动)$")
+_TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参加培训|接受培训")
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
 _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 # Words pointing back at a figure said before: "这85户每户领取化肥2袋", "参训的42名村医", "上面说的5.6万元".
-_POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)$")
+_POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)"
+                             "(?:[台辆套批笔项个](?:价值|金额|总价)?的?)?$")  # "这台价值38万元的冷藏车"
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
@@ -797,14 +807,14 @@ _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|�
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
 _LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
 _BENEFICIARY_RE = re.compile(
-    "培训|带教|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+    "培训|参训|受训|带教|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
 _OTHER_PAYER_RE = re.compile(
     r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债"
     r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资)))"
-    r"|(?:群众|村民|农户|村集体|受益户|地方)自筹"
+    r"|(?:群众|村民|农户|村集体|受益户|地方)自筹|投工投劳"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
 # Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
 # The state or the villagers named as payer right after an amount: "其余35万元由县衔接资金解决".
@@ -820,7 +830,7 @@ _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会
 # "受灾农户380户"; but "为受灾农户380户发放").
 _STATISTIC_RE = re.compile("人口|受灾")
 _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有"
-                             "|(?:村|乡|镇|县|组)(?:共|总共|一共)有")  # "岩脚村共有420户1,630人"
+                             "|(?:村|乡|镇|县|组|校|院|园)(?:共|总共|一共)有")  # "岩脚村共有420户1,630人"
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
@@ -832,7 +842,7 @@ _DATE_AFTER_RE = re.compile("[年月日号]|月份")  # after a number that is a
 _DEADLINE = (r"(?:(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
              r"|(?<![今本])年内(?=到位|拨付|到账|支付|付清)|月内(?=到位|拨付|到账|支付|付清))")
 _PLAN_MARKER_RE = re.compile(
-    r"(?<![接期招对善等])待(?!遇)|争取|力争"
+    r"(?<![接期招对善等])待(?!遇)|争取|力争|承诺(?=[^,。;:\d]{0,6}?(?:投入|捐赠|捐|拨付|资助|援建|支付))"
     r"|(?<![已并])将(?=(?:[为向给对][^,。;:\d]{1,8}?)?(?:追加|再|继续|陆续|分批|逐步|另行)?(?:投入|捐赠|捐|拨付|拨|发放|支付|到位|资助|援建))"
     rf"|(?P<deadline>{_DEADLINE}"
     r"|分[两二三四五六七八九十\d]{1,2}年|分[两二三四五六七八九十\d]{1,2}期(?=到位|拨付|到账|支付|付清))")
@@ -855,7 +865,7 @@ _PER_MEASURE_RE = re.compile(f"每一?(?P<measure>[{_MEASURES}])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
 # "…物资一套(价值800元)", "每人送一件羽绒服(价值260元)", "每户发了一套救灾物资,价值800元": one item and its name.
-_ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}][^\\d,。;:、()]{{0,8}}$")
+_ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}][^\\d,。;:、()]{{0,8}}$|[^\\d,。;:、()]{{0,8}}?\\d+[{_MEASURES}]$")
 _VALUE_OPENS_RE = re.compile(r"\s*(?:价值|价格|折价|合计价值)")  # a clause after a comma that only values the item before
 # "2600元一台": the amount is per the item named right after it, as 每台 is (the clause ends there).
 _ONE_EACH_AFTER_RE = re.compile(f"一(?P<measure>[{_MEASURES}])(?=$|[,。;:、()!?\\s])")
@@ -874,7 +884,7 @@ _SPAN_RE = re.compile(r"(?<!\d)(?P<from>1[0-2]|[1-9])(?:月份?)?(?:至|到|-|~)
 _MAX_RECURRENCES = {"年": 20, "月": 60, "季": 40}
 # An average that is a gift to each ("人均资助5000元"), unlike one that is an outcome ("人均增收").
 _AVERAGE_GIFT_RE = re.compile(
-    "(?P<who>[人户])均(?:资助|补助|补贴|发放|配发|配送|赠送|奖励|捐赠|捐款|救助|慰问|采购|购买|认购"
+    "(?P<who>[人户])均(?:资助|补助|补贴|发放|配发|配送|赠送|奖励|捐赠|捐款|救助|慰问|采购|购买|认购|价值"
     "|(?P<bare>(?=[\\d一二三四五六七八九十两])))")
 # Something handed to each before an average ("40户每户配了一套家具,户均1200元"): the average is a gift.
 _HANDED_EACH_RE = re.compile("每(?:人|户|家|位|名)(?:配|送|发|给|赠|捐|补)")
@@ -1051,7 +1061,7 @@ class _Reader:
                 kind = _CUE_SALES if self._buys_produce(match, kind, cues) else _CUE_FUNDS
             elif kind == _CUE_SPEND:
                 kind = self._spending_kind(match.start(), cues)
-            if kind in (_CUE_FUNDS, _CUE_PAID) and _APPLIED_RE.search(self.text, max(0, match.start() - 3), match.start()):
+            if kind in (_CUE_FUNDS, _CUE_PAID) and _APPLIED_RE.search(self.text, max(0, match.start() - 6), match.start()):
                 kind = _CUE_OUTCOME  # asked for, not given: "已向基金会申请资助15万元"
             if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
                 kind = _CUE_PLANNED
@@ -1293,7 +1303,8 @@ class _Reader:
     def _reported_before(self, figure: _Figure) -> bool:
         """Was the figure reported in an earlier message ("上半年已报送投入资金40万元")? Then it is in the ledger already."""
         clause_start = self.segments.near("clause", figure.start)[0]
-        return _REPORTED_BEFORE_RE.search(self.text, clause_start, figure.start) is not None
+        return (_REPORTED_BEFORE_RE.search(self.text, clause_start, figure.start) is not None
+                or _REPORTED_AFTER_RE.match(self.text, figure.end) is not None)  # "…12万元已在上次报送"
 
     def _misreported(self, figure: _Figure) -> bool:
         """Is the figure the one its clause says was reported by mistake (误报 写成 …, no number between)?"""
@@ -1324,7 +1335,8 @@ class _Reader:
         reviewer instead of adding what was taken away."""
         clause_start = self.segments.near("clause", figure.start)[0]
         return (_DECREASE_RE.search(self.text, clause_start, figure.start) is not None
-                or _REPORTED_TWICE_AFTER_RE.match(self.text, figure.end) is not None)
+                or _REPORTED_TWICE_AFTER_RE.match(self.text, figure.end) is not None
+                or _RETURNED_AFTER_RE.match(self.text, figure.end) is not None)  # "3万元已退回我会"
 
     def _restates(self, previous: _Figure, figure: _Figure) -> bool:
         """Is `figure` the previous amount said again, in capital numerals or in brackets?
@@ -1753,7 +1765,7 @@ class _Reader:
         text = self.text
         if _BENEFICIARY_RE.search(text, clause_start, start):
             return False
-        after = text[unit_end:unit_end + 6]  # "50名大学生志愿者"
+        after = text[unit_end:unit_end + 8]  # "50名大学生志愿者", "30名高校学生志愿者"
         for index, char in enumerate(after):
             if char in _ITEM_ENDS or char in "和及与、":
                 after = after[:index]
@@ -1768,8 +1780,11 @@ class _Reader:
         sent = _last_match(_SENT_RE, text, max(window_start, start - _REACH), start)
         if sent is not None and not _BENEFICIARY_RE.search(text, sent.end(), start):
             return True
+        if _TRAINED_AFTER_RE.search(text, unit_end, min(self.segments.near("clause", start)[1], unit_end + 20)):
+            return False  # "组织卫生院医生12人到三甲医院进修": they are the ones trained
         before = text[max(self._outside_brackets(clause_start), start - 12):start].replace("(", "")  # "医疗队(共8人)"
         before = before.removesuffix("人数").removesuffix("人次").rstrip(_LEADING_QUALIFIERS)  # a "志愿者人数" column
+        before = _TAKING_PART_RE.sub("", before).rstrip(_LEADING_QUALIFIERS)  # "医务志愿者累计参与120人次"
         batches = _BATCH_COUNT_RE.search(before)
         if batches is not None:
             before = before[:batches.start()]
@@ -2043,6 +2058,8 @@ class _Reader:
             if index not in apart:
                 sentence_start = self.segments.span("sentence", figure.start)[0]
                 word = _last_match(_PERIOD_WORD_RE, self.text, max(sentence_start, figure.start - _REACH), figure.start)
+                if word is not None and word.lastgroup == "earlier" and _ARRIVED_NOW_RE.match(self.text, figure.end):
+                    word = None  # "上月计划拨付的10万元已于本月到位": it arrived in this period
             periods.append(None if word is None else word.lastgroup)
             ordinals.append(None if word is None else _period_ordinal(word))
         # This period's figures: said so (本月 今年 …), or of a named quarter or month ("三季度投入30万元,
@@ -2103,6 +2120,29 @@ class _Reader:
                         and not any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, figure.start))):
                     found.add(index)  # "计划投入80万元,实际投入92万元": the plan was carried out
                     break
+        return found
+
+    def summarised(self, figures: list[_Figure]) -> set[int]:
+        """Indexes of the figures of a summary sentence (小结: 综上 …) that restate what the message said before
+        it: each equals the sum of the figures of its kind before the summary ("本月:捐赠资金10万元;培训45人。
+        小结:本月投入10万元,培训45人")."""
+        found: set[int] = set()
+        if len(figures) > _MAX_SUMMARY_FIGURES or _SUMMARY_LABEL_RE.search(self.text) is None:
+            return found
+        starts = [figure.start for figure in figures]
+        sums: list[dict[str, float]] = [{}]  # sums[i]: the figures before index i, by kind
+        for figure in figures:
+            running = dict(sums[-1])
+            running[figure.kind] = running.get(figure.kind, 0.0) + figure.value
+            sums.append(running)
+        for label in _SUMMARY_LABEL_RE.finditer(self.text):
+            first = bisect_left(starts, label.end())
+            before = sums[bisect_left(starts, label.start())]
+            sentence_end = self.segments.span("sentence", label.end())[1]
+            for index in range(first, min(bisect_left(starts, sentence_end), first + _MAX_NEIGHBOURS)):
+                figure = figures[index]
+                if math.isclose(before.get(figure.kind, math.nan), figure.value, rel_tol=1e-9):
+                    found.add(index)
         return found
 
     def counts_per_unit(self, figures: list[_Figure]) -> list[_Figure]:
@@ -2168,7 +2208,8 @@ class _Reader:
 
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
         """Indexes of people counts that are an outcome of a training counted just before in the
-        same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129."""
+        same sentence: "培训妇女86人,已推荐上岗43人" reaches 86 people, not 129; so are those a screening
+        found among the people it screened ("筛查妇女1,650人,发现疑似病例12人")."""
         found = set()
         for index in range(1, len(figures)):
             figure, previous = figures[index], figures[index - 1]
@@ -2178,8 +2219,11 @@ class _Reader:
                 continue
             clause = self.segments.near("clause", figure.start)
             previous_clause = self.segments.near("clause", previous.start)
-            if (_PLACED_RE.search(self.text, clause[0], figure.start)
+            if (_PLACED_RE.search(self.text, clause[0], clause[1])  # "已推荐上岗43人", "有30多个人已经找到活干了"
                     and _TRAINED_RE.search(self.text, previous_clause[0], previous.start)):
+                found.add(index)
+            elif (_FOUND_AMONG_RE.search(self.text, clause[0], figure.start)
+                    and _SCREENED_RE.search(self.text, previous_clause[0], previous.start)):
                 found.add(index)
         return found
 
@@ -2617,7 +2661,7 @@ def parse_update(text: str) -> ParsedUpdate:
     reader = _Reader(normalised)
     figures = reader.counts_per_unit(reader.figures())
     subs = (reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
-            | reader.said_again(figures) | reader.planned_beside_done(figures))
+            | reader.said_again(figures) | reader.planned_beside_done(figures) | reader.summarised(figures))
     figures, subs = reader.multiply_per_head(figures, subs)
     running, as_of_earlier = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)
