@@ -627,6 +627,9 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys("购买 买 买了 自购".split(), _CUE_BUY),
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
     "按计划": _CUE_NEUTRAL,
+    # A reference to an agreement ("按照协议捐赠救护车2台"): what was done under it is what its verb says.
+    **dict.fromkeys("按协议 按照协议 根据协议 依照协议 依据协议 按帮扶协议 按照帮扶协议 根据帮扶协议 协议签订后 签约后 签订协议后"
+                    .split(), _CUE_NEUTRAL),  # (约定 after it still names the agreement's terms: "按照协议约定,三年…600万元")
     **dict.fromkeys("汇率 按汇率 当日汇率".split(), _CUE_NEUTRAL),  # "按汇率折算约人民币46万元": a conversion, the gift's kind
 }
 _BROUGHT_IN = frozenset({"引进", "引入", "撬动", "争取"})  # others' money an organization brings in
@@ -769,7 +772,7 @@ _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "0012345678
 _TRAINED_RE = re.compile("培训|参训")
 _SCREENED_RE = re.compile("筛查|体检|检查|义诊|诊疗|检测")
 _FOUND_AMONG_RE = re.compile("发现|查出|检出|筛出|确诊")
-_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作")
+_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作|接到订单|接到了订单")
 # Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
 # averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
 # still reaches 50 students.
@@ -790,7 +793,7 @@ _PROVIDER_WORDS = tuple(
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _TAKING_PART_RE = re.compile("(?:累计|共计|共)?(?:参与|参加|出动)$")
-_TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参加培训|接受培训")
+_TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参训|参加培训|接受培训")
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
@@ -813,7 +816,8 @@ _BENEFICIARY_RE = re.compile(
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
 _OTHER_PAYER_RE = re.compile(
     r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债"
-    r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资)))"
+    r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资))"
+    r"|(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:拨|下达|安排|投入|出资|配套)))"
     r"|(?:群众|村民|农户|村集体|受益户|地方)自筹|投工投劳"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
 # Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
@@ -839,7 +843,8 @@ _DATE_AFTER_RE = re.compile("[年月日号]|月份")  # after a number that is a
 # Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
 # and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
 # "10月底前拨付") unless its clause says it happened ("已于年底前到位").
-_DEADLINE = (r"(?:(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末))前"
+_DEADLINE = (r"(?:(?:年底|年末|月底|月末|季末|季度末|(?<!\d)\d{1,2}月(?:底|末)|[一二三四五六七八九十]{1,2}月(?:底|末)"
+             r"|(?<![\d年])\d{1,2}月\d{1,2}[日号])前"  # a day with no year; "2024年9月30日前投入" is past
              r"|(?<![今本])年内(?=到位|拨付|到账|支付|付清)|月内(?=到位|拨付|到账|支付|付清))")
 _PLAN_MARKER_RE = re.compile(
     r"(?<![接期招对善等])待(?!遇)|争取|力争|承诺(?=[^,。;:\d]{0,6}?(?:投入|捐赠|捐|拨付|资助|援建|支付))"
@@ -901,7 +906,7 @@ _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOP
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
 _GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
 _PERSON_AFTER_GE_RE = re.compile(
-    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年)")  # not "4个村民小组"
+    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年|娃|绣娘|月嫂)")  # not "4个村民小组"
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
@@ -2115,7 +2120,7 @@ class _Reader:
                         or same_kind and _CORRECTION_RE.search(self.text, figure.end, later.start)):
                     found.add(index)
                     break
-                if (figure.kind == _COMMITTED and later.kind == _FUNDS
+                if (figure.kind == _COMMITTED and later.kind in (_FUNDS, _SALES)  # "计划帮销80万元,实际帮销92.5万元"
                         and _ACTUAL_RE.search(self.text, figure.end, later.start)
                         and not any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, figure.start))):
                     found.add(index)  # "计划投入80万元,实际投入92万元": the plan was carried out
@@ -2189,7 +2194,8 @@ class _Reader:
     def _planned(self, figure: _Figure) -> bool:
         """Does a word of planning stand before the figure in its clause, with no 已/了/实际 after it?"""
         clause_start = self.segments.near("clause", figure.start)[0]
-        ahead = [cue for cue in self._cues_in(clause_start, figure.start) if cue.kind in (_CUE_FUTURE, _CUE_PLANNED)]
+        ahead = [cue for cue in self._cues_in(clause_start, figure.start)
+                 if cue.kind in (_CUE_FUTURE, _CUE_PLANNED, _CUE_PROMISE)]  # "协议约定帮扶300户,本月已帮扶126户"
         plan = _PLAN_MARKER_RE.search(self.text, clause_start, figure.start)
         start = max([cue.end for cue in ahead] + ([plan.end()] if plan else []), default=None)
         return start is not None and _DONE_RE.search(self.text, start, figure.start) is None

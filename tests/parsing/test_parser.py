@@ -1486,3 +1486,22 @@ def test_stranger_set_31(text: str, want: dict[str, float]) -> None:
 ])
 def test_stranger_set_32(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("根据协议捐赠救护车2台，每台价值45万元", {"funds_wan": 90}),                          # done under an agreement
+    ("按照帮扶协议，本月为35户每户安装净水器一台，每台2800元", {"funds_wan": 9.8, "households": 35}),
+    ("按照协议约定，三年帮扶资金总额600万元，截至目前已累计拨付420万元。", {"funds_wan": 420, "committed_wan": 600}),
+    ("协议约定帮扶300户，本月已帮扶126户", {"households": 126}),                          # an agreed target
+    ("签约帮扶100户", {"households": 100}),
+    ("色达县交通运输局出资80万元，我会出资20万元，共同修建通村路3.2公里。", {"funds_wan": 20}),  # any bureau that pays
+    ("雷波县小学食堂建设共投入56万元，其中我会出资36万元、县教育局配套20万元。", {"funds_wan": 36}),
+    ("在和田县开展双语教师培训，维吾尔族、汉族教师45人参训", {"people": 45}),
+    ("这个月在金川县培训了五十二个人搞嘉绒藏绣，有20多个人已经接到订单了", {"people": 52}),
+    ("11月3号到5号在雷山县培训了60个绣娘。", {"people": 60}),
+    ("计划帮销80万元，实际帮销92.5万元。", {"sales_wan": 92.5}),
+    ("上周已经打了第一期50万元，9月10日前把第二期50万元打过去。", {"funds_wan": 50, "committed_wan": 50}),
+    ("2024年9月30日前投入资金15万元。", {"funds_wan": 15}),                              # a dated past
+])
+def test_stranger_sets_33_and_34(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
