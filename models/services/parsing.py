@@ -607,7 +607,7 @@ _MONEY_CUES: dict[str, str] = {
         "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
         "消费帮扶 消费 交易额 订单 展销 滞销".split(),
         _CUE_SALES),
-    **dict.fromkeys("协议 承诺 签约 签订 签署 约定 认捐 意向".split(), _CUE_PROMISE),
+    **dict.fromkeys("协议 承诺 签约 签订 签署 签了 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
         "计划 拟 预计 预算 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
         _CUE_FUTURE),
@@ -731,6 +731,7 @@ _HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _MAX_SUMMARY_FIGURES = 200  # a summary restates a report's few figures; a text with thousands is not read for one
+_OPENING_LABEL_RE = re.compile(r"\s*[^\d:,。;\n]{2,14}:")  # "协议签订:", "消费帮扶金额:" opening a message
 _SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))\s*(?:小结|总结|综上|汇总|本月小结)\s?[:,]")
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总|小结|综上)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
@@ -1188,8 +1189,19 @@ class _Reader:
                     if cue.kind != _CUE_OUTCOME or cue.start >= clause[0]]
             kind = self._money_kind_in(sentence, start, end, nouns_decide=False, cues=cues)
             if kind is None:
+                kind = self._heading_kind(start, end)
+            if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
         return kind
+
+    def _heading_kind(self, start: int, end: int) -> str | None:
+        """The kind a heading opening the message gives the items listed under it, when an item has no verb of its
+        own: "协议签订:×县,金额:80万元;×县,金额:60万元" pledges both, "消费帮扶金额:食堂4.5万元;工会12万元" sold both."""
+        heading = _OPENING_LABEL_RE.match(self.text)
+        if heading is None or start < heading.end():
+            return None
+        kind = self._money_kind_in((0, heading.end()), start, end, nouns_decide=False)
+        return None if kind == _CUE_OUTCOME else kind
 
     def _pledged_over_years(self, clause: tuple[int, int], sentence_start: int, start: int) -> bool:
         """"签了协议,三年投入1200万元": years to come of an agreement just signed are a pledge, not money put in —

@@ -669,7 +669,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "剩余30万元年内到位", "3个村各扶持20户", "项目竣工2个", "4个村级光伏电站项目", "两千五的慰问金",
     "筛查1,560人,发现病例12人,", "12万元已在上次报送", "5万元已退回", "志愿者累计参与120人次", "每个片区培训45人",
     "上月计划拨付的10万元已于本月到位", "这台价值38万元的", "户均价值2,800元", "小结:投入1万元;", "投入1万元。小结:投入1万元。",
-    "承诺今年内再捐赠5万元", "5k助学金,",
+    "承诺今年内再捐赠5万元", "5k助学金,", "消费帮扶金额:食堂4.5万元;", "根据协议捐赠5万元,", "9月10日前把50万元打过去,",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1505,3 +1505,8 @@ def test_stranger_set_32(text: str, want: dict[str, float]) -> None:
 ])
 def test_stranger_sets_33_and_34(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+def test_a_heading_opening_the_message_gives_its_items_their_kind() -> None:
+    assert six("消费帮扶金额：食堂 4.5万元；工会 12万元；员工个人 3.2万元；总计：19.7万元。") == {"sales_wan": 19.7}
+    assert six("本月情况：捐赠资金10万元；帮销6万元") == {"funds_wan": 10, "sales_wan": 6}   # items with verbs keep theirs
