@@ -27,7 +27,8 @@ rules built from those, the twenty-eighth's 126 replies to reminders had 1 wrong
 and health 8, the thirtieth's 128 on industry projects 17, the thirty-first's 120 everyday reports 5, and the
 thirty-second's 138 long messages of several activities 28; after the rules built from those, the thirty-third's 125
 reports from minority regions had 10 wrong and the thirty-fourth's 123 on pairing agreements 24. The floor was
-0.995 until those two sets joined with their remaining misses, which brought the figure to 0.9944.)
+0.995 until those two sets joined with their remaining misses, which brought the figure to 0.9944 (0.9946 after
+the heading rule).)
 """
 
 from __future__ import annotations
