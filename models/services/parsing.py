@@ -733,7 +733,7 @@ _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([
 _MAX_SUMMARY_FIGURES = 200  # a summary restates a report's few figures; a text with thousands is not read for one
 _OPENING_LABEL_RE = re.compile(r"\s*[^\d:,。;\n]{2,14}:")  # "协议签订:", "消费帮扶金额:" opening a message
 _SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))\s*(?:小结|总结|综上|汇总|本月小结)\s?[:,]")
-_TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总|小结|综上)\s?:")
+_TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
                        r"|全年(?!计划|目标|预计)")  # "上半年投入35万元,下半年投入40万元,全年投入75万元"
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
@@ -1770,12 +1770,6 @@ class _Reader:
         if rest.startswith("的"):
             return not rest[1:2].isdigit()  # "一万二的米面油": worth that much (米 is rice there, not metres)
         return not rest or _MEASURE_WORD_RE.match(rest) is None
-        rest = self.text[tail.end():tail.end() + 3]
-        if not rest or rest[0] in _ITEM_ENDS or rest[0] == " ":
-            return True
-        if rest.startswith(("已", "用于", "全部", "资金", "的资金", "到位", "到账", "过去", "给", "的")):
-            return not _MEASURE_WORD_RE.match(rest, 1) if rest[0] == "的" else True
-        return False
 
     def _is_provider(self, start: int, unit_end: int, clause_start: int) -> bool:
         """Are these the helpers (志愿者, 专家, 支教教师) rather than the people helped?"""
