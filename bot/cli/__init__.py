@@ -52,6 +52,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _dump_stacks_on_sigusr1() -> None:
+    """`kill -USR1 PID` prints every thread's stack to stderr: how to see where a hung process waits."""
+    import faulthandler
+
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+
+
 def main() -> None:
     """The `pairbot` entry point: the language first (help texts are made in it), then the command tree."""
     from bot.config import configured_locale
@@ -64,6 +72,7 @@ def main() -> None:
     # the open transaction is rolled back, an export's half-written file removed. `pairbot run`, `worker`
     # and `scheduler` put their own handlers in place of this one.
     signal.signal(signal.SIGTERM, _interrupt)
+    _dump_stacks_on_sigusr1()
     try:
         build_app()()
     except Exception as exc:

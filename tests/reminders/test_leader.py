@@ -137,6 +137,16 @@ def test_tick_triggers(seconds: int, text: str) -> None:
     assert str(tick_trigger(seconds, SHANGHAI)).startswith(text)
 
 
+def _exit_code(child: subprocess.Popen[str], log: list[str], seconds: float = 30) -> int:
+    """The child's exit code; if it has not exited in time, fail with its log and every thread's stack."""
+    try:
+        return child.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGUSR1)  # `pairbot` dumps its threads' stacks to stderr (faulthandler)
+        time.sleep(2)
+        pytest.fail(f"no exit {seconds} s after SIGTERM; its log and stacks:\n" + "".join(log))
+
+
 def _spawn(args: list[str], env: dict[str, str],
            cwd: Path) -> tuple[subprocess.Popen[str], list[str], threading.Thread]:
     """Start a child and collect its stderr (where logging goes) in the background."""
@@ -182,8 +192,11 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
         first.kill()
         took_over = lambda: any("is the leader: reminders tick" in line for line in second_log)  # noqa: E731
         assert _eventually(took_over, 30), "".join(second_log)
+        second.send_signal(signal.SIGUSR1)  # where a hung process waits: every thread's stack, and it goes on
+        assert _eventually(lambda: any(line.startswith("Current thread 0x") for line in second_log), 10)
+        assert second.poll() is None
         second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=30) == 0
+        assert _exit_code(second, second_log) == 0
         assert len(ledger(check)) == 4  # the new leader found them sent: nothing twice
         check.dispose()
     finally:
