@@ -225,10 +225,11 @@ _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 # digits (spaced thousands) or Latin words stay.
 _HAN = "\u4e00-\u9fff"
 _WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、。])|(?<=\d) (?=[{_HAN},;:()!?、。])")
+_MONEY_NOUNS_AFTER = "助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|生活费|路费|伙食费|学费"  # "200块生活费", "5k助学金"
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
 # Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
 _K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])"
-                   rf"(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余]|助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|生活费)元?")
+                   rf"(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余]|{_MONEY_NOUNS_AFTER})元?")
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
 # A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
@@ -244,7 +245,7 @@ _GE_YI_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])个(?=亿)")
 # A currency name before the number: "RMB 5,000", "人民币5,000元" → ¥5,000.
 _CURRENCY_BEFORE_RE = re.compile(r"(?:RMB|rmb|CNY|人民币)\s*(?=\d)")
 _KUAI_RE = re.compile(
-    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱])")
+    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱]|{_MONEY_NOUNS_AFTER})")
 _BARE_MAGNITUDE_RE = re.compile(
     r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])"
     r"|(?<![\d〇零一二两三四五六七八九十百千万亿几数每.,])(?=[百千万][余多][元人户名位家个项])")
@@ -254,7 +255,8 @@ _BARE_MAGNITUDE_RE = re.compile(
 _CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
 _NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|千元|元|户|人次|人|个|项)[)\]]$")
-_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|千元|元)")
+_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|千元|元|人次|人|户)")
+_SHEET_COUNT_UNITS = ("人次", "人", "户")  # "（单位：人次）" over a table of counts: every column is one
 _SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|?)+\s*")  # Markdown's "|---|---|"
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
                    ("项目个数", "个"))
@@ -314,8 +316,12 @@ def _tables_as_sentences(text: str) -> str:
         out.extend(heading + ";" for heading in headings.values())  # kept as words (fields), with no figure
         for row in sorted(rows, key=lambda row: row[0] == "合计" or row[0] == "总计"):
             total = row[0] if row[0].startswith(_TOTAL_ROWS) else ""
-            parts = [f"{total}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}"
-                     for cell, (label, unit) in zip(row[1:], columns[1:]) if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell))]
+            parts, totalled = [], set()  # 合计 before the first cell of each unit: columns of one unit add up
+            for cell, (label, unit) in zip(row[1:], columns[1:]):
+                if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell)):
+                    word = total if unit not in totalled else ""
+                    totalled.add(unit)
+                    parts.append(f"{word}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}")
             out.append(("" if total else row[0]) + ",".join(parts) + ";")
         index = end
     return "\n".join(out)
@@ -388,8 +394,8 @@ def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
         if header.endswith(ending):
             return header, unit
     if any(word in header for word in ("金额", "资金", "投入", "价值", "销售", "额", "捐", "款", "折价", "折合")):
-        return header, sheet_unit
-    return header, None
+        return header, sheet_unit if sheet_unit not in _SHEET_COUNT_UNITS else None
+    return header, sheet_unit if sheet_unit in _SHEET_COUNT_UNITS else None
 
 
 def _normalise(text: str) -> str:
@@ -600,7 +606,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 出了 贴息 "
-        "打过去 转过去 汇过去 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
+        "打过去 转过去 汇过去 打过来 转过来 汇过来 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
@@ -616,13 +622,14 @@ _MONEY_CUES: dict[str, str] = {
         "没拨付 还没拨付 没有拨付".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
-        "增收 收入 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 借款 借给 借支 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
+        "增收 收入 挣 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 借款 借给 借支 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
         "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷 "
         "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
-        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额 户均价值 人均价值".split(), _CUE_WEAK),
+        "慰问品 保费 保险 学费 医药费 医疗费 生活费 总投资 总投资额 款 钱 金额 户均价值 人均价值 "
+        "工资补贴 工资补助 薪酬补贴".split(), _CUE_WEAK),  # a subsidy towards wages is given, not earned
     **dict.fromkeys("采购 订购 订购了".split(), _CUE_PURCHASE),
     **dict.fromkeys("购买 买 买了 自购".split(), _CUE_BUY),
     **dict.fromkeys("花了 花费 货款".split(), _CUE_SPEND),
@@ -647,8 +654,9 @@ _APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
 _INPUT_GOODS_RE = re.compile(
     "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品"
-    "|车辆|冷藏车|货车|救护车|校车|农机|机械|电脑|空调|床|轮椅")
-_DONATED_RE = re.compile("捐赠|捐给|赠送|捐献|送给|捐出|无偿提供")  # bought to be given away: money put in
+    "|车辆|冷藏车|货车|救护车|校车|农机|机械|电脑|空调|床|轮椅"
+    "|(?<![飞有商时契危生转随])机(?![构关会制遇])|冰箱|冰柜|电器|家电|电视|桌椅|课桌|书柜|柜子|电子屏|显示屏|灯具|路灯")  # 缝纫机, 收割机
+_DONATED_RE = re.compile("捐赠|捐给|赠送|捐献|送给|捐出|无偿提供|免费提供|免费发放|无偿|免费送")  # bought to be given away: money put in
 _PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县"
                          "|县里|我县|本县|当地")  # a county contact's own county
 
@@ -666,6 +674,14 @@ _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|�
 _REPORTED_TWICE_AFTER_RE = re.compile(r"\s?(?:系|属|属于|为|是)?(?:重复报送|重复上报|重复填报|重复统计|重复报|多报)")
 _RETURNED_AFTER_RE = re.compile(r"\s?(?:已经?|现已|均已)?(?:退回|退还|返还|收回)(?!给)")
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
+# A number inside quotes that close on a name's word: "“一元助学”计划", "「百万」行动" (see _Reader._is_distractor).
+_OPENING_QUOTE_RE = re.compile(r"[“「『《\"][^\d“”「」『』《》\"]{0,3}$")
+_QUOTED_NAME_RE = re.compile(r"[^\d“”「」『』《》\",。;:]{0,6}[”」』》\"](?:计划|项目|活动|行动|工程|基金|品牌|工作室|专项|公益)")
+# Said not to have been reached: "另有30户因外出务工未能派发", "尚未发放的12户".
+_NOT_REACHED_RE = re.compile("(?:未能|尚未|还未|未|没能|没有|还没有?)(?:派发|发放|发到|领取|领到|送到|参加|参与|到场|覆盖|入户|走访|享受|联系上)")
+_YUAN_NAMED_RE = re.compile("人民币|折合|折算|合计约?人民币|RMB|rmb")
+# Right after a figure: it is the base a share is of ("目标(600万元)的113.9%", "任务100户的120%").
+_AFTER_FIGURE_BASE_RE = re.compile(r"\s?[)”\"]?\s?的\s?(?:\d+(?:\.\d+)?|百分之)")
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
 _DIGITS_AFTER_RE = re.compile(r"\d{3,}(?!\d*岁)")
@@ -683,10 +699,11 @@ _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|
 # Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
 _CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
-_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为")
+_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为"
+                            "|说错了|说错|口误|笔误|搞错了|记错了|打错了|写错了")  # spoken: "三十万,哦口误,十三万"
 _ACTUAL_RE = re.compile("实际")
 # A correction labelled as such reaches back over a sentence end ("已拨付300万元;更正:…应为280万元").
-_EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正")
+_EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正|说错了|口误|笔误|搞错了|记错了")
 # An amount said to be replaced by a later one of its sentence: 由/从/原 before it ("由200万元",
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
@@ -738,9 +755,12 @@ _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额
                        r"|全年(?!计划|目标|预计)")  # "上半年投入35万元,下半年投入40万元,全年投入75万元"
 # 其中 包括 (含 …: the figures after it are parts of one already given. A part-list runs over at
 # most this many further clauses (real ones have two or three).
-_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|具体来说|具体如下|明细如下|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[元户人名个项次位万亿])\s?:"
-                     r"|(?<=[户人名个位])中有")  # "帮扶的32户中有12户已经脱贫"
+_SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|具体来说|具体如下|明细如下|(?<=[(,:])含|分别为|分别是|具体为|具体是|(?<=[\d十百千万亿两一二三四五六七八九〇零多余][元户人名个项次位万亿]|人次)\s?:"
+                     r"|(?<=[户人名个位力众童生员者])中,?(?:已经|已|目前|共)?有")  # "帮扶的32户中有12户已经脱贫"; "30人次:" but not "公益岗位:"
+_SALES_FIELD_LABELS = frozenset({"消费帮扶", "消费", "消费扶贫"})  # the field's name, which a share of a plan may carry
+_RECEIVED_HELP_RE = re.compile("(?:得到|获得|受到|接受)了?(?:救助|帮扶|资助|帮助|救治|慰问|安置)")
 _MAX_PART_CLAUSES = 8
+_MAX_PARTS_ADDING_UP = 24  # how many figures after 其中 may be parts that add up to the whole
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _USE_VERBS = "用于|用来|用在|用作|用以"
 _USE_RE = re.compile(_USE_VERBS)
@@ -758,7 +778,7 @@ _PLACES_COUNTED = frozenset("村乡镇县区组点")
 _LEVEL_RE = re.compile("(?:村|乡|镇|县)级")  # "村级光伏电站": a level, not a count of villages
 _PROJECT_DONE_RE = re.compile("项目(?:竣工|完工|建成|实施|开工|投产|落地|启动|验收)了?$")  # "饮水工程项目竣工2个"
 # A project's size, not what was given to it: "项目总投资500万元" (see project_totals).
-_PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总额|总概算")
+_PROJECT_SIZE_RE = re.compile("总投资|总造价|总规模|总预算|预算总额|总概算|(?<![年度])预算(?![资内外])")
 # The period a figure is of, by the last such word before it in its sentence (see earlier_periods).
 _PERIOD_WORD_RE = re.compile(
     r"(?P<earlier>上月|上个月|上周|上季度|上一季度|上期|上次|去年|上年|上一年|上学期|上个学期)"
@@ -770,10 +790,13 @@ _PERIOD_WORD_RE = re.compile(
 _ARRIVED_NOW_RE = re.compile(r"[^,。;:]{0,4}?(?:本月|当月|这个月|本季度|本期)[^,。;:]{0,4}?(?:到位|到账|拨付|支付|发放)")
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # Trainees and, after them, those of them placed in work: the second count is part of the first.
-_TRAINED_RE = re.compile("培训|参训")
+_TRAINED_RE = re.compile("培训|参训|学员")
 _SCREENED_RE = re.compile("筛查|体检|检查|义诊|诊疗|检测")
 _FOUND_AMONG_RE = re.compile("发现|查出|检出|筛出|确诊")
-_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作|接到订单|接到了订单")
+# What became of some of those trained: placed in work, or passed ("46人取得初级证书", "签了用工合同").
+_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作|接到订单|接到了订单"
+                        "|证书|结业证|合格证|持证|考核合格|考试合格|考核通过|通过考核|用工合同|劳动合同")
+_TRAINING_REACH = 40  # how far before a count its training may be named ("3期培训班,每期40人,学员年龄…")
 # Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
 # averages ("人均增收3000元") never are. For counts a recurrence is no rate: "每年奖励优秀学生50名"
 # still reaches 50 students.
@@ -803,12 +826,14 @@ _AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
 _POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)"
                              "(?:[台辆套批笔项个](?:价值|金额|总价)?的?)?$")  # "这台价值38万元的冷藏车"
 # Audiences are not people reached ("直播间观看量5.6万人次").
-_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
+_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
+_NEEDY_RE = re.compile("(?:老|困难|贫困|退休|患病|生病|孤寡|留守|残疾)$")  # before a helper's word: one helped
+_HELPING_AFTER_RE = re.compile("(?:也|都|一起|主动|自发|自愿)?(?:来|前来|参与|参加)?(?:帮忙|帮工|投工投劳|义务劳动)")
 _LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
 _BENEFICIARY_RE = re.compile(
     "培训|参训|受训|带教|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
@@ -818,7 +843,12 @@ _BENEFICIARY_RE = re.compile(
 _OTHER_PAYER_RE = re.compile(
     r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债"
     r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资))"
-    r"|(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:拨|下达|安排|投入|出资|配套)))"
+    r"|(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:拨|下达|安排|投入|出资|配套))"
+    # a bureau opening its clause hands out what it pays: "县人社局本月发放稳岗补贴38万元" (not "联合县民政局发放…")
+    r"|(?<![^,。;:\n])(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:发放|兑现|支付))"
+    # the county as a payer, and the people's bodies the state funds: "县里奖励资金10万元", "妇联出了5千"
+    r"|(?<![从向为给对在])(?:县里|市里|省里|镇里|乡里|上级)(?=[^,。;:、]{0,4}?(?:奖励|奖补|拨|下达|补贴|补助))"
+    r"|(?:县|市|省)?(?:妇联|残联|团委|团县委|科协)(?=[^,。;:、]{0,4}?(?:出了|出资|拨|投入|配套|发放)))"
     r"|(?:群众|村民|农户|村集体|受益户|地方)自筹|投工投劳"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
 # Before the state's money word, it is whom the money went to ("为县财政局困难职工捐款", "向县财政专户缴入").
@@ -829,6 +859,7 @@ _PAID_BY_AFTER_RE = re.compile(r"\s?由[^,。;:()]{0,8}?(?:财政|衔接资金|�
 _RECIPIENT_BEFORE_RE = re.compile(r"[为向给对](?:县|市|省|区|乡|镇)?级?$")
 # Matching funds are the state's when the state is named before them ("县教育局配套资助", "县级配套").
 _STATE_NAMED_RE = re.compile("县|市|省|政府|财政|局|衔接")
+_REACHED_BEFORE_RE = re.compile("惠及|帮扶|帮助|受益|为|向|给")
 _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会|我院|我校|公司|基金会|协会|商会|企业")
 # Descriptions of a place ("全村现有农户300户") rather than of people reached.
 # A count of those a place has or a disaster hit, unless a word of helping stands before it ("脱贫人口6.2万人",
@@ -857,7 +888,10 @@ _PLAN_MARKER_RE = re.compile(
 _DEADLINE_RE = re.compile(f"(?P<deadline>{_DEADLINE})")
 # Before an amount in its clause: what is left of a sum, not yet paid ("已到位120万元,剩余80万元"),
 # unless the clause says it was paid or gives it a use (then it is a share, see allocated_shares).
-_REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余|还差|尚差|尚欠|还欠")
+_REMAINDER_RE = re.compile("剩余|余下|剩下|尚余|尾款|余款|其余(?![\\d一二两三四五六七八九十几]+个?[所村户人家名位项乡镇校])"
+                           "|还差|尚差|尚欠|还欠")  # not "其余两所各4.5万": the other schools
+# Before a verb of paying, what makes it still to come: "剩余60万元验收后支付", "剩下的争取年底前打过来".
+_TO_COME_BEFORE_RE = re.compile("(?:后|前|待|争取|再|将|会|届时)$")
 _NAME_CLOSERS = frozenset("”\"'’》」』")
 # Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
 # the count's kind by the word after 每 (or after "/").
@@ -869,7 +903,7 @@ _PER_MEASURE = "measure:"
 _MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双"
 _PER_MEASURE_RE = re.compile(f"每一?(?P<measure>[{_MEASURES}])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
-_ONE_EACH_RE = re.compile(r"\s*一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")
+_ONE_EACH_RE = re.compile(r"\s*(?:[^\d,。;:、()]{1,4}?)?一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")  # "鸡苗一只五块"
 # "…物资一套(价值800元)", "每人送一件羽绒服(价值260元)", "每户发了一套救灾物资,价值800元": one item and its name.
 _ONE_ITEM_BEFORE_RE = re.compile(f"一[{_MEASURES}][^\\d,。;:、()]{{0,8}}$|[^\\d,。;:、()]{{0,8}}?\\d+[{_MEASURES}]$")
 _VALUE_OPENS_RE = re.compile(r"\s*(?:价值|价格|折价|合计价值)")  # a clause after a comma that only values the item before
@@ -877,11 +911,11 @@ _VALUE_OPENS_RE = re.compile(r"\s*(?:价值|价格|折价|合计价值)")  # a c
 _ONE_EACH_AFTER_RE = re.compile(f"一(?P<measure>[{_MEASURES}])(?=$|[,。;:、()!?\\s])")
 _ALL_PAID_RE = re.compile("全部|全额|足额")
 # An amount paid 每年/每月/每季度 and how long ("连续三年", "6个月", "2个季度"): see _Reader._recurrences.
-_RECURRENCE_RE = re.compile("每(?P<unit>年|月|季)")
+_RECURRENCE_RE = re.compile("每个?(?P<unit>年|月|季)")  # "每个月给12位老人每人发200块"
 _DURATION_RE = re.compile(r"(?P<count>(?<![\d.])\d{1,2}(?![\d.])|[一二两三四五六七八九十]{1,3})(?P<unit>年(?![级底初末前后度中])|个月|个季度)")
 _DURATION_UNITS = {"年": "年", "月": "个月", "季": "个季度"}
 _PER_YEAR = {("年", "月"): 12, ("年", "季"): 4}  # a duration in years for an amount paid monthly or quarterly
-_PAST_DURATION_RE = re.compile("已|(?<![订签定署])了|共|累计|连续")  # not a promise's 了: "签订了五年帮扶协议"
+_PAST_DURATION_RE = re.compile("已|(?<![订签定署约])了|共|累计|连续")  # not a promise's 了: "签订了五年帮扶协议", "签约了"
 # A span of named months or years an amount recurred over ("4月至6月每月…", "(1月-6月)", "2024-2026年每年…"): as
 # many months or years as it names, reported as done (a promise over it is committed all the same).
 _SPAN = "span"  # `_recurrences`' "past" for a span: done, unless a promise makes the whole span committed
@@ -930,7 +964,7 @@ _MEASURE_WORD_RE = re.compile(
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
 _COUNT_LABEL_RE = re.compile(r"(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?$")
 
-_LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了"
+_LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了一"  # 一 of 一共
 _RANGE_JOINERS = "-~至到"
 _QUANTITY_END_CHARS = "元万亿人户名个项次位"
 
@@ -1053,6 +1087,7 @@ class _Reader:
         # Counts that are not reached ("干部42人", "上述86人") but that per-head gifts multiply.
         self.helper_counts: list[_Figure] = []
         self.other_payer_starts: list[int] = []  # where the amounts others paid are (see _OTHER_PAYER_RE)
+        self.foreign_ends: list[int] = []  # where amounts in another currency end (their parts are in it too)
         self.last_count: dict[str, tuple[int, bool]] = {}  # kind → (start, reached?) of the last count read
 
     # -- cues ------------------------------------------------------------------------------
@@ -1071,8 +1106,9 @@ class _Reader:
                 kind = _CUE_OUTCOME  # asked for, not given: "已向基金会申请资助15万元"
             if kind in (_CUE_FUNDS, _CUE_PAID) and self._planned_verb(match.start(), cues):
                 kind = _CUE_PLANNED
-            if kind == _CUE_FUTURE and self.text[match.end():match.end() + 1] in _NAME_CLOSERS:
-                kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”
+            if kind == _CUE_FUTURE and (self.text[match.end():match.end() + 1] in _NAME_CLOSERS
+                                        or self.text[match.start() - 1:match.start()] in _NAME_CLOSERS):
+                kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”, “一元助学”计划
             if kind == _CUE_PROMISE and self.text.startswith(("服务", "医生"), match.end()):
                 kind = _CUE_NEUTRAL  # "家庭医生签约服务": a service's name
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
@@ -1411,7 +1447,12 @@ class _Reader:
         yuan_sign = text[start - 1:start] == "¥"
         if _FOREIGN_CURRENCY_RE.search(text, max(clause_start, start - 3), start) or _FOREIGN_CURRENCY_RE.match(
                 text, tail.end() - len(tail.group("unit") or "")):
+            self.foreign_ends.append(unit_end)
             return None  # "港币100万元,折合人民币约91万元": only the yuan count
+        if _AFTER_FIGURE_BASE_RE.match(text, unit_end) and _TARGET_RE.search(text, max(0, start - 8), start):
+            return None  # "完成年度目标(600万元)的113.9%": the target a share is of, not a figure
+        if unit in ("元", None) and self._part_of_foreign(start):
+            return None  # "捐款港幣1,000萬元,其中500萬元用於學校": the parts are in that currency too
         if unit is None and not yuan_sign and _AUDIENCE_RE.search(text, max(clause_start, start - 6), start):
             return None  # "观看人数8.6万", "点赞56w": an audience, not money
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
@@ -1431,7 +1472,8 @@ class _Reader:
             return None  # "共有农户412户,其中脱贫户186户", "志愿者42人(其中主任医师9人)": a part of a count not reached
         labelled_from = self.segments.span("clause", clause_start - 2)[0] if text[clause_start - 1:clause_start] == ":" else clause_start
         if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, labelled_from, start)
-                or self._paid_by_others(clause_start, start)):  # a target may label its clause: "目标:帮扶500户"
+                or self._paid_by_others(clause_start, start)
+                or _NOT_REACHED_RE.search(text, clause_start, self.segments.near("clause", start)[1])):  # a target may label its clause: "目标:帮扶500户"
             return self._unreached(count_kind, start)
         if _STATISTIC_RE.search(text, clause_start, start) and not _BENEFICIARY_RE.search(
                 text, clause_start, self.segments.near("clause", start)[1]):  # "受灾群众4,620人得到救助" is helped
@@ -1466,6 +1508,18 @@ class _Reader:
         if self._counts_projects(unit, start, unit_end, clause_start):
             return _Figure(_PROJECTS, value, figure_start, unit_end)
         return None
+
+    def _part_of_foreign(self, start: int) -> bool:
+        """Is the amount at `start` a part (其中, 分别) of an amount in another currency earlier in its sentence,
+        with no word of yuan between?"""
+        index = bisect_left(self.foreign_ends, start)
+        if index == 0:
+            return False
+        foreign_end = self.foreign_ends[index - 1]
+        if foreign_end < self.segments.span("sentence", start)[0]:
+            return False
+        between = self.text[foreign_end:start]
+        return _SUB_RE.search(between) is not None and _YUAN_NAMED_RE.search(between) is None
 
     def _labelled_count(self, value: float, figure_start: int, start: int, unit_end: int) -> _Figure | None:
         """A count written after its label in a form-like report: "受益户数:120", "受益人数为480"."""
@@ -1548,7 +1602,9 @@ class _Reader:
         clause_start = self.segments.span("clause", self.other_payer_starts[index])[0]
         own_money_before = any(cue.kind in (_CUE_FUNDS, _CUE_PAID)
                                for cue in self._cues_in(max(sentence_start, clause_start - _REACH), clause_start))
-        return not own_money_before and _OWN_SUBJECT_RE.search(self.text, sentence_start, start) is None
+        return not own_money_before and not any(
+            _REACHED_BEFORE_RE.search(self.text, max(sentence_start, match.start() - 2), match.start()) is None
+            for match in _OWN_SUBJECT_RE.finditer(self.text, sentence_start, start))  # "惠及企业12家" names whom it reached
 
     def _amount_between(self, start: int, end: int) -> bool:
         """Is there a number in [start, end) that is not a date ("已于7月全部到位" has none)?"""
@@ -1590,9 +1646,10 @@ class _Reader:
                 continue
             if match.group("matching"):
                 named_from = max(self.segments.span("sentence", start)[0], match.start() - 12)
-                if (_OWN_SUBJECT_RE.search(text, clause_start, match.start())
-                        or not _STATE_NAMED_RE.search(text, named_from, match.end())):
-                    continue
+                named = _STATE_NAMED_RE.search(text, named_from, match.end())
+                if (_OWN_SUBJECT_RE.search(text, clause_start, match.start()) or named is None
+                        or _RECIPIENT_BEFORE_RE.search(text, max(clause_start, named.start() - 3), named.start())):
+                    continue  # "向县民政局拨付…配套资金25万元": the bureau receives the organization's matching funds
             return True
         return False
 
@@ -1603,7 +1660,9 @@ class _Reader:
         return (_REMAINDER_RE.search(text, clause_start, start) is not None
                 and _DONE_RE.search(text, clause_start, clause_end) is None
                 and _USE_RE.search(text, clause_start, clause_end) is None
-                and not any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(clause_start, clause_end)))
+                and not any(cue.kind in (_CUE_FUNDS, _CUE_PAID)
+                            and _TO_COME_BEFORE_RE.search(text, max(clause_start, cue.start - 4), cue.start) is None
+                            for cue in self._cues_in(clause_start, clause_end)))
 
     def _recurrences(self, clause_start: int, start: int) -> tuple[int | None, bool | str]:
         """How many times an amount paid 每年/每月/每季度 was paid, from a duration in its sentence
@@ -1733,8 +1792,11 @@ class _Reader:
         return None
 
     def _is_distractor(self, raw: str, start: int, end: int) -> bool:
-        """Ordinals, dotted dates, codes, phone numbers and vague counts ("十几") are not figures."""
+        """Ordinals, dotted dates, codes, phone numbers, vague counts ("十几") and numbers in a quoted
+        name ("“一元助学”计划", "“百县千村”行动") are not figures."""
         text = self.text
+        if _QUOTED_NAME_RE.match(text, end) and _OPENING_QUOTE_RE.search(text, max(0, start - 4), start):
+            return True
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         if after == "几" and _SOME_AFTER_RE.fullmatch(raw):  # "一百二十几户": 120, as 多 would keep it
@@ -1801,7 +1863,11 @@ class _Reader:
             before = before[:batches.start()]
         provider_before = before.removesuffix("成员").endswith(_PROVIDER_WORDS)  # "医疗队成员15人"
         latin = _LATIN_WORD_RE.match(text, unit_end)  # "15名 volunteers"
-        return (provider_before or _PROVIDER_RE.search(after) is not None
+        provider_after = _PROVIDER_RE.search(after)
+        if provider_after is not None and _NEEDY_RE.search(after, 0, provider_after.start()):
+            provider_after = None  # "五位老党员", "12名困难职工": those helped
+        return (provider_before or provider_after is not None
+                or _HELPING_AFTER_RE.match(text, unit_end) is not None  # "群众二十多人也来帮忙"
                 or latin is not None and latin.group(1).lower() in _PROVIDER_WORDS)
 
     def _counts_projects(self, unit: str, start: int, unit_end: int, clause_start: int) -> bool:
@@ -1847,27 +1913,73 @@ class _Reader:
             if not given:
                 continue
             first = bisect_left(starts, pos)
-            scope_end = self._sub_scope_end(figures, starts, pos)
+            scope_end = self._sub_scope_end(figures, starts, pos, given)
             last = bisect_left(starts, scope_end)
             parts = [index for index in range(first, last)  # a decrease is never a part ("…,核减医疗部分2万元")
                      if (figures[index].kind in given or self._part_kind(figures[index], given) in given)
                      and figures[index].value >= 0]
+            if parts and marker.group().startswith("中") and _RECEIVED_HELP_RE.search(
+                    self.text, pos, self.segments.near("clause", figures[parts[0]].start)[1]):
+                # "受灾农户380户中有210户得到救助": the whole is who was hit; those helped are the part
+                whole = self._whole_before(figures, first, figures[parts[0]].kind)
+                if whole is not None:
+                    subs.add(whole)
+                continue
             others = bisect_left(self.other_payer_starts, pos)
             sentence_end = self.segments.span("sentence", pos)[1]
             if parts and others < len(self.other_payer_starts) and self.other_payer_starts[others] < max(scope_end, sentence_end):
                 # "共投入资金48万元,其中我会出资30万元,县财政配套18万元": the whole holds the state's money, so the
                 # organizations' own parts count instead of it.
-                whole = max((index for index in range(first) if figures[index].kind == figures[parts[0]].kind), default=None)
+                whole = self._whole_before(figures, first, figures[parts[0]].kind)
                 if whole is not None:
                     subs.add(whole)
                 continue
             subs.update(parts)
+            subs.update(self._parts_adding_up(figures, first, given))
         return subs
+
+    @staticmethod
+    def _whole_before(figures: list[_Figure], first: int, kind: str) -> int | None:
+        """The index of the last figure of `kind` before figures[first], among the few before it."""
+        return next((index for index in range(first - 1, max(-1, first - 1 - _MAX_PARTS_ADDING_UP), -1)
+                     if figures[index].kind == kind), None)
+
+    def _parts_adding_up(self, figures: list[_Figure], first: int, given: set[str]) -> set[int]:
+        """After 其中 at figures[first], the figures of a kind given before it that add up exactly to the last
+        of that kind before it are its parts, however many clauses and other kinds stand between
+        ("共投入88万元,项目4个,受益2,300人;其中:…项目2个,投入36万元,服务1,500人;…项目2个,投入52万元,服务800人")."""
+        found: set[int] = set()
+        if first >= len(figures):
+            return found
+        end = min(len(figures), first + _MAX_PARTS_ADDING_UP)
+        for kind in given:
+            whole_index = self._whole_before(figures, first, kind)
+            whole = None if whole_index is None else figures[whole_index]
+            if whole is None or whole.value <= 0 or figures[first].start - whole.end > _REACH * 4:
+                continue
+            total, parts = 0.0, []
+            for index in range(first, end):
+                figure = figures[index]
+                if figure.kind != kind or figure.start - whole.end > _REACH * 4:
+                    continue
+                if figure.value < 0:
+                    break
+                total += figure.value
+                parts.append(index)
+                if len(parts) >= 2 and math.isclose(total, whole.value, rel_tol=1e-9, abs_tol=1e-9):
+                    found.update(parts)
+                    break
+                if total > whole.value:
+                    break
+        return found
 
     def _part_kind(self, figure: _Figure, given: set[str] | frozenset[str] = frozenset()) -> str:
         """A part's kind for a breakdown: money bought with 购买 … is read with sales ("其中单位采购6.2万元,
         个人购买2.7万元"), and money with no verb of its own is of the one kind of money given before it
         ("本月帮销40万元。其中:茶叶18万元、竹笋12万元")."""
+        if figure.kind == _SALES and self._field_named_part(figure):
+            money_given = {kind for kind in given if kind in _MONEY_KINDS}
+            return next(iter(money_given)) if len(money_given) == 1 else figure.kind
         if figure.kind != _FUNDS:
             return figure.kind
         if self._bought(figure):
@@ -1877,6 +1989,13 @@ class _Reader:
         if len(money_given) == 1 and not any(cue.kind in _DECISIVE for cue in self._cues_in(clause_start, figure.start)):
             return next(iter(money_given))
         return figure.kind
+
+    def _field_named_part(self, figure: _Figure) -> bool:
+        """Is a part's only sales word the field it is for, as a label ("其中就业帮扶80万元,…,消费帮扶70万元" shares
+        out a plan), in a list of parts with no verb of their own?"""
+        clause = self.segments.near("clause", figure.start)
+        cues = [cue for cue in self._cues_in(*clause) if cue.kind in _DECISIVE]
+        return bool(cues) and all(self.text[cue.start:cue.end] in _SALES_FIELD_LABELS for cue in cues)
 
     def _bought(self, figure: _Figure) -> bool:
         """Does a buying word (购买 采购 买 …) stand in the figure's clause ("个人购买2.7万元", a part of a
@@ -2012,17 +2131,20 @@ class _Reader:
                 part = figures[later]
                 if part.start >= sentence_end:
                     break
-                if part.kind == _FUNDS and part.per is None and self._has_own_verb(part):
+                # a planned project's share planned too: "预算300万元,我会拟出资100万元"
+                if part.per is None and (part.kind == _FUNDS and self._has_own_verb(part)
+                                         or part.kind == figure.kind == _COMMITTED and self._has_own_verb(part, planned=True)):
                     given.append(later)
             if given and sum(figures[later].value for later in given) <= figure.value + 1e-9:
                 subs.add(index)
                 subs.difference_update(given)
         return subs
 
-    def _has_own_verb(self, figure: _Figure) -> bool:
-        """Does a verb of putting money in (出资 捐赠 拨付 …) stand in the figure's clause?"""
+    def _has_own_verb(self, figure: _Figure, planned: bool = False) -> bool:
+        """Does a verb of putting money in (出资 捐赠 拨付 …; with `planned`, 拟出资 too) stand in the figure's clause?"""
         clause = self.segments.near("clause", figure.start)
-        return any(cue.kind in (_CUE_FUNDS, _CUE_PAID) for cue in self._cues_in(*clause))
+        kinds = (_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED) if planned else (_CUE_FUNDS, _CUE_PAID)
+        return any(cue.kind in kinds for cue in self._cues_in(*clause))
 
     def pledged_parts(self, figures: list[_Figure], subs: set[int]) -> set[int]:
         """Indexes of planned amounts that are the rest of a pledge given before them:
@@ -2231,15 +2353,16 @@ class _Reader:
                 continue
             clause = self.segments.near("clause", figure.start)
             previous_clause = self.segments.near("clause", previous.start)
+            trained_from = max(self.segments.span("sentence", previous.start)[0], min(previous_clause[0], previous.start - _TRAINING_REACH))
             if (_PLACED_RE.search(self.text, clause[0], clause[1])  # "已推荐上岗43人", "有30多个人已经找到活干了"
-                    and _TRAINED_RE.search(self.text, previous_clause[0], previous.start)):
+                    and _TRAINED_RE.search(self.text, trained_from, previous.start)):
                 found.add(index)
             elif (_FOUND_AMONG_RE.search(self.text, clause[0], figure.start)
                     and _SCREENED_RE.search(self.text, previous_clause[0], previous.start)):
                 found.add(index)
         return found
 
-    def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int) -> int:
+    def _sub_scope_end(self, figures: list[_Figure], starts: list[int], pos: int, given: set[str]) -> int:
         """Where the part-list opened at `pos` ends (see sub_figures). "其中:" with the parts in
         the clauses after the colon opens the list there."""
         clause_end = self.segments.near("clause", pos)[1]
@@ -2247,7 +2370,7 @@ class _Reader:
             return clause_end  # "第一期38人(含女性20人),第二期42人(含女性25人)": the bracket holds the parts
         sentence_end = self.segments.span("sentence", pos)[1]
         inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
-        listed = {self._part_kind(figures[i]) for i in inside}
+        listed = {self._part_kind(figures[i], given) for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
             if clause_end >= self.segments.length:
                 break
@@ -2256,7 +2379,7 @@ class _Reader:
                 clause_end = next_end  # "其中:" and a line break before the parts
                 continue
             inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
-            kinds = {self._part_kind(figures[i]) for i in inside}
+            kinds = {self._part_kind(figures[i], given) for i in inside}
             if not kinds and next_end < sentence_end:
                 # "其中羽绒服1,500件(价值22.5万元)、棉被500床(…)", "其中拖拉机10台,每台3万元,旋耕机40台,每台5000元":
                 # an item whose value follows.
@@ -2317,9 +2440,13 @@ class _Reader:
                     count = None if found is None else found.value
                 if count is None:
                     continue
-                figure = figure._replace(value=figure.value * count, per=None)
+                rate, kind_of_count = figure.value, figure.per
+                figure = figure._replace(value=rate * count, per=None)
                 if self._product_already_given(figures, all_starts, figure):
                     continue
+                if kind_of_count in all_counts and self._rate_times_a_part_given(
+                        figures, all_starts, figure, rate, all_counts[kind_of_count], all_starts_of[kind_of_count]):
+                    continue  # "参训168人,合格152人,按每人1,000元…共15.2万元": the subsidy of those who passed
             if index in subs:
                 result_subs.add(len(result))
             result.append(figure)
@@ -2387,6 +2514,16 @@ class _Reader:
         return any(figure.kind == product.kind and figure.per is None and figure.start != product.start
                    and math.isclose(figure.value, product.value, rel_tol=1e-9)
                    for figure in figures[low:high])
+
+    def _rate_times_a_part_given(self, figures: list[_Figure], starts: list[int], product: _Figure, rate: float,
+                                 counts: list[_Figure], count_starts: list[int]) -> bool:
+        """Is the rate times another count near it in its sentence (a part: those who passed, those placed)
+        stated beside it?"""
+        sentence_start, sentence_end = self.segments.span("sentence", product.start)
+        low = bisect_left(count_starts, max(sentence_start, product.start - _REACH))
+        high = bisect_left(count_starts, min(sentence_end, product.start + _REACH))
+        return any(self._product_already_given(figures, starts, product._replace(value=rate * count.value))
+                   for count in counts[low:high][:_MAX_NEIGHBOURS])
 
     def _in_own_clause(self, candidates: list[_Figure], starts: list[int], pos: int) -> _Figure | None:
         """The figure of `candidates` (in reading order, starting at `starts`) nearest to `pos` in its own clause."""

@@ -7,7 +7,7 @@ fields exactly right over all sentences) estimates how the parser does on report
 seen. A labelled line may add "cumulative" (the fields given as running totals); where it does,
 that is checked too (exactly for tuning, and as a share of sentences right for the holdouts).
 
-strangers.jsonl holds 4,408 reports written by thirty-four testers who never read the parser: each labelled
+strangers.jsonl holds 4,794 reports written by thirty-seven testers who never read the parser: each labelled
 the six figures by DESIGN.md and the README's ledger rules only, and cases they marked as ones
 officials would disagree on are left out. The rules for arrivals, plans, project totals, earlier
 periods, other payers, helpers, corrections, spoken counts, gifts to each and headings' subtotals
@@ -28,7 +28,10 @@ and health 8, the thirtieth's 128 on industry projects 17, the thirty-first's 12
 thirty-second's 138 long messages of several activities 28; after the rules built from those, the thirty-third's 125
 reports from minority regions had 10 wrong and the thirty-fourth's 123 on pairing agreements 24. The floor was
 0.995 until those two sets joined with their remaining misses, which brought the figure to 0.9944 (0.9946 after
-the heading rule).)
+the heading rule). After the rules built from those, the thirty-fifth's 127 chat messages dictated by voice had 22 wrong,
+the thirty-sixth's 136 periodic reports beside running totals, a third in Traditional Chinese, 8, and the
+thirty-seventh's 123 on employment, elderly care and live-stream sales, full of numbers that are not figures, 27;
+with the rules built from them the set stands at 0.9943.)
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def test_holdout_field_accuracy(name: str, capsys: pytest.CaptureFixture[str]) -
 
 def test_strangers_figures_stay_right() -> None:
     cases = _load("strangers.jsonl")
-    assert len(cases) >= 4400 and all(list(case) == ["text", *FIGURE_KEYS] for case in cases)
+    assert len(cases) >= 4790 and all(list(case) == ["text", *FIGURE_KEYS] for case in cases)
     wrong = []
     for case in cases:
         got = parse_update(case["text"]).to_dict()
