@@ -183,27 +183,23 @@ def _format_number(value: float) -> str:
 # 1. Normalisation
 # ---------------------------------------------------------------------------------------------
 
-# Traditional characters that occur in numbers, units and cue words, as (Traditional, Simplified)
-# pairs. Only characters that are not themselves in use in Simplified text are listed, so the
-# mapping cannot damage a Simplified message.
-_TRADITIONAL_PAIRS = (
-    "萬万 億亿 兩两 點点 貳贰 叄叁 陸陆 戶户 個个 項项 處处 餘余 來来 幾几 約约 達达 過过 總总 數数 "
-    "資资 價价 額额 費费 錢钱 貸贷 賬账 帳账 補补 貼贴 撥拨 籌筹 實实 際际 現现 與与 於于 將将 "
-    "擬拟 預预 計计 劃划 協协 議议 諾诺 簽签 認认 訂订 後后 爭争 請请 報报 並并 臺台 時时 週周 號号 "
-    "贈赠 幫帮 帶带 動动 脫脱 貧贫 發发 養养 產产 業业 務务 崗岗 學学 師师 醫医 療疗 義义 診诊 體体 "
-    "檢检 衛卫 護护 藥药 復复 殘残 銷销 貨货 購购 買买 採采 營营 紅红 潤润 節节 擔担 減减 農农 場场 "
-    "種种 園园 庫库 溫温 車车 間间 職职 員员 訓训 練练 轉转 勞劳 課课 書书 獎奖 圖图 館馆 兒儿 歲岁 "
-    "們们 為为 對对 結结 縣县 鄉乡 鎮镇 區区 轄辖 飲饮 橋桥 環环 廁厕 電电 燈灯 設设 備备 災灾 態态 "
-    "綠绿 礎础 關关 愛爱 舉举 辦办 濟济 經经 統统 開开 導导 組组 織织 選选 專专 願愿 隊队 幹干 黨党 "
-    "長长 勵励 問问 訪访 應应 豬猪 雞鸡 魚鱼 葉叶 頭头 隻只 噸吨 畝亩 準准 進进 險险 眾众 單单 "
-    "從从 網网 廠厂 興兴 標标 齡龄 聯联 繫系 話话 機机 熱热 線线 講讲 術术 記记 駐驻 蓋盖 納纳 給给 "
-    "會会 啟启 門门 級级 續续 證证 廳厅 碼码 滯滞 裡里 塊块 幣币 賣卖 這这 筆笔 匯汇 鄰邻 還还 沒没 讓让 寫写 圓圆 "
-    "觀观 覽览 別别 閱阅 讚赞 聽听 讀读 條条 張张 輛辆 雙双 參参 據据 顧顾 諮咨 詢询 類类 歷历 傳传 簡简 "
-    "歸归 運运 負负 責责 撫抚 貿贸 顯显 積积 極极 嚴严 裝装 邊边 繳缴 誤误 錯错 該该 無无 樣样 錄录 "
-    "優优 獲获 換换 變变 麥麦 麵面 糧粮 廣广 夠够 飯饭 鹽盐 陽阳 蘋苹 薑姜 莊庄 輔辅 獨独 適适 鍋锅 雜杂 "
-    "冊册 倉仓 貫贯 範范 傷伤 屬属 舊旧 隨随 戰战 歡欢 聲声 滿满 燒烧 輸输 儲储 齊齐"
-)
-_TRADITIONAL = dict(_TRADITIONAL_PAIRS.split())
+def _traditional_characters() -> dict[str, str]:
+    """Traditional characters and their Simplified form, from OpenCC's character table (its first
+    reading). Characters that are themselves in use in Simplified text (覆, 乾, 藉 …) are left out, so
+    the mapping cannot damage a Simplified message; 於 and 帳 are read as in reports (于, 账)."""
+    from importlib.resources import files
+
+    def table(name: str) -> dict[str, list[str]]:
+        lines = files("opencc").joinpath(f"dictionary/{name}").read_text(encoding="utf-8").splitlines()
+        return {key: values.split() for key, _tab, values in (line.partition("\t") for line in lines)}
+
+    to_simplified, to_traditional = table("TSCharacters.txt"), table("STCharacters.txt")
+    simplified = {char for forms in to_simplified.values() for char in forms} | set(to_traditional)
+    return {traditional: forms[0] for traditional, forms in to_simplified.items()
+            if traditional not in simplified and forms[0] != traditional} | {"於": "于", "帳": "账"}
+
+
+_TRADITIONAL = _traditional_characters()
 # Invisible format characters (zero-width space and joiners, word joiner, BOM, soft hyphen,
 # direction marks) are dropped: pasted from web pages or chat apps they sit inside figures
 # ("3\u200d8户") and would split one number into two.
@@ -256,6 +252,7 @@ _CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
 _NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|千元|元|户|人次|人|个|项)[)\]]$")
 _SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|千元|元|人次|人|户)")
+_PRICE_HEADER_RE = re.compile("单价|价格|均价|标准")
 _SHEET_COUNT_UNITS = ("人次", "人", "户")  # "（单位：人次）" over a table of counts: every column is one
 _SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|?)+\s*")  # Markdown's "|---|---|"
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
@@ -386,7 +383,10 @@ def _row(line: str, width: int, numbered: bool) -> list[str] | None:
 
 def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
     """A header cell's label and the unit of its numbers: "投入金额(万元)" → ("投入金额", "万元"), "受益户数"
-    → ("受益户数", "户"), "金额" → ("金额", the sheet's 单位:元 line, else None)."""
+    → ("受益户数", "户"), "金额" → ("金额", the sheet's 单位:元 line, else None); a price column ("单价（元）")
+    has none: a price is no figure."""
+    if _PRICE_HEADER_RE.search(header):
+        return header, None
     stated = _HEADER_UNIT_RE.match(header)
     if stated:
         return stated.group("label"), stated.group("unit")
@@ -398,10 +398,39 @@ def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
     return header, sheet_unit if sheet_unit in _SHEET_COUNT_UNITS else None
 
 
+# Volunteers abroad mix English into their reports ("donated 5万 to the school, 帮扶了20户"): the few words
+# that carry a figure's meaning are read as their Chinese, so every rule applies to them.
+_ENGLISH_WORDS = {
+    **dict.fromkeys(("donated", "donates", "donate", "donating"), "捐赠"),
+    **dict.fromkeys(("raised", "invested", "funded", "paid", "spent", "contributed"), "投入"),
+    **dict.fromkeys(("bought", "purchased"), "购买"),
+    **dict.fromkeys(("sold", "sales"), "销售"),
+    **dict.fromkeys(("pledged", "promised", "committed"), "承诺"),
+    **dict.fromkeys(("plans to", "plan to", "planned to", "will"), "计划"),
+    "next year": "明年", "next month": "下月", "last month": "上月", "this month": "本月",
+    "should be": "应为", "not": "不是", "correction": "更正", "so far": "累计", "in total": "共",
+}
+_ENGLISH_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(map(re.escape, _ENGLISH_WORDS), key=len, reverse=True))
+                         + r")(?![A-Za-z])", re.IGNORECASE)
+# People and households counted in English after a number: "300 students", "150 households".
+_ENGLISH_COUNT_RE = re.compile(
+    r"(?<=\d)\s?(?:(?P<households>households|families)|(?P<people>students|people|persons|villagers|children|kids"
+    r"|patients|farmers|elderly|seniors|pupils|trainees))(?![A-Za-z])", re.IGNORECASE)
+_ENGLISH_HINT_RE = re.compile("[A-Za-z]{4}")
+
+
+def _english_words_in_chinese(text: str) -> str:
+    """The English words of a mixed report that carry a figure's meaning, as Chinese ("donated 5万" → "捐赠 5万")."""
+    text = _ENGLISH_COUNT_RE.sub(lambda match: "户" if match.group("households") else "人", text)
+    return _ENGLISH_RE.sub(lambda match: _ENGLISH_WORDS[" ".join(match.group().lower().split())], text)
+
+
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
+    if _ENGLISH_HINT_RE.search(text):
+        text = _english_words_in_chinese(text)
     if "\n" in text and ("\t" in text or "|" in text or "  " in text):
         text = _tables_as_sentences(text)
     text = _WORD_SPACE_RE.sub("", text)
@@ -508,8 +537,10 @@ def _number_value(raw: str) -> float | None:
     previous = ""  # "digit", "zero", "small", "big", "point"
     last_magnitude = 0
     fraction_scale = 0.0
+    any_digit = False  # "0万元" is zero, not "no number"
     for token in _NUMBER_TOKEN_RE.findall(raw):
         if token[0].isdigit() or token in _CN_DIGITS:
+            any_digit = True
             digit = float(token.replace(",", "")) if token[0].isdigit() else _CN_DIGITS[token]
             if fraction_scale:
                 number += digit * fraction_scale
@@ -543,7 +574,7 @@ def _number_value(raw: str) -> float | None:
         # Colloquial "三千五" = 3500, "两万五" = 25000: the last digit counts in the next
         # magnitude down.
         number *= last_magnitude / 10
-    if not (total or section or has_number):
+    if not (total or section or has_number or any_digit):
         return None
     return total + section + number
 
@@ -606,12 +637,12 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 出了 贴息 "
-        "打过去 转过去 汇过去 打过来 转过来 汇过来 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
+        "配备 配发 配了 打过去 转过去 汇过去 打过来 转过来 汇过来 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
     **dict.fromkeys(
         "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
-        "消费帮扶 消费 交易额 订单 展销 滞销".split(),
+        "消费帮扶 消费 交易额 订单 展销 滞销 832平台 进货 下单 下了一单".split(),
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 签了 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
@@ -619,7 +650,7 @@ _MONEY_CUES: dict[str, str] = {
         _CUE_FUTURE),
     **dict.fromkeys(
         "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
-        "没拨付 还没拨付 没有拨付".split(), _CUE_PLANNED),
+        "没拨付 还没拨付 没有拨付 还没到 还未到 尚未到 没到账 未到账 还没到账".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
         "增收 收入 挣 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 借款 借给 借支 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
@@ -648,17 +679,17 @@ _DECISIVE = frozenset({_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED, _CUE_SALES, _CUE_PRO
 # A span of years opening a clause ("三年投入1200万元", "5年内捐赠"): see _Reader._pledged_over_years.
 _YEARS_AHEAD_RE = re.compile(r"\s*(?:[两二三四五六七八九十]|[2-9]|10)年(?:内|间|共|累计|计划|合计)?")
 # After a sales word, money given for it rather than sales: "消费帮扶补贴", "销售奖补资金".
-_SUBSIDY_AFTER_RE = re.compile("补贴|补助|奖补|奖励|资金|基金|专项")
+_SUBSIDY_AFTER_RE = re.compile("补贴|补助|奖补|奖励|资金|基金|专项|专柜|专区|专馆")  # "消费帮扶专柜2台": equipment
 # Just before a verb of giving: the money was asked for, not given ("申请资助15万元").
 _APPLIED_RE = re.compile("申请")
 # What follows 采购 when it is spending on inputs, and what follows 购买 when it is produce.
 _INPUT_GOODS_RE = re.compile(
     "种苗|鸡苗|猪苗|鱼苗|树苗|苗木|化肥|饲料|农资|设备|器材|器械|物资|图书|书包|文具|药品|衣物|被褥|校服|用品"
     "|车辆|冷藏车|货车|救护车|校车|农机|机械|电脑|空调|床|轮椅"
-    "|(?<![飞有商时契危生转随])机(?![构关会制遇])|冰箱|冰柜|电器|家电|电视|桌椅|课桌|书柜|柜子|电子屏|显示屏|灯具|路灯")  # 缝纫机, 收割机
+    "|(?<![飞有商时契危生转随])机(?![构关会制遇])|厨具|餐具|炊具|棉被|家具|仪器|(?<![礼典司])仪(?![式表])|冰箱|冰柜|电器|家电|电视|桌椅|课桌|书柜|柜子|电子屏|显示屏|灯具|路灯")  # 缝纫机, 收割机
 _DONATED_RE = re.compile("捐赠|捐给|赠送|捐献|送给|捐出|无偿提供|免费提供|免费发放|无偿|免费送")  # bought to be given away: money put in
-_PRODUCE_RE = re.compile("农产品|农副产品|农特产品|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县|结对村|对口县|受援县"
-                         "|县里|我县|本县|当地")  # a county contact's own county
+_PRODUCE_RE = re.compile("(?:农产品|农副产品|农特产品)(?!质量|检测|质检|检验)|特产|扶贫产品|帮扶产品|结对县|帮扶县|脱贫县"
+                         "|结对村|对口县|受援县|县里|我县|本县|当地|村里|本村")  # not "农产品检测站": a place that tests them  # a county contact's own county
 
 
 def _alternation(words) -> re.Pattern[str]:
@@ -691,7 +722,14 @@ _MISREPORTED_RE = re.compile("误报|误写|误填|错报|错写|写错|报错|�
 # Said to be wrong right after it: "(上报的128万元有误)".
 # Before a figure in its clause: it was reported before, in its own message ("上半年已报送投入资金40万元").
 _REPORTED_BEFORE_RE = re.compile("已报送|已上报|已报过|此前报送|之前报送|上次报送|前期已报|已经报送|已经上报|已经报过")
-_REPORTED_AFTER_RE = re.compile(r"\s?(?:已经?|均已|都已)(?:在上次|在上月|于上月|在之前|此前)?(?:报送|上报|报过)")
+# An earlier month's report named before a figure that holds what is corrected: "10月报的消费帮扶12万元里,有2万元…".
+_EARLIER_REPORT_RE = re.compile("(?:\\d{1,2}|[一二三四五六七八九十]{1,3})月份?(?:报送|上报|报)的")
+_HOLDS_AFTER_RE = re.compile("[”\"]?(?:里|中)")
+# Right after a figure: it is part of one given above ("价值38万元,已含在上述资金中"), so not added to it.
+_COUNTED_ABOVE_AFTER_RE = re.compile(r"\s?[,(]?\s?(?:已|均已|均|都已)?(?:含在|包含在|计入|含于|包括在)(?:上述|以上|前述|上面|前面)")
+_REPORTED_AFTER_RE = re.compile(
+    r"\s?[,(]?(?:该款项?|该笔(?:资金|款项)?|此款|这笔(?:钱|资金|款)?|以上|上述)?(?:已经?|均已|都已)"
+    r"(?:在|于)?(?:上次|上月|之前|此前|\d{1,2}月份?|[一二三四五六七八九十]{1,3}月份?)?(?:报送|上报|报过)")  # "…,该款项已在8月份报送"
 _WRONG_AFTER_RE = re.compile(r"\s?(?:是|系|属)?(?:有误|有错|错误|是错的|不对|不准确|作废|口误|笔误)")
 _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
@@ -708,7 +746,7 @@ _EXPLICIT_CORRECTION_RE = re.compile("更正|订正|纠正|说错了|口误|笔�
 # "原协议200万元"), 调整为/增加到/改为 … before the new one ("调整为260万元"). Only the new one counts.
 _OLD_VALUE_RE = re.compile("由|从|原")
 _NEW_VALUE_RE = re.compile(
-    "(?:调整|变更|修改|修订|提高|增加|上调|下调|减少|降低|压减|调增|调减|追加|调|改|增|减|提|降)(?:为|到|至)")
+    "(?:调整|变更|修改|修订|提高|增加|上调|下调|减少|降低|压减|调增|调减|追加|调|改|增|减|提|降)(?:为|到|至|成了?)")  # "调成了22万"
 # A comparison (较上月增加, 比去年同期多, 同比减少 …) before a figure in its clause: the figure is a
 # difference between two periods, not something put in or reached.
 # The other period's figure a comparison starts from, right before it: "比二〇二三年的46万元", "较上年同期的30万元".
@@ -759,8 +797,11 @@ _SUB_RE = re.compile(r"其中|包括|包含|内含|这当中|具体来说|具体
                      r"|(?<=[户人名个位力众童生员者])中,?(?:已经|已|目前|共)?有")  # "帮扶的32户中有12户已经脱贫"; "30人次:" but not "公益岗位:"
 _SALES_FIELD_LABELS = frozenset({"消费帮扶", "消费", "消费扶贫"})  # the field's name, which a share of a plan may carry
 _RECEIVED_HELP_RE = re.compile("(?:得到|获得|受到|接受)了?(?:救助|帮扶|资助|帮助|救治|慰问|安置)")
+_RECIPIENT_MARKS = frozenset("为给向对帮")
 _MAX_PART_CLAUSES = 8
-_MAX_PARTS_ADDING_UP = 24  # how many figures after 其中 may be parts that add up to the whole
+_MAX_PARTS_ADDING_UP = 24
+# A heading that opens the details of an overview given before it: its figures may add up to the overview's.
+_DETAILS_HEADING_RE = re.compile("具体工作|主要工作|具体情况|主要做法|具体做法|工作开展情况|分项情况|明细")  # how many figures after 其中 may be parts that add up to the whole
 # An amount followed by 用于/用来 … says what money is for ("10万元用于修路").
 _USE_VERBS = "用于|用来|用在|用作|用以"
 _USE_RE = re.compile(_USE_VERBS)
@@ -821,13 +862,14 @@ _TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参训|参加培训|接受�
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
-_AFORESAID_RE = re.compile("(?:上述|以上|前述|这些)$")
+_AFORESAID_RE = re.compile("(?:上述|(?<![岁年级米度分])以上|前述|这些)$")  # not "90岁以上3人": an age
 # Words pointing back at a figure said before: "这85户每户领取化肥2袋", "参训的42名村医", "上面说的5.6万元".
-_POINTS_BACK_RE = re.compile("(?:这|该|此|上述|以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)"
+_POINTS_BACK_RE = re.compile("(?:这|该|此|上述|(?<![岁年级米度分])以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)"
                              "(?:[台辆套批笔项个](?:价值|金额|总价)?的?)?$")  # "这台价值38万元的冷藏车"
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
+_TARGET_LABEL_RE = re.compile("目标(?:任务)?[:：]")  # a target heading its sentence: nothing in it was done
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
@@ -836,7 +878,7 @@ _NEEDY_RE = re.compile("(?:老|困难|贫困|退休|患病|生病|孤寡|留守|
 _HELPING_AFTER_RE = re.compile("(?:也|都|一起|主动|自发|自愿)?(?:来|前来|参与|参加)?(?:帮忙|帮工|投工投劳|义务劳动)")
 _LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
 _BENEFICIARY_RE = re.compile(
-    "培训|参训|受训|带教|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
+    "培训|参训|受训|带教|指导(?![组员])|培养|进修|资助|慰问|帮助|救助|受益|惠及|覆盖|带动|服务|体检|招聘|吸纳|安置|表彰|奖励|为|向|给")
 # Money other payers put in — the state (财政, 衔接资金, matching funds 配套资金) or the villagers
 # themselves (自筹) — before a figure in its clause: not the organizations' money, nor the people
 # or households it reached ("县级配套资金20万元", "县教育局配套资助学生120人").
@@ -900,7 +942,13 @@ _PER_HEAD_RE = re.compile(
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
-_MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双"
+_MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双架"
+# A unit price right before an amount given with items counted before it: "捐赠负压救护车2台,单价48万元" is 96.
+_ONE_ITEM_RE = re.compile(f"一[{_MEASURES}]")  # one item each, which 分别 shares out: "分别捐赠一台…"
+_NUMBER_START_RE = re.compile(r"(?:约|共|达|了)?[\d一二两三四五六七八九十]")
+_PRICE_OF_SALE_BEFORE = frozenset("客售购场")  # 客单价, 销售单价, 收购单价, 市场单价: prices, never a gift's
+_UNIT_PRICE_RE = re.compile(r"单价(?:为|是|约|大约|均为)?\s*$")
+_ITEMS_COUNTED_RE = re.compile(f"(?:\\d+|[一二两三四五六七八九十]{{1,3}})(?P<measure>[{_MEASURES}])")
 _PER_MEASURE_RE = re.compile(f"每一?(?P<measure>[{_MEASURES}])")
 # "捐了2台救护车,一台40多万": a clause opening with 一 and a measure word is a rate per item, as 每台 is.
 _ONE_EACH_RE = re.compile(r"\s*(?:[^\d,。;:、()]{1,4}?)?一(?P<measure>[头只台套所座辆间株棵箱件份])(?:就|要|是|约|大概|差不多)?\s*")  # "鸡苗一只五块"
@@ -940,8 +988,8 @@ _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOP
                     "家": _HOUSEHOLDS}
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
 _GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
-_PERSON_AFTER_GE_RE = re.compile(
-    _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年|娃|绣娘|月嫂)")  # not "4个村民小组"
+_PERSON_AFTER_GE_RE = re.compile(  # "85个学生", "12个考上大学的孩子" (a short clause with 的 between)
+    r"(?:[^\d,。;、!?:()\s村乡镇县区所校园点组班队的]{1,6}的)?" + _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年|娃|绣娘|月嫂)")  # not "4个村民小组"
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
@@ -962,7 +1010,8 @@ _MEASURE_WORD_RE = re.compile(
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
-_COUNT_LABEL_RE = re.compile(r"(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?$")
+_COUNT_LABEL_RE = re.compile(r"(?:(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?"
+                             r"|(?<![^;,:、\n])(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
 
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了一"  # 一 of 一共
 _RANGE_JOINERS = "-~至到"
@@ -1109,6 +1158,14 @@ class _Reader:
             if kind == _CUE_FUTURE and (self.text[match.end():match.end() + 1] in _NAME_CLOSERS
                                         or self.text[match.start() - 1:match.start()] in _NAME_CLOSERS):
                 kind = _CUE_NEUTRAL  # a programme's name: “雨露计划”, “一元助学”计划
+            if (match.group() in ("单价", "价格") and self.text[match.start() - 1:match.start()] not in _PRICE_OF_SALE_BEFORE
+                    and _ITEMS_COUNTED_RE.search(self.text, max(0, match.start() - 40), match.start())
+                    and any(cue.kind in (_CUE_FUNDS, _CUE_PAID, _CUE_PLANNED) and match.start() - cue.end < _REACH
+                            for cue in cues[-4:])):
+                kind = _CUE_NEUTRAL  # "捐赠负压救护车2台,单价48万元": the price of each item given (see _unit_price_measure)
+            if (match.group() == "收入" and cues and cues[-1].kind == _CUE_SALES and match.start() - cues[-1].end < 30
+                    and _NUMBER_START_RE.match(self.text, match.end())):
+                kind = _CUE_SALES  # "帮销土豆一万多斤,收入一万二块钱": what the sale took in
             if kind == _CUE_PROMISE and self.text.startswith(("服务", "医生"), match.end()):
                 kind = _CUE_NEUTRAL  # "家庭医生签约服务": a service's name
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
@@ -1214,15 +1271,17 @@ class _Reader:
         """
         clause = self.segments.near("clause", start)
         sentence = (self.segments.near("sentence", start)[0], clause[1])
-        if not any(cue.kind in _DECISIVE for cue in self._cues_in(*clause)):
-            # "冷库二期的40万元资金,准备在11月份拨付到位": the verb of the next clause says what it is.
+        if not any(cue.kind in _DECISIVE for cue in self._cues_in(*clause)) and not any(
+                cue.kind in (_CUE_FUNDS, _CUE_PAID, _CUE_SALES) for cue in self._cues_in(max(sentence[0], clause[0] - _REACH), clause[0])):
+            # "冷库二期的40万元资金,准备在11月份拨付到位": the verb of the next clause says what it is — unless one
+            # before it did ("捐赠光伏设备1套,价值18万元,预计每年为村集体增收5万元").
             sentence = (sentence[0], self._next_clause_end(clause[1]))
         kind = self._money_kind_in(clause, start, end, nouns_decide=False)
         if kind == _FUNDS and self._pledged_over_years(clause, sentence[0], start):
             return _COMMITTED
         if kind is None:
-            cues = [cue for cue in self._cues_in(*sentence)
-                    if cue.kind != _CUE_OUTCOME or cue.start >= clause[0]]
+            cues = [cue for cue in self._cues_in(*sentence)  # others' money brought in does govern: "引进…集团投资…,总投资8,000万元"
+                    if cue.kind != _CUE_OUTCOME or cue.start >= clause[0] or self.text[cue.start:cue.end] in _BROUGHT_IN]
             kind = self._money_kind_in(sentence, start, end, nouns_decide=False, cues=cues)
             if kind is None:
                 kind = self._heading_kind(start, end)
@@ -1354,10 +1413,14 @@ class _Reader:
         return figure._replace(kind=kinds.pop()) if len(kinds) == 1 else figure
 
     def _reported_before(self, figure: _Figure) -> bool:
-        """Was the figure reported in an earlier message ("上半年已报送投入资金40万元")? Then it is in the ledger already."""
+        """Was the figure reported in an earlier message ("上半年已报送投入资金40万元", "10月报的…12万元里"), or is it said
+        to be counted in a figure above ("价值38万元,已含在上述资金中")? Then it is in the ledger already."""
         clause_start = self.segments.near("clause", figure.start)[0]
         return (_REPORTED_BEFORE_RE.search(self.text, clause_start, figure.start) is not None
-                or _REPORTED_AFTER_RE.match(self.text, figure.end) is not None)  # "…12万元已在上次报送"
+                or _REPORTED_AFTER_RE.match(self.text, figure.end) is not None  # "…12万元已在上次报送"
+                or _COUNTED_ABOVE_AFTER_RE.match(self.text, figure.end) is not None
+                or _HOLDS_AFTER_RE.match(self.text, figure.end) is not None
+                and _EARLIER_REPORT_RE.search(self.text, clause_start, figure.start) is not None)
 
     def _misreported(self, figure: _Figure) -> bool:
         """Is the figure the one its clause says was reported by mistake (误报 写成 …, no number between)?"""
@@ -1455,6 +1518,9 @@ class _Reader:
             return None  # "捐款港幣1,000萬元,其中500萬元用於學校": the parts are in that currency too
         if unit is None and not yuan_sign and _AUDIENCE_RE.search(text, max(clause_start, start - 6), start):
             return None  # "观看人数8.6万", "点赞56w": an audience, not money
+        if _TARGET_LABEL_RE.search(text, max(self.segments.span("sentence", start)[0], start - _REACH), start):
+            kind = _PEOPLE if unit in ("人次", "人", "名", "位") else _HOUSEHOLDS if unit == "户" else None
+            return self._unreached(kind, start) if kind else None  # "年度目标:带动销售500万元,帮扶300户。"
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):
             return self._money_figure(value, figure_start, start, unit_end, clause_start,
                                       stated=unit is not None or yuan_sign or text.startswith("的", unit_end))
@@ -1481,7 +1547,7 @@ class _Reader:
         if count_kind is not None and self._reached_by_others_only(start):
             return self._unreached(count_kind, start)  # "省级财政下达帮扶资金200万元,惠及脱贫户500户"
         if unit in ("人次", "人", "名", "位", "例"):
-            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次") or _DIGITS_AFTER_RE.match(text, unit_end):
+            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次", "数") or _DIGITS_AFTER_RE.match(text, unit_end):
                 return None  # "人均", "身份证号后四位1234": no count of people
             if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
                 self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
@@ -1529,8 +1595,8 @@ class _Reader:
         if label is None or unit_end < len(self.text) and not (
                 self.text[unit_end] in _ITEM_ENDS or self.text[unit_end] in " 。"):
             return None
-        kind = _PROJECTS if label.group("what") == "项目数" else (
-            _HOUSEHOLDS if label.group("what") == "户数" else _PEOPLE)
+        what = label.group("what") or label.group("bare")
+        kind = _PROJECTS if what in ("项目数", "项目") else _HOUSEHOLDS if what in ("户数", "户") else _PEOPLE
         return _Figure(kind, value, figure_start, unit_end)
 
     def _money_figure(
@@ -1559,6 +1625,8 @@ class _Reader:
             per = each
         elif (handed := self._valued_item_per_head(clause_start)) is not None:
             per = handed
+        elif (unit_price := self._unit_price_measure(clause_start, start)) is not None:
+            per = _PER_MEASURE + unit_price
         elif (one_each := _ONE_EACH_AFTER_RE.match(text, unit_end)) is not None:
             per = _PER_MEASURE + one_each.group("measure")
         elif text.startswith("/", unit_end):
@@ -1569,6 +1637,8 @@ class _Reader:
         times, past = self._recurrences(clause_start, start)
         if per is None and times is None and _PER_UNIT_RE.search(text, clause_start, start):
             return None
+        if (per is not None or _PER_UNIT_RE.search(text, clause_start, start)) and self._explains_amount_before(start):
+            return None  # "投入资金37.08万元(每生每天9元,按100天计)": how the amount was reckoned
         if self._paid_by_others(clause_start, start) or _PAID_BY_AFTER_RE.match(text, unit_end):
             self.other_payer_starts.append(figure_start)
             return None
@@ -1591,6 +1661,20 @@ class _Reader:
         pledged = (kind == _FUNDS and _ALL_PAID_RE.search(text, clause_start, clause_end) is not None
                    and any(cue.kind == _CUE_PROMISE for cue in self._cues_in(clause_start, clause_end)))
         return _Figure(kind, value * (times or 1) / 10_000, figure_start, unit_end, per, pledged)
+
+    def _explains_amount_before(self, start: int) -> bool:
+        """Is `start` inside a bracket opened right after an amount ("37.08万元(每生每天9元…)")?"""
+        opened = self.text.rfind("(", max(0, start - 20), start)
+        return opened > 0 and ")" not in self.text[opened:start] and self.text[opened - 1] == "元"
+
+    def _unit_price_measure(self, clause_start: int, start: int) -> str | None:
+        """The measure word of the items a 单价 right before `start` prices ("…救护车2台,单价48万元" → 台): the last
+        count of items before its clause, in its sentence."""
+        if _UNIT_PRICE_RE.search(self.text, max(clause_start, start - 6), start) is None:
+            return None
+        sentence_start = self.segments.span("sentence", start)[0]
+        counted = _last_match(_ITEMS_COUNTED_RE, self.text, max(sentence_start, clause_start - _REACH), clause_start)
+        return None if counted is None else counted.group("measure")
 
     def _reached_by_others_only(self, start: int) -> bool:
         """Is the only money before `start` in its sentence others' (the state's, the villagers'), with no word of
@@ -1716,7 +1800,8 @@ class _Reader:
             return None
         clause_end = self.segments.near("clause", start)[1]
         if each.group() == "分别" and (_NUMBER_RE.search(text, unit_end, clause_end)
-                                      or _NUMBER_RE.search(text, each.end(), start)):
+                                      or any(not _ONE_ITEM_RE.match(text, number.start())  # "分别捐赠一台价值12万元的…"
+                                             for number in _NUMBER_RE.finditer(text, each.end(), start))):
             return None
         sentence_start = self.segments.span("sentence", start)[0]
         count = _last_match(_COUNTED_RE, text, max(sentence_start, each.start() - _REACH), each.start())
@@ -1733,6 +1818,8 @@ class _Reader:
         opener = self.text[clause_start - 1:clause_start]
         if opener != "(" and not (opener == "," and _VALUE_OPENS_RE.match(self.text, clause_start)):
             return None
+        if _TOTAL_RE.search(self.text, clause_start, clause_start + 6):
+            return None  # "每户50只,价值共3.1万元": the value of them all
         outside = self.segments.near("clause", clause_start - 2)
         if not _ONE_ITEM_BEFORE_RE.search(self.text, outside[0], clause_start - 1):
             return None
@@ -1787,7 +1874,7 @@ class _Reader:
             return _HOUSEHOLDS
         if _FAMILY_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
             return _HOUSEHOLDS
-        if _PERSON_AFTER_GE_RE.match(text, unit_end, unit_end + 6):
+        if _PERSON_AFTER_GE_RE.match(text, unit_end, unit_end + 14):
             return _PEOPLE
         return None
 
@@ -1915,9 +2002,11 @@ class _Reader:
             first = bisect_left(starts, pos)
             scope_end = self._sub_scope_end(figures, starts, pos, given)
             last = bisect_left(starts, scope_end)
+            # "另为其中1个村配了冷藏车1辆,18万元": 其中 names some of those helped; what they got is new money
+            of_recipients = self.text[pos - 1:pos] in _RECIPIENT_MARKS
             parts = [index for index in range(first, last)  # a decrease is never a part ("…,核减医疗部分2万元")
                      if (figures[index].kind in given or self._part_kind(figures[index], given) in given)
-                     and figures[index].value >= 0]
+                     and figures[index].value >= 0 and not (of_recipients and figures[index].kind in _MONEY_KINDS)]
             if parts and marker.group().startswith("中") and _RECEIVED_HELP_RE.search(
                     self.text, pos, self.segments.near("clause", figures[parts[0]].start)[1]):
                 # "受灾农户380户中有210户得到救助": the whole is who was hit; those helped are the part
@@ -1935,6 +2024,10 @@ class _Reader:
                     subs.add(whole)
                 continue
             subs.update(parts)
+            subs.update(self._parts_adding_up(figures, first, given))
+        for heading in _DETAILS_HEADING_RE.finditer(self.text):  # "一、基本情况…投入资金236万元 二、具体工作 (一)…158万元…"
+            first = bisect_left(starts, heading.start())
+            given = {figure.kind for figure in figures[max(0, first - _MAX_PARTS_ADDING_UP):first]}
             subs.update(self._parts_adding_up(figures, first, given))
         return subs
 
@@ -2301,7 +2394,15 @@ class _Reader:
         if per is None or _NUMBER_RE.search(self.text, per.end(), start) is not None:
             return None
         found = self._measure_match(per.group("measure"), start)
-        return None if found is None or found[0] > start else found[1]
+        if found is None or found[0] > start:
+            return None
+        sentence_start = max(self.segments.span("sentence", start)[0], start - _REACH)
+        if _EACH_BEFORE_COUNT_RE.search(self.text, max(sentence_start, found[0] - 5), found[0]):
+            # "在5个乡镇各举办一场健康讲座,每场约80人": the sessions were held in each place
+            places = _last_match(_UNITS_COUNT_RE, self.text, sentence_start, found[0])
+            if places is not None and (number := _number_value(places.group("number"))):
+                return found[1] * number
+        return found[1]
 
     def planned_beside_done(self, figures: list[_Figure]) -> set[int]:
         """Indexes of counts still planned (计划 预计 拟 争取 … before them in their clause, nothing saying it
@@ -2465,6 +2566,8 @@ class _Reader:
             if each is not None and each.startswith(_PER_MEASURE) and each != _PER_MEASURE + measure:
                 recipients = self._measure_count(each[len(_PER_MEASURE):], count_start, given_each=False)
                 value *= recipients or 1
+            elif each is not None and each.startswith(_TIMES):  # "向拉觉村、哈甘村各捐赠冷藏柜一台": the places named
+                value *= float(each[len(_TIMES):])
         return value
 
     def _handed_to_each(self, measure: str, pos: int) -> str | None:
@@ -2691,12 +2794,13 @@ class _Reader:
             if index in subs or index in parts or not self._heading_total(figure):
                 continue
             found, total = [], 0.0
+            level = self._heading_level(figure)
             for later in range(index + 1, min(len(figures), index + 1 + _MAX_NEIGHBOURS)):
                 other = figures[later]
                 if later in subs or other.kind != figure.kind:
                     continue
-                if self._heading_total(other):
-                    break
+                if self._heading_total(other) and self._heading_level(other) <= level:
+                    break  # the next heading of its rank; "(一)…共39万元" under "一、…(小计65万元)" is an item
                 found.append(later)
                 total += other.value
                 if total >= figure.value - 1e-9:
@@ -2724,6 +2828,11 @@ class _Reader:
             if inside and math.isclose(sum(figures[i].value for i in inside), figure.value, rel_tol=1e-9):
                 parts.update(inside)
         return parts
+
+    def _heading_level(self, figure: _Figure) -> int:
+        """How deep the heading opening the figure's sentence is: 0 for "一、", 1 for "(一)" and "第一项"."""
+        heading = _HEADING_RE.match(self.text, self.segments.span("sentence", figure.start)[0])
+        return 1 if heading is not None and heading.group().lstrip().startswith(("(", "第")) else 0
 
     def _heading_total(self, figure: _Figure) -> bool:
         """Is the figure a total (小计 合计 共 …) of a heading ("一、教育帮扶(小计48万元)", "(二)医疗:共计15万元"): its

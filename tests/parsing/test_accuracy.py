@@ -7,7 +7,7 @@ fields exactly right over all sentences) estimates how the parser does on report
 seen. A labelled line may add "cumulative" (the fields given as running totals); where it does,
 that is checked too (exactly for tuning, and as a share of sentences right for the holdouts).
 
-strangers.jsonl holds 4,794 reports written by thirty-seven testers who never read the parser: each labelled
+strangers.jsonl holds 5,185 reports written by forty testers who never read the parser: each labelled
 the six figures by DESIGN.md and the README's ledger rules only, and cases they marked as ones
 officials would disagree on are left out. The rules for arrivals, plans, project totals, earlier
 periods, other payers, helpers, corrections, spoken counts, gifts to each and headings' subtotals
@@ -31,7 +31,10 @@ reports from minority regions had 10 wrong and the thirty-fourth's 123 on pairin
 the heading rule). After the rules built from those, the thirty-fifth's 127 chat messages dictated by voice had 22 wrong,
 the thirty-sixth's 136 periodic reports beside running totals, a third in Traditional Chinese, 8, and the
 thirty-seventh's 123 on employment, elderly care and live-stream sales, full of numbers that are not figures, 27;
-with the rules built from them the set stands at 0.9943.)
+with the rules built from them the set stood at 0.9942. After those, the thirty-eighth's 134 formal health and
+education reports had 18 wrong, the thirty-ninth's 129 on industry and consumption 20, and the fortieth's 128 replies
+to reminders, some partly in English, 23; they joined at 0.9934, and the rules built from them — and from older
+misses they shared a shape with — bring the set to 0.9941.)
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ def test_holdout_field_accuracy(name: str, capsys: pytest.CaptureFixture[str]) -
 
 def test_strangers_figures_stay_right() -> None:
     cases = _load("strangers.jsonl")
-    assert len(cases) >= 4790 and all(list(case) == ["text", *FIGURE_KEYS] for case in cases)
+    assert len(cases) >= 5180 and all(list(case) == ["text", *FIGURE_KEYS] for case in cases)
     wrong = []
     for case in cases:
         got = parse_update(case["text"]).to_dict()

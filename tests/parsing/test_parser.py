@@ -675,6 +675,9 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "未能派发30户,", "剩余60万元验收后支付,", "县里奖励资金10万元,", "妇联出了5千,", "哦口误,十三万,",
     "每个月给12位老人每人发200块生活费,", "五位老党员,", "群众二十多人也来帮忙,", "消费帮扶70万元,其中就业帮扶80万元,",
     "月份\t助浴\t助洁\n9月\t46\t88\n合计\t98\t183\n(单位:人次)\n",
+    "捐赠救护车2台,单价48万元,", "投入资金37.08万元(每生每天9元,", "年度目标:帮扶300户,", "户137;人489;", "donated 5万 to ",
+    "分别捐赠一台价值12万元的", "各举办一场,每场80人,", "调成了22万,", "还没到,金额10万元,", "该款项已在8月份报送,",
+    "5 households ", "篩查群眾2,360人,", "0万元,",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1559,4 +1562,62 @@ def test_a_heading_opening_the_message_gives_its_items_their_kind() -> None:
      {"people": 1411}),                                                                    # a count sheet's unit
 ])
 def test_stranger_sets_35_to_37(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("篩查群眾2,360人，確診白內障患者183人", {"people": 2360}),                      # Traditional, by OpenCC's table
+    ("覆盖农户120户，帳上撥款5萬元", {"households": 120, "funds_wan": 5}),            # 覆 stays: it is Simplified too
+    ("本月投入资金0万元，帮销0万元，帮扶0户，项目0个",
+     {"funds_wan": 0, "sales_wan": 0, "households": 0, "projects": 0}),               # a zero said is a zero
+    ("之前承诺的助学金到现在还没到，金额是10万元", {"committed_wan": 10}),
+    ("原定的30万帮扶资金后来调成了22万，本月已经全部拨付到村了", {"funds_wan": 22}),
+    ("更正：应为15万元（原报51万元），是录入时两位数字颠倒了", {"funds_wan": 15}),      # 两位数字 is no one
+    ("选派骨干教师12名到县一中开展组团式帮扶，本学期指导青年教师28名", {"people": 28}),  # those mentored
+    ("捐赠的设备价值28万元，该款项已在8月份报送，本月不重复统计。", {}),
+    ("食堂这个月买了村里1.5w的土鸡蛋", {"sales_wan": 1.5}),
+    ("今天在832上又下了一单，3.2k的香菇", {"sales_wan": 0.32}),
+    ("为县农产品检测站采购并捐赠农残快速检测仪2台，采购金额8.6万元", {"funds_wan": 8.6}),
+    ("为合作社采购并捐赠分拣设备一套，采购金额18万元。", {"funds_wan": 18}),
+    ("捐赠负压救护车2台，单价48万元", {"funds_wan": 96}),                              # a unit price of items given
+    ("为3个村集体经济合作社各配备烘干机1台，单价15.8万元", {"funds_wan": 47.4}),
+    ("收购农户生猪120头，单价1800元", {}),                                             # a price paid to sellers
+    ("投入资金25万元，用于修建产业路15万元、购置农机10万元。", {"funds_wan": 25}),
+    ("慰问退伍老兵12人，其中90岁以上3人，每人慰问金1000元", {"funds_wan": 1.2, "people": 12}),  # an age, not 以上 = aforesaid
+    ("本学期投入资金37.08万元（每生每天9元，按100天计）", {"funds_wan": 37.08}),       # how the amount was reckoned
+    ("年度目标：带动销售500万元，帮扶300户。本月已完成帮销138万元，帮扶126户", {"sales_wan": 138, "households": 126}),
+    ("本年度累计：资金46.2万；户137；人489；项目3", {"funds_wan": 46.2, "households": 137, "people": 489, "projects": 3}),
+    ("donated 5万 to the school, 帮扶了20户", {"funds_wan": 5, "households": 20}),     # English words carrying meaning
+    ("资助了 300 students", {"people": 300}),
+    ("本月 bought 特产 from 县里 worth 2.2万 for 中秋礼品, also donated 1万 to 敬老院", {"funds_wan": 1, "sales_wan": 2.2}),
+    ("15 名 volunteers", {}),
+    ("向5个村分别捐赠一台价值12万元的冷藏车。", {"funds_wan": 60}),                     # one each, shared out
+    ("向拉觉村、哈甘村各捐赠冷藏柜一台，每台价值3.8万元。", {"funds_wan": 7.6}),
+    ("向两个村分别捐赠10万元和5万元", {"funds_wan": 15}),
+    ("序号\t村名\t数量\t单价（元）\t金额（万元）\t受益户数\n1\t坪上村\t20\t9000\t18\t20\n2\t岩口村\t150\t900\t13.5\t30\n"
+     "合计\t\t\t\t31.5\t50", {"funds_wan": 31.5, "households": 50}),                 # a price column is no figure
+    ("在5个乡镇各举办一场健康讲座，每场约80人。", {"people": 400}),
+    ("为县人民医院捐赠腹腔镜设备1套（价值38万元，已含在上述资金中）", {}),              # counted above already
+    ("10月报的消费帮扶12万元里，有2万元是重复报送的，请核减。", {"sales_wan": -2}),
+    ("9月报送的12万元系重复报送，请核减。", {"funds_wan": -12}),
+    ("10月份投入资金25万元，9月份投入18万元（已于上月报送）。", {"funds_wan": 25}),
+    ("一、基本情况\n投入资金236万元。\n二、具体工作\n（一）捐赠医疗设备价值158万元。\n（二）发放救助金48万元。\n"
+     "（三）培训村医，投入30万元。", {"funds_wan": 236}),                                   # details adding up to the overview
+    ("一、助学帮扶（小计65万元）\n（一）资助新生130名，每人3000元，共39万元。\n（二）资助女生200名，每人1300元，共26万元。\n"
+     "二、图书室建设\n捐赠图书1.2万册，价值18万元。", {"funds_wan": 83, "people": 330}),    # a sub-heading's total is an item
+    ("协调引进XX医疗集团在县里投资建设康复医院，总投资8,000万元。", {}),                   # others' money brought in
+    ("引进企业3家，投入资金200万元", {"funds_wan": 200}),
+    ("拼多多店铺10月数据：支付金额15.9万元，客单价85.3元。", {"funds_wan": 15.9}),
+    ("为2个村各建1座冷库，每座30万元，另为其中1个村配了冷藏车1辆，18万元。", {"funds_wan": 78}),  # 其中 names recipients
+    ("走访150户，为其中60户每户发放500元", {"funds_wan": 3, "households": 150}),
+    ("给12个考上大学的孩子每人发了500块钱", {"funds_wan": 0.6, "people": 12}),
+    ("3个村的孩子", {}),
+    ("合作社给村里62户脱贫户发了鸡苗，每户50只，价值共3.1万元。", {"funds_wan": 3.1, "households": 62}),
+    ("捐赠消费帮扶专柜2台，价值2600元/台。", {"funds_wan": 0.52}),
+    ("帮助贫困户卖出黄花菜1.6万斤，收入4.8万元。", {"sales_wan": 4.8}),                      # takings of a sale
+    ("帮销茶叶10万元，农户人均收入增加2000元", {"sales_wan": 10}),
+    ("另为村集体捐赠光伏设备1套，价值18万元，预计每年为村集体增收5万元。", {"funds_wan": 18}),
+    ("冷库二期的40万元资金，准备在11月份拨付到位", {"committed_wan": 40}),
+])
+def test_stranger_sets_38_to_40(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
