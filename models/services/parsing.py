@@ -76,6 +76,7 @@ backtracking), then per figure a bisect look-up and a scan of at most _REACH cha
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 import unicodedata
@@ -249,17 +250,36 @@ _BARE_MAGNITUDE_RE = re.compile(
 
 # A table pasted from a spreadsheet or a document: cells split by tabs, "|" or runs of spaces.
 _CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
+_MAX_CSV_LINE = 2_000  # a spreadsheet row; a longer line is prose
+_CSV_SEPARATOR_RE = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")
+_MAX_TITLE = 60  # a table's title line
+_TITLE_UNIT_RE = re.compile(r"[(（](万元|千元|元|万|人次|人|户)[)）]\s*[:：]?\s*$")
+_TITLE_UNITS = {"万": "万元"}
+_SALES_TITLE_RE = re.compile("消费帮扶|消费扶贫|帮销|带销|采购|销售|带货")
+_FUNDS_TITLE_RE = re.compile("投入|捐赠|资金(?!来源)")
+_PLAN_TITLE_RE = re.compile("协议约定|计划|拟|安排|预算")
+_DONE_TITLE_RE = re.compile("完成|到位|已|实际|进展")
 _NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|千元|元|户|人次|人|个|项)[)\]]$")
-_SHEET_UNIT_RE = re.compile(r"单位[:：]\s*(?P<unit>万元|千元|元|人次|人|户)")
+_SHEET_UNIT_RE = re.compile(r"(?:单位[:：]\s*|[(（](?=[^)）]{1,6}[)）]\s*$))(?P<unit>万元|千元|元|人次|人|户|万(?=[)）]))", re.M)
+# ("单位：万元", or a title line ending in "（万元）"/"（万）")
 _PRICE_HEADER_RE = re.compile("单价|价格|均价|标准")
 _SHEET_COUNT_UNITS = ("人次", "人", "户")  # "（单位：人次）" over a table of counts: every column is one
-_SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-{3,}:?\s*\|?)+\s*")  # Markdown's "|---|---|"
+_SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-+:?\s*\|)+(?:\s*:?-+:?\s*)?|\s*:?-{3,}:?\s*")  # Markdown's "|---|---|", "|-|-|"
+# A total row's label as typed in aligned columns or in English: "合  计", "Total".
+_TOTAL_ROW_LABEL_RE = re.compile(r"^(\s*\|?\s*)(?:(合|小|总)\s+计|(?i:total|sum|subtotal))(?=\s|\||$)")
+_EMPTY_CELL_RE = re.compile(r"(?<=[\t|])\s*[—–/]+\s*(?=[\t|]|$)|(?<=\s{2})[—–/]+(?=\s{2}|$)")  # "—" for nothing
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
-                   ("项目个数", "个"))
+                   ("项目个数", "个"), ("households", "户"), ("families", "户"), ("people", "人"), ("persons", "人"),
+                   ("beneficiaries", "人"), ("projects", "个"))
 _TOTAL_ROWS = ("合计", "小计", "总计", "共计")
 # Column headings that name periods (a transposed table: kinds in the rows, periods in the columns).
-_PERIOD_HEADER_RE = re.compile(r"本月|当月|本季|本年|本期|上月|累计|今年|全年|\d{1,2}月|\d{4}年|季度")
+_PERIOD_HEADER_RE = re.compile(r"本月|当月|本季|本年|本期|上月|累计|今年|全年|\d{1,2}月|\d{4}年|季度|年初至今|年初以来|上半年|下半年"
+                               r"|完成|实际|合计|总计")
+# Columns of such a table that hold no figure of this report: another period's, a ratio, a target, a note.
+_SKIPPED_COLUMN_RE = re.compile(r"同期|同比|环比|增减|增幅|增长|完成率|占比|比例|比重|目标|计划|备注|%")
+# A period column that holds the total to date: "1-10月累计", "年初至今", "今年1-10月", "1-10月".
+_TO_DATE_HEADER_RE = re.compile(r"累计|年初至今|年初以来|\d{1,2}\s*[-—~至到]\s*\d{1,2}月")
 # A line inside a table naming the section below it ("产业帮扶"): short, no figure, no cell split.
 _SECTION_LINE_RE = re.compile(r"[^\d\t|]{1,12}")
 _ROW_NUMBER_HEADERS = frozenset({"序号", "编号", "序", "No", "NO", "No.", "#"})
@@ -269,12 +289,18 @@ def _tables_as_sentences(text: str) -> str:
     """Rewrite each pasted table as sentences the parser reads, one per row, each cell after its
     column's label and with the column's unit: "项目 | 投入金额(万元) | 受益户数 / 大棚 | 45 | 60" becomes
     "大棚投入金额45万元,受益户数60户;". A 合计 row totals its columns. Other lines stay as they are."""
-    lines = text.split("\n")
+    lines = [_EMPTY_CELL_RE.sub("", _TOTAL_ROW_LABEL_RE.sub(_total_label, line)) for line in text.split("\n")]
     sheet_unit = _SHEET_UNIT_RE.search(text)
     out: list[str] = []
     index = 0
     while index < len(lines):
         header = _cells(lines[index])
+        titled = None if header else _titled_rows(lines, index)
+        if titled is not None:
+            sentences, index = titled
+            out.append(lines[index - len(sentences) - 1])
+            out.extend(sentences)
+            continue
         if any(_is_number_cell(cell) for cell in header):
             header = []  # a header names its columns; a line of numbers is a row (and is not scanned ahead from)
         numbered = bool(header) and header[0] in _ROW_NUMBER_HEADERS  # a first column of row numbers (序号)
@@ -292,11 +318,14 @@ def _tables_as_sentences(text: str) -> str:
                 headings[len(rows)] = lines[end].strip()
                 end += 1
                 continue
+            if row is None and _empty_row(lines[end], len(header), numbered):
+                end += 1  # "消费\t—\t—" with nothing in it: the table goes on
+                continue
             if row is None:
                 break
             rows.append(row)
             end += 1
-        unit = sheet_unit.group("unit") if sheet_unit else None
+        unit = {"万": "万元"}.get(sheet_unit.group("unit"), sheet_unit.group("unit")) if sheet_unit else None
         if rows and _is_transposed(header, rows, unit):
             out.extend(_transposed_sentences(header, rows, unit))
             index = end
@@ -304,11 +333,24 @@ def _tables_as_sentences(text: str) -> str:
         columns = [_column(cell, unit) for cell in header] if rows else []
         has_units = any(unit for _, unit in columns[1:]) or any(
             not _NUMBER_CELL_RE.fullmatch(cell) and _NUMBER_CELL_RE.match(cell) for row in rows for cell in row[1:])
+        if not rows and end > index + 1:
+            out.extend(lines[index:end])  # a header over empty rows only: none of them starts a table either
+            index = end
+            continue
         if not rows or not has_units or any(_is_number_cell(cell) for cell in header):
             out.append(lines[index])
             index += 1
             continue
-        rows = _totals_stand_for_rows(rows)
+        # The kind a title line above the table or a section line inside it names ("11月消费帮扶明细：",
+        # "二、消费帮扶"), said before each of its rows: the rows' money is of that kind unless a row says otherwise.
+        title_kind = _kind_word(lines[index - 1]) if index else ""
+        kinds, kind = [], title_kind
+        for position in range(len(rows)):
+            if position in headings:
+                kind = _kind_word(headings[position]) or title_kind
+            kinds.append(kind)
+        rows = _totals_stand_for_rows(rows)  # the same rows in the same order
+        row_kind = {id(row): kind for row, kind in zip(rows, kinds)}
         # A 合计 row totals its columns wherever it stands: it is read after the rows it sums.
         out.extend(heading + ";" for heading in headings.values())  # kept as words (fields), with no figure
         for row in sorted(rows, key=lambda row: row[0] == "合计" or row[0] == "总计"):
@@ -318,10 +360,49 @@ def _tables_as_sentences(text: str) -> str:
                 if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell)):
                     word = total if unit not in totalled else ""
                     totalled.add(unit)
-                    parts.append(f"{word}{label}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}")
-            out.append(("" if total else row[0]) + ",".join(parts) + ";")
+                    parts.append(f"{word}{_label_before(label)}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}")
+            out.append(row_kind.get(id(row), title_kind) + ("" if total else row[0]) + ",".join(parts) + ";")
         index = end
     return "\n".join(out)
+
+
+def _titled_rows(lines: list[str], index: int) -> tuple[list[str], int] | None:
+    """Rows of a label and a number under a title that gives their unit ("各渠道帮销（万）" over "线上\t12.3",
+    "线下\t8.7"): one sentence per row, and the index after them; None when lines[index] is not such a title."""
+    unit = _TITLE_UNIT_RE.search(lines[index]) if len(lines[index]) <= _MAX_TITLE else None
+    if unit is None:
+        return None
+    sentences, end = [], index + 1
+    while end < len(lines):
+        cells = _cells(lines[end])
+        if len(cells) != 2 or not _NUMBER_CELL_RE.fullmatch(cells[1]) or _NUMBER_CELL_RE.match(cells[0]):
+            break
+        sentences.append(f"{_kind_word(lines[index])}{cells[0]}{cells[1]}{_TITLE_UNITS.get(unit.group(1), unit.group(1))};")
+        end += 1
+    return (sentences, end) if len(sentences) >= 2 else None
+
+
+def _kind_word(line: str) -> str:
+    """The word a table's title or section line gives its rows: 消费帮扶 for sales, 计划 for plans, else ""."""
+    if len(line) > _MAX_TITLE or _NUMBER_CELL_RE.search(line) and not _PERIOD_HEADER_RE.search(line):
+        return ""
+    if _SALES_TITLE_RE.search(line) and not _FUNDS_TITLE_RE.search(line):
+        return "消费帮扶"
+    if _PLAN_TITLE_RE.search(line) and not _DONE_TITLE_RE.search(line):
+        return "计划"
+    return ""
+
+
+def _label_before(label: str) -> str:
+    """A column's label as written before its number: an English one keeps a space ("Households 180")."""
+    label = label.strip()
+    return f"{label} " if label[-1:].isascii() and label[-1:].isalpha() else label
+
+
+def _total_label(match: re.Match[str]) -> str:
+    """"合  计" → "合计", "Total"/"Subtotal" → "合计"/"小计"."""
+    kind = match.group(2) or ("小" if match.group().strip(" |").lower().startswith("sub") else "合")
+    return f"{match.group(1)}{kind}计"
 
 
 def _is_number_cell(cell: str) -> bool:
@@ -332,19 +413,29 @@ def _is_number_cell(cell: str) -> bool:
 def _is_transposed(header: list[str], rows: list[list[str]], sheet_unit: str | None) -> bool:
     """Do the columns name periods and the rows name what is counted ("指标 | 本月 | 1-10月累计" over
     "投入资金(万元) | 22 | 186")? Then each column is read as one period's sentence."""
-    return (len(header) >= 2 and all(_PERIOD_HEADER_RE.search(cell) for cell in header[1:])
+    periods = [cell for cell in header[1:] if not _SKIPPED_COLUMN_RE.search(cell)]
+    return (len(header) >= 2 and bool(periods) and all(_PERIOD_HEADER_RE.search(cell) for cell in periods)
             and not any(_column(cell, None)[1] for cell in header[1:])
-            and any(_column(row[0], sheet_unit)[1] for row in rows))
+            and any(_row_unit(row[0], sheet_unit) for row in rows))
+
+
+def _row_unit(label: str, sheet_unit: str | None) -> str | None:
+    """The unit of a row named in the first column: its own ("投入资金(万元)", "受益户数"), else the sheet's money unit
+    ("单位:元" over "助学金 | 24,000")."""
+    return _column(label, sheet_unit)[1] or (sheet_unit if sheet_unit in ("万元", "千元", "元") else None)
 
 
 def _transposed_sentences(header: list[str], rows: list[list[str]], sheet_unit: str | None) -> list[str]:
     """One sentence per period column: "1-10月累计投入资金186万元,受益户数640户;"."""
-    labelled = [(row, label, unit or sheet_unit) for row in rows for label, unit in [_column(row[0], sheet_unit)]]
+    labelled = [(row, _column(row[0], sheet_unit)[0], _row_unit(row[0], sheet_unit)) for row in rows]
     sentences = []
     for column, period in enumerate(header[1:], start=1):
-        # a running-total column ("1-10月累计", "本年累计") says 累计 before each figure: the total to date
-        lead = "累计" if "累计" in period else ""
-        parts = [f"{lead}{label}{row[column]}{unit}" for row, label, unit in labelled
+        if _SKIPPED_COLUMN_RE.search(period) or column >= min(len(row) for row, _label, _unit in labelled):
+            continue
+        # a running-total column ("1-10月累计", "年初至今", "1-10月") says 累计 before each figure: the total to date;
+        # a 合计 column totals the columns before it
+        lead = "累计" if _TO_DATE_HEADER_RE.search(period) else "合计" if period in ("合计", "总计") else ""
+        parts = [f"{lead}{_label_before(label)}{row[column]}{unit}" for row, label, unit in labelled
                  if unit and row[column] and _NUMBER_CELL_RE.fullmatch(row[column])]
         if parts:
             sentences.append(("" if lead else period) + ",".join(parts) + ";")
@@ -366,7 +457,7 @@ def _totals_stand_for_rows(rows: list[list[str]]) -> list[list[str]]:
 
 def _cells(line: str) -> list[str]:
     """The cells of a table line, or [] when it is not one (fewer than three cells)."""
-    cells = [cell.strip() for cell in _CELL_SPLIT_RE.split(line.strip().strip("|"))]
+    cells = [cell.strip() for cell in _CELL_SPLIT_RE.split(line.strip(" \r").strip("|"))]  # "产业\t36\t\t": empty cells count
     return cells if len(cells) >= 3 or (len(cells) == 2 and _CELL_SPLIT_RE.search(line.strip().strip("|"))) else []
 
 
@@ -376,9 +467,19 @@ def _row(line: str, width: int, numbered: bool) -> list[str] | None:
     row = _cells(line)
     if numbered and row and row[0].isdigit():
         row = row[1:]
+    elif numbered and row and row[0].startswith(_TOTAL_ROWS) and len(row) == width + 1 and not row[1]:
+        row = [row[0], *row[2:]]  # "合计\t\t100": the total's label stands in the 序号 column
     if len(row) != width or not any(_NUMBER_CELL_RE.match(cell) for cell in row[1:]):
         return None
     return row
+
+
+def _empty_row(line: str, width: int, numbered: bool) -> bool:
+    """A table line of the right width with nothing after its first cell."""
+    cells = _cells(line)
+    if numbered and cells and cells[0].isdigit():
+        cells = cells[1:]
+    return len(cells) == width and not any(cells[1:])
 
 
 def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
@@ -391,7 +492,7 @@ def _column(header: str, sheet_unit: str | None) -> tuple[str, str | None]:
     if stated:
         return stated.group("label"), stated.group("unit")
     for ending, unit in _INFERRED_UNITS:
-        if header.endswith(ending):
+        if header.endswith(ending) or header.lower().endswith(ending):
             return header, unit
     if any(word in header for word in ("金额", "资金", "投入", "价值", "销售", "额", "捐", "款", "折价", "折合")):
         return header, sheet_unit if sheet_unit not in _SHEET_COUNT_UNITS else None
@@ -425,9 +526,44 @@ def _english_words_in_chinese(text: str) -> str:
     return _ENGLISH_RE.sub(lambda match: _ENGLISH_WORDS[" ".join(match.group().lower().split())], text)
 
 
+def _csv_as_tabs(text: str) -> str:
+    """Comma-separated lines exported from a spreadsheet ("村名,受益户数,投入金额(万元)" over "岩脚村,32,4.5"), as
+    the tab-separated table they are: at least a header and two rows of one width, each row with a number
+    after its first cell. Prose that happens to hold ASCII commas is left as it is."""
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        width = _csv_width(lines[index])
+        end = index + 1
+        while width and end < len(lines) and _csv_width(lines[end]) == width and _csv_row_has_number(lines[end]):
+            end += 1
+        if width >= 2 and end - index >= 3:
+            out.extend("\t".join(cell.strip() for cell in row) for row in csv.reader(lines[index:end]))
+        else:
+            out.extend(lines[index:end])
+        index = end
+    return "\n".join(out)
+
+
+def _csv_width(line: str) -> int:
+    """How many cells a comma-separated line has (0 for a line without ASCII commas, too long to be one, or
+    aligned with tabs or runs of spaces: another kind of table, whose numbers may hold commas, "5,300")."""
+    if ("," not in line or len(line) > _MAX_CSV_LINE or "\t" in line or "  " in line or "|" in line
+            or _CSV_SEPARATOR_RE.search(line) is None):  # every comma of "100,000" groups digits
+        return 0
+    return len(next(csv.reader([line]), []))
+
+
+def _csv_row_has_number(line: str) -> bool:
+    return any(_NUMBER_CELL_RE.fullmatch(cell.strip()) for cell in next(csv.reader([line]), [])[1:])
+
+
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
+    if "," in text and "\n" in text:
+        text = _csv_as_tabs(text)
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
     if _ENGLISH_HINT_RE.search(text):
         text = _english_words_in_chinese(text)
@@ -646,10 +782,10 @@ _MONEY_CUES: dict[str, str] = {
         _CUE_SALES),
     **dict.fromkeys("协议 承诺 签约 签订 签署 签了 约定 认捐 意向".split(), _CUE_PROMISE),
     **dict.fromkeys(
-        "计划 拟 预计 预算 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
+        "计划 拟 预计 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
         _CUE_FUTURE),
     **dict.fromkeys(
-        "将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
+        "预算 将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
         "没拨付 还没拨付 没有拨付 还没到 还未到 尚未到 没到账 未到账 还没到账".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
@@ -1011,7 +1147,7 @@ _MEASURE_WORD_RE = re.compile(
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
 _COUNT_LABEL_RE = re.compile(r"(?:(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?"
-                             r"|(?<![^;,:、\n])(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
+                             r"|(?<=[;,、])(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
 
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了一"  # 一 of 一共
 _RANGE_JOINERS = "-~至到"
@@ -1201,7 +1337,7 @@ class _Reader:
         for cue in reversed(earlier[-4:]):
             if cue.start < max(clause_start, start - _PLAN_REACH):
                 break
-            if cue.kind == _CUE_FUTURE:
+            if cue.kind == _CUE_FUTURE or self.text[cue.start:cue.end] == "预算":  # "预算投入45万元"
                 return not _DONE_RE.search(self.text, cue.end, start)
         window_start = max(clause_start, start - _PLAN_REACH)
         marker = _last_match(_PLAN_MARKER_RE, self.text, window_start, start + 2)  # + 2: "分两期" sees its verb
@@ -1590,6 +1726,8 @@ class _Reader:
     def _labelled_count(self, value: float, figure_start: int, start: int, unit_end: int) -> _Figure | None:
         """A count written after its label in a form-like report: "受益户数:120", "受益人数为480"."""
         label = _COUNT_LABEL_RE.search(self.text, max(0, start - 8), start)
+        if label is not None and label.group("bare") and self.text[unit_end:unit_end + 1] not in ("", ";", ",", "。", "、"):
+            return None  # a bare label only in a list of them: "项目1:…" names project 1
         if label is not None and _AUDIENCE_RE.search(self.text, max(0, label.start() - 4), label.start()):
             return None  # "观看人次5,800"
         if label is None or unit_end < len(self.text) and not (

@@ -678,6 +678,9 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "捐赠救护车2台,单价48万元,", "投入资金37.08万元(每生每天9元,", "年度目标:帮扶300户,", "户137;人489;", "donated 5万 to ",
     "分别捐赠一台价值12万元的", "各举办一场,每场80人,", "调成了22万,", "还没到,金额10万元,", "该款项已在8月份报送,",
     "5 households ", "篩查群眾2,360人,", "0万元,",
+    "村名,户数,金额(万元)\n岩脚村,32,4.5\n", "a,1\n", "|活动|人数|\n|-|-|\n|讲座|80|\n", "合  计  579  11,450\n",
+    "各渠道帮销(万)\n线上\t12.3\n", "指标\t本月\t本年累计\t同比\n投入资金(万元)\t15\t142\t+20%\n", "Total\t50\n",
+    "产业\t—\t—\n",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1587,6 +1590,7 @@ def test_stranger_sets_35_to_37(text: str, want: dict[str, float]) -> None:
     ("本学期投入资金37.08万元（每生每天9元，按100天计）", {"funds_wan": 37.08}),       # how the amount was reckoned
     ("年度目标：带动销售500万元，帮扶300户。本月已完成帮销138万元，帮扶126户", {"sales_wan": 138, "households": 126}),
     ("本年度累计：资金46.2万；户137；人489；项目3", {"funds_wan": 46.2, "households": 137, "people": 489, "projects": 3}),
+    ("项目12：本月投入资金20万元，采购冷链设备", {"funds_wan": 20}),                       # a project's number, no count
     ("donated 5万 to the school, 帮扶了20户", {"funds_wan": 5, "households": 20}),     # English words carrying meaning
     ("资助了 300 students", {"people": 300}),
     ("本月 bought 特产 from 县里 worth 2.2万 for 中秋礼品, also donated 1万 to 敬老院", {"funds_wan": 1, "sales_wan": 2.2}),
@@ -1620,4 +1624,39 @@ def test_stranger_sets_35_to_37(text: str, want: dict[str, float]) -> None:
     ("冷库二期的40万元资金，准备在11月份拨付到位", {"committed_wan": 40}),
 ])
 def test_stranger_sets_38_to_40(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # comma-separated lines from a spreadsheet are a table; commas grouping digits are not
+    ("村名,受益户数,投入金额(万元)\n岩脚村,32,4.5\n坪上村,27,3.8\n新寨村,41,6.2", {"funds_wan": 14.5, "households": 100}),
+    ("乡镇,受益户数(户),受益人口(人),投入(万元)\n城关镇,48,176,12.6\n黄茅埂乡,35,142,9.1\n合计,83,318,21.7",
+     {"funds_wan": 21.7, "households": 83, "people": 318}),
+    ("协议资金到账明细（单位：元）\n日期 | 金额\n2025-03-15 | 100,000\n2025-06-30 | 150,000\n合计 | 250,000", {"funds_wan": 25}),
+    ("本月投入5万元,带动20户\n下月计划投入3万元,带动10户", {"funds_wan": 5, "committed_wan": 3, "households": 30}),
+    # period columns: the total to date, no earlier period, no ratio, no target
+    ("指标\t本月\t本年累计\t上年同期\t同比\n投入资金（万元）\t15\t142\t118\t+20.3%\n带动户数（户）\t22\t380\t300\t+26.7%",
+     {"funds_wan": 142, "households": 380}),
+    ("项目 | 10月 | 1-10月\n投入资金(万元) | 9 | 97\n受益户 | 13 | 209", {"funds_wan": 97, "households": 209}),
+    ("指标\t年度目标\t完成\t完成率\n投入资金（万元）\t200\t168\t84%\n帮扶户数\t500\t462\t92.4%", {"funds_wan": 168, "households": 462}),
+    ("项目\t1月\t2月\t3月\t合计\n投入（万元）\t5\t8\t7\t20\n受益户\t10\t12\t15\t37", {"funds_wan": 20, "households": 37}),
+    # total rows as typed, and cells that hold nothing
+    ("|活动|人数|\n|-|-|\n|健康讲座|80|\n|义诊|156|\n|合计|236|", {"people": 236}),
+    ("乡镇      义诊人次    发放药品（元）\n美姑镇      268          5,300\n巴普镇      311          6,150\n合  计      579          11,450",
+     {"funds_wan": 1.145, "people": 579}),
+    ("Item\tAmount (万元)\tHouseholds\nSolar\t30\t100\nTea\t20\t80\nTotal\t50\t180", {"funds_wan": 50, "households": 180}),
+    ("帮扶类别\t投入资金（万元）\t受益户数\t受益人数\n产业\t36\t92\t—\n就业\t—\t—\t156\n消费\t—\t—\t—\n教育\t12\t—\t340\n"
+     "合计\t48\t92\t496", {"funds_wan": 48, "households": 92, "people": 496}),
+    # a title or a section line gives its rows their kind and unit
+    ("11月消费帮扶明细：\n| 日期 | 采购单位 | 金额（元） |\n|---|---|---|\n| 11-03 | 机关食堂 | 9600 |\n| 11-15 | 工会 | 12500 |",
+     {"sales_wan": 2.21}),
+    ("项目\t金额（万元）\n一、直接投入\t\n产业奖补\t15\n助学\t6\n二、消费帮扶\t\n食堂采购\t9\n工会慰问品\t7",
+     {"funds_wan": 21, "sales_wan": 16}),
+    ("帮扶协议约定资金（万元）\n年度\t金额\n2024\t100\n2025\t120\n2026\t130\n合计\t350", {"committed_wan": 350}),
+    ("2025年拟实施项目计划\n序号\t项目名称\t预算（万元）\n1\t中药材育苗基地\t60\n2\t村级养老服务站\t25\n合计\t\t85",
+     {"committed_wan": 85}),
+    ("各渠道帮销（万）\n线上\t12.3\n线下\t8.7\n展销会\t5", {"sales_wan": 26}),
+    ("计划明年为结对县援建远程会诊中心1个，预算投入45万元。", {"committed_wan": 45}),
+])
+def test_tables_as_people_paste_them(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
