@@ -222,6 +222,10 @@ _W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
 # digits (spaced thousands) or Latin words stay.
 _HAN = "\u4e00-\u9fff"
 _WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、。])|(?<=\d) (?=[{_HAN},;:()!?、。])")
+# After "一户"/"一人": an amount follows in its clause, so it is a rate ("一户差不多两百块钱", "一人发两百块").
+_LABEL_REACH = 12  # a label before a colon ("1-9月实际到位:") is short
+_RANK_BEFORE_RE = re.compile("提升|上升|下降|前进|后退|排名|名次|跃升|进位")
+_RATE_AMOUNT_AFTER_RE = re.compile(r"[^\d,。;:]{0,6}?[\d一二两三四五六七八九十百千万]+(?:元|块|万)")
 _MONEY_NOUNS_AFTER = "助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|生活费|路费|伙食费|学费"  # "200块生活费", "5k助学金"
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
 # Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
@@ -242,7 +246,7 @@ _GE_YI_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])个(?=亿)")
 # A currency name before the number: "RMB 5,000", "人民币5,000元" → ¥5,000.
 _CURRENCY_BEFORE_RE = re.compile(r"(?:RMB|rmb|CNY|人民币)\s*(?=\d)")
 _KUAI_RE = re.compile(
-    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱]|{_MONEY_NOUNS_AFTER})")
+    rf"(?<={_NUMBER_END})(?:块钱|圆)|(?<={_NUMBER_END})块(?=$|[^\u4e00-\u9fff]|[的给用到已左以钱和及加]|{_MONEY_NOUNS_AFTER})")
 _BARE_MAGNITUDE_RE = re.compile(
     r"(?<=[逾近约超上过达])(?=[百千万亿][千万亿]?[余多]?[元人户名位家个项])"
     r"|(?<![\d〇零一二两三四五六七八九十百千万亿几数每.,])(?=[百千万][余多][元人户名位家个项])")
@@ -251,6 +255,10 @@ _BARE_MAGNITUDE_RE = re.compile(
 # A table pasted from a spreadsheet or a document: cells split by tabs, "|" or runs of spaces.
 _CELL_SPLIT_RE = re.compile(r"\t|\||\s{2,}")
 _MAX_CSV_LINE = 2_000  # a spreadsheet row; a longer line is prose
+# A single space between two words, where a line typed without punctuation puts its commas (see _spaces_as_commas).
+_SPACED_CLAUSE_RE = re.compile(r"(?<=[\u4e00-\u9fff\d])[ ](?=[\u4e00-\u9fff\d])")
+_PUNCTUATED_RE = re.compile(r"[,.;:!?。、|\t]|\s{2}")
+_MAX_SPACED_LINE = 2_000
 _CSV_SEPARATOR_RE = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")
 _MAX_TITLE = 60  # a table's title line
 _TITLE_UNIT_RE = re.compile(r"[(（](万元|千元|元|万|人次|人|户)[)）]\s*[:：]?\s*$")
@@ -259,11 +267,15 @@ _SALES_TITLE_RE = re.compile("消费帮扶|消费扶贫|帮销|带销|采购|销
 _FUNDS_TITLE_RE = re.compile("投入|捐赠|资金(?!来源)")
 _PLAN_TITLE_RE = re.compile("协议约定|计划|拟|安排|预算")
 _DONE_TITLE_RE = re.compile("完成|到位|已|实际|进展")
-_NUMBER_CELL_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NUMBER_CELL_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?")  # "-5" in a row of adjustments
 _HEADER_UNIT_RE = re.compile(r"(?P<label>.*?)[(\[](?P<unit>万元|千元|元|户|人次|人|个|项)[)\]]$")
 _SHEET_UNIT_RE = re.compile(r"(?:单位[:：]\s*|[(（](?=[^)）]{1,6}[)）]\s*$))(?P<unit>万元|千元|元|人次|人|户|万(?=[)）]))", re.M)
 # ("单位：万元", or a title line ending in "（万元）"/"（万）")
 _PRICE_HEADER_RE = re.compile("单价|价格|均价|标准")
+_NOTE_HEADER_RE = re.compile("备注|说明|附注")
+_VALUE_UNIT_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?\s*(?:万元|万|元|户|人次|人|个|项)")  # "12.6万", "38户"
+_TIME_HEADER_RE = re.compile("年度|年份|月份|日期|时间|季度|期数|(?i:date|year|month)")  # a first column of dates labels rows
+_CORNER_UNITS = ("万元", "千元", "元", "户", "人次", "人")  # a unit in a table's corner cell applies to its columns
 _SHEET_COUNT_UNITS = ("人次", "人", "户")  # "（单位：人次）" over a table of counts: every column is one
 _SEPARATOR_ROW_RE = re.compile(r"\s*\|?(?:\s*:?-+:?\s*\|)+(?:\s*:?-+:?\s*)?|\s*:?-{3,}:?\s*")  # Markdown's "|---|---|", "|-|-|"
 # A total row's label as typed in aligned columns or in English: "合  计", "Total".
@@ -271,7 +283,8 @@ _TOTAL_ROW_LABEL_RE = re.compile(r"^(\s*\|?\s*)(?:(合|小|总)\s+计|(?i:total|
 _EMPTY_CELL_RE = re.compile(r"(?<=[\t|])\s*[—–/]+\s*(?=[\t|]|$)|(?<=\s{2})[—–/]+(?=\s{2}|$)")  # "—" for nothing
 _INFERRED_UNITS = (("户数", "户"), ("户", "户"), ("人次", "人次"), ("人数", "人"), ("人", "人"), ("项目数", "个"),
                    ("项目个数", "个"), ("households", "户"), ("families", "户"), ("people", "人"), ("persons", "人"),
-                   ("beneficiaries", "人"), ("projects", "个"))
+                   ("beneficiaries", "人"), ("projects", "个"), ("yuan", "元"), ("rmb", "元"), ("cny", "元"),
+                   ("项目", "个"))
 _TOTAL_ROWS = ("合计", "小计", "总计", "共计")
 # Column headings that name periods (a transposed table: kinds in the rows, periods in the columns).
 _PERIOD_HEADER_RE = re.compile(r"本月|当月|本季|本年|本期|上月|累计|今年|全年|\d{1,2}月|\d{4}年|季度|年初至今|年初以来|上半年|下半年"
@@ -294,6 +307,10 @@ def _tables_as_sentences(text: str) -> str:
     out: list[str] = []
     index = 0
     while index < len(lines):
+        if _SEPARATOR_ROW_RE.fullmatch(lines[index]):  # a "|---|" line with no header above it names nothing
+            out.append(lines[index])
+            index += 1
+            continue
         header = _cells(lines[index])
         titled = None if header else _titled_rows(lines, index)
         if titled is not None:
@@ -303,6 +320,11 @@ def _tables_as_sentences(text: str) -> str:
             continue
         if any(_is_number_cell(cell) for cell in header):
             header = []  # a header names its columns; a line of numbers is a row (and is not scanned ahead from)
+            sentences, end = _form_rows(lines, index)
+            if end > index:  # the lines of a form, read; or, with fewer than two values, kept as they are
+                out.extend(sentences if len(sentences) >= 2 else lines[index:end])
+                index = end
+                continue
         numbered = bool(header) and header[0] in _ROW_NUMBER_HEADERS  # a first column of row numbers (序号)
         if numbered:
             header = header[1:]
@@ -326,6 +348,11 @@ def _tables_as_sentences(text: str) -> str:
             rows.append(row)
             end += 1
         unit = {"万": "万元"}.get(sheet_unit.group("unit"), sheet_unit.group("unit")) if sheet_unit else None
+        if rows and header:
+            corner = _HEADER_UNIT_RE.match(header[0])
+            unit = header[0] if header[0] in _CORNER_UNITS else corner.group("unit") if corner else unit  # "服务类别(人次)"
+            if all(_NUMBER_CELL_RE.match(row[0]) for row in rows) and not _TIME_HEADER_RE.search(header[0]):
+                header, rows = ["", *header], [["", *row] for row in rows]  # "资金 | 户 | 人" over numbers only
         if rows and _is_transposed(header, rows, unit):
             out.extend(_transposed_sentences(header, rows, unit))
             index = end
@@ -360,6 +387,9 @@ def _tables_as_sentences(text: str) -> str:
                 if cell and (unit or not _NUMBER_CELL_RE.fullmatch(cell)):
                     word = total if unit not in totalled else ""
                     totalled.add(unit)
+                    if _NOTE_HEADER_RE.search(label):  # "备注: 已于上月报送" speaks of the figure before it
+                        parts.append(cell)
+                        continue
                     parts.append(f"{word}{_label_before(label)}{cell}{unit if _NUMBER_CELL_RE.fullmatch(cell) else ''}")
             out.append(row_kind.get(id(row), title_kind) + ("" if total else row[0]) + ",".join(parts) + ";")
         index = end
@@ -382,6 +412,28 @@ def _titled_rows(lines: list[str], index: int) -> tuple[list[str], int] | None:
     return (sentences, end) if len(sentences) >= 2 else None
 
 
+def _form_rows(lines: list[str], index: int) -> tuple[list[str], int]:
+    """Lines of a label and its value, as a form is filled in ("受益户数 | 57", "资金\t12.6万", "户\t38"): one
+    sentence per value with a unit (the label's, or the value's own), and the index after the form's lines (a line
+    without a unit, "填报日期 | 2024-12-02", or a "|---|" line among them goes by); index itself when there are none."""
+    sentences, end, last = [], index, index
+    while end < len(lines):
+        if _SEPARATOR_ROW_RE.fullmatch(lines[end]):
+            end += 1
+            continue
+        cells = _cells(lines[end])
+        if len(cells) != 2 or not _NUMBER_CELL_RE.match(cells[1]) or _NUMBER_CELL_RE.match(cells[0]):
+            break
+        label, unit = _column(cells[0], None)
+        if _NUMBER_CELL_RE.fullmatch(cells[1]) and unit:
+            sentences.append(f"{_label_before(label)}{cells[1]}{unit};")
+        elif not _NUMBER_CELL_RE.fullmatch(cells[1]) and _VALUE_UNIT_RE.fullmatch(cells[1]):
+            sentences.append(f"{_label_before(label)}{cells[1]};")
+        end += 1
+        last = end
+    return sentences, last
+
+
 def _kind_word(line: str) -> str:
     """The word a table's title or section line gives its rows: 消费帮扶 for sales, 计划 for plans, else ""."""
     if len(line) > _MAX_TITLE or _NUMBER_CELL_RE.search(line) and not _PERIOD_HEADER_RE.search(line):
@@ -390,6 +442,8 @@ def _kind_word(line: str) -> str:
         return "消费帮扶"
     if _PLAN_TITLE_RE.search(line) and not _DONE_TITLE_RE.search(line):
         return "计划"
+    if _TO_DATE_HEADER_RE.search(line):
+        return "累计"  # "1-11月累计", "今年累计:": the rows are totals to date
     return ""
 
 
@@ -469,6 +523,8 @@ def _row(line: str, width: int, numbered: bool) -> list[str] | None:
         row = row[1:]
     elif numbered and row and row[0].startswith(_TOTAL_ROWS) and len(row) == width + 1 and not row[1]:
         row = [row[0], *row[2:]]  # "合计\t\t100": the total's label stands in the 序号 column
+    if len(row) > 1 and not row[0] and row[1].startswith(_TOTAL_ROWS):
+        row = [row[1], "", *row[2:]]  # "\t小计\t21\t85": the total's label in the second column
     if len(row) != width or not any(_NUMBER_CELL_RE.match(cell) for cell in row[1:]):
         return None
     return row
@@ -559,6 +615,19 @@ def _csv_row_has_number(line: str) -> bool:
     return any(_NUMBER_CELL_RE.fullmatch(cell.strip()) for cell in next(csv.reader([line]), [])[1:])
 
 
+def _spaces_as_commas(line: str) -> str:
+    """A line typed with spaces where commas go ("落实资金三十万 目前到账二十万"), as the clauses it holds. Only a
+    line with no punctuation of its own whose spaced pieces are phrases (four characters or more, as a rule):
+    one spaced word by word ("走访 了 困难 家庭 7 户") keeps its words together."""
+    if not _SPACED_CLAUSE_RE.search(line) or _PUNCTUATED_RE.search(line) or len(line) > _MAX_SPACED_LINE:
+        return line
+    pieces = line.split()
+    lengths = sorted(len(piece) for piece in pieces)
+    if len(pieces) < 2 or lengths[len(lengths) // 2] < 4:
+        return line
+    return _SPACED_CLAUSE_RE.sub(",", line)
+
+
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
@@ -569,6 +638,8 @@ def _normalise(text: str) -> str:
         text = _english_words_in_chinese(text)
     if "\n" in text and ("\t" in text or "|" in text or "  " in text):
         text = _tables_as_sentences(text)
+    if " " in text:
+        text = "\n".join(_spaces_as_commas(line) for line in text.split("\n"))
     text = _WORD_SPACE_RE.sub("", text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
@@ -775,7 +846,8 @@ _MONEY_CUES: dict[str, str] = {
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 出了 贴息 "
         "配备 配发 配了 打过去 转过去 汇过去 打过来 转过来 汇过来 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
     **dict.fromkeys(
-        "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位".split(), _CUE_PAID),
+        "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位 到了 补上了 补齐了 补足了"
+        .split(), _CUE_PAID),
     **dict.fromkeys(
         "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
         "消费帮扶 消费 交易额 订单 展销 滞销 832平台 进货 下单 下了一单".split(),
@@ -785,7 +857,7 @@ _MONEY_CUES: dict[str, str] = {
         "计划 拟 预计 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
         _CUE_FUTURE),
     **dict.fromkeys(
-        "预算 将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
+        "预算 应拨付 应到位 应投入 应支付 走流程 到不了 审批中 将投入 将捐赠 将拨付 待拨付 待到位 未到位 未拨付 尚未到位 尚未拨付 没到位 没有到位 还没到位 还未到位 "
         "没拨付 还没拨付 没有拨付 还没到 还未到 尚未到 没到账 未到账 还没到账".split(), _CUE_PLANNED),
     **dict.fromkeys("已 实际".split(), _CUE_DONE),
     **dict.fromkeys(
@@ -867,7 +939,7 @@ _REPORTED_AFTER_RE = re.compile(
     r"\s?[,(]?(?:该款项?|该笔(?:资金|款项)?|此款|这笔(?:钱|资金|款)?|以上|上述)?(?:已经?|均已|都已)"
     r"(?:在|于)?(?:上次|上月|之前|此前|\d{1,2}月份?|[一二三四五六七八九十]{1,3}月份?)?(?:报送|上报|报过)")  # "…,该款项已在8月份报送"
 _WRONG_AFTER_RE = re.compile(r"\s?(?:是|系|属)?(?:有误|有错|错误|是错的|不对|不准确|作废|口误|笔误)")
-_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报)?的?|(?<![除是])非"
+_NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|原报|所报|之前报|上次说|之前说|刚才说|上次报|[^\\d,。;:]{1,3}了)?的?|(?<![除是])非"
                          "|误报为?|错报为?|误填为?|误写为?|原报(?:价值|金额|资金)?为?|原填报?为?|原上报为?|原承诺(?:投入|金额)?为?)$")
 # "应为15万元(原报51万元)", "价值为1.6万元,非16万元": the figure replaced or denied
 # Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
@@ -980,7 +1052,8 @@ _TRAINING_REACH = 40  # how far before a count its training may be named ("3期�
 _PER_UNIT_RE = re.compile(r"每|人均|户均|亩均|年均|月均|平均|各(?=[捐投拨发补奖资援])")
 # Counts per session or place ("每期30人", "每村30户"), and the sessions or places counted ("5期", "3个村").
 _EACH_BEFORE_COUNT_RE = re.compile(r"各(?![级类地种项])[^\d,。;:、]{0,4}$")
-_PER_UNIT_OF_COUNT_RE = re.compile("每(?:个)?(?P<measure>期|批|场|班|村|所|校|乡镇|片区)")
+_PER_UNIT_OF_COUNT_RE = re.compile(  # "每期30人", and the spoken "一场五十来人"
+    "(?:每(?:个)?|(?<![\\d〇零一二两三四五六七八九十百千万第几])一)(?P<measure>期|批|场|班|村|所|校|乡镇|片区)")
 _UNITS_COUNT_RE = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十]+)个?(?:村|乡镇|所|期|批|场|班|片区)")
 _PER_UNIT_COUNT_RE = re.compile(r"每(?!个?[年月季周天期次村所校乡批场班片])|人均|户均|亩均|平均")
 _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
@@ -1005,7 +1078,7 @@ _POINTS_BACK_RE = re.compile("(?:这|该|此|上述|(?<![岁年级米度分])以
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
-_TARGET_LABEL_RE = re.compile("目标(?:任务)?[:：]")  # a target heading its sentence: nothing in it was done
+_TARGET_LABEL_RE = re.compile("目标(?:任务)?[:：]|(?<![^。;\n])\\s*(?:年度|全年|今年)?(?:工作)?目标(?:任务)?,")  # a target heading its sentence
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
@@ -1021,11 +1094,11 @@ _BENEFICIARY_RE = re.compile(
 _OTHER_PAYER_RE = re.compile(
     r"(?P<state>财政|衔接资金|福彩|彩票公益金|政府投入|政府资金|整合资金|涉农资金|专项债"
     r"|(?:县|市|省|区|州)?(?:乡村振兴局|民政局|农业农村局|发改委|发改局|政府)(?=[^,。;]{0,8}?(?:拨|下达|安排|投入|出资))"
-    r"|(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:拨|下达|安排|投入|出资|配套))"
+    r"|(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:拨|下达|安排|投入|出资|出了|配套))"
     # a bureau opening its clause hands out what it pays: "县人社局本月发放稳岗补贴38万元" (not "联合县民政局发放…")
     r"|(?<![^,。;:\n])(?:县|市|省|区|州)[^\d,。;:、()]{0,6}?(?:局|委)(?=[^,。;:、]{0,6}?(?:发放|兑现|支付))"
     # the county as a payer, and the people's bodies the state funds: "县里奖励资金10万元", "妇联出了5千"
-    r"|(?<![从向为给对在])(?:县里|市里|省里|镇里|乡里|上级)(?=[^,。;:、]{0,4}?(?:奖励|奖补|拨|下达|补贴|补助))"
+    r"|(?<![从向为给对在])(?:县里|市里|省里|镇里|乡里|上级)(?=[^,。;:、]{0,4}?(?:奖励|奖补|拨|下达|补贴|补助|出资|出了|出(?=[\d一二两三四五六七八九十])|配套))"
     r"|(?:县|市|省)?(?:妇联|残联|团委|团县委|科协)(?=[^,。;:、]{0,4}?(?:出了|出资|拨|投入|配套|发放)))"
     r"|(?:群众|村民|农户|村集体|受益户|地方)自筹|投工投劳"
     r"|(?P<matching>配套(?:资金|衔接|财政|资助|[\d一二三四五六七八九十])|(?:县级|县里|县财政|市级|省级|财政)配套|\d+:\d+配套)")
@@ -1043,7 +1116,7 @@ _OWN_SUBJECT_RE = re.compile("我会|我们|我单位|本单位|我公司|本会
 # A count of those a place has or a disaster hit, unless a word of helping stands before it ("脱贫人口6.2万人",
 # "受灾农户380户"; but "为受灾农户380户发放").
 _STATISTIC_RE = re.compile("人口|受灾")
-_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共)?有|(?:村|乡|镇|县)里(?:共)?有"
+_DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?:全|该|本)(?:村|乡|镇|县)(?:共|一共|总共)?有|(?:村|乡|镇|县)里(?:(?:共|一共|总共)有?|有)"
                              "|(?:村|乡|镇|县|组|校|院|园)(?:共|总共|一共)有")  # "岩脚村共有420户1,630人"
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
@@ -1073,8 +1146,9 @@ _TO_COME_BEFORE_RE = re.compile("(?:后|前|待|争取|再|将|会|届时)$")
 _NAME_CLOSERS = frozenset("”\"'’》」』")
 # Per-head rates that a count in the same sentence multiplies ("15名学生,每人2000元", "1500元/人"):
 # the count's kind by the word after 每 (or after "/").
-_PER_HEAD_RE = re.compile(
-    r"每(?:一|个)?(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+_PER_HEAD_RE = re.compile(  # "每人", "每户", and the spoken "一户差不多两百块钱", "一人发两百块"
+    r"(?:每(?:一|个)?|(?<![\d〇零一二两三四五六七八九十百千万第几])一(?=[人户][^户人]))"
+    r"(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
@@ -1405,7 +1479,7 @@ class _Reader:
         though another clause's outcome word (分红, 增收) does not. Only then does a bare money
         noun (资金, 价值) make it money put in.
         """
-        clause = self.segments.near("clause", start)
+        clause = self._clause_of_amount(start)
         sentence = (self.segments.near("sentence", start)[0], clause[1])
         if not any(cue.kind in _DECISIVE for cue in self._cues_in(*clause)) and not any(
                 cue.kind in (_CUE_FUNDS, _CUE_PAID, _CUE_SALES) for cue in self._cues_in(max(sentence[0], clause[0] - _REACH), clause[0])):
@@ -1424,6 +1498,20 @@ class _Reader:
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
         return kind
+
+    def _clause_of_amount(self, start: int) -> tuple[int, int]:
+        """The clause whose words say what the amount at `start` is: its own, the one around a bracket that holds
+        only it ("协议约定的第二期资金(40万元)已于昨日足额到账"), or with the label before a colon ("已到位:90万元")."""
+        clause = self.segments.near("clause", start)
+        text = self.text
+        if (text[clause[0] - 1:clause[0]] == "(" and text[clause[1]:clause[1] + 1] == ")" and clause[0] >= 2
+                and not any(cue.kind in _DECISIVE for cue in self._cues_in(*clause))):  # "(协议60万元)" says its own
+            clause = (self.segments.near("clause", clause[0] - 2)[0], self.segments.near("clause", clause[1] + 1)[1])
+        elif text[clause[0] - 1:clause[0]] == ":" and clause[0] >= 2 and start - clause[0] <= 2:
+            label = self.segments.near("clause", clause[0] - 2)
+            if clause[0] - label[0] <= _LABEL_REACH:
+                clause = (label[0], clause[1])
+        return clause
 
     def _heading_kind(self, start: int, end: int) -> str | None:
         """The kind a heading opening the message gives the items listed under it, when an item has no verb of its
@@ -1664,6 +1752,8 @@ class _Reader:
             return self._labelled_count(value, figure_start, start, unit_end)
         if raw == "一" and text.startswith("一", unit_end):  # "一户一策"
             return None
+        if raw == "一" and unit in ("户", "人") and _RATE_AMOUNT_AFTER_RE.match(text, unit_end):
+            return None  # "一户差不多两百块钱": a rate, not one household
         if text.startswith("/", unit_end):  # "2人/户"
             return None
         per_unit = _last_match(_PER_UNIT_COUNT_RE, text, clause_start, start)
@@ -1683,7 +1773,8 @@ class _Reader:
         if count_kind is not None and self._reached_by_others_only(start):
             return self._unreached(count_kind, start)  # "省级财政下达帮扶资金200万元,惠及脱贫户500户"
         if unit in ("人次", "人", "名", "位", "例"):
-            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次", "数") or _DIGITS_AFTER_RE.match(text, unit_end):
+            if text[unit_end:unit_end + 1] in ("均", "民", "额", "次", "数") or _DIGITS_AFTER_RE.match(text, unit_end) \
+                    or unit == "位" and _RANK_BEFORE_RE.search(text, max(clause_start, start - 4), start):  # "较上季度提升2位"
                 return None  # "人均", "身份证号后四位1234": no count of people
             if _AFORESAID_RE.search(text, max(clause_start, start - 3), start):
                 self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
