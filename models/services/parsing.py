@@ -724,9 +724,9 @@ _NUMBER_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|.")
 # ("20余万元"), and the unit that says what is counted.
 _UNIT_RE = re.compile(
     r" ?(?P<qualifier>[余多来几])?(?P<magnitude>千万|百万|万|亿)?[余多]? ?"
-    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个人(?!民)|口人|个|项|处)?"
+    r"(?P<unit>人民币|元|人次|人|名|位|例|户|家庭|家|个人(?!民)|口人|号人|个|项|处)?"
 )
-_SPOKEN_PEOPLE_UNITS = ("个人", "口人")  # "培训了八十六个人", "5户18口人": people, as 人
+_SPOKEN_PEOPLE_UNITS = ("个人", "口人", "号人")  # "培训了八十六个人", "5户18口人", "一百三十多号人": people, as 人
 # A number after which 几 only leaves the last digit open ("三十几", "一百二十几", "20几"): it keeps the number,
 # as 多 does. Not "十几" (a dozen or so) nor "几十" (some tens): those are as vague as a guess.
 _SOME_AFTER_RE = re.compile(rf"[{_CN_DIGIT_CHARS}十百千万]+[十百千万]|\d*[1-9]0+")
@@ -920,6 +920,7 @@ _QUOTED_NAME_RE = re.compile(r"[^\d“”「」『』《》\",。;:]{0,6}[”」
 _NOT_REACHED_RE = re.compile("(?:未能|尚未|还未|未|没能|没有|还没有?)(?:派发|发放|发到|领取|领到|送到|参加|参与|到场|覆盖|入户|走访|享受|联系上)")
 _YUAN_NAMED_RE = re.compile("人民币|折合|折算|合计约?人民币|RMB|rmb")
 # Right after a figure: it is the base a share is of ("目标(600万元)的113.9%", "任务100户的120%").
+_TARGET_AFTER_RE = re.compile(r"\s?的(?:任务|目标|指标)")
 _AFTER_FIGURE_BASE_RE = re.compile(r"\s?[)”\"]?\s?的\s?(?:\d+(?:\.\d+)?|百分之)")
 _FOREIGN_CURRENCY_RE = re.compile("港币|港元|美元|欧元|日元|英镑|澳元|加元|新台币|台币|卢布|韩元|(?i:USD|HKD|EUR|US\\$)")
 # The digits a count of 位 announces ("后四位1234"), unlike an age after a count ("126位80岁以上老人").
@@ -1043,7 +1044,7 @@ _TRAINED_RE = re.compile("培训|参训|学员")
 _SCREENED_RE = re.compile("筛查|体检|检查|义诊|诊疗|检测")
 _FOUND_AMONG_RE = re.compile("发现|查出|检出|筛出|确诊")
 # What became of some of those trained: placed in work, or passed ("46人取得初级证书", "签了用工合同").
-_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作|接到订单|接到了订单"
+_PLACED_RE = re.compile("上岗|就业|务工|转移|找到活|找到工作|找到了工作|接到订单|接到了订单|卖货|开网店|开店|创业"
                         "|证书|结业证|合格证|持证|考核合格|考试合格|考核通过|通过考核|用工合同|劳动合同")
 _TRAINING_REACH = 40  # how far before a count its training may be named ("3期培训班,每期40人,学员年龄…")
 # Rates that are dropped when no count multiplies them (see _PER_HEAD_RE, _PER_MEASURE_RE):
@@ -1061,7 +1062,7 @@ _PHONE_RE = re.compile(r"电话|手机|热线|联系方式|tel|Tel|TEL")
 # they are the ones trained or helped ("培训村医48人次").
 _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 护士 护理人员 医护 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
-    "讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
+    "义工 讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
     "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人 "
     "同事 教职工 会员 支教团 服务团 志愿团 志愿队 文艺队 演出队 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
@@ -1083,6 +1084,8 @@ _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
+_PROVIDER_BEFORE_GE_RE = re.compile("(?:" + "|".join(map(re.escape, sorted(_PROVIDER_WORDS, key=len, reverse=True)))
+                                    + r")(?:共|一共|有)?$")  # "义工二十个": the helpers' count with 个
 _NEEDY_RE = re.compile("(?:老|困难|贫困|退休|患病|生病|孤寡|留守|残疾)$")  # before a helper's word: one helped
 _HELPING_AFTER_RE = re.compile("(?:也|都|一起|主动|自发|自愿)?(?:来|前来|参与|参加)?(?:帮忙|帮工|投工投劳|义务劳动)")
 _LATIN_WORD_RE = re.compile(r"\s?([A-Za-z]{2,20})")
@@ -1148,14 +1151,14 @@ _NAME_CLOSERS = frozenset("”\"'’》」』")
 # the count's kind by the word after 每 (or after "/").
 _PER_HEAD_RE = re.compile(  # "每人", "每户", and the spoken "一户差不多两百块钱", "一人发两百块"
     r"(?:每(?:一|个)?|(?<![\d〇零一二两三四五六七八九十百千万第几])一(?=[人户][^户人]))"
-    r"(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者)|(?P<households>户|家))")
+    r"(?:(?P<people>人|名|位|例|生|学生|孩子|儿童|老人|患者|娃儿|娃娃|娃|小孩)|(?P<households>户|家))")
 # Other per-unit rates that a count of the same unit multiplies: "发放牛犊25头,每头价值8000元".
 # Recurrences (每年 每月 每次) are not among them.
 _PER_MEASURE = "measure:"
 _MEASURES = "头只羽台套亩个所座辆间口株棵斤吨箱件批份罐袋盒瓶桶包床村校室张把副双架"
 # A unit price right before an amount given with items counted before it: "捐赠负压救护车2台,单价48万元" is 96.
 _ONE_ITEM_RE = re.compile(f"一[{_MEASURES}]")  # one item each, which 分别 shares out: "分别捐赠一台…"
-_NUMBER_START_RE = re.compile(r"(?:约|共|达|了)?[\d一二两三四五六七八九十]")
+_NUMBER_START_RE = re.compile(r"(?:约|共|达|了|差不多|大概|大约|将近|接近)?[\d一二两三四五六七八九十]")
 _PRICE_OF_SALE_BEFORE = frozenset("客售购场")  # 客单价, 销售单价, 收购单价, 市场单价: prices, never a gift's
 _UNIT_PRICE_RE = re.compile(r"单价(?:为|是|约|大约|均为)?\s*$")
 _ITEMS_COUNTED_RE = re.compile(f"(?:\\d+|[一二两三四五六七八九十]{{1,3}})(?P<measure>[{_MEASURES}])")
@@ -1199,7 +1202,7 @@ _PER_HEAD_SUFFIX = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "生": _PEOP
 # Nouns after "N个" that make it a count of people or of households ("85个学生", "56个困难家庭").
 _GE_BETWEEN = r"[^\d,。;、!?:()\s村乡镇县区所校园点组班队的和及与]{0,4}?"
 _PERSON_AFTER_GE_RE = re.compile(  # "85个学生", "12个考上大学的孩子" (a short clause with 的 between)
-    r"(?:[^\d,。;、!?:()\s村乡镇县区所校园点组班队的]{1,6}的)?" + _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年|娃|绣娘|月嫂)")  # not "4个村民小组"
+    r"(?:[^\d,。;、!?:()\s村乡镇县区所校园点组班队的]{1,6}的)?" + _GE_BETWEEN + "(?:学生|孩子|儿童|老人|群众|村民(?!小?组)|农民|妇女|患者|病人|劳动力|残疾人|学员|主播|乡亲|工人|青年|娃|小孩|绣娘|月嫂)")  # not "4个村民小组"
 _FAMILY_AFTER_GE_RE = re.compile(_GE_BETWEEN + "家庭")
 # "36家" counts households only where the clause speaks of households or families.
 _HOUSEHOLD_CONTEXT_RE = re.compile("户|家庭|农民|群众|村民")
@@ -1736,6 +1739,8 @@ class _Reader:
                 text, tail.end() - len(tail.group("unit") or "")):
             self.foreign_ends.append(unit_end)
             return None  # "港币100万元,折合人民币约91万元": only the yuan count
+        if _TARGET_AFTER_RE.match(text, unit_end):
+            return None  # "分了8万块的任务": a target given, not money
         if _AFTER_FIGURE_BASE_RE.match(text, unit_end) and _TARGET_RE.search(text, max(0, start - 8), start):
             return None  # "完成年度目标(600万元)的113.9%": the target a share is of, not a figure
         if unit in ("元", None) and self._part_of_foreign(start):
@@ -1796,6 +1801,9 @@ class _Reader:
             return self._jia_households(value, figure_start, unit_end, clause_start)
         if unit == "个":
             kind = self._ge_counts(start, unit_end)
+            if kind == _PEOPLE and _PROVIDER_BEFORE_GE_RE.search(text, max(clause_start, start - 4), start):
+                self.helper_counts.append(_Figure(_PEOPLE, value, figure_start, unit_end))
+                return self._unreached(_PEOPLE, start)  # "义工二十个去老人院": helpers
             if kind is not None:
                 return _Figure(kind, value, figure_start, unit_end)
         if self._counts_projects(unit, start, unit_end, clause_start):

@@ -1700,6 +1700,12 @@ def test_tables_as_people_paste_them(text: str, want: dict[str, float]) -> None:
     ("本月已拨付帮扶资金35万元（协议总额100万元）。", {"funds_wan": 35, "committed_wan": 100}),
     ("县里出50万元，我会出25万元，已全部拨付。", {"funds_wan": 25}),
     ("我县协议资金到位率在全州排名第3，较上季度提升2位。", {}),                                # a rank, no one
+    ("本月消费帮扶 帮村里卖了土鸡蛋两千来斤 收入差不多一万六", {"sales_wan": 1.6}),
+    ("电商直播培训 培训了八十六个人 有三十多个人已经开始自己在网上卖货了", {"people": 86}),
+    ("这个月去了5个村 发放助学金 每个娃儿1500块 一共22个娃儿", {"funds_wan": 3.3, "people": 22}),
+    ("我哋会嘅义工二十个去咗老人院，陪咗四十几个老人家", {"people": 40}),
+    ("贼拉多人来参加培训 整了一百三十多号人", {"people": 130}),
+    ("县里通知年底前要完成消费帮扶任务 我们单位分了8万块的任务", {}),                       # a task given
 ])
 def test_stranger_sets_41_to_43(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
