@@ -852,7 +852,7 @@ _MONEY_CUES: dict[str, str] = {
         "销售 销售额 销售收入 成交 带货 帮销 带销 代销 收购 卖 卖出 售出 出售 认购 以购代捐 以购代帮 "
         "消费帮扶 消费 交易额 订单 展销 滞销 832平台 进货 下单 下了一单".split(),
         _CUE_SALES),
-    **dict.fromkeys("协议 承诺 签约 签订 签署 签了 约定 认捐 意向".split(), _CUE_PROMISE),
+    **dict.fromkeys("协议 承诺 签约 签订 签署 签了 约定 认捐 意向 答应".split(), _CUE_PROMISE),
     **dict.fromkeys(
         "计划 拟 预计 将于 将在 将会 将要 即将 准备 打算 原定 明年 下个月 下月 下一步 今后 未来 后续 尚未".split(),
         _CUE_FUTURE),
@@ -911,12 +911,14 @@ _MONEY_CUE_RE = _alternation(_MONEY_CUES)
 _DECREASE_RE = re.compile("(?:调减|核减|冲减|扣减|减少|扣除|冲销|冲回|退回|收回)(?![到至为])|多报|多计|多填|重复报")
 # Right after a figure: it was reported twice or too much ("帮扶资金10万元系重复报送,请核减"), a decrease too.
 _REPORTED_TWICE_AFTER_RE = re.compile(r"\s?(?:系|属|属于|为|是)?(?:重复报送|重复上报|重复填报|重复统计|重复报|多报)")
-_RETURNED_AFTER_RE = re.compile(r"\s?(?:已经?|现已|均已)?(?:退回|退还|返还|收回)(?!给)")
+_RETURNED_AFTER_RE = re.compile(r"\s?(?:因[^,。;:\d]{1,10}?)?(?:已经?|现已|均已)?(?:退回|退还|返还|收回)(?!给)")  # "…因项目调整已退回"
 # Right before a figure: it is denied ("投入资金是25万不是52万"), so it does not count.
 # A number inside quotes that close on a name's word: "“一元助学”计划", "「百万」行动" (see _Reader._is_distractor).
 _OPENING_QUOTE_RE = re.compile(r"[“「『《\"][^\d“”「」『』《》\"]{0,3}$")
 _QUOTED_NAME_RE = re.compile(r"[^\d“”「」『』《》\",。;:]{0,6}[”」』》\"](?:计划|项目|活动|行动|工程|基金|品牌|工作室|专项|公益)")
 # Said not to have been reached: "另有30户因外出务工未能派发", "尚未发放的12户".
+_FUTURE_AFTER_RE = re.compile("[^,。;:\\d]{0,4}?(?:明天|下次|下周|下月|改天|以后|再送|再发|待)")
+_LEFT_TO_REACH_RE = re.compile("(?:还剩|剩下|剩余|尚余|还有)$")  # "已发放72户,还剩8户明天再送"
 _NOT_REACHED_RE = re.compile("(?:未能|尚未|还未|未|没能|没有|还没有?)(?:派发|发放|发到|领取|领到|送到|参加|参与|到场|覆盖|入户|走访|享受|联系上)")
 _YUAN_NAMED_RE = re.compile("人民币|折合|折算|合计约?人民币|RMB|rmb")
 # Right after a figure: it is the base a share is of ("目标(600万元)的113.9%", "任务100户的120%").
@@ -935,7 +937,8 @@ _REPORTED_BEFORE_RE = re.compile("已报送|已上报|已报过|此前报送|之
 _EARLIER_REPORT_RE = re.compile("(?:\\d{1,2}|[一二三四五六七八九十]{1,3})月份?(?:报送|上报|报)的")
 _HOLDS_AFTER_RE = re.compile("[”\"]?(?:里|中)")
 # Right after a figure: it is part of one given above ("价值38万元,已含在上述资金中"), so not added to it.
-_COUNTED_ABOVE_AFTER_RE = re.compile(r"\s?[,(]?\s?(?:已|均已|均|都已)?(?:含在|包含在|计入|含于|包括在)(?:上述|以上|前述|上面|前面)")
+_COUNTED_ABOVE_AFTER_RE = re.compile(r"\s?[,(]?\s?(?:(?:已|均已|均|都已)?(?:含在|包含在|计入|含于|包括在)(?:上述|以上|前述|上面|前面)"
+                                     r"|(?:都|均|也)在[^()\d]{0,4}\d*[^()\d]{0,6}?(?:里|中|内)\))")  # "(都在86人次里)"
 _REPORTED_AFTER_RE = re.compile(
     r"\s?[,(]?(?:该款项?|该笔(?:资金|款项)?|此款|这笔(?:钱|资金|款)?|以上|上述)?(?:已经?|均已|都已)"
     r"(?:在|于)?(?:上次|上月|之前|此前|\d{1,2}月份?|[一二三四五六七八九十]{1,3}月份?)?(?:报送|上报|报过)")  # "…,该款项已在8月份报送"
@@ -946,7 +949,7 @@ _NEGATED_RE = re.compile("(?:(?:不是|并非|而非|并不是)(?:上报|填报|
 # Words between a project label and its count that say it was corrected ("项目应为5个", "项目由3个调整为4个").
 _CORRECTED_TO_RE = re.compile(r"(?:应为|应是|改为|调整为|订正为|更正为|为|由|(?:由\d+个)?调整为)$")
 # Between a figure and a later one of its kind: the later one corrects it ("“帮扶50户”应为“帮扶45户”").
-_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为"
+_CORRECTION_RE = re.compile("应为|应是|应该是|更正为|更改为|修改为|改成|改为|订正为|纠正为|不对,?是"
                             "|说错了|说错|口误|笔误|搞错了|记错了|打错了|写错了")  # spoken: "三十万,哦口误,十三万"
 _ACTUAL_RE = re.compile("实际")
 # A correction labelled as such reaches back over a sentence end ("已拨付300万元;更正:…应为280万元").
@@ -995,7 +998,7 @@ _HEADING_REACH = 60
 _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]{1,3}[部分项类])")
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _MAX_SUMMARY_FIGURES = 200  # a summary restates a report's few figures; a text with thousands is not read for one
-_OPENING_LABEL_RE = re.compile(r"\s*[^\d:,。;\n]{2,14}:")  # "协议签订:", "消费帮扶金额:" opening a message
+_OPENING_LABEL_RE = re.compile(r"\s*(?:\d{1,4}[年月]份?)?[^\d:,。;\n]{2,14}:")  # "协议签订:", "11月消费帮扶明细:" opening a message
 _SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))\s*(?:小结|总结|综上|汇总|本月小结)\s?[:,]")
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
@@ -1068,7 +1071,7 @@ _PROVIDER_WORDS = tuple(
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _TAKING_PART_RE = re.compile("(?:累计|共计|共)?(?:参与|参加|出动)$")
-_TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参训|参加培训|接受培训")
+_TRAINED_AFTER_RE = re.compile("进修|轮训|受训|参训|参加培训|接受培训|跟岗|跟班学习|挂职")
 _SENT_RE = re.compile("派出|选派|派驻|选调|外派|调研|考察")
 _BARE_CLAUSE_RE = re.compile(r"\s*(?:累计|共计|合计|总计|共|计|约|近|达|逾|超)*\s*")
 # A count said again for what follows ("为上述86人每人发放交通补贴"): counted where it was first said.
@@ -1124,7 +1127,7 @@ _DESCRIPTION_RE = re.compile("现有|总人口|常住|户籍|辖|共有农户|(?
 
 # How far before a spending verb a future marker makes it a plan ("计划下个月拨付", "将于10月底前捐赠").
 _PLAN_REACH = 10
-_DONE_RE = re.compile("已|了|实际")
+_DONE_RE = re.compile("已|(?<![说讲答应示告知])了|实际")  # not the 了 of a saying: "会长说了年底前再拨20万"
 _DATE_AFTER_RE = re.compile("[年月日号]|月份")  # after a number that is a date, not an amount
 # Before a spending verb these make it a plan: 待 (waiting for: "待验收后拨付"; not 接待/期待/招待/待遇)
 # and 争取/力争 (striving to: "争取年内到位"), unless 已/了 comes between; a deadline ("年底前到位",
@@ -1770,7 +1773,8 @@ class _Reader:
         labelled_from = self.segments.span("clause", clause_start - 2)[0] if text[clause_start - 1:clause_start] == ":" else clause_start
         if (_DESCRIPTION_RE.search(text, clause_start, start) or _TARGET_RE.search(text, labelled_from, start)
                 or self._paid_by_others(clause_start, start)
-                or _NOT_REACHED_RE.search(text, clause_start, self.segments.near("clause", start)[1])):  # a target may label its clause: "目标:帮扶500户"
+                or _NOT_REACHED_RE.search(text, clause_start, self.segments.near("clause", start)[1])
+                or _LEFT_TO_REACH_RE.search(text, max(clause_start, start - 3), start) and _FUTURE_AFTER_RE.match(text, unit_end)):  # a target may label its clause: "目标:帮扶500户"
             return self._unreached(count_kind, start)
         if _STATISTIC_RE.search(text, clause_start, start) and not _BENEFICIARY_RE.search(
                 text, clause_start, self.segments.near("clause", start)[1]):  # "受灾群众4,620人得到救助" is helped

@@ -682,6 +682,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "各渠道帮销(万)\n线上\t12.3\n", "指标\t本月\t本年累计\t同比\n投入资金(万元)\t15\t142\t+20%\n", "Total\t50\n",
     "产业\t—\t—\n", "填报日期\t2024-12-02\n", "资金\t12.6万\n", "|---|---|\n", "| 资金 | 户 |\n|---|---|\n| 16万 | 48 |\n",
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
+    "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1706,6 +1707,16 @@ def test_tables_as_people_paste_them(text: str, want: dict[str, float]) -> None:
     ("我哋会嘅义工二十个去咗老人院，陪咗四十几个老人家", {"people": 40}),
     ("贼拉多人来参加培训 整了一百三十多号人", {"people": 130}),
     ("县里通知年底前要完成消费帮扶任务 我们单位分了8万块的任务", {}),                       # a task given
+    # testers 44–46, measured after the rules above
+    ("11月消费帮扶明细：\n单位食堂 4.5万元\n工会福利 12万元\n线上带货 3.2万元", {"sales_wan": 19.7}),
+    ("我们会长说了年底前再拨20万过来", {"committed_wan": 20}),                               # a saying's 了 is no past
+    ("本月拨付资金中有2万元因项目调整已退回", {"funds_wan": -2}),
+    ("组织结对县乡村教师68人到省城跟岗培训", {"people": 68}),
+    ("帮销了一百三十万，哦不对，是一百零三万", {"sales_wan": 103}),
+    ("答应的五十万 到现在到了三十五万", {"funds_wan": 35, "committed_wan": 50}),
+    ("截至下午5点已发放72户，还剩8户明天再送", {"households": 72}),
+    ("帮扶了20户，还有5户", {"households": 25}),
+    ("义诊86人次，其中测血压46人，测血糖40人（都在86人次里）", {"people": 86}),
 ])
 def test_stranger_sets_41_to_43(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
