@@ -1011,6 +1011,8 @@ _SALES_FIELD_LABELS = frozenset({"消费帮扶", "消费", "消费扶贫"})  # t
 _RECEIVED_HELP_RE = re.compile("(?:得到|获得|受到|接受)了?(?:救助|帮扶|资助|帮助|救治|慰问|安置)")
 _RECIPIENT_MARKS = frozenset("为给向对帮")
 _MAX_PART_CLAUSES = 8
+_MAX_PART_FIGURES = 64  # a list of parts holds a few dozen figures at most; the bound keeps hostile text linear and quick
+_KINDS_SAMPLED = 16  # the kinds of a clause's figures, from its first few (see _sub_scope_end)
 _MAX_PARTS_ADDING_UP = 24
 # A heading that opens the details of an overview given before it: its figures may add up to the overview's.
 _DETAILS_HEADING_RE = re.compile("具体工作|主要工作|具体情况|主要做法|具体做法|工作开展情况|分项情况|明细")  # how many figures after 其中 may be parts that add up to the whole
@@ -2242,7 +2244,7 @@ class _Reader:
                 continue
             first = bisect_left(starts, pos)
             scope_end = self._sub_scope_end(figures, starts, pos, given)
-            last = bisect_left(starts, scope_end)
+            last = min(bisect_left(starts, scope_end), first + _MAX_PART_FIGURES)
             # "另为其中1个村配了冷藏车1辆,18万元": 其中 names some of those helped; what they got is new money
             of_recipients = self.text[pos - 1:pos] in _RECIPIENT_MARKS
             parts = [index for index in range(first, last)  # a decrease is never a part ("…,核减医疗部分2万元")
@@ -2711,7 +2713,7 @@ class _Reader:
         if self.text[pos - 1:pos] == "(" and self.text[clause_end:clause_end + 1] == ")":
             return clause_end  # "第一期38人(含女性20人),第二期42人(含女性25人)": the bracket holds the parts
         sentence_end = self.segments.span("sentence", pos)[1]
-        inside = range(bisect_left(starts, pos), bisect_left(starts, clause_end))
+        inside = range(bisect_left(starts, pos), min(bisect_left(starts, clause_end), bisect_left(starts, pos) + _KINDS_SAMPLED))
         listed = {self._part_kind(figures[i], given) for i in inside}
         for _ in range(_MAX_PART_CLAUSES):
             if clause_end >= self.segments.length:
@@ -2720,7 +2722,8 @@ class _Reader:
             if not self.text[clause_end + 1:next_end].strip():
                 clause_end = next_end  # "其中:" and a line break before the parts
                 continue
-            inside = range(bisect_left(starts, clause_end), bisect_left(starts, next_end))
+            low = bisect_left(starts, clause_end)
+            inside = range(low, min(bisect_left(starts, next_end), low + _KINDS_SAMPLED))
             kinds = {self._part_kind(figures[i], given) for i in inside}
             if not kinds and next_end < sentence_end:
                 # "其中羽绒服1,500件(价值22.5万元)、棉被500床(…)", "其中拖拉机10台,每台3万元,旋耕机40台,每台5000元":
