@@ -53,11 +53,15 @@ def __getattr__(name: str) -> Any:
 
 
 def _dump_stacks_on_sigusr1() -> None:
-    """`kill -USR1 PID` prints every thread's stack to stderr: how to see where a hung process waits."""
+    """`kill -USR1 PID` prints every thread's stack to stderr: how to see where a hung process waits.
+
+    A Python-level handler, so the stacks are read holding the interpreter lock: faulthandler's own C
+    handler reads other threads' frames while they run and can crash the process (it did, SIGSEGV, in
+    tests/reminders/test_leader.py)."""
     import faulthandler
 
     if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+        signal.signal(signal.SIGUSR1, lambda *_: faulthandler.dump_traceback(all_threads=True))
 
 
 def main() -> None:

@@ -194,7 +194,8 @@ def test_pairbot_scheduler_processes_one_leads_and_the_other_takes_over(db_url: 
         assert _eventually(took_over, 30), "".join(second_log)
         second.send_signal(signal.SIGUSR1)  # where a hung process waits: every thread's stack, and it goes on
         # faulthandler heads each thread's stack so; "Current thread" only when a Python thread took the signal
-        assert _eventually(lambda: any("(most recent call first)" in line for line in second_log), 10), "".join(second_log)
+        assert _eventually(lambda: any("(most recent call first)" in line for line in second_log), 10), (
+            f"no stack dump; exit code {second.poll()}; its log:\n" + "".join(second_log))
         assert second.poll() is None
         second.send_signal(signal.SIGTERM)
         assert _exit_code(second, second_log) == 0
