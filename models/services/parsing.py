@@ -231,6 +231,24 @@ _MONEY_NOUNS_AFTER = "助学金|奖学金|慰问金|善款|资金|红包|补贴|
 # Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
 _K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])"
                    rf"(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余]|{_MONEY_NOUNS_AFTER})元?")
+# Digits grouped in fours, as some people group by 万: "12,3456元" is 123,456 元, "1 0000元" 10,000 元. Read before
+# NFKC, where a typed "，" (a clause break) still differs from the ASCII comma; only before a unit.
+_UNIT_AHEAD = r"(?= ?[余多]?(?:千万|百万|[万萬亿億])?(?:元|圆|圓|块|塊|户|戶|人|名|位|项|項|个|個))"
+_GROUPED_BY_WAN_RE = re.compile(r"(?<![\d.,])\d{1,4}+(?:[, ]\d{4}+)++(?![\d.,])" + _UNIT_AHEAD)
+# Any other grouping of an amount ("12,34元", "1,00,000元", a decimal comma "2,5万元", a list "2,3,5万元") has no
+# one reading: it counts nothing and is flagged 数字异常 (as "nan", see _UNREADABLE_FIGURE_RE) for a reviewer.
+_GROUPED_AMOUNT_RE = re.compile(r"(?<![\d.,])\d++(?:,\d++)++(?:\.\d++)?+(?![\d.,])"
+                                r"(?= ?[余多]?(?:千万|百万|[万萬亿億])?(?:元|圆|圓|块|塊))")
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _digit_groups(text: str) -> str:
+    """Numbers grouped in fours joined up; amounts grouped any other irregular way made unreadable."""
+    text = _GROUPED_BY_WAN_RE.sub(lambda match: match.group().replace(",", "").replace(" ", ""), text)
+    return _GROUPED_AMOUNT_RE.sub(lambda match: match.group() if _THOUSANDS_RE.fullmatch(match.group()) else "nan",
+                                  text)
+
+
 # Digits grouped by spaces, as some keyboards and spreadsheets write them: "1 000 000元", "1 200户".
 _SPACED_THOUSANDS_RE = re.compile(r"(?<=\d) (?=\d{3}(?![\d.]))")
 # A count times a rate: "特等奖2人×5000元" → 2人每人5000元, read as any per-head rate.
@@ -633,6 +651,8 @@ def _normalise(text: str) -> str:
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
     if "," in text and "\n" in text:
         text = _csv_as_tabs(text)
+    if "," in text or " " in text:
+        text = _digit_groups(text)
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATION)
     if _ENGLISH_HINT_RE.search(text):
         text = _english_words_in_chinese(text)

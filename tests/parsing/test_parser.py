@@ -683,6 +683,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "产业\t—\t—\n", "填报日期\t2024-12-02\n", "资金\t12.6万\n", "|---|---|\n", "| 资金 | 户 |\n|---|---|\n| 16万 | 48 |\n",
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
+    "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -884,6 +885,26 @@ def test_implausible_figures_are_null_and_flagged(text: str, field: str) -> None
 def test_a_figure_written_as_exponent_nan_or_infinity_counts_nothing_and_is_flagged(text: str) -> None:
     got = parse_update(text)
     assert not got.has_figures() and got.flags == ("数字异常",), got
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("投入资金12,3456元", {"funds_wan": 12.3456}),  # grouped by 万
+    ("投入资金1,0000元,帮扶20户", {"funds_wan": 1, "households": 20}),
+    ("本月投入资金1 0000元", {"funds_wan": 1}),
+    ("投入资金１２,３４５６元", {"funds_wan": 12.3456}),  # full-width digits
+    ("共帮扶12,3456户", {"households": 123456}),
+    ("投入资金1,234,567元", {"funds_wan": 123.4567}),  # thousands, as before
+    ("资金8万,户20", {"funds_wan": 8, "households": 20}),  # a comma between clauses, as before
+])
+def test_digits_grouped_by_wan_are_one_number(text: str, want: dict[str, float]) -> None:
+    got = parse_update(text)
+    assert {key: getattr(got, key) for key in want} == want, got
+
+
+@pytest.mark.parametrize("text", ["投入资金1,00,000元", "本月捐款12,34元", "投入资金2,5万元", "分别捐赠2,3,5万元"])
+def test_an_amount_grouped_irregularly_counts_nothing_and_is_flagged(text: str) -> None:
+    got = parse_update(text)
+    assert got.funds_wan is None and got.flags == ("数字异常",), got
 
 
 def test_letters_near_a_figure_are_no_exponent() -> None:
