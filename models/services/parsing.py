@@ -226,11 +226,34 @@ _WORD_SPACE_RE = re.compile(rf"(?<=[{_HAN},;:()!?、。]) (?=[{_HAN}\d,;:()!?、
 _LABEL_REACH = 12  # a label before a colon ("1-9月实际到位:") is short
 _RANK_BEFORE_RE = re.compile("提升|上升|下降|前进|后退|排名|名次|跃升|进位")
 _RATE_AMOUNT_AFTER_RE = re.compile(r"[^\d,。;:]{0,6}?[\d一二两三四五六七八九十百千万]+(?:元|块|万)")
-_MONEY_NOUNS_AFTER = "助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|生活费|路费|伙食费|学费"  # "200块生活费", "5k助学金"
+_MONEY_NOUNS_AFTER = rf"助学金|奖学金|慰问金|善款|资金|红包|补贴|补助|[{_HAN}]{{0,2}}费"  # "200块生活费", "5k助学金"
 # "5k" / "5K元" → 5千元 (money: chat shorthand for thousands of yuan).
 # Not where a noun follows ("4K投影仪", "3.2k人次"): only before 元, a break, or a word that goes with money.
 _K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])"
                    rf"(?=$|[^A-Za-z{_HAN}]|[元块钱的给用到已左多余]|{_MONEY_NOUNS_AFTER})元?")
+# Typed fast on a phone: shorthand for the fields ("消帮3.2w", "产帮5万"), 户 mistyped as its homophone 护 after a
+# number or as a label ("帮扶20护", "护数15", "每护500元"; not 护理, 护士, 护林员, 护栏 …).
+_SHORTHAND_RE = re.compile("消帮|产帮|教帮")
+_SHORTHAND = {"消帮": "消费帮扶", "产帮": "产业帮扶", "教帮": "教育帮扶"}
+_HU_TYPO_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万多余])护(?![理士工卫林栏坡航送])|(?<=每)护|护(?=数)")
+# Labels before their numbers, run together: "资金8万户20" is 8 万元 and 20 households, not 80,000 households (and
+# "资金8万元户20" is no 万元户);
+# a clause opening "户20人66" is 20 households and 66 people ("农户56户212人" is not such a run). A comma goes
+# where the next label starts.
+_MONEY_THEN_LABEL_RE = re.compile(r"(?P<amount>(?:资金|投入|捐款|金额|钱|款)\d+(?:\.\d+)?万元?)(?=[户人]\d)")
+_LABEL_RUN_RE = re.compile(rf"(?<![{_HAN}])(?P<first>[户人]\d+)(?=(?:户|人|项目|资金|钱|投入|金额)\d)")
+
+
+def _typed_fast(text: str) -> str:
+    """Phone shorthand and run-together labels, in the forms the rest of the parser reads."""
+    if "帮" in text:
+        text = _SHORTHAND_RE.sub(lambda match: _SHORTHAND[match.group()], text)
+    if "护" in text:
+        text = _HU_TYPO_RE.sub("户", text)
+    text = _MONEY_THEN_LABEL_RE.sub(r"\g<amount>,", text)
+    return _LABEL_RUN_RE.sub(r"\g<first>,", text)
+
+
 # Digits grouped in fours, as some people group by 万: "12,3456元" is 123,456 元, "1 0000元" 10,000 元. Read before
 # NFKC, where a typed "，" (a clause break) still differs from the ASCII comma; only before a unit.
 _UNIT_AHEAD = r"(?= ?[余多]?(?:千万|百万|[万萬亿億])?(?:元|圆|圓|块|塊|户|戶|人|名|位|项|項|个|個))"
@@ -660,7 +683,7 @@ def _normalise(text: str) -> str:
         text = _tables_as_sentences(text)
     if " " in text:
         text = "\n".join(_spaces_as_commas(line) for line in text.split("\n"))
-    text = _WORD_SPACE_RE.sub("", text)
+    text = _typed_fast(_WORD_SPACE_RE.sub("", text))
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _K_RE.sub("千元", text)
@@ -860,11 +883,16 @@ _CUE_BUY = "buy"              # 购买: sales when it is produce that is bought,
 _CUE_SPEND = "spend"          # 花了 货款: sales when the sentence bought produce before, else money put in
 _CUE_NEUTRAL = "neutral"      # 按计划 …: swallows words that would otherwise mislead
 
+# A field's name with an amount right after it is money put in for that field ("产业帮扶5万,消费帮扶2万,教育帮扶1万"),
+# unless it names a part of an amount before it ("协议…600万元,其中产业帮扶400万元"): then the whole's kind is its.
+_FIELD_NAMES = frozenset("产业帮扶 教育帮扶 医疗帮扶 健康帮扶 就业帮扶 生态帮扶 文化帮扶 养老帮扶 助学帮扶".split())
+_AMOUNT_AFTER_NAME_RE = re.compile(r"(?:资金|金额)?[: ]?(?:约|共|达|投入)?\d")
 _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "投入 投资 捐赠 捐款 捐助 捐资 捐建 捐献 捐 资助 援助 援建 拨款 筹集 募集 筹措 出资 发放 "
         "赠送 支持 减免 承担 支出 用于 打款 汇款 转账 打了 转了 汇了 投 拨 拿出 出了 贴息 "
         "配备 配发 配了 打过去 转过去 汇过去 打过来 转过来 汇过来 送去 送了 给了 收到 支付 打到 转到 汇到 打给 转给 汇给".split(), _CUE_FUNDS),
+    **dict.fromkeys(_FIELD_NAMES, _CUE_FUNDS),
     **dict.fromkeys(
         "拨付 到位 到账 兑现 已投入 已捐赠 已捐 已拨 已支付 已发放 已落实 实际投入 实际到位 到了 补上了 补齐了 补足了"
         .split(), _CUE_PAID),
@@ -1101,6 +1129,24 @@ _AFORESAID_RE = re.compile("(?:上述|(?<![岁年级米度分])以上|前述|这
 # Words pointing back at a figure said before: "这85户每户领取化肥2袋", "参训的42名村医", "上面说的5.6万元".
 _POINTS_BACK_RE = re.compile("(?:这|该|此|上述|(?<![岁年级米度分])以上|前述|这些|上面说的|上面的|前面说的|前面的|刚才说的|参训的|受训的|受益的)"
                              "(?:[台辆套批笔项个](?:价值|金额|总价)?的?)?$")  # "这台价值38万元的冷藏车"
+# A chat log pasted or forwarded: lines opened by a speaker ("县财政-小吴:", "回复 张敏:", "昨天 21:03 王会长:") or a
+# quoted message ("「李主任:…」", "引用 王会长 的消息"), with a speaker speaking twice or the marks of a chat (@, [OK],
+# times, 收到) — a report's headings ("产业帮扶:", "一、资金到位情况:") are lines of a label too. Its speakers repeat
+# each other's figures when they confirm, quote or send a line twice: a figure said again on another line is counted
+# once (see said_again).
+_SPEAKER_LINE_RE = re.compile(
+    r"^(?P<quote>回复|引用|「|\"|转发)|^(?:[^\n]{0,8}\d{1,2}:\d{2}\s?)?(?P<speaker>[^\n:,。;!?、\d]{1,12}):(?!\d)", re.MULTILINE)
+_CHAT_MARK_RE = re.compile(r"@[^\s@]|\[[^\]\n]{1,4}\]|[「」]|\d{1,2}:\d{2}|收到|好的")
+
+
+def _is_chat_log(text: str) -> bool:
+    head = text[:_MAX_CHAT_HEAD]
+    lines = [match.group("speaker") or match.group("quote") for match in _SPEAKER_LINE_RE.finditer(head)]
+    if "\n" not in head or len(lines) < 2:
+        return False
+    return len(set(lines)) < len(lines) or _CHAT_MARK_RE.search(head) is not None
+
+
 # Audiences are not people reached ("直播间观看量5.6万人次").
 _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
@@ -1249,7 +1295,7 @@ _MEASURE_WORD_RE = re.compile(
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
 _COUNT_LABEL_RE = re.compile(r"(?:(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?"
-                             r"|(?<=[;,、])(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
+                             r"|(?:(?<=[;,、:\n])|(?<![\s\S]))(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
 
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了一"  # 一 of 一共
 _RANGE_JOINERS = "-~至到"
@@ -1287,6 +1333,7 @@ _RELATIVE_BASE = 10_000  # relative years are stored as this plus their offset
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
+_MAX_CHAT_HEAD = 2_000  # how far speaker lines are looked for: a chat log shows them from its start
 
 
 class _RunningCues:
@@ -1406,6 +1453,9 @@ class _Reader:
                 kind = _CUE_SALES  # "帮销土豆一万多斤,收入一万二块钱": what the sale took in
             if kind == _CUE_PROMISE and self.text.startswith(("服务", "医生"), match.end()):
                 kind = _CUE_NEUTRAL  # "家庭医生签约服务": a service's name
+            if match.group() in _FIELD_NAMES and (not _AMOUNT_AFTER_NAME_RE.match(self.text, match.end()) or _SUB_RE.search(
+                    self.text, max(self.segments.span("sentence", match.start())[0], match.start() - _REACH), match.start())):
+                kind = _CUE_NEUTRAL
             if kind == _CUE_SALES and _SUBSIDY_AFTER_RE.match(self.text, match.end()):
                 kind = _CUE_WEAK  # "消费帮扶补贴1500万元": a subsidy given, named after what it is for
             if kind == _CUE_FUNDS and cues and cues[-1].kind == _CUE_OUTCOME \
@@ -2696,13 +2746,28 @@ class _Reader:
         """Indexes of figures that point back at one said before ("这85户", "参训的42名村医", "上面说的5.6万元"):
         the same kind and value earlier in the text, so counted once, where it was first said."""
         found: set[int] = set()
+        chat = _is_chat_log(self.text)
         for index, figure in enumerate(figures):
-            if index == 0 or _POINTS_BACK_RE.search(self.text, max(0, figure.start - 6), figure.start) is None:
+            if index == 0:
+                continue
+            if chat and self._said_on_an_earlier_line(figures, index):
+                found.add(index)
+                continue
+            if _POINTS_BACK_RE.search(self.text, max(0, figure.start - 6), figure.start) is None:
                 continue
             if any(earlier.kind == figure.kind and math.isclose(earlier.value, figure.value, rel_tol=1e-9)
                    for earlier in figures[max(0, index - _MAX_NEIGHBOURS):index]):
                 found.add(index)
         return found
+
+    def _said_on_an_earlier_line(self, figures: list[_Figure], index: int) -> bool:
+        """In a chat log: is a figure of the same kind and value on an earlier line (a confirmation, a quote,
+        a line sent twice)?"""
+        figure = figures[index]
+        line_start = self.text.rfind("\n", 0, figure.start)
+        return any(earlier.kind == figure.kind and earlier.start < line_start
+                   and math.isclose(earlier.value, figure.value, rel_tol=1e-9)
+                   for earlier in figures[max(0, index - _MAX_NEIGHBOURS):index])
 
     def placed_trainees(self, figures: list[_Figure]) -> set[int]:
         """Indexes of people counts that are an outcome of a training counted just before in the
@@ -2860,7 +2925,9 @@ class _Reader:
         only when there is no other."""
         start, end = self.segments.span("sentence", pos)
         start, end = max(start, pos - _REACH), min(end, pos + _REACH)
-        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?个?{re.escape(measure)}")
+        # "12个村", and with a word between "12个脱贫村", "5个行政村"
+        pattern = re.compile(rf"(?P<number>{_ARABIC}|[{_CN_DIGIT_CHARS}十百千万]+)(?:余|多)?(?:个[{_HAN}]{{0,2}}?)?"
+                             rf"{re.escape(measure)}")
         best, own = None, None
         for match in pattern.finditer(self.text, start, end):
             value = _number_value(match.group("number"))

@@ -683,7 +683,8 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "产业\t—\t—\n", "填报日期\t2024-12-02\n", "资金\t12.6万\n", "|---|---|\n", "| 资金 | 户 |\n|---|---|\n| 16万 | 48 |\n",
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
-    "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,",
+    "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,", "户1人2", "资金1万户2", "消帮1万,", "2护",
+    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1740,4 +1741,41 @@ def test_tables_as_people_paste_them(text: str, want: dict[str, float]) -> None:
     ("义诊86人次，其中测血压46人，测血糖40人（都在86人次里）", {"people": 86}),
 ])
 def test_stranger_sets_41_to_43(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # typed fast on a phone: labels run together, shorthand, 护 for 户
+    ("10月资金8万户20", {"funds_wan": 8, "households": 20}),
+    ("资金2.3万人45户15", {"funds_wan": 2.3, "people": 45, "households": 15}),
+    ("资金8万元户20人66", {"funds_wan": 8, "households": 20, "people": 66}),
+    ("户12 人40 钱3万", {"households": 12, "people": 40, "funds_wan": 3}),
+    ("11月：户12人40", {"households": 12, "people": 40}),
+    ("带动8万户20万人增收", {"households": 80_000, "people": 200_000}),
+    ("帮扶易地搬迁户5户18口人", {"households": 5, "people": 18}),
+    ("消帮3.2w", {"sales_wan": 3.2}),
+    ("11月报：产帮5万，消帮2万，教帮1万", {"funds_wan": 6, "sales_wan": 2}),
+    ("帮扶20护 60人", {"households": 20, "people": 60}),
+    ("资金3万元 护数15 人数52", {"funds_wan": 3, "households": 15, "people": 52}),
+    ("帮付困难户15护，每护500元", {"funds_wan": 0.75, "households": 15}),
+    ("聘请2名护理员", {"people": 2}),
+    # each place, with a word between its count and its name; 块 before any …费
+    ("向全县12个脱贫村每村拨付5万元产业发展资金", {"funds_wan": 60}),
+    ("给12位孤寡老人每人送了200块过节费", {"funds_wan": 0.24, "people": 12}),
+    ("3块金牌", {}),
+])
+def test_stranger_sets_47_to_49(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("张会计：20万已转过去了，请查收\n县财政-小吴：@张会计 收到，20万元已到账[OK]\n张会计：好的[握手]", {"funds_wan": 20}),
+    ("王会长：本月捐赠图书2000册，价值5万元\n王会长：本月捐赠图书2000册，价值5万元\n王会长：不好意思发重复了", {"funds_wan": 5}),
+    ("昨天 21:03 王会长：物资已发车，价值8万元\n今天 10:15 李娜：物资已收到，8万元的米面油已分发到127户",
+     {"funds_wan": 8, "households": 127}),
+    # a report's headings are no speakers: equal figures under two headings are two figures
+    ("产业帮扶:投入资金20万元\n教育帮扶:投入资金20万元", {"funds_wan": 40}),
+    ("一、产业帮扶：投入资金20万元\n二、教育帮扶：投入资金20万元\n三、其他：无", {"funds_wan": 40}),
+])
+def test_a_figure_a_chat_repeats_on_another_line_counts_once(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
