@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
@@ -380,10 +380,14 @@ def withdrawable_updates(session: Session, contact: Contact, window: timedelta, 
 
 
 def recently_withdrew(session: Session, contact: Contact, window: timedelta, now: datetime) -> bool:
-    """True when the contact withdrew an update within the window: a further 撤回 must say which one."""
+    """True when the contact's last step was withdrawing an update, within the window: a further 撤回 must say which
+    one. A report sent since then is the one a plain 撤回 means."""
+    newest = select(func.max(ProgressUpdate.created_at)).where(
+        ProgressUpdate.contact_id == contact.id, col(ProgressUpdate.withdrawn_at).is_(None)).scalar_subquery()
     return session.exec(
         select(ProgressEdit.id).where(ProgressEdit.kind == "withdraw", ProgressEdit.actor == f"contact:{contact.id}",
-                                      ProgressEdit.edited_at >= now - window).limit(1)
+                                      ProgressEdit.edited_at >= now - window,
+                                      or_(newest.is_(None), ProgressEdit.edited_at > newest)).limit(1)
     ).first() is not None
 
 

@@ -68,6 +68,16 @@ def test_a_second_withdraw_asks_which_and_is_answered_by_number(clocked: App, cl
     assert "撤回哪一条" in again and "2." not in again and _live(clocked) == ["培训农民150人"]
 
 
+def test_a_report_sent_after_a_withdrawal_is_what_the_next_withdraw_takes(clocked: App, clock: Clock) -> None:
+    user = _three_updates(clocked, clock)
+    assert "图书" in user.send("撤回")[0]
+    clock.advance(minutes=2)
+    user.send("本月帮扶困难户12户")
+    clock.advance(minutes=1)
+    assert user.send("撤回") == ["已撤回您 11-29 08:00 提交的进展：“本月帮扶困难户12户”。"]
+    assert "您刚撤回过一条进展" in user.send("撤回")[0]  # and right after that one, it asks again
+
+
 def test_the_question_survives_a_restart(settings: Settings, clock: Clock) -> None:
     first = App(settings, channels={CONSOLE: ConsoleChannel()}, clock=clock)
     first.queue.start_worker()
