@@ -46,8 +46,9 @@ def _review_note(flags: list[str]) -> str:
     return _("将由管理员核对（{reasons}）。").format(reasons=flag_reasons(reasons))
 
 
-def confirmation(recorded: Recorded) -> str:
-    """One short message: what was understood, what a reviewer will check, how to fix it."""
+def confirmation(recorded: Recorded, filed: str = "") -> str:
+    """One short message: what was understood, what a reviewer will check, how to fix it; `filed` (a line saying
+    which reminder it answered) stands before a question, so the question sits right above its options."""
     summary = recorded.parsed.summary_zh()
     if recorded.duplicate_of is not None:
         return _("这条进展与您刚才提交的一条相同，未重复记录。")
@@ -62,13 +63,14 @@ def confirmation(recorded: Recorded) -> str:
         head += _("已记入{project}。").format(project=reports.project_label_short(recorded.project))
     elif recorded.project_note:
         head += recorded.project_note
+    filed = f"\n{filed}" if filed else ""
     if recorded.question is None:
-        return f"{head}{recorded.ledger}{_(HOW_TO_FIX)}"
+        return f"{head}{recorded.ledger}{_(HOW_TO_FIX)}{filed}"
     choices = "\n".join(f"{n}. {label}" for n, (_token, label) in enumerate(recorded.options, start=1))
     if recorded.optional:
-        return (f"{head}{recorded.ledger}{_(HOW_TO_FIX)}\n" + _("这条进展属于哪个项目？请点按钮或回复序号"
+        return (f"{head}{recorded.ledger}{_(HOW_TO_FIX)}{filed}\n" + _("这条进展属于哪个项目？请点按钮或回复序号"
                 "（不选则记为结对的一般进展；以后可在开头写“项目编号：”直接记入）：") + f"\n{choices}")
-    return f"{head}\n" + _("您有多个结对，这条进展属于哪一个？请点按钮或回复序号：") + f"\n{choices}"
+    return f"{head}{filed}\n" + _("您有多个结对，这条进展属于哪一个？请点按钮或回复序号：") + f"\n{choices}"
 
 
 def corrected(recorded: Recorded, lead: str) -> str:
@@ -301,11 +303,11 @@ class ReportText:
         if ctx.message.attachments and recorded.duplicate_of is None:
             files = [(a.kind, a.file_id, a.filename) for a in ctx.message.attachments]
             reports.attach_files(ctx.session, ctx.contact, ctx.message.channel, files, ctx.now, recorded.update)
-        text = confirmation(recorded)
+        filed = ""
         if target is not None and recorded.duplicate_of is None:
             obligations.mark_answered(ctx.session, target, recorded.update, ctx.now)
-            text += "\n" + _("已记入“{title}”，本期不再提醒您。").format(title=target.title)
-        ctx.reply(text, choice_buttons(recorded))
+            filed = _("已记入“{title}”，本期不再提醒您。").format(title=target.title)
+        ctx.reply(confirmation(recorded, filed), choice_buttons(recorded))
 
 
 def _not_a_report(ctx: Context, kind: Kind) -> None:

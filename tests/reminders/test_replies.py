@@ -160,3 +160,17 @@ def test_an_unrelated_org_sees_no_other_contacts_reminder(clocked: tuple[App, Cl
     assert "已记入" not in _say(app, "orgX", "投入资金1万元", reply_to=message_id)
     with Session(app.engine) as session:
         assert session.exec(select(ReportCycle)).one().name == "年度统计"
+
+
+def test_the_filed_line_stands_before_the_which_pairing_question(clocked: tuple[App, Clock]) -> None:
+    app, clock = clocked
+    world = build_world(app.engine)
+    pair(app.engine, world.organizations["A"], world.counties["B"])  # orgA now has two pairings
+    _year_end(app, clock)
+    clock.set(local("2026-12-01 09:00"))
+    _tick(app)
+    clock.set(local("2026-12-02 15:00"))
+    lines = _say(app, "orgA", "全年投入资金80万元").split("\n")
+    filed = next(n for n, line in enumerate(lines) if "已记入“年度统计（2026年）”" in line)
+    question = next(n for n, line in enumerate(lines) if "这条进展属于哪一个" in line)
+    assert filed < question and all(line[0].isdigit() for line in lines[question + 1:]), lines
