@@ -86,6 +86,9 @@ _ENCODING_LABELS = {"utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "utf-16": "U
 # Notes people add to template headers: "名称（必填）", "【电话】", "*姓名".
 MAX_CELL_CHARS = 131_072  # a longer cell refuses its row (csv's own field limit, and no column needs more)
 MAX_RECORD_CHARS = 4 * 1024 * 1024  # a CSV row longer than this is skipped unread, so memory stays bounded
+# csv's own field limit (131,072) would refuse a long cell without saying which: cells are read up to a whole record,
+# and _unusable names the column of one over MAX_CELL_CHARS.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS))
 _LINE_CHUNK = 1024 * 1024  # CSV text is read at most this many characters at a time
 _VOTES = 20  # lines with non-ASCII text that decide a CSV's encoding
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not decode, kept by surrogateescape
@@ -440,9 +443,8 @@ def _csv_cells(lines: list[str] | None, delimiter: str, label: str) -> list[str]
         return Unreadable(_("此行超过 {limit} 个字符，未读取").format(limit=f"{MAX_RECORD_CHARS:,}"))
     try:
         record = next(csv.reader(lines, delimiter=delimiter), [])
-    except csv.Error:  # the field limit (131,072 by default) or a malformed quote
-        return Unreadable(_("此行 CSV 格式有误或有单元格超过 {limit} 个字符，整行未导入").format(
-            limit=f"{MAX_CELL_CHARS:,}"))
+    except csv.Error:  # a malformed quote (a long cell is read, and refused by _unusable, which names its column)
+        return Unreadable(_("此行 CSV 格式有误（引号不成对或位置不对），整行未导入"))
     if not any(map(_UNDECODABLE.search, lines)):  # the record decoded whole: no cell to look at
         return [cell.strip() for cell in record]
     for position, cell in enumerate(record):

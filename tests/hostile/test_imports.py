@@ -57,6 +57,7 @@ def test_a_cell_over_the_limit_refuses_its_row_only(engine, tmp_path: Path) -> N
     assert report.created == 8 and report.refused == 3
     assert [p.row for p in report.problems] == [5, 8, 12]
     assert all("131,072" in p.message and "整行未导入" in p.message for p in report.problems[:2])
+    assert [p.column[:5] for p in report.problems[:2]] == ["phone", "phone"], report.problems  # the cell is named
     assert report.problems[2].message.startswith("超过 32 个字符")  # read whole; the phone column holds 32
 
 
