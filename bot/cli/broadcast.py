@@ -57,6 +57,7 @@ def send(
         with unit_of_work(engine) as session:
             audience = resolve_audience(session, segment)
         _preview(audience)
+        _warn_unconfigured(audience, settings)
         if not audience.recipients:
             raise fail(_("没有可以送达的收件人，未发送。"))
         if not yes:
@@ -139,6 +140,23 @@ def nudge(
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
+
+
+def _warn_unconfigured(audience: Audience, settings: Settings) -> None:
+    """Recipients on a platform this configuration has no token for: their messages would fail at once."""
+    from bot.cli.tables import console as terminal
+    from bot.messages import channel_label
+    from bot.server import configured_channels
+
+    configured = set(configured_channels(settings))
+    for channel, counts in audience.counts().items():
+        if channel in PLATFORMS and channel not in configured:
+            terminal().print(_("注意：本配置未启用 {channel}（未设置其令牌），这 {n} 个收件人的消息将发送失败；"
+                               "请先在配置中启用 {channel}。").format(
+                channel=channel_label(channel), n=counts["contacts"] + counts["groups"]))
+
+
+PLATFORMS = ("telegram", "wecom")  # the channels a token enables (see bot.server.configured_channels)
 
 
 def _preview(audience: Audience) -> None:

@@ -201,6 +201,15 @@ def test_cli_broadcast_asks_then_writes_rows_that_the_running_app_sends(world: A
     assert "无需提醒" in run_cli("broadcast", "nudge", "1", "--yes").output
 
 
+def test_cli_preview_warns_of_recipients_on_a_platform_without_a_token(world: App, run_cli: Callable[..., Any]) -> None:
+    person(world, "扎西", Role.county, "9001", county="布拖县", channel="telegram")
+    declined = run_cli("broadcast", "--to", "county:布拖县", "--text", "请于8月31日前签订帮扶协议", input="n\n")
+    assert declined.returncode == 1
+    assert "未启用 Telegram" in declined.output and "这 1 个收件人的消息将发送失败" in declined.output, declined.output
+    only_console = run_cli("broadcast", "--to", "county:昭觉县", "--text", "通知", input="n\n")
+    assert "未启用" not in only_console.output
+
+
 def test_cli_refuses_bad_input_with_the_reason(world: App, run_cli: Callable[..., Any]) -> None:
     result = run_cli("broadcast", "--to", "county:火星县", "--text", "x", "--yes")
     assert result.returncode == 2 and "未找到县“火星县”" in result.output
