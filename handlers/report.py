@@ -255,6 +255,7 @@ class EditedMessage:
         except ReportError as exc:
             ctx.reply(str(exc))
             return
+        ctx.audit("report.correct", f"update:{update.id}", kind="edit")  # as 更正 does; `kind` as in its ProgressEdit
         ctx.reply(corrected(recorded, N_("已按修改后的消息更正：{summary}。")))
 
 

@@ -348,7 +348,8 @@ class ReviewSite:
         queued: list[int] = []  # the sender's notice, written with the decision, sent once it is committed
         try:
             if action == "accept":
-                await self.db(lambda s: review.accept(s, admin.scope, update_id, admin.actor, now, note))
+                await self.db(lambda s: review.accept(s, admin.scope, update_id, admin.actor, now, note,
+                                                      zone=self.zone, queued=queued))
             elif action == "reject":
                 await self.db(lambda s: review.reject(s, admin.scope, update_id, admin.actor, now, note,
                                                       zone=self.zone, queued=queued))

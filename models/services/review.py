@@ -39,11 +39,18 @@ def _reviewable(session: Session, scope: Scope, update_id: int) -> ProgressUpdat
     return update
 
 
-def accept(session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str = "") -> ProgressUpdate:
+def accept(
+    session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str = "", *,
+    zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
+) -> ProgressUpdate:
+    """Accept as parsed. Nobody is told, unless the update had been rejected: its sender was asked to send it
+    again, so they learn the 退回 is withdrawn and the update counts as it is (a Delivery in this transaction)."""
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
     _decide(update, ReviewStatus.accepted, note, now)
     audit(session, actor, "review.accept", f"update:{update.id}", previous=previous, note=note)
+    if previous == ReviewStatus.rejected:
+        _tell_sender(session, update, lambda: reinstated_notice(update, zone, note), queued)
     return update
 
 
@@ -66,7 +73,8 @@ def correct(
     session: Session, scope: Scope, update_id: int, figures: dict[str, Any], actor: str, now: datetime, note: str = "",
     *, zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
 ) -> ProgressUpdate:
-    """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update; tell the sender."""
+    """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update; tell the sender
+    (that a 退回 is withdrawn, when the update had been rejected)."""
     update = _reviewable(session, scope, update_id)
     old = parsed_of(update)
     new = {**old, **figures}
@@ -77,7 +85,8 @@ def correct(
     previous = update.review_status
     _decide(update, ReviewStatus.accepted, note or "审核更正", now)
     audit(session, actor, "review.correct", f"update:{update.id}", previous=previous, old=old, new=new, note=note)
-    _tell_sender(session, update, lambda: corrected_notice(update, zone, note), queued)
+    was_rejected = previous == ReviewStatus.rejected
+    _tell_sender(session, update, lambda: corrected_notice(update, zone, note, was_rejected=was_rejected), queued)
     return update
 
 
@@ -87,12 +96,29 @@ def rejected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
         update=describe_update(update, zone), reason=note.strip())
 
 
-def corrected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
-    """The sender learns the figures the ledger now holds for their update (and the reviewer's note, if any)."""
+def corrected_notice(update: ProgressUpdate, zone: ZoneInfo, note: str, *, was_rejected: bool = False) -> str:
+    """The sender learns the figures the ledger now holds for their update (and the reviewer's note, if any);
+    a sender who was asked to send it again (`was_rejected`) learns that they need not."""
     figures = ParsedUpdate(**parsed_of(update)).summary_zh() or _("没有可计入台账的数字")
-    reason = _("说明：{note}。").format(note=note.strip()) if note.strip() else ""
-    return (_("您 {update}已由管理员更正为：{figures}。").format(update=describe_update(update, zone), figures=figures)
-            + reason + _("如有异议，请联系管理员。"))
+    lead = _("您 {update}此前被退回，现管理员已撤销退回，并将其更正为：{figures}。") if was_rejected \
+        else _("您 {update}已由管理员更正为：{figures}。")
+    return (lead.format(update=describe_update(update, zone), figures=figures) + _reviewer_note(note)
+            + (_no_need_to_resend() if was_rejected else "") + _("如有异议，请联系管理员。"))
+
+
+def reinstated_notice(update: ProgressUpdate, zone: ZoneInfo, note: str) -> str:
+    """A rejected update accepted after all: its sender, asked to send it again, learns it counts as it is."""
+    return (_("您 {update}此前被退回，现管理员已撤销退回，这条进展已按原内容计入台账。").format(
+        update=describe_update(update, zone)) + _reviewer_note(note) + _no_need_to_resend())
+
+
+def _reviewer_note(note: str) -> str:
+    return _("说明：{note}。").format(note=note.strip()) if note.strip() else ""
+
+
+def _no_need_to_resend() -> str:
+    """A sender who already sent it again would have it counted twice: they are asked to say so."""
+    return _("无需重新发送这条进展；如已重新发送，请告知管理员，以免重复计入。")
 
 
 def _tell_sender(session: Session, update: ProgressUpdate, text: Callable[[], str], queued: list[int] | None) -> None:
@@ -103,9 +129,13 @@ def _tell_sender(session: Session, update: ProgressUpdate, text: Callable[[], st
 
 
 def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: datetime) -> None:
-    update.review_status = status
+    """The decision and its note. A note left blank keeps the parser's reason for flagging, but never a
+    rejection's reason once the update is no longer rejected (it would read as the reason it was accepted)."""
     if note.strip():
         update.review_note = note.strip()[:512]
+    elif update.review_status == ReviewStatus.rejected and status != ReviewStatus.rejected:
+        update.review_note = ""
+    update.review_status = status
     update.updated_at = now
 
 

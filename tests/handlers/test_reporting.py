@@ -12,7 +12,7 @@ from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.config import Settings
 from bot.messages import Attachment
 from bot.simulator import Simulator
-from models.messaging import InboundMessage
+from models.messaging import AuditLog, InboundMessage
 from models.registry import Role
 from models.reporting import Attachment as AttachmentRow
 from models.reporting import PendingQuestion, ProgressEdit, ProgressUpdate
@@ -73,6 +73,19 @@ def test_editing_the_chat_message_corrects_its_update(app: App) -> None:
     with Session(app.engine) as session:
         assert [e.kind for e in session.exec(select(ProgressEdit)).all()] == ["edit"]
         assert len(session.exec(select(InboundMessage).where(InboundMessage.sender_id == "c1")).all()) == 3
+
+
+def test_an_edit_that_corrects_an_update_is_audited_like_a_correction(app: App) -> None:
+    user = county_contact(app)
+    user.send("培训农民120人")
+    user.send("培训农民150人", edit=True)
+    user.send("更正 培训农民130人")
+    with Session(app.engine) as session:
+        [update_id] = session.exec(select(ProgressUpdate.id)).all()
+        rows = session.exec(select(AuditLog).where(AuditLog.action == "report.correct").order_by(AuditLog.id)).all()
+    assert [(r.target, r.details) for r in rows] == [(f"update:{update_id}", {"kind": "edit"}),
+                                                    (f"update:{update_id}", {})]
+    assert rows[1].actor == rows[0].actor != ""
 
 
 def test_withdraw_inside_and_outside_the_window(settings: Settings) -> None:
