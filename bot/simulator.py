@@ -130,13 +130,22 @@ def resolve_sender(app: App, as_contact: str | None) -> tuple[str, str]:
 
 def run_simulator(settings: Settings, as_contact: str | None, stdin: TextIO = sys.stdin,
                   stdout: TextIO = sys.stdout) -> None:
-    app = App(settings, channels={NAME: ConsoleChannel(stdout)})
+    console = ConsoleChannel(stdout)
+    app = App(settings, channels={NAME: console})
     try:
         app.queue.start_worker()
         sender_id, name = resolve_sender(app, as_contact)
+        console.own_chat, console.name_of = sender_id, lambda chat_id: _console_name(app, chat_id)
         chat(Simulator(app, sender_id, name, language=current()), stdin, stdout)
     finally:
         app.close()
+
+
+def _console_name(app: App, chat_id: str) -> str:
+    """The contact a console chat belongs to, by name (the chat id when none)."""
+    with Session(app.engine) as session:
+        contact = contact_for(session, NAME, chat_id)
+        return contact.name if contact is not None else chat_id
 
 
 def _width(text: str) -> int:

@@ -126,3 +126,24 @@ def test_the_terminal_language_is_the_senders_hint(terminal: Terminal) -> None:
         sim.send(f"绑定 {invite(terminal.app.engine, Role.county, county=county)}")
     assert chinese.send("/lang")[0].startswith("当前语言")
     assert english.send("/lang")[0].startswith("Current language")
+
+
+def test_a_message_to_another_console_contact_says_whom_it_is_for(settings: Settings) -> None:
+    from bot.db import unit_of_work
+    from bot.simulator import run_simulator
+    from models.registry import ChannelIdentity, Contact
+
+    app = App(settings, channels={CONSOLE: ConsoleChannel()})
+    load_counties(app.engine)
+    with unit_of_work(app.engine) as session:
+        session.add(Contact(name="李主任", role=Role.admin, provinces=[]))
+        amu = Contact(name="阿木", role=Role.county, county_id=county_id(app.engine, "布拖县"), provinces=[])
+        session.add(amu)
+        session.flush()
+        session.add(ChannelIdentity(contact_id=amu.id, channel=CONSOLE, external_id=f"contact-{amu.id}"))
+    app.close()
+    out = io.StringIO()
+    run_simulator(settings, "李主任", io.StringIO("广播 county:布拖县 请于月底前签订协议\n:press 1\n"), out)
+    transcript = out.getvalue()
+    assert "🤖 （发给 阿木）\n   【通知】请于月底前签订协议" in transcript, transcript
+    assert "🤖 广播 #1 已开始发送" in transcript  # its own reply is not labelled
