@@ -154,10 +154,14 @@ def merge(session: Session, source: Contact, target: Contact, actor: str) -> dic
 
 
 def _keep_an_admin(session: Session, contact: Contact) -> None:
-    """Never deactivate the last active admin: nobody could sign in to the review pages again."""
+    """Never deactivate the last active admin (nobody could sign in to the review pages again), nor the last one of
+    every province (the provinces no scoped admin holds would be seen by nobody)."""
     if contact.role != Role.admin:
         return
-    others = session.exec(select(Contact.id).where(Contact.role == Role.admin, col(Contact.active).is_(True),
-                                                   Contact.id != contact.id)).first()
-    if others is None:
+    others = session.exec(select(Contact).where(Contact.role == Role.admin, col(Contact.active).is_(True),
+                                                Contact.id != contact.id)).all()
+    if not others:
         raise ContactError(_("这是唯一的在用管理员，停用后将无人能管理。请先邀请另一位管理员（pairbot invite --role admin）。"))
+    if not contact.provinces and all(other.provinces for other in others):
+        raise ContactError(_("这是唯一负责全部省份的在用管理员，停用后其他省份将无人能查看。"
+                             "请先邀请另一位负责全部省份的管理员（pairbot invite --role admin）。"))

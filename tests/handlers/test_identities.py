@@ -117,6 +117,20 @@ def test_the_last_admin_cannot_be_deactivated(app: App) -> None:
         contacts.deactivate(session, contacts.find(session, "王主任"), "离职", "test")
 
 
+def test_the_last_admin_of_every_province_cannot_be_deactivated_beside_scoped_ones(app: App) -> None:
+    _admin(app)
+    with unit_of_work(app.engine) as session:
+        session.add(Contact(name="川办", role=Role.admin, provinces=["四川省"]))
+    with unit_of_work(app.engine) as session, pytest.raises(contacts.ContactError, match="唯一负责全部省份"):
+        contacts.deactivate(session, contacts.find(session, "王主任"), "离职", "test")
+    with unit_of_work(app.engine) as session:  # a scoped admin can go while the national one stays
+        contacts.deactivate(session, contacts.find(session, "川办"), "调岗", "test")
+    with unit_of_work(app.engine) as session:
+        session.add(Contact(name="李处", role=Role.admin, provinces=[]))
+    with unit_of_work(app.engine) as session:  # another admin of every province: now it can
+        contacts.deactivate(session, contacts.find(session, "王主任"), "离职", "test")
+
+
 def test_contacts_commands_and_invite_for_a_contact(workdir) -> None:  # noqa: F811
     cwd, env = workdir
     (cwd / "contacts.csv").write_text("name,role,county,phone\n阿木,county,布拖县,139 1234 5678\n"
