@@ -380,7 +380,9 @@ def _county_claim(session: Session, contact: Contact, claim_id: int) -> tuple[Ne
     """A pending claim on one of this county contact's needs, its need locked (first confirmation wins)."""
     row = session.get(NeedClaim, claim_id)
     need = _locked_need(session, row.need_id) if row is not None else None
-    if row is None or need is None or contact.role != Role.county or need.county_id != contact.county_id:
+    if contact.role != Role.county:
+        raise NeedError(_("确认或婉拒接单由需求所在县的联络员操作。"))
+    if row is None or need is None or need.county_id != contact.county_id:
         raise NeedError(_("没有编号为 {id} 的本县接单。").format(id=claim_id))
     session.refresh(row)
     if row.status != ClaimStatus.pending:

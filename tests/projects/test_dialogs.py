@@ -153,7 +153,8 @@ def test_forged_replayed_and_strangers_buttons_are_refused(bot: App, world: Worl
 
     paired.send(f"接单 {need.id}")
     [claim] = _rows(bot, NeedClaim)
-    assert paired.send(data=f"needok:{claim.id}") == [f"没有编号为 {claim.id} 的本县接单。"]  # not the county
+    assert paired.send(data=f"needok:{claim.id}") == ["确认或婉拒接单由需求所在县的联络员操作。"]  # not a county
+    assert paired.send(f"确认 {claim.id}") == ["确认或婉拒接单由需求所在县的联络员操作。"]
     assert stranger.send(data=f"needok:{claim.id}") == [f"没有编号为 {claim.id} 的本县接单。"]
     assert stranger.send(f"确认 {claim.id}") == [f"没有编号为 {claim.id} 的本县接单。"]
     assert county.send(data="needok:1;drop table need") == ["无法识别的按钮，已忽略。"]
