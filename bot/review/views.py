@@ -272,6 +272,7 @@ class ReviewSite:
         def load(session: Session) -> dict[str, Any]:
             return {"county": ledger.visible_county(session, admin.scope, county_id),
                     "pairings": ledger.pairings_of_county(session, admin.scope, county_id),
+                    "sums": ledger.county_figures(session, admin.scope, county_id),
                     "needs": needs_of_county(session, county_id), "projects": projects_of_county(session, county_id),
                     "updates": ledger.update_page(session, admin.scope, county_id=county_id, page=page)}
 
