@@ -394,14 +394,14 @@ class ReviewSite:
 
     @admin_only
     async def totals(self, request: Request, admin: Admin) -> Response:
-        now = self.app.clock()
-
         def load(session: Session) -> dict[str, Any]:
+            """The sums as this request reads them (no cache: they are kept with the updates), stamped then."""
             rows, overall = ledger.totals(session, admin.scope)
             return {"rows": rows, "overall": overall, "provinces": ledger.provinces_in(session, admin.scope),
-                    "series": ledger.monthly_series(session, admin.scope)}
+                    "series": ledger.monthly_series(session, admin.scope), "computed_at": self.app.clock()}
 
-        data = await self.db(load) | {"computed_at": now}  # sums kept with the updates: always current
+        data = await self.db(load)
+        now = data["computed_at"]
         labels = [p.month for p in data["series"]]
         charts = [
             line_chart(_("累计投入资金"), labels, [p.cumulative_funds_wan for p in data["series"]], _("万元"), "#c0392b"),
