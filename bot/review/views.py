@@ -415,15 +415,17 @@ class ReviewSite:
     async def export(self, request: Request, admin: Admin) -> Response:
         """The workbook as a download; written to a temporary file that is removed once sent."""
         from models.services.export import ExportError, export_workbook, statistics_year
+        from models.services.provinces import UnknownProvince, key_county_provinces
 
         form = await request.form()
-        province = form_text(form, "province")
+        asked = form_text(form, "province").strip()
         now = self.app.clock()
         try:
             year = statistics_year(form_text(form, "year"), now.astimezone(self.zone).year)
-        except ExportError as exc:
+            provinces = await self.db(key_county_provinces, [asked] if asked else [])  # as `pairbot export` reads it
+        except (ExportError, UnknownProvince) as exc:
             return self.render(request, "error.html", admin, status=400, message=str(exc))
-        scope = admin.scope.narrowed(province)
+        scope = admin.scope.narrowed(provinces[0] if provinces else None)
         folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
         stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")
         path = folder / f"pairbot-ledger-{stamp}.xlsx"
