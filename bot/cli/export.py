@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.i18n import _, joined, os_reason
+from bot.i18n import _, os_reason
 
 from bot.cli.common import fail, settings_from
 
@@ -23,15 +23,14 @@ def export(
     """Export the ledger as an Excel workbook: organizations, pairings and agreements, updates, deliveries,
     and the year-end statistics table. Streams in constant memory; every export is audited."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session
     from xlsxwriter.exceptions import FileCreateError
 
     from bot.db import make_engine
     from models.base import utcnow
-    from models.registry import County
     from models.services.export import ExportError, count_rows, default_year, export_workbook, statistics_year
     from models.services.ledger import Scope
-    from models.services.provinces import UnknownProvince, canonical
+    from models.services.provinces import UnknownProvince, key_county_provinces
 
     settings = settings_from(ctx)
     if out.suffix.lower() != ".xlsx":
@@ -45,18 +44,13 @@ def export(
             raise IsADirectoryError(out)
     except OSError as exc:  # a directory, a name too long for the file system
         raise fail(_("无法写入 {out}：{reason}").format(out=out, reason=os_reason(exc))) from None
-    try:
-        province = canonical(province or [])
-    except UnknownProvince as exc:
-        raise fail(str(exc), 2) from None
     engine = make_engine(settings.database.url)
-    if province:
+    try:
         with Session(engine) as session:
-            known = set(session.exec(select(County.province).where(col(County.province).in_(province))).all())
-        unknown = [p for p in province if p not in known]
-        if unknown:
-            raise fail(_("重点县名单中没有这些省份：{provinces}（台账按重点县统计）").format(
-                provinces=joined(unknown)), 2)
+            province = key_county_provinces(session, province or [])
+    except UnknownProvince as exc:
+        engine.dispose()
+        raise fail(str(exc), 2) from None
     scope = Scope(tuple(province)) if province else Scope()
     now = utcnow()
     try:

@@ -272,6 +272,7 @@ class ReviewSite:
         def load(session: Session) -> dict[str, Any]:
             return {"county": ledger.visible_county(session, admin.scope, county_id),
                     "pairings": ledger.pairings_of_county(session, admin.scope, county_id),
+                    "sums": ledger.county_figures(session, admin.scope, county_id),
                     "needs": needs_of_county(session, county_id), "projects": projects_of_county(session, county_id),
                     "updates": ledger.update_page(session, admin.scope, county_id=county_id, page=page)}
 
@@ -394,14 +395,14 @@ class ReviewSite:
 
     @admin_only
     async def totals(self, request: Request, admin: Admin) -> Response:
-        now = self.app.clock()
-
         def load(session: Session) -> dict[str, Any]:
+            """The sums as this request reads them (no cache: they are kept with the updates), stamped then."""
             rows, overall = ledger.totals(session, admin.scope)
             return {"rows": rows, "overall": overall, "provinces": ledger.provinces_in(session, admin.scope),
-                    "series": ledger.monthly_series(session, admin.scope)}
+                    "series": ledger.monthly_series(session, admin.scope), "computed_at": self.app.clock()}
 
-        data = await self.db(load) | {"computed_at": now}  # sums kept with the updates: always current
+        data = await self.db(load)
+        now = data["computed_at"]
         labels = [p.month for p in data["series"]]
         charts = [
             line_chart(_("累计投入资金"), labels, [p.cumulative_funds_wan for p in data["series"]], _("万元"), "#c0392b"),
@@ -415,15 +416,17 @@ class ReviewSite:
     async def export(self, request: Request, admin: Admin) -> Response:
         """The workbook as a download; written to a temporary file that is removed once sent."""
         from models.services.export import ExportError, export_workbook, statistics_year
+        from models.services.provinces import UnknownProvince, key_county_provinces
 
         form = await request.form()
-        province = form_text(form, "province")
+        asked = form_text(form, "province").strip()
         now = self.app.clock()
         try:
             year = statistics_year(form_text(form, "year"), now.astimezone(self.zone).year)
-        except ExportError as exc:
+            provinces = await self.db(key_county_provinces, [asked] if asked else [])  # as `pairbot export` reads it
+        except (ExportError, UnknownProvince) as exc:
             return self.render(request, "error.html", admin, status=400, message=str(exc))
-        scope = admin.scope.narrowed(province)
+        scope = admin.scope.narrowed(provinces[0] if provinces else None)
         folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
         stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")
         path = folder / f"pairbot-ledger-{stamp}.xlsx"

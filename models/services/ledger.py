@@ -295,6 +295,28 @@ def pairings_of_county(session: Session, scope: Scope, county_id: int) -> list[P
     return _pairing_summaries(session, select(Pairing).where(Pairing.county_id == county_id))
 
 
+@dataclass
+class CountyFigures:
+    """The county page's sums beside its pairings: the updates its contacts filed under no pairing (未指定结对)
+    and the county as a whole, which `pairbot ledger totals`, /review/totals and the 统计表 count alike."""
+
+    unfiled: Figures
+    unfiled_last: datetime | None  # the newest counted unfiled update
+    total: Figures
+
+
+def county_figures(session: Session, scope: Scope, county_id: int) -> CountyFigures:
+    """Read through `figures_by`, as every other total is, so the page's 合计 is the ledger's."""
+    visible_county(session, scope, county_id)
+    by_pairing = figures_by(session, scope, "pairing", county_id=county_id)  # None: every unfiled account
+    last = session.execute(
+        select(func.max(ProgressUpdate.created_at)).join(Contact, Contact.id == ProgressUpdate.contact_id)
+        .where(col(ProgressUpdate.pairing_id).is_(None), Contact.county_id == county_id, counted())
+    ).scalar_one()
+    return CountyFigures(by_pairing.get(None, Figures()), last,
+                         figures_by(session, scope, "all", county_id=county_id)[None])
+
+
 def visible_pairing(session: Session, scope: Scope, pairing_id: int) -> PairingSummary:
     pairing = session.get(Pairing, pairing_id)
     if pairing is None:

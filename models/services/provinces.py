@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import _, joined
 
@@ -100,3 +100,17 @@ def find_province(session: Session, name: str) -> str:
     listed = joined(known) if known else _("（重点县名单为空，请先运行 pairbot init）")
     raise UnknownProvince(_("未找到省份“{name}”。可用全称、简称或繁体，例如 四川省、四川 或 西藏自治區。重点县所在省份：{known}")
                           .format(name=name.strip()[:40], known=listed))
+
+
+def key_county_provinces(session: Session, names: Iterable[str]) -> list[str]:
+    """The provinces an export is asked for, as full names (`canonical`), each holding key counties: the ledger is
+    kept by key county, so any other name would export an empty workbook. `pairbot export --province` and the
+    review page's export form both read the province through this; UnknownProvince (Chinese) for the rest."""
+    provinces = canonical(names)
+    if provinces:
+        known = set(session.exec(select(County.province).where(col(County.province).in_(provinces))).all())
+        unknown = [p for p in provinces if p not in known]
+        if unknown:
+            raise UnknownProvince(_("重点县名单中没有这些省份：{provinces}（台账按重点县统计）").format(
+                provinces=joined(unknown)))
+    return provinces

@@ -538,18 +538,19 @@ GROUPS = frozenset(_COARSE) | frozenset(_FINE)
 
 def figures_by(
     session: Session, scope: Scope, by: str, *, year: int | None = None, pairing_ids: Sequence[int] | None = None,
-    with_fields: bool = False,
+    county_id: int | None = None, with_fields: bool = False,
 ) -> dict[Any, Figures]:
     """Ledger figures grouped `by` one of GROUPS (key: the group's value, a tuple for "account", None for "all").
 
     The scope keeps the accounts of counties in the admin's provinces (an account with no known county
     is seen only by an admin of every province); `year` keeps the months of that calendar year;
-    `pairing_ids` keeps those pairings. Fields are counted when `with_fields` (always, from the county table).
+    `pairing_ids` keeps those pairings; `county_id` keeps that county's accounts (its pairings and its
+    contacts' unfiled updates). Fields are counted when `with_fields` (always, from the county table).
     """
     coarse = by in _COARSE and pairing_ids is None
     keys = (_COARSE if coarse else _FINE)[by]
     columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
-    query = _figures_query(by, coarse, year is not None, pairing_ids is not None)
+    query = _figures_query(by, coarse, year is not None, pairing_ids is not None, county_id is not None)
     if scope.provinces is not None:
         query = query.where(_in_scope(scope))
     params: dict[str, Any] = {}
@@ -557,6 +558,8 @@ def figures_by(
         params.update(first_month=f"{year:04d}-01", last_month=f"{year:04d}-12")
     if pairing_ids is not None:
         params["pairing_ids"] = list(pairing_ids)
+    if county_id is not None:
+        params["county_id"] = county_id
     out: dict[Any, Figures] = {}
     for row in session.execute(query, params).all():
         values = dict(zip(columns, row[len(keys):]))
@@ -575,6 +578,8 @@ def figures_by(
                 f"{year:04d}-01", f"{year:04d}-12"))
         if pairing_ids is not None:
             conditions.append(LedgerMonth.pairing_id.in_(list(pairing_ids)))  # type: ignore[union-attr]
+        if county_id is not None:
+            conditions.append(LedgerMonth.county_id == county_id)
         each = (func.json_each_text if session.get_bind().dialect.name == "postgresql" else func.json_each)(
             LedgerMonth.fields).table_valued("key", "value")
         query = (select(*keys, each.c.key, func.sum(cast(each.c.value, Integer))).select_from(LedgerMonth)
@@ -587,7 +592,7 @@ def figures_by(
 
 
 @cache
-def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool) -> Any:
+def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool, by_county: bool = False) -> Any:
     """The statement of `figures_by` without its scope, built once per shape (values are bound at execution)."""
     table = LedgerCountyMonth if coarse else LedgerMonth
     keys = (_COARSE if coarse else _FINE)[by]
@@ -598,6 +603,8 @@ def _figures_query(by: str, coarse: bool, by_year: bool, by_pairings: bool) -> A
     if by_pairings:
         conditions.append(LedgerMonth.pairing_id.in_(  # type: ignore[union-attr]
             bindparam("pairing_ids", expanding=True)))
+    if by_county:
+        conditions.append(table.county_id == bindparam("county_id"))
     columns = (*FIGURES, "updates", *(FIELD_COLUMNS if coarse else ()))
     sums = [func.coalesce(func.sum(getattr(table, key)), 0) for key in columns]
     query = (select(*keys, *sums).select_from(table)

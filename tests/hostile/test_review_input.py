@@ -113,8 +113,8 @@ def test_nul_in_form_fields_is_kept_visible_not_a_500(web: TestClient, ledger: L
     assert rejected.status_code == 303
     page = web.get(f"/review/updates/{ledger.flagged[0]}")
     assert "原因\\u0000" in page.text
-    export = web.post("/review/export", data={"csrf": csrf, "province": "四川省\x00"})
-    assert export.status_code == 200
+    export = web.post("/review/export", data={"csrf": csrf, "province": "四川省\x00"})  # names no province
+    assert export.status_code == 400 and "省份“四川省\\u0000”无法识别" in export.text
 
 
 def test_unknown_paths_and_methods_answer_in_chinese(web: TestClient, ledger: Ledger) -> None:

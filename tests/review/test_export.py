@@ -143,6 +143,30 @@ def test_download_from_the_web_follows_the_admins_scope(client: TestClient, revi
     assert [a.actor for a in exports] == [f"contact:{ledger.gx_admin} via web"] * 2
 
 
+def test_web_export_reads_the_province_as_the_cli_does(client: TestClient, ledger: Ledger, db_url: str,
+                                                       tmp_path: Path) -> None:
+    """四川 is 四川省 on the form as on `pairbot export --province`; a name that is no province (火星), or one
+    with no key counties, is refused with the CLI's words (400 on the page, exit 2 there), never an empty workbook."""
+    csrf = sign_in(client)
+    short = client.post("/review/export", data={"csrf": csrf, "province": "四川", "year": "2026"})
+    assert short.status_code == 200, short.text
+    path = tmp_path / "short.xlsx"
+    path.write_bytes(short.content)
+    web_counties = sorted({r["县"] for r in _records(openpyxl.load_workbook(path)["进展"])})
+    assert web_counties == ["布拖县", "昭觉县"]
+    cli = pairbot("export", "--out", str(tmp_path / "cli.xlsx"), "--province", "四川", "--year", "2026",
+                  cwd=tmp_path, env={"PAIRBOT_DATABASE__URL": db_url})
+    assert cli.returncode == 0, cli.stderr
+    assert sorted({r["县"] for r in _records(openpyxl.load_workbook(tmp_path / "cli.xlsx")["进展"])}) == web_counties
+    for name, words in (("火星", "省份“火星”无法识别"), ("北京", "重点县名单中没有这些省份：北京市")):
+        refused = client.post("/review/export", data={"csrf": csrf, "province": name, "year": "2026"})
+        assert refused.status_code == 400 and words in refused.text, name
+        assert "attachment" not in refused.headers.get("content-disposition", "")
+        by_cli = pairbot("export", "--out", str(tmp_path / "x.xlsx"), "--province", name, cwd=tmp_path,
+                         env={"PAIRBOT_DATABASE__URL": db_url})
+        assert by_cli.returncode == 2 and words in by_cli.stderr, name
+
+
 def test_formula_text_carries_the_quote_prefix_and_numbers_stay_numbers(review_app: App, ledger: Ledger,
                                                                          tmp_path: Path) -> None:
     """OWASP's formula starters (= + - @ tab CR) are marked with Excel's quote prefix — the text reads the same

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from bot.app import App
 from models.messaging import AuditLog
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
-from tests.review.conftest import sign_in
+from tests.review.conftest import Clock, sign_in
 from tests.review.seed import XSS, Ledger
 
 
@@ -181,6 +181,31 @@ def test_totals_page_draws_the_cumulative_chart(client: TestClient, ledger: Ledg
     assert page.count("<svg") == 2 and page.count("<polyline") == 2
     assert "累计投入资金" in page and "累计受益户数" in page and "2026-05" in page
     assert "<strong>3</strong> / 97 个重点县已结对" in page
+
+
+def test_totals_page_stamps_the_moment_it_was_computed_and_claims_no_cache(
+        client: TestClient, review_app: App, ledger: Ledger, clock: Clock) -> None:
+    """No cache (README): an update filed a moment ago is in the figures, and the stamp is this request's time."""
+    from datetime import timedelta
+
+    from bot.db import unit_of_work
+    from models.registry import Contact
+    from models.services.reports import record_update
+
+    sign_in(client)
+    before = client.get("/review/totals").text
+    assert "统计于 2026-11-20 10:00。" in before and "<strong>55</strong> 万元" in before
+    clock.now += timedelta(seconds=30)
+    with unit_of_work(review_app.engine) as session:
+        contact = session.get(Contact, ledger.county_contact)
+        record_update(session, contact, "向布拖县投入帮扶资金5万元", "console", clock.now)  # type: ignore[arg-type]
+    clock.now += timedelta(minutes=3)
+    after = client.get("/review/totals").text
+    assert "统计于 2026-11-20 10:03。" in after and "<strong>60</strong> 万元" in after
+    english = client.get("/review/totals", headers={"Accept-Language": "en"}).text
+    assert "Computed at 2026-11-20 10:03." in english
+    for page in (before, after, english):
+        assert "重复打开" not in page and "within a minute" not in page
 
 
 def test_long_lists_are_paged(client: TestClient, review_app: App, ledger: Ledger) -> None:
