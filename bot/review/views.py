@@ -40,6 +40,7 @@ from models.services.agreements import agreement_history
 from models.services.ledger import NotVisible, Scope
 from models.services.needs_listing import needs_of_county
 from models.services.projects import projects_of_county
+from models.services.provinces import full_name
 from models.services.parsing import FIELD_ORDER
 from models.services.review import ReviewError
 
@@ -251,7 +252,8 @@ class ReviewSite:
 
     @admin_only
     async def matrix(self, request: Request, admin: Admin) -> Response:
-        province = request.query_params.get("province", "")
+        typed = request.query_params.get("province", "")
+        province = full_name(typed) or typed  # 四川, 四川省 and 四川省's Traditional form name one province
         only_overdue = request.query_params.get("only") == "overdue"
 
         def load(session: Session) -> dict[str, Any]:
