@@ -65,6 +65,16 @@ class Vocabulary:
             return ", ".join(c.english for c in self.choices)
         return "、".join(f"{c.english}/{c.label}" for c in self.choices)
 
+    def shown(self, value: str) -> str:
+        """A stored value as a page shows it: its Chinese name, or in English DESIGN's name ("in province");
+        a value that is none of the choices as it is."""
+        from bot.i18n import current
+
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.english.replace("-", " ") if current() == "en" else choice.label
+        return value
+
     def synonyms(self) -> str:
         """`active: 已结对、进行中…；ended: …`: the other words read as each value (README's table)."""
         return "；".join(f"{c.english}: {'、'.join(c.synonyms)}" for c in self.choices if c.synonyms)

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader
 import re
 
 from bot.i18n import N_, _, current, ngettext
+from bot.vocabulary import ORG_KIND, ORG_LEVEL
 
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
@@ -78,7 +79,8 @@ def make_environment(zone: ZoneInfo) -> Environment:
                        need_status=label_of(NeedStatus), claim_status=label_of(ClaimStatus),
                        project_status=label_of(ProjectStatus), review=review_label, delivery=delivery_status_label,
                        channel=channel_label, tr=translated, field=translated, unit=unit_label, note=review_note,
-                       delivery_error=delivery_error, reason=match_reason)
+                       delivery_error=delivery_error, reason=match_reason, org_level=ORG_LEVEL.shown,
+                       org_kind=ORG_KIND.shown)
     env.globals["page_numbers"] = page_numbers  # a global, so imported macros (the pager) see it too
     return env
 

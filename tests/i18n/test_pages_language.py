@@ -113,3 +113,26 @@ def test_the_export_speaks_the_requesting_language(review_app: App, rich: Rich, 
             assert chinese_in(cells) == [] and "Statistics 2026" in book.sheetnames
         else:
             assert english_prose(cells) == []
+
+
+def test_an_organizations_level_and_kind_and_the_import_note_follow_the_page_language(
+        client: TestClient, review_app: App, rich: Rich) -> None:
+    from models.pairing import Pairing, PairingStatus
+    from models.registry import Organization
+    from models.services.registry import set_pairing_status
+
+    with unit_of_work(review_app.engine) as session:
+        pairing = session.exec(select(Pairing).order_by(Pairing.id)).first()
+        org = session.get(Organization, pairing.organization_id)
+        org.level, org.kind = "全国性", "基金会"
+        session.add(org)
+        set_pairing_status(session, pairing, PairingStatus.suspended, "import", "导入")
+        pairing_id = pairing.id
+    sign_in(client)
+    page = f"/review/pairings/{pairing_id}"
+    client.get(page, params={"lang": "en"})  # sets the language, then redirects to the page
+    english = client.get(page).text
+    assert "national foundation" in english and "(Import)" in english and "导入" not in english, english
+    client.get(page, params={"lang": "zh"})
+    chinese = client.get(page).text
+    assert "全国性 基金会" in chinese and "（导入）" in chinese
