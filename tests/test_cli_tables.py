@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlmodel import Session, col, select
+
+from bot.channels.console import ConsoleChannel
 from bot.db import make_engine, unit_of_work
+from jobs.outbound import send_delivery
+from models.messaging import Delivery
 from models.registry import ChannelIdentity, Contact, Role
 from models.reporting import ProgressUpdate
 from tests.factories import add_org, county_id, pair, CODES
@@ -58,3 +64,31 @@ def test_names_and_texts_print_as_typed_not_as_markup(tmp_path: Path, db_url: st
     detail = pairbot("broadcast", "status", "1", cwd=tmp_path, env=env)
     assert detail.returncode == 0, detail.stderr
     assert MARKUP_TEXT in detail.stdout and REACHABLE_NAME in detail.stdout
+
+
+def test_broadcast_status_says_statuses_and_errors_in_the_words_of_the_page(tmp_path: Path, db_url: str) -> None:
+    env = {"PAIRBOT_DATABASE__URL": db_url}
+    assert pairbot("init", cwd=tmp_path, env=env).returncode == 0
+    seed(db_url)
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as session:
+        other = Contact(name="钱七", role=Role.county, county_id=county_id(engine, "布拖县"), last_channel="telegram")
+        session.add(other)
+        session.flush()
+        session.add(ChannelIdentity(contact_id=other.id, channel="telegram", external_id="779"))
+    assert pairbot("broadcast", "--to", "all", "--text", "请报送进展", "--ack", "--yes", cwd=tmp_path, env=env
+                   ).returncode == 0
+    with Session(engine) as session:
+        sent, failed = session.exec(select(Delivery.id).order_by(col(Delivery.id))).all()
+    assert send_delivery(engine, {"telegram": ConsoleChannel()}, sent).status == "sent"
+    assert send_delivery(engine, {}, failed).status == "failed"  # no Telegram channel: “channel telegram is not …”
+    engine.dispose()
+    table = pairbot("broadcast", "status", "1", cwd=tmp_path, env=env)
+    assert table.returncode == 0, table.stderr
+    assert "渠道 Telegram 未配置，未能发送。" in table.stdout  # as /review/broadcasts/1 says it
+    unacknowledged = table.stdout.split("尚未确认收到（2）")[1]
+    assert "已发送" in unacknowledged and "失败" in unacknowledged
+    assert "not configured" not in table.stdout and "sent" not in table.stdout and "failed" not in table.stdout
+    stored = json.loads(pairbot("broadcast", "status", "1", "--json", cwd=tmp_path, env=env).stdout)
+    assert [(line["status"], line["error"]) for line in stored["failed"]] == [
+        ("failed", "channel telegram is not configured")]  # --json keeps what is stored, for scripts

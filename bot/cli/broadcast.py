@@ -244,6 +244,7 @@ def _print_overview(overview: dict[str, Any]) -> None:
 def _print_detail(detail: dict[str, Any]) -> None:
     from bot.cli.tables import Table, console as terminal
     from bot.messages import channel_label
+    from models.services.ledger import delivery_error, delivery_status_label
 
     console = terminal()
 
@@ -266,8 +267,9 @@ def _print_detail(detail: dict[str, Any]) -> None:
         for label in (N_("收件人"), N_("渠道"), N_("账号"), N_("原因") if key != "unacknowledged" else N_("状态")):
             listing.add_column(_(label))
         for line in lines:
-            listing.add_row(line["name"], channel_label(line["channel"]), line["chat_id"],
-                            line["error"] if key != "unacknowledged" else line["status"])
+            listing.add_row(line["name"], channel_label(line["channel"]), line["chat_id"],  # words as on the page
+                            delivery_error(line["error"]) if key != "unacknowledged"
+                            else delivery_status_label(line["status"]))
         console.print(listing)
     if detail["unacknowledged"]:
         console.print(_("提醒他们：{command}").format(command=f"pairbot broadcast nudge {detail['id']}"))

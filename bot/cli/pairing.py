@@ -17,8 +17,8 @@ pairing_commands = Group("pairing", N_("结对关系的调整：新增、暂停�
 T = TypeVar("T")
 
 PairingArg = Annotated[str, typer.Argument(help=_("结对编号，或“组织名/县名”（县可写 6 位区划代码）"))]
-ReasonOption = Annotated[str, typer.Option("--reason", "-r", help=_("原因（必填），写入结对的变更记录"))]
-DateOption = Annotated[Optional[str], typer.Option("--date", help=_("生效日期 YYYY-MM-DD，不晚于今天，不早于 2000-01-01；不填为今天"))]
+ReasonOption = Annotated[str, typer.Option("--reason", "-r", help=_("原因（必填，最多 500 字），写入结对的变更记录"))]
+DateOption = Annotated[Optional[str], typer.Option("--date", help=_("生效日期 YYYY-MM-DD，不晚于今天，不早于 2000-01-01 和上一次变更的生效日期；不填为今天"))]
 JsonOption = Annotated[bool, typer.Option("--json", help=_("以 JSON 输出"))]
 
 

@@ -17,17 +17,11 @@ from bot.vocabulary import ORG_KIND, ORG_LEVEL
 
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
-from models.services.ledger import delivery_status_label, review_label
+from models.services.ledger import delivery_error, delivery_status_label, review_label
 
 LabelledStatus = PairingStatus | ProjectStatus | ClaimStatus | NeedStatus
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHANNELS = {"telegram": N_("Telegram"), "wecom": N_("企业微信"), "console": N_("终端")}
-# Errors pairbot itself stores on a delivery, shown in the page's language; a platform's own text stays as sent.
-DELIVERY_ERRORS = [
-    (re.compile(r"^channel (?P<channel>\w+) is not configured$"), N_("渠道 {channel} 未配置，未能发送。")),
-    (re.compile(r"^telegram channel is stopped$"), N_("Telegram 渠道已停止，未能发送。")),
-    (re.compile(r"^Telegram: no answer within (?P<seconds>\d+) s$"), N_("Telegram 在 {seconds} 秒内没有应答。")),
-]
 # Why an organization is recommended for a need (models.services.matching), shown in the page's language.
 REASONS = [
     (re.compile(r"^有(?P<field>.+)领域供给$"), N_("有{field}领域供给")),
@@ -131,20 +125,6 @@ def review_note(note: str) -> str:
             part = _(part) if part else part
         parts.append(part)
     return _("；").join(parts)
-
-
-def delivery_error(error: str | None) -> str:
-    """A delivery's last error: pairbot's own reasons in the page's language, a platform's text as it came."""
-    if not error:
-        return ""
-    for pattern, message in DELIVERY_ERRORS:
-        found = pattern.match(error)
-        if found:
-            values = found.groupdict()
-            if "channel" in values:
-                values["channel"] = channel_label(values["channel"])
-            return _(message).format(**values)
-    return _(error)
 
 
 def page_numbers(page: int, pages: int) -> list[int]:

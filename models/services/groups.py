@@ -186,16 +186,23 @@ def webhook_host(value: str, api_base_url: str) -> str:
 
 
 def checked_webhook(value: str) -> str:
+    """A robot's webhook URL or bare key, as registered; a malformed one refused with what is wrong: the
+    address's form, or (in a well-formed address too) the key."""
     value = value.strip()
     if value.startswith(("http://", "https://")):
         parts = urlsplit(value)
         keys = parse_qs(parts.query).get("key", [])
-        if not parts.netloc or len(keys) != 1 or not ROBOT_KEY.match(keys[0]) or len(value) > 512:
+        if not parts.netloc or len(keys) != 1 or len(value) > 512:
             raise GroupError(_("群机器人地址应为 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… （群设置 → 群机器人 → 复制 Webhook 地址），或只写 key。"))
+        _checked_key(keys[0])
         return value
-    if not ROBOT_KEY.match(value):
-        raise GroupError(_("群机器人 key 应为 8–128 个字母、数字、- 或 _（Webhook 地址中 key= 之后的部分）。"))
+    _checked_key(value)
     return value
+
+
+def _checked_key(key: str) -> None:
+    if not ROBOT_KEY.match(key):
+        raise GroupError(_("群机器人 key 应为 8–128 个字母、数字、- 或 _（Webhook 地址中 key= 之后的部分）。"))
 
 
 def register_robot(session: Session, tag: str, webhook: str, actor: str, *, province: str = "",

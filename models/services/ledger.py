@@ -24,6 +24,7 @@ from sqlalchemy import (ColumnElement, Select, and_, distinct, false, func, or_,
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
+from bot.messages import channel_label
 from models.messaging import Broadcast, Delivery, DeliveryStatus
 from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, PairingStatusChange, Project
 from models.registry import Contact, County, Group, Organization
@@ -719,6 +720,29 @@ DELIVERY_LABELS = {DeliveryStatus.pending: N_("待发送"), DeliveryStatus.sendi
 def delivery_status_label(status: str) -> str:
     """待发送 / 已发送 / 失败 / 无法送达 … in the locale in force (an unknown status as stored)."""
     return _(DELIVERY_LABELS[status]) if status in DELIVERY_LABELS else status
+
+
+# Errors pairbot itself stores on a delivery (jobs/outbound.py, bot/channels/telegram.py), in English for the log.
+DELIVERY_ERRORS = [
+    (re.compile(r"^channel (?P<channel>\w+) is not configured$"), N_("渠道 {channel} 未配置，未能发送。")),
+    (re.compile(r"^telegram channel is stopped$"), N_("Telegram 渠道已停止，未能发送。")),
+    (re.compile(r"^Telegram: no answer within (?P<seconds>\d+) s$"), N_("Telegram 在 {seconds} 秒内没有应答。")),
+]
+
+
+def delivery_error(error: str | None) -> str:
+    """A delivery's last error as people read it (the broadcast page, `pairbot broadcast status`): pairbot's own
+    reasons in the locale in force, a platform's text as it came."""
+    if not error:
+        return ""
+    for pattern, message in DELIVERY_ERRORS:
+        found = pattern.match(error)
+        if found:
+            values = found.groupdict()
+            if "channel" in values:
+                values["channel"] = channel_label(values["channel"])
+            return _(message).format(**values)
+    return _(error)
 
 
 REVIEW_LABELS = {ReviewStatus.received: N_("已收到"), ReviewStatus.accepted: N_("已审核"),

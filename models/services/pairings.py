@@ -23,6 +23,7 @@ from models.services.ledger import NotVisible, Scope
 from models.services.registry import find_county, find_organization
 
 MAX_REASON = 500
+NOTE_LENGTH = 512  # PairingStatusChange.note: a replacement's note is the reason with the organizations' names
 # action → (statuses it applies to, status it leads to); its verb for buttons is action_verb(action)
 ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus]] = {
     "activate": ((PairingStatus.proposed,), PairingStatus.active),
@@ -74,7 +75,29 @@ def _checked(change: Change, today: date) -> Change:
     if change.effective_on is not None and change.effective_on < EARLIEST_DAY:
         raise PairingError(_("生效日期 {day} 早于 {earliest}，请检查日期。").format(
             day=change.effective_on.isoformat(), earliest=EARLIEST_DAY.isoformat()))
-    return Change(change.actor, reason[:MAX_REASON], change.effective_on)
+    if len(reason) > MAX_REASON:  # refused, not cut: a reason cut short may say the opposite of what was meant
+        raise PairingError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    return Change(change.actor, reason, change.effective_on)
+
+
+def _after_last_change(session: Session, pairing: Pairing, change: Change, today: date, zone: ZoneInfo | None) -> None:
+    """Refuse a change taking effect before the pairing's latest change did: the history would show a resume
+    before the suspension it undoes. The same day is allowed (suspended and resumed on one day).
+
+    An undated change counts from the day it was recorded, except an undated first record (导入, `pairing add`
+    without --date, a pairing made when a need was taken on): it says since when pairbot knows the pairing, not
+    since when it runs, so a suspension may still be dated before it."""
+    if pairing.id is None:
+        return
+    latest = session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing.id)
+                          .order_by(col(PairingStatusChange.id).desc())).first()  # the last one written
+    if latest is None or (latest.from_status is None and latest.effective_on is None):
+        return
+    previous = latest.effective_on or _today(latest.changed_at, zone)
+    day = change.effective_on or today
+    if day < previous:
+        raise PairingError(_("生效日期 {day} 早于上一次变更的生效日期 {previous}；请写 {previous} 当天或之后的日期。").format(
+            day=day.isoformat(), previous=previous.isoformat()))
 
 
 def record(session: Session, pairing: Pairing, to: PairingStatus, change: Change, now: datetime) -> None:
@@ -141,10 +164,12 @@ def change_status(session: Session, pairing: Pairing, action: str, change: Chang
                   now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
     """suspend / resume / end / activate one pairing, if its status allows it."""
     now = now or utcnow()
-    change = _checked(change, _today(now, zone))
+    today = _today(now, zone)
+    change = _checked(change, today)
     allowed, to = ACTIONS[action]
     if pairing.status not in allowed:
         raise PairingError(_(REFUSED[action]).format(id=pairing.id, current=PairingStatus(pairing.status).label))
+    _after_last_change(session, pairing, change, today, zone)
     record(session, pairing, to, change, now)
     return pairing
 
@@ -153,13 +178,20 @@ def add(session: Session, organization: str, county: str, change: Change, *, gro
         leading: bool = False, now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
     """A new active pairing (an ended one for the same two is taken up again), optionally in a group."""
     now = now or utcnow()
-    change = _checked(change, _today(now, zone))
+    today = _today(now, zone)
+    return _add(session, organization, county, _checked(change, today), group, leading, now, today, zone)
+
+
+def _add(session: Session, organization: str, county: str, change: Change, group: str, leading: bool,
+         now: datetime, today: date, zone: ZoneInfo | None) -> Pairing:
     org, place = _organization(session, organization), _county(session, county)
     pairing = session.exec(select(Pairing).where(Pairing.organization_id == org.id,
                                                  Pairing.county_id == place.id)).first()
     if pairing is not None and pairing.status != PairingStatus.ended:
         raise PairingError(_("{organization}与{county}已有结对（#{id}，{status}）。").format(
             organization=org.name, county=place.name, id=pairing.id, status=PairingStatus(pairing.status).label))
+    if pairing is not None:  # an ended pairing taken up again: not before it ended
+        _after_last_change(session, pairing, change, today, zone)
     pairing = pairing or Pairing(organization_id=org.id, county_id=place.id)
     record(session, pairing, PairingStatus.active, change, now)
     if group:
@@ -171,9 +203,11 @@ def replace(session: Session, pairing: Pairing, organization: str, change: Chang
             now: datetime | None = None, zone: ZoneInfo | None = None) -> Pairing:
     """End this pairing and pair another organization with the same county (taking its group place)."""
     now = now or utcnow()
-    change = _checked(change, _today(now, zone))
+    today = _today(now, zone)
+    change = _checked(change, today)
     if pairing.status == PairingStatus.ended:
         raise PairingError(_("结对 #{id} 已结束，请直接新增结对（pairbot pairing add）。").format(id=pairing.id))
+    _after_last_change(session, pairing, change, today, zone)
     successor_org = _organization(session, organization)
     if successor_org.id == pairing.organization_id:
         raise PairingError(_("接替的组织与原组织相同。"))
@@ -182,17 +216,25 @@ def replace(session: Session, pairing: Pairing, organization: str, change: Chang
     group = session.get(PairingGroup, pairing.group_id) if pairing.group_id else None
     was_leading = group is not None and group.leading_organization_id == pairing.organization_id
     # The notes are prose in the history, written in the actor's language like the reason they carry.
-    record(session, pairing, PairingStatus.ended,
-           Change(change.actor, _("由{organization}接替：{reason}").format(
-               organization=successor_org.name, reason=change.reason), change.effective_on), now)
+    handed_over = _("由{organization}接替：{reason}").format(organization=successor_org.name, reason=change.reason)
     took_over = (_("接替{organization}：{reason}").format(organization=old_org.name, reason=change.reason) if old_org
                  else _("接替原组织：{reason}").format(reason=change.reason))
-    successor = add(session, successor_org.name, county.code if county else str(pairing.county_id),
-                    Change(change.actor, took_over, change.effective_on), now=now, zone=zone)
+    _fits_in_history(change.reason, handed_over, took_over)
+    record(session, pairing, PairingStatus.ended, Change(change.actor, handed_over, change.effective_on), now)
+    successor = _add(session, successor_org.name, county.code if county else str(pairing.county_id),
+                     Change(change.actor, took_over, change.effective_on), "", False, now, today, zone)
     if group is not None:
         join_group(session, successor, group.name, was_leading, change.actor)
     audit(session, change.actor, "pairing.replace", f"pairing:{pairing.id}", successor=successor.id)
     return successor
+
+
+def _fits_in_history(reason: str, *notes: str) -> None:
+    """Refuse a reason that, with the organization's name around it, would not fit the history's note."""
+    longest = max(len(note) for note in notes)
+    if longest > NOTE_LENGTH:
+        raise PairingError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(
+            most=len(reason) - (longest - NOTE_LENGTH), n=len(reason)))
 
 
 def join_group(session: Session, pairing: Pairing, name: str, leading: bool, actor: str) -> PairingGroup:

@@ -117,7 +117,8 @@ def test_app_chats_and_robots_reach_province_and_group_notices(workdir: Workdir,
                     "--province", "广西", cwd=cwd, env=env)
     assert added.returncode == 0 and "已登记群机器人“广西联络员群”" in added.stdout, added.stderr
     assert key not in added.stdout and api.url.split("//")[1] in added.stdout
-    for webhook, message in (("https://example.com/hook", "Webhook 地址"), ("short", "8–128 个字母")):
+    for webhook, message in (("https://example.com/hook", "Webhook 地址"), ("short", "8–128 个字母"),
+                             ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123", "key 应为 8–128 个字母")):
         bad = pairbot("groups", "add-robot", "坏机器人", webhook, cwd=cwd, env=env)
         assert bad.returncode == 1 and message in bad.stderr
     listing = pairbot("groups", "list", "--json", cwd=cwd, env=env)

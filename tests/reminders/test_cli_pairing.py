@@ -90,3 +90,48 @@ def test_refusals_are_chinese_and_exit_non_zero(workdir) -> None:  # noqa: F811
         result = pairbot(*args, cwd=cwd, env=env)
         assert result.returncode == code and message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_a_change_may_not_take_effect_before_the_change_it_follows(workdir) -> None:  # noqa: F811
+    cwd, env = workdir
+    _orgs(env["PAIRBOT_DATABASE__URL"])
+    pairbot("pairing", "add", "--org", ORGS[0], "--county", "昭觉县", "--reason", "安排", cwd=cwd, env=env)
+    ref = f"{ORGS[0]}/昭觉县"
+    suspended = pairbot("pairing", "suspend", ref, "--reason", "测试暂停", "--date", "2026-11-01", cwd=cwd, env=env)
+    assert suspended.returncode == 0, suspended.stderr  # the undated add says since when it is known, not bound
+    early = pairbot("pairing", "resume", ref, "--reason", "恢复", "--date", "2026-10-01", cwd=cwd, env=env)
+    assert early.returncode == 1 and "生效日期 2026-10-01 早于上一次变更的生效日期 2026-11-01" in early.stderr, early.stderr
+    assert _show(cwd, env, ref)["status"] == "暂停"
+    same_day = pairbot("pairing", "resume", ref, "--reason", "恢复", "--date", "2026-11-01", cwd=cwd, env=env)
+    assert same_day.returncode == 0, same_day.stderr
+    assert pairbot("pairing", "suspend", ref, "--reason", "再次暂停", cwd=cwd, env=env).returncode == 0  # today
+    undated_before = pairbot("pairing", "resume", ref, "--reason", "恢复", "--date", "2026-11-02", cwd=cwd, env=env)
+    assert undated_before.returncode == 1 and "早于上一次变更的生效日期" in undated_before.stderr
+    assert [line[:10] for line in _show(cwd, env, ref)["history"][1:3]] == ["2026-11-01", "2026-11-01"]
+
+
+def test_a_reason_over_500_characters_is_refused_not_cut(workdir) -> None:  # noqa: F811
+    cwd, env = workdir
+    _orgs(env["PAIRBOT_DATABASE__URL"])
+    pairbot("pairing", "add", "--org", ORGS[0], "--county", "布拖县", "--reason", "安排", cwd=cwd, env=env)
+    ref = f"{ORGS[0]}/布拖县"
+    too_long = pairbot("pairing", "suspend", ref, "--reason", "因" * 3000, cwd=cwd, env=env)
+    assert too_long.returncode == 1 and "原因最多 500 字（实际 3000 字）" in too_long.stderr, too_long.stderr
+    assert _show(cwd, env, ref)["status"] == "结对中"
+    whole = pairbot("pairing", "suspend", ref, "--reason", "因" * 500, cwd=cwd, env=env)
+    assert whole.returncode == 0, whole.stderr
+    assert f"（{'因' * 500}）" in _show(cwd, env, ref)["history"][-1]
+
+
+def test_a_replacements_reason_is_refused_when_the_names_around_it_would_not_fit(workdir) -> None:  # noqa: F811
+    cwd, env = workdir
+    _orgs(env["PAIRBOT_DATABASE__URL"])
+    pairbot("pairing", "add", "--org", ORGS[0], "--county", "布拖县", "--reason", "安排", cwd=cwd, env=env)
+    ref = f"{ORGS[0]}/布拖县"
+    # “由中国青少年发展基金会接替：” is 14 characters of the 512 a history note holds
+    too_long = pairbot("pairing", "replace", ref, "--org", ORGS[2], "--reason", "因" * 500, cwd=cwd, env=env)
+    assert too_long.returncode == 1 and "原因最多 498 字（实际 500 字）" in too_long.stderr, too_long.stderr
+    assert _show(cwd, env, ref)["status"] == "结对中"
+    fits = pairbot("pairing", "replace", ref, "--org", ORGS[2], "--reason", "因" * 498, cwd=cwd, env=env)
+    assert fits.returncode == 0, fits.stderr
+    assert _show(cwd, env, f"{ORGS[2]}/布拖县")["history"][0].endswith(f"（接替{ORGS[0]}：{'因' * 498}） cli")

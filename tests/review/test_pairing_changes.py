@@ -57,6 +57,18 @@ def test_refusals_re_render_the_page_with_the_reason(client: TestClient, ledger:
     assert "状态：结对中" in client.get(f"/review/pairings/{pairing}").text
 
 
+def test_the_form_refuses_a_day_before_the_last_change_and_a_reason_too_long(client: TestClient,
+                                                                          ledger: Ledger) -> None:
+    csrf = sign_in(client)
+    pairing = ledger.pairings["乡发-布拖"]
+    assert _change(client, csrf, pairing, action="suspend", reason="组织换届", date="2026-11-20").status_code == 303
+    early = _change(client, csrf, pairing, action="resume", reason="恢复", date="2026-11-01")
+    assert early.status_code == 400 and "生效日期 2026-11-01 早于上一次变更的生效日期 2026-11-20" in early.text
+    long = _change(client, csrf, pairing, action="resume", reason="因" * 501, date="2026-11-20")
+    assert long.status_code == 400 and "原因最多 500 字（实际 501 字）" in long.text
+    assert "状态：暂停" in client.get(f"/review/pairings/{pairing}").text
+
+
 def test_other_provinces_and_forged_forms_change_nothing(client: TestClient, ledger: Ledger) -> None:
     csrf = sign_in(client, "李处长")  # 广西 only
     pairing = ledger.pairings["乡发-布拖"]
