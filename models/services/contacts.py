@@ -80,7 +80,9 @@ def _reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise ContactError(_("请写明原因（--reason），它会记入操作日志。"))
-    return reason[:MAX_REASON]
+    if len(reason) > MAX_REASON:  # refused, not cut: the audit log keeps what was written
+        raise ContactError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    return reason
 
 
 def deactivate(session: Session, contact: Contact, reason: str, actor: str) -> None:

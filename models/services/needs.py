@@ -254,7 +254,9 @@ def clean_reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise NeedError(_("请写明原因。"))
-    return reason[:MAX_REASON]
+    if len(reason) > MAX_REASON:  # refused, not cut: the audit log and the notice keep what was written
+        raise NeedError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    return reason
 
 
 # --- organizations: 接单 -------------------------------------------------------------------------------

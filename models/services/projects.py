@@ -22,7 +22,7 @@ from models.registry import Contact, County, Organization, Role
 from models.reporting import ProgressUpdate
 from models.services.audit import audit
 from models.services.ledger import NotVisible, Page, Scope, update_page
-from models.services.needs import (MAX_REASON, NeedError, clean_reason, contacts_of_county, contacts_of_organization,
+from models.services.needs import (NeedError, clean_reason, contacts_of_county, contacts_of_organization,
                                    tell_each)
 from models.services.needs_listing import HistoryRow, history_rows
 from models.services.parsing import FIELD_ORDER
@@ -88,7 +88,7 @@ def finish_project(session: Session, scope: Scope, project_id: int, status: Proj
     if status not in (ProjectStatus.done, ProjectStatus.closed):
         raise NeedError(_("项目只能标记为已完成或已关闭。"))
     project.status = status
-    project.close_reason = clean_reason(reason) if status == ProjectStatus.closed else reason.strip()[:MAX_REASON]
+    project.close_reason = clean_reason(reason) if status == ProjectStatus.closed or reason.strip() else ""
     project.closed_at = now
     session.add(project)
     audit(session, actor, f"project.{status.value}", f"project:{project.id}", reason=project.close_reason)

@@ -123,6 +123,8 @@ def test_the_last_admin_of_every_province_cannot_be_deactivated_beside_scoped_on
         session.add(Contact(name="川办", role=Role.admin, provinces=["四川省"]))
     with unit_of_work(app.engine) as session, pytest.raises(contacts.ContactError, match="唯一负责全部省份"):
         contacts.deactivate(session, contacts.find(session, "王主任"), "离职", "test")
+    with unit_of_work(app.engine) as session, pytest.raises(contacts.ContactError, match="原因最多 500 字"):
+        contacts.deactivate(session, contacts.find(session, "川办"), "调" * 501, "test")  # refused, not cut
     with unit_of_work(app.engine) as session:  # a scoped admin can go while the national one stays
         contacts.deactivate(session, contacts.find(session, "川办"), "调岗", "test")
     with unit_of_work(app.engine) as session:

@@ -91,6 +91,8 @@ def test_a_decline_reopens_the_need_and_tells_the_organization_why(engine, world
     need_id = _published(engine, world)
     with unit_of_work(engine) as session:
         claim_id = needs.claim(session, _as(session, world.offering_contact), need_id, NOW).id
+    with unit_of_work(engine) as session, pytest.raises(NeedError, match="原因最多 500 字（实际 501 字）"):
+        needs.decline(session, _as(session, world.county_contact), claim_id, "长" * 501, NOW)  # refused, not cut
     with unit_of_work(engine) as session:
         needs.decline(session, _as(session, world.county_contact), claim_id, "已有其他资金安排", NOW)
     with Session(engine) as session:
