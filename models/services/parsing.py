@@ -236,11 +236,22 @@ _K_RE = re.compile(rf"(?<=\d)[kK](?!\s?[人户次单个名位])"
 _SHORTHAND_RE = re.compile("消帮|产帮|教帮")
 _SHORTHAND = {"消帮": "消费帮扶", "产帮": "产业帮扶", "教帮": "教育帮扶"}
 _HU_TYPO_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万多余])护(?![理士工卫林栏坡航送])|(?<=每)护|护(?=数)")
+# Labels over their values, slashed: "资金/户/人:8万/20/65" (labels without digits, values without colons).
+_SLASHED_LABELS_RE = re.compile(r"(?P<labels>[^\d/:,。;\n]{1,6}(?:/[^\d/:,。;\n]{1,6}){1,7}):(?P<values>[^/:,。;\n]{1,12}"
+                                r"(?:/[^/:,。;\n]{1,12}){1,7})")
+# A unit noted in a line of figures: "捐赠资金(单位:元):教育 50000,医疗 30000" — its bare numbers are in it.
+_UNIT_NOTE_RE = re.compile(r"(?P<note>单位:(?P<unit>万元|元)\)?)(?P<rest>[^\n]*)")
+_BARE_NUMBER_RE = re.compile(r"(?<![\d.])(?<!\d,)\d++(?:,\d{3}(?!\d))*+(?:\.\d+)?+(?![\d.%]|,\d{3}(?!\d)|\s?[万亿千百元块户人名位个项次年月日号期岁斤亩头只台套kKwW])")
+# A bare number per head or household at the end of a clause, after a word of giving money: yuan ("送慰问金每户800").
+_BARE_RATE_RE = re.compile(r"每[人户名生位](?:发放|补助|资助|奖励)?\d+(?:\.\d+)?(?![\d.,%万千百元户人名个])(?=$|[,。;!?\s)])")
+_RATE_MONEY_RE = re.compile("资助|补助|补贴|慰问金|奖励|奖学金|助学金|救助|红包|生活费|过节费|发放|发了|送了|捐")
+_RATE_MONEY_REACH = 30
 # Labels before their numbers, run together: "资金8万户20" is 8 万元 and 20 households, not 80,000 households (and
 # "资金8万元户20" is no 万元户);
 # a clause opening "户20人66" is 20 households and 66 people ("农户56户212人" is not such a run). A comma goes
 # where the next label starts.
-_MONEY_THEN_LABEL_RE = re.compile(r"(?P<amount>(?:资金|投入|捐款|金额|钱|款)\d+(?:\.\d+)?万元?)(?=[户人]\d)")
+_MONEY_THEN_LABEL_RE = re.compile(
+    r"(?P<amount>(?:资金|投入|捐款|金额|钱|款|帮扶)\d+(?:\.\d+)?万元?) ?(?=[户人]\d++(?![.\d]|[万千百][户人名口]|[户人名口](?!\d)))")
 _LABEL_RUN_RE = re.compile(rf"(?<![{_HAN}])(?P<first>[户人]\d+)(?=(?:户|人|项目|资金|钱|投入|金额)\d)")
 
 
@@ -250,8 +261,34 @@ def _typed_fast(text: str) -> str:
         text = _SHORTHAND_RE.sub(lambda match: _SHORTHAND[match.group()], text)
     if "护" in text:
         text = _HU_TYPO_RE.sub("户", text)
+    if "/" in text:
+        text = _SLASHED_LABELS_RE.sub(_labels_beside_values, text)
+    if "单位" in text:
+        text = _UNIT_NOTE_RE.sub(_unit_noted, text)
+    if "每" in text:
+        text = _BARE_RATE_RE.sub(_rate_in_yuan, text)
     text = _MONEY_THEN_LABEL_RE.sub(r"\g<amount>,", text)
     return _LABEL_RUN_RE.sub(r"\g<first>,", text)
+
+
+def _unit_noted(match: re.Match[str]) -> str:
+    """The rest of a line after "(单位:元)" with its bare numbers given that unit."""
+    unit = match.group("unit")
+    return match.group("note") + _BARE_NUMBER_RE.sub(lambda number: number.group() + unit, match.group("rest"))
+
+
+def _labels_beside_values(match: re.Match[str]) -> str:
+    """"资金/户/人:8万/20/65" as "资金8万,户20,人65" (as many labels as values; else as written)."""
+    labels, values = match.group("labels").split("/"), match.group("values").split("/")
+    if len(labels) != len(values):
+        return match.group()
+    return ",".join(label.strip() + value.strip() for label, value in zip(labels, values))
+
+
+def _rate_in_yuan(match: re.Match[str]) -> str:
+    """"资助大学生8名,每人5000": a bare number per head after a word of giving money is yuan."""
+    before = match.string[max(0, match.start() - _RATE_MONEY_REACH):match.start()]
+    return match.group() + "元" if _RATE_MONEY_RE.search(before) else match.group()
 
 
 # Digits grouped in fours, as some people group by 万: "12,3456元" is 123,456 元, "1 0000元" 10,000 元. Read before
@@ -683,11 +720,11 @@ def _normalise(text: str) -> str:
         text = _tables_as_sentences(text)
     if " " in text:
         text = "\n".join(_spaces_as_commas(line) for line in text.split("\n"))
-    text = _typed_fast(_WORD_SPACE_RE.sub("", text))
+    text = _WORD_SPACE_RE.sub("", text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _K_RE.sub("千元", text)
-    text = _KUAI_RE.sub("元", text)
+    text = _typed_fast(_KUAI_RE.sub("元", text))
     text = _SPACED_THOUSANDS_RE.sub("", text)
     text = _BROKEN_FIGURE_RE.sub("", text)
     text = _TIMES_RATE_RE.sub(r"\g<count>\g<unit>每\g<unit>", text)
@@ -1148,7 +1185,7 @@ def _is_chat_log(text: str) -> bool:
 
 
 # Audiences are not people reached ("直播间观看量5.6万人次").
-_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
+_AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关注|粉丝|游客|接待|在线人数|同时在线|访客|买家|下单人数|客流|观众|听众|吸引了?(?:市民|游客|观众|网友|顾客|客商|群众)")
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
 _TARGET_LABEL_RE = re.compile("目标(?:任务)?[:：]|(?<![^。;\n])\\s*(?:年度|全年|今年)?(?:工作)?目标(?:任务)?,")  # a target heading its sentence
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
@@ -1294,7 +1331,7 @@ _MEASURE_WORD_RE = re.compile(
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
-_COUNT_LABEL_RE = re.compile(r"(?:(?P<what>户数|人数|人次|受益人口|项目数)(?:为|达|共|是)?[: ]?"
+_COUNT_LABEL_RE = re.compile(r"(?:(?P<what>户数|人数|人次|受益人口|项目数|受益户|受益人)(?:为|达|共|是|约|近)?[: ]?"
                              r"|(?:(?<=[;,、:\n])|(?<![\s\S]))(?P<bare>户|人|项目)[: ]?)$")  # "…;户137;人489;项目3": a list of labels
 
 _LEADING_QUALIFIERS = "共计达有约近逾超过总数合等了一"  # 一 of 一共
@@ -1333,6 +1370,7 @@ _RELATIVE_BASE = 10_000  # relative years are stored as this plus their offset
 _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
+_TERSE_REPLY = 40  # characters: a reply this short that names no money word at all says its amount is put in
 _MAX_CHAT_HEAD = 2_000  # how far speaker lines are looked for: a chat log shows them from its start
 
 
@@ -1575,6 +1613,8 @@ class _Reader:
                 kind = self._heading_kind(start, end)
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
+            if kind is None and len(self.text) <= _TERSE_REPLY and not self.cues:
+                kind = _FUNDS  # "1个项目 30w 120户": a terse reply naming an amount and nothing of it is money put in
         return kind
 
     def _clause_of_amount(self, start: int) -> tuple[int, int]:
@@ -1909,7 +1949,7 @@ class _Reader:
                 self.text[unit_end] in _ITEM_ENDS or self.text[unit_end] in " 。"):
             return None
         what = label.group("what") or label.group("bare")
-        kind = _PROJECTS if what in ("项目数", "项目") else _HOUSEHOLDS if what in ("户数", "户") else _PEOPLE
+        kind = _PROJECTS if what in ("项目数", "项目") else _HOUSEHOLDS if what in ("户数", "户", "受益户") else _PEOPLE
         return _Figure(kind, value, figure_start, unit_end)
 
     def _money_figure(

@@ -684,7 +684,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
     "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,", "户1人2", "资金1万户2", "消帮1万,", "2护",
-    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n",
+    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1763,6 +1763,24 @@ def test_stranger_sets_41_to_43(text: str, want: dict[str, float]) -> None:
     ("向全县12个脱贫村每村拨付5万元产业发展资金", {"funds_wan": 60}),
     ("给12位孤寡老人每人送了200块过节费", {"funds_wan": 0.24, "people": 12}),
     ("3块金牌", {}),
+    ("10月份 资金2w 户10", {"funds_wan": 2, "households": 10}),
+    ("帮扶8万户20万人", {"households": 80_000, "people": 200_000}),
+    # labels over slashed values; bare yuan per head after giving money; labels 受益户, 人数约
+    ("资金/户/人：8万/20/65", {"funds_wan": 8, "households": 20, "people": 65}),
+    ("11/20 日期/地点：县城", {}),
+    ("走访慰问困难户12户送慰问金每户800", {"funds_wan": 0.96, "households": 12}),
+    ("资助大学生8名，每人5000", {"funds_wan": 4, "people": 8}),
+    ("每人5000", {}),
+    ("项目1个 资金30万 受益户120", {"funds_wan": 30, "households": 120, "projects": 1}),
+    ("入户走访28户 人数约90", {"households": 28, "people": 90}),
+    # a terse reply naming an amount and no money word at all
+    ("1个项目 30w 120户", {"funds_wan": 30, "households": 120, "projects": 1}),
+    ("产业10万 教育5万 合计15万", {"funds_wan": 15}),
+    ("增收30万", {}),
+    ("村民人均收入1.2万元", {}),
+    # a unit noted in the line; buyers are an audience
+    ("捐赠资金（单位：元）：教育 50000，医疗 30000，产业 120000", {"funds_wan": 20}),
+    ("直播带货卖了8.6w，下单人数1200多人", {"sales_wan": 8.6}),
 ])
 def test_stranger_sets_47_to_49(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
