@@ -216,7 +216,7 @@ _DASH_RE = re.compile("[—–]+")
 # Colloquial money and counts, rewritten into the forms the rest of the parser reads:
 # "5w"/"5W" → "5万"; "500块(钱)" → "500元"; "逾千人", "近百户", "上万元" → "逾一千人" …
 _NUMBER_END = r"[\d十百千万亿拾佰仟余多来]"
-_W_RE = re.compile(r"(?<=\d)[wW](?![A-Za-z])")
+_W_RE = re.compile(r"(?<=\d) ?[wW](?![A-Za-z])")  # also "打了20 w 过去"
 # One space between Chinese words, or between a number and a Chinese word, as some people type
 # ("走访 了 困难 家庭 7 户 23 口 人"): dropped. Runs of spaces (a table's cells) and spaces between
 # digits (spaced thousands) or Latin words stay.
@@ -239,6 +239,12 @@ _HU_TYPO_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万多�
 # Labels over their values, slashed: "资金/户/人:8万/20/65" (labels without digits, values without colons).
 _SLASHED_LABELS_RE = re.compile(r"(?P<labels>[^\d/:,。;\n]{1,6}(?:/[^\d/:,。;\n]{1,6}){1,7}):(?P<values>[^/:,。;\n]{1,12}"
                                 r"(?:/[^/:,。;\n]{1,12}){1,7})")
+# A chat's heading line, a sender and a time ("张元 11:20", "11:20 张元"): no figure ("张元 11:20" is no 20 元).
+_STAMP_LINE_RE = re.compile(r"^(?:[^\d\n:,。]{1,12} \d{1,2}:\d{2}(?::\d{2})?|\d{1,2}:\d{2}(?::\d{2})? [^\d\n:,。]{1,12}) *$",
+                            re.MULTILINE)
+# An amount said before its "one": "四百块钱一户,一共十一户" is 400 元 a household, "6块一斤" 6 元 a jin.
+_RATE_AFTER_RE = re.compile(r"(?P<amount>(?<![\d.])\d+(?:\.\d+)?元|(?<![一二两三四五六七八九十百千万])[一二两三四五六七八九十百千]+元)"
+                            r"一(?P<unit>[户人套件只台头斤枚箱袋份])(?![\d一二两三四五六七八九十])")
 # A unit noted in a line of figures: "捐赠资金(单位:元):教育 50000,医疗 30000" — its bare numbers are in it.
 _UNIT_NOTE_RE = re.compile(r"(?P<note>单位:(?P<unit>万元|元)\)?)(?P<rest>[^\n]*)")
 _BARE_NUMBER_RE = re.compile(r"(?<![\d.])(?<!\d,)\d++(?:,\d{3}(?!\d))*+(?:\.\d+)?+(?![\d.%]|,\d{3}(?!\d)|\s?[万亿千百元块户人名位个项次年月日号期岁斤亩头只台套kKwW])")
@@ -267,6 +273,8 @@ def _typed_fast(text: str) -> str:
         text = _UNIT_NOTE_RE.sub(_unit_noted, text)
     if "每" in text:
         text = _BARE_RATE_RE.sub(_rate_in_yuan, text)
+    if "元一" in text:
+        text = _RATE_AFTER_RE.sub(r"每\g<unit>\g<amount>", text)
     text = _MONEY_THEN_LABEL_RE.sub(r"\g<amount>,", text)
     return _LABEL_RUN_RE.sub(r"\g<first>,", text)
 
@@ -720,6 +728,8 @@ def _normalise(text: str) -> str:
         text = _tables_as_sentences(text)
     if " " in text:
         text = "\n".join(_spaces_as_commas(line) for line in text.split("\n"))
+    if ":" in text and "\n" in text:
+        text = _STAMP_LINE_RE.sub("", text)
     text = _WORD_SPACE_RE.sub("", text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
@@ -1084,7 +1094,7 @@ _HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.]|\([
 # A total label opening its sentence ("总计:项目5个,投入资金165万元"): every figure of the sentence is a total.
 _MAX_SUMMARY_FIGURES = 200  # a summary restates a report's few figures; a text with thousands is not read for one
 _OPENING_LABEL_RE = re.compile(r"\s*(?:\d{1,4}[年月]份?)?[^\d:,。;\n]{2,14}:")  # "协议签订:", "11月消费帮扶明细:" opening a message
-_SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))\s*(?:小结|总结|综上|汇总|本月小结)\s?[:,]")
+_SUMMARY_LABEL_RE = re.compile(r"(?:^|(?<=[。;\n]))[^\S\n]*+(?:小结|总结|综上|汇总|本月小结)\s?[:,]")  # [^\S\n]: a run of blank lines is not rescanned from each
 _TOTAL_LABEL_RE = re.compile(r"\s*(?:合计|共计|总计|小计|汇总)\s?:")
 _TOTAL_RE = re.compile(r"合计|共计|总计|小计|累计|总共|一共|总额|总投入|总投资|总价值|总金额|总值|(?<![公中])共(?![同建享青产])"
                        r"|全年(?!计划|目标|预计)")  # "上半年投入35万元,下半年投入40万元,全年投入75万元"
@@ -1173,15 +1183,22 @@ _POINTS_BACK_RE = re.compile("(?:这|该|此|上述|(?<![岁年级米度分])以
 # once (see said_again).
 _SPEAKER_LINE_RE = re.compile(
     r"^(?P<quote>回复|引用|「|\"|转发)|^(?:[^\n]{0,8}\d{1,2}:\d{2}\s?)?(?P<speaker>[^\n:,。;!?、\d]{1,12}):(?!\d)", re.MULTILINE)
+_QUOTE_OPENERS = frozenset({"回复", "引用", "「"})
+_QUOTE_DIVIDER_RE = re.compile(r"^[-—_ ]{5,}$", re.MULTILINE)  # under a quoted message: "- - - - - - -"
 _CHAT_MARK_RE = re.compile(r"@[^\s@]|\[[^\]\n]{1,4}\]|[「」]|\d{1,2}:\d{2}|收到|好的")
 
 
 def _is_chat_log(text: str) -> bool:
+    """Two speakers' lines with a chat's marks, or a quoted message answered below it (WeChat's 「…」 over a
+    dashed line, 引用 … with an @)."""
     head = text[:_MAX_CHAT_HEAD]
-    lines = [match.group("speaker") or match.group("quote") for match in _SPEAKER_LINE_RE.finditer(head)]
-    if "\n" not in head or len(lines) < 2:
+    if "\n" not in head:
         return False
-    return len(set(lines)) < len(lines) or _CHAT_MARK_RE.search(head) is not None
+    lines = [match.group("speaker") or match.group("quote") for match in _SPEAKER_LINE_RE.finditer(head)]
+    marked = _CHAT_MARK_RE.search(head) is not None
+    if any(line in _QUOTE_OPENERS for line in lines) and (marked or _QUOTE_DIVIDER_RE.search(head)):
+        return True
+    return len(lines) >= 2 and (len(set(lines)) < len(lines) or marked)
 
 
 # Audiences are not people reached ("直播间观看量5.6万人次").
@@ -1371,6 +1388,9 @@ _JOINED_RE = re.compile("[和及与]")
 _GOODS_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:余|多)?[台辆套件床斤吨袋箱批份册本头只盒瓶笔]")
 _MAX_NEIGHBOURS = 20  # figures either side looked at for parts a 共计 restates
 _TERSE_REPLY = 40  # characters: a reply this short that names no money word at all says its amount is put in
+_SAID_AS_MONEY_RE = re.compile("[万亿元]")  # ... when the amount is said as money: 30万, 500元 (not "培训3千")
+# ... and not as those reached ("惠及群众1.2万" is 12,000 people, said without 人)
+_REACHED_BEFORE_RE = re.compile("惠及|覆盖|带动|受益|群众|农户|人口|学生|儿童|老人|村民|培训|服务|人次|户数|人数|就业|务工")
 _MAX_CHAT_HEAD = 2_000  # how far speaker lines are looked for: a chat log shows them from its start
 
 
@@ -1453,6 +1473,7 @@ class _Reader:
         self.text = text
         self.segments = _Segments(text)
         self.cues = self._money_cues()
+        self._part_kinds: dict[tuple[int, int, str, frozenset[str]], str] = {}
         self.cue_starts = [cue.start for cue in self.cues]
         self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
         self.rate_starts: list[int] = []  # where the per-head rates are ("每人2000元")
@@ -1613,7 +1634,9 @@ class _Reader:
                 kind = self._heading_kind(start, end)
             if kind is None:
                 kind = self._money_kind_in(sentence, start, end, nouns_decide=True, cues=cues)
-            if kind is None and len(self.text) <= _TERSE_REPLY and not self.cues:
+            if (kind is None and len(self.text) <= _TERSE_REPLY and not self.cues
+                    and _SAID_AS_MONEY_RE.search(self.text, start, end)
+                    and not _REACHED_BEFORE_RE.search(self.text, max(0, start - _LABEL_REACH), start)):
                 kind = _FUNDS  # "1个项目 30w 120户": a terse reply naming an amount and nothing of it is money put in
         return kind
 
@@ -2420,6 +2443,15 @@ class _Reader:
         return found
 
     def _part_kind(self, figure: _Figure, given: set[str] | frozenset[str] = frozenset()) -> str:
+        """_part_kind_of, worked out once per figure and kinds given: a text of many 其中 asks again for the
+        figures each list samples."""
+        key = (figure.start, figure.end, figure.kind, frozenset(given))
+        kind = self._part_kinds.get(key)
+        if kind is None:
+            kind = self._part_kinds[key] = self._part_kind_of(figure, given)
+        return kind
+
+    def _part_kind_of(self, figure: _Figure, given: set[str] | frozenset[str]) -> str:
         """A part's kind for a breakdown: money bought with 购买 … is read with sales ("其中单位采购6.2万元,
         个人购买2.7万元"), and money with no verb of its own is of the one kind of money given before it
         ("本月帮销40万元。其中:茶叶18万元、竹笋12万元")."""

@@ -684,7 +684,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
     "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,", "户1人2", "资金1万户2", "消帮1万,", "2护",
-    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n",
+    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n", "1元一户,", "张元 11:20\n", "「a:1万元」\n-----\n", "\n", " \n", "\r\n", "\n 小结", "其中1万元", "0名",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1781,6 +1781,9 @@ def test_stranger_sets_41_to_43(text: str, want: dict[str, float]) -> None:
     # a unit noted in the line; buyers are an audience
     ("捐赠资金（单位：元）：教育 50000，医疗 30000，产业 120000", {"funds_wan": 20}),
     ("直播带货卖了8.6w，下单人数1200多人", {"sales_wan": 8.6}),
+    # an amount before its "one"; 20 w with a space
+    ("今天给五保户送了四百块钱一户，一共十一户", {"funds_wan": 0.44, "households": 11}),
+    ("王会长：打了20 w 过去，查收", {"funds_wan": 20}),
 ])
 def test_stranger_sets_47_to_49(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
@@ -1794,6 +1797,11 @@ def test_stranger_sets_47_to_49(text: str, want: dict[str, float]) -> None:
     # a report's headings are no speakers: equal figures under two headings are two figures
     ("产业帮扶:投入资金20万元\n教育帮扶:投入资金20万元", {"funds_wan": 40}),
     ("一、产业帮扶：投入资金20万元\n二、教育帮扶：投入资金20万元\n三、其他：无", {"funds_wan": 40}),
+    # a quoted message answered below it
+    ("「李主任：首批帮扶资金15万元到位了吗？」\n- - - - - - - - - - - -\n到位了，15万元昨天已全部到账", {"funds_wan": 15}),
+    ("引用 王会长 的消息 : 本月到位资金35万元\n\n@王会长 已核对，35万元到账无误，另外物资价值3万元也收到了", {"funds_wan": 38}),
+    # a sender and a time heading a line are no figure
+    ("张元 11:20\n元宝村的产业路修好了，基金会出资18万元[鼓掌]", {"funds_wan": 18}),
 ])
 def test_a_figure_a_chat_repeats_on_another_line_counts_once(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
