@@ -125,6 +125,16 @@ def test_undecodable_file(tmp_path: Path) -> None:
         read_all(path)
 
 
+def test_a_file_named_xlsx_that_is_no_excel_file_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.xlsx"
+    path.write_bytes(b"garbage that is no zip\n")
+    with pytest.raises(TabularError, match="缺少必需的列.*此文件名为 .xlsx，但内容不是 Excel 文件"):
+        read_all(path)
+    renamed = tmp_path / "orgs.xlsx"  # a CSV saved under the wrong name is still read
+    renamed.write_bytes(ORG_CSV.encode("utf-8"))
+    assert read_all(renamed) == ORG_EXPECTED
+
+
 # --- delimiters, blank rows, quoting ------------------------------------------------
 
 

@@ -282,8 +282,11 @@ def _check_required(
         parts.append(_("缺少必需的列“{column}”（{name}，可写作：{accepted}）").format(
             column=_display_name(name, columns[name]), name=name, accepted=accepted))
     found = joined(cell for cell in header if cell) or _("（无）")
-    raise TabularError(path, _("；").join(parts) + _("。第{number}行的表头为：{found}").format(
-        number=header_number, found=found))
+    message = _("；").join(parts) + _("。第{number}行的表头为：{found}").format(number=header_number, found=found)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # read as text because it is no Excel file inside
+        message += _("。注意：此文件名为 {suffix}，但内容不是 Excel 文件（可能已损坏，或是改了扩展名的其他文件）").format(
+            suffix=path.suffix)
+    raise TabularError(path, message)
 
 
 def _data_rows(
