@@ -432,18 +432,21 @@ class ReviewSite:
         folder = Path(tempfile.mkdtemp(prefix="pairbot-export-"))
         stamp = now.astimezone(self.zone).strftime("%Y%m%d-%H%M")
         path = folder / f"pairbot-ledger-{stamp}.xlsx"
+        filename = _("结对帮扶台账-{stamp}.xlsx").format(stamp=stamp)
+
         def cleanup() -> None:
             path.unlink(missing_ok=True)
             folder.rmdir()
 
         try:
             await run_in_threadpool(lambda: export_workbook(self.app.engine, path, scope, zone=self.zone, year=year,
-                                                            actor=admin.actor, now=now, viewer=admin.contact_id))
+                                                            actor=admin.actor, now=now, viewer=admin.contact_id,
+                                                            target=f"download:{filename}"))
         except BaseException:
             cleanup()
             raise
 
-        response = FileResponse(path, filename=_("结对帮扶台账-{stamp}.xlsx").format(stamp=stamp),
+        response = FileResponse(path, filename=filename,
                                 background=BackgroundTask(cleanup),
                                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return auth.secure_headers(response)

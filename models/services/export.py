@@ -235,12 +235,13 @@ def count_rows(engine: Engine, scope: Scope, viewer: int | None = None) -> int:
 
 def export_workbook(
     engine: Engine, out: Path, scope: Scope, *, zone: ZoneInfo, year: int, actor: str,
-    progress: Progress | None = None, now: datetime | None = None, viewer: int | None = None,
+    progress: Progress | None = None, now: datetime | None = None, viewer: int | None = None, target: str = "",
 ) -> ExportReport:
     """Write the workbook to `out` (replacing it) and audit the export; returns rows per sheet.
 
     `viewer` is the contact id of the admin exporting from the review pages: their own audit entries are
-    in the 操作日志 sheet even outside their provinces."""
+    in the 操作日志 sheet even outside their provinces. `target` is what the audit log names (default: `out`;
+    a download names the file the browser saves, not the temporary one)."""
     import xlsxwriter
 
     statistics_year(year, year)  # refuses a year the 统计表 cannot have before anything is written
@@ -281,7 +282,7 @@ def export_workbook(
         partial.unlink(missing_ok=True)
         raise
     with unit_of_work(engine) as session:
-        audit(session, actor, "export", str(out), provinces=list(scope.provinces) if scope.provinces is not None
+        audit(session, actor, "export", target or str(out), provinces=list(scope.provinces) if scope.provinces is not None
               else "all", year=year, rows=report.rows)
     return report
 

@@ -141,6 +141,7 @@ def test_download_from_the_web_follows_the_admins_scope(client: TestClient, revi
     with Session(review_app.engine) as session:
         exports = session.exec(select(AuditLog).where(AuditLog.action == "export")).all()
     assert [a.actor for a in exports] == [f"contact:{ledger.gx_admin} via web"] * 2
+    assert all(a.target.startswith("download:结对帮扶台账-") and "/tmp" not in a.target for a in exports), exports
 
 
 def test_web_export_reads_the_province_as_the_cli_does(client: TestClient, ledger: Ledger, db_url: str,
