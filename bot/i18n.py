@@ -17,7 +17,7 @@ import gettext
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -150,6 +150,20 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:
     """Mark a string for the catalog without translating it now (module constants); `_()` it when shown."""
     return message
+
+
+def matched_message(text: str, patterns: Iterable[tuple[re.Pattern[str], str]],
+                    **convert: Callable[[str], str]) -> str | None:
+    """A stored text pairbot wrote in one language (a review flag, a delivery error) in the locale in force: the
+    msgid of the first pattern it matches, its named groups filled in (passed through `convert[name]` where
+    given); None when no pattern matches."""
+    for pattern, msgid in patterns:
+        found = pattern.match(text)
+        if found:
+            values = {name: convert[name](value) if name in convert else value
+                      for name, value in found.groupdict().items()}
+            return _(msgid).format(**values)
+    return None
 
 
 def joined(items: Iterable[str]) -> str:

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader
 
 import re
 
-from bot.i18n import N_, _, current, ngettext
+from bot.i18n import N_, _, current, matched_message, ngettext
 from bot.vocabulary import ORG_KIND, ORG_LEVEL
 
 from models.pairing import PairingStatus, ProjectStatus
@@ -111,19 +111,7 @@ def unit_label(unit: str) -> str:
 
 def review_note(note: str) -> str:
     """Why an update waits for review, each reason in the page's language; a reviewer's own note as written."""
-    parts = []
-    for part in note.split("；"):
-        for pattern, message in NOTE_PATTERNS:
-            found = pattern.match(part)
-            if found:
-                values = found.groupdict()
-                if "label" in values:
-                    values["label"] = _(values["label"])
-                part = _(message).format(**values)
-                break
-        else:
-            part = _(part) if part else part
-        parts.append(part)
+    parts = [matched_message(part, NOTE_PATTERNS, label=_) or (_(part) if part else part) for part in note.split("；")]
     return _("；").join(parts)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (ColumnElement, Select, and_, distinct, false, func, or_,
                         union_all)
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, matched_message
 from bot.messages import channel_label
 from models.messaging import Broadcast, Delivery, DeliveryStatus
 from models.pairing import AGREEMENT_DUE, Agreement, Pairing, PairingStatus, PairingStatusChange, Project
@@ -735,14 +735,7 @@ def delivery_error(error: str | None) -> str:
     reasons in the locale in force, a platform's text as it came."""
     if not error:
         return ""
-    for pattern, message in DELIVERY_ERRORS:
-        found = pattern.match(error)
-        if found:
-            values = found.groupdict()
-            if "channel" in values:
-                values["channel"] = channel_label(values["channel"])
-            return _(message).format(**values)
-    return _(error)
+    return matched_message(error, DELIVERY_ERRORS, channel=channel_label) or _(error)
 
 
 REVIEW_LABELS = {ReviewStatus.received: N_("已收到"), ReviewStatus.accepted: N_("已审核"),

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, matched_message
 from models.base import new_row
 from models.pairing import Pairing, Project
 from models.registry import Contact, County, Organization, Role
@@ -108,14 +108,7 @@ def flag_label(flag: str) -> str:
     """A stored review flag (Chinese) in the locale in force; an unknown one as stored."""
     if flag in _FLAG_WORDS:
         return _(_FLAG_WORDS[flag])
-    for pattern, msgid in _FLAG_PATTERNS:
-        match = pattern.match(flag)
-        if match:
-            values = match.groupdict()
-            if "label" in values:
-                values["label"] = _(values["label"])
-            return _(msgid).format(**values)
-    return flag
+    return matched_message(flag, _FLAG_PATTERNS, label=_) or flag
 
 
 def _agreement_amount(session: Session | None, pairing_id: int | None) -> float | None:
