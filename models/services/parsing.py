@@ -652,19 +652,55 @@ _ENGLISH_WORDS = {
     **dict.fromkeys(("plans to", "plan to", "planned to", "will"), "计划"),
     "next year": "明年", "next month": "下月", "last month": "上月", "this month": "本月",
     "should be": "应为", "not": "不是", "correction": "更正", "so far": "累计", "in total": "共",
+    **dict.fromkeys(("transferred", "disbursed", "delivered", "received", "arrived"), "到位"),
+    **dict.fromkeys(("cumulative", "cumulatively", "to date", "year-to-date", "as of"), "累计"),
+    **dict.fromkeys(("of which", "including"), "其中"),
+    **dict.fromkeys(("total", "totals"), "合计"),
+    **dict.fromkeys(("budget", "plans", "plan", "will be", "we'll be", "estimated", "est."), "计划"),
+    **dict.fromkeys(("agreement", "mou"), "协议"),
+    "correct amount": "应为", "consumption assistance": "消费帮扶", "consumption support": "消费帮扶",
+    "gmv": "销售额", "funds": "资金", "funding": "资金",
 }
+# English magnitudes and units after a number: "0.5 million", "1.2m", "30 wan", "45,000 yuan", "18 hh", "2 projects".
+_ENGLISH_UNIT_RE = re.compile(
+    r"(?<=\d)[ \t]?(?:(?P<million>million|mn|m)(?:[ \t]?(?:yuan|rmb|cny))?|(?P<wan>wan)|(?P<yuan>yuan|rmb|cny)"
+    r"|(?P<households>hh)|(?P<projects>projects?|proj)|(?P<visits>person-times|participants|beneficiaries|elders|elderly people))"
+    r"(?![A-Za-z])", re.IGNORECASE)
+_ENGLISH_UNITS = {"million": "百万元", "wan": "万", "yuan": "元", "households": "户", "projects": "个项目",
+                  "visits": "人"}
+# Form labels in English, before their numbers: "Households: 73", "HH: 88", "Ppl: 310", "Projects: 2", "Proj: 1".
+_ENGLISH_LABEL_RE = re.compile(
+    r"(?<![A-Za-z])(?:(?P<households>households|hh)|(?P<people>people|ppl|beneficiaries|persons)"
+    r"|(?P<projects>projects|proj))\s?:(?=\s?\d)", re.IGNORECASE)
+# An amount "each" after people or households counted: "18 students, 4k each" is 每人4k, read as any rate per head.
+_ENGLISH_EACH_RE = re.compile(r"(?P<amount>(?:(?:rmb|cny|¥)\s?)?\d[\d,]*(?:\.\d+)?\s?(?:k|千元|元|万|百万元)?)"
+                              r"(?:\s[a-z]+)?\s(?:each|apiece)(?![A-Za-z])", re.IGNORECASE)
+_EACH_REACH = 80
+_ENGLISH_LABELS = {"households": "受益户数:", "people": "受益人数:", "projects": "项目数:"}  # (户 or 人 opening the
+# label would join it to a number on the line above, as a unit broken off: see _BROKEN_FIGURE_RE)
 _ENGLISH_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(map(re.escape, _ENGLISH_WORDS), key=len, reverse=True))
                          + r")(?![A-Za-z])", re.IGNORECASE)
 # People and households counted in English after a number: "300 students", "150 households".
 _ENGLISH_COUNT_RE = re.compile(
-    r"(?<=\d)\s?(?:(?P<households>households|families)|(?P<people>students|people|persons|villagers|children|kids"
-    r"|patients|farmers|elderly|seniors|pupils|trainees))(?![A-Za-z])", re.IGNORECASE)
+    r"(?<=\d)\+?[ \t]?(?:[a-z-]{3,12} )?(?:(?P<households>households|families)|(?P<people>students|people|persons|villagers"
+    r"|children|kids|patients|farmers|elderly|seniors|pupils|trainees|ppl|girls|boys|women|teachers))(?![A-Za-z])",
+    re.IGNORECASE)  # "38 herder households", "900+ households"
 _ENGLISH_HINT_RE = re.compile("[A-Za-z]{4}")
+
+
+def _each_as_rate(match: re.Match[str]) -> str:
+    """"4k each" as 每人4k (or 每户) after the people or households it is for; as written after anything else."""
+    before = match.string[max(0, match.start() - _EACH_REACH):match.start()]
+    who = max(before.rfind("人"), before.rfind("户"))
+    return f"每{before[who]}{match.group('amount')}" if who >= 0 else match.group()
 
 
 def _english_words_in_chinese(text: str) -> str:
     """The English words of a mixed report that carry a figure's meaning, as Chinese ("donated 5万" → "捐赠 5万")."""
     text = _ENGLISH_COUNT_RE.sub(lambda match: "户" if match.group("households") else "人", text)
+    text = _ENGLISH_UNIT_RE.sub(lambda match: _ENGLISH_UNITS[match.lastgroup], text)  # type: ignore[index]
+    text = _ENGLISH_LABEL_RE.sub(lambda match: _ENGLISH_LABELS[match.lastgroup], text)  # type: ignore[index]
+    text = _ENGLISH_EACH_RE.sub(_each_as_rate, text)
     return _ENGLISH_RE.sub(lambda match: _ENGLISH_WORDS[" ".join(match.group().lower().split())], text)
 
 

@@ -684,7 +684,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
     "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,", "户1人2", "资金1万户2", "消帮1万,", "2护",
-    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n", "1元一户,", "张元 11:20\n", "「a:1万元」\n-----\n", "\n", " \n", "\r\n", "\n 小结", "其中1万元", "0名",
+    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n", "1元一户,", "张元 11:20\n", "「a:1万元」\n-----\n", "\n", " \n", "\r\n", "\n 小结", "其中1万元", "0名", "1人 2 each ", "hh: 1 ", "1 big households ", "1 million ",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1805,3 +1805,22 @@ def test_stranger_sets_47_to_49(text: str, want: dict[str, float]) -> None:
 ])
 def test_a_figure_a_chat_repeats_on_another_line_counts_once(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # English magnitudes, units, labels and rates (tester 50)
+    ("In Q3 we invested 0.5 million yuan in the tea cooperative, benefiting 120 households (480 people).",
+     {"funds_wan": 50, "households": 120, "people": 480}),
+    ("CNY 1.2m disbursed to the 三江 homestay project, 1 project, 46户", {"funds_wan": 120, "households": 46, "projects": 1}),
+    ("RMB 1 million donated to 宣威", {"funds_wan": 100}),
+    ("Hi, 10 wan arrived. 18 hh. 1 proj.", {"funds_wan": 10, "households": 18, "projects": 1}),
+    ("Summary for Dec — 永善:\nFunds: RMB 0.35m\nHH: 88\nPpl: 310\nProj: 1",
+     {"funds_wan": 35, "households": 88, "people": 310, "projects": 1}),
+    ("We raised 12万 from our donors and transferred all of it to the yak cooperative. 38 herder households.",
+     {"funds_wan": 12, "households": 38}),
+    ("Scholarships: 18 students, 4k each — 罗甸 Senior High", {"funds_wan": 7.2, "people": 18}),
+    ("Hello! We donated 100 wheelchairs (RMB 1,200 each).", {"funds_wan": 0.12}),  # items: no rate read (left alone)
+])
+def test_english_reports(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
