@@ -994,7 +994,7 @@ _MONEY_CUES: dict[str, str] = {
     **dict.fromkeys(
         "增收 收入 挣 产值 分红 工资 薪酬 利润 营收 效益 节约 节省 贷款 信贷 融资 借款 借给 借支 缺口 需要 需求 尚需 还需 仍需 急需 亟需 申请 "
         "争取 撬动 引进 引入 单价 价格 收益 营业额 盈利 租金 余额 比去年 比上年 较去年 较上年 同比 环比 贷 "
-        "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价".split(),
+        "收购价 销售价 市场价 批发价 零售价 保护价 均价 售价 出厂价 注册资金 注册资本".split(),
         _CUE_OUTCOME),
     **dict.fromkeys(
         "资金 善款 经费 物资 款物 价值 折合 折价 基金 助学金 奖学金 慰问金 救助金 补贴 补助 现金 费用 "
@@ -1200,7 +1200,8 @@ _PROVIDER_WORDS = tuple(
     "志愿者 专家 医生 护士 护理人员 医护 医务人员 医疗队员 教师 老师 队员 工作人员 工作组 专班 干部 党员 员工 职工 "
     "义工 讲师 律师 技术人员 技术员 第一书记 驻村 社工 团队 医疗队 工作队 服务队 专家组 医疗组 帮扶队 支教队 "
     "农技人员 农技员 专家团队 一行 主播 网友 爱心人士 爱心网友 捐赠人 捐款人 捐赠者 捐助人 认捐人 "
-    "同事 教职工 会员 支教团 服务团 志愿团 志愿队 文艺队 演出队 宣讲团 专家团 医疗团 volunteers volunteer staff colleagues employees".split())
+    "同事 教职工 会员 支教团 服务团 志愿团 志愿队 文艺队 演出队 宣讲团 专家团 医疗团 评估组 检查组 督导组 考察组 调研组 "
+    "volunteers volunteer staff colleagues employees".split())
 # Sending people out, or their trips to study the county, make them helpers ("派出医疗专家12批次48人",
 # "组织员工赴结对县考察3次共30人次"), whatever they are called, up to a word of helping someone.
 _TAKING_PART_RE = re.compile("(?:累计|共计|共)?(?:参与|参加|出动)$")
@@ -1242,6 +1243,7 @@ _AUDIENCE_RE = re.compile("观看|浏览|点击|播放|阅读|点赞|转发|关�
 # Targets are not what was reached ("年度目标帮扶100户"): only for counts; money after a target is a plan.
 _TARGET_LABEL_RE = re.compile("目标(?:任务)?[:：]|(?<![^。;\n])\\s*(?:年度|全年|今年)?(?:工作)?目标(?:任务)?,")  # a target heading its sentence
 _TARGET_RE = re.compile("目标|任务数|目标任务|(?i:target)")
+_TARGET_SAID_RE = re.compile("(?:目标|任务)(?:是|为)")  # "消费帮扶目标是500万" in the figure's own clause: a target
 # "N批次48人": a count of batches between the helpers' name and their head count.
 _BATCH_COUNT_RE = re.compile(r"[\d一二两三四五六七八九十]+(?:批次|批|支|个)$")
 _PROVIDER_RE = _alternation(_PROVIDER_WORDS)
@@ -1380,7 +1382,7 @@ _MONEY_NOUN_AFTER_RE = re.compile("的(?:慰问金|资金|善款|补贴|补助|�
 _AFTER_BARE_THOUSANDS = ("左右", "给", "用", "已", "的", "多", "余", "块")
 # Measure words after a bare 万: "1.2万的学习用品" and "60万下个月到" are money, "20万斤" is not.
 _MEASURE_WORD_RE = re.compile(
-    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例单"
+    "[人户斤吨亩株只头棵册件份套台辆箱袋盒本个次名位条张瓶双支包羽尾枚平米公千克升间座所家批场期项处种片根粒笔例单字"
     "美欧英港韩澳卢]")  # the last ones: foreign currencies (5万美元)
 
 # A count after its label, with no unit: "受益户数:120", "受益人数为480", "项目数:5".
@@ -1921,7 +1923,8 @@ class _Reader:
             return None  # "捐款港幣1,000萬元,其中500萬元用於學校": the parts are in that currency too
         if unit is None and not yuan_sign and _AUDIENCE_RE.search(text, max(clause_start, start - 6), start):
             return None  # "观看人数8.6万", "点赞56w": an audience, not money
-        if _TARGET_LABEL_RE.search(text, max(self.segments.span("sentence", start)[0], start - _REACH), start):
+        if (_TARGET_LABEL_RE.search(text, max(self.segments.span("sentence", start)[0], start - _REACH), start)
+                or _TARGET_SAID_RE.search(text, clause_start, start)):
             kind = _PEOPLE if unit in ("人次", "人", "名", "位") else _HOUSEHOLDS if unit == "户" else None
             return self._unreached(kind, start) if kind else None  # "年度目标:带动销售500万元,帮扶300户。"
         if unit in ("元", "人民币") or (unit is None and (yuan_sign or self._bare_wan(raw, tail))):

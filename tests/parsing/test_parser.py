@@ -1824,3 +1824,15 @@ def test_a_figure_a_chat_repeats_on_another_line_counts_once(text: str, want: di
 def test_english_reports(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
 
+
+@pytest.mark.parametrize(("text", "want"), [
+    # numbers that are no figures (tester 51)
+    ("今年消费帮扶目标是500万，目前完成了62%", {}),
+    ("县里给我们下的任务是消费帮扶300万", {}),
+    ("今年目标是带动200户增收，目前已带动136户。", {"households": 136}),
+    ("注册资金300万元", {}),
+    ("访谈记录整理了约6万字", {}),
+])
+def test_numbers_that_are_no_figures(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
