@@ -239,6 +239,15 @@ _HU_TYPO_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万多�
 # Labels over their values, slashed: "资金/户/人:8万/20/65" (labels without digits, values without colons).
 _SLASHED_LABELS_RE = re.compile(r"(?P<labels>[^\d/:,。;\n]{1,6}(?:/[^\d/:,。;\n]{1,6}){1,7}):(?P<values>[^/:,。;\n]{1,12}"
                                 r"(?:/[^/:,。;\n]{1,12}){1,7})")
+# A heading of plans opening a line or sentence ("下月计划:", "二、下一步工作打算", "2026年工作计划如下:"): what
+# follows under it is planned (see _Reader._plan_sections).
+_PLAN_HEADING_RE = re.compile(
+    r"(?:^|(?<=[。;\n]))[^\S\n]*+(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[、.])?[^\S\n]*+"
+    r"(?:下月|下个月|下一步|下阶段|下一阶段|下季度|下半年|明年|下年度|\d{4}年)(?:工作)?(?:计划|打算|安排|重点|思路)"
+    r"(?:如下)?[^\S\n]*+(?::|(?=\n)|$)", re.MULTILINE)
+_LINE_END_RE = re.compile(r"\n")
+_NEXT_HEADING_RE = re.compile(r"^[^\S\n]*+(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\))", re.MULTILINE)
+_DONE_MARK_RE = re.compile("实际|已完成|完成情况")
 # A chat's heading line, a sender and a time ("张元 11:20", "11:20 张元"): no figure ("张元 11:20" is no 20 元).
 _STAMP_LINE_RE = re.compile(r"^(?:[^\d\n:,。]{1,12} \d{1,2}:\d{2}(?::\d{2})?|\d{1,2}:\d{2}(?::\d{2})? [^\d\n:,。]{1,12}) *$",
                             re.MULTILINE)
@@ -1511,6 +1520,7 @@ class _Reader:
         self.text = text
         self.segments = _Segments(text)
         self.cues = self._money_cues()
+        self.plan_sections = self._plan_sections()
         self._part_kinds: dict[tuple[int, int, str, frozenset[str]], str] = {}
         self.cue_starts = [cue.start for cue in self.cues]
         self.range_kinds: set[str] = set()  # kinds for which a range was given (and left out)
@@ -1791,6 +1801,11 @@ class _Reader:
             figure = self._figure(match)
             if figure is None:
                 continue
+            if self._in_plan_section(figure.start):
+                if figure.kind in (_PEOPLE, _HOUSEHOLDS):
+                    continue  # "下月计划:…培训农户50人": a plan's count reaches no one yet (its projects count, as elsewhere)
+                if figure.kind in _MONEY_KINDS:
+                    figure = figure._replace(kind=_COMMITTED)  # "下月计划:拨付教育帮扶资金12万元": planned money
             if (self._compares(figure) or _NEGATED_RE.search(self.text, max(0, figure.start - 8), figure.start)
                     or _WRONG_AFTER_RE.match(self.text, figure.end) or self._misreported(figure)
                     or self._reported_before(figure)):
@@ -1806,6 +1821,37 @@ class _Reader:
             if figure.pledged:
                 figures.append(figure._replace(kind=_COMMITTED, pledged=False))
         return figures
+
+    def _in_plan_section(self, pos: int) -> bool:
+        index = bisect_right(self.plan_sections, (pos, math.inf)) - 1
+        return index >= 0 and self.plan_sections[index][0] <= pos < self.plan_sections[index][1]
+
+    def _plan_sections(self) -> list[tuple[int, float]]:
+        """[start, end) of the parts of a report under a heading of plans ("下月计划:", "二、下一步工作打算"): from
+        the heading to the end of its line when the plan follows on it, else to the next numbered heading
+        ("三、"); either way no further than a word of what was done (实际, 已完成)."""
+        sections: list[tuple[int, float]] = []
+        headings = [match.start() for match in _PLAN_HEADING_RE.finditer(self.text)]
+        if not headings:
+            return sections
+        text, length = self.text, len(self.text)
+        line_ends = [match.start() for match in _LINE_END_RE.finditer(text)]  # found once: the scan stays linear
+        next_headings = [match.start() for match in _NEXT_HEADING_RE.finditer(text)]
+        done_marks = [match.start() for match in _DONE_MARK_RE.finditer(text)]
+
+        def first_after(positions: list[int], start: int) -> int:
+            index = bisect_left(positions, start)
+            return positions[index] if index < len(positions) else length
+
+        for heading in _PLAN_HEADING_RE.finditer(text):
+            start = heading.end()
+            if sections and start < sections[-1][1]:
+                continue
+            inline = text[start:start + 1] not in ("\n", "")
+            end = min(first_after(line_ends if inline else next_headings, start), first_after(done_marks, start))
+            if end > start:
+                sections.append((start, end))
+        return sections
 
     def _total_of_its_kind(self, figures: list[_Figure], figure: _Figure) -> _Figure:
         """A total with no word of its own saying what money it is ("两项合计43.6万元" after two

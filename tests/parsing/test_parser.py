@@ -684,7 +684,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "\t小计\t21\t85\n", "万元\t捐赠\n第一季度\t20\n", "调减\t-5\n", "落实资金三十万 目前到账二十万 ", "一户差不多两百块钱 ",
     "2万元因项目调整已退回,", "义工二十个去老人院,", "一百三十多号人,", "分了8万块的任务,", "说了年底前再拨20万,",
     "1,0000元", "12,34元", "1 0000 0000元", "1,", "1,2,3,4,5,6,7,8,9,0,", "户1人2", "资金1万户2", "消帮1万,", "2护",
-    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n", "1元一户,", "张元 11:20\n", "「a:1万元」\n-----\n", "\n", " \n", "\r\n", "\n 小结", "其中1万元", "0名", "1人 2 each ", "hh: 1 ", "1 big households ", "1 million ",
+    "12个脱贫村每村5万元,", "王会长:20万元[OK]\n", "@a 收到 5万元\n", "a/b:1/2 ", "资助每人5,", "受益户1,", "(单位:元)1 2 3 ", "王会长:1万元[OK]\n李娜:1万元\n", "1元一户,", "张元 11:20\n", "「a:1万元」\n-----\n", "\n", " \n", "\r\n", "\n 小结", "其中1万元", "0名", "1人 2 each ", "hh: 1 ", "1 big households ", "1 million ", "下月计划:\n", "二、下月计划\n1人\n",
 ])
 def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
@@ -1834,5 +1834,19 @@ def test_english_reports(text: str, want: dict[str, float]) -> None:
     ("访谈记录整理了约6万字", {}),
 ])
 def test_numbers_that_are_no_figures(text: str, want: dict[str, float]) -> None:
+    assert six(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # a heading of plans: money under it is committed, people and households reach no one yet (tester 52)
+    ("本月投入资金20万元，培训农户88人。下月计划：拨付教育帮扶资金12万元，培训农户50人。",
+     {"funds_wan": 20, "committed_wan": 12, "people": 88}),
+    ("一、本月工作\n投入资金20万元，培训农户88人。\n二、下月计划\n1.拨付教育帮扶资金12万元；\n2.培训农户50人。\n三、存在问题\n无",
+     {"funds_wan": 20, "committed_wan": 12, "people": 88}),
+    ("一、本月工作\n投入资金20万元，培训农户88人。\n二、下一步工作打算\n一是拨付剩余项目资金54万元；二是拟培训农户50人。",
+     {"funds_wan": 20, "committed_wan": 54, "people": 88}),
+    ("五、下一步工作计划\n计划于11月拨付第二批产业扶持资金50万元，新建蔬菜大棚项目2个。", {"committed_wan": 50, "projects": 2}),
+])
+def test_a_heading_of_plans_governs_what_is_under_it(text: str, want: dict[str, float]) -> None:
     assert six(text) == want
 
