@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.channels.base import SendError
 from bot.channels.telegram_webhook import NotAnUpdate
@@ -40,6 +40,13 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4096  # characters per Telegram message
 MAX_CALLBACK_BYTES = 64  # Bot API limit on callback_data
 POLL_SECONDS = 30  # getUpdates long-poll timeout
+MAX_POLL_PAUSE = 30.0  # seconds between getUpdates tries while Telegram cannot be reached, at most
+STORE_ATTEMPTS = 3  # tries to store one polled update before it is given up (logged)
+
+
+def _seconds(value: object) -> float:
+    """RetryAfter.retry_after as seconds (an int, or a timedelta in newer PTB)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
 SEND_TIMEOUT = 60.0  # a worker gives up waiting for one send after this long
 _PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -156,10 +163,9 @@ class TelegramChannel:
         self.settings = app.settings.telegram
         self.mode = self.settings.mode
         self.application = build_application(self.settings)
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
         self._lock = threading.Lock()
         self._loop: _LoopThread | None = None
+        self._poller: asyncio.Task[None] | None = None
         self._closed = False
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -173,10 +179,56 @@ class TelegramChannel:
 
     async def _start_updates(self) -> None:
         await self.application.start()
-        if self.mode == "polling" and self.application.updater is not None:
-            # start_polling deletes any webhook first, so switching modes needs no extra step.
-            await self.application.updater.start_polling(
-                timeout=timedelta(seconds=POLL_SECONDS), allowed_updates=list(ALLOWED_UPDATES))
+        if self.mode == "polling":
+            await self.application.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def _poll(self) -> None:
+        """Long-poll getUpdates. Each update is stored (its inbound row committed) before the next call's offset
+        acknowledges it to Telegram, so a process killed at any moment loses nothing: what was not stored is
+        fetched again after a restart, and what was stored twice is recognised (PTB's own Updater acknowledges
+        a batch as soon as it has fetched it)."""
+        bot, offset, pause = self.application.bot, None, 1.0
+        while True:
+            try:
+                updates = await bot.get_updates(offset=offset, timeout=timedelta(seconds=POLL_SECONDS),
+                                                allowed_updates=list(ALLOWED_UPDATES))
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except TelegramError as exc:  # network trouble, Telegram's 5xx: try again, more slowly each time
+                log.warning("telegram getUpdates failed (%s); again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MAX_POLL_PAUSE)
+                continue
+            except Exception:  # an update PTB cannot read: skip it, alone, or it would be fetched forever
+                log.exception("telegram getUpdates returned an update that cannot be read")
+                offset = await self._skip_unreadable(offset)
+                continue
+            pause = 1.0
+            for update in updates:
+                await self._store(update)
+                offset = update.update_id + 1
+
+    async def _store(self, update: Update) -> None:
+        """Hand one update to the inbound writer and wait until it is stored; a failure is tried again a few
+        times before the update is given up (logged), so one that always fails cannot stop the polling."""
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                await self._handle(update)
+                return
+            except Exception:
+                log.exception("telegram update %s not stored (attempt %d of %d)", update.update_id, attempt,
+                              STORE_ATTEMPTS)
+                await asyncio.sleep(attempt)
+
+    async def _skip_unreadable(self, offset: int | None) -> int | None:
+        raw = await self.application.bot.do_api_request("getUpdates", api_kwargs={"offset": offset, "limit": 1,
+                                                                                   "timeout": 0})
+        if raw and isinstance(raw[0], dict) and isinstance(raw[0].get("update_id"), int):
+            log.error("telegram update %s skipped: it cannot be read", raw[0]["update_id"])
+            return raw[0]["update_id"] + 1
+        return offset
 
     def stop(self) -> None:
         with self._lock:
@@ -192,9 +244,10 @@ class TelegramChannel:
             loop.close()
 
     async def _shutdown(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        poller, self._poller = self._poller, None
+        if poller is not None:  # an update half handed over is fetched again at the next start
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -277,10 +330,6 @@ class TelegramChannel:
             return False
         return True
 
-    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """The Application's handler (polling mode), on the channel's loop."""
-        await self._handle(update)
-
     async def _handle(self, update: Update) -> None:
         if update.callback_query is not None:
             await self._on_channel_loop(self._answer(update))
@@ -322,10 +371,6 @@ class TelegramChannel:
                 leave_group(session, NAME, change.chat_id)
                 audit(session, f"{NAME}:{change.chat_id}", "group.left", change.title)
 
-    @staticmethod
-    async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.error("telegram update %s failed", update_id, exc_info=context.error)
 
 
 def _chat_id(chat_id: str) -> int | str:

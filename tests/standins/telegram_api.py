@@ -101,6 +101,11 @@ class TelegramApiStandIn:
             self._changed.notify_all()
             return update["update_id"]
 
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """The queued updates getUpdates has not had acknowledged yet (by a later call's offset)."""
+        with self._changed:
+            return list(self._updates)
+
     def next_update_id(self) -> int:
         """An update id for an update posted to a webhook instead of queued."""
         return next(self._update_ids)
