@@ -26,7 +26,7 @@ class OutboxJobs:
         self.engine = engine
         self.channels = channels
         self.clock = clock
-        self.limiter = build_limiter(queue.url, queue.ratelimit_url)
+        self.limiter = build_limiter(queue.url, queue.ratelimit_url, queue.name)
 
     def send(self, delivery_id: int) -> float | None:
         return send_delivery(self.engine, self.channels, delivery_id, self.clock, self.limiter).retry_in

@@ -342,7 +342,10 @@ class RedisLimiter:
         self.client.close()
 
 
-def build_limiter(queue_url: str, ratelimit_url: str = "") -> RateLimiter:
-    """Redis when one is configured (the limiter's own URL, else the queue's), in-process otherwise."""
+def build_limiter(queue_url: str, ratelimit_url: str = "", installation: str = "") -> RateLimiter:
+    """Redis when one is configured (the limiter's own URL, else the queue's), in-process otherwise.
+
+    `installation` ([queue] name) keeps the keys of installations sharing one Redis apart: each has its own
+    bots, so its own platform limits."""
     url = ratelimit_url or (queue_url if queue_url.startswith(("redis://", "rediss://")) else "")
-    return RedisLimiter(url) if url else MemoryLimiter()
+    return RedisLimiter(url, f"{KEY_PREFIX}{installation}:" if installation else KEY_PREFIX) if url else MemoryLimiter()

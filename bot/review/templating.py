@@ -12,12 +12,13 @@ from jinja2 import Environment, FileSystemLoader
 
 import re
 
-from bot.i18n import N_, _, current, matched_message, ngettext
+from bot.i18n import N_, _, current, ngettext
 from bot.vocabulary import ORG_KIND, ORG_LEVEL
 
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
 from models.services.ledger import delivery_error, delivery_status_label, review_label
+from models.services.reports import flag_label
 
 LabelledStatus = PairingStatus | ProjectStatus | ClaimStatus | NeedStatus
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -33,11 +34,6 @@ REASONS = [
     (re.compile(r"^(?P<field>.+?)领域供给，服务(?P<province>.+)$"), N_("{field}领域供给，服务{province}")),
 ]
 # Reasons an update waits for review (models.services.reports.review_flags), joined by "；" in review_note.
-NOTE_PATTERNS = [
-    (re.compile(r"^(?P<label>.+)为负数$"), N_("{label}为负数")),
-    (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
-    (re.compile(r"^投入资金远超协议金额（(?P<amount>[\d.]+) 万元）$"), N_("投入资金远超协议金额（{amount} 万元）")),
-]
 
 
 def make_environment(zone: ZoneInfo) -> Environment:
@@ -111,8 +107,7 @@ def unit_label(unit: str) -> str:
 
 def review_note(note: str) -> str:
     """Why an update waits for review, each reason in the page's language; a reviewer's own note as written."""
-    parts = [matched_message(part, NOTE_PATTERNS, label=_) or (_(part) if part else part) for part in note.split("；")]
-    return _("；").join(parts)
+    return _("；").join(flag_label(part) for part in note.split("；"))
 
 
 def page_numbers(page: int, pages: int) -> list[int]:

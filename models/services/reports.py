@@ -99,16 +99,17 @@ _FLAG_PATTERNS = (
     (re.compile(r"^(?P<label>.+)为负数$"), N_("{label}为负数")),
     (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
     (re.compile(r"^投入资金远超协议金额（(?P<amount>[^ ]+) 万元）$"), N_("投入资金远超协议金额（{amount} 万元）")),
+    (re.compile(r"^提到的(?P<county>.+)不在报送人的结对中$"), N_("提到的{county}不在报送人的结对中")),
 )
 _FLAG_WORDS = {FLAG_NOTHING: N_("未识别出数字或帮扶领域"), "内容较长，需人工核对": N_("内容较长，需人工核对"),
                "数字异常": N_("数字异常"), "数字为区间": N_("数字为区间")}
 
 
 def flag_label(flag: str) -> str:
-    """A stored review flag (Chinese) in the locale in force; an unknown one as stored."""
+    """A stored review flag (Chinese) in the locale in force; an unknown one (a reviewer's own note) as stored."""
     if flag in _FLAG_WORDS:
         return _(_FLAG_WORDS[flag])
-    return matched_message(flag, _FLAG_PATTERNS, label=_) or flag
+    return matched_message(flag, _FLAG_PATTERNS, label=_) or (_(flag) if flag else flag)
 
 
 def _agreement_amount(session: Session | None, pairing_id: int | None) -> float | None:
@@ -143,6 +144,19 @@ def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairin
     return named[0] if len(named) == 1 else None
 
 
+def _county_named_elsewhere(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> str:
+    """A key county the text names by its full name that is none of the sender's (their own, or one of their
+    active pairings'): the report may be about a pairing that ended or never was, so it is not filed under
+    another and waits for a reviewer. "" when none is."""
+    if "县" not in text and "旗" not in text:
+        return ""
+    own = {p.county_id for p in pairings} | ({contact.county_id} if contact.county_id is not None else set())
+    for county_id, name in session.exec(select(County.id, County.name)).all():
+        if len(name) >= 2 and name in text and county_id not in own:
+            return name
+    return ""
+
+
 def last_update(session: Session, contact: Contact) -> ProgressUpdate | None:
     return session.exec(_last_update_query(), params={"contact_id": contact.id}).first()
 
@@ -170,8 +184,11 @@ def record_update(
     pairings = pairings_of(session, contact)
     projects = open_projects_of(session, contact)
     project, project_note = _named_project(projects, text)
+    elsewhere = _county_named_elsewhere(session, contact, pairings, text)
     if project is not None:
         pairing = session.get(Pairing, project.pairing_id)
+    elif elsewhere:
+        pairing = None  # "本月在昭觉县投入…" from an organization no longer paired there: not its other pairing's
     else:
         pairing = pairings[0] if len(pairings) == 1 else _named_pairing(session, contact, pairings, text)
     update = new_row(
@@ -183,6 +200,8 @@ def record_update(
     if project is not None:
         file_under_project(update, project)
     flags = review_flags(session, parsed, text, update.pairing_id)
+    if elsewhere and project is None:
+        flags.append(f"提到的{elsewhere}不在报送人的结对中")
     _set_review(update, flags)
     session.add(update)
     session.flush()

@@ -133,6 +133,29 @@ def test_text_naming_the_county_needs_no_question(app: App) -> None:
     assert "哪一个" not in user.send("向昭觉县捐赠图书价值2万元")[0]
 
 
+def test_a_county_named_that_is_none_of_the_senders_pairings_is_not_filed_under_another(app: App) -> None:
+    from bot.db import unit_of_work
+    from models.pairing import Pairing, PairingStatus
+    from models.services.registry import set_pairing_status
+
+    load_counties(app.engine)
+    org = add_org(app.engine, "中国社会福利基金会", CODES[0])
+    butuo = pair(app.engine, org, county_id(app.engine, "布拖县"))
+    zhaojue = pair(app.engine, org, county_id(app.engine, "昭觉县"))
+    with unit_of_work(app.engine) as session:
+        set_pairing_status(session, session.get(Pairing, zhaojue), PairingStatus.ended, "test", "期满")
+    user = simulator(app, "o1")
+    user.send(f"绑定 {invite(app.engine, Role.organization, org=org)}")
+    [ended] = user.send("本月在昭觉县投入资金2万元，帮扶10户")
+    [never] = user.send("本月在美姑县捐赠图书价值1万元")
+    [own] = user.send("本月在布拖县投入资金3万元")
+    first, second, third = _updates(app)
+    assert (first.pairing_id, second.pairing_id, third.pairing_id) == (None, None, butuo)
+    assert first.review_status == "flagged" and "提到的昭觉县不在报送人的结对中" in first.review_note
+    assert "美姑县" in second.review_note and third.review_status == "received"
+    assert "将由管理员核对（提到的昭觉县不在报送人的结对中）" in ended and "核对" not in own
+
+
 def test_numbered_answer_and_forged_callbacks(app: App) -> None:
     load_counties(app.engine)
     org = add_org(app.engine, "中国社会福利基金会", CODES[0])

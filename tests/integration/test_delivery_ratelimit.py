@@ -135,6 +135,25 @@ def test_every_worker_process_shares_one_budget_through_redis() -> None:
         second.close()
 
 
+def test_installations_sharing_one_redis_keep_their_own_budgets() -> None:
+    """[queue] name keeps two installations' keys apart (each has its own bots); workers of one share theirs."""
+    from jobs.ratelimit import build_limiter
+
+    _redis_limiter().close()  # skips when Redis is absent
+    name = f"test-{uuid.uuid4().hex}"
+    first, same = build_limiter(REDIS_URL, installation=name), build_limiter(REDIS_URL, installation=name)
+    other = build_limiter(REDIS_URL, installation=name + "-other")
+    try:
+        assert isinstance(first, RedisLimiter) and first.prefix == f"pairbot:ratelimit:{name}:"
+        rule = Rule("overall", 10, 1.0)
+        assert first.reserve([rule], max_wait=1).wait == pytest.approx(0, abs=SLACK)
+        assert other.reserve([rule], max_wait=1).wait == pytest.approx(0, abs=SLACK)  # not the first's budget
+        assert same.reserve([rule], max_wait=1).wait == pytest.approx(rule.interval, abs=SLACK)
+    finally:
+        for limiter in (first, same, other):
+            limiter.close()
+
+
 def test_rules_follow_each_platform() -> None:
     private, group = rules_for("telegram", "42"), rules_for("telegram", "-1001234")
     assert [(r.limit, r.period) for r in private] == [(30, 1.0), (1, 1.0)]
