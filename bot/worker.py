@@ -83,9 +83,11 @@ def run_worker(settings: Settings, processes: int = 1, threads: int | None = Non
 
 
 def serve(settings: Settings, relay: bool = True) -> None:
-    """One worker process: until SIGTERM or SIGINT, then finish the sends in progress and stop."""
+    """One worker process: until SIGTERM or SIGINT (or, for one of `--processes N`, its parent's end), then finish
+    the sends in progress and stop."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
     stop = _stop_event()
+    _stop_with_parent(stop)
     app = App(settings)
     try:
         register_channels(app)
@@ -106,6 +108,22 @@ def serve(settings: Settings, relay: bool = True) -> None:
                 if method is not None:
                     method()
                     break
+
+
+def _stop_with_parent(stop: threading.Event) -> None:
+    """A child of `pairbot worker --processes N` stops when its parent is gone, even killed -9 (which cannot
+    stop it): otherwise it would go on sending beside the worker started in its place, with nothing to stop it."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's end of the pipe closes, however it ended
+        if not stop.is_set():
+            log.warning("the parent worker process is gone; stopping")
+            stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _stop_event() -> threading.Event:

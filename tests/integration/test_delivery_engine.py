@@ -252,6 +252,32 @@ def test_a_killed_worker_never_causes_a_second_send(db_url: str, broker: tuple[s
     assert all(final[chat].status == DeliveryStatus.sent for chat in chats if chat not in unknown)
 
 
+def test_the_children_of_a_killed_worker_stop_with_it(db_url: str, redis_server: RedisServer,
+                                                     bot_api: RateLimitedBotApi, tmp_path: Path) -> None:
+    """`pairbot worker --processes 2` killed -9 (its own handler cannot run): its two children notice their parent
+    is gone and stop, so a worker started in its place never runs beside orphans nothing would stop."""
+    import psutil
+
+    settings = settings_for(db_url, (redis_server.url, "deliveries"), bot_api)
+    seed(db_url)
+    log = tmp_path / "worker.log"
+    parent = start_worker(settings, log, processes=2)
+    try:
+        children = psutil.Process(parent.pid).children()  # the two workers (and multiprocessing's resource tracker)
+        assert sum("resource_tracker" not in " ".join(child.cmdline()) for child in children) == 2
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        gone, alive = psutil.wait_procs(children, timeout=60)
+        assert not alive, f"{len(alive)} orphaned worker processes still run:\n{log.read_text()[-2000:]}"
+        assert "the parent worker process is gone" in log.read_text()
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+        for child in psutil.Process().children(recursive=True):
+            if child.pid != os.getpid() and "worker" in " ".join(child.cmdline()):
+                child.kill()
+
+
 # --- the broker restarted or unreachable ------------------------------------------------------------------
 
 
