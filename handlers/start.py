@@ -10,9 +10,10 @@ from models.base import parse_id
 from models.registry import Role
 from models.reporting import PendingQuestion
 from models.services.invites import InviteError, invite_scope, redeem_invite, usable_invite
-from models.services.registry import describe_scope, identities_of
+from models.services.registry import deactivated, describe_scope, identities_of
 from models.services.reports import open_question
 
+DEACTIVATED = N_("您的账号已停用，不能报送进展，也不会收到提醒和通知。如有疑问，请联系管理员（民政或乡村振兴部门）。")
 HOW_TO_REGISTER = N_(
     "您好，我是结对帮扶助手。您还没有登记，请向管理员（民政或乡村振兴部门）索取邀请码，"
     "然后发送“绑定 邀请码”，例如：绑定 7KQ3M9XA。"
@@ -158,5 +159,8 @@ class Unregistered:
 
     def handle(self, ctx: Context) -> None:
         if ctx.message.is_group and not ctx.message.addressed:
+            return
+        if not ctx.message.is_group and deactivated(ctx.session, ctx.message.channel, ctx.message.sender_id):
+            ctx.reply(_(DEACTIVATED))  # not "please register": they were, and an invite would not help
             return
         ctx.reply(_(HOW_TO_REGISTER))

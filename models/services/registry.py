@@ -90,6 +90,13 @@ def contact_for(session: Session, channel: str, external_id: str) -> Contact | N
     return contact if contact is not None and contact.active else None
 
 
+def deactivated(session: Session, channel: str, external_id: str) -> bool:
+    """Is this chat account bound to a contact an admin deactivated?"""
+    identity = find_identity(session, channel, external_id)
+    contact = session.get(Contact, identity.contact_id) if identity is not None else None
+    return contact is not None and not contact.active
+
+
 def bind_identity(session: Session, contact: Contact, channel: str, external_id: str) -> ChannelIdentity:
     """Attach a chat account to a contact; an account already bound elsewhere is moved, and audited."""
     identity = find_identity(session, channel, external_id)

@@ -88,7 +88,7 @@ def test_a_deactivated_contact_cannot_report_until_reactivated(app: App) -> None
     user = county_contact(app)
     with unit_of_work(app.engine) as session:
         contacts.deactivate(session, contacts.find(session, "测试用户"), "调离", "test")
-    assert "还没有登记" in user.send("本月投入资金10万元")[0]
+    assert "您的账号已停用" in user.send("本月投入资金10万元")[0]  # told why, not asked to register
     with unit_of_work(app.engine) as session:
         contacts.reactivate(session, contacts.find(session, "测试用户"), "调回", "test")
     assert user.send("本月投入资金10万元")[0].startswith("已记录")
