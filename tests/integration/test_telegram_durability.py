@@ -20,37 +20,16 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.db import make_engine, migrate, unit_of_work
+from bot.db import make_engine
 from models.messaging import InboundMessage
-from models.registry import Contact, County, Role
 from models.reporting import ProgressUpdate
-from models.services.registry import bind_identity
-from tests.factories import CODES, add_org, load_counties, pair
-from tests.integration.test_wecom_durability import _free_port, healthy, wait_for
+from tests.integration.test_wecom_durability import _free_port, healthy, prepare, wait_for
 from tests.standins.telegram_api import TOKEN, TelegramApiStandIn, Updates
 
 UPDATES = 400
 SENDERS = 20
 KILL_AFTER = 100  # stored updates before the kill
 FIRST_USER = 70_000
-
-
-def prepare(db_url: str) -> None:
-    """Counties, one organization paired with SENDERS counties, one county contact each, bound on Telegram."""
-    engine = make_engine(db_url)
-    migrate(engine)
-    load_counties(engine)
-    org = add_org(engine, "中国乡村发展基金会", CODES[0])
-    with unit_of_work(engine) as session:
-        county_ids = [c.id for c in session.exec(select(County).order_by(col(County.id)).limit(SENDERS)).all()]
-    for n, county in enumerate(county_ids):
-        pair(engine, org, county)  # type: ignore[arg-type]
-        with unit_of_work(engine) as session:
-            contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county)
-            session.add(contact)
-            session.flush()
-            bind_identity(session, contact, "telegram", str(FIRST_USER + n))
-    engine.dispose()
 
 
 def start(db_url: str, api: TelegramApiStandIn, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -89,7 +68,7 @@ def api() -> Iterator[TelegramApiStandIn]:
 @pytest.mark.timeout(300)
 def test_no_polled_update_is_lost_when_the_process_is_killed(tmp_path: Path, api: TelegramApiStandIn) -> None:
     db_url = f"sqlite:///{tmp_path / 'pairbot.db'}"
-    prepare(db_url)
+    prepare(db_url, "telegram", lambda n: str(FIRST_USER + n), SENDERS)
     port, log = _free_port(), tmp_path / "pairbot.log"
     process = start(db_url, api, port, log)
     updates = Updates()

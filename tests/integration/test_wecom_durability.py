@@ -49,14 +49,15 @@ def user(n: int) -> str:
     return f"xianlianluo{n:02d}"
 
 
-def prepare(db_url: str) -> None:
-    """Counties, one organization paired with SENDERS counties, one county contact each, bound on WeCom."""
+def prepare(db_url: str, channel: str = "wecom", account: Callable[[int], str] = user, senders: int = SENDERS) -> None:
+    """Counties, one organization paired with `senders` counties, one county contact each, bound on `channel`
+    as account(n)."""
     engine = make_engine(db_url)
     migrate(engine)
     load_counties(engine)
     org = add_org(engine, "中国乡村发展基金会", CODES[0])
     with unit_of_work(engine) as session:
-        counties = session.exec(select(County).order_by(col(County.id)).limit(SENDERS)).all()
+        counties = session.exec(select(County).order_by(col(County.id)).limit(senders)).all()
         county_ids = [county.id for county in counties]
     for n, county in enumerate(county_ids):
         pair(engine, org, county)  # type: ignore[arg-type]
@@ -64,7 +65,7 @@ def prepare(db_url: str) -> None:
             contact = Contact(name=f"联络员{n}", role=Role.county, county_id=county)
             session.add(contact)
             session.flush()
-            bind_identity(session, contact, "wecom", user(n))
+            bind_identity(session, contact, channel, account(n))
     engine.dispose()
 
 
