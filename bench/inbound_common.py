@@ -124,3 +124,26 @@ def drop_pg_database(admin_url: str, db_url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     engine.dispose()
+
+
+def wait_for(condition: Any, timeout: float) -> float:
+    """perf_counter() when `condition()` first held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the bot to finish")
+        time.sleep(0.02)
+    return time.perf_counter()
+
+
+def processed_count(engine: Any) -> tuple[int, int]:
+    """(inbound rows, reply Delivery rows) in pairbot's database: a message is processed once its reply row is
+    committed (the platform's answer comes as soon as it is stored)."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from models.messaging import Delivery, InboundMessage
+
+    with Session(engine) as session:
+        return (int(session.exec(select(func.count()).select_from(InboundMessage)).one()),
+                int(session.exec(select(func.count()).select_from(Delivery)).one()))

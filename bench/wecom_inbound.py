@@ -47,7 +47,9 @@ from inbound_common import (  # noqa: E402
     backends,
     free_port,
     prepare_database,
+    processed_count,
     ratio,
+    wait_for,
     wait_healthy,
 )
 from tests.integration.wecom_support import (  # noqa: E402
@@ -158,28 +160,6 @@ async def load(base: str, posts: list[SignedPost], concurrency: int) -> dict[str
     latencies.sort()
     return {"seconds": elapsed, "per_second": len(posts) / elapsed, "statuses": statuses,
             "p50_ms": latencies[len(latencies) // 2] * 1000, "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000}
-
-
-def wait_for(condition: Any, timeout: float) -> float:
-    """perf_counter() when `condition()` first held."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit("timed out waiting for the bot to finish")
-        time.sleep(0.02)
-    return time.perf_counter()
-
-
-def processed_count(engine: Any) -> tuple[int, int]:
-    """(inbound rows, reply Delivery rows) in pairbot's database."""
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from models.messaging import Delivery, InboundMessage
-
-    with Session(engine) as session:
-        return (int(session.exec(select(func.count()).select_from(InboundMessage)).one()),
-                int(session.exec(select(func.count()).select_from(Delivery)).one()))
 
 
 def run_one(label: str, process: subprocess.Popen[bytes], port: int, api: WecomApiStandIn, args: argparse.Namespace,

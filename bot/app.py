@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import Engine
+
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.i18n import set_installation_locale
 from bot.messages import Incoming
 from bot.db import make_engine
-from bot.inbound import GroupCommit, lanes_for
+from bot.inbound import Inbox
 from bot.queue import DeliveryQueue
-from bot.router import Router
+from bot.inbound_process import InboundProcess
+from bot.router import Enqueue, Router
 from handlers.context import HandlerSettings
 from handlers.register import default_handlers
 from models.base import utcnow
@@ -31,6 +35,20 @@ class Component(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+class Inbound(Protocol):
+    """Where channels hand inbound messages: bot.inbound.Inbox, or bot.inbound_process.InboundProcess."""
+
+    def submit(self, message: Incoming, key: str = "") -> concurrent.futures.Future[int | None]:
+        """Resolved once the message is stored (durable); the channel may then answer its platform."""
+        ...
+
+    def join(self, timeout: float | None = None) -> bool: ...
+
+    def resume(self) -> int: ...
+
+    def close(self, timeout: float = 30.0) -> None: ...
 
 
 class DeliveryJobs(Protocol):
@@ -66,6 +84,31 @@ def outbox_jobs(app: App) -> DeliveryJobs:
     return OutboxJobs(app.engine, app.channels, app.clock, app.settings.queue)
 
 
+def build_router(settings: Settings, engine: Engine, enqueue: Enqueue,
+                 clock: Callable[[], datetime] = utcnow) -> Router:
+    """The router with the handlers and their settings (the App's, and the writer process's own)."""
+    from bot.channels.wecom_choices import NAME as WECOM, press_choice
+
+    router = Router(
+        engine,
+        default_handlers(),
+        HandlerSettings(
+            zone=settings.zone,
+            withdraw_minutes=settings.reports.withdraw_minutes,
+            bot_username=settings.telegram.bot_username,
+            review_url=settings.web.public_url + "/review",
+            reply_window_hours=settings.reminders.reply_window_hours,
+            mandatory=tuple(settings.reminders.mandatory),
+            locale=settings.app.locale or "zh_CN",
+        ),
+        enqueue,
+        clock,
+    )
+    # WeCom: a typed number presses a button of the last message, which is known only when it is handled.
+    router.prepare[WECOM] = lambda message, now: press_choice(engine, message, now)
+    return router
+
+
 class App:
     def __init__(
         self,
@@ -81,26 +124,18 @@ class App:
         self.jobs = outbox_jobs(self)
         self.queue = DeliveryQueue(settings.queue.url, self.jobs.send, settings.queue.worker_threads,
                                    queue_name=settings.queue.name)
-        self.router = Router(
-            self.engine,
-            default_handlers(),
-            HandlerSettings(
-                zone=settings.zone,
-                withdraw_minutes=settings.reports.withdraw_minutes,
-                bot_username=settings.telegram.bot_username,
-                review_url=settings.web.public_url + "/review",
-                reply_window_hours=settings.reminders.reply_window_hours,
-                mandatory=tuple(settings.reminders.mandatory),
-                locale=settings.app.locale or "zh_CN",
-            ),
-            self.queue.enqueue,
-            clock,
-        )
-        # Channels hand their messages to this writer: several per transaction under load (bot.inbound).
-        self.inbound: GroupCommit[Incoming, list[int]] = GroupCommit(self.router.handle_batch, "pairbot-inbound",
-                                                                     lanes_for(self.engine))
+        self.router = build_router(settings, self.engine, self.queue.enqueue, clock)
+        # Channels hand their messages to the inbox: stored, then handled (bot.inbound), in this process or,
+        # in `pairbot run`, in a child process (bot.inbound_process, `start_writer_process`).
+        self.inbound: Inbound = Inbox(self.router)
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
+
+    def start_writer_process(self) -> None:
+        """Write inbound messages in a child process from now on (`pairbot run`, before any channel starts)."""
+        inbound = InboundProcess(self.settings, self.queue.enqueue)
+        inbound.start()
+        self.inbound = inbound
 
     def relay_once(self) -> int:
         """Queue again what the broker seems to have lost; returns how many.

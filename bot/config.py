@@ -134,7 +134,7 @@ class WecomSettings(_Section):
     encoding_aes_key: Secret = None
     api_base_url: str = "https://qyapi.weixin.qq.com"
     webhooks: dict[str, str] = {}
-    callback_threads: int = Field(4, ge=1, le=64)  # unused since the inbound writer; older files still load
+    callback_threads: int = Field(4, ge=1, le=64)  # unused since the inbox (bot.inbound); older files still load
 
     @field_validator("encoding_aes_key")
     @classmethod

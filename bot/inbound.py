@@ -1,4 +1,12 @@
-"""Group commit for inbound messages: one writer thread, several messages per transaction under load.
+"""Inbound messages: stored first, then handled (`Inbox`), each step a group commit (`GroupCommit`).
+
+A channel hands each message to `Inbox.submit` and answers its platform once the future says the
+raw row is committed: a process killed at any moment loses nothing it acknowledged, and the
+platform's answer does not wait for parsing and the ledger. The router then handles the stored row
+(its reply rows written in the same transaction), in the order the chat's messages arrived; a
+restart (`resume`) finishes whatever was stored but not handled.
+
+Group commit: one writer thread, several messages per transaction under load.
 
 Channels hand each message to `GroupCommit.submit` and wait on the future it returns. The writer
 takes whatever is waiting (up to `max_batch`) and passes it to the router in one call, so the
@@ -20,9 +28,14 @@ import queue
 import threading
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy import Engine
+
+from bot.messages import Incoming
+
+if TYPE_CHECKING:
+    from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -116,3 +129,62 @@ class GroupCommit(Generic[T, R]):
             lane.put(None)
         for thread in threads:
             thread.join(timeout)
+
+
+class Inbox:
+    """Store, then handle: messages committed as raw rows (group commit), then handled in order.
+
+    A stored row whose handling failed is tried again after 1 and 2 seconds; after that it waits,
+    unhandled, for the next start (`resume`). The router enqueues each handled message's replies.
+    """
+
+    def __init__(self, router: Router, attempts: int = 3) -> None:
+        self.router = router
+        self.attempts = attempts
+        lanes = lanes_for(router.engine)
+        self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "inbound-store", lanes)
+        self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "inbound-handle", lanes)
+
+    def submit(self, message: Incoming, key: str = "") -> concurrent.futures.Future[int | None]:
+        """The message's row id once it is durable (None: stored before); raises when it could not be stored.
+
+        `key` is the chat id: a chat's messages are stored and handled in the order submitted."""
+        return self.storing.submit(message, key)
+
+    def _store(self, messages: Sequence[Incoming]) -> list[int | None | BaseException]:
+        outcomes = self.router.store(messages)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if isinstance(outcome, int):  # handed on from the writer itself: handled in the order received
+                self._handle(outcome, message.chat_id)
+        return outcomes
+
+    def _handle(self, inbound_id: int, chat_id: str, attempt: int = 1) -> None:
+        def done(future: concurrent.futures.Future[list[int]]) -> None:
+            if future.exception() is None:
+                return
+            if attempt >= self.attempts:
+                log.error("inbound message %s still not handled; it is handled at the next start", inbound_id)
+                return
+            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, chat_id, attempt + 1))
+            timer.daemon = True
+            timer.start()
+
+        self.handling.submit(inbound_id, chat_id).add_done_callback(done)
+
+    def resume(self) -> int:
+        """Hand every stored but unhandled message to the router (at start-up); how many there were."""
+        ids = self.router.unhandled()
+        for inbound_id, chat_id in ids:
+            self._handle(inbound_id, chat_id)
+        if ids:
+            log.warning("handling %d messages stored before the last stop", len(ids))
+        return len(ids)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until everything received so far was stored and handled (tests, benchmarks, a clean stop)."""
+        return self.storing.join(timeout) and self.handling.join(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Store and handle what was received, then stop."""
+        self.storing.close(timeout)
+        self.handling.close(timeout)

@@ -1,16 +1,15 @@
 """The router: one unit of work per incoming message, replies enqueued only after commit.
 
-Each message is stored (its raw InboundMessage row, first) and handled in one transaction. Under
-load several messages share a transaction (`handle_batch`, fed by bot.inbound.GroupCommit) and
-one commit. If anything in it fails, the transaction is rolled back and each message is done
-again in a transaction of its own, its handling in a savepoint: a handler that fails then undoes
-only its own work — the raw row stays and the sender gets the apology. A failure of the database
+Channels store a message first and have it handled afterwards (`store`, then `handle_stored`,
+both fed by bot.inbound.Inbox): the channel answers its platform once the raw row is committed;
+the row's `handled_at` stays empty until the router has handled it, so a restart finishes
+whatever was stored but not handled. The console simulator stores and handles in one transaction
+(`handle`, `handle_batch`). Under load several messages share a transaction and one commit. If
+anything in it fails, the transaction is rolled back and each message is done again in a
+transaction of its own, its handling in a savepoint: a handler that fails then undoes only its
+own work — the raw row stays and the sender gets the apology. A failure of the database
 itself (a deadlock, a lost connection: no reason to apologise) is reported to the channel, which
 has the platform send the message again.
-
-A message can also be stored first and handled later (`store`, then `handle_stored`): the WeCom
-callback answers once the raw row is committed; the row's `handled_at` stays empty until the
-router has handled it, so a restart finishes whatever was stored but not handled.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from models.messaging import InboundMessage
 from models.registry import Contact
 from models.services.audit import audit
 from models.services.outbox import queue_message
-from models.services.registry import contact_for, mark_reachable
+from models.services.registry import active_contact_id, contact_for, mark_reachable
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class Router:
 
     def _store_and_handle(self, session: Session, message: Incoming, now: datetime, isolated: bool) -> list[int]:
         contact = contact_for(session, message.channel, message.sender_id)
-        row = self._record(session, message, contact, now, handled=True)
+        row = self._record(session, message, contact.id if contact else None, now, handled=True)
         if row is None:
             log.info("duplicate %s message %s ignored", message.channel, message.message_id)
             return []
@@ -103,7 +102,7 @@ class Router:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 begin_write(session)
-                rows = [self._record(session, message, contact_for(session, message.channel, message.sender_id),
+                rows = [self._record(session, message, active_contact_id(session, message.channel, message.sender_id),
                                      now, handled=False) for message in messages]
                 session.commit()
         except Exception as exc:
@@ -165,7 +164,7 @@ class Router:
             self.enqueue(replies)
         return outcomes
 
-    def _record(self, session: Session, message: Incoming, contact: Contact | None, now: datetime,
+    def _record(self, session: Session, message: Incoming, contact_id: int | None, now: datetime,
                 handled: bool) -> InboundMessage | None:
         """The raw message as a row of the session (written at once); None if it was stored before."""
         message_id = message.message_id or f"local-{uuid.uuid4().hex}"
@@ -181,7 +180,7 @@ class Router:
             revision = (last or 0) + 1
         values = dict(
             channel=message.channel, chat_id=message.chat_id, message_id=message_id, revision=revision,
-            sender_id=message.sender_id, contact_id=contact.id if contact else None,
+            sender_id=message.sender_id, contact_id=contact_id,
             text=message.callback_data or message.text, received_at=now,
             handled_at=now if handled else None, payload=None if handled else message_payload(message),
         )

@@ -38,9 +38,9 @@ class StartError(Exception):
 
 
 # How long a thread may hold the interpreter lock while another waits for it (Python's default: 5 ms).
-# The web server's loop shares the interpreter with the inbound writer; with 1 ms it gets its turn
-# between the writer's statements, and a webhook under load is answered sooner (bench/telegram_inbound.py:
-# ≈ 10 % more messages per second on SQLite).
+# The web server's loop shares the interpreter with the channels and the delivery workers (and, in the
+# inbox's child process, the storing writer with the handling one); with 1 ms each gets its turn sooner
+# (bench/telegram_inbound.py, measured when the inbox ran in this process: ≈ 10 % more messages a second).
 SWITCH_INTERVAL = 0.001
 
 
@@ -59,6 +59,10 @@ def run_server(settings: Settings, console: bool | None) -> None:
     # lets the finally block below stop the components and the workers instead of dying mid-way.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        try:
+            app.start_writer_process()
+        except RuntimeError as exc:
+            raise StartError(_("保存和处理收到消息的子进程未能启动：{reason}").format(reason=exc)) from exc
         components = build_components(app)  # before the workers: building registers the channels they send on
         app.queue.start_worker()
         app.start_relay()
@@ -104,6 +108,7 @@ def listen(host: str, port: int) -> socket.socket:
         raise StartError(_("无法在 {address} 上提供网页服务：{reason}。{advice}").format(
             address=f"{host}:{port}", reason=why, advice=advice)) from None
     sock.set_inheritable(True)
+    sock.listen(2048)  # from now on connections wait in the backlog until uvicorn serves them, none is refused
     return sock
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from bot.web_guard import error_handlers
 
 if TYPE_CHECKING:
     from bot.channels.wecom_callback import WecomCallback
+
+log = logging.getLogger(__name__)
 
 
 def build_web(app: App) -> Starlette:
@@ -47,11 +50,12 @@ def build_web(app: App) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if wecom is not None:  # the messages stored but not handled before the last stop
-            await run_in_threadpool(wecom.start)
+        try:  # the messages stored but not handled before the last stop
+            await run_in_threadpool(app.inbound.resume)
+        except Exception:  # the database is unreachable: /healthz says so; they are handled at the next start
+            log.exception("messages stored before the last stop could not be resumed")
         yield
-        if wecom is not None:  # finish the callback messages already accepted
-            await run_in_threadpool(wecom.close)
+        await run_in_threadpool(app.inbound.join, 30)  # handle the messages already accepted
 
     web = Starlette(routes=routes, lifespan=lifespan, exception_handlers=error_handlers(app.settings.app.locale))
     web.state.wecom = wecom

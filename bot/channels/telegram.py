@@ -4,8 +4,8 @@ PTB is asyncio; the router and the delivery workers are threads. The channel own
 loop in a thread of its own, on which the PTB Application (its Bot and HTTP connection pool)
 lives. Workers send with `run_coroutine_threadsafe` and wait for the result; updates (polled,
 or posted to the webhook) are processed on that loop and reach the router through the app's
-inbound writer (`App.inbound`, group commit: several updates per transaction under load). The same object is the channel in `App.channels` and the `pairbot run`
-component that polls.
+inbox (`App.inbound`, bot.inbound: stored, then handled; group commits under load). The same
+object is the channel in `App.channels` and the `pairbot run` component that polls.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ class TelegramChannel:
                 offset = update.update_id + 1
 
     async def _store(self, update: Update) -> None:
-        """Hand one update to the inbound writer and wait until it is stored; a failure is tried again a few
+        """Hand one update to the inbox and wait until it is stored; a failure is tried again a few
         times before the update is given up (logged), so one that always fails cannot stop the polling."""
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
@@ -309,9 +309,9 @@ class TelegramChannel:
     async def feed(self, data: dict[str, Any]) -> bool:
         """Process one update posted to the webhook, on the web server's loop.
 
-        Returns once the message is stored and answered in the outbox; False when that failed
-        (the webhook then answers 500 and Telegram sends the update again). NotAnUpdate when
-        `data` is not an update. The update goes straight to the inbound writer, not through the
+        Returns once the message is stored (the router handles it just after); False when that
+        failed (the webhook then answers 500 and Telegram sends the update again). NotAnUpdate when
+        `data` is not an update. The update goes straight to the inbox, not through the
         Application on the channel's own loop: two thread hops fewer per message, which under load
         is most of a webhook request's wait (each hop waits for the interpreter lock).
         """
@@ -341,7 +341,7 @@ class TelegramChannel:
         if incoming is None:
             log.info("telegram update %s (%s) ignored", update.update_id, describe(update))
             return
-        await asyncio.wrap_future(self._app.inbound.submit(incoming, incoming.chat_id))  # stored and answered in the outbox
+        await asyncio.wrap_future(self._app.inbound.submit(incoming, incoming.chat_id))  # stored; handled just after
 
     async def _on_channel_loop(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await `coro` on the channel's loop, where the Bot's HTTP client lives (from the web server's loop too)."""

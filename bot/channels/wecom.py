@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from wechatpy.exceptions import WeChatClientException
 
 from bot.channels.base import Channel, SendError
-from bot.channels.wecom_choices import with_choices
+from bot.channels.wecom_choices import NAME, with_choices
 from bot.channels.wecom_client import TIMEOUT_SECONDS, WecomClient
 from bot.config import WecomSettings
 from bot.db import unit_of_work
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NAME = "wecom"
 ROBOT = ROBOT_CHANNEL
 TEXT_LIMIT_BYTES = 2048  # WeCom's limit for a text message's content
 RATE_LIMITED = frozenset({45009, 45011, 45033})  # frequency / concurrency limits

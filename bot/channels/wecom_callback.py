@@ -9,8 +9,8 @@ messages never approach) in a worker thread, off the event loop.
 
 Store, then answer: the message's raw InboundMessage row is committed (several callbacks share a
 commit under load, bot.inbound) before WeCom gets its empty 200, well within WeCom's 5 seconds;
-the router handles the stored row afterwards, in the order received, and `pairbot run` finishes at
-start-up whatever was stored but not handled. So a process killed at any moment loses no message
+the router handles the stored row afterwards, in the order received, and the web app finishes at
+start-up whatever was stored but not handled (bot.inbound). So a process killed at any moment loses no message
 it answered 200: WeCom sends again every one it got no 200 for. A message that could not be stored
 gets 503 (WeCom retries). A replay — a timestamp more than `MAX_SKEW_SECONDS` away from now, or a
 MsgId stored before (the router's unique key) — is answered 200 and not stored or handled again.
@@ -20,14 +20,12 @@ Refusals name what was wrong in Chinese, never the exception that found it (that
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import hmac
 import io
 import logging
 import re
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError
@@ -41,16 +39,13 @@ from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.channels.wecom import NAME
-from bot.channels.wecom_choices import press_choice
 from bot.config import Settings
 from bot.http_body import read_body
-from bot.inbound import GroupCommit, lanes_for
 from bot.messages import Attachment, Incoming
 from models.base import whole_number
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -171,70 +166,17 @@ def _filename(kind: str, fields: dict[str, Any], message_id: str) -> str:
     return ""
 
 
-class Inbox:
-    """Store, then handle: callbacks' messages committed as raw rows (group commit), then handled in order.
-
-    A stored row whose handling failed is tried again after 1 and 2 seconds; after that it waits,
-    unhandled, for the next start (`resume`).
-    """
-
-    def __init__(self, router: Router, attempts: int = 3) -> None:
-        self.router = router
-        self.attempts = attempts
-        lanes = lanes_for(router.engine)
-        self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "wecom-store", lanes)
-        self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "wecom-handle", lanes)
-
-    async def store(self, message: Incoming) -> bool:
-        """True once the message is durable (stored now or before); False when it could not be stored."""
-        try:
-            await asyncio.wrap_future(self.storing.submit(message, message.chat_id))
-        except Exception:
-            return False
-        return True
-
-    def _store(self, messages: Sequence[Incoming]) -> list[int | None | BaseException]:
-        outcomes = self.router.store(messages)
-        for message, outcome in zip(messages, outcomes, strict=True):
-            if isinstance(outcome, int):  # handed on from the writer itself: handled in the order received
-                self._handle(outcome, message.chat_id)
-        return outcomes
-
-    def _handle(self, inbound_id: int, chat_id: str, attempt: int = 1) -> None:
-        def done(future: concurrent.futures.Future[list[int]]) -> None:
-            if future.exception() is None:
-                return
-            if attempt >= self.attempts:
-                log.error("WeCom message (inbound %s) still not handled; it is handled at the next start", inbound_id)
-                return
-            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, chat_id, attempt + 1))
-            timer.daemon = True
-            timer.start()
-
-        self.handling.submit(inbound_id, chat_id).add_done_callback(done)
-
-    def resume(self) -> int:
-        """Hand every stored but unhandled message to the router (at start-up); how many there were."""
-        ids = self.router.unhandled()
-        for inbound_id, chat_id in ids:
-            self._handle(inbound_id, chat_id)
-        if ids:
-            log.warning("handling %d WeCom messages stored before the last stop", len(ids))
-        return len(ids)
-
-    def join(self) -> None:
-        """Wait until everything received so far was stored and handled (tests, benchmarks)."""
-        self.storing.join()
-        self.handling.join()
-
-    def close(self, timeout: float = 30.0) -> None:
-        """Store and handle what was received, then stop."""
-        self.storing.close(timeout)
-        self.handling.close(timeout)
+async def _stored(app: App, message: Incoming) -> bool:
+    """True once the message is durable (stored now or before); False when it could not be stored."""
+    try:
+        await asyncio.wrap_future(app.inbound.submit(message, message.chat_id))
+    except Exception:
+        return False
+    return True
 
 
 class WecomCallback:
-    """The two routes of `/wecom/callback` and the inbox behind them."""
+    """The two routes of `/wecom/callback`; messages go to the App's inbox (bot.inbound)."""
 
     def __init__(self, app: App, clock: Callable[[], float] | None = None) -> None:
         settings = app.settings
@@ -245,8 +187,7 @@ class WecomCallback:
                                    settings.wecom.encoding_aes_key.get_secret_value(), settings.wecom.corp_id)
         self.clock = clock or (lambda: app.clock().timestamp())
         self.max_body = settings.web.max_body_bytes
-        app.router.prepare[NAME] = lambda message, now: press_choice(app.engine, message, now)
-        self.inbox = Inbox(app.router)
+        self.app = app
 
     def routes(self) -> list[Route]:
         return [Route(PATH, self.verify, methods=["GET"]), Route(PATH, self.receive, methods=["POST"])]
@@ -292,7 +233,7 @@ class WecomCallback:
             message = await run_in_threadpool(self._open, encrypted, signature, timestamp, nonce)
         except BadMessage as exc:
             return _refuse(400, str(exc))
-        if message is not None and not await self.inbox.store(message):
+        if message is not None and not await _stored(self.app, message):
             log.warning("WeCom message %s could not be stored; asking WeCom to send it again", message.message_id)
             return _refuse(503, "消息未能保存，请稍后重试")
         return Response(status_code=200)
@@ -306,12 +247,6 @@ class WecomCallback:
             raise BadMessage("消息无法解密（EncodingAESKey 或 CorpID 不符，或密文已损坏）") from None
         return to_incoming(parse_xml(plain), self.settings)
 
-    def start(self) -> None:
-        """At start-up: finish the messages stored but not handled before the last stop."""
-        self.inbox.resume()
-
-    def close(self) -> None:
-        self.inbox.close()
 
 
 def _refuse(status: int, reason: str) -> PlainTextResponse:

@@ -19,6 +19,8 @@ from bot.i18n import _
 from bot.messages import Button, Incoming
 from models.messaging import Delivery, DeliveryStatus
 
+NAME = "wecom"  # the channel these choices belong to (bot.channels.wecom sends on it)
+
 PRESS_WINDOW = timedelta(hours=24)
 
 

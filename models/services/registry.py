@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, inspect
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
@@ -88,6 +89,21 @@ def contact_for(session: Session, channel: str, external_id: str) -> Contact | N
         return None
     contact = session.get(Contact, identity.contact_id)
     return contact if contact is not None and contact.active else None
+
+
+def active_contact_id(session: Session, channel: str, external_id: str) -> int | None:
+    """The id of the active contact the chat account belongs to: all that storing a message needs, read
+    without building the rows (the inbox stores every message before it is handled)."""
+    return session.connection().execute(_contact_id_query(), {"channel": channel, "external_id": external_id}) \
+        .scalar()
+
+
+@cache
+def _contact_id_query() -> Any:
+    identity, contact = ChannelIdentity.__table__, Contact.__table__  # type: ignore[attr-defined]
+    return (sa_select(contact.c.id).join_from(identity, contact, contact.c.id == identity.c.contact_id)
+            .where(identity.c.channel == bindparam("channel"), identity.c.external_id == bindparam("external_id"),
+                   contact.c.active.is_(True)))
 
 
 def deactivated(session: Session, channel: str, external_id: str) -> bool:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.db import make_engine, unit_of_work
+from models.messaging import InboundMessage
 from models.reporting import ProgressUpdate
 from models.registry import ChannelIdentity, Contact
 from tests.factories import CODES, add_org, county_id, load_counties, pair
@@ -114,6 +115,22 @@ def updates(url: str) -> int:
     return count
 
 
+def wait_until_handled(url: str, timeout: float = 60) -> None:
+    engine = make_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with unit_of_work(engine) as session:
+                left = session.exec(select(func.count()).select_from(InboundMessage)
+                                    .where(col(InboundMessage.handled_at).is_(None))).one()
+            if not left:
+                return
+            assert time.monotonic() < deadline, f"{left} stored messages still not handled"
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+
+
 def test_import_and_ledger_rebuild_while_pairbot_run_files_reports(db_url: str, api: TelegramApiStandIn,
                                                                    tmp_path: Path) -> None:
     """Seen before the fixes: on SQLite `pairbot import contacts` failed with “database is locked” (its staging
@@ -147,6 +164,7 @@ def test_import_and_ledger_rebuild_while_pairbot_run_files_reports(db_url: str, 
         for result in results:
             assert result.returncode == 0 and "Traceback" not in result.stderr, result.args + [result.stderr[-3000:]]
         assert set(reports.answers) == {200}, reports.answers
+        wait_until_handled(db_url)  # a 200 says stored; the bot handles the stored message just after
         during = pairbot(env, tmp_path, "ledger", "totals", "--json")
         assert pairbot(env, tmp_path, "ledger", "rebuild").returncode == 0
         after = pairbot(env, tmp_path, "ledger", "totals", "--json")

@@ -157,7 +157,7 @@ class WeCom:
         return self.api.texts_to(user)[before:]
 
     def settle(self) -> None:
-        self.client.app.state.wecom.inbox.join()  # type: ignore[attr-defined]
+        self.app.inbound.join()
         self.app.queue.join()
 
     def rows(self, model: type, *where: object) -> list:  # type: ignore[type-arg]
@@ -395,7 +395,7 @@ def test_an_expired_token_is_fetched_again_and_the_send_retried(wecom: WeCom) ->
 def test_frequency_limit_leaves_the_delivery_pending_for_a_minute(wecom: WeCom) -> None:
     wecom.api.fail_next(MESSAGE_SEND, errcode=45009, errmsg="api freq out of limit")
     assert wecom.post(message_xml("zhaoliu", "text", _next_id(), SAMPLE_CORP_ID, AGENT, Content="你好")) == 200
-    wecom.client.app.state.wecom.inbox.join()  # type: ignore[attr-defined]  # not the queue: its retry is 60 s away
+    wecom.app.inbound.join()  # not the queue: its retry is 60 s away
     wait_for(lambda: any(d.attempts == 1 and d.status == "pending" for d in wecom.rows(Delivery)))
     [delivery] = wecom.rows(Delivery)
     assert "45009" in delivery.last_error and delivery.next_attempt_at is not None
