@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -184,6 +185,10 @@ def serve(settings: Settings, pipe: Connection) -> None:
     from bot.inbound import Inbox
     from bot.server import SWITCH_INTERVAL
 
+    # Ctrl-C and a service manager's SIGTERM reach the whole process group: the parent stops the child by
+    # closing the pipe once it has stopped taking messages, so the child finishes what it holds first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     set_installation_locale(settings.app.locale)
