@@ -145,6 +145,9 @@ class Inbox:
         self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "inbound-store", lanes)
         self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "inbound-handle", lanes)
 
+    def ping(self) -> None:
+        """Always ready: its writers are threads of this process, started on the first message (`/healthz`)."""
+
     def submit(self, message: Incoming, key: str = "") -> concurrent.futures.Future[int | None]:
         """The message's row id once it is durable (None: stored before); raises when it could not be stored.
 

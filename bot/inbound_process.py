@@ -93,6 +93,15 @@ class InboundProcess:
         """The child's process id (logs, tests)."""
         return self._process.pid if self._process is not None else None
 
+    def ping(self) -> None:
+        """Raise unless the child is running and taking messages (`/healthz`)."""
+        with self._lock:
+            process, closed = self._process, self._closed
+        if closed or process is None:
+            raise RuntimeError("the inbox is closed")
+        if not process.is_alive():
+            raise RuntimeError(f"the inbox's child process ended (exit code {process.exitcode}); starting another")
+
     def submit(self, message: Incoming, key: str = "") -> concurrent.futures.Future[int | None]:
         """The message's row id once the child committed it (None: stored before), as `Inbox.submit`."""
         return self._ask("message", key, message)

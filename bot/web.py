@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 def build_web(app: App) -> Starlette:
     async def healthz(_: Request) -> JSONResponse:
         checks: dict[str, str] = {}
-        for name, probe in (("database", lambda: ping(app.engine)), ("queue", app.queue.ping)):
+        for name, probe in (("database", lambda: ping(app.engine)), ("queue", app.queue.ping),
+                            ("inbox", app.inbound.ping)):
             try:
                 await run_in_threadpool(probe)
                 checks[name] = "ok"

@@ -9,11 +9,11 @@ from bot.config import Settings
 from bot.web import build_web
 
 
-def test_healthz_reports_database_and_queue(app: App) -> None:
+def test_healthz_reports_database_queue_and_inbox(app: App) -> None:
     with TestClient(build_web(app)) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok", "inbox": "ok"}
 
 
 def test_healthz_fails_when_the_database_is_unreachable() -> None:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine, unit_of_work
@@ -157,12 +158,15 @@ def test_the_child_stops_when_its_parent_is_killed(sqlite_url: str, tmp_path: Pa
             parent.kill()
 
 
-def test_a_closed_inbox_refuses_new_messages(sqlite_url: str) -> None:
+def test_a_closed_inbox_refuses_new_messages_and_says_so_to_healthz(sqlite_url: str) -> None:
     seed(sqlite_url)
     inbound = InboundProcess(make_settings(sqlite_url), lambda ids: None)
     inbound.start()
+    inbound.ping()  # running
     child = inbound.pid
     inbound.close()
     assert child is not None and gone(child)
     refused = inbound.submit(report(1), SENDER)
     assert isinstance(refused, concurrent.futures.Future) and refused.exception(5) is not None
+    with pytest.raises(RuntimeError, match="closed"):
+        inbound.ping()
