@@ -170,7 +170,7 @@ def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
                 assert server.poll() is None, server.stderr.read() if server.stderr else ""
                 assert time.monotonic() < deadline, "pairbot run did not start serving within 30 s"
                 time.sleep(0.2)
-        assert response.status_code == 200 and response.json()["database"] == "ok"
+        assert response.status_code == 200 and response.json()["database"] == response.json()["inbox"] == "ok"
         server.terminate()
         assert server.wait(timeout=30) == 0, "SIGTERM should stop pairbot run cleanly (exit 0)"
     finally:
