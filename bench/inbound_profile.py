@@ -2,9 +2,10 @@
 
 What the inbound benches (telegram_inbound.py, wecom_inbound.py) cannot separate: the Python time
 of storing a report, parsing it, filing it in the ledger and writing the reply row. Loads the same
-data as they do (50 paired county contacts), warms up, then hands the router report messages one
-per transaction and prints milliseconds per message (wall and this process's CPU) and SQL
-statements per message; `--profile FILE` writes cProfile stats of the measured part.
+data as they do (50 paired county contacts), warms up, then has the router store each report and
+handle it, as the inbox does (bot.inbound: two transactions, no batching), and prints
+milliseconds per message (wall and this process's CPU) and SQL statements per message;
+`--profile FILE` writes cProfile stats of the measured part.
 
 Usage:
     .venv/bin/python bench/inbound_profile.py [--messages 400] [--database sqlite|postgresql]
@@ -56,15 +57,20 @@ def run(db_url: str, count: int, profile: str | None) -> dict[str, float]:
         return Incoming(channel="telegram", chat_id=sender, sender_id=sender, message_id=str(n),
                         text=texts[n % len(texts)])
 
+    def one() -> None:  # as the inbox does: stored (a transaction), then handled (another)
+        [stored] = router.store([message()])
+        assert isinstance(stored, int), stored
+        router.handle_stored([stored])
+
     for _ in range(40):  # warm: statement caches, imports, catalogs
-        router.handle_batch([message()])
+        one()
     statements[0] = 0
     profiler = cProfile.Profile() if profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     for _ in range(count):
-        router.handle_batch([message()])
+        one()
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)  # type: ignore[arg-type]
