@@ -5,7 +5,7 @@ this process); a load generator (httpx, N concurrent connections) posts text upd
 secret-token header and measures messages per second.
 
 - pairbot: `pairbot run` in webhook mode. One request = secret check → PTB Update → inbox (in the
-  inbound writer process, bot.inbound_process) → message stored (group commit) → HTTP answer; then
+  inbox's child process, bot.inbound_process) → message stored (group commit) → HTTP answer; then
   the stored message is handled: progress update parsed and stored, confirmation Delivery row
   written. Replies go out afterwards through the delivery workers, so three figures: *accepted*
   (last HTTP answer), *processed* (the last reply row committed, read from the database — the

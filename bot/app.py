@@ -88,7 +88,7 @@ def outbox_jobs(app: App) -> DeliveryJobs:
 
 def build_router(settings: Settings, engine: Engine, enqueue: Enqueue,
                  clock: Callable[[], datetime] = utcnow) -> Router:
-    """The router with the handlers and their settings (the App's, and the writer process's own)."""
+    """The router with the handlers and their settings (the App's, and the inbox process's own)."""
     from bot.channels.wecom_choices import NAME as WECOM, press_choice
 
     router = Router(
@@ -128,13 +128,13 @@ class App:
                                    queue_name=settings.queue.name)
         self.router = build_router(settings, self.engine, self.queue.enqueue, clock)
         # Channels hand their messages to the inbox: stored, then handled (bot.inbound), in this process or,
-        # in `pairbot run`, in a child process (bot.inbound_process, `start_writer_process`).
+        # in `pairbot run`, in a child process (bot.inbound_process, `start_inbox_process`).
         self.inbound: Inbound = Inbox(self.router)
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
 
-    def start_writer_process(self) -> None:
-        """Write inbound messages in a child process from now on (`pairbot run`, before any channel starts)."""
+    def start_inbox_process(self) -> None:
+        """Store and handle inbound messages in a child process from now on (`pairbot run`, before any channel starts)."""
         inbound = InboundProcess(self.settings, self.queue.enqueue)
         inbound.start()
         self.inbound = inbound

@@ -44,7 +44,7 @@ START_SECONDS = 60.0  # the child imports the handlers and the parser and connec
 
 
 class WriterGone(RuntimeError):
-    """The writer process ended before it reported the message stored; it may or may not be."""
+    """The inbox's child process ended before it reported the message stored; it may or may not be."""
 
 
 class InboundProcess:
@@ -121,7 +121,7 @@ class InboundProcess:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
             if self._closed or self._pipe is None:
-                future.set_exception(RuntimeError("the inbound writer is closed"))
+                future.set_exception(RuntimeError("the inbox is closed"))
                 return future
             self._serial += 1
             self._waiting[self._serial] = future
@@ -129,7 +129,7 @@ class InboundProcess:
                 self._pipe.send((request[0], self._serial, *request[1:]))
             except (OSError, ValueError) as exc:  # the child is gone; the receiver starts another
                 self._waiting.pop(self._serial)
-                future.set_exception(WriterGone(f"the inbound writer process ended: {exc!r}"))
+                future.set_exception(WriterGone(f"the inbox's child process ended: {exc!r}"))
         return future
 
     def _receive(self, pipe: Connection, process: multiprocessing.process.BaseProcess) -> None:
@@ -161,11 +161,11 @@ class InboundProcess:
             if not self._ready.is_set():  # it never started (start() reports that): starting another would fail alike
                 self._closed = True
             if not self._closed:
-                log.error("the inbound writer process ended (exit code %s) with %d messages unanswered; starting it "
+                log.error("the inbox's child process ended (exit code %s) with %d messages unanswered; starting it "
                           "again", process.exitcode, len(lost))
                 self._spawn()
         for future in lost.values():
-            future.set_exception(WriterGone(f"the inbound writer process ended (exit code {process.exitcode})"))
+            future.set_exception(WriterGone(f"the inbox's child process ended (exit code {process.exitcode})"))
         if not self._closed:
             self._ask("resume")  # what the old child stored but did not handle
 

@@ -60,7 +60,7 @@ def run_server(settings: Settings, console: bool | None) -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         try:
-            app.start_writer_process()
+            app.start_inbox_process()
         except RuntimeError as exc:
             raise StartError(_("保存和处理收到消息的子进程未能启动：{reason}").format(reason=exc)) from exc
         components = build_components(app)  # before the workers: building registers the channels they send on
