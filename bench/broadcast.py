@@ -192,7 +192,7 @@ def run_redis(url: str, chats: list[str], standin: StandIn, threads: int, proces
         engine = make_engine(url)
         ids, written = broadcast(engine)
         engine.dispose()
-        queue = DeliveryQueue(redis.url, lambda _: None, queue_name=queue_name)
+        queue = DeliveryQueue(redis.url, lambda *_: None, queue_name=queue_name)
         start = time.perf_counter()
         queue.enqueue(ids)
         queue.close()

@@ -17,7 +17,7 @@ from bot.i18n import set_installation_locale
 from bot.messages import Incoming
 from bot.db import make_engine
 from bot.inbound import Inbox
-from bot.queue import DeliveryQueue
+from bot.queue import DeliveryQueue, Retry
 from bot.inbound_process import InboundProcess
 from bot.router import Enqueue, Router
 from handlers.context import HandlerSettings
@@ -56,8 +56,8 @@ class Inbound(Protocol):
 class DeliveryJobs(Protocol):
     """What the App needs from jobs/ to move outbox rows; jobs.delivery.OutboxJobs implements it."""
 
-    def send(self, delivery_id: int) -> float | None:
-        """Send one outbox row; seconds until it should be tried again, or None when it is settled."""
+    def send(self, delivery_id: int, held: float | None = None) -> Retry | None:
+        """Send one outbox row; when to try it again (with the recipient's slot `held` for it), None when settled."""
         ...
 
     def expire_sending(self, older_than: timedelta) -> list[int]:

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -44,14 +45,23 @@ def build_broker(url: str) -> dramatiq.Broker:
     return broker
 
 
+@dataclass(frozen=True)
+class Retry:
+    """When to try a delivery again, and the recipient's rate-limit slot already reserved for it (time.time(); the
+    message carries it through the broker, so the chat keeps its place in line while no thread waits)."""
+
+    after: float
+    held: float | None = None
+
+
 STOP_TIMEOUT_MS = 15_000
 ERROR_RETRY_SECONDS = 5.0  # longer than INLINE_RETRY_SECONDS: back to the broker, the thread is freed
 
 
 class DeliveryQueue:
-    """Enqueue delivery ids; run workers that call `send(id)`, which returns seconds until a retry or None."""
+    """Enqueue delivery ids; run workers that call `send(id, held)`, which returns a Retry or None (settled)."""
 
-    def __init__(self, url: str, send: Callable[[int], float | None], threads: int = 4,
+    def __init__(self, url: str, send: Callable[[int, float | None], Retry | None], threads: int = 4,
                  queue_name: str = QUEUE_NAME) -> None:
         self.url = url
         self.broker = build_broker(url)
@@ -70,16 +80,18 @@ class DeliveryQueue:
     def embedded(self) -> bool:
         return isinstance(self.broker, StubBroker)
 
-    def _run(self, delivery_id: int) -> None:
+    def _run(self, delivery_id: int, held: float | None = None) -> None:
         """Send; a short wait (a quick retry, a rate-limit slot) is slept here, so the retry does not queue up
-        behind a whole broadcast; a longer one goes back to the broker as a delayed message."""
+        behind a whole broadcast; a longer one, or one that holds a recipient's slot, goes back to the broker as
+        a delayed message."""
         try:
-            while (retry_in := self._attempt(delivery_id)) is not None:
-                if retry_in > INLINE_RETRY_SECONDS:
+            while (retry := self._attempt(delivery_id, held)) is not None:
+                if retry.held is not None or retry.after > INLINE_RETRY_SECONDS:
                     self._release(delivery_id)
-                    self.enqueue([delivery_id], delay=retry_in)  # if the broker is down, the relay will
+                    self.enqueue([delivery_id], delay=retry.after, held=retry.held)  # broker down: the relay will
                     return
-                time.sleep(max(retry_in, 0.0))
+                time.sleep(max(retry.after, 0.0))
+                held = None
         except BaseException:
             self._release(delivery_id)
             raise
@@ -90,24 +102,27 @@ class DeliveryQueue:
             with self._held_lock:
                 self._held.discard(delivery_id)
 
-    def _attempt(self, delivery_id: int) -> float | None:
+    def _attempt(self, delivery_id: int, held: float | None) -> Retry | None:
         """One send; an unexpected error (the database briefly locked or unreachable) is retried shortly,
         rather than dropping the broker message and leaving the row for the relay."""
         try:
-            return self._send(delivery_id)
+            return self._send(delivery_id, held)
         except Exception:
             log.exception("delivery %s: send step failed, retrying", delivery_id)
-            return ERROR_RETRY_SECONDS
+            return Retry(ERROR_RETRY_SECONDS)
 
-    def enqueue(self, delivery_ids: Sequence[int], delay: float | None = None) -> bool:
-        """Hand ids to the broker; False if it is unreachable (the relay will pick the rows up later)."""
+    def enqueue(self, delivery_ids: Sequence[int], delay: float | None = None, held: float | None = None) -> bool:
+        """Hand ids to the broker; False if it is unreachable (the relay will pick the rows up later).
+
+        `held`: the recipient's slot reserved for them (Retry.held)."""
         if self.embedded:
             with self._held_lock:
                 delivery_ids = [i for i in dict.fromkeys(delivery_ids) if i not in self._held]
                 self._held.update(delivery_ids)
         try:
             for delivery_id in delivery_ids:
-                self.actor.send_with_options(args=(delivery_id,), delay=max(1, int(delay * 1000)) if delay else None)
+                self.actor.send_with_options(args=(delivery_id,) if held is None else (delivery_id, held),
+                                             delay=max(1, int(delay * 1000)) if delay else None)
         except Exception as exc:  # broker down: the rows stay pending
             for delivery_id in delivery_ids:
                 self._release(delivery_id)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from bot.channels.base import Channel
 from bot.config import QueueSettings
+from bot.queue import Retry
 from jobs.outbound import due_pending, expire_sending, send_delivery
 from jobs.ratelimit import build_limiter
 
@@ -28,8 +29,9 @@ class OutboxJobs:
         self.clock = clock
         self.limiter = build_limiter(queue.url, queue.ratelimit_url, queue.name)
 
-    def send(self, delivery_id: int) -> float | None:
-        return send_delivery(self.engine, self.channels, delivery_id, self.clock, self.limiter).retry_in
+    def send(self, delivery_id: int, held: float | None = None) -> Retry | None:
+        outcome = send_delivery(self.engine, self.channels, delivery_id, self.clock, self.limiter, held=held)
+        return None if outcome.retry_in is None else Retry(outcome.retry_in, outcome.held)
 
     def expire_sending(self, older_than: timedelta) -> list[int]:
         return expire_sending(self.engine, older_than, self.clock)

@@ -1,15 +1,24 @@
 """Sending one Delivery row: wait for a rate-limit slot, claim it, send it, record the outcome.
 
-Idempotent per delivery: only a `pending` row that is due can be claimed, and claiming is a
-guarded UPDATE, so two workers given the same id send it once.
+A queue message stands for "one message to this row's chat": the claim takes the chat's oldest
+pending row that is due (this one, or one written before it), so a chat's messages go out in the
+order they were written whichever worker holds the chat's slot. Idempotent: only a `pending` row
+that is due can be claimed, and claiming is a guarded UPDATE, so two workers never send one row
+twice; a message whose chat has nothing left to send is skipped.
 
 Order of a send, and why:
-1. the row is read; a row that is not pending, or not due yet, is left alone;
+1. the row is read; if it is no longer pending and its chat has nothing else due, or it is not due
+   yet, it is left alone;
 2. a slot is reserved under the platform's rate limits (jobs.ratelimit) and waited for before the
-   claim, so a worker that dies while waiting leaves a row that is still `pending` and simply goes
-   out later; a wait longer than `max_wait` puts the row back with `next_attempt_at` (no attempt
-   is used); then the request is admitted into the limits' sliding windows, where it counts until
-   its answer (a full window, which late requests can cause, is waited out the same way);
+   claim, so a worker that dies while waiting leaves rows that are still `pending` and simply go
+   out later. The recipient's slot comes first: one more than INLINE_WAIT_SECONDS away (a chat
+   that was just sent to) stays reserved while the message waits in the broker (`held`), not in
+   a worker thread, so the workers keep sending to other chats; a wait longer than `max_wait`
+   marks the row attended to (`next_attempt_at`), so the relay does not take it for lost. The
+   bot's overall slot is taken when the recipient's comes: reserved together, a message waiting
+   its chat's second would hold the whole bot's budget back. Then the request is admitted into
+   the limits' sliding windows, where it counts until its answer and a period after (a full
+   window, which late requests can cause, is waited out the same way, in the broker when long);
 3. the claim (`pending` → `sending`, attempts + 1, claimed_at) is committed, CLAIM_LEAD_SECONDS
    before the slot so that the database round trip does not make the request late;
 4. the platform is called, and the outcome recorded (`sent` with the platform's message id,
@@ -30,13 +39,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, SendError
 from bot.db import unit_of_work
 from bot.messages import Button, Outgoing
-from jobs.ratelimit import RateLimiter, Rule, Unlimited, per_recipient, rules_for
-from models.base import utcnow
+from jobs.ratelimit import RateLimiter, Reservation, Rule, Unlimited, per_recipient, rules_for
+from models.base import new_row, utcnow
 from models.messaging import Delivery, DeliveryStatus
 from models.registry import ChannelIdentity
 
@@ -44,7 +53,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (0.25, 1, 2, 5, 15, 60, 120, 300)  # after a 5xx, a timeout, a network error
-MAX_WAIT_SECONDS = 1.0  # a rate-limit wait up to this long is slept in the worker; longer ones are rescheduled
+MAX_WAIT_SECONDS = 1.0  # the overall slot: a wait up to this long is slept in the worker; longer ones are rescheduled
+INLINE_WAIT_SECONDS = 0.1  # the recipient's slot: a wait up to this long is slept in the worker, a longer one in the broker
+MAX_HOLD_SECONDS = 60.0  # the recipient's slot is reserved at most this far ahead; a later one is asked for again then
 ADMIT_POLL_SECONDS = 0.01  # how often a send held back by a full window looks again
 CLAIM_LEAD_SECONDS = 0.02  # claim this long before the slot, so the database round trip does not delay the send
 UNLIMITED = Unlimited()
@@ -55,6 +66,7 @@ UNKNOWN_OUTCOME = "结果未知：发送时工作进程中断，平台可能已�
 class Outcome:
     status: str
     retry_in: float | None = None  # seconds until the next attempt, when it should be retried
+    held: float | None = None  # the recipient's slot reserved for that attempt (time.time()), to be handed back
 
 
 def send_delivery(
@@ -64,50 +76,77 @@ def send_delivery(
     clock: Callable[[], datetime] = utcnow,
     limiter: RateLimiter = UNLIMITED,
     max_wait: float = MAX_WAIT_SECONDS,
+    held: float | None = None,
 ) -> Outcome:
+    """Send the row if it is due; `held` is the recipient's slot an earlier call reserved for it (its Outcome.held)."""
     now = clock()
     with unit_of_work(engine) as session:
         delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status != DeliveryStatus.pending:
+        if delivery is not None and delivery.status != DeliveryStatus.pending and _oldest_due(session, delivery, now) is None:
+            return Outcome("skipped")  # sent (in its turn, by whichever message held its chat's slot), nothing left
+    if delivery is None:
         return Outcome("skipped")
-    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+    if held is None and delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
         return Outcome("skipped", retry_in=(delivery.next_attempt_at - now).total_seconds())
     channel = channels.get(delivery.channel)
     if channel is None:
-        if not _claim(engine, delivery_id, clock()):
+        if (claimed := _claim(engine, delivery, clock())) is None:
             return Outcome("skipped")
-        return _finish(engine, delivery_id, DeliveryStatus.failed, f"channel {delivery.channel} is not configured")
+        return _finish(engine, claimed.id, DeliveryStatus.failed,  # type: ignore[arg-type]
+                       f"channel {delivery.channel} is not configured")
     rules = rules_for(delivery.channel, delivery.chat_id, group=delivery.group_id is not None)
-    slot = limiter.reserve(rules, max_wait)
-    if not slot.granted:
-        _postpone(engine, delivery_id, now + timedelta(seconds=slot.wait))
-        return Outcome("throttled", retry_in=slot.wait)
-    due = time.monotonic() + slot.wait
-    if slot.wait > CLAIM_LEAD_SECONDS:
-        time.sleep(slot.wait - CLAIM_LEAD_SECONDS)
+    own = per_recipient(rules)
+    overall = [rule for rule in rules if rule not in own]
+    if held is None:
+        slot = limiter.reserve(own, MAX_HOLD_SECONDS)
+        if not slot.granted:
+            _postpone(engine, delivery_id, now + timedelta(seconds=slot.wait))
+            return Outcome("throttled", retry_in=slot.wait)
+        held = time.time() + slot.wait
+        if slot.wait > max_wait:  # attended to now: the relay does not take it for lost until relay_after_seconds
+            _postpone(engine, delivery_id, now)
+    early = held - time.time()
+    if early > INLINE_WAIT_SECONDS:  # the chat's slot is ours, later: wait for it in the broker, not in a thread
+        return Outcome("waiting", retry_in=early, held=held)
+    if early > 0:
+        time.sleep(early)
+    opened = limiter.admit(own, str(delivery_id))  # the chat's last message answered a period ago?
+    if not opened.granted and opened.wait > INLINE_WAIT_SECONDS:  # not yet: keep the slot, wait in the broker
+        wait = min(opened.wait, max_wait)  # one still unanswered counts as if answered only at its deadline
+        return Outcome("waiting", retry_in=wait, held=time.time() + wait)
+    shared = limiter.reserve(overall, max_wait) if overall else Reservation(True, 0.0)
+    if not shared.granted:
+        limiter.finish(own, str(delivery_id))
+        limiter.cancel(own)
+        _postpone(engine, delivery_id, clock() + timedelta(seconds=shared.wait))
+        return Outcome("throttled", retry_in=shared.wait)
+    due = time.monotonic() + shared.wait
+    if shared.wait > CLAIM_LEAD_SECONDS:
+        time.sleep(shared.wait - CLAIM_LEAD_SECONDS)
     token = _admit(limiter, rules, str(delivery_id), max_wait)
     if token is None:  # the windows are full (requests answered late): back to pending, no attempt used
         limiter.cancel(rules)
         _postpone(engine, delivery_id, clock() + timedelta(seconds=max_wait))
         return Outcome("throttled", retry_in=max_wait)
-    if not _claim(engine, delivery_id, clock()):
+    claimed = _claim(engine, delivery, clock())
+    if claimed is None:
         limiter.finish(rules, token)  # another worker has it, and perhaps the same admission: it counts until now
         limiter.cancel(rules)
         return Outcome("skipped")
     if due > time.monotonic():
         time.sleep(due - time.monotonic())
-    delivery.attempts += 1
     try:
-        platform_id = channel.send(_outgoing(delivery))
+        platform_id = channel.send(_outgoing(claimed))
     except Exception as exc:
         error = exc if isinstance(exc, SendError) else SendError(f"{type(exc).__name__}: {exc}")
         if not isinstance(exc, SendError):  # a bug or a network fault: retried like a 5xx
-            log.exception("sending delivery %s failed", delivery_id)
+            log.exception("sending delivery %s failed", claimed.id)
         _settle(limiter, rules, error, token)
-        return _failed_attempt(engine, delivery, error, clock())
+        return _failed_attempt(engine, claimed, error, clock())
     _answered(limiter, rules, token)
     # last_error is kept: an admin can still see why earlier attempts failed.
-    return _finish(engine, delivery_id, DeliveryStatus.sent, None, platform_message_id=platform_id, sent_at=clock())
+    return _finish(engine, claimed.id, DeliveryStatus.sent, None,  # type: ignore[arg-type]
+                   platform_message_id=platform_id, sent_at=clock())
 
 
 def _admit(limiter: RateLimiter, rules: list[Rule], token: str, max_wait: float) -> str | None:
@@ -141,15 +180,34 @@ def _settle(limiter: RateLimiter, rules: list[Rule], error: SendError, token: st
         log.warning("rate limiter unavailable: %s", exc)
 
 
-def _claim(engine: Engine, delivery_id: int, now: datetime) -> bool:
+def _claim(engine: Engine, delivery: Delivery, now: datetime) -> Delivery | None:
+    """Claim the oldest due pending row of the delivery's chat (itself, or one written before it), as it is now.
+
+    A queue message stands for one message to its chat, not for its own row: whichever worker holds the
+    chat's rate-limit slot sends the chat's messages in the order they were written. None when no row of
+    the chat is left to send (other workers sent them, this row included)."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
     with unit_of_work(engine) as session:
-        claimed = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.pending,
-                   or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
-            .values(status=DeliveryStatus.sending, attempts=Delivery.attempts + 1, claimed_at=now)
-        )
-        return claimed.rowcount == 1  # type: ignore[attr-defined]
+        while (oldest := _oldest_due(session, delivery, now)) is not None:  # lost a race for it: the next one
+            row = session.execute(
+                table.update().where(table.c.id == oldest, table.c.status == DeliveryStatus.pending)
+                .values(status=DeliveryStatus.sending, attempts=table.c.attempts + 1, claimed_at=now)
+                .returning(*table.c)
+            ).first()
+            if row is not None:
+                return new_row(Delivery, **row._mapping)
+    return None
+
+
+def _oldest_due(session: Session, delivery: Delivery, now: datetime) -> int | None:
+    """The oldest pending row of the delivery's chat that is due (ix_delivery_pending_chat)."""
+    return session.exec(
+        select(Delivery.id).where(
+            col(Delivery.channel) == delivery.channel, col(Delivery.chat_id) == delivery.chat_id,
+            col(Delivery.status) == DeliveryStatus.pending,
+            or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
+        ).order_by(col(Delivery.id)).limit(1)
+    ).first()
 
 
 def _postpone(engine: Engine, delivery_id: int, when: datetime) -> None:

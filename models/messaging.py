@@ -73,7 +73,12 @@ class Broadcast(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One outbound message to one recipient on one channel: the outbox row the queue only carries."""
 
-    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_delivery_status_next", "status", "next_attempt_at"),
+        # a worker sends the oldest pending row of its chat (jobs.outbound): pending rows only
+        Index("ix_delivery_pending_chat", "channel", "chat_id", "id", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)

@@ -128,7 +128,7 @@ def handed_over(settings: Settings, ids: Sequence[int]) -> str:
         return _("运行中的 pairbot run 会在 1 秒内取走发送（未运行时，启动后立即发送）。")
     from bot.queue import DeliveryQueue
 
-    queue = DeliveryQueue(settings.queue.url, lambda _: None, queue_name=settings.queue.name)
+    queue = DeliveryQueue(settings.queue.url, lambda *_: None, queue_name=settings.queue.name)
     try:
         if queue.enqueue(ids):
             return _("已交给消息队列，工作进程正在发送。")

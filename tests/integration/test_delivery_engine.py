@@ -32,6 +32,7 @@ from models.base import utcnow
 from models.messaging import Delivery, DeliveryStatus
 from models.registry import ChannelIdentity, Contact
 from models.services.broadcast import Segment, queue_broadcast, report
+from models.services.outbox import queue_message
 from tests.conftest import make_settings
 from tests.standins.ratelimited_api import RateLimitedBotApi
 from tests.standins.redis_server import RedisServer
@@ -178,6 +179,40 @@ def test_every_recipient_gets_the_broadcast_exactly_once(sqlite_url: str, broker
     assert blocked.unreachable_since is not None and "blocked" in summary.unreachable[0].error
     assert bot_api.outcomes["500"] + bot_api.outcomes["timeout"] > 0  # the faults did happen
     assert bot_api.max_in_window(1.0) <= 30 + 4  # the bucket's burst of 5, never the sustained rate
+
+
+@pytest.mark.parametrize("broker", ["memory", "redis", "amqp"], indirect=True)
+def test_a_chat_waiting_its_second_holds_back_neither_its_order_nor_the_other_chats(
+        sqlite_url: str, broker: tuple[str, str]) -> None:
+    """Replies to people who each sent reports in quick succession: every chat's replies queued in pairs.
+
+    The second of a pair must wait its chat's second (1 message a second per chat). It waits in the
+    broker with its chat's slot reserved, not in a worker thread and not on the bot's overall budget:
+    the other chats' first replies go out meanwhile. Whichever worker holds a chat's slot sends the
+    chat's oldest reply, so each chat gets its replies in the order they were written."""
+    api = RateLimitedBotApi(failure_rate=0.0, seed=3).start()
+    chats = seed(sqlite_url, 12)
+    engine = make_engine(sqlite_url)
+    with unit_of_work(engine) as session:
+        queued = [queue_message(session, "telegram", chat, f"{chat}:{k}")
+                  for first in range(0, 6, 2) for chat in chats for k in (first, first + 1)]
+        session.flush()
+        ids = [row.id for row in queued]
+    engine.dispose()
+    app = start_app(settings_for(sqlite_url, broker, api, relay_after_seconds=10))  # the default: no relay here
+    try:
+        assert app.queue.enqueue(ids)  # type: ignore[arg-type]
+        wait_for(lambda: len(api.accepted) >= len(ids), 60, "every reply to be accepted")
+    finally:
+        stop_app(app)
+        api.stop()
+    assert api.per_chat() == {chat: 6 for chat in chats}  # each exactly once
+    assert api.outcomes["429"] == 0  # paced under both limits: the platform never had to refuse
+    times = {chat: sorted(a.at for a in api.accepted if a.chat_id == chat) for chat in chats}
+    # Every chat had its first reply before any chat had its second: no waiting chat held the others back.
+    assert max(at[0] for at in times.values()) < min(at[1] for at in times.values())
+    for chat in chats:  # and each chat's replies arrived in the order they were written
+        assert [int(a.text.split(":")[1]) for a in api.accepted if a.chat_id == chat] == list(range(6))
 
 
 # --- a worker process killed in the middle of a send ------------------------------------------------------

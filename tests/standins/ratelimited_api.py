@@ -117,7 +117,8 @@ class RateLimitedBotApi:
     def stats(self) -> dict[str, Any]:
         with self._lock:
             accepted = [[a.chat_id, a.message_id, a.at] for a in self.accepted]
-            return {"accepted": accepted, "outcomes": dict(self.outcomes), "holding": self.holding.is_set()}
+            return {"accepted": accepted, "texts": [a.text for a in self.accepted], "outcomes": dict(self.outcomes),
+                    "holding": self.holding.is_set()}
 
     def _control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """The same controls over HTTP, for a stand-in running in another process (the benchmark)."""
