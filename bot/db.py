@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+PING_AFTER_IDLE_SECONDS = 5.0  # a pooled PostgreSQL connection idle this long is tested before it is used
 
 
 def normalize_url(url: str) -> str:
@@ -32,7 +34,34 @@ def make_engine(url: str) -> Engine:
                                                   "factory": _GatedConnection})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "connect", _note_idle)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pessimistic disconnect handling, for connections that sat in the pool only.
+
+    A ping on every checkout (SQLAlchemy's pool_pre_ping) is a round trip per transaction: a fifth of
+    a progress report's statements. A connection in steady use is not pinged: if the server went away
+    meanwhile, the statement fails, the pool is invalidated, and the caller's retry gets a new one."""
+    if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # no transaction left open: isolation levels can still be set
+    except Exception as error:
+        raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
