@@ -34,7 +34,7 @@ from models.messaging import InboundMessage
 from models.registry import Contact
 from models.services.audit import audit
 from models.services.outbox import queue_message
-from models.services.registry import active_contact_id, contact_for, mark_reachable
+from models.services.registry import active_contact_id_of, contact_for, mark_reachable
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ Enqueue = Callable[[Sequence[int]], Any]
 Prepare = Callable[[Incoming, datetime], Incoming]
 Outcome = list[int] | BaseException  # the reply ids queued for a message, or why it could not be stored
 
+class _Sender:
+    """`Router._record`'s contact: whoever the sender's chat account belongs to, read by the INSERT."""
+
+
+SENDER = _Sender()
 _TABLE = InboundMessage.__table__  # type: ignore[attr-defined]
 _KEY = ["channel", "chat_id", "message_id", "revision"]
 
@@ -66,7 +71,11 @@ class Router:
         # number presses a button of the last message, which is known only then).
         self.prepare: dict[str, Prepare] = {}
         self._insert = upsert_insert(engine.dialect, _TABLE).on_conflict_do_nothing(index_elements=_KEY) \
-            .returning(_TABLE.c.id)
+            .returning(_TABLE.c.id, _TABLE.c.contact_id)
+        # storing: the sender's contact id read by the INSERT itself (one statement a message)
+        self._insert_from_sender = upsert_insert(engine.dialect, _TABLE) \
+            .values(contact_id=active_contact_id_of("identity_channel", "identity_external_id")) \
+            .on_conflict_do_nothing(index_elements=_KEY).returning(_TABLE.c.id, _TABLE.c.contact_id)
         self._claim = _TABLE.update().where(_TABLE.c.id == bindparam("inbound_id"), _TABLE.c.handled_at.is_(None)) \
             .values(handled_at=bindparam("now", type_=_TABLE.c.handled_at.type)).returning(*_TABLE.c)
 
@@ -102,8 +111,7 @@ class Router:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 begin_write(session)
-                rows = [self._record(session, message, active_contact_id(session, message.channel, message.sender_id),
-                                     now, handled=False) for message in messages]
+                rows = [self._record(session, message, SENDER, now, handled=False) for message in messages]
                 session.commit()
         except Exception as exc:
             log.exception("storing %d inbound messages failed", len(messages))
@@ -164,9 +172,11 @@ class Router:
             self.enqueue(replies)
         return outcomes
 
-    def _record(self, session: Session, message: Incoming, contact_id: int | None, now: datetime,
+    def _record(self, session: Session, message: Incoming, contact_id: int | None | _Sender, now: datetime,
                 handled: bool) -> InboundMessage | None:
-        """The raw message as a row of the session (written at once); None if it was stored before."""
+        """The raw message as a row of the session (written at once); None if it was stored before.
+
+        `contact_id` SENDER: the sender's active contact, looked up by the INSERT."""
         message_id = message.message_id or f"local-{uuid.uuid4().hex}"
         revision = 0
         if message.edited:
@@ -178,16 +188,20 @@ class Router:
                 )
             ).one()
             revision = (last or 0) + 1
-        values = dict(
+        values: dict[str, Any] = dict(
             channel=message.channel, chat_id=message.chat_id, message_id=message_id, revision=revision,
-            sender_id=message.sender_id, contact_id=contact_id,
-            text=message.callback_data or message.text, received_at=now,
+            sender_id=message.sender_id, text=message.callback_data or message.text, received_at=now,
             handled_at=now if handled else None, payload=None if handled else message_payload(message),
         )
-        row_id = session.connection().execute(self._insert, values).scalar()
-        if row_id is None:
+        if isinstance(contact_id, _Sender):
+            statement = self._insert_from_sender
+            parameters = {**values, "identity_channel": message.channel, "identity_external_id": message.sender_id}
+        else:
+            statement, parameters = self._insert, {**values, "contact_id": contact_id}
+        written = session.connection().execute(statement, parameters).first()
+        if written is None:
             return None
-        row = new_row(InboundMessage, id=row_id, **values)
+        row = new_row(InboundMessage, id=written.id, contact_id=written.contact_id, **values)
         make_transient_to_detached(row)  # the row as written: joins the session without reading it back
         session.add(row)
         return row

@@ -91,19 +91,15 @@ def contact_for(session: Session, channel: str, external_id: str) -> Contact | N
     return contact if contact is not None and contact.active else None
 
 
-def active_contact_id(session: Session, channel: str, external_id: str) -> int | None:
-    """The id of the active contact the chat account belongs to: all that storing a message needs, read
-    without building the rows (the inbox stores every message before it is handled)."""
-    return session.connection().execute(_contact_id_query(), {"channel": channel, "external_id": external_id}) \
-        .scalar()
-
-
 @cache
-def _contact_id_query() -> Any:
+def active_contact_id_of(channel_param: str, external_id_param: str) -> Any:
+    """The id of the active contact a chat account belongs to, as an SQL expression over two bound
+    parameters: storing a message reads it inside its INSERT (the inbox stores every message first)."""
     identity, contact = ChannelIdentity.__table__, Contact.__table__  # type: ignore[attr-defined]
     return (sa_select(contact.c.id).join_from(identity, contact, contact.c.id == identity.c.contact_id)
-            .where(identity.c.channel == bindparam("channel"), identity.c.external_id == bindparam("external_id"),
-                   contact.c.active.is_(True)))
+            .where(identity.c.channel == bindparam(channel_param),
+                   identity.c.external_id == bindparam(external_id_param), contact.c.active.is_(True))
+            .scalar_subquery())
 
 
 def deactivated(session: Session, channel: str, external_id: str) -> bool:
