@@ -43,7 +43,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_BATCH = 16  # enough to share a commit; small enough that a batch holds the SQLite lock briefly
-PG_LANES = 4
+# Two, not more: on two cores the inbound bench filed 104–112 reports a second with two lanes, 57–97 with
+# four (their threads take turns on the interpreter lock and each batch is smaller) and 69 with one.
+PG_LANES = 2
 
 
 def lanes_for(engine: Engine) -> int:

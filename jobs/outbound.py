@@ -13,8 +13,8 @@ Order of a send, and why:
    claim, so a worker that dies while waiting leaves rows that are still `pending` and simply go
    out later. The recipient's slot comes first: one more than INLINE_WAIT_SECONDS away (a chat
    that was just sent to) stays reserved while the message waits in the broker (`held`), not in
-   a worker thread, so the workers keep sending to other chats; a wait longer than `max_wait`
-   marks the row attended to (`next_attempt_at`), so the relay does not take it for lost. The
+   a worker thread, so the workers keep sending to other chats (should the relay enqueue such a
+   row again meanwhile, the copy sends the chat's next row, or gives its slot back). The
    bot's overall slot is taken when the recipient's comes: reserved together, a message waiting
    its chat's second would hold the whole bot's budget back. Then the request is admitted into
    the limits' sliding windows, where it counts until its answer and a period after (a full
@@ -82,10 +82,15 @@ def send_delivery(
     now = clock()
     with unit_of_work(engine) as session:
         delivery = session.get(Delivery, delivery_id)
-        if delivery is not None and delivery.status != DeliveryStatus.pending and _oldest_due(session, delivery, now) is None:
-            return Outcome("skipped")  # sent (in its turn, by whichever message held its chat's slot), nothing left
-    if delivery is None:
-        return Outcome("skipped")
+        if delivery is None:
+            return Outcome("skipped")
+        if delivery.status != DeliveryStatus.pending and _oldest_due(session, delivery, now) is None:
+            # Sent in its turn (by whichever message held its chat's slot), and nothing left for the chat: a
+            # slot this message held is given back, so the chat's next message does not wait behind it.
+            if held is not None:
+                limiter.cancel(per_recipient(rules_for(delivery.channel, delivery.chat_id,
+                                                       group=delivery.group_id is not None)))
+            return Outcome("skipped")
     if held is None and delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
         return Outcome("skipped", retry_in=(delivery.next_attempt_at - now).total_seconds())
     channel = channels.get(delivery.channel)
@@ -103,8 +108,6 @@ def send_delivery(
             _postpone(engine, delivery_id, now + timedelta(seconds=slot.wait))
             return Outcome("throttled", retry_in=slot.wait)
         held = time.time() + slot.wait
-        if slot.wait > max_wait:  # attended to now: the relay does not take it for lost until relay_after_seconds
-            _postpone(engine, delivery_id, now)
     early = held - time.time()
     if early > INLINE_WAIT_SECONDS:  # the chat's slot is ours, later: wait for it in the broker, not in a thread
         return Outcome("waiting", retry_in=early, held=held)
