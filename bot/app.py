@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.channels.base import Channel
 from bot.config import Settings
-from bot.i18n import set_installation_locale
+from bot.i18n import _, set_installation_locale
 from bot.messages import Incoming
 from bot.db import make_engine
 from bot.inbound import Inbox
@@ -132,6 +132,7 @@ class App:
         self.inbound: Inbound = Inbox(self.router)
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
+        self._broker_down = False  # the relay says so when it goes down and when it is back, not every round
 
     def start_inbox_process(self) -> None:
         """Store and handle inbound messages in a child process from now on (`pairbot run`, before any channel starts)."""
@@ -149,15 +150,35 @@ class App:
         queue = self.settings.queue
         self.jobs.expire_sending(timedelta(seconds=queue.sending_timeout_seconds))
         try:
-            if self.queue.ready() > 0:
-                return 0
+            waiting = self.queue.ready()
         except Exception as exc:  # broker unreachable: nothing can be enqueued this round
-            log.warning("relay: broker unreachable: %s", exc)
+            self._broker_state(exc)
+            return 0
+        self._broker_state(None)
+        if waiting > 0:
             return 0
         ids = self.jobs.due_pending(timedelta(seconds=queue.relay_after_seconds))
         if ids and not self.queue.enqueue(ids):
             return 0
         return len(ids)
+
+    def check_broker(self) -> bool:
+        """Say at start-up, in words an admin can act on, when the broker cannot be reached; True if it can."""
+        try:
+            self.queue.ping()
+        except Exception as exc:
+            self._broker_state(exc)
+            return False
+        return True
+
+    def _broker_state(self, error: Exception | None) -> None:
+        where = self.queue.url.split("@")[-1]  # no password in the log
+        if error is not None and not self._broker_down:
+            log.warning(_("消息队列 {queue} 无法连接（{reason}）：收到的消息照常保存和处理，回复和通知留在数据库的发件箱中，"
+                          "队列恢复后自动发出。请检查 [queue] url 和队列服务。").format(queue=where, reason=error))
+        elif error is None and self._broker_down:
+            log.warning(_("消息队列 {queue} 已恢复连接，发件箱中待发的消息将陆续发出。").format(queue=where))
+        self._broker_down = error is not None
 
     def start_relay(self, interval: float = 2.0) -> None:
         """The relay (the safety net); on the embedded queue also the hand-off of rows other processes write."""

@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bot.config import Settings
+from bot.logs import configure
 from bot.messages import Incoming
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ def serve(settings: Settings, pipe: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     set_installation_locale(settings.app.locale)
     engine = make_engine(settings.database.url)
     # What goes back to the parent is queued and sent by one thread, whatever is waiting in one piece: the

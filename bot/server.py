@@ -18,6 +18,7 @@ from bot.messages import channel_label
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.components import build_components
 from bot.config import Settings
+from bot.logs import configure
 from bot.web import build_web
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ SWITCH_INTERVAL = 0.001
 
 
 def run_server(settings: Settings, console: bool | None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     sys.setswitchinterval(SWITCH_INTERVAL)
     if console is None:
         console = not configured_channels(settings) and sys.stdin.isatty()
@@ -65,6 +66,7 @@ def run_server(settings: Settings, console: bool | None) -> None:
             raise StartError(_("保存和处理收到消息的子进程未能启动：{reason}").format(reason=exc)) from exc
         components = build_components(app)  # before the workers: building registers the channels they send on
         app.queue.start_worker()
+        app.check_broker()  # a broker that is down is said once, in Chinese; nothing waits for it
         app.start_relay()
         for component in components:
             try:

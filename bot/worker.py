@@ -18,6 +18,7 @@ from types import FrameType
 from bot.i18n import _
 from bot.app import App
 from bot.config import Settings
+from bot.logs import configure
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def check(settings: Settings, processes: int) -> list[str]:
 
 
 def run_worker(settings: Settings, processes: int = 1, threads: int | None = None, relay: bool = True) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    configure(process_name=True)
     for warning in check(settings, processes):
         log.warning(warning)
     if threads is not None:
@@ -85,7 +86,7 @@ def run_worker(settings: Settings, processes: int = 1, threads: int | None = Non
 def serve(settings: Settings, relay: bool = True) -> None:
     """One worker process: until SIGTERM or SIGINT (or, for one of `--processes N`, its parent's end), then finish
     the sends in progress and stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
+    configure(process_name=True)
     stop = _stop_event()
     _stop_with_parent(stop)
     app = App(settings)
@@ -94,6 +95,7 @@ def serve(settings: Settings, relay: bool = True) -> None:
         if not app.channels:
             raise WorkerError(_("没有配置任何渠道：请设置 [telegram] token 或 [wecom] corp_id / secret / webhooks"))
         app.queue.start_worker()
+        app.check_broker()  # a broker that is down is said once, in Chinese; nothing waits for it
         if relay:
             app.start_relay()
         log.info("pairbot worker: queue %r on %s, %d threads, channels %s, rate limits %s",

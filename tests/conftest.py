@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
@@ -22,6 +25,7 @@ from bot.simulator import Simulator
 from models.services.registry import contact_for
 from sqlmodel import Session
 from tests.i18n.checks import english_prose
+from tests.standins.redis_server import RedisServer
 from tests.standins.telegram_api import TelegramApiStandIn
 
 PG_ADMIN_URL = os.environ.get("PAIRBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -150,3 +154,26 @@ def telegram_api() -> Iterator[TelegramApiStandIn]:
     api = TelegramApiStandIn().start()
     yield api
     api.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private redis-server of this test's own (killed at the end); skips where none can be started."""
+    try:
+        server = RedisServer().start()
+    except RuntimeError as exc:
+        pytest.skip(f"a private redis-server cannot be started: {exc}")
+    yield server
+    server.stop()
+
+
+def wait_serving(port: int, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
+    """The first answer of `/healthz` from a `pairbot run` just started in `process` (which must not exit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        except httpx.TransportError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, f"pairbot run did not start serving within {timeout:.0f} s"
+            time.sleep(0.2)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_serving
 from tests.factories import CODES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,9 +149,6 @@ def test_bad_config_is_refused_with_the_key(tmp_path: Path) -> None:
 
 def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
     import socket
-    import time
-
-    import httpx
 
     cwd, env = workdir
     with socket.socket() as probe:
@@ -161,15 +159,7 @@ def test_run_serves_healthz(workdir: tuple[Path, dict[str, str]]) -> None:
     server = subprocess.Popen([sys.executable, "-m", "bot", "run", "--no-console"], cwd=cwd, env=environment,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "pairbot run did not start serving within 30 s"
-                time.sleep(0.2)
+        response = wait_serving(port, server)
         assert response.status_code == 200 and response.json()["database"] == response.json()["inbox"] == "ok"
         server.terminate()
         assert server.wait(timeout=30) == 0, "SIGTERM should stop pairbot run cleanly (exit 0)"

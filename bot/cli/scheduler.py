@@ -11,16 +11,16 @@ from bot.cli.common import require_schema, settings_from
 
 def scheduler(ctx: typer.Context) -> None:
     """Run the reminder scheduler alone; copies on other machines wait and take over if the leader stops."""
-    import logging
     import signal
     import threading
 
     from bot.app import App
+    from bot.logs import configure
     from jobs.scheduler import run_scheduler
 
     settings = settings_from(ctx)
     require_schema(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

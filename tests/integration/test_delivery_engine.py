@@ -50,16 +50,6 @@ def bot_api() -> Iterator[RateLimitedBotApi]:
     api.stop()
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    try:
-        server = RedisServer().start()
-    except RuntimeError as exc:
-        pytest.skip(f"a private redis-server cannot be started: {exc}")
-    yield server
-    server.stop()
-
-
 def _rabbitmq_reachable() -> None:
     try:
         socket.create_connection(RABBITMQ, timeout=2).close()
