@@ -37,8 +37,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, literal_column, or_, update
 from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, SendError
@@ -203,14 +204,19 @@ def _claim(engine: Engine, delivery: Delivery, now: datetime) -> Delivery | None
 
 
 def _oldest_due(session: Session, delivery: Delivery, now: datetime) -> int | None:
-    """The oldest pending row of the delivery's chat that is due (ix_delivery_pending_chat)."""
-    return session.exec(
-        select(Delivery.id).where(
-            col(Delivery.channel) == delivery.channel, col(Delivery.chat_id) == delivery.chat_id,
-            col(Delivery.status) == DeliveryStatus.pending,
-            or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
-        ).order_by(col(Delivery.id)).limit(1)
-    ).first()
+    """The oldest pending row of the delivery's chat that is due."""
+    return session.exec(oldest_due_query(delivery.channel, delivery.chat_id, now)).first()
+
+
+def oldest_due_query(channel: str, chat_id: str, now: datetime) -> Any:
+    """Read through the partial index ix_delivery_pending_chat. Its condition is written as a literal: with
+    `status` a bound parameter, PostgreSQL's generic plan for the prepared statement cannot use a partial
+    index and walks the whole outbox by id instead."""
+    return select(Delivery.id).where(
+        col(Delivery.channel) == channel, col(Delivery.chat_id) == chat_id,
+        col(Delivery.status) == literal_column(f"'{DeliveryStatus.pending.value}'"),
+        or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
+    ).order_by(col(Delivery.id)).limit(1)
 
 
 def _postpone(engine: Engine, delivery_id: int, when: datetime) -> None:
