@@ -98,8 +98,8 @@ def send_delivery(
     if channel is None:
         if (claimed := _claim(engine, delivery, clock())) is None:
             return Outcome("skipped")
-        return _finish(engine, claimed.id, DeliveryStatus.failed,  # type: ignore[arg-type]
-                       f"channel {delivery.channel} is not configured")
+        return _owed(_finish(engine, claimed.id, DeliveryStatus.failed,  # type: ignore[arg-type]
+                             f"channel {delivery.channel} is not configured"), claimed, delivery_id)
     rules = rules_for(delivery.channel, delivery.chat_id, group=delivery.group_id is not None)
     own = per_recipient(rules)
     overall = [rule for rule in rules if rule not in own]
@@ -146,11 +146,19 @@ def send_delivery(
         if not isinstance(exc, SendError):  # a bug or a network fault: retried like a 5xx
             log.exception("sending delivery %s failed", claimed.id)
         _settle(limiter, rules, error, token)
-        return _failed_attempt(engine, claimed, error, clock())
+        return _owed(_failed_attempt(engine, claimed, error, clock()), claimed, delivery_id)
     _answered(limiter, rules, token)
     # last_error is kept: an admin can still see why earlier attempts failed.
-    return _finish(engine, claimed.id, DeliveryStatus.sent, None,  # type: ignore[arg-type]
-                   platform_message_id=platform_id, sent_at=clock())
+    return _owed(_finish(engine, claimed.id, DeliveryStatus.sent, None,  # type: ignore[arg-type]
+                         platform_message_id=platform_id, sent_at=clock()), claimed, delivery_id)
+
+
+def _owed(outcome: Outcome, claimed: Delivery, delivery_id: int) -> Outcome:
+    """A message that took an older row of its chat (one whose own message was lost, or is still on its way)
+    still owes its own row: it goes round again, and is skipped then if another message sent the row."""
+    if claimed.id != delivery_id and outcome.retry_in is None:
+        return Outcome(outcome.status, retry_in=0.0)
+    return outcome
 
 
 def _admit(limiter: RateLimiter, rules: list[Rule], token: str, max_wait: float) -> str | None:
