@@ -85,7 +85,9 @@ def run(db: str, chats_count: int, per_chat: int, order: str, threads: int) -> d
     return {"db": db, "order": order, "replies": len(ids), "threads": threads, "seconds": round(elapsed, 1),
             "per_second": round(len(ids) / elapsed, 1), "of_ideal": round(ideal / elapsed, 2),
             "refused_429": stats["outcomes"].get("429", 0),
-            "chats_out_of_order": sum(1 for got in received.values() if got != sorted(got))}
+            "chats_out_of_order": sum(1 for got in received.values() if got != sorted(got)),
+            "first_out_of_order": next(({chat: got} for chat, got in received.items() if got != sorted(got)), None),
+            "outcomes": stats["outcomes"]}
 
 
 def main() -> None:

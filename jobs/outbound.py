@@ -219,11 +219,15 @@ def _oldest_due(session: Session, delivery: Delivery, now: datetime) -> int | No
 def oldest_due_query(channel: str, chat_id: str, now: datetime) -> Any:
     """Read through the partial index ix_delivery_pending_chat. Its condition is written as a literal: with
     `status` a bound parameter, PostgreSQL's generic plan for the prepared statement cannot use a partial
-    index and walks the whole outbox by id instead."""
+    index and walks the whole outbox by id instead.
+
+    A row never attempted is due whatever its next_attempt_at: that was only its message told to wait for
+    the bot's overall budget (`_postpone`), and the row keeps its place in its chat. A row waiting out a
+    backoff after a failed attempt is not due, and the chat's later rows go out before it."""
     return select(Delivery.id).where(
         col(Delivery.channel) == channel, col(Delivery.chat_id) == chat_id,
         col(Delivery.status) == literal_column(f"'{DeliveryStatus.pending.value}'"),
-        or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
+        or_(col(Delivery.attempts) == 0, col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
     ).order_by(col(Delivery.id)).limit(1)
 
 

@@ -87,8 +87,10 @@ class RateLimiter(Protocol):
     def admit(self, rules: Sequence[Rule], token: str) -> Admission:
         """Right before the request: count it in every rule's window if each has room, else in none.
 
-        `token` names the row: admitting a row again drops its earlier admission, which can only
-        belong to a worker that died before claiming it (a claimed row is never admitted again)."""
+        `token` names the row: admitting a row again drops its earlier admission if that is still
+        unanswered, which can only belong to a worker that died before claiming it. An answered one
+        keeps counting (`finish` files it under a name of its own): a message that sent an older row
+        of its chat is admitted again for its own row, and the send it made must still count."""
         ...
 
     def finish(self, rules: Sequence[Rule], token: str) -> None:
@@ -206,7 +208,8 @@ class MemoryLimiter:
             for rule in rules:
                 window = self._window.get(rule.key, {})
                 if token in window:
-                    window[token] = now
+                    del window[token]
+                    window[f"{token}@{now:.6f}"] = now  # answered: no later admission of the row replaces it
 
     def _forget(self, now: float) -> None:
         """Drop keys whose buckets are empty again, so a million chats do not keep a million entries."""
@@ -289,7 +292,12 @@ if mode == 'admit' then
     redis.call('PEXPIRE', key, math.ceil(inflight + tonumber(ARGV[3 + 2 * i])))
   end
 else
-  for _, key in ipairs(KEYS) do redis.call('ZADD', key, 'XX', string.format('%.3f', now), token) end
+  for _, key in ipairs(KEYS) do
+    -- answered: filed under a name of its own, so that no later admission of the row replaces it
+    if redis.call('ZREM', key, token) == 1 then
+      redis.call('ZADD', key, string.format('%.3f', now), token .. '@' .. string.format('%.3f', now))
+    end
+  end
 end
 return {1, '0'}
 """

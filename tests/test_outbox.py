@@ -12,7 +12,7 @@ from bot.channels.base import SendError
 from bot.config import Settings
 from bot.db import make_engine, unit_of_work
 from bot.messages import Outgoing
-from jobs.outbound import due_pending, send_delivery
+from jobs.outbound import _postpone, due_pending, send_delivery
 from models.base import utcnow
 from models.messaging import Delivery
 from models.registry import ChannelIdentity, Contact
@@ -102,6 +102,31 @@ def test_gives_up_after_max_attempts(db_url: str) -> None:
         moment += timedelta(hours=1)
         outcome = send_delivery(engine, {"fake": channel}, delivery_id, clock=lambda: moment)
     assert outcome.status == "failed" and _row(engine, delivery_id).attempts == 8
+    engine.dispose()
+
+
+def test_a_row_held_back_by_the_rate_limit_keeps_its_place_in_its_chat(db_url: str) -> None:
+    """Its message was told to wait for the bot's overall budget; the chat's next message sends it first."""
+    engine = make_engine(db_url)
+    channel = Recorder()
+    with unit_of_work(engine) as session:
+        first, second = (queue_message(session, "fake", "42", text).id for text in ("第一条", "第二条"))
+    _postpone(engine, first, utcnow() + timedelta(seconds=30))  # type: ignore[arg-type]
+    assert send_delivery(engine, {"fake": channel}, second).retry_in == 0.0  # sent the first, owes its own
+    assert send_delivery(engine, {"fake": channel}, second).status == "sent"
+    assert [message.text for message in channel.sent] == ["第一条", "第二条"]
+    engine.dispose()
+
+
+def test_a_row_waiting_out_a_failure_backoff_is_overtaken_by_its_chat(db_url: str) -> None:
+    """A failed attempt must not hold the chat's later messages for up to five minutes."""
+    engine = make_engine(db_url)
+    channel = Recorder([SendError("500 Internal Server Error")])
+    with unit_of_work(engine) as session:
+        first, second = (queue_message(session, "fake", "42", text).id for text in ("第一条", "第二条"))
+    assert send_delivery(engine, {"fake": channel}, first).status == "pending"
+    assert send_delivery(engine, {"fake": channel}, second).status == "sent"
+    assert [message.text for message in channel.sent] == ["第二条"]
     engine.dispose()
 
 

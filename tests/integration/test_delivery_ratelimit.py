@@ -122,6 +122,15 @@ def test_a_row_admitted_again_replaces_its_own_earlier_admission(limiter: RateLi
     assert limiter.admit([chat], "7").granted
 
 
+def test_an_answered_request_keeps_counting_when_its_row_is_admitted_again(limiter: RateLimiter) -> None:
+    """Message 7 sent an older row of its chat and goes round for its own: the send it made still counts."""
+    chat = Rule("chat", 1, 10.0)
+    assert limiter.admit([chat], "7").granted
+    limiter.finish([chat], "7")
+    again = limiter.admit([chat], "7")
+    assert not again.granted and again.wait == pytest.approx(10.0, abs=SLACK)
+
+
 def test_every_worker_process_shares_one_budget_through_redis() -> None:
     """Two limiters on one Redis are two workers on two machines: the second waits for the first's slot."""
     first = _redis_limiter()
