@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy import JSON, DateTime, Select, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -37,6 +37,12 @@ def whole_number(text: str, largest: int) -> int | None:
         return None
     value = int(text)
     return value if value <= largest else None
+
+
+def count_of(query: Select[Any]) -> Select[Any]:
+    """How many rows `query` returns. Not `query.with_only_columns(func.count())`: that drops every table
+    only the replaced columns named, so a query with no filter on its table counts one row."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def utcnow() -> datetime:

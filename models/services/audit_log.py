@@ -17,10 +17,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, cast, false, func, literal, or_, true, union_all
+from sqlalchemy import ColumnElement, Select, String, cast, false, literal, or_, true, union_all
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
+from models.base import count_of
 from models.messaging import AuditLog
 from models.pairing import Pairing, Project
 from models.projects import Need
@@ -172,7 +173,7 @@ def audit_page(session: Session, scope: Scope, viewer: int | None, wanted: Audit
                page: int = 1, per_page: int = PER_PAGE) -> AuditPage:
     """One page of entries; LookupError for a page past the last."""
     query = entries_query(session, scope, viewer, wanted, zone)
-    total = session.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
+    total = session.execute(count_of(query)).scalar_one()
     result = AuditPage([], total, page, per_page)
     if page > result.pages:
         raise LookupError(page)

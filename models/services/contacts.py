@@ -15,10 +15,9 @@ from bot.i18n import _, joined
 from models.base import parse_id
 from models.registry import ChannelIdentity, Contact, Role
 from models.reporting import Attachment, PendingQuestion, ProgressUpdate
-from models.services.audit import audit
+from models.services.audit import audit, reason_too_long
 from models.services.registry import describe_scope, identities_of
 
-MAX_REASON = 500
 
 
 class ContactError(ValueError):
@@ -80,8 +79,8 @@ def _reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise ContactError(_("请写明原因（--reason），它会记入操作日志。"))
-    if len(reason) > MAX_REASON:  # refused, not cut: the audit log keeps what was written
-        raise ContactError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    if (problem := reason_too_long(reason)) is not None:  # refused, not cut
+        raise ContactError(problem)
     return reason
 
 

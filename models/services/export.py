@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import one_snapshot, unit_of_work
 from bot.i18n import N_, _
+from models.base import count_of
 from models.messaging import AuditLog, Delivery
 from models.pairing import (PROJECT_STATUS_LABELS, Agreement, Pairing, PairingGroup, PairingStatus, PairingStatusChange,
                             Project)
@@ -224,11 +225,11 @@ def count_rows(engine: Engine, scope: Scope, viewer: int | None = None) -> int:
     with Session(engine) as session:
         return sum(session.execute(query).scalar_one() for query in (
             select(func.count()).select_from(Organization).where(col(Organization.id).in_(visible_organization_ids(scope))),
-            _pairings_query(scope).with_only_columns(func.count()).order_by(None),
+            count_of(_pairings_query(scope)),
             scoped_updates(select(func.count()), scope),
             select(func.count()).select_from(Delivery).where(visible_deliveries(scope)),
-            _needs_query(scope).with_only_columns(func.count()).order_by(None),
-            _projects_query(scope).with_only_columns(func.count()).order_by(None),
+            count_of(_needs_query(scope)),
+            count_of(_projects_query(scope)),
             select(func.count()).select_from(AuditLog).where(visible_entries(scope, viewer)),
         ))
 

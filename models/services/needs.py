@@ -24,7 +24,7 @@ from models.messaging import AuditLog
 from models.pairing import Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import OPEN_NEED_STATUSES, ClaimStatus, Need, NeedClaim, NeedStatus
 from models.registry import Contact, County, Organization, Role
-from models.services.audit import audit
+from models.services.audit import audit, reason_too_long
 from models.services.ledger import NotVisible, Scope
 from models.services.matching import Candidate, rank
 from models.services.need_text import field_choices, field_label, wan_text
@@ -38,7 +38,6 @@ DECLINE_PREFIX = "needno"  # callback data needno:<claim id>
 CLAIM_PREFIX = "needclaim"  # callback data needclaim:<need id> (the 接单 button of a pushed need)
 TITLE_LENGTH = 24  # characters of the description that name a need in lists and notices
 MAX_DESCRIPTION = 2_000
-MAX_REASON = 500
 
 
 class NeedError(ValueError):
@@ -254,8 +253,8 @@ def clean_reason(reason: str) -> str:
     reason = reason.replace("\x00", "").strip()
     if not reason:
         raise NeedError(_("请写明原因。"))
-    if len(reason) > MAX_REASON:  # refused, not cut: the audit log and the notice keep what was written
-        raise NeedError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    if (problem := reason_too_long(reason)) is not None:  # refused, not cut
+        raise NeedError(problem)
     return reason
 
 

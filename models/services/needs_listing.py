@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _
-from models.base import parse_id
+from models.base import count_of, parse_id
 from models.messaging import AuditLog
 from models.pairing import Pairing, Project
 from models.projects import NEED_STATUS_LABELS, ClaimStatus, Need, NeedClaim, NeedStatus
@@ -101,7 +101,7 @@ def need_page(session: Session, scope: Scope, filters: NeedFilter, now: datetime
     scope = scope.narrowed(filters.province)
     base = select(Need, County).join(County, col(County.id) == Need.county_id).where(
         scope.county_filter(), *filters.where(now))
-    total = session.execute(base.with_only_columns(func.count()).order_by(None)).scalar_one()
+    total = session.execute(count_of(base)).scalar_one()
     result = session.exec(base.order_by(col(Need.id).desc()).offset((max(1, page) - 1) * per_page)
                           .limit(per_page)).all()
     ids = [need.id for need, _county in result]

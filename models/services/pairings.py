@@ -18,11 +18,10 @@ from bot.i18n import N_, _, joined, pgettext
 from models.base import parse_id, utcnow
 from models.pairing import Pairing, PairingGroup, PairingStatus, PairingStatusChange
 from models.registry import County, Organization
-from models.services.audit import audit
+from models.services.audit import audit, reason_too_long
 from models.services.ledger import NotVisible, Scope
 from models.services.registry import find_county, find_organization
 
-MAX_REASON = 500
 NOTE_LENGTH = 512  # PairingStatusChange.note: a replacement's note is the reason with the organizations' names
 # action → (statuses it applies to, status it leads to); its verb for buttons is action_verb(action)
 ACTIONS: dict[str, tuple[tuple[PairingStatus, ...], PairingStatus]] = {
@@ -75,8 +74,8 @@ def _checked(change: Change, today: date) -> Change:
     if change.effective_on is not None and change.effective_on < EARLIEST_DAY:
         raise PairingError(_("生效日期 {day} 早于 {earliest}，请检查日期。").format(
             day=change.effective_on.isoformat(), earliest=EARLIEST_DAY.isoformat()))
-    if len(reason) > MAX_REASON:  # refused, not cut: a reason cut short may say the opposite of what was meant
-        raise PairingError(_("原因最多 {most} 字（实际 {n} 字），请写得简短些。").format(most=MAX_REASON, n=len(reason)))
+    if (problem := reason_too_long(reason)) is not None:  # refused, not cut
+        raise PairingError(problem)
     return Change(change.actor, reason, change.effective_on)
 
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.i18n import _
+from models.base import count_of
 from models.pairing import OPEN_PROJECT_STATUSES, Pairing, PairingStatus, Project, ProjectStatus
 from models.projects import Need, NeedStatus
 from models.registry import Contact, County, Organization, Role
@@ -148,7 +149,7 @@ def project_page(session: Session, scope: Scope, filters: ProjectFilter, page: i
     if filters.status:
         where.append(col(Project.status) == filters.status)
     base = _project_rows().where(*where)
-    total = session.execute(base.with_only_columns(func.count()).order_by(None)).scalar_one()
+    total = session.execute(count_of(base)).scalar_one()
     result = session.exec(base.order_by(col(Project.id).desc()).offset((max(1, page) - 1) * per_page)
                           .limit(per_page)).all()
     return Page([ProjectRow(*row) for row in result], int(total), max(1, page), per_page)

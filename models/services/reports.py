@@ -199,9 +199,7 @@ def record_update(
     apply_parsed(update, parsed)
     if project is not None:
         file_under_project(update, project)
-    flags = review_flags(session, parsed, text, update.pairing_id)
-    if elsewhere and project is None:
-        flags.append(f"提到的{elsewhere}不在报送人的结对中")
+    flags = _flags_of(session, contact, update, parsed, text, elsewhere)
     _set_review(update, flags)
     session.add(update)
     session.flush()
@@ -279,6 +277,20 @@ def project_label(session: Session, contact: Contact, project: Project) -> str:
     return project_label_short(project) + (_("（{other}）").format(other=other) if other else "")
 
 
+def _flags_of(session: Session, contact: Contact, update: ProgressUpdate, parsed: ParsedUpdate, text: str,
+              elsewhere: str | None = None) -> list[str]:
+    """review_flags, and a key county the text names that is none of the sender's: a report about it waits for
+    a reviewer however it is filed later (a chosen pairing, a correction), unless it is filed under a project.
+    `elsewhere`: that county, when the caller has looked it up already."""
+    flags = review_flags(session, parsed, text, update.pairing_id)
+    if update.project_id is None:
+        if elsewhere is None:
+            elsewhere = _county_named_elsewhere(session, contact, pairings_of(session, contact), text)
+        if elsewhere:
+            flags.append(f"提到的{elsewhere}不在报送人的结对中")
+    return flags
+
+
 def _set_review(update: ProgressUpdate, flags: list[str]) -> None:
     update.review_status = ReviewStatus.flagged if flags else ReviewStatus.received
     update.review_note = "；".join(flags)
@@ -320,8 +332,7 @@ def answer_pairing_question(
     else:
         update.pairing_id = int(choice)
         update.project_id = None
-    flags = review_flags(session, parse_update(update.raw_text), update.raw_text, update.pairing_id)
-    _set_review(update, flags)
+    _set_review(update, _flags_of(session, contact, update, parse_update(update.raw_text), update.raw_text))
     update.updated_at = now
     question.answered_at = now
     session.add_all([update, question])
@@ -351,7 +362,7 @@ def correct_update(
     project = session.get(Project, update.project_id) if update.project_id else None
     if project is not None:
         file_under_project(update, project)
-    flags = review_flags(session, parsed, new_text, update.pairing_id)
+    flags = _flags_of(session, contact, update, parsed, new_text)
     _set_review(update, flags)
     update.updated_at = now
     session.add(update)

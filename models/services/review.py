@@ -18,7 +18,7 @@ from bot.i18n import _
 
 from models.registry import Contact
 from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
-from models.services.audit import audit
+from models.services.audit import audit, reason_too_long
 from models.services.ledger import Scope, visible_update
 from models.services.outbox import tell
 from models.services.parsing import FIELD_ORDER, ParsedUpdate
@@ -45,6 +45,7 @@ def accept(
 ) -> ProgressUpdate:
     """Accept as parsed. Nobody is told, unless the update had been rejected: its sender was asked to send it
     again, so they learn the 退回 is withdrawn and the update counts as it is (a Delivery in this transaction)."""
+    _check_note(note)
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
     _decide(update, ReviewStatus.accepted, note, now)
@@ -61,6 +62,7 @@ def reject(
     """Reject with a reason; the sender is told (a Delivery in this transaction, its id appended to `queued`)."""
     if not note.strip():
         raise ReviewError(_("请填写退回原因"))
+    _check_note(note)
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
     _decide(update, ReviewStatus.rejected, note, now)
@@ -75,6 +77,7 @@ def correct(
 ) -> ProgressUpdate:
     """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update; tell the sender
     (that a 退回 is withdrawn, when the update had been rejected)."""
+    _check_note(note)
     update = _reviewable(session, scope, update_id)
     old = parsed_of(update)
     new = {**old, **figures}
@@ -126,6 +129,12 @@ def _tell_sender(session: Session, update: ProgressUpdate, text: Callable[[], st
     contact = session.get(Contact, update.contact_id)
     if contact is not None:
         tell(session, [contact], text, queued)
+
+
+def _check_note(note: str) -> None:
+    """A note goes to the audit log and, with a 退回 or 更正, to the sender as written: a short one only."""
+    if (problem := reason_too_long(note.strip())) is not None:
+        raise ReviewError(problem)
 
 
 def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: datetime) -> None:

@@ -156,6 +156,23 @@ def test_a_county_named_that_is_none_of_the_senders_pairings_is_not_filed_under_
     assert "将由管理员核对（提到的昭觉县不在报送人的结对中）" in ended and "核对" not in own
 
 
+def test_a_report_about_another_county_stays_flagged_once_filed_or_corrected(app: App) -> None:
+    """Choosing which pairing, or correcting the figures, does not let it into the ledger unreviewed."""
+    user = county_contact(app)  # 布拖县, with two organizations paired
+    pair(app.engine, add_org(app.engine, "中国扶贫基金会", CODES[1]), county_id(app.engine, "布拖县"))
+    [asked] = user.send("昭觉县那边，本月投入资金30万元，帮扶80户")
+    assert "哪一个" in asked and "提到的昭觉县不在报送人的结对中" in asked
+    user.send("1")
+    [update] = _updates(app)
+    assert update.pairing_id is not None and update.review_status == "flagged"
+    assert "提到的昭觉县不在报送人的结对中" in update.review_note
+    user.send("更正 昭觉县那边，本月投入资金12万元，帮扶50户")
+    [update] = _updates(app)
+    assert update.funds_wan == 12 and update.review_status == "flagged" and "昭觉县" in update.review_note
+    user.send("更正 本月投入资金12万元，帮扶50户")  # no other county named any more: counted
+    assert _updates(app)[0].review_status == "received"
+
+
 def test_numbered_answer_and_forged_callbacks(app: App) -> None:
     load_counties(app.engine)
     org = add_org(app.engine, "中国社会福利基金会", CODES[0])

@@ -135,6 +135,10 @@ def test_reject_needs_a_reason(client: TestClient, review_app: App, ledger: Ledg
     first = ledger.flagged[0]
     refused = client.post(f"/review/updates/{first}/reject", data={"csrf": csrf, "note": " "})
     assert refused.status_code == 400 and "请填写退回原因" in refused.text
+    for action in ("reject", "accept"):  # the note goes to the sender and the audit log as written: a short one
+        long = client.post(f"/review/updates/{first}/{action}", data={"csrf": csrf, "note": "无关" * 50_000})
+        assert long.status_code == 400 and "原因最多 500 字（实际 100000 字）" in long.text
+    assert _update(review_app, first).review_status == ReviewStatus.flagged
     done = client.post(f"/review/updates/{first}/reject", data={"csrf": csrf, "note": "内容与帮扶无关",
                                                                  "next": "/review/queue"})
     assert done.status_code == 303
