@@ -44,6 +44,7 @@ from models.services.audit_log import sheet_rows as audit_rows
 from models.services.audit_log import visible_entries
 from models.services.needs_listing import ACTIVE_CLAIMS
 from models.services.projects import project_figures
+from models.services.parsing import YEAR_TO_DATE
 from models.services.reports import FIELD_LABELS
 from models.services.sums import FIGURES, LEDGER_ZONE as _ZONE, MONEY
 from models.services.ledger import (
@@ -64,6 +65,8 @@ MAX_CELL = 32_767  # Excel's limit on the characters in one cell
 YEARS = range(2000, 2101)  # the 统计表's year: the program's seasons, with room to spare
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+CUMULATIVE_LABELS = {**FIELD_LABELS, YEAR_TO_DATE: N_("今年以来")}  # the 累计数 column: its fields, and from when
 
 
 class ExportError(ValueError):
@@ -392,7 +395,7 @@ def _updates(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
         values = list(row)
         values[6] = CHANNELS.get(values[6], values[6])
         values[14] = "、".join(values[14] or ())
-        values[15] = _("、").join(_(FIELD_LABELS[key]) if key in FIELD_LABELS else key for key in values[15] or ())
+        values[15] = _("、").join(_(CUMULATIVE_LABELS[key]) if key in CUMULATIVE_LABELS else key for key in values[15] or ())
         values[16] = review_label(values[16])
         delta = values.pop() or {}
         yield values + [delta.get(key) for key in FIGURES]
@@ -442,7 +445,8 @@ def _projects_query(scope: Scope) -> Select[Any]:
 def _projects(connection: Any, scope: Scope) -> Iterable[Sequence[Any]]:
     """One row per project with what its updates put into the ledger (`project_figures`, the project page's rule)."""
     updates = (select(ProgressUpdate.project_id, ProgressUpdate.id, *(getattr(ProgressUpdate, key) for key in FIGURES),
-                      ProgressUpdate.cumulative, ProgressUpdate.withdrawn_at, ProgressUpdate.review_status)
+                      ProgressUpdate.cumulative, ProgressUpdate.withdrawn_at, ProgressUpdate.review_status,
+                      ProgressUpdate.created_at)
                .where(col(ProgressUpdate.project_id).in_(_projects_query(scope).with_only_columns(Project.id)
                                                          .order_by(None)))
                .order_by(ProgressUpdate.project_id, ProgressUpdate.created_at, ProgressUpdate.id))

@@ -107,7 +107,8 @@ class ParsedUpdate:
     projects: int | None = None
     fields: tuple[str, ...] = ()
     # Names of the figure fields above whose figure is a running total (累计, 截至目前 …): the
-    # pairing's total to date, never to be added to the increments it contains.
+    # pairing's total to date, never to be added to the increments it contains; and YEAR_TO_DATE when
+    # they are this year's totals to date ("今年累计", "1-11月累计"), which the years before add to.
     cumulative: tuple[str, ...] = ()
     # Review flags: "数字异常" (a figure not finite or implausibly large, stored as None) and
     # "数字为区间" (a range such as 150-200户, left out).
@@ -146,12 +147,15 @@ class ParsedUpdate:
             if value is None:
                 continue
             shown = _format_number(value) if name in _MONEY_NAMES else str(value)
-            parts.append(_(running if name in self.cumulative else plain).format(n=shown))
+            said = _(running if name in self.cumulative else plain).format(n=shown)
+            parts.append(_("今年{running}").format(running=said) if name in self.cumulative
+                         and YEAR_TO_DATE in self.cumulative else said)
         if self.fields:
             parts.append(_("领域：{fields}").format(fields=_("、").join(field_label(f) for f in self.fields)))
         return _("，").join(parts)
 
 
+YEAR_TO_DATE = "year_to_date"  # in ParsedUpdate.cumulative: its running totals run from 1 January
 _MONEY_NAMES = ("funds_wan", "committed_wan", "sales_wan")
 _FIGURE_NAMES = (*_MONEY_NAMES, "households", "people", "projects")
 
@@ -207,7 +211,8 @@ _TRADITIONAL = _traditional_characters()
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 _TRANSLATION = str.maketrans(
     {**_TRADITIONAL, **dict.fromkeys(_INVISIBLE), "−": "-", "〜": "~", "\u3000": " ",
-     "俩": "两个", "仨": "三个"})  # spoken counts: "建了俩光伏项目" is two projects
+     "俩": "两个", "仨": "三个",  # spoken counts: "建了俩光伏项目" is two projects
+     "廿": "二十", "卅": "三十"})  # "廿万元" is 20万元
 # A dash between two quantities joins a range ("150—200户"); any other dash is punctuation
 # ("资金——20万元"), never a minus sign.
 _RANGE_DASH_RE = re.compile(r"(?<=[\d一二两三四五六七八九十百千万亿元户人名个项位月年])[—–](?=[\d一二两三四五六七八九十])")
@@ -248,6 +253,7 @@ _PLAN_HEADING_RE = re.compile(
 _LINE_END_RE = re.compile(r"\n")
 _NEXT_HEADING_RE = re.compile(r"^[^\S\n]*+(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\))", re.MULTILINE)
 _DONE_MARK_RE = re.compile("实际|已完成|完成情况")
+_BLANK_LINE_RE = re.compile(r"\n[^\S\n]*+\n")
 # A chat's heading line, a sender and a time ("张元 11:20", "11:20 张元"): no figure ("张元 11:20" is no 20 元).
 _STAMP_LINE_RE = re.compile(r"^(?:[^\d\n:,。]{1,12} \d{1,2}:\d{2}(?::\d{2})?|\d{1,2}:\d{2}(?::\d{2})? [^\d\n:,。]{1,12}) *$",
                             re.MULTILINE)
@@ -759,6 +765,10 @@ def _spaces_as_commas(line: str) -> str:
     return _SPACED_CLAUSE_RE.sub(",", line)
 
 
+# 负 right before a number is its sign ("投入资金负20万元" is -20, held for review), not a word (负责 负债)
+_NEGATIVE_RE = re.compile("负(?=[0-9零〇一二两三四五六七八九十])")
+
+
 def _normalise(text: str) -> str:
     """Full-width → ASCII (NFKC), Traditional → Simplified, dashes → "-", and colloquial
     amounts made regular: 5w → 5万, 500块钱 → 500元, 逾千人 → 逾一千人."""
@@ -776,6 +786,7 @@ def _normalise(text: str) -> str:
     if ":" in text and "\n" in text:
         text = _STAMP_LINE_RE.sub("", text)
     text = _WORD_SPACE_RE.sub("", text)
+    text = _NEGATIVE_RE.sub("-", text)
     text = _DASH_RE.sub(",", _RANGE_DASH_RE.sub("-", text))
     text = _W_RE.sub("万", text)
     text = _K_RE.sub("千元", text)
@@ -898,7 +909,10 @@ def _number_value(raw: str) -> float | None:
             fraction_scale, previous = 0.1, "point"
         elif token in _SMALL_MAGNITUDES:
             magnitude = _SMALL_MAGNITUDES[token]
-            section += (number if has_number else 1) * magnitude
+            if section and previous != "big" and magnitude > last_magnitude:  # "三十五千" (叁拾伍仟) is 35 thousand
+                section = (section + number) * magnitude
+            else:
+                section += (number if has_number else 1) * magnitude
             number, has_number, fraction_scale = 0.0, False, 0.0
             previous, last_magnitude = "small", magnitude
         elif token in _BIG_MAGNITUDES:
@@ -1363,9 +1377,11 @@ _AVERAGE_GIFT_RE = re.compile(
 _HANDED_EACH_RE = re.compile("每(?:人|户|家|位|名)(?:配|送|发|给|赠|捐|补)")
 # 各/分别 before a verb of giving: the amount goes to each of a count before it (see _Reader._each).
 _EACH_RE = re.compile(r"各(?=[捐投拨发补奖资援赠配送购建安提\d一二三四五六七八九十两])|分别(?=[捐投拨发补奖资援赠配送向给为])")
-# Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠"): as many as the names.
+# Recipients named in a list right before 各/分别 ("向拉觉村、哈甘村分别捐赠", "在拉觉村和哈甘村各投入"): as many
+# as the names.
 _TIMES = "times:"
-_NAMED_LIST_RE = re.compile(r"[^\d,。;:、()]{2,12}(?:、[^\d,。;:、()]{2,12})++(?=(?:[都也])?$)")
+_NAMED_LIST_RE = re.compile(r"[^\d,。;:、()和与及]{2,12}(?:[、和与及][^\d,。;:、()和与及]{2,12})++(?=(?:[都也])?$)")
+_LIST_JOINER_RE = re.compile("[、和与及]")
 _EACH_COUNTS = {"人": _PEOPLE, "名": _PEOPLE, "位": _PEOPLE, "户": _HOUSEHOLDS}
 _COUNTED_RE = re.compile(
     rf"(?:{_ARABIC}|[{_CN_DIGIT_CHARS}十百千]+)(?:余|多)?(?P<measure>[所家户人名位村校座个])")
@@ -1385,6 +1401,7 @@ _ORGANISATION_AFTER_JIA_RE = re.compile(
 # A figure restated in capital numerals or in digits right after itself: "15万元(大写:壹拾伍万元整)".
 # Between an amount and the same amount said again: a bracket ("15万元(大写:壹拾伍万元整)"), or 即/折合/相当于
 # ("1万元,折合人民币10000元"); only an equal value (or 大写) is a restatement.
+_CONVERTED_BEFORE_RE = re.compile(r"(?:折合|约合|相当于|折价)\s*(?:人民币)?\s*¥?\s*$")
 _RESTATEMENT_RE = re.compile(r"整?\s*(?:\((?:大写)?[:]?|,?\s*(?:即|也就是|折合|约合|合|相当于))\s*(?:人民币)?\s*¥?\s*")
 
 _MONEY_NOUN_AFTER_RE = re.compile("的(?:慰问金|资金|善款|补贴|补助|助学金|奖学金|救助金|学费|医药费|生活费|现金|红包|款)")
@@ -1415,8 +1432,16 @@ _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"
     r"|春节|中秋|国庆|重阳|六一|今年|本年|去年|上年|上季度|上一季度|上个季度|上半年"
     r"|(?P<year>(?<![自从\d])20\d\d年(?![底末初\d]|以来|起|至今))"
-    r"|(?<![\d一二三四五六七八九十])[\d一二三四五六七八九十]{1,3}月份"
-    r"|(?<![\d一二三四五六七八九十.])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月(?![份\d])")
+    r"|(?<![\d一二三四五六七八九十])(?<![\d一二三四五六七八九十][-—~～至到])[\d一二三四五六七八九十]{1,3}月份"
+    r"|(?<![\d一二三四五六七八九十.])(?<![\d一二三四五六七八九十][-—~～至到])"
+    r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月(?![份\d])")
+# (the last month of a range, "1-11月累计", is not a period of its own: the range runs to date)
+# The start of this year before a running-total cue in its clause ("今年累计", "今年以来累计", "年初至今",
+# "1-11月累计", "今年1至11月累计"), or opening its sentence ("今年以来，…累计…，累计…"): the total runs from
+# it, so it is this year's total to date (YEAR_TO_DATE).
+_TO_DATE_MONTHS = r"(?<![\d.])(?:1|一|元)\s*[-—~～至到]\s*(?:1[0-2]|[1-9]|十[一二]?|[二三四五六七八九])月份?"
+_YEAR_SO_FAR_RE = re.compile(r"今年|本年|年初|" + _TO_DATE_MONTHS)
+_SINCE_YEAR_START_RE = re.compile(r"\s*(?:(?:今年|本年)度?(?:以来|至今)|年初以来|年初至今|(?:今年|本年)?" + _TO_DATE_MONTHS + ")")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
 _EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年", "上季度", "上一季度", "上个季度", "上半年"})
 _NAMED_YEAR = "<year>"  # the period word of any named year ("2024年投入420万元")
@@ -1829,7 +1854,8 @@ class _Reader:
     def _plan_sections(self) -> list[tuple[int, float]]:
         """[start, end) of the parts of a report under a heading of plans ("下月计划:", "二、下一步工作打算"): from
         the heading to the end of its line when the plan follows on it, else to the next numbered heading
-        ("三、"); either way no further than a word of what was done (实际, 已完成)."""
+        ("三、") or, under a heading without a number, to a blank line; either way no further than a word of
+        what was done (实际, 已完成)."""
         sections: list[tuple[int, float]] = []
         headings = [match.start() for match in _PLAN_HEADING_RE.finditer(self.text)]
         if not headings:
@@ -1843,12 +1869,17 @@ class _Reader:
             index = bisect_left(positions, start)
             return positions[index] if index < len(positions) else length
 
+        blank_lines = [match.start() for match in _BLANK_LINE_RE.finditer(text)]
         for heading in _PLAN_HEADING_RE.finditer(text):
             start = heading.end()
             if sections and start < sections[-1][1]:
                 continue
             inline = text[start:start + 1] not in ("\n", "")
-            end = min(first_after(line_ends if inline else next_headings, start), first_after(done_marks, start))
+            # A numbered heading ("二、下一步工作打算") runs to the next one ("三、"); under one without a number
+            # ("下月计划:") lines numbered 一、二、 are its items, and it runs to a blank line.
+            numbered = _NEXT_HEADING_RE.match(text, heading.start()) is not None
+            below = line_ends if inline else next_headings if numbered else blank_lines
+            end = min(first_after(below, start), first_after(done_marks, start))
             if end > start:
                 sections.append((start, end))
         return sections
@@ -1919,6 +1950,10 @@ class _Reader:
                 and math.isclose(previous.value, figure.value, rel_tol=1e-9)):
             return True  # "大写:贰拾万元整。本月拨付帮扶资金20万元": the capitals said it first
         between = self.text[previous.end:figure.start]
+        if (math.isclose(previous.value, figure.value, rel_tol=1e-9) and _CONVERTED_BEFORE_RE.search(
+                self.text, max(previous.end, figure.start - 8), figure.start)
+                and self.segments.span("sentence", previous.start) == self.segments.span("sentence", figure.start)):
+            return True  # "捐赠价值10万元的图书5000册,折合人民币10万元": the value said again, as money
         if len(between) > 12 or not _RESTATEMENT_RE.fullmatch(between):
             return False
         return "大写" in between or math.isclose(previous.value, figure.value, rel_tol=1e-9)
@@ -2269,7 +2304,7 @@ class _Reader:
         if count is None:
             # "向拉觉村、哈甘村分别捐赠15万元": the recipients are named, not counted.
             named = _NAMED_LIST_RE.search(text, max(sentence_start, each.start() - _REACH), each.start())
-            return None if named is None else _TIMES + str(named.group().count("、") + 1)
+            return None if named is None else _TIMES + str(len(_LIST_JOINER_RE.findall(named.group())) + 1)
         measure = count.group("measure")
         return _EACH_COUNTS.get(measure) or _PER_MEASURE + measure
 
@@ -3139,15 +3174,17 @@ class _Reader:
         # "为86名人员每人发放500元,为25名老人…": the count in the rate's own clause, though another is nearer.
         return min(own or nearby, key=lambda figure: abs(figure.start - pos), default=None)
 
-    def running_totals(self, figures: list[_Figure]) -> tuple[set[int], set[int]]:
+    def running_totals(self, figures: list[_Figure]) -> tuple[set[int], set[int], set[int]]:
         """Indexes of the figures that are running totals (累计, 截至目前, 至今 … before them in
         their sentence, 共计/总计 in their clause, with no period word such as 本月/本次 between;
-        see _RunningCues), and of those among them that are totals to an earlier date ("截至上月累计
-        投入100万元"), which the increments reported after them add to."""
+        see _RunningCues), of those among them that are totals to an earlier date ("截至上月累计
+        投入100万元"), which the increments reported after them add to, and of those that run from
+        the start of this year ("今年累计", "1-11月累计")."""
         running: set[int] = set()
         as_of_earlier: set[int] = set()
+        this_year: set[int] = set()
         if _RUNNING_RE.search(self.text) is None:
-            return running, as_of_earlier
+            return running, as_of_earlier, this_year
         cues = _RunningCues(self.text)
         starts = [figure.start for figure in figures]
         for index, figure in enumerate(figures):
@@ -3178,8 +3215,11 @@ class _Reader:
                 running.add(index)
                 if earlier:
                     as_of_earlier.add(index)
+                elif (_YEAR_SO_FAR_RE.search(self.text, self.segments.span("clause", cue_start)[0], cue_start)
+                      or _SINCE_YEAR_START_RE.match(self.text, sentence_start)):
+                    this_year.add(index)
         as_of_earlier |= self._totals_to_an_earlier_month(figures, running)
-        return running, as_of_earlier
+        return running, as_of_earlier, this_year - as_of_earlier
 
     def _dated_from(self, cue_start: int) -> int:
         """Where a strong running-total cue's own date may start: right before it in its clause ("截至上月累计"),
@@ -3374,7 +3414,7 @@ FLAG_RANGE = "数字为区间"
 # and flagged 数字异常 like a figure beyond the bounds, so a reviewer sees what was written. A digit
 # run is only tried from its first digit, so the scan stays linear.
 _UNREADABLE_FIGURE_RE = re.compile(
-    r"(?P<number>(?<![A-Za-z\d.])\d++(?:\.\d++)?+e[+-]?\d++|(?<![A-Za-z])(?:nan|inf(?:inity)?)(?![A-Za-z])|∞)"
+    r"(?P<number>(?<![A-Za-z\d.])\d++(?:\.\d++)?+(?:e[+-]?|\^|\*\*)\d++|(?<![A-Za-z])(?:nan|inf(?:inity)?)(?![A-Za-z])|∞)"
     r"(?= ?(?:千万|百万|万|亿)?(?:人民币|元|人次|人|名|位|户|家庭|个|项))",
     re.IGNORECASE,
 )
@@ -3409,7 +3449,7 @@ def parse_update(text: str) -> ParsedUpdate:
     subs = (reader.sub_figures(figures) | reader.placed_trainees(figures) | reader.replaced(figures)
             | reader.said_again(figures) | reader.planned_beside_done(figures) | reader.summarised(figures))
     figures, subs = reader.multiply_per_head(figures, subs)
-    running, as_of_earlier = reader.running_totals(figures)
+    running, as_of_earlier, this_year = reader.running_totals(figures)
     earlier = reader.earlier_periods(figures, subs | running)
     figures, subs = reader.paid_parts(figures, subs, running | earlier)
     subs |= reader.replaced(figures)  # an arrival corrected later ("已拨付300万元;更正:…应为280万元") stays replaced
@@ -3418,7 +3458,8 @@ def parse_update(text: str) -> ParsedUpdate:
     subs |= reader.pledged_parts(figures, subs)
     subs |= reader.headed_parts(figures, subs | running)
     subs |= reader.bracketed_parts(figures, subs)
-    sums, cumulative = _sum_figures(reader, figures, subs, running, as_of_earlier)
+    sums, latest_total = _sum_figures(reader, figures, subs, running, as_of_earlier)
+    cumulative = [kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in latest_total and kind in sums]
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable
     flags = []
@@ -3428,9 +3469,16 @@ def parse_update(text: str) -> ParsedUpdate:
         flags.append(FLAG_RANGE)
     return ParsedUpdate(
         **values, fields=reader.fields(),
-        cumulative=tuple(kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in cumulative and kind in values),
+        cumulative=_cumulative([kind for kind in cumulative if kind in values], latest_total, this_year),
         flags=tuple(flags),
     )
+
+
+def _cumulative(kinds: list[str], latest_total: dict[str, int], this_year: set[int]) -> tuple[str, ...]:
+    """The kinds given as running totals; YEAR_TO_DATE too when each runs from the start of this year."""
+    if kinds and all(latest_total[kind] in this_year for kind in kinds):
+        return (*kinds, YEAR_TO_DATE)
+    return tuple(kinds)
 
 
 def _sum_figures(
@@ -3439,7 +3487,8 @@ def _sum_figures(
     """Sum each kind, parts (subs) left out; where a kind has a running total, only its running
     totals count (they already contain the increments reported beside them) — unless the latest is
     a total to an earlier date, which the increments beside it add to ("截至上月累计投入100万元,
-    本月又投入20万元" is 120 to date). Returns the sums and the kinds given as running totals."""
+    本月又投入20万元" is 120 to date). Returns the sums and, for each kind given as a running total,
+    the index of the one that counts."""
     latest_total: dict[str, int] = {}
     for index in sorted(running - subs):
         latest_total[figures[index].kind] = index
@@ -3460,7 +3509,7 @@ def _sum_figures(
             continue  # "三项共计投入77万元,惠及538人": the sum of what was listed, said again
         else:
             sums[figure.kind] = so_far + figure.value
-    return sums, set(latest_total)
+    return sums, latest_total
 
 
 def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
@@ -3472,5 +3521,5 @@ def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
         if not math.isfinite(value) or abs(value) > _BOUNDS[kind]:
             implausible = True
             continue
-        values[kind] = round(value, 4) if kind in _MONEY_KINDS else int(round(value))
+        values[kind] = (round(value, 4) or 0.0) if kind in _MONEY_KINDS else int(round(value))  # -0 is 0
     return values, implausible

@@ -27,7 +27,7 @@ from models.services.needs import (NeedError, clean_reason, contacts_of_county, 
                                    tell_each)
 from models.services.needs_listing import HistoryRow, history_rows
 from models.services.parsing import FIELD_ORDER
-from models.services.sums import COUNTED, FIGURES, Entry, walk
+from models.services.sums import COUNTED, entry_of, walk
 
 PROJECT_PREFIX = "project"  # callback data of the “which project?” choice
 
@@ -50,8 +50,7 @@ def project_updates(session: Session, project_id: int) -> list[ProgressUpdate]:
 
 def project_figures(updates: list[ProgressUpdate]) -> dict[str, float | int]:
     """A project's totals: its counted updates walked like a ledger account (FIGURES → total)."""
-    counted = [Entry(u.id, {key: getattr(u, key) for key in FIGURES}, frozenset(u.cumulative or ()))  # type: ignore[arg-type]
-               for u in updates if u.withdrawn_at is None and u.review_status in COUNTED]
+    counted = [entry_of(u) for u in updates if u.withdrawn_at is None and u.review_status in COUNTED]
     totals: dict[str, float | int] = {}
     for delta in walk(counted).values():
         for key, value in delta.items():

@@ -21,7 +21,7 @@ from models.reporting import ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.audit import audit, reason_too_long
 from models.services.ledger import Scope, visible_update
 from models.services.outbox import tell
-from models.services.parsing import FIELD_ORDER, ParsedUpdate
+from models.services.parsing import FIELD_ORDER, YEAR_TO_DATE, ParsedUpdate
 from models.services.reports import FIELD_LABELS, describe_update, parsed_of
 from models.services.sums import BOUNDS, COUNTS, MONEY
 
@@ -80,6 +80,8 @@ def correct(
     _check_note(note)
     update = _reviewable(session, scope, update_id)
     old = parsed_of(update)
+    if figures.get("cumulative") and YEAR_TO_DATE in old["cumulative"]:
+        figures = {**figures, "cumulative": [*figures["cumulative"], YEAR_TO_DATE]}  # the boxes say which; the text, from when
     new = {**old, **figures}
     session.add(ProgressEdit(update_id=update.id, kind="review", actor=actor, old_text=update.raw_text,  # type: ignore[arg-type]
                              new_text=update.raw_text, old_parsed=old, new_parsed=new, edited_at=now))

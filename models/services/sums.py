@@ -7,7 +7,8 @@ in the order they were sent, figure by figure:
 
 1. an increment (本月投入20万元) adds to the account's total;
 2. a running total (累计投入120万元, `ProgressUpdate.cumulative`) *is* the total to date: it
-   replaces the total, so 20 then 累计120 gives 120, and increments after it add to 120;
+   replaces the total, so 20 then 累计120 gives 120, and increments after it add to 120; one of
+   this year (今年累计, 1-11月累计: YEAR_TO_DATE) replaces this year's part only;
 3. what an update changed the total by is its `ledger_delta`; the deltas summed per local month
    (Beijing time, LEDGER_ZONE) are the account's `LedgerMonth` rows;
 4. the LedgerMonth rows of a county and month added up are its `LedgerCountyMonth` row: a few
@@ -37,7 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models.ledger import FIELD_COLUMNS, LedgerCountyMonth, LedgerMonth
 from models.pairing import Pairing
 from models.registry import Contact, County
-from models.services.parsing import FIELD_ORDER
+from models.services.parsing import FIELD_ORDER, YEAR_TO_DATE
 from models.reporting import ProgressUpdate, ReviewStatus
 
 if TYPE_CHECKING:
@@ -83,21 +84,43 @@ class Entry:
     id: int
     values: dict[str, float | int | None]
     cumulative: frozenset[str] = frozenset()
+    year: int = 0  # the ledger year it was sent in: a running total "今年累计…" is that year's total to date
 
 
-def walk(entries: Iterable[Entry], start: dict[str, float] | None = None) -> dict[int, dict[str, float | int]]:
+def entry_of(update: Any) -> Entry:
+    """The walk's view of an update (a ProgressUpdate or a row with its columns)."""
+    return Entry(update.id, {key: getattr(update, key) for key in FIGURES}, frozenset(update.cumulative or ()),
+                 ledger_year(update.created_at))
+
+
+def walk(entries: Iterable[Entry], start: dict[str, float] | None = None,
+         year_start: dict[str, float] | None = None) -> dict[int, dict[str, float | int]]:
     """update id → what it changed each figure's total by, entries given in the order they were sent
-    (after `start`: the account's totals before the first entry)."""
+    (after `start`: the account's totals before the first entry; `year_start`: before the first entry's
+    year, when that is not `start`).
+
+    A running total replaces the total; one of this year (YEAR_TO_DATE: "今年累计", "1-11月累计")
+    replaces only this year's part, the years before it stay."""
     totals: dict[str, float] = dict(start or {})
+    opening: dict[str, float] = dict(totals if year_start is None else year_start)  # totals as the year began
+    year: int | None = None
     out: dict[int, dict[str, float | int]] = {}
     for entry in entries:
+        if year is not None and entry.year != year:
+            opening = dict(totals)
+        year = entry.year
         delta: dict[str, float | int] = {}
         for key in FIGURES:
             value = entry.values.get(key)
             if value is None:
                 continue
             before = totals.get(key, 0)
-            after = value if key in entry.cumulative else before + value
+            if key not in entry.cumulative:
+                after = before + value
+            elif YEAR_TO_DATE in entry.cumulative:
+                after = opening.get(key, 0) + value
+            else:
+                after = value
             totals[key] = round(after, 4) if key in MONEY else int(after)
             delta[key] = round(totals[key] - before, 4) if key in MONEY else int(totals[key] - before)
         out[entry.id] = delta
@@ -107,6 +130,11 @@ def walk(entries: Iterable[Entry], start: dict[str, float] | None = None) -> dic
 def ledger_month(moment: datetime) -> str:
     """YYYY-MM of a moment in the ledger's calendar (Beijing time)."""
     return moment.astimezone(LEDGER_ZONE).strftime("%Y-%m")
+
+
+def ledger_year(moment: datetime) -> int:
+    """The year of a moment in the ledger's calendar (Beijing time)."""
+    return moment.astimezone(LEDGER_ZONE).year
 
 
 # --- writing: recompute an account -------------------------------------------------------------
@@ -175,9 +203,10 @@ def _append(
     if later or any(row.county_id != county_id for row in stored):
         return None  # an update sent earlier, or a contact that moved county: recount
     start = {key: sum(row._mapping[key] for row in stored) for key in FIGURES}
+    january = f"{ledger_year(first.created_at):04d}-01"
+    year_start = {key: sum(row._mapping[key] for row in stored if row.month < january) for key in FIGURES}
     counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
-    deltas = walk((Entry(r.id, {key: getattr(r, key) for key in FIGURES}, frozenset(r.cumulative or ()))  # type: ignore[arg-type]
-                   for r in counted), start)
+    deltas = walk((entry_of(r) for r in counted), start, year_start)
     if deltas:
         connection.execute(statements["delta"],
                            [{"row_id": row_id, "ledger_delta": delta} for row_id, delta in deltas.items()])
@@ -287,8 +316,7 @@ def _refresh_one(connection: Connection, account: Account, counties: set[int | N
         .where(_account_filter(_UPDATES, account)).order_by(u.created_at, u.id)
     ).all()
     counted = [r for r in rows if r.withdrawn_at is None and r.review_status in COUNTED]
-    deltas = walk(Entry(r.id, {key: r._mapping[key] for key in FIGURES}, frozenset(r.cumulative or ()))
-                  for r in counted)
+    deltas = walk(entry_of(r) for r in counted)
     changed = {row.id: deltas.get(row.id, {}) for row in rows if (row.ledger_delta or {}) != deltas.get(row.id, {})}
     if changed:  # one executemany, not a statement per row (a rebuild rewrites every update)
         connection.execute(_UPDATES.update().where(u.id == bindparam("row_id")),

@@ -14,6 +14,7 @@ from models.ledger import LedgerCountyMonth, LedgerMonth
 from models.reporting import ProgressUpdate, ReviewStatus
 from models.services import review
 from models.services.ledger import Scope, totals
+from models.services.parsing import YEAR_TO_DATE
 from models.services.sums import Entry, figures_by, ledger_month, rebuild_all, walk
 from tests.ledger.world import World, build, month_sums
 
@@ -118,6 +119,45 @@ def test_months_and_years_split_an_account(world: World) -> None:
         assert figures_by(session, Scope(), "all", year=2026)[None].funds_wan == 20
         assert figures_by(session, Scope(), "all", year=2027)[None].funds_wan == 30  # 50 to date, 20 of it in 2026
         assert totals(session, Scope(), 2027)[1].funds_wan == 30
+
+
+def test_a_running_total_of_this_year_keeps_the_years_before(world: World) -> None:
+    """今年以来累计投入40万元 after 96 in 2026 and 30 in 2027: 136 in all, 40 in 2027 — on the appended path
+    (a report in chat), after a recount, and after a rebuild alike."""
+    world.add("布拖联络员", "一-布拖", funds_wan=96)
+    world.clock += timedelta(days=365)  # into 2027
+    world.add("布拖联络员", "一-布拖", funds_wan=30)
+    this_year = world.add("布拖联络员", "一-布拖", cumulative=("funds_wan", YEAR_TO_DATE), funds_wan=40)
+    world.add("布拖联络员", "一-布拖", funds_wan=5)
+
+    def check() -> None:
+        with Session(world.engine) as session:
+            assert figures_by(session, Scope(), "all", year=2026)[None].funds_wan == 96
+            assert figures_by(session, Scope(), "all", year=2027)[None].funds_wan == 45
+            assert totals(session, Scope())[1].funds_wan == 141
+            assert session.get(ProgressUpdate, this_year).ledger_delta == {"funds_wan": 10}
+
+    check()
+    with world.engine.begin() as connection:
+        rebuild_all(connection)
+    check()
+    with unit_of_work(world.engine) as session:  # a change to an earlier update recounts the account
+        first = session.exec(select(ProgressUpdate).order_by(ProgressUpdate.id)).first()
+        first.funds_wan = 100
+        session.add(first)
+    with Session(world.engine) as session:
+        assert figures_by(session, Scope(), "all", year=2027)[None].funds_wan == 45  # the year is still 40 + 5
+        assert totals(session, Scope())[1].funds_wan == 145
+
+
+def test_walk_starts_a_year_to_date_total_from_the_years_opening() -> None:
+    ytd = frozenset({"funds_wan", YEAR_TO_DATE})
+    entries = [Entry(1, {"funds_wan": 96}, year=2026), Entry(2, {"funds_wan": 30}, year=2027),
+               Entry(3, {"funds_wan": 40}, ytd, year=2027), Entry(4, {"funds_wan": 20}, ytd, year=2028)]
+    assert walk(entries) == {1: {"funds_wan": 96}, 2: {"funds_wan": 30}, 3: {"funds_wan": 10}, 4: {"funds_wan": 20}}
+    # appended after stored sums: 126 stored, 96 of them before the year began
+    assert walk([Entry(5, {"funds_wan": 50}, ytd, year=2027)], {"funds_wan": 126}, {"funds_wan": 96}) == {
+        5: {"funds_wan": 20}}
 
 
 def test_rebuild_reproduces_the_stored_sums(world: World) -> None:
