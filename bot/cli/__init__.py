@@ -8,12 +8,15 @@ and they never import it, so `import bot.cli.X` runs no cycle (tests/test_cli_pa
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
 import signal
 import sys
 from functools import cache
 from typing import Any
 
 import typer
+from typer.models import DefaultPlaceholder
 
 from bot.i18n import N_, _
 
@@ -37,7 +40,32 @@ def build_app() -> typer.Typer:
     app.callback()(root)
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(app)
+    _short_helps(app)
     return app
+
+
+SHORT_HELP = 48  # characters of a Chinese first sentence shown in a command list
+
+
+def _short_helps(app: typer.Typer) -> None:
+    """Click shortens a help text for the command list at a space, and Chinese has none: a long first
+    sentence showed as "...". A command or group without a short help gets its first sentence."""
+    for command in app.registered_commands:
+        if command.short_help is None:
+            command.short_help = _first_sentence(command.help or inspect.getdoc(command.callback) or "")
+    for group in app.registered_groups:
+        help = group.typer_instance.info.help
+        if isinstance(group.short_help, DefaultPlaceholder) and isinstance(help, str):
+            group.short_help = _first_sentence(help)
+        _short_helps(group.typer_instance)
+
+
+def _first_sentence(text: str) -> str | None:
+    """The text up to its first 。 or ；, cut to SHORT_HELP characters; None (click's own way) for other text."""
+    if not re.search("[\u4e00-\u9fff]", text):
+        return None
+    sentence = re.split("[。；\n]", text.strip(), maxsplit=1)[0]
+    return sentence if len(sentence) <= SHORT_HELP else sentence[:SHORT_HELP - 1] + "…"
 
 
 @cache

@@ -44,7 +44,7 @@ ACTIONS = {  # what the common actions mean, for the page and the sheet (others 
     "identity.rebind": N_("改绑聊天账号"), "identity.moved": N_("聊天账号转移"),
     "contact.pause": N_("退订提醒"), "contact.resume": N_("恢复提醒"), "contact.deactivate": N_("停用联系人"),
     "contact.reactivate": N_("重新启用联系人"), "contact.unbind": N_("解绑聊天账号"),
-    "contact.merge": N_("合并联系人"),
+    "contact.merge": N_("合并联系人"), "simulate.as": N_("模拟器中以联系人身份对话"),
     "report.correct": N_("更正进展"), "report.withdraw": N_("撤回进展"),
     "group.recorded": N_("登记群"), "group.left": N_("退出群"), "group.tag": N_("群标签与省份"),
     "group.add_robot": N_("登记群机器人"),

@@ -326,11 +326,15 @@ def history_text(session: Session, pairing_id: int, zone: ZoneInfo) -> str:
     """The history, one line per change (`pairbot pairing show`): “2026-11-29 结对中→暂停（原因） cli”.
 
     Statuses are said in the locale in force; the reason is shown as written."""
+    from models.services.ledger import actor_labels
+
+    changes = session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing_id)
+                           .order_by(col(PairingStatusChange.changed_at), col(PairingStatusChange.id))).all()
+    names = actor_labels(session, {h.actor for h in changes})  # "王主任（审核页面）", as the pairing page says
     lines = []
-    for h in session.exec(select(PairingStatusChange).where(PairingStatusChange.pairing_id == pairing_id)
-                          .order_by(col(PairingStatusChange.changed_at), col(PairingStatusChange.id))).all():
+    for h in changes:
         day = h.effective_on or h.changed_at.astimezone(zone).date()
         before = PairingStatus(h.from_status).label + "→" if h.from_status else ""
         lines.append(f"{day:%Y-%m-%d} {before}{PairingStatus(h.to_status).label}"
-                     + (_("（{note}）").format(note=h.note) if h.note else "") + f" {h.actor}")
+                     + (_("（{note}）").format(note=h.note) if h.note else "") + f" {names.get(h.actor, h.actor)}")
     return "\n".join(lines)

@@ -150,6 +150,10 @@ def _decide(update: ProgressUpdate, status: ReviewStatus, note: str, now: dateti
     update.updated_at = now
 
 
+def _is_digits(text: str) -> bool:
+    return text.lstrip("+").replace(".", "", 1).isdecimal()
+
+
 def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
     """A reviewer's figures from form text: blank means 'not stated'; ReviewError names a bad field.
 
@@ -165,7 +169,9 @@ def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
             value = float(text)
         except ValueError:
             raise ReviewError(_("{field}应为数字，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text)) from None
-        if not math.isfinite(value):
+        if not math.isfinite(value) and _is_digits(text):
+            value = math.inf  # "99999…" beyond what a float holds: too large, said below like any other
+        elif not math.isfinite(value):
             raise ReviewError(_("{field}应为有限的数字，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text[:20]))
         if value < 0:
             raise ReviewError(_("{field}不能为负数").format(field=_(FIELD_LABELS[key])))
@@ -178,7 +184,7 @@ def read_figures(form: Mapping[str, str], fields: list[str]) -> dict[str, Any]:
                 raise ReviewError(_("{field}应为整数，而不是“{text}”").format(field=_(FIELD_LABELS[key]), text=text))
             figures[key] = int(value)
         else:
-            figures[key] = round(value, 4)
+            figures[key] = round(value, 4) or 0.0  # "-0" is 0
     unknown = [f for f in fields if f not in FIELD_ORDER]
     if unknown:
         raise ReviewError(_("未知的帮扶领域：{fields}").format(fields=_("、").join(unknown)))

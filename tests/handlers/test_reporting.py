@@ -162,7 +162,8 @@ def test_a_report_about_another_county_stays_flagged_once_filed_or_corrected(app
     pair(app.engine, add_org(app.engine, "中国扶贫基金会", CODES[1]), county_id(app.engine, "布拖县"))
     [asked] = user.send("昭觉县那边，本月投入资金30万元，帮扶80户")
     assert "哪一个" in asked and "提到的昭觉县不在报送人的结对中" in asked
-    user.send("1")
+    [filed] = user.send("1")
+    assert filed.startswith("好的，“昭觉县那边") and "将由管理员核对（提到的昭觉县不在报送人的结对中）" in filed
     [update] = _updates(app)
     assert update.pairing_id is not None and update.review_status == "flagged"
     assert "提到的昭觉县不在报送人的结对中" in update.review_note

@@ -366,7 +366,7 @@ def test_a_bare_number_answers_the_newest_question(bot: App, world: World) -> No
     county.send("需求 图书室建设")
     [recorded] = county.send("捐赠图书价值2万元")
     assert "属于哪一个" in recorded and "需求草稿还没有保存" in recorded and len(county.buttons()) == 2
-    assert county.send("2")[0].startswith("好的，这条进展已记入")  # which pairing? was asked last
+    assert county.send("2")[0].startswith("好的，“捐赠图书价值2万元”已记入")  # which pairing? was asked last; named
     [asked] = county.send("30")  # now the draft's “how much?”
     assert "金额 30 万元" in asked
     assert _rows(bot, ProgressUpdate)[0].pairing_id is not None
