@@ -1426,7 +1426,7 @@ _QUANTITY_END_CHARS = "元万亿人户名个项次位"
 # report's own figure.
 _CUTOFF_OPENS_RE = re.compile(r"\s*(?:截至|截止|到)")  # a clause that dates the running total after it
 _RUNNING_RE = re.compile(
-    r"(?P<strong>累计|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
+    r"(?P<strong>累计|累积|截至目前|截止目前|截至|截止|至今|迄今|到目前为止|目前为止|(?<!今年)(?<!本年)(?<!年初)以来)"
     r"|(?P<weak>共计|总计)")
 _PERIOD_RE = re.compile(
     r"本次|此次|这次|本月|当月|这个月|本周|这周|本季度|本期|上月|上个月|本批|这批|此批|当天|现场|期间|前夕"

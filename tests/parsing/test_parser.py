@@ -426,6 +426,7 @@ def test_items_numbered_under_a_plan_heading_without_a_number_are_plans() -> Non
     ("自2021年结对以来累计投入300万元，今年投入100万元", 300),
     ("今年投入100万元，累计投入300万元", 300),  # 累计 in a clause of its own: since the pairing began
     ("截至11月底累计投入资金60万元", 60),
+    ("累积投入资金三百万元", 300),  # 累积, as 累计 is often typed
 ])
 def test_a_running_total_since_the_pairing_began_is_not_this_years(text: str, funds: float) -> None:
     parsed(text, funds_wan=funds, cumulative=["funds_wan"])
