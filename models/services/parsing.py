@@ -1441,6 +1441,7 @@ _PERIOD_RE = re.compile(
 # it, so it is this year's total to date (YEAR_TO_DATE).
 _TO_DATE_MONTHS = r"(?<![\d.])(?:1|一|元)\s*[-—~～至到]\s*(?:1[0-2]|[1-9]|十[一二]?|[二三四五六七八九])月份?"
 _YEAR_SO_FAR_RE = re.compile(r"今年|本年|年初|" + _TO_DATE_MONTHS)
+_NAMED_YEAR_RE = re.compile(r"(?<!\d)20\d\d年")
 _SINCE_YEAR_START_RE = re.compile(r"\s*(?:(?:今年|本年)度?(?:以来|至今)|年初以来|年初至今|(?:今年|本年)?" + _TO_DATE_MONTHS + ")")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
 _EARLIER_PERIODS = frozenset({"上月", "上个月", "去年", "上年", "上季度", "上一季度", "上个季度", "上半年"})
@@ -3215,11 +3216,20 @@ class _Reader:
                 running.add(index)
                 if earlier:
                     as_of_earlier.add(index)
-                elif (_YEAR_SO_FAR_RE.search(self.text, self.segments.span("clause", cue_start)[0], cue_start)
-                      or _SINCE_YEAR_START_RE.match(self.text, sentence_start)):
+                elif self._runs_from_this_january(sentence_start, cue_start):
                     this_year.add(index)
         as_of_earlier |= self._totals_to_an_earlier_month(figures, running)
         return running, as_of_earlier, this_year - as_of_earlier
+
+    def _runs_from_this_january(self, sentence_start: int, cue_start: int) -> bool:
+        """Does the running total at `cue_start` run from the start of this year ("今年累计", "1-11月累计", a sentence
+        opening "今年以来")? Not when a year is named before it ("2024年1-12月累计"): the parser does not know
+        which year the report is sent in."""
+        clause_start = self.segments.span("clause", cue_start)[0]
+        if _NAMED_YEAR_RE.search(self.text, max(sentence_start, cue_start - _REACH), cue_start):  # bounded: linear
+            return False
+        return bool(_YEAR_SO_FAR_RE.search(self.text, clause_start, cue_start)
+                    or _SINCE_YEAR_START_RE.match(self.text, sentence_start))
 
     def _dated_from(self, cue_start: int) -> int:
         """Where a strong running-total cue's own date may start: right before it in its clause ("截至上月累计"),

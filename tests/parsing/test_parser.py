@@ -427,6 +427,7 @@ def test_items_numbered_under_a_plan_heading_without_a_number_are_plans() -> Non
     ("今年投入100万元，累计投入300万元", 300),  # 累计 in a clause of its own: since the pairing began
     ("截至11月底累计投入资金60万元", 60),
     ("累积投入资金三百万元", 300),  # 累积, as 累计 is often typed
+    ("2024年1-12月累计投入资金300万元", 300),  # a named year: which one the report is sent in is not known
 ])
 def test_a_running_total_since_the_pairing_began_is_not_this_years(text: str, funds: float) -> None:
     parsed(text, funds_wan=funds, cumulative=["funds_wan"])
@@ -716,7 +717,7 @@ def test_a_100k_character_report_parses_quickly() -> None:
     "投入5万元(", "误报5万元,", "每人送去棉被一床,每床价值260元,", "更正:应为5万元;",
     "4月至6月每月投入5万元,", "每户发放物资一套(价值800元)", "价值2600元/台,",
     "将再捐赠5万元", "将为结对县再捐赠5万元", "32户中有12户", "这85户", "采购并捐赠设备5万元", "捐45台设备,2600元一台,",
-    "截至上月,累计投入10万元,", "10万元系重复报送", "每户配了一套家具户均1200元", "产业帮扶\n种植业\t20\n",
+    "截至上月,累计投入10万元,", "今年1-11月累计投入1万元,", "10万元系重复报送", "每户配了一套家具户均1200元", "产业帮扶\n种植业\t20\n",
     "指标\t本月\t累计\n投入资金(万元)\t22\t186\n", "5期培训班每期30人", "3个村各20户", "计划培训200人实际培训214人",
     "计划拨付12万元已于7月到位", "第一期38人(含女性20人)", "全年投入75万元", "已报送投入资金40万元",
     "课桌椅300套(每套价值260元)", "基金500万元,首批拨付150万元,", "其中财政资金200万元、我会投入80万元、",
