@@ -172,7 +172,7 @@ class App:
         return True
 
     def _broker_state(self, error: Exception | None) -> None:
-        where = self.queue.url.split("@")[-1]  # no password in the log
+        where = self.queue.where
         if error is not None and not self._broker_down:
             log.warning(_("消息队列 {queue} 无法连接（{reason}）：收到的消息照常保存和处理，回复和通知留在数据库的发件箱中，"
                           "队列恢复后自动发出。请检查 [queue] url 和队列服务。").format(queue=where, reason=error))

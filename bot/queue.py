@@ -77,6 +77,12 @@ class DeliveryQueue:
         self._held_lock = threading.Lock()
 
     @property
+    def where(self) -> str:
+        """The broker's address fit for a log line: scheme, host and path, no user or password."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}" if rest else self.url
+
+    @property
     def embedded(self) -> bool:
         return isinstance(self.broker, StubBroker)
 

@@ -99,7 +99,7 @@ def serve(settings: Settings, relay: bool = True) -> None:
         if relay:
             app.start_relay()
         log.info("pairbot worker: queue %r on %s, %d threads, channels %s, rate limits %s",
-                 settings.queue.name, app.queue.url.split("@")[-1], settings.queue.worker_threads,
+                 settings.queue.name, app.queue.where, settings.queue.worker_threads,
                  ", ".join(sorted(app.channels)), app.jobs.describe())
         stop.wait()
     finally:

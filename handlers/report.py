@@ -14,7 +14,7 @@ from handlers.context import Context
 from handlers.help import Help
 from models.pairing import Pairing, Project
 from models.registry import Contact, Role
-from models.reporting import PendingQuestion, ProgressUpdate, ReviewStatus
+from models.reporting import PendingQuestion, ProgressUpdate
 from models.services import obligations, reports
 from models.services.reports import Recorded, ReportError
 
@@ -116,9 +116,8 @@ class PickPairing:
             where = _("与{other}的结对").format(other=reports.pairing_label(ctx.session, ctx.contact, pairing)) \
                 if pairing else _("所选结对")
         # Named by its first words: with two questions open, the sender sees which report the number filed.
-        flags = [flag for flag in update.review_note.split("；") if flag] if update.review_status == ReviewStatus.flagged else []
         ctx.reply(_("好的，“{excerpt}”已记入{where}。").format(excerpt=reports.excerpt(update.raw_text), where=where)
-                  + _review_note(flags) + reports.ledger_line(ctx.session, update) + _(HOW_TO_FIX))
+                  + _review_note(reports.stored_flags(update)) + reports.ledger_line(ctx.session, update) + _(HOW_TO_FIX))
 
     @staticmethod
     def _choice(ctx: Context) -> tuple[int, str]:

@@ -119,8 +119,8 @@ def send_delivery(
         wait = min(opened.wait, max_wait)  # one still unanswered counts as if answered only at its deadline
         return Outcome("waiting", retry_in=wait, held=time.time() + wait)
     shared = limiter.reserve(overall, max_wait) if overall else Reservation(True, 0.0)
-    if not shared.granted:
-        limiter.finish(own, str(delivery_id))
+    if not shared.granted:  # nothing sent: the chat's admission and slot are given back whole
+        limiter.withdraw(own, str(delivery_id))
         limiter.cancel(own)
         _postpone(engine, delivery_id, clock() + timedelta(seconds=shared.wait))
         return Outcome("throttled", retry_in=shared.wait)

@@ -97,6 +97,11 @@ class RateLimiter(Protocol):
         """The answer came, or the request was not made after all: it counts until now (plus the period)."""
         ...
 
+    def withdraw(self, rules: Sequence[Rule], token: str) -> None:
+        """This caller's admission, surely never sent: it stops counting at once (not a period more, which
+        a message throttled again and again would pile up in a group's window)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -116,6 +121,9 @@ class Unlimited:
         return Admission(True, 0.0, token)
 
     def finish(self, rules: Sequence[Rule], token: str) -> None:
+        pass
+
+    def withdraw(self, rules: Sequence[Rule], token: str) -> None:
         pass
 
     def close(self) -> None:
@@ -211,6 +219,11 @@ class MemoryLimiter:
                     del window[token]
                     window[f"{token}@{now:.6f}"] = now  # answered: no later admission of the row replaces it
 
+    def withdraw(self, rules: Sequence[Rule], token: str) -> None:
+        with self._lock:
+            for rule in rules:
+                self._window.get(rule.key, {}).pop(token, None)
+
     def _forget(self, now: float) -> None:
         """Drop keys whose buckets are empty again, so a million chats do not keep a million entries."""
         for key in [key for key, tat in self._tat.items() if tat < now]:
@@ -268,7 +281,7 @@ return {1, '0'}
 
 
 # KEYS: one sorted set per rule (token -> until when it counts, in ms of the Redis clock). ARGV: mode
-# ("admit" | "finish"), token, IN_FLIGHT in ms, then limit and period in ms for each key.
+# ("admit" | "finish" | "withdraw"), token, IN_FLIGHT in ms, then limit and period in ms for each key.
 _WINDOW_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -291,6 +304,8 @@ if mode == 'admit' then
     redis.call('ZADD', key, string.format('%.3f', now + inflight), token)
     redis.call('PEXPIRE', key, math.ceil(inflight + tonumber(ARGV[3 + 2 * i])))
   end
+elseif mode == 'withdraw' then
+  for _, key in ipairs(KEYS) do redis.call('ZREM', key, token) end
 else
   for _, key in ipairs(KEYS) do
     -- answered: filed under a name of its own, so that no later admission of the row replaces it
@@ -345,6 +360,10 @@ class RedisLimiter:
     def finish(self, rules: Sequence[Rule], token: str) -> None:
         if rules and token:
             self._window("finish", rules, token)
+
+    def withdraw(self, rules: Sequence[Rule], token: str) -> None:
+        if rules and token:
+            self._window("withdraw", rules, token)
 
     def close(self) -> None:
         self.client.close()

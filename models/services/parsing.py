@@ -3469,7 +3469,6 @@ def parse_update(text: str) -> ParsedUpdate:
     subs |= reader.headed_parts(figures, subs | running)
     subs |= reader.bracketed_parts(figures, subs)
     sums, latest_total = _sum_figures(reader, figures, subs, running, as_of_earlier)
-    cumulative = [kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in latest_total and kind in sums]
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable
     flags = []
@@ -3479,13 +3478,15 @@ def parse_update(text: str) -> ParsedUpdate:
         flags.append(FLAG_RANGE)
     return ParsedUpdate(
         **values, fields=reader.fields(),
-        cumulative=_cumulative([kind for kind in cumulative if kind in values], latest_total, this_year),
+        cumulative=_cumulative(values, latest_total, this_year),
         flags=tuple(flags),
     )
 
 
-def _cumulative(kinds: list[str], latest_total: dict[str, int], this_year: set[int]) -> tuple[str, ...]:
-    """The kinds given as running totals; YEAR_TO_DATE too when each runs from the start of this year."""
+def _cumulative(values: dict[str, float | int], latest_total: dict[str, int], this_year: set[int]) -> tuple[str, ...]:
+    """The kinds given as running totals (and kept: a figure out of bounds is not); YEAR_TO_DATE too when each
+    runs from the start of this year."""
+    kinds = [kind for kind in (*_MONEY_KINDS, *_COUNT_KINDS) if kind in latest_total and kind in values]
     if kinds and all(latest_total[kind] in this_year for kind in kinds):
         return (*kinds, YEAR_TO_DATE)
     return tuple(kinds)

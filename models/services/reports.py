@@ -296,6 +296,11 @@ def _set_review(update: ProgressUpdate, flags: list[str]) -> None:
     update.review_note = "；".join(flags)
 
 
+def stored_flags(update: ProgressUpdate) -> list[str]:
+    """The flags `_set_review` stored on an update waiting for review; none once it is not."""
+    return [flag for flag in update.review_note.split("；") if flag] if update.review_status == ReviewStatus.flagged else []
+
+
 def pending_question(session: Session, contact: Contact) -> PendingQuestion | None:
     return session.exec(
         select(PendingQuestion)

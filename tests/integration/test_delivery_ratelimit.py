@@ -122,6 +122,14 @@ def test_a_row_admitted_again_replaces_its_own_earlier_admission(limiter: RateLi
     assert limiter.admit([chat], "7").granted
 
 
+def test_a_withdrawn_admission_leaves_no_trace(limiter: RateLimiter) -> None:
+    """A message throttled by the bot's overall budget sent nothing: the chat's window is as before."""
+    chat = Rule("chat", 1, 10.0)
+    assert limiter.admit([chat], "7").granted
+    limiter.withdraw([chat], "7")
+    assert limiter.admit([chat], "8").granted
+
+
 def test_an_answered_request_keeps_counting_when_its_row_is_admitted_again(limiter: RateLimiter) -> None:
     """Message 7 sent an older row of its chat and goes round for its own: the send it made still counts."""
     chat = Rule("chat", 1, 10.0)
