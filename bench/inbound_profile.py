@@ -46,7 +46,9 @@ def run(db_url: str, count: int, profile: str | None) -> dict[str, float]:
     engine = make_engine(db_url)
     statements = [0]
     event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
-    router = Router(engine, default_handlers(), HandlerSettings(zone=ZoneInfo("Asia/Shanghai")), lambda ids: None)
+    # as the inbox's child process: its replies go to `pairbot run`'s queue, so they need no NOTIFY
+    router = Router(engine, default_handlers(), HandlerSettings(zone=ZoneInfo("Asia/Shanghai")), lambda ids: None,
+                    hands_over=True)
     with (REPO / "tests" / "data" / "samples" / "updates.jsonl").open(encoding="utf-8") as handle:
         texts = [json.loads(line)["text"] for line in handle if line.strip()][:40]
     serial = itertools.count(1)

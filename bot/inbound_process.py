@@ -208,7 +208,7 @@ def serve(settings: Settings, pipe: Connection) -> None:
     outgoing: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send_all, args=(outgoing, pipe), name="pairbot-inbound-send", daemon=True)
     sender.start()
-    inbox = Inbox(build_router(settings, engine, lambda ids: outgoing.put(("replies", list(ids)))))
+    inbox = Inbox(build_router(settings, engine, lambda ids: outgoing.put(("replies", list(ids))), hands_over=True))
     pipe.send(("ready", None))
 
     def answer(serial: int, work: Callable[[], Any]) -> None:

@@ -33,7 +33,7 @@ from models.base import new_row, upsert_insert, utcnow
 from models.messaging import InboundMessage
 from models.registry import Contact
 from models.services.audit import audit
-from models.services.outbox import queue_message
+from models.services.outbox import hand_over, queue_message
 from models.services.registry import active_contact_id_of, contact_for, mark_reachable
 
 log = logging.getLogger(__name__)
@@ -61,12 +61,16 @@ class Router:
         settings: HandlerSettings,
         enqueue: Enqueue,
         clock: Callable[[], datetime] = utcnow,
+        hands_over: bool = False,
     ) -> None:
         self.engine = engine
         self.handlers = list(handlers)
         self.settings = settings
         self.enqueue = enqueue
         self.clock = clock
+        # `enqueue` reaches the queue that sends every channel (the inbox's child hands its replies to
+        # `pairbot run`): the replies need no NOTIFY for the hand-off (models.services.outbox.hand_over).
+        self.hands_over = hands_over
         # Per channel, a step applied to a stored message just before it is handled (WeCom: a typed
         # number presses a button of the last message, which is known only then).
         self.prepare: dict[str, Prepare] = {}
@@ -160,6 +164,9 @@ class Router:
             with Session(self.engine, expire_on_commit=False) as session:
                 begin_write(session)
                 outcomes: list[Outcome] = [one(session, item, now, isolated) for item in items]
+                replies = [delivery_id for ids in outcomes if isinstance(ids, list) for delivery_id in ids]
+                if self.hands_over:
+                    hand_over(session, replies)
                 session.commit()
         except Exception as exc:
             if isolated:
@@ -167,7 +174,6 @@ class Router:
                 return [exc]
             log.info("a transaction of %d inbound messages failed (%r); again one by one", len(items), exc)
             return [self._run([item], one, isolated=True)[0] for item in items]
-        replies = [delivery_id for ids in outcomes if isinstance(ids, list) for delivery_id in ids]
         if replies:
             self.enqueue(replies)
         return outcomes

@@ -7,14 +7,19 @@ for the relay (`relay_after_seconds`). Instead, `pairbot run` watches the outbox
 
 1. a `Signal` says cheaply that the database may hold new rows: on SQLite `PRAGMA data_version`
    polled every POLL_SECONDS on a connection of its own (it changes when any other connection
-   commits); on PostgreSQL a `LISTEN` on NOTIFY_CHANNEL, which `queue_message` notifies in the
-   same transaction as the insert (so a rolled-back row wakes nobody);
+   commits); on PostgreSQL a `LISTEN` on NOTIFY_CHANNEL, which a transaction that wrote outbox rows
+   notifies as it commits (so a rolled-back row wakes nobody), the notifications of a burst taken
+   together (SETTLE_SECONDS);
 2. on a wake-up, `Handoff.pick_up` reads the rows above its high-water mark (the largest id seen)
    that are `pending` and never tried, and enqueues them; ids this process enqueued itself are
    dropped by the embedded queue, which remembers what it holds.
 
 A row the hand-off misses (a PostgreSQL transaction that committed a lower id after a higher one
 was seen, a lost connection) is still sent by the relay, which stays the safety net.
+
+Rows for the console are not handed off: they are the replies of a `pairbot simulate` in another
+terminal, which prints them itself at once; taken here, they raced it and were printed in the
+server's log instead. One whose simulator has gone is left to the relay.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
+from bot.channels.console import NAME as CONSOLE
 from models.messaging import Delivery, DeliveryStatus
 from models.services.outbox import NOTIFY_CHANNEL
 
@@ -36,6 +42,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1  # SQLite: how often data_version is read (a few microseconds each)
 QUIET_SECONDS = 1.0  # PostgreSQL: longest wait for a notification before checking the stop flag
+SETTLE_SECONDS = 0.05  # PostgreSQL: after one, the others of a burst are awaited and answered by one look
 BATCH = 1000
 
 
@@ -80,7 +87,11 @@ class PostgresSignal:
 
     def wait(self, stop: threading.Event) -> bool:
         while not stop.is_set():
-            for _ in self._connection.notifies(timeout=QUIET_SECONDS, stop_after=1):
+            # read to its end (it stops after one), so the connection's lock is released before the drain below
+            if list(self._connection.notifies(timeout=QUIET_SECONDS, stop_after=1)):
+                stop.wait(SETTLE_SECONDS)  # a burst of commits is one wake-up, not a look per commit
+                for _ in self._connection.notifies(timeout=0):  # the burst's other notifications
+                    pass
                 return True
         return False
 
@@ -114,6 +125,7 @@ class Handoff:
                     select(Delivery.id).where(
                         col(Delivery.id) > self.seen, col(Delivery.id) <= top,
                         col(Delivery.status) == DeliveryStatus.pending, col(Delivery.next_attempt_at).is_(None),
+                        col(Delivery.channel) != CONSOLE,
                     ).order_by(col(Delivery.id)).limit(BATCH)
                 ).all() if row is not None]
             if ids and not self.enqueue(ids):

@@ -36,10 +36,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, literal_column, or_, update
+from sqlalchemy import Engine, and_, bindparam, literal_column, or_, update
 from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, SendError
@@ -82,9 +83,10 @@ def send_delivery(
     """Send the row if it is due; `held` is the recipient's slot an earlier call reserved for it (its Outcome.held)."""
     now = clock()
     with unit_of_work(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None:
+        found = session.execute(_statements()["read"], {"delivery_id": delivery_id}).first()
+        if found is None:
             return Outcome("skipped")
+        delivery = new_row(Delivery, **found._mapping)
         if delivery.status != DeliveryStatus.pending and _oldest_due(session, delivery, now) is None:
             # Sent in its turn (by whichever message held its chat's slot), and nothing left for the chat: a
             # slot this message held is given back, so the chat's next message does not wait behind it.
@@ -197,38 +199,64 @@ def _claim(engine: Engine, delivery: Delivery, now: datetime) -> Delivery | None
 
     A queue message stands for one message to its chat, not for its own row: whichever worker holds the
     chat's rate-limit slot sends the chat's messages in the order they were written. None when no row of
-    the chat is left to send (other workers sent them, this row included)."""
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    the chat is left to send (other workers sent them, this row included). One statement finds and claims
+    the row; when another worker claimed it first, the chat's next due row is tried."""
+    chat = {"the_channel": delivery.channel, "the_chat": delivery.chat_id, "now": now}
     with unit_of_work(engine) as session:
-        while (oldest := _oldest_due(session, delivery, now)) is not None:  # lost a race for it: the next one
-            row = session.execute(
-                table.update().where(table.c.id == oldest, table.c.status == DeliveryStatus.pending)
-                .values(status=DeliveryStatus.sending, attempts=table.c.attempts + 1, claimed_at=now)
-                .returning(*table.c)
-            ).first()
+        while True:
+            row = session.execute(_statements()["claim"], chat).first()
             if row is not None:
                 return new_row(Delivery, **row._mapping)
-    return None
+            if _oldest_due(session, delivery, now) is None:
+                return None
 
 
 def _oldest_due(session: Session, delivery: Delivery, now: datetime) -> int | None:
     """The oldest pending row of the delivery's chat that is due."""
-    return session.exec(oldest_due_query(delivery.channel, delivery.chat_id, now)).first()
+    return session.execute(oldest_due_query(), {"the_channel": delivery.channel, "the_chat": delivery.chat_id,
+                                                "now": now}).scalar()
 
 
-def oldest_due_query(channel: str, chat_id: str, now: datetime) -> Any:
-    """Read through the partial index ix_delivery_pending_chat. Its condition is written as a literal: with
+@cache
+def oldest_due_query() -> Any:
+    """The id of a chat's oldest due pending row, over the parameters `the_channel`, `the_chat` and `now` (built once).
+
+    Read through the partial index ix_delivery_pending_chat. Its condition is written as a literal: with
     `status` a bound parameter, PostgreSQL's generic plan for the prepared statement cannot use a partial
     index and walks the whole outbox by id instead.
 
     A row never attempted is due whatever its next_attempt_at: that was only its message told to wait for
     the bot's overall budget (`_postpone`), and the row keeps its place in its chat. A row waiting out a
     backoff after a failed attempt is not due, and the chat's later rows go out before it."""
-    return select(Delivery.id).where(
-        col(Delivery.channel) == channel, col(Delivery.chat_id) == chat_id,
-        col(Delivery.status) == literal_column(f"'{DeliveryStatus.pending.value}'"),
-        or_(col(Delivery.attempts) == 0, col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now),
-    ).order_by(col(Delivery.id)).limit(1)
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    now = bindparam("now", type_=table.c.next_attempt_at.type)
+    return select(table.c.id).where(
+        table.c.channel == bindparam("the_channel"), table.c.chat_id == bindparam("the_chat"),
+        table.c.status == literal_column(f"'{DeliveryStatus.pending.value}'"),
+        or_(table.c.attempts == 0, table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+    ).order_by(table.c.id).limit(1)
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The statements every send runs, built once (building one costs more than running it)."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    return {
+        "read": select(*table.c).where(table.c.id == bindparam("delivery_id")),
+        "claim": table.update()
+        .where(table.c.id == oldest_due_query().scalar_subquery(), table.c.status == DeliveryStatus.pending)
+        .values(status=DeliveryStatus.sending, attempts=table.c.attempts + 1,
+                claimed_at=bindparam("now", type_=table.c.claimed_at.type))
+        .returning(*table.c),
+    }
+
+
+@cache
+def _finish_statement(columns: frozenset[str]) -> Any:
+    """Setting a row's outcome: `status` and these columns, over parameters of the same names (one per shape)."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    return table.update().where(table.c.id == bindparam("delivery_id")).values(
+        {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns | {"status"}})
 
 
 def _postpone(engine: Engine, delivery_id: int, when: datetime) -> None:
@@ -265,7 +293,8 @@ def _finish(engine: Engine, delivery_id: int, status: str, error: str | None, **
     if error is not None:
         values["last_error"] = error[:1000]
     with unit_of_work(engine) as session:
-        session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status=status, **values))
+        session.execute(_finish_statement(frozenset(values)), {
+            "delivery_id": delivery_id, "new_status": status, **{f"new_{name}": value for name, value in values.items()}})
     return Outcome(status)
 
 

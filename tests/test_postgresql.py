@@ -51,20 +51,24 @@ def test_a_connection_in_steady_use_is_not_pinged_and_recovers_after_one_failure
     assert _backend_pid(pg_engine) != first
 
 
-def test_the_claims_look_up_uses_the_pending_index_in_a_generic_plan(pg_engine: Engine) -> None:
+@pytest.mark.parametrize("statement", ["look-up", "claim"])
+def test_the_claims_look_up_uses_the_pending_index_in_a_generic_plan(pg_engine: Engine, statement: str) -> None:
     """psycopg prepares a statement after 5 runs and PostgreSQL may then plan it once for any parameters: the
-    look-up of a chat's oldest pending row must still read the partial index, not walk the outbox by id."""
+    look-up of a chat's oldest pending row, alone and inside the claim, must still read the partial index, not
+    walk the outbox by id."""
     import re
     from datetime import UTC, datetime
 
     from sqlalchemy.dialects import postgresql
 
-    from jobs.outbound import oldest_due_query
+    from jobs.outbound import _statements, oldest_due_query
 
-    compiled = oldest_due_query("telegram", "7", datetime.now(UTC)).compile(dialect=postgresql.dialect())
-    names = re.findall(r"%\((\w+)\)s", compiled.string)
+    query = oldest_due_query() if statement == "look-up" else _statements()["claim"]
+    compiled = query.compile(dialect=postgresql.dialect())
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", compiled.string)))
     sql = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", compiled.string)
-    values = ", ".join(f"'{compiled.params[name]}'" for name in names)
+    given = {"the_channel": "telegram", "the_chat": "7", "now": datetime.now(UTC)}
+    values = ", ".join(f"'{given[name] if name in given else compiled.params[name]}'" for name in names)
     with pg_engine.begin() as connection:
         connection.execute(text("INSERT INTO delivery (channel, chat_id, text, buttons, status, attempts, "
                                 "last_error, created_at) SELECT 'telegram', (g % 500)::text, 'x', '[]', 'sent', 1, "

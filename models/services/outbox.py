@@ -2,8 +2,11 @@
 
 The row is part of the caller's transaction; the queue is told about it only after commit
 (see bot.router and jobs.outbound), so a rolled-back decision never sends anything. On
-PostgreSQL the transaction also NOTIFYs NOTIFY_CHANNEL (delivered at commit, once per transaction),
-which wakes the hand-off of a running `pairbot run` (jobs.handoff) for rows written elsewhere.
+PostgreSQL a transaction that wrote rows also NOTIFYs NOTIFY_CHANNEL as it commits (delivered with
+the commit, once), which wakes the hand-off of a running `pairbot run` (jobs.handoff) for rows
+written elsewhere — unless its writer said it enqueues every one of them itself (`hand_over`: the
+inbox's child, whose replies go straight to `pairbot run`'s queue), which spares the round trip and
+the hand-off's look for rows already queued.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
@@ -24,7 +28,8 @@ from models.registry import Contact
 from models.services.registry import contact_address
 
 NOTIFY_CHANNEL = "pairbot_outbox"
-_NOTIFIED = "pairbot_outbox_notified"  # session.info: the transaction that has already notified
+_WRITTEN = "pairbot_outbox_written"  # session.info: how many rows the transaction wrote
+_HANDED_OVER = "pairbot_outbox_handed_over"  # session.info: how many of them its writer enqueues itself
 
 
 def queue_message(
@@ -60,8 +65,14 @@ def queue_message(
     delivery.id = session.connection().execute(_insert(), values).scalar_one()
     make_transient_to_detached(delivery)
     session.add(delivery)
-    _notify(session)
+    session.info[_WRITTEN] = session.info.get(_WRITTEN, 0) + 1  # a count: a broadcast to many keeps no list
     return delivery
+
+
+def hand_over(session: Session, ids: Sequence[int]) -> None:
+    """The writer enqueues these rows (written by this transaction) itself once it commits: no NOTIFY is needed
+    for them."""
+    session.info[_HANDED_OVER] = session.info.get(_HANDED_OVER, 0) + len(set(ids))
 
 
 @cache
@@ -75,13 +86,24 @@ def _insert() -> Any:
     return insert(table).returning(table.c.id)
 
 
-def _notify(session: Session) -> None:
-    """NOTIFY once per transaction on PostgreSQL (SQLite's listeners read data_version instead)."""
-    transaction = session.get_transaction()
-    if session.info.get(_NOTIFIED) is transaction or session.get_bind().dialect.name != "postgresql":
+def _notify(session: OrmSession) -> None:
+    """As the transaction commits, NOTIFY once on PostgreSQL if it wrote rows nobody enqueues (SQLite's
+    listeners read data_version instead). A savepoint's release waits for the transaction's commit."""
+    if session.in_nested_transaction():
         return
-    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    session.info[_NOTIFIED] = transaction
+    written, handed = session.info.pop(_WRITTEN, 0), session.info.pop(_HANDED_OVER, 0)
+    if written > handed and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def _forget(session: OrmSession, _previous: Any = None) -> None:
+    if not session.in_transaction():  # the whole transaction rolled back: its rows are gone
+        session.info.pop(_WRITTEN, None)
+        session.info.pop(_HANDED_OVER, None)
+
+
+event.listen(OrmSession, "before_commit", _notify)
+event.listen(OrmSession, "after_soft_rollback", _forget)
 
 
 def recipient_locale(locale: str | None) -> str:
