@@ -17,6 +17,7 @@ from bot.vocabulary import ORG_KIND, ORG_LEVEL
 
 from models.pairing import PairingStatus, ProjectStatus
 from models.projects import ClaimStatus, NeedStatus
+from models.services.amounts import amount_text
 from models.services.ledger import delivery_error, delivery_status_label, review_label
 from models.services.reports import flag_label
 
@@ -54,13 +55,13 @@ def make_environment(zone: ZoneInfo) -> Environment:
     def wan(value: float | None) -> str:
         if value is None:
             return "—"
-        return f"{value:,.4f}".rstrip("0").rstrip(".")
+        return amount_text(float(value), grouped=True)
 
     def plain(value: int | float | None) -> str:
         """A number as typed into a form: no separators, no trailing zeros."""
         if value is None:
             return ""
-        return str(value) if isinstance(value, int) else f"{value:.4f}".rstrip("0").rstrip(".")
+        return amount_text(value)
 
     def num(value: int | float | None) -> str:
         return "—" if value is None else f"{value:,}"

@@ -36,6 +36,7 @@ from bot.i18n import _
 from models.base import utcnow
 from models.pairing import Agreement, Pairing, PairingStatus, agreement_season
 from models.registry import County, Organization
+from models.services.amounts import amount_text
 from models.services.audit import audit
 from models.services.registry import find_organization, require_county
 
@@ -272,7 +273,7 @@ def describe(agreement: Agreement) -> str:
     """2026-08-20 签订，协议金额 30 万元，文件 X — one version, in the locale in force."""
     parts = [_("{day} 签订").format(day=agreement.signed_on.isoformat())]
     parts.append(_("协议金额未填") if agreement.amount_wan is None
-                 else _("协议金额 {amount} 万元").format(amount=f"{agreement.amount_wan:g}"))
+                 else _("协议金额 {amount} 万元").format(amount=amount_text(agreement.amount_wan)))
     if agreement.document:
         parts.append(_("文件 {document}").format(document=agreement.document))
     return _("，").join(parts)

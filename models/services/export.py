@@ -137,7 +137,8 @@ class _Sheet:
             if not math.isfinite(v):  # never stored now, but a workbook must open whatever an old row holds
                 sheet.write_string(r, c, _("数字异常"))
                 return
-            sheet.write_number(r, c, v, fmt[kind])
+            # a whole amount in the whole-number format: “#,##0.####” shows 100 as “100.” in Excel
+            sheet.write_number(r, c, v, fmt["int" if kind == "number" and float(v).is_integer() else kind])
 
         def when(r: int, c: int, v: Any) -> None:
             if isinstance(v, datetime):

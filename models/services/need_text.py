@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.i18n import DEFAULT_LOCALE, N_, _, current
+from models.services.amounts import amount_text
 from models.services.parsing import FIELD_ORDER, FLAG_IMPLAUSIBLE, FLAG_RANGE, ParsedUpdate, _normalise, parse_update
 from models.services.sums import BOUNDS
 
@@ -49,13 +50,13 @@ def wan_text(value: float, grouped: bool = False) -> str:
     """An amount held in 万元 as people read it: “80 万元”; in English in yuan (“800,000 yuan”), since a unit
     of ten thousand is not one English readers count in."""
     if current() == DEFAULT_LOCALE:
-        return f"{value:,} 万元" if grouped else f"{value:g} 万元"
+        return f"{amount_text(value, grouped)} 万元"
     return _("{amount} 万元").format(amount=f"{value * 10_000:,.0f}")
 
 
 def bounds_note() -> str:
     """The ledger's bounds, said once for every refused figure."""
-    return _("金额须在 0 到 {most}之间，户数、人数在 1 到 {households} 之间").format(
+    return _("金额须大于 0、不超过 {most}，户数、人数在 1 到 {households} 之间").format(
         most=wan_text(BOUNDS["funds_wan"], grouped=True), households=f"{BOUNDS['households']:,}")
 
 
@@ -65,6 +66,8 @@ _COUNT_UNIT = r"(?:户|家庭|家|人次|人|名|位)"
 _MONEY = re.compile(rf"{_NUM}\s*[余多]?\s*{_MONEY_UNIT}(?![户人名位家亩斤吨头只平方])")
 _COUNT = re.compile(rf"{_NUM}\s*[万千百]?\s*[余多]?\s*{_COUNT_UNIT}")
 _BARE = re.compile(_NUM)
+# A negative figure (“-50万元”, “－30户”, “负50万”): refused as an answer, never read as a report.
+_NEGATIVE = re.compile(rf"(?:[-−–—]|负)\s*{_NUM}\s*[万千百]?\s*[余多]?\s*(?:{_MONEY_UNIT}|{_COUNT_UNIT})?")
 _ABSURD = re.compile(
     rf"[\d.]*\d\s*(?:[eE]\s*[+-]?\d+|的\s*{_NUM}\s*次[方幂]|\^\s*\d+|\*\*\s*\d+|[×xX]\s*10\s*\^?\s*\d+)\s*"
     rf"(?:{_MONEY_UNIT}|{_COUNT_UNIT})?|[^\s,;:。，；：]{{0,8}}次[方幂](?:{_MONEY_UNIT}|{_COUNT_UNIT})?")
@@ -308,7 +311,7 @@ def _take_date(reading: Reading, match: re.Match[str], today: date) -> Reading:
             written=match.group().strip())))
     if day < today:
         return replace(reading, problems=(*reading.problems, _("日期 {day} 已经过去，请写一个将来的日期。").format(
-            day=f"{day:%Y-%m-%d}")))
+            day=day.isoformat())))
     return replace(reading, wanted_by=reading.wanted_by or day)
 
 
@@ -326,6 +329,11 @@ def _take_count(reading: Reading, match: re.Match[str], _today: date) -> Reading
         return replace(reading, problems=(*reading.problems, _("“{written}”不可采用：{bounds}。").format(
             written=match.group().strip(), bounds=bounds_note())))
     return replace(reading, **{name: getattr(reading, name) or value})
+
+
+def _take_negative(reading: Reading, match: re.Match[str], _today: date) -> Reading:
+    return replace(reading, problems=(*reading.problems, _("“{written}”是负数，不可采用：{bounds}。").format(
+        written=match.group().strip(), bounds=bounds_note())))
 
 
 def _take_bare(reading: Reading, match: re.Match[str], _today: date) -> Reading:
@@ -347,7 +355,7 @@ def _take_nothing(reading: Reading, _match: re.Match[str], _today: date) -> Read
 
 _TOKENS: tuple[tuple[re.Pattern[str], Callable[[Reading, re.Match[str], date], Reading]], ...] = (
     *((regex, _take_date) for regex in _DATES),
-    (_COUNT, _take_count), (_MONEY, _take_money), (_BARE, _take_bare),
+    (_NEGATIVE, _take_negative), (_COUNT, _take_count), (_MONEY, _take_money), (_BARE, _take_bare),
     (_FIELD, _take_field), (_SKIP, _take_skip), (_FILLER, _take_nothing), (_SEPARATOR, _take_nothing),
 )
 

@@ -86,6 +86,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.i18n import N_, _
+from models.services.amounts import amount_text
+
 
 FIELD_ORDER: tuple[str, ...] = ("产业", "就业", "教育", "健康", "养老", "消费", "其他")
 
@@ -181,7 +183,7 @@ def field_label(field: str) -> str:
 
 def _format_number(value: float) -> str:
     """20.0 → "20", 0.35 → "0.35": no float noise and no trailing zeros in the echo."""
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    return amount_text(float(value))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -75,6 +75,10 @@ def test_year_end_statistics_sheet_is_a_statistics_table(review_app: App, ledger
             zhaojue["受益人数"], zhaojue["项目数"], zhaojue["帮扶领域"]) == (50, 30, 12, 132, 156, 2, "产业、就业、消费")
     total = records[-1]
     assert total["省份"] == "合计" and total["投入资金（万元）"] == 55 and total["协议金额（万元）"] == 150
+    # Whole amounts show as 30, not “30.” (the decimal format ends in a point when there is no fraction).
+    money = [cell for row in sheet.iter_rows(min_row=3) for cell in row[5:8] if isinstance(cell.value, (int, float))]
+    assert money and all(cell.number_format == ("#,##0" if float(cell.value).is_integer() else "#,##0.####")
+                         for cell in money)
 
 
 def test_export_follows_the_scope(review_app: App, ledger: Ledger, tmp_path: Path) -> None:
