@@ -16,10 +16,11 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import N_, _, matched_message
 from models.base import new_row
-from models.pairing import Pairing, Project
+from models.pairing import PROJECT_STATUS_LABELS, Pairing, Project
 from models.registry import Contact, County, Organization, Role
 from models.reporting import Attachment, PendingQuestion, ProgressEdit, ProgressUpdate, ReviewStatus
 from models.services.agreements import current_agreements
+from models.services.amounts import amount_text
 from models.services.parsing import FIELD_ORDER, ParsedUpdate, parse_update
 from models.services.projects import open_projects_of
 from models.services.registry import pairings_of
@@ -85,7 +86,7 @@ def review_flags(session: Session | None, parsed: ParsedUpdate, text: str, pairi
             flags.append(f"{FIELD_LABELS[key]}异常偏大")
     agreed = _agreement_amount(session, pairing_id) if parsed.funds_wan else None  # no funds: nothing to compare
     if agreed and parsed.funds_wan and parsed.funds_wan > AGREEMENT_FACTOR * agreed:
-        flags.append(f"投入资金远超协议金额（{agreed:g} 万元）")
+        flags.append(f"投入资金远超协议金额（{amount_text(agreed)} 万元）")
     if len(text) > LONG_TEXT:
         flags.append("内容较长，需人工核对")
     return flags
@@ -100,6 +101,8 @@ _FLAG_PATTERNS = (
     (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
     (re.compile(r"^投入资金远超协议金额（(?P<amount>[^ ]+) 万元）$"), N_("投入资金远超协议金额（{amount} 万元）")),
     (re.compile(r"^提到的(?P<county>.+)不在报送人的结对中$"), N_("提到的{county}不在报送人的结对中")),
+    (re.compile(r"^提到的项目 #(?P<number>\d+) 不是报送人的项目$"), N_("提到的项目 #{number} 不是报送人的项目")),
+    (re.compile(r"^提到的项目 #(?P<number>\d+) (?P<label>\S+)$"), N_("提到的项目 #{number} {label}")),
 )
 _FLAG_WORDS = {FLAG_NOTHING: N_("未识别出数字或帮扶领域"), "内容较长，需人工核对": N_("内容较长，需人工核对"),
                "数字异常": N_("数字异常"), "数字为区间": N_("数字为区间")}
@@ -184,9 +187,13 @@ def record_update(
     pairings = pairings_of(session, contact)
     projects = open_projects_of(session, contact)
     project, project_note = _named_project(projects, text)
+    finished, not_open = (None, "") if project is not None else _project_not_open(session, contact, projects, text)
     elsewhere = _county_named_elsewhere(session, contact, pairings, text)
     if project is not None:
         pairing = session.get(Pairing, project.pairing_id)
+    elif not_open:  # a project no longer open: its own pairing, if it was the sender's; no other pairing's
+        pairing = session.get(Pairing, finished.pairing_id) if finished is not None else None
+        project_note = ""  # the review note says why
     elif elsewhere:
         pairing = None  # "本月在昭觉县投入…" from an organization no longer paired there: not its other pairing's
     else:
@@ -199,7 +206,7 @@ def record_update(
     apply_parsed(update, parsed)
     if project is not None:
         file_under_project(update, project)
-    flags = _flags_of(session, contact, update, parsed, text, elsewhere)
+    flags = _flags_of(session, contact, update, parsed, text, elsewhere, not_open)
     _set_review(update, flags)
     session.add(update)
     session.flush()
@@ -215,17 +222,41 @@ def record_update(
 _PROJECT_REF = re.compile(r"[项項]目\s*[#＃]?\s*(\d{1,9})(?=\s|[:：,，、.。;；)）]|$)")
 
 
+def _project_number(text: str) -> int | None:
+    match = _PROJECT_REF.search(unicodedata.normalize("NFKC", text))
+    return int(match.group(1)) if match is not None else None
+
+
 def _named_project(projects: Sequence[Project], text: str) -> tuple[Project | None, str]:
     """The open project of the contact that the text names by number; else None and, if a number was
     named that is not theirs, the reason it was not used."""
-    match = _PROJECT_REF.search(unicodedata.normalize("NFKC", text))
-    if match is None:
+    number = _project_number(text)
+    if number is None:
         return None, ""
-    number = int(match.group(1))
     for project in projects:
         if project.id == number:
             return project, ""
     return None, _("项目 #{number} 不是您在办的项目，已按一般进展记录。").format(number=number)
+
+
+def _project_not_open(session: Session, contact: Contact, projects: Sequence[Project],
+                      text: str) -> tuple[Project | None, str]:
+    """A project the text names by number that is not one of the sender's open ones, and the review flag it
+    raises: the sender's own finished project (filed under its pairing, not another pairing's), or a project
+    of another pairing (filed under no pairing). A reviewer decides where the figures belong. A number no project
+    has is taken for a slip: the report stays the sender's general progress."""
+    number = _project_number(text)
+    if number is None or any(project.id == number for project in projects):
+        return None, ""
+    project = session.get(Project, number)  # at most nine digits: within any id column
+    if project is None:
+        return None, ""
+    pairing = session.get(Pairing, project.pairing_id)
+    own = pairing is not None and (pairing.county_id == contact.county_id if contact.role == Role.county
+                                   else pairing.organization_id == contact.organization_id)
+    if own:
+        return project, f"提到的项目 #{number} {PROJECT_STATUS_LABELS[project.status]}"
+    return None, f"提到的项目 #{number} 不是报送人的项目"
 
 
 def file_under_project(update: ProgressUpdate, project: Project) -> None:
@@ -278,12 +309,16 @@ def project_label(session: Session, contact: Contact, project: Project) -> str:
 
 
 def _flags_of(session: Session, contact: Contact, update: ProgressUpdate, parsed: ParsedUpdate, text: str,
-              elsewhere: str | None = None) -> list[str]:
-    """review_flags, and a key county the text names that is none of the sender's: a report about it waits for
-    a reviewer however it is filed later (a chosen pairing, a correction), unless it is filed under a project.
-    `elsewhere`: that county, when the caller has looked it up already."""
+              elsewhere: str | None = None, not_open: str | None = None) -> list[str]:
+    """review_flags, and a key county or a project the text names that is none of the sender's (open) ones: a
+    report about it waits for a reviewer however it is filed later (a chosen pairing, a correction), unless it
+    is filed under a project. `elsewhere`, `not_open`: those flags, when the caller has looked them up."""
     flags = review_flags(session, parsed, text, update.pairing_id)
     if update.project_id is None:
+        if not_open is None and _project_number(text) is not None:
+            not_open = _project_not_open(session, contact, open_projects_of(session, contact), text)[1]
+        if not_open:
+            flags.append(not_open)
         if elsewhere is None:
             elsewhere = _county_named_elsewhere(session, contact, pairings_of(session, contact), text)
         if elsewhere:
