@@ -9,7 +9,7 @@ from handlers.context import Context
 from models.base import parse_id
 from models.registry import Role
 from models.reporting import PendingQuestion
-from models.services.invites import InviteError, invite_scope, redeem_invite, usable_invite
+from models.services.invites import InviteError, invite_role, invite_scope, redeem_invite, usable_invite
 from models.services.registry import deactivated, describe_scope, identities_of
 from models.services.reports import open_question
 
@@ -69,7 +69,7 @@ def _ask_before_moving(ctx: Context, code: str) -> None:
         ctx.audit("invite.refused", code, reason=str(exc))
         ctx.reply(str(exc))
         return
-    current = _("{scope}（{name}）").format(scope=describe_scope(ctx.session, ctx.contact), name=ctx.contact.name)
+    current = _("{scope}，姓名：{name}").format(scope=describe_scope(ctx.session, ctx.contact), name=ctx.contact.name)
     if invite.contact_id == ctx.contact.id:
         ctx.reply(_("这个聊天账号已经是{current}，无需再绑定；邀请码未使用。").format(current=current))
         return
@@ -79,7 +79,8 @@ def _ask_before_moving(ctx: Context, code: str) -> None:
     ctx.session.add(question)
     ctx.session.flush()
     warning = ""
-    if ctx.contact.role == Role.admin and len(identities_of(ctx.session, ctx.contact.id)) <= 1:  # type: ignore[arg-type]
+    loses_admin = ctx.contact.role == Role.admin and invite_role(ctx.session, invite) is not Role.admin
+    if loses_admin and len(identities_of(ctx.session, ctx.contact.id)) <= 1:  # type: ignore[arg-type]
         warning = _("注意：这是您唯一绑定的聊天账号，改绑后您将不再是管理员，也无法再登录审核页面。")
     ctx.reply(_("这个聊天账号已登记为{current}。邀请码 {code} 将把它改为{scope}。").format(
                   current=current, code=invite.code, scope=invite_scope(ctx.session, invite))

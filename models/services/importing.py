@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from contextlib import closing
 import queue
 import threading
@@ -121,6 +122,13 @@ def _column(columns: Mapping[str, Sequence[str]], name: str) -> str:
     return f"{name}（{chinese}）" if chinese and not english else name
 
 
+def too_long(text: str, limit: int) -> str:
+    """“超过 64 个字符（实际 65 个）” for text longer than `limit` characters, else ""."""
+    if len(text) <= limit:
+        return ""
+    return _("超过 {limit} 个字符（实际 {length} 个）").format(limit=limit, length=f"{len(text):,}")
+
+
 class _Importer:
     """One kind of row; subclasses say which columns, how to find the existing row and how to apply one."""
 
@@ -139,6 +147,8 @@ class _Importer:
     # Columns whose text is stored as it is, with the most characters the table holds
     # (PostgreSQL refuses a longer value, which would fail the whole batch).
     lengths: Mapping[str, Any] = {}
+    # Columns that are one line of text (names, codes, accounts): a line break or a control character refuses the row.
+    one_line: tuple[str, ...] = ()
 
     @classmethod
     def col(cls, name: str) -> str:
@@ -157,8 +167,17 @@ class _Importer:
             raise RowError(cls.col(row.column) if row.column else "", row.problem)
         for name, limit in cls._limits():
             if len(row.values.get(name, "")) > limit:
-                raise RowError(cls.col(name), _("超过 {limit} 个字符（实际 {length} 个）").format(
-                    limit=limit, length=f"{len(row.values[name]):,}"))
+                raise RowError(cls.col(name), too_long(row.values[name], limit))
+        values = row.values
+        if cls.one_line and _CONTROL.search("".join([values.get(name, "") for name in cls.one_line])):
+            for name in cls.one_line:
+                if found := _CONTROL.search(values.get(name, "")):
+                    raise RowError(cls.col(name), _control_problem(found.group()))
+
+    @classmethod
+    def limit(cls, name: str) -> int:
+        """The most characters column `name` holds: what `check` refuses beyond (`pairbot invite --name` too)."""
+        return dict(cls._limits())[name]
 
     @classmethod
     def _limits(cls) -> tuple[tuple[str, int], ...]:
@@ -255,6 +274,21 @@ class _Importer:
         return org
 
 
+# Line breaks (also Unicode's line and paragraph separators) and other control characters: none belongs in a name.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_problem(char: str) -> str:
+    if char in "\r\n\u2028\u2029":
+        return _("含有换行，此列只能是一行文字；请删去换行后再导入")
+    return _("含有控制字符（U+{code:04X}），请删去后再导入").format(code=ord(char))
+
+
+def _filled(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the optional cells that are filled in: a blank cell leaves the stored value as it is."""
+    return {name: value for name, value in values.items() if value not in ("", None)}
+
+
 def _changed(obj: Any, values: Mapping[str, Any]) -> bool:
     changed = False
     for name, value in values.items():
@@ -268,19 +302,20 @@ class CountyImporter(_Importer):
     columns = COUNTY_COLUMNS
     required = ("code", "province", "county")
     lengths = {"county": County.name, "province": County.province, "prefecture": County.prefecture}
+    one_line = tuple(COUNTY_COLUMNS)
 
     def apply(self, row: Row) -> str:
         code = self.need(row, "code")
         if len(code) != 6 or not (code.isascii() and code.isdigit()):
             raise RowError(self.col("code"), _("应为 6 位数字的行政区划代码，实际为“{code}”").format(code=code))
         self.claim(code, row, "code")
-        values = {"name": self.need(row, "county"), "province": self.province(row, "province"),
-                  "prefecture": row.values.get("prefecture", "")}
+        values = {"name": self.need(row, "county"), "province": self.province(row, "province")}
+        optional = {"prefecture": row.values.get("prefecture", "")}
         county = self.session.exec(select(County).where(County.code == code)).first()
         if county is None:
-            self.session.add(County(code=code, level="national", **values))
+            self.session.add(County(code=code, level="national", **values, **optional))
             return "created"
-        if _changed(county, values):
+        if _changed(county, {**values, **_filled(optional)}):
             self.session.add(county)
             return "updated"
         return "unchanged"
@@ -290,6 +325,7 @@ class OrganizationImporter(_Importer):
     columns = ORG_COLUMNS
     required = ("name", "credit_code")
     lengths = {"name": Organization.name, "province": Organization.province, "supervisor": Organization.supervisor}
+    one_line = tuple(ORG_COLUMNS)
 
     def apply(self, row: Row) -> str:
         name = self.need(row, "name")
@@ -299,18 +335,17 @@ class OrganizationImporter(_Importer):
             raise RowError(self.col("credit_code"), str(exc)) from None
         self.claim(code, row, "credit_code")
         self.claim(("name", name), row, "name")
-        values = {"name": name, "level": self.choice(row, "level", ORG_LEVEL),
-                  "kind": self.choice(row, "kind", ORG_KIND),
-                  "province": self.province(row, "province") if row.values.get("province") else "",
-                  "supervisor": row.values.get("supervisor", "")}
+        optional = {"level": self.choice(row, "level", ORG_LEVEL), "kind": self.choice(row, "kind", ORG_KIND),
+                    "province": self.province(row, "province") if row.values.get("province") else "",
+                    "supervisor": row.values.get("supervisor", "")}
         by_name = self.session.exec(select(Organization).where(Organization.name == name)).first()
         if by_name is not None and by_name.credit_code != code:
             raise RowError(self.col("name"), _("名称已属于信用代码为 {code} 的组织").format(code=by_name.credit_code))
         org = self.session.exec(select(Organization).where(Organization.credit_code == code)).first()
         if org is None:
-            self.session.add(Organization(credit_code=code, **values))
+            self.session.add(Organization(credit_code=code, name=name, **optional))
             return "created"
-        if _changed(org, values):
+        if _changed(org, {"name": name, **_filled(optional)}):
             self.session.add(org)
             return "updated"
         return "unchanged"
@@ -319,19 +354,24 @@ class OrganizationImporter(_Importer):
 class PairingImporter(_Importer):
     columns = PAIRING_COLUMNS
     required = ("organization", "county")
+    one_line = tuple(PAIRING_COLUMNS)
 
     def apply(self, row: Row) -> str:
         org = self.organization(self.need(row, "organization"), "organization")
         county = self.county(self.need(row, "county"), "county")
-        status = PairingStatus(self.choice(row, "status", PAIRING_STATUS) or PairingStatus.active)
+        written = self.choice(row, "status", PAIRING_STATUS)
         self.claim((org.id, county.id), row, "county")
         pairing = self.session.exec(
             select(Pairing).where(Pairing.organization_id == org.id, Pairing.county_id == county.id)
         ).first()
         if pairing is None:
+            status = PairingStatus(written or PairingStatus.active)
             pairing = Pairing(organization_id=org.id, county_id=county.id, status=status)  # type: ignore[arg-type]
             set_pairing_status(self.session, pairing, status, self.actor, "导入")
             return "created"
+        if not written:  # a blank status leaves the pairing's as it is
+            return "unchanged"
+        status = PairingStatus(written)
         changed = set_pairing_status(self.session, pairing, status, self.actor, "导入")
         return "updated" if changed else "unchanged"
 
@@ -393,6 +433,7 @@ class ContactImporter(_Importer):
     batch = 5000
     lengths = {"name": Contact.name, "phone": Contact.phone, "telegram_id": ChannelIdentity.external_id,
                "wecom_userid": ChannelIdentity.external_id}
+    one_line = tuple(CONTACT_COLUMNS)
 
     def plan_batch(self, rows: list[_ReadContact], report: ImportReport) -> _StagedBatch:
         """Each row's county and organization looked up and its in-file keys claimed, and the staging rows built."""
@@ -500,6 +541,10 @@ class ContactImporter(_Importer):
             raise RowError(cls.col("county"), _("县联络员必须填写所在县"))
         if role is Role.organization and not values.get("organization"):
             raise RowError(cls.col("organization"), _("社会组织联络人必须填写社会组织"))
+        if role is Role.admin:  # an admin's scope is provinces, never a county or an organization
+            for name in ("county", "organization"):
+                if values.get(name):
+                    raise RowError(cls.col(name), _("管理员按省份管理，不属于某个县或社会组织；请把此列留空"))
         telegram_id = values.get("telegram_id", "")
         if telegram_id and not (telegram_id.isascii() and telegram_id.lstrip("-").isdigit()):
             raise RowError(cls.col("telegram_id"), _("Telegram ID 应为数字，实际为“{value}”").format(value=telegram_id))

@@ -129,7 +129,21 @@ def usable_invite(session: Session, raw_code: str, now: datetime) -> Invite:
     if invite.expires_at <= now:
         raise InviteError(_("邀请码 {code} 已于 {day} 过期。请向管理员索取新的邀请码。").format(
             code=code, day=f"{invite.expires_at:%Y-%m-%d}"))
+    joined = session.get(Contact, invite.contact_id) if invite.contact_id is not None else None
+    if joined is not None and not joined.active:  # deactivated since the code was made: binding would lock the chat out
+        raise InviteError(_("邀请码 {code} 对应的联系人 {name} 已停用，暂时不能绑定，邀请码未使用。"
+                            "请联系管理员（民政或乡村振兴部门）重新启用该联系人后再发送“绑定 {code}”。").format(
+            code=code, name=joined.name))
     return invite
+
+
+def invite_role(session: Session, invite: Invite) -> Role:
+    """The role redeeming the invite gives: the joined contact's, else the invite's own."""
+    if invite.contact_id is not None:
+        contact = session.get(Contact, invite.contact_id)
+        if contact is not None:
+            return Role(contact.role)
+    return Role(invite.role)
 
 
 def invite_scope(session: Session, invite: Invite) -> str:

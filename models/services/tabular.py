@@ -20,7 +20,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -68,7 +69,7 @@ CONTACT_COLUMNS: Mapping[str, Sequence[str]] = {
     "county": ("county", "所在县", "县", "帮扶县"),
     "organization": ("organization", "社会组织", "组织", "单位"),
     "phone": ("phone", "电话", "手机", "手机号"),
-    "telegram_id": ("telegram_id", "Telegram ID", "telegram"),
+    "telegram_id": ("telegram_id", "Telegram ID", "telegram", "Telegram账号", "Telegram帐号", "电报账号"),
     "wecom_userid": ("wecom_userid", "企业微信账号", "企业微信", "企业微信ID"),
 }
 
@@ -94,6 +95,7 @@ _VOTES = 20  # lines with non-ASCII text that decide a CSV's encoding
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not decode, kept by surrogateescape
 # Raw records: (row number, stripped cell strings, or why they could not be read) for every row, blank or not.
 _Records = Generator[tuple[int, "list[str] | Unreadable"], None, None]
+_SHOWN_FORMULA_CHARS = 60  # of a formula named in a refusal
 _HEADER_NOTES = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|[*＊]")
 
 
@@ -304,9 +306,10 @@ def _data_rows(
     with closing(records):
         for number, cells in records:
             if not isinstance(cells, Unreadable):
-                if not any(cells):
+                formula = _uncached_formula(cells, owner) if type(cells) is _FormulaRow else None
+                if formula is None and not any(cells):
                     continue
-                cells = _unusable(cells, header) or cells
+                cells = _unusable(cells, header) or formula or cells
             if isinstance(cells, Unreadable):
                 yield Row(number, dict.fromkeys(columns, ""), cells.reason, owner.get(cells.position, ""))  # type: ignore[arg-type]
                 continue
@@ -337,6 +340,18 @@ def _unusable(cells: Sequence[str], header: Sequence[str]) -> Unreadable | None:
                 _("第 {n} 列").format(n=position + 1)
             return Unreadable(_("“{column}”{problem}").format(column=name[:40], problem=problem), position)
     return None
+
+
+def _uncached_formula(cells: _FormulaRow, owner: Mapping[int, str]) -> Unreadable | None:
+    """A formula cell, in a column the caller asked for, whose result the file does not hold (a workbook written by
+    a script and never opened in Excel): its row is refused, rather than read as if the cell were empty."""
+    position = next((p for p in sorted(cells.formulas) if p in owner), None)
+    if position is None:
+        return None
+    shown = " ".join(cells.formulas[position].split())
+    if len(shown) > _SHOWN_FORMULA_CHARS:
+        shown = shown[:_SHOWN_FORMULA_CHARS] + "…"
+    return Unreadable(_("单元格是公式（{formula}），文件中没有保存计算结果，请粘贴为数值后再导入").format(formula=shown), position)
 
 
 # --- raw records: (row number, stripped cell strings) for every physical row ----------
@@ -532,7 +547,8 @@ def _csv_line_count(path: Path) -> int | None:
 MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024  # ≈ 300,000 rows of names and phone numbers; ≤ ~170 MB held
 MAX_PART_BYTES = 8 * 1024 * 1024  # styles, workbook, relationships, theme: parsed whole
 MAX_SHEET_RATIO = 100  # a worksheet over MAX_PART_BYTES inflating more than this is a zip bomb, not data
-MAX_XLSX_ROWS = 1_048_576  # Excel's last row; a row number past it is a forgery (openpyxl fills the gap)
+MAX_XLSX_ROWS = 1_048_576  # Excel's last row; a row number past it is a forgery
+MAX_XLSX_COLUMNS = 16_384  # Excel's last column (XFD)
 _XLSX_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError, ValueError, IndexError, TypeError,
                 EOFError, OverflowError, zlib.error, DefusedXmlException)
 _WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -553,19 +569,77 @@ def _xlsx_records(path: Path) -> _Records:
             if not workbook.worksheets:
                 raise TabularError(path, _("工作簿里没有工作表"))
             sheet = workbook.worksheets[0]
-            # Some exporters write a wrong <dimension> (e.g. "A1"); trusting it would
-            # silently drop rows, so read until the sheet data really ends.
-            sheet.reset_dimensions()
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if number > MAX_XLSX_ROWS:
-                    raise TabularError(path, _("工作表的行号超过 Excel 上限 {limit}，文件已损坏或被篡改").format(
-                        limit=f"{MAX_XLSX_ROWS:,}"))
-                yield number, [_cell_text(value) for value in cells]
+            # The sheet's rows as they are numbered in it, until its data really ends (some exporters write a wrong
+            # <dimension>, e.g. "A1", which would silently drop rows); the missing ones are blank.
+            with sheet._get_source() as source:
+                parser = _SheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                                      date_formats=workbook._date_formats,
+                                      timedelta_formats=workbook._timedelta_formats)
+                for row_number, cells in parser.parse():
+                    if row_number <= number:  # a row number out of order: skipped, as openpyxl's own reading does
+                        continue
+                    if row_number > MAX_XLSX_ROWS:
+                        raise TabularError(path, _("工作表的行号超过 Excel 上限 {limit}，文件已损坏或被篡改").format(
+                            limit=f"{MAX_XLSX_ROWS:,}"))
+                    number = row_number
+                    yield number, _sheet_cells(cells)
         except _XLSX_ERRORS as e:
             raise TabularError(path, _("读取第{number}行时出错，Excel 文件可能已损坏：{reason}").format(
                 number=number + 1, reason=_reason(e))) from e
         finally:
             workbook.close()
+
+
+class _Uncached(str):
+    """A formula cell whose result the file does not hold (openpyxl writes formulas so): its formula, ``=A1``."""
+
+    __slots__ = ()
+
+
+class _FormulaRow(list):  # type: ignore[type-arg]
+    """A row's cells (its uncached formulas read as empty), with those formulas by position."""
+
+    __slots__ = ("formulas",)
+
+    def __init__(self, cells: list[str], formulas: dict[int, str]) -> None:
+        super().__init__(cells)
+        self.formulas = formulas
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's streaming worksheet parser, reading a formula cell's stored result (as ``data_only`` does), but a
+    formula cell without one as its formula (`_Uncached`), not as an empty cell."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        # No result: no <v>, or an empty one (openpyxl writes <v/>), except for a text result (t="str"), which is ""
+        if cell["value"] is None and cell["data_type"] not in ("str", "inlineStr") and not element.findtext(VALUE_TAG):
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                written = self.parse_formula(element)  # also learns a shared formula for the cells sharing it
+                text = written if isinstance(written, str) else getattr(written, "text", None)
+                cell["value"] = _Uncached(text if isinstance(text, str) and text != "=" else "=" + (formula.text or ""))
+        return cell
+
+
+def _sheet_cells(cells: Sequence[dict[str, Any]]) -> list[str]:
+    """A parsed row's cells as text, by column (cells a row skips are empty); a `_FormulaRow` when some hold a
+    formula without its result."""
+    if not cells:
+        return []
+    width = cells[-1]["column"]
+    if width > MAX_XLSX_COLUMNS:
+        raise ValueError(_("列号 {column} 超过 Excel 上限 {limit}").format(column=f"{width:,}", limit=f"{MAX_XLSX_COLUMNS:,}"))
+    values = [""] * width
+    formulas: dict[int, str] = {}
+    for cell in cells:
+        position, value = cell["column"] - 1, cell["value"]
+        if position < width:
+            if type(value) is _Uncached:
+                formulas[position] = value
+            else:
+                values[position] = _cell_text(value)
+    return _FormulaRow(values, formulas) if formulas else values
 
 
 def _check_xlsx_sizes(path: Path, stream: BinaryIO) -> None:

@@ -39,7 +39,7 @@ def test_an_admin_redeeming_another_code_is_asked_and_warned_first(app: App) -> 
     county_user = county_contact(app, sender="c9")  # makes a county and a pairing to invite for
     county_code = invite(app.engine, Role.county, county=_contact_of(app, "c9").county_id)  # type: ignore[union-attr]
     [question] = boss.send(f"绑定 {county_code}")
-    assert "这个聊天账号已登记为管理员（全部省份）（王主任）" in question
+    assert "这个聊天账号已登记为管理员（全部省份），姓名：王主任。" in question
     assert "县联络员（四川省布拖县）" in question and "您将不再是管理员" in question
     assert [b.label for b in boss.channel.sent[-1].buttons] == ["确认改绑", "取消"]
     assert boss.press(2)[0].startswith("已取消，您仍是管理员")
