@@ -330,7 +330,8 @@ class MyNeeds(CountyWord):
         names = organization_names(ctx.session, [claim.organization_id for claim in waiting])
         lines = [need_line(need) for need in rows]
         for claim in waiting:
-            lines.append(_("  待您确认：{organization}对需求 #{need} 的接单（回复“确认 {claim}”或“婉拒 {claim} 原因”）").format(
+            lines.append(_("  待您确认：接单 {claim}，{organization}对需求 #{need} 的接单"
+                           "（回复“确认 接单{claim}”或“婉拒 接单{claim} 原因”）").format(
                 organization=names.get(claim.organization_id, ""), need=claim.need_id, claim=claim.id))
         ctx.reply(_("本县的需求：\n{lines}\n草稿可“修改需求 编号 新内容”或“撤回需求 编号”。").format(lines="\n".join(lines)))
 

@@ -8,9 +8,11 @@ preview and a push preview open answers the newer one with a typed 确认 / 取�
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n import _
 from bot.messages import Button
-from handlers.commands import CommandWord, parse_command
+from handlers.commands import CommandWord, normalize, parse_command
 from handlers.context import Context
 from handlers.needs import number_and_rest, numbered, word
 from models.base import parse_id
@@ -110,7 +112,7 @@ class Push:
     def handle(self, ctx: Context) -> None:
         assert ctx.contact is not None
         number, rest = number_and_rest(parse_command(ctx.text).args)  # type: ignore[union-attr]
-        top = int(rest.split()[0]) if rest and rest.split()[0].isdigit() else DEFAULT_TOP
+        top = _count(rest)
         try:
             if number is None:
                 raise NeedError(_("请发送“推送 编号 [组织数]”，例如“推送 12 5”。"))
@@ -137,6 +139,16 @@ class Push:
             need=needs.need_label(need), n=len(chosen), people=people, names=names),
                   [Button(_("确认推送"), f"{PUSH_PREFIX}:{question.id}:ok"),
                    Button(_("取消"), f"{PUSH_PREFIX}:{question.id}:no")])
+
+
+def _count(rest: str) -> int:
+    """The number of organizations after the need's: DEFAULT_TOP when none is written; a negative or huge one
+    is kept so that the range check refuses it (“推送 3 -1” must not fall back to the default)."""
+    count = re.match(r"([-−])?\s*(\d+)", normalize(rest))
+    if count is None:
+        return DEFAULT_TOP
+    value = int(count.group(2)) if len(count.group(2)) <= 9 else needs.MAX_PUSH + 1
+    return -value if count.group(1) else value
 
 
 class PushConfirm:

@@ -10,7 +10,6 @@ from models.registry import Role
 from models.services import offers
 from models.services.need_text import field_choices, fields_in, field_label, read_amount
 from models.services.needs import MAX_DESCRIPTION, NeedError
-from models.services.provinces import nationwide, provinces_in
 
 
 def usage() -> str:
@@ -45,15 +44,24 @@ class OfferCommand(OrganizationWord):
         try:
             if problem:
                 raise NeedError(problem)
-            provinces = [] if nationwide(text) else provinces_in(text)
-            rows = offers.create_offers(ctx.session, ctx.contact, fields_in(text), provinces, capacity, text, ctx.now)
+            provinces = offers.provinces_written(text)
+            done = offers.register_offers(ctx.session, ctx.contact, fields_in(text), provinces, capacity, text,
+                                          ctx.now)
         except NeedError as exc:
             ctx.reply(_("{problem}供给未登记。\n{usage}").format(problem=exc, usage=usage()))
             return
-        listed = "\n".join(offers.describe(row) for row in rows)
-        ctx.reply(_("已登记供给：\n{offers}\n（服务省份：{provinces}）匹配的需求发布后会推送给贵组织。"
+        created = [row for row, new in done if new]
+        updated = [row for row, new in done if not new]
+        parts = []
+        if created:
+            parts.append(_("已登记供给：\n{offers}").format(offers="\n".join(offers.describe(row) for row in created)))
+        if updated:  # the same organization, field and provinces: the offer is updated, never made twice
+            parts.append(_("已更新贵组织已有的供给（同一领域、同样的服务省份）：\n{offers}").format(
+                offers="\n".join(offers.describe(row) for row in updated)))
+        row = done[0][0]
+        ctx.reply(_("{offers}\n（服务省份：{provinces}）匹配的需求发布后会推送给贵组织。"
                     "发送“我的供给”查看，“撤回供给 {id}”撤回。").format(
-            offers=listed, provinces=offers.provinces_text(rows[0].provinces), id=rows[0].id))
+            offers="\n".join(parts), provinces=offers.provinces_text(row.provinces), id=row.id))
 
 
 class MyOffers(OrganizationWord):

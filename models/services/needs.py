@@ -68,14 +68,20 @@ def check_fields(values: NeedFields, today: date | None = None) -> NeedFields:
         raise NeedError(too_long(len(description)))
     amount = values.amount_wan
     if amount is not None and (not math.isfinite(amount) or not 0 < amount <= BOUNDS["funds_wan"]):
-        raise NeedError(_("金额须在 0 到 {most}之间。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
+        raise NeedError(_("金额须大于 0、不超过 {most}。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
     if values.households is not None and not 0 < values.households <= BOUNDS["households"]:
         raise NeedError(_("户数须在 1 到 {most} 之间。").format(most=f"{BOUNDS['households']:,}"))
     if values.people is not None and not 0 < values.people <= BOUNDS["people"]:
         raise NeedError(_("人数须在 1 到 {most} 之间。").format(most=f"{BOUNDS['people']:,}"))
     if values.wanted_by is not None and today is not None and values.wanted_by < today:
-        raise NeedError(_("期望完成日期 {day} 已经过去，请写一个将来的日期。").format(day=f"{values.wanted_by:%Y-%m-%d}"))
+        raise NeedError(_("期望完成日期 {day} 已经过去，请写一个将来的日期。").format(day=values.wanted_by.isoformat()))
+    if values.wanted_by is not None and values.wanted_by.year > LAST_YEAR:
+        raise NeedError(_("期望完成日期 {day} 超出范围（最晚 {year} 年），请核对后重写。").format(
+            day=values.wanted_by.isoformat(), year=LAST_YEAR))
     return NeedFields(values.field, description, amount, values.households, values.people, values.wanted_by)
+
+
+LAST_YEAR = 2100  # a need wanted done later is a slip (9999-12-31), not a plan; the export's years end there too
 
 
 def too_long(length: int) -> str:
@@ -290,7 +296,7 @@ def claim(session: Session, contact: Contact, need_id: int, now: datetime,
     def notice() -> str:
         org_name = organization.name if organization else _("一家社会组织")
         note = _("（双方尚未结对，确认后将建立拟结对关系）") if unpaired else ""
-        return _("{organization}对{need}接单{note}。请点“确认”或“婉拒”；也可回复“确认 {claim}”或“婉拒 {claim} 原因”。").format(
+        return _("{organization}对{need}接单{note}。请点“确认”或“婉拒”；也可回复“确认 接单{claim}”或“婉拒 接单{claim} 原因”。").format(
             organization=org_name, need=need_label(need), note=note, claim=row.id)
 
     reached = tell_each(session, contacts_of_county(session, need.county_id), notice, queued, lambda: [

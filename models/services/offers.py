@@ -7,6 +7,7 @@ chat (供给 …) and withdraws them (撤回供给 N); withdrawn offers stay as 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,25 +18,74 @@ from models.projects import Offer
 from models.registry import Contact, Role
 from models.services.audit import audit
 from models.services.needs import MAX_DESCRIPTION, NeedError
-from models.services.need_text import FIELD_LABELS, field_choices, field_label, wan_text
-from models.services.provinces import PROVINCES
+from models.services.need_text import FIELD_LABELS, field_choices, field_label, fields_in, read_amount, wan_text
+from models.services.provinces import PROVINCES, nationwide, province_list, provinces_in
 from models.services.sums import BOUNDS
 
 
-def create_offers(session: Session, contact: Contact, fields: Sequence[str], provinces: Sequence[str],
-                  capacity_wan: float | None, description: str, now: datetime) -> list[Offer]:
-    """One offer per field named, for the contact's organization; NeedError names the first bad value."""
+def register_offers(session: Session, contact: Contact, fields: Sequence[str], provinces: Sequence[str],
+                    capacity_wan: float | None, description: str, now: datetime) -> list[tuple[Offer, bool]]:
+    """One offer per field named, for the contact's organization: (offer, created). An offer is known by its
+    organization, field and provinces (in any order), as in `pairbot import offers`: one already registered is
+    updated (capacity, description; taken up again if withdrawn) instead of a second being made. NeedError names
+    the first bad value."""
     if contact.role != Role.organization or contact.organization_id is None:
         raise NeedError(_("只有社会组织联络人可以登记供给。"))
     description = check_offer(fields, provinces, capacity_wan, description)
-    rows = [Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field, description=description,
-                  provinces=list(provinces), capacity_wan=capacity_wan, created_at=now) for field in fields]
-    session.add_all(rows)
-    session.flush()
-    for row in rows:
-        audit(session, f"contact:{contact.id}", "offer.create", f"offer:{row.id}", field=row.field,
-              provinces=row.provinces, capacity_wan=row.capacity_wan)
-    return rows
+    actor, done = f"contact:{contact.id}", []
+    for field in dict.fromkeys(fields):
+        row = same_offer(session, contact.organization_id, field, provinces)
+        if row is None:
+            row = Offer(organization_id=contact.organization_id, contact_id=contact.id, field=field,
+                        description=description, provinces=list(provinces), capacity_wan=capacity_wan, created_at=now)
+            session.add(row)
+            session.flush()
+            audit(session, actor, "offer.create", f"offer:{row.id}", field=row.field, provinces=row.provinces,
+                  capacity_wan=row.capacity_wan)
+            done.append((row, True))
+            continue
+        before = {"capacity_wan": row.capacity_wan, "description": row.description, "active": row.active}
+        row.capacity_wan, row.description, row.active, row.updated_at = capacity_wan, description, True, now
+        session.add(row)
+        audit(session, actor, "offer.edit", f"offer:{row.id}", source="chat", before=before)
+        done.append((row, False))
+    return done
+
+
+def same_offer(session: Session, organization_id: int, field: str, provinces: Sequence[str]) -> Offer | None:
+    """The organization's offer in this field for these provinces (any order), an active one first."""
+    wanted = frozenset(provinces)
+    rows = session.exec(select(Offer).where(Offer.organization_id == organization_id, Offer.field == field)
+                        .order_by(col(Offer.active).desc(), col(Offer.id))).all()
+    return next((row for row in rows if frozenset(row.provinces or ()) == wanted), None)
+
+
+_SEGMENTS = re.compile(r"[，,;；。\n]+")
+_PARTS = re.compile(r"[、/／\s]+")
+_ANYWHERE = re.compile(r"\b(?:nationwide|anywhere)\b", re.IGNORECASE)  # the English answers' 全国
+
+
+def provinces_written(text: str) -> list[str]:
+    """The provinces a chat offer names (“供给 领域，省份，金额”) as full names, none for 全国; NeedError with the
+    importer's reason (`province_list`) for a name in the provinces' place that is no province (火星, 四州),
+    so an unknown name is never dropped nor read as 全国."""
+    if nationwide(text) or _ANYWHERE.search(text):
+        return []
+    for index, segment in enumerate(part for part in _SEGMENTS.split(text) if part.strip()):
+        parts = [part for part in _PARTS.split(segment.strip()) if part]
+        known = [part for part in parts if provinces_in(part)]
+        other = [part for part in parts if not provinces_in(part) and not _other_piece(part)]
+        if other and (known or (index == 1 and len(other) == len(parts))):
+            try:
+                province_list(other[0])
+            except ValueError as exc:
+                raise NeedError(str(exc)) from None
+    return provinces_in(text)
+
+
+def _other_piece(part: str) -> bool:
+    """A piece of an offer that is no province: a field, an amount or any figure."""
+    return bool(fields_in(part)) or bool(re.search(r"\d", part)) or read_amount(part) != (None, None)
 
 
 def check_offer(fields: Sequence[str], provinces: Sequence[str], capacity_wan: float | None, description: str) -> str:
@@ -52,7 +102,7 @@ def check_offer(fields: Sequence[str], provinces: Sequence[str], capacity_wan: f
     if strange:
         raise NeedError(_("省份“{province}”无法识别。").format(province=strange[0]))
     if capacity_wan is not None and (not math.isfinite(capacity_wan) or not 0 < capacity_wan <= BOUNDS["funds_wan"]):
-        raise NeedError(_("帮扶能力须在 0 到 {most}之间。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
+        raise NeedError(_("帮扶能力须大于 0、不超过 {most}。").format(most=wan_text(BOUNDS["funds_wan"], grouped=True)))
     return description.replace("\x00", "").strip()[:MAX_DESCRIPTION]
 
 

@@ -290,7 +290,7 @@ def test_nul_bytes_and_absurd_amounts_are_refused_clearly_and_nothing_is_lost(bo
     assert latest.description == "图书室\\u0000建设，约1e30万元，惠及500人，2027年6月底前"
     assert (latest.amount_wan, latest.people) == (None, 500)
     assert county.send(f"修改需求 {latest.id} 1e30万元") == \
-        ["“1e30万元”不是可以采用的数字（金额须在 0 到 1,000,000 万元之间，户数、人数在 1 到 10,000,000 之间），未采用。需求未修改。"]
+        ["“1e30万元”不是可以采用的数字（金额须大于 0、不超过 1,000,000 万元，户数、人数在 1 到 10,000,000 之间），未采用。需求未修改。"]
 
 
 def test_edit_withdraw_and_the_withdraw_command_of_updates(bot: App, world: World) -> None:

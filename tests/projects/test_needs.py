@@ -57,7 +57,7 @@ def test_a_need_goes_from_draft_to_a_project_under_the_pairing(engine, world: Wo
         claim = needs.claim(session, _as(session, world.paired_contact), need_id, NOW)
         claim_id = claim.id
     [ask] = _texts(engine, "县联络员")[-1:]
-    assert "结对基金会对需求" in ask and f"确认 {claim_id}" in ask
+    assert "结对基金会对需求" in ask and f"确认 接单{claim_id}" in ask
     with unit_of_work(engine) as session:
         project = needs.confirm(session, _as(session, world.county_contact), claim_id, NOW)
         assert project.pairing_id == world.pairing and project.field == "教育" and project.amount_wan == 80
@@ -133,6 +133,15 @@ def test_bad_values_are_refused_with_what_was_wrong(engine, world: World, values
 def test_a_past_wanted_by_date_is_refused_only_when_today_is_known() -> None:
     with pytest.raises(NeedError, match="已经过去"):
         needs.check_fields(NeedFields(description="图书室", wanted_by=date(2020, 1, 1)), today=date(2026, 11, 29))
+
+
+def test_a_wanted_by_date_too_far_or_long_past_is_refused_with_its_date_written_in_full() -> None:
+    with pytest.raises(NeedError, match="9999-12-31 超出范围（最晚 2100 年）"):
+        needs.check_fields(NeedFields(description="图书室", wanted_by=date(9999, 12, 31)), today=date(2026, 11, 29))
+    with pytest.raises(NeedError, match="0001-01-01 已经过去"):  # was “1-01-01”
+        needs.check_fields(NeedFields(description="图书室", wanted_by=date(1, 1, 1)), today=date(2026, 11, 29))
+    assert needs.check_fields(NeedFields(description="图书室", wanted_by=date(2100, 12, 31)),
+                              today=date(2026, 11, 29)).wanted_by == date(2100, 12, 31)
 
 
 def test_ranking_puts_the_paired_first_then_offers_in_the_province(engine, world: World) -> None:
