@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from bot.channels.base import Channel
-from bot.config import Settings
+from bot.config import Settings, configured_channels
 from bot.i18n import _, set_installation_locale
 from bot.messages import Incoming
 from bot.db import make_engine
@@ -87,8 +87,9 @@ def outbox_jobs(app: App) -> DeliveryJobs:
 
 
 def build_router(settings: Settings, engine: Engine, enqueue: Enqueue,
-                 clock: Callable[[], datetime] = utcnow) -> Router:
-    """The router with the handlers and their settings (the App's, and the inbox process's own)."""
+                 clock: Callable[[], datetime] = utcnow, hands_over: bool = False) -> Router:
+    """The router with the handlers and their settings (the App's, and the inbox process's own, whose
+    `enqueue` hands the replies to `pairbot run`'s queue: `hands_over`)."""
     from bot.channels.wecom_choices import NAME as WECOM, press_choice
 
     router = Router(
@@ -102,9 +103,11 @@ def build_router(settings: Settings, engine: Engine, enqueue: Enqueue,
             reply_window_hours=settings.reminders.reply_window_hours,
             mandatory=tuple(settings.reminders.mandatory),
             locale=settings.app.locale or "zh_CN",
+            channels=tuple(configured_channels(settings)),
         ),
         enqueue,
         clock,
+        hands_over,
     )
     # WeCom: a typed number presses a button of the last message, which is known only when it is handled.
     router.prepare[WECOM] = lambda message, now: press_choice(engine, message, now)

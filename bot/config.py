@@ -418,3 +418,13 @@ def _undecodable(exc: SettingsError) -> str:
     return _("配置有误，未启动：环境变量 {names} 的值无法解析：列表和表须写成 JSON，例如 {example1}、{example2}").format(
         names=named, example1="PAIRBOT_REMINDERS__AGREEMENT_STAGES='[30,14,7]'",
         example2="PAIRBOT_WECOM__WEBHOOKS='{\"group\": \"KEY\"}'")
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    """The platforms this configuration has credentials for (the others are not started, and cannot send)."""
+    names = []
+    if settings.telegram.token:
+        names.append("telegram")
+    if settings.wecom.corp_id and settings.wecom.secret:
+        names.append("wecom")
+    return names

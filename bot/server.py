@@ -17,20 +17,11 @@ from bot.i18n import N_, _
 from bot.messages import channel_label
 from bot.channels.console import NAME as CONSOLE, ConsoleChannel
 from bot.components import build_components
-from bot.config import Settings
+from bot.config import Settings, configured_channels
 from bot.logs import configure
 from bot.web import build_web
 
 log = logging.getLogger(__name__)
-
-
-def configured_channels(settings: Settings) -> list[str]:
-    names = []
-    if settings.telegram.token:
-        names.append("telegram")
-    if settings.wecom.corp_id and settings.wecom.secret:
-        names.append("wecom")
-    return names
 
 
 class StartError(Exception):

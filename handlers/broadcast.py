@@ -79,9 +79,11 @@ class BroadcastCommand:
         scope = _("（限您负责的省份：{provinces}）").format(provinces=_("、").join(ctx.contact.provinces)) \
             if ctx.contact.provinces else ""
         ack = "\n" + _("收件人需回复“收到”确认。") if require_ack else ""
+        configured = ctx.settings.channels
+        warnings = "".join("\n" + w for w in audience.unconfigured(configured)) if configured is not None else ""
         ctx.reply(
             _("广播预览（#{id}）").format(id=draft.id) + "\n" + _("对象：{segment}").format(segment=segment.label)
-            + scope + "\n" + _("收件人：{summary}").format(summary=audience.summary_zh()) + ack + "\n"
+            + scope + "\n" + _("收件人：{summary}").format(summary=audience.summary_zh()) + ack + warnings + "\n"
             + _("内容：") + f"\n{service.notice_text(draft.text, False, '')}\n\n"
             + _("点“确认发送”或回复“确认”即发送；回复“取消”放弃。"),
             [Button(_("确认发送"), f"{CONFIRM_DATA}{draft.id}"), Button(_("取消"), f"{CANCEL_DATA}{draft.id}")],

@@ -28,6 +28,7 @@ class HandlerSettings:
     reply_window_hours: int = 72  # a message that replies to nothing answers a reminder this recent
     mandatory: tuple[str, ...] = ("agreement", "annual")  # obligation kinds that still remind after 退订
     locale: str = "zh_CN"  # `[app] locale`: for senders who chose none and whose platform says none we have
+    channels: tuple[str, ...] | None = None  # the platforms with a token (a broadcast preview warns of the others)
 
 
 @dataclass

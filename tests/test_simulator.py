@@ -128,9 +128,9 @@ def test_the_terminal_language_is_the_senders_hint(terminal: Terminal) -> None:
     assert english.send("/lang")[0].startswith("Current language")
 
 
-def test_a_message_to_another_console_contact_says_whom_it_is_for(settings: Settings) -> None:
+def _admin_and_county_contact(settings: Settings, channel: str | None = None, external_id: str | None = None) -> None:
+    """李主任 (an admin of every province, no chat yet) and 阿木 of 布拖县 with one chat account (console by default)."""
     from bot.db import unit_of_work
-    from bot.simulator import run_simulator
     from models.registry import ChannelIdentity, Contact
 
     app = App(settings, channels={CONSOLE: ConsoleChannel()})
@@ -140,10 +140,45 @@ def test_a_message_to_another_console_contact_says_whom_it_is_for(settings: Sett
         amu = Contact(name="阿木", role=Role.county, county_id=county_id(app.engine, "布拖县"), provinces=[])
         session.add(amu)
         session.flush()
-        session.add(ChannelIdentity(contact_id=amu.id, channel=CONSOLE, external_id=f"contact-{amu.id}"))
+        session.add(ChannelIdentity(contact_id=amu.id, channel=channel or CONSOLE,
+                                    external_id=external_id or f"contact-{amu.id}"))
     app.close()
+
+
+def test_a_message_to_another_console_contact_says_whom_it_is_for(settings: Settings) -> None:
+    from bot.simulator import run_simulator
+
+    _admin_and_county_contact(settings)
     out = io.StringIO()
     run_simulator(settings, "李主任", io.StringIO("广播 county:布拖县 请于月底前签订协议\n:press 1\n"), out)
     transcript = out.getvalue()
     assert "🤖 （发给 阿木）\n   【通知】请于月底前签订协议" in transcript, transcript
     assert "🤖 广播 #1 已开始发送" in transcript  # its own reply is not labelled
+
+
+def test_a_broadcast_preview_in_chat_warns_of_recipients_on_an_unconfigured_platform(settings: Settings) -> None:
+    """As the CLI's preview does: Telegram has no token here, so its recipients' messages would fail."""
+    from bot.simulator import run_simulator
+
+    _admin_and_county_contact(settings, "telegram", "7001")
+    out = io.StringIO()
+    run_simulator(settings, "李主任", io.StringIO("广播 county:布拖县 请于月底前签订协议\n取消\n"), out)
+    assert "注意：本配置未启用 Telegram（未设置其令牌），这 1 个收件人的消息将发送失败" in out.getvalue()
+
+
+def test_a_draft_cancelled_in_chat_is_not_listed_as_a_broadcast(settings: Settings) -> None:
+    from sqlmodel import Session
+
+    from bot.db import unit_of_work
+    from bot.simulator import run_simulator
+    from models.registry import Contact
+    from models.services.broadcast import recent
+
+    app = App(settings, channels={CONSOLE: ConsoleChannel()})
+    load_counties(app.engine)
+    with unit_of_work(app.engine) as session:
+        session.add(Contact(name="李主任", role=Role.admin, provinces=[]))
+    run_simulator(settings, "李主任", io.StringIO("广播 all 月底前报送进展\n取消\n"), io.StringIO())
+    with Session(app.engine) as session:
+        assert recent(session) == []
+    app.close()

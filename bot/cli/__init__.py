@@ -61,11 +61,16 @@ def _short_helps(app: typer.Typer) -> None:
 
 
 def _first_sentence(text: str) -> str | None:
-    """The text up to its first 。 or ；, cut to SHORT_HELP characters; None (click's own way) for other text."""
+    """The text up to its first 。 or ；, cut to SHORT_HELP characters at a word's or clause's end (never inside a
+    word such as “contacts”); None (click's own way) for other text."""
     if not re.search("[\u4e00-\u9fff]", text):
         return None
     sentence = re.split("[。；\n]", text.strip(), maxsplit=1)[0]
-    return sentence if len(sentence) <= SHORT_HELP else sentence[:SHORT_HELP - 1] + "…"
+    if len(sentence) <= SHORT_HELP:
+        return sentence
+    cut = sentence[:SHORT_HELP - 1]
+    ends = [m.start() for m in re.finditer(r"[、，,：:（( ]", cut) if m.start() >= SHORT_HELP // 2]
+    return (cut[:ends[-1]] if ends else cut).rstrip() + "…"
 
 
 @cache

@@ -12,6 +12,8 @@ import typer
 from bot.i18n import N_, _
 
 from bot.cli.common import Group, fail, settings_from
+from models.services.amounts import amount_text
+
 
 agreement_commands = Group("agreement", N_("帮扶协议：record 登记或修订某年度已签订的协议（登记后该年度的协议提醒即停止）；list 查看。"))
 register = agreement_commands.register
@@ -92,7 +94,7 @@ def agreement_list(
 
 def _agreement_line(row: dict[str, Any]) -> str:
     money = _("协议金额未填") if row["amount_wan"] is None else _("协议金额 {amount} 万元").format(
-        amount=f"{row['amount_wan']:g}")
+        amount=amount_text(row["amount_wan"]))
     document = _("，文件 {document}").format(document=row["document"]) if row["document"] else ""
     state = "" if row["current"] else _("（已被 {day} 签订的版本取代）").format(day=row["superseded_by_signed_on"])
     return _("结对 {id} {organization}—{county} {season} 年度：{signed} 签订，{money}{document}{state}").format(

@@ -46,7 +46,7 @@ def send(
     from models.base import utcnow
     from models.services.broadcast import BroadcastError, parse_segment, queue_broadcast, resolve_audience
 
-    if not to or not text:
+    if not to or not text or not text.strip():
         raise fail(_("需要 --to 对象 和 --text 内容，例如：\n"
                      "  pairbot broadcast --to county:布拖县 --text \"请于8月31日前签订协议\"\n"
                      "查看进度：pairbot broadcast status [编号]"), 2)
@@ -145,18 +145,10 @@ def nudge(
 def _warn_unconfigured(audience: Audience, settings: Settings) -> None:
     """Recipients on a platform this configuration has no token for: their messages would fail at once."""
     from bot.cli.tables import console as terminal
-    from bot.messages import channel_label
-    from bot.server import configured_channels
+    from bot.config import configured_channels
 
-    configured = set(configured_channels(settings))
-    for channel, counts in audience.counts().items():
-        if channel in PLATFORMS and channel not in configured:
-            terminal().print(_("注意：本配置未启用 {channel}（未设置其令牌），这 {n} 个收件人的消息将发送失败；"
-                               "请先在配置中启用 {channel}。").format(
-                channel=channel_label(channel), n=counts["contacts"] + counts["groups"]))
-
-
-PLATFORMS = ("telegram", "wecom")  # the channels a token enables (see bot.server.configured_channels)
+    for warning in audience.unconfigured(configured_channels(settings)):
+        terminal().print(warning)
 
 
 def _preview(audience: Audience) -> None:

@@ -57,13 +57,24 @@ def _row(obligation: Obligation, upcoming: Occurrence | None) -> dict[str, Any]:
             "stage_days": {str(s): upcoming.stage_day(s).isoformat() for s in obligation.stages} if upcoming else {}}
 
 
+def _due_rule_text(rule: str) -> str:
+    """The stored rule as people read it: end → 期末最后一天, day:5 → 下期第 5 天, 12-31 → 每年 12-31."""
+    if rule == "end":
+        return _("期末最后一天")
+    if rule.startswith("day:"):
+        return _("下期第 {n} 天").format(n=rule.removeprefix("day:"))
+    if len(rule) == 5:
+        return _("每年 {day}").format(day=rule)
+    return rule
+
+
 def _show(obligation: Obligation, upcoming: Occurrence | None = None) -> str:
     from models.services.obligations import KIND_LABELS
     from models.services.workcalendar import weekday_name
 
     state = "" if obligation.active else _("（已暂停）")
     text = _("{name}{state}：{kind}，截止 {due}，提前 {stages} 天提醒，范围：{scope}").format(
-        name=obligation.name, state=state, kind=_(KIND_LABELS[obligation.kind]), due=obligation.due_rule,
+        name=obligation.name, state=state, kind=_(KIND_LABELS[obligation.kind]), due=_due_rule_text(obligation.due_rule),
         stages=",".join(map(str, obligation.stages)), scope=obligation.scope_text())
     if upcoming is not None:
         days = joined(dict.fromkeys(_("{month}月{day}日").format(month=d.month, day=d.day)

@@ -74,4 +74,4 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("export", help=_("把台账导出为 Excel 工作簿：社会组织、结对与协议、进展、投递和年度统计表。流式写出，内存恒定；每次导出都记入操作日志。"))(export)
+    app.command("export", help=_("把台账导出为 Excel 工作簿：社会组织、结对与协议、结对变更记录、进展、消息投递、需求库、帮扶项目、操作日志和年度统计表。流式写出，内存恒定；每次导出都记入操作日志。"))(export)

@@ -19,6 +19,8 @@ import typer
 from bot.i18n import N_, _, joined, pgettext
 
 from bot.cli.common import ROW_ID_RANGE, Group, fail, settings_from
+from models.services.amounts import amount_text
+
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -478,11 +480,11 @@ def _minute(iso: str | None) -> str:
 
 
 def _amount(value: float | None) -> str:
-    return f"{value:g}" if value is not None else "—"
+    return amount_text(value) if value is not None else "—"
 
 
 def _number(value: float | int | None) -> str:
-    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    return "—" if value is None else amount_text(value, grouped=True)
 
 
 def _claim_label(status: str) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import make_engine, unit_of_work
-from bot.i18n import _
+from bot.i18n import _, joined
 from models.base import utcnow
 from models.messaging import Invite
 from models.registry import Contact, Role
@@ -31,11 +31,15 @@ def make_invite(
     """
     if contact is not None and (role or county or organization or provinces):
         raise ValueError(_("--contact 已决定身份和范围，请不要同时使用 --role、--county、--organization 或 --province"))
+    if contact is not None and name:
+        raise ValueError(_("--contact 已决定姓名（联系人登记的姓名），请不要同时使用 --name"))
     try:
         role_ = Role(role or "county") if contact is not None else Role(role or "")
     except ValueError:
         raise ValueError(_("--role 应为 county、organization 或 admin，而不是 {role}（或用 --contact 指定已登记的联系人）").format(
             role=repr(role))) from None
+    if contact is None:
+        _check_invite_options(role_, county, organization, provinces, name)
     if expires is not None and not 1 <= expires <= 365:
         raise ValueError(_("--expires 应在 1 到 365 天之间"))
     engine = make_engine(settings.database.url)
@@ -68,6 +72,31 @@ def make_invite(
         result["telegram_link"] = f"https://t.me/{settings.telegram.bot_username}?start={result['code']}"
     engine.dispose()
     return result
+
+
+# The option that gives each role its scope; any other scope option would be silently dropped, so it is refused.
+_SCOPE_OPTION = {Role.county: "--county", Role.organization: "--organization", Role.admin: "--province"}
+
+
+def _check_invite_options(role: Role, county: str | None, organization: str | None, provinces: list[str],
+                          name: str) -> None:
+    """ValueError (Chinese) for scope options the role does not use, and for a name longer than a contact's
+    name may be (the limit and wording of `pairbot import contacts`)."""
+    from models.services.importing import ContactImporter, too_long
+
+    given = {"--county": county, "--organization": organization, "--province": provinces}
+    unused = joined(option for option, value in given.items() if value and option != _SCOPE_OPTION[role])
+    if unused:
+        if role is Role.admin:
+            message = _("管理员邀请码的范围只由 --province 决定（不填为全部省份），不能使用 {options}")
+        elif role is Role.county:
+            message = _("县联络员邀请码的范围只由 --county 决定，不能使用 {options}")
+        else:  # an organization contact reports for all the organization's pairings: a county is no part of it
+            message = _("社会组织联络人邀请码的范围只由 --organization 决定（可报送该组织的全部结对），不能使用 {options}")
+        raise ValueError(message.format(options=unused))
+    problem = too_long(name, ContactImporter.limit("name"))
+    if problem:
+        raise ValueError(_("--name（姓名）：{problem}").format(problem=problem))
 
 
 def first_admin_invite(engine: Engine, settings: Settings) -> str | None:

@@ -38,6 +38,8 @@ from models.services.outbox import queue_message, recipient_locale
 from models.services.provinces import UnknownProvince, find_province, full_name
 from models.services.registry import contact_address, require_county
 
+PLATFORMS = ("telegram", "wecom")  # the channels a token enables (see bot.config.configured_channels)
+
 EVERYONE = ("all", "全部", "所有")
 KINDS = {"province": "province", "省": "province", "county": "county", "县": "county", "group": "group", "群": "group"}
 DRAFT_TTL = timedelta(hours=24)
@@ -130,6 +132,13 @@ class Audience:
         for r in self.recipients:
             table[r.channel]["groups" if r.group_id is not None else "contacts"] += 1
         return dict(sorted(table.items()))
+
+    def unconfigured(self, configured: Iterable[str]) -> list[str]:
+        """A warning per platform this configuration has no token for: its recipients' messages would fail at once."""
+        enabled = set(configured)
+        return [_("注意：本配置未启用 {channel}（未设置其令牌），这 {n} 个收件人的消息将发送失败；"
+                  "请先在配置中启用 {channel}。").format(channel=channel_label(channel), n=counts["contacts"] + counts["groups"])
+                for channel, counts in self.counts().items() if channel in PLATFORMS and channel not in enabled]
 
     def summary_zh(self) -> str:
         contacts = sum(1 for r in self.recipients if r.group_id is None)
@@ -578,7 +587,9 @@ def _names(session: Session, deliveries: Sequence[Delivery], contact_ids: Sequen
 
 
 def recent(session: Session, limit: int = 20) -> list[tuple[Broadcast, dict[str, int]]]:
-    broadcasts = session.exec(select(Broadcast).where(Broadcast.status != BroadcastStatus.draft)
+    """The latest broadcasts that were sent (a draft previewed in chat, or one cancelled there, sent nothing), as
+    the pages list them."""
+    broadcasts = session.exec(select(Broadcast).where(Broadcast.status == BroadcastStatus.queued)
                               .order_by(col(Broadcast.id).desc()).limit(limit)).all()
     counts = delivery_counts(session, [b.id for b in broadcasts])  # type: ignore[misc]
     return [(b, counts[b.id]) for b in broadcasts]  # type: ignore[index]
