@@ -64,9 +64,15 @@ def today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.settings.zone).date()
 
 
+# A leading number is an id unless a unit or a decimal part is glued to it: “确认 8万元” and “撤回需求 3.5户” say
+# figures, not need or claim numbers.
+_LEADING_NUMBER = re.compile(r"\s*(?:编号|編號|No\.?|#)?\s*(\d{1,9})(?!\d)(?![.．]\d)"
+                             r"(?![万萬亿億千仟百佰元圆圓块塊户戶人名个個家项項亩畝吨噸斤%％])[\s:：,，]*", re.IGNORECASE)
+
+
 def number_and_rest(args: str) -> tuple[int | None, str]:
     """“12 新内容” / “#12，新内容” / “编号12” → (12, “新内容”); no leading number → (None, args)."""
-    match = re.match(r"\s*(?:编号|編號|No\.?|#)?\s*(\d{1,9})(?!\d)[\s:：,，]*", normalize(args), re.IGNORECASE)
+    match = _LEADING_NUMBER.match(normalize(args))
     if match is None:
         return None, args.strip()
     return int(match.group(1)), normalize(args)[match.end():].strip()

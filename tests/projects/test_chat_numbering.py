@@ -137,3 +137,15 @@ def test_claim_without_a_number_says_how_to_use_it(bot: App, world: World) -> No
     assert not _rows(bot, ProgressUpdate)
     assert "已接单" in org.send("接单 需求1")[0]
     assert [d.text for d in _rows(bot, Delivery) if "没有作为进展记录" in d.text] == []
+
+
+def test_a_figure_after_confirm_is_not_a_claim_number(bot: App, world: World) -> None:
+    """“确认 1万元” says an amount: claim 1 stays waiting; “确认 1” still confirms it."""
+    need = _published(bot, world)
+    Chat(bot, "促进会联络人").send(f"接单 {need.id}")
+    [claim] = _rows(bot, NeedClaim)
+    county = Chat(bot, "县联络员")
+    for text in (f"确认 {claim.id}万元", f"确认 {claim.id}户", f"确认 {claim.id}.5万元"):
+        county.send(text)
+        assert not _rows(bot, Project) and _rows(bot, NeedClaim)[0].status == ClaimStatus.pending, text
+    assert "项目 #1 已建立" in county.send(f"确认 {claim.id}")[0]
