@@ -44,7 +44,9 @@ def send(
     from bot.cli.support import handed_over
     from bot.db import make_engine, unit_of_work
     from models.base import utcnow
-    from models.services.broadcast import BroadcastError, parse_segment, queue_broadcast, resolve_audience
+    from models.services.broadcast import (
+        BroadcastError, checked_text, parse_segment, queue_broadcast, resolve_audience,
+    )
 
     if not to or not text or not text.strip():
         raise fail(_("需要 --to 对象 和 --text 内容，例如：\n"
@@ -53,6 +55,7 @@ def send(
     settings = settings_from(ctx)
     engine = make_engine(settings.database.url)
     try:
+        checked_text(text)  # a text that would be refused is refused before the preview, not after the question
         segment = parse_segment(to)
         with unit_of_work(engine) as session:
             audience = resolve_audience(session, segment)

@@ -36,7 +36,7 @@ from models.services.audit import audit
 from models.services.groups import groups_tagged
 from models.services.outbox import queue_message, recipient_locale
 from models.services.provinces import UnknownProvince, find_province, full_name
-from models.services.registry import contact_address, require_county
+from models.services.registry import address_among, require_county
 
 PLATFORMS = ("telegram", "wecom")  # the channels a token enables (see bot.config.configured_channels)
 
@@ -168,11 +168,12 @@ def resolve_audience(session: Session, segment: Segment, provinces: Sequence[str
         groups = [g for g in groups if g.province in scope]
     audience = Audience(segment)
     seen: set[tuple[str, str]] = set()
+    identities = _identities_by_contact(session, [c.id for c in contacts if c.paused_at is None])  # type: ignore[misc]
     for contact in sorted(contacts, key=lambda c: c.id or 0):
         if contact.paused_at is not None:
             audience.paused.append(contact.id)  # type: ignore[arg-type]
             continue
-        address = contact_address(session, contact)
+        address = address_among(contact, identities.get(contact.id, []))  # type: ignore[arg-type]
         if address is None:
             audience.unreachable.append(contact.id)  # type: ignore[arg-type]
         elif address not in seen:
@@ -183,6 +184,22 @@ def resolve_audience(session: Session, segment: Segment, provinces: Sequence[str
             seen.add((group.channel, group.chat_id))
             audience.recipients.append(Recipient(group.channel, group.chat_id, group_id=group.id))
     return audience
+
+
+ID_CHUNK = 500  # ids per IN (...) list: well under every driver's limit on bound parameters
+
+
+def _identities_by_contact(session: Session, contact_ids: Sequence[int]) -> dict[int, list[ChannelIdentity]]:
+    """Every chat account of these contacts, in a few statements (one per ID_CHUNK contacts) rather than one per
+    contact: a segment of 20,000 contacts took 13 s to preview, and a broadcast resolves its audience twice."""
+    found: dict[int, list[ChannelIdentity]] = defaultdict(list)
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        for identity in session.exec(select(ChannelIdentity).where(col(ChannelIdentity.contact_id).in_(chunk))
+                                     .order_by(col(ChannelIdentity.id))).all():
+            found[identity.contact_id].append(identity)  # type: ignore[index]
+    return found
 
 
 def _select(session: Session, segment: Segment, scope: set[str]) -> tuple[list[Contact], list[Group]]:
@@ -267,7 +284,7 @@ class Queued:
 def queue_broadcast(session: Session, segment: Segment, text: str, *, require_ack: bool, actor: str,
                     now: datetime, provinces: Sequence[str] = ()) -> Queued:
     """Write the Broadcast and one Delivery per reachable recipient; the caller enqueues after commit."""
-    text = _checked_text(text)
+    text = checked_text(text)
     audience = resolve_audience(session, segment, provinces)
     broadcast = Broadcast(segment=str(segment), text=text, require_ack=require_ack, created_by=actor,
                           scope=list(provinces), status=BroadcastStatus.queued, created_at=now)
@@ -282,7 +299,7 @@ def queue_broadcast(session: Session, segment: Segment, text: str, *, require_ac
 def create_draft(session: Session, contact: Contact, segment: Segment, text: str, *, require_ack: bool,
                  now: datetime) -> tuple[Broadcast, Audience]:
     """A broadcast an admin typed in chat, kept until they confirm it (only they can)."""
-    text = _checked_text(text)
+    text = checked_text(text)
     audience = resolve_audience(session, segment, contact.provinces)
     if not audience.recipients:
         raise BroadcastError(_("{segment}中没有可以送达的收件人，未创建广播。").format(segment=segment.label))
@@ -339,7 +356,8 @@ def _own_draft(session: Session, contact: Contact, broadcast_id: int, now: datet
     return draft
 
 
-def _checked_text(text: str) -> str:
+def checked_text(text: str) -> str:
+    """The notice's text stripped, or BroadcastError saying why it cannot be sent (empty, over 3,000 characters)."""
     text = text.strip()
     if not text:
         raise BroadcastError(_("广播内容不能为空。"))

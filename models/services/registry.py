@@ -145,7 +145,12 @@ def contact_address(session: Session, contact: Contact) -> tuple[str, str] | Non
 
     Returns (channel, chat id) or None when no identity is reachable (blocked, left the company).
     """
-    reachable = [i for i in identities_of(session, contact.id) if i.unreachable_since is None]  # type: ignore[arg-type]
+    return address_among(contact, identities_of(session, contact.id))  # type: ignore[arg-type]
+
+
+def address_among(contact: Contact, identities: Sequence[ChannelIdentity]) -> tuple[str, str] | None:
+    """`contact_address` on the contact's chat accounts already read (a broadcast reads them for many at once)."""
+    reachable = [i for i in identities if i.unreachable_since is None]
     for wanted in (contact.preferred_channel, contact.last_channel):
         for identity in reachable:
             if identity.channel == wanted:
