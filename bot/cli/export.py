@@ -59,18 +59,43 @@ def export(
         raise fail(str(exc), 2) from None
     total = count_rows(engine, scope)
     columns = [TextColumn(_("导出") + " {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    reserved = False
+    if not force:  # claim the name now: another export started meanwhile must not overwrite this one, nor this it
+        try:
+            out.open("x").close()
+            reserved = True
+        except FileExistsError:
+            engine.dispose()
+            raise fail(_("文件已存在：{out}（如要覆盖，请加 --force）").format(out=out)) from None
+        except OSError as exc:
+            engine.dispose()
+            raise fail(_("无法写入 {out}：{reason}").format(out=out, reason=os_reason(exc))) from None
     try:
         with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
             task = progress.add_task(out.name, total=total)
             report = export_workbook(engine, out, scope, zone=settings.zone, year=year, actor="cli", now=now,
                                      progress=lambda n: progress.advance(task, n))
-    except (OSError, FileCreateError) as exc:  # no permission, a name too long, the disk full …
+    except BaseException as exc:  # failed or interrupted: the empty file that claimed the name goes too
+        if reserved:
+            _release(out)
+        if not isinstance(exc, (OSError, FileCreateError)):
+            raise
+        # no permission, a name too long, the disk full …
         cause = exc if isinstance(exc, OSError) else exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
         reason = os_reason(cause) if cause is not None else str(exc)
         raise fail(_("无法写入 {out}：{reason}").format(out=out, reason=reason)) from None
     finally:
         engine.dispose()
     typer.echo(_("已导出 {out}：{summary}").format(out=out, summary=report.summary()))
+
+
+def _release(out: Path) -> None:
+    """Remove the empty file this export made to claim its name, unless the workbook already replaced it."""
+    try:
+        if out.stat().st_size == 0:
+            out.unlink()
+    except OSError:
+        pass
 
 
 def register(app: typer.Typer) -> None:
