@@ -1442,7 +1442,9 @@ _PERIOD_RE = re.compile(
 # "1-11月累计", "今年1至11月累计"), or opening its sentence ("今年以来，…累计…，累计…"): the total runs from
 # it, so it is this year's total to date (YEAR_TO_DATE).
 _TO_DATE_MONTHS = r"(?<![\d.])(?:1|一|元)\s*[-—~～至到]\s*(?:1[0-2]|[1-9]|十[一二]?|[二三四五六七八九])月份?"
-_YEAR_SO_FAR_RE = re.compile(r"今年|本年|年初|" + _TO_DATE_MONTHS)
+# "全年累计" / "当年累计" / "年内累计" are this year's too (not "去年全年", "三年内", a "结对当年" not right before its cue).
+_YEAR_SO_FAR_RE = re.compile(r"今年|本年|年初|(?<!年)全年|当年(?=度?\s*$)"  # (searched up to the cue: 当年 right before it)
+                             r"|(?<![\d一二两三四五六七八九十几多近去上前])年内|" + _TO_DATE_MONTHS)
 _NAMED_YEAR_RE = re.compile(r"(?<!\d)20\d\d年")
 _SINCE_YEAR_START_RE = re.compile(r"\s*(?:(?:今年|本年)度?(?:以来|至今)|年初以来|年初至今|(?:今年|本年)?" + _TO_DATE_MONTHS + ")")
 # Period words of a period before the report's: a running total "截至上月累计…" is one to that date.
@@ -3426,7 +3428,9 @@ FLAG_RANGE = "数字为区间"
 # and flagged 数字异常 like a figure beyond the bounds, so a reviewer sees what was written. A digit
 # run is only tried from its first digit, so the scan stays linear.
 _UNREADABLE_FIGURE_RE = re.compile(
-    r"(?P<number>(?<![A-Za-z\d.])\d++(?:\.\d++)?+(?:e[+-]?|\^|\*\*)\d++|(?<![A-Za-z])(?:nan|inf(?:inity)?)(?![A-Za-z])|∞)"
+    r"(?P<number>(?<![A-Za-z\d.])\d++(?:\.\d++)?+(?:e[+-]?|\^|\*\*)\d++|(?<![A-Za-z])(?:nan|inf(?:inity)?)(?![A-Za-z])|∞"
+    # a number opening with its decimal point ("资金.5万元": 0.5, or a full stop before 5?) has no one reading
+    r"|(?<![A-Za-z\d.])\.\d++)"
     r"(?= ?(?:千万|百万|万|亿)?(?:人民币|元|人次|人|名|位|户|家庭|个|项))",
     re.IGNORECASE,
 )
@@ -3470,7 +3474,11 @@ def parse_update(text: str) -> ParsedUpdate:
     subs |= reader.pledged_parts(figures, subs)
     subs |= reader.headed_parts(figures, subs | running)
     subs |= reader.bracketed_parts(figures, subs)
+    subs |= _years_inside_totals(figures, subs, running, as_of_earlier, this_year)
     sums, latest_total = _sum_figures(reader, figures, subs, running, as_of_earlier)
+    # a kind whose counted running totals include one that is not this year's ("截至去年底累计300万元,今年累计
+    # 80万元" is 380 to date) is no total of this year
+    spanning = {figures[index].kind for index in running - subs - this_year}
     values, implausible = _bounded(sums)
     implausible = implausible or unreadable
     flags = []
@@ -3480,9 +3488,18 @@ def parse_update(text: str) -> ParsedUpdate:
         flags.append(FLAG_RANGE)
     return ParsedUpdate(
         **values, fields=reader.fields(),
-        cumulative=_cumulative(values, latest_total, this_year),
+        cumulative=_cumulative(values, latest_total, this_year - {i for i in this_year if figures[i].kind in spanning}),
         flags=tuple(flags),
     )
+
+
+def _years_inside_totals(figures: list[_Figure], subs: set[int], running: set[int], as_of_earlier: set[int],
+                         this_year: set[int]) -> set[int]:
+    """This year's running totals beside a running total to date of the same kind that runs from before the year
+    ("累计投入资金300万元，今年累计投入80万元" is 300 to date, of which 80 this year): the year's total is inside the
+    other, never added to it."""
+    to_date = {figures[index].kind for index in running - subs - this_year - as_of_earlier}
+    return {index for index in running & this_year if index not in subs and figures[index].kind in to_date}
 
 
 def _cumulative(values: dict[str, float | int], latest_total: dict[str, int], this_year: set[int]) -> tuple[str, ...]:

@@ -96,6 +96,7 @@ FIELD_LABELS = {"funds_wan": N_("投入资金"), "committed_wan": N_("协议/承
                 "households": N_("户数"), "people": N_("人数"), "projects": N_("项目数")}
 # Review flags are stored in Chinese (review_note); flag_label shows them in the locale in force.
 FLAG_NOTHING = "未识别出数字或帮扶领域"
+FLAG_SEVERAL_PAIRINGS = "提到多个结对，数字需分别核对"
 _FLAG_PATTERNS = (
     (re.compile(r"^(?P<label>.+)为负数$"), N_("{label}为负数")),
     (re.compile(r"^(?P<label>.+)异常偏大$"), N_("{label}异常偏大")),
@@ -105,7 +106,8 @@ _FLAG_PATTERNS = (
     (re.compile(r"^提到的项目 #(?P<number>\d+) (?P<label>\S+)$"), N_("提到的项目 #{number} {label}")),
 )
 _FLAG_WORDS = {FLAG_NOTHING: N_("未识别出数字或帮扶领域"), "内容较长，需人工核对": N_("内容较长，需人工核对"),
-               "数字异常": N_("数字异常"), "数字为区间": N_("数字为区间")}
+               "数字异常": N_("数字异常"), "数字为区间": N_("数字为区间"),
+               FLAG_SEVERAL_PAIRINGS: N_("提到多个结对，数字需分别核对")}
 
 
 def flag_label(flag: str) -> str:
@@ -134,6 +136,12 @@ def pairing_label(session: Session, contact: Contact, pairing: Pairing) -> str:
 
 def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> Pairing | None:
     """The one pairing whose other side the text names, if exactly one is named."""
+    named = _pairings_named(session, contact, pairings, text)
+    return named[0] if len(named) == 1 else None
+
+
+def _pairings_named(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> list[Pairing]:
+    """The pairings whose other side the text names."""
     named = []
     for pairing in pairings:
         if contact.role == Role.county:
@@ -144,7 +152,7 @@ def _named_pairing(session: Session, contact: Contact, pairings: Sequence[Pairin
             names = [county.name, county.name.rstrip("县旗")] if county else []
         if any(len(n) >= 2 and n in text for n in names):
             named.append(pairing)
-    return named[0] if len(named) == 1 else None
+    return named
 
 
 def _county_named_elsewhere(session: Session, contact: Contact, pairings: Sequence[Pairing], text: str) -> str:
@@ -206,7 +214,7 @@ def record_update(
     apply_parsed(update, parsed)
     if project is not None:
         file_under_project(update, project)
-    flags = _flags_of(session, contact, update, parsed, text, elsewhere, not_open)
+    flags = _flags_of(session, contact, update, parsed, text, elsewhere, not_open, pairings)
     _set_review(update, flags)
     session.add(update)
     session.flush()
@@ -309,20 +317,29 @@ def project_label(session: Session, contact: Contact, project: Project) -> str:
 
 
 def _flags_of(session: Session, contact: Contact, update: ProgressUpdate, parsed: ParsedUpdate, text: str,
-              elsewhere: str | None = None, not_open: str | None = None) -> list[str]:
+              elsewhere: str | None = None, not_open: str | None = None,
+              pairings: Sequence[Pairing] | None = None) -> list[str]:
     """review_flags, and a key county or a project the text names that is none of the sender's (open) ones: a
     report about it waits for a reviewer however it is filed later (a chosen pairing, a correction), unless it
-    is filed under a project. `elsewhere`, `not_open`: those flags, when the caller has looked them up."""
+    is filed under a project. `elsewhere`, `not_open`, `pairings` (the sender's active ones): when the caller has
+    looked them up."""
     flags = review_flags(session, parsed, text, update.pairing_id)
     if update.project_id is None:
+        if pairings is None:
+            pairings = pairings_of(session, contact)
         if not_open is None and _project_number(text) is not None:
             not_open = _project_not_open(session, contact, open_projects_of(session, contact), text)[1]
         if not_open:
             flags.append(not_open)
         if elsewhere is None:
-            elsewhere = _county_named_elsewhere(session, contact, pairings_of(session, contact), text)
+            elsewhere = _county_named_elsewhere(session, contact, pairings, text)
         if elsewhere:
             flags.append(f"提到的{elsewhere}不在报送人的结对中")
+        # "向布拖县投入10万元，向昭觉县投入20万元": one update is filed under one pairing, so figures said of
+        # several of the sender's pairings would all count in whichever is chosen; a reviewer shares them out.
+        if (len(pairings) > 1 and any(getattr(parsed, key) is not None for key in FIGURES)
+                and len(_pairings_named(session, contact, pairings, text)) > 1):
+            flags.append(FLAG_SEVERAL_PAIRINGS)
     return flags
 
 
