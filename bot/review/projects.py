@@ -23,7 +23,7 @@ from bot.i18n import N_, _
 from bot.review import auth
 from bot.review.auth import Admin
 from bot.review.views import ReviewSite, admin_only, form_text, path_id, positive_int
-from models.base import parse_id
+from models.base import parse_id, whole_number
 from models.pairing import PROJECT_STATUS_LABELS, ProjectStatus
 from models.projects import NEED_STATUS_LABELS
 from models.services import ledger, needs, needs_listing, projects
@@ -41,15 +41,17 @@ DONE_MESSAGES = {
              "push": N_("已推送给 {number} 家社会组织，通知正在发送。")},
     "project": {"close": N_("项目 #{id} 已关闭。"), "done": N_("项目 #{id} 已标记为已完成。")},
 }
+MAX_PUSHED = 1_000_000  # more organizations than any registry holds: a larger "count" is not one a push made
 
 
 def _done_message(request: Request, kind: str, row_id: int) -> str:
     """The confirmation after an action (?done=push:3), from known words and digits only, never echoed."""
     action, _sep, number = request.query_params.get("done", "").partition(":")
     message = DONE_MESSAGES[kind].get(action)
-    if message is None or (action == "push" and not number.isdigit()):
+    count = whole_number(number, MAX_PUSHED)  # ASCII digits only: "²³" or 5,000 nines are not a count
+    if message is None or (action == "push" and count is None):
         return ""
-    return _(message).format(id=row_id, number=number)
+    return _(message).format(id=row_id, number=count)
 
 
 def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
