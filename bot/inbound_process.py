@@ -209,7 +209,13 @@ def serve(settings: Settings, pipe: Connection) -> None:
     sender = threading.Thread(target=_send_all, args=(outgoing, pipe), name="pairbot-inbound-send", daemon=True)
     sender.start()
     inbox = Inbox(build_router(settings, engine, lambda ids: outgoing.put(("replies", list(ids))), hands_over=True))
-    pipe.send(("ready", None))
+    try:
+        pipe.send(("ready", None))
+    except (OSError, ValueError):  # the parent died while this child started (kill -9): nothing to finish
+        inbox.close()
+        outgoing.put(None)
+        engine.dispose()
+        return
 
     def answer(serial: int, work: Callable[[], Any]) -> None:
         try:

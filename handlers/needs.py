@@ -20,6 +20,7 @@ from handlers.chatter import Kind, classify
 from handlers.commands import Command, CommandWord, normalize, parse_command
 from handlers.context import Context, Handler
 from handlers.report import ReportText
+from models.base import parse_id, whole_number
 from models.messaging import Delivery
 from models.projects import Need, NeedStatus
 from models.registry import Role
@@ -180,9 +181,10 @@ class NeedDialog:
     def _pressed(self, ctx: Context, data: str) -> None:
         assert ctx.contact is not None
         parts = data.split(":")
-        if len(parts) < 3 or not parts[1].isdigit():
+        question_id = parse_id(parts[1]) if len(parts) >= 3 else None  # forged data: "²", past the INTEGER keys
+        if question_id is None:
             raise NeedError(_("无法识别的按钮，已忽略。"))
-        question = need_dialog.own_question(ctx.session, ctx.contact, int(parts[1]), NEED_DRAFT, ctx.now)
+        question = need_dialog.own_question(ctx.session, ctx.contact, question_id, NEED_DRAFT, ctx.now)
         draft, action = Draft.of(question.payload), parts[2]
         if action == "save":
             save(ctx, question, draft)
@@ -190,7 +192,7 @@ class NeedDialog:
             cancel(ctx, question)
         elif action == "skip":
             advance(ctx, question, draft.answered(Reading(skip=True), draft.step), [])
-        elif action == "field" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < len(FIELD_ORDER):
+        elif action == "field" and len(parts) == 4 and whole_number(parts[3], len(FIELD_ORDER) - 1) is not None:
             advance(ctx, question, draft.answered(Reading(fields=(FIELD_ORDER[int(parts[3])],)), draft.step), [])
         else:
             raise NeedError(_("无法识别的按钮，已忽略。"))

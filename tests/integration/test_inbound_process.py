@@ -158,6 +158,27 @@ def test_the_child_stops_when_its_parent_is_killed(sqlite_url: str, tmp_path: Pa
             parent.kill()
 
 
+def test_a_child_whose_parent_died_while_it_started_exits_quietly(sqlite_url: str, tmp_path: Path) -> None:
+    """kill -9 of `pairbot run` while its inbox starts: the child finds the pipe closed when it says it is ready,
+    and exits without a traceback (there is nothing it received to finish)."""
+    seed(sqlite_url)
+    script = tmp_path / "orphan.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO)!r})
+        from multiprocessing import Pipe
+        from bot.inbound_process import serve
+        from tests.conftest import make_settings
+        parent_end, child_end = Pipe()
+        parent_end.close()
+        serve(make_settings({sqlite_url!r}), child_end)
+        print("returned", flush=True)
+    """))
+    finished = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0 and "returned" in finished.stdout, finished.stderr
+    assert "Traceback" not in finished.stderr, finished.stderr
+
+
 def test_a_closed_inbox_refuses_new_messages_and_says_so_to_healthz(sqlite_url: str) -> None:
     seed(sqlite_url)
     inbound = InboundProcess(make_settings(sqlite_url), lambda ids: None)

@@ -159,6 +159,8 @@ def test_forged_replayed_and_strangers_buttons_are_refused(bot: App, world: Worl
     assert stranger.send(f"确认 {claim.id}") == [f"没有编号为 {claim.id} 的本县接单。"]
     assert county.send(data="needok:1;drop table need") == ["无法识别的按钮，已忽略。"]
     assert county.send(data="needdraft:999:save") == ["这个按钮不属于您，已忽略。"]
+    for forged in ("needdraft:99999999999999999999:save", "needdraft:²:save"):
+        assert county.send(data=forged) == ["无法识别的按钮，已忽略。"], forged  # no handler error, no apology
     assert not _rows(bot, Project)
 
     [first] = county.send(f"确认 {claim.id}")
