@@ -59,12 +59,15 @@ def reject(
     session: Session, scope: Scope, update_id: int, actor: str, now: datetime, note: str, *,
     zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
 ) -> ProgressUpdate:
-    """Reject with a reason; the sender is told (a Delivery in this transaction, its id appended to `queued`)."""
+    """Reject with a reason; the sender is told (a Delivery in this transaction, its id appended to `queued`),
+    once: the same reason again changes nothing."""
     if not note.strip():
         raise ReviewError(_("请填写退回原因"))
     _check_note(note)
     update = _reviewable(session, scope, update_id)
     previous = update.review_status
+    if previous == ReviewStatus.rejected and (update.review_note or "") == note.strip()[:512]:
+        return update  # the same 退回 again (a form sent twice): nothing changes, the sender is not told twice
     _decide(update, ReviewStatus.rejected, note, now)
     audit(session, actor, "review.reject", f"update:{update.id}", previous=previous, note=note)
     _tell_sender(session, update, lambda: rejected_notice(update, zone, note), queued)
@@ -76,13 +79,15 @@ def correct(
     *, zone: ZoneInfo = DEFAULT_ZONE, queued: list[int] | None = None,
 ) -> ProgressUpdate:
     """Replace the parsed figures with the reviewer's (see `read_figures`) and accept the update; tell the sender
-    (that a 退回 is withdrawn, when the update had been rejected)."""
+    (that a 退回 is withdrawn, when the update had been rejected). Figures unchanged: `accept`."""
     _check_note(note)
     update = _reviewable(session, scope, update_id)
     old = parsed_of(update)
     if figures.get("cumulative") and YEAR_TO_DATE in old["cumulative"]:
         figures = {**figures, "cumulative": [*figures["cumulative"], YEAR_TO_DATE]}  # the boxes say which; the text, from when
     new = {**old, **figures}
+    if new == old:  # the figures as they are: an acceptance, with no edit to record and no 更正 to announce
+        return accept(session, scope, update_id, actor, now, note, zone=zone, queued=queued)
     session.add(ProgressEdit(update_id=update.id, kind="review", actor=actor, old_text=update.raw_text,  # type: ignore[arg-type]
                              new_text=update.raw_text, old_parsed=old, new_parsed=new, edited_at=now))
     for key, value in figures.items():

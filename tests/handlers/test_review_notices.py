@@ -191,3 +191,38 @@ def _english_notices(app: App) -> list[Delivery]:
     with Session(app.engine) as session:
         return list(session.exec(select(Delivery).where(Delivery.text.like("Your %"))  # type: ignore[attr-defined]
                                  .order_by(Delivery.id)).all())  # type: ignore[arg-type]
+
+
+def test_a_decision_sent_twice_tells_the_sender_once(world: tuple[App, TestClient, ConsoleChannel]) -> None:
+    """A form posted again (a double click, the browser's resend) is not a second 退回 or 更正 for the sender."""
+    app, client, _console = world
+    county_contact(app).send("本月投入帮扶资金20亿元，带动38户增收")
+    csrf = sign_in(client, "王主任", PASSWORD)
+    update_id = _update_id(app)
+    for _ in range(3):
+        client.post(f"/review/updates/{update_id}/reject", data={"csrf": csrf, "note": "金额有误"})
+    assert len(_notices(app)) == 1
+    client.post(f"/review/updates/{update_id}/reject", data={"csrf": csrf, "note": "金额单位有误"})
+    assert len(_notices(app)) == 2  # another reason is news to the sender
+    form = {"csrf": csrf, "funds_wan": "20", "households": "38", "fields": ["产业"]}
+    for _ in range(3):
+        assert client.post(f"/review/updates/{update_id}/correct", data=form).status_code == 303
+    notices = _notices(app)
+    assert len(notices) == 3 and "此前被退回，现管理员已撤销退回，并将其更正为：投入资金 20 万元" in notices[-1].text
+    with Session(app.engine) as session:
+        from models.reporting import ProgressEdit
+
+        assert len(session.exec(select(ProgressEdit).where(ProgressEdit.kind == "review")).all()) == 1
+        assert session.get(ProgressUpdate, update_id).review_status == "accepted"  # type: ignore[union-attr]
+
+
+def test_a_correction_that_changes_nothing_is_an_acceptance(world: tuple[App, TestClient, ConsoleChannel]) -> None:
+    app, client, _console = world
+    county_contact(app).send("本月投入帮扶资金20万元，带动38户增收")
+    csrf = sign_in(client, "王主任", PASSWORD)
+    update_id = _update_id(app)
+    form = {"csrf": csrf, "funds_wan": "20", "households": "38"}  # as parsed: no field named
+    assert client.post(f"/review/updates/{update_id}/correct", data=form).status_code == 303
+    assert _notices(app) == []
+    with Session(app.engine) as session:
+        assert session.get(ProgressUpdate, update_id).review_status == "accepted"  # type: ignore[union-attr]
