@@ -3542,6 +3542,9 @@ def _sum_figures(
     return sums, latest_total
 
 
+_FLOAT_NOISE = 1e-9  # what is left of parts taken from their total (0.1 + 0.2 - 0.3)
+
+
 def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
     """Round the sums (money to 4 decimals, counts to integers) and drop any that is not finite
     or beyond _BOUNDS; the flag says whether one was dropped."""
@@ -3551,5 +3554,9 @@ def _bounded(sums: dict[str, float]) -> tuple[dict[str, float | int], bool]:
         if not math.isfinite(value) or abs(value) > _BOUNDS[kind]:
             implausible = True
             continue
-        values[kind] = (round(value, 4) or 0.0) if kind in _MONEY_KINDS else int(round(value))  # -0 is 0
+        rounded = (round(value, 4) or 0.0) if kind in _MONEY_KINDS else int(round(value))  # -0 is 0
+        if rounded == 0 and abs(value) > _FLOAT_NOISE:  # "0.00000001万元", "0.3户": written, yet nothing to count
+            implausible = True
+            continue
+        values[kind] = rounded
     return values, implausible

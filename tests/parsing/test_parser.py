@@ -973,6 +973,19 @@ def test_an_amount_grouped_irregularly_counts_nothing_and_is_flagged(text: str) 
     assert got.funds_wan is None and got.flags == ("数字异常",), got
 
 
+@pytest.mark.parametrize("text", ["投入资金0.00000001万元", "投入资金 ０．０００００００１ 万元", "帮扶0.3户", "惠及0.2人"])
+def test_a_figure_too_small_to_count_is_flagged_not_stored_as_zero(text: str) -> None:
+    got = parse_update(text)
+    assert not got.has_figures() and got.flags == ("数字异常",), got
+
+
+def test_zero_written_as_zero_and_parts_equal_to_their_total_still_count() -> None:
+    parsed("投入资金0元", funds_wan=0)
+    parsed("本月带动0户", households=0)
+    got = parse_update("投入资金0.3万元，其中0.1万元用于产业、0.2万元用于教育")
+    assert got.funds_wan == 0.3 and got.flags == (), got
+
+
 def test_letters_near_a_figure_are_no_exponent() -> None:
     parsed("投入资金20万元,covid infection 5人", funds_wan=20, people=5)
     parsed("引进2e品牌投入资金20万元", funds_wan=20)
