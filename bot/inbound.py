@@ -84,6 +84,10 @@ class GroupCommit(Generic[T, R]):
             self._lanes[zlib.crc32(key.encode()) % len(self._lanes)].put((item, future))
         return future
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait until everything submitted so far was written (tests, benchmarks, a clean stop)."""
         with self._finished:
@@ -136,13 +140,17 @@ class GroupCommit(Generic[T, R]):
 class Inbox:
     """Store, then handle: messages committed as raw rows (group commit), then handled in order.
 
-    A stored row whose handling failed is tried again after 1 and 2 seconds; after that it waits,
-    unhandled, for the next start (`resume`). The router enqueues each handled message's replies.
+    A stored row whose handling failed (the database's doing: a handler's own error is answered with an
+    apology and counts as handled) is tried again after 1, 2, 4 … seconds, at most `MAX_DELAY` apart, for as
+    long as the process runs: a `ledger rebuild` or a long lock must not leave an answered message unhandled
+    until the next start. A restart hands the rows still unhandled to the router again (`resume`).
     """
 
-    def __init__(self, router: Router, attempts: int = 3) -> None:
+    MAX_DELAY = 30.0
+
+    def __init__(self, router: Router, first_delay: float = 1.0) -> None:
         self.router = router
-        self.attempts = attempts
+        self.first_delay = first_delay
         lanes = lanes_for(router.engine)
         self.storing: GroupCommit[Incoming, int | None] = GroupCommit(self._store, "inbound-store", lanes)
         self.handling: GroupCommit[int, list[int]] = GroupCommit(router.handle_stored, "inbound-handle", lanes)
@@ -167,10 +175,15 @@ class Inbox:
         def done(future: concurrent.futures.Future[list[int]]) -> None:
             if future.exception() is None:
                 return
-            if attempt >= self.attempts:
-                log.error("inbound message %s still not handled; it is handled at the next start", inbound_id)
+            if self.handling.closed:  # stopping: the row stays unhandled, and the next start handles it
+                log.warning("inbound message %s not handled before the stop; it is handled at the next start",
+                            inbound_id)
                 return
-            timer = threading.Timer(2 ** (attempt - 1), self._handle, (inbound_id, chat_id, attempt + 1))
+            delay = min(self.first_delay * 2 ** (attempt - 1), self.MAX_DELAY)
+            if attempt == 3:
+                log.error("inbound message %s still not handled (%r); trying again every %.0f s at most",
+                          inbound_id, future.exception(), self.MAX_DELAY)
+            timer = threading.Timer(delay, self._handle, (inbound_id, chat_id, attempt + 1))
             timer.daemon = True
             timer.start()
 

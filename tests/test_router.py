@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -95,3 +96,31 @@ def test_group_commit_hands_each_caller_its_own_outcome(db_url: str) -> None:
     assert texts.count(SORRY) == 1 and len(texts) == 40
     by_chat = [m.message_id for m in rows(r, InboundMessage) if m.chat_id == "u1"]
     assert by_chat == sorted(by_chat, key=int)  # one chat's messages in the order they came
+
+
+def test_a_stored_message_whose_handling_keeps_failing_is_tried_until_it_is_handled(db_url: str) -> None:
+    """The database refusing for a while (a long lock, a deadlock with `ledger rebuild`) delays the message; it
+    does not leave it unhandled until the next start, however many tries it takes."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.inbound import Inbox
+
+    enqueued: list[int] = []
+    r = router(db_url, enqueued)
+    handle_stored, failures = r.handle_stored, [6]
+
+    def refusing(ids: Sequence[int]) -> list[list[int] | BaseException]:
+        if failures[0]:
+            failures[0] -= 1
+            return [OperationalError("UPDATE inboundmessage", {}, Exception("deadlock detected"))] * len(ids)
+        return handle_stored(ids)
+
+    r.handle_stored = refusing  # type: ignore[method-assign]
+    inbox = Inbox(r, first_delay=0.01)
+    assert isinstance(inbox.submit(said("一", 1)).result(timeout=10), int)
+    deadline = time.monotonic() + 20
+    while r.unhandled():
+        assert time.monotonic() < deadline, "still unhandled after six refusals"
+        time.sleep(0.05)
+    assert failures == [0] and [d.text for d in rows(r, Delivery)] == ["收到：一"]
+    inbox.close()

@@ -115,7 +115,7 @@ def updates(url: str) -> int:
     return count
 
 
-def wait_until_handled(url: str, timeout: float = 60) -> None:
+def wait_until_handled(url: str, log: Path, timeout: float = 60) -> None:
     engine = make_engine(url)
     deadline = time.monotonic() + timeout
     try:
@@ -125,7 +125,8 @@ def wait_until_handled(url: str, timeout: float = 60) -> None:
                                     .where(col(InboundMessage.handled_at).is_(None))).one()
             if not left:
                 return
-            assert time.monotonic() < deadline, f"{left} stored messages still not handled"
+            assert time.monotonic() < deadline, f"{left} stored messages still not handled; the bot's log ends:\n" \
+                + log.read_text(errors="replace")[-3000:]
             time.sleep(0.1)
     finally:
         engine.dispose()
@@ -164,7 +165,7 @@ def test_import_and_ledger_rebuild_while_pairbot_run_files_reports(db_url: str, 
         for result in results:
             assert result.returncode == 0 and "Traceback" not in result.stderr, result.args + [result.stderr[-3000:]]
         assert set(reports.answers) == {200}, reports.answers
-        wait_until_handled(db_url)  # a 200 says stored; the bot handles the stored message just after
+        wait_until_handled(db_url, log)  # a 200 says stored; the bot handles the stored message just after
         during = pairbot(env, tmp_path, "ledger", "totals", "--json")
         assert pairbot(env, tmp_path, "ledger", "rebuild").returncode == 0
         after = pairbot(env, tmp_path, "ledger", "totals", "--json")

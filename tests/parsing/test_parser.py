@@ -755,6 +755,8 @@ def test_pathological_100k_inputs_stay_fast(unit: str) -> None:
         return time.perf_counter() - started
 
     small, large = min(seconds(10_000) for _ in range(3)), seconds(100_000)
+    if large >= max(30 * small, 2.0):  # once more: a loaded machine stalls one run, a quadratic scan every run
+        large = min(large, seconds(100_000))
     assert large < max(30 * small, 2.0) and large < 60, (small, large)
 
 
