@@ -139,8 +139,7 @@ def send_delivery(
         limiter.finish(rules, token)  # another worker has it, and perhaps the same admission: it counts until now
         limiter.cancel(rules)
         return Outcome("skipped")
-    if due > time.monotonic():
-        time.sleep(due - time.monotonic())
+    time.sleep(max(0.0, due - time.monotonic()))  # read once: a second read may be past `due` (a negative sleep raises)
     try:
         platform_id = channel.send(_outgoing(claimed))
     except Exception as exc:
